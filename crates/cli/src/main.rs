@@ -1,0 +1,3 @@
+//! The `nameward` command.
+
+fn main() {}

@@ -1,0 +1,13 @@
+//! Record types of RFC 1035.
+
+mod a;
+mod mx;
+mod name_only;
+mod soa;
+mod txt;
+
+pub use a::A;
+pub use mx::Mx;
+pub use name_only::{Cname, Ns, Ptr};
+pub use soa::Soa;
+pub use txt::Txt;
