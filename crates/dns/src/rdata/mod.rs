@@ -181,7 +181,7 @@ impl RecordData {
 
     /// Decodes standalone RDATA (not inside a message, so no compression pointer can resolve).
     pub fn from_wire(rtype: Rtype, rdata: &[u8]) -> Result<RecordData, WireError> {
-        let mut r = Reader::new(rdata, crate::wire::DecodeOptions::STRICT);
+        let mut r = Reader::new(rdata, crate::wire::DecodeOptions::STANDALONE);
         Self::decode(rtype, &mut r)
     }
 

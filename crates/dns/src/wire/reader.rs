@@ -10,13 +10,21 @@ pub struct DecodeOptions {
     pub lenient_names: bool,
     /// Accept empty RDATA, as RFC 2136 UPDATE messages use it to delete RRsets.
     pub update: bool,
+    /// The data is RDATA on its own (RFC 3597 `\#` text, a stored record), outside any message:
+    /// there is nothing a compression pointer could point at, so every pointer is refused.
+    pub standalone: bool,
 }
 
 impl DecodeOptions {
     /// The server's decoder: compressed names only where RFC 1035 allows them.
-    pub const STRICT: DecodeOptions = DecodeOptions { lenient_names: false, update: false };
+    pub const STRICT: DecodeOptions =
+        DecodeOptions { lenient_names: false, update: false, standalone: false };
     /// The resolver's decoder: follows compression pointers wherever they are.
-    pub const LENIENT: DecodeOptions = DecodeOptions { lenient_names: true, update: false };
+    pub const LENIENT: DecodeOptions =
+        DecodeOptions { lenient_names: true, update: false, standalone: false };
+    /// RDATA outside a message: no compression pointers anywhere.
+    pub const STANDALONE: DecodeOptions =
+        DecodeOptions { lenient_names: false, update: false, standalone: true };
 }
 
 /// Whether a name being read may use compression pointers.
@@ -150,7 +158,8 @@ impl<'a> Reader<'a> {
     /// Every pointer must point strictly before the previous one, so that no chain can loop,
     /// and the decompressed name may not exceed 255 octets.
     pub fn name_with(&mut self, pointers: Pointers) -> Result<Name, WireError> {
-        let follow = pointers == Pointers::Allowed || self.options.lenient_names;
+        let follow = !self.options.standalone
+            && (pointers == Pointers::Allowed || self.options.lenient_names);
         let mut wire = [0u8; MAX_NAME_LEN];
         let mut len = 0usize;
         // Where reading resumes in the window once the name is done.
