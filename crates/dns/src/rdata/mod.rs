@@ -9,6 +9,7 @@ use crate::wire::{Reader, WireError, WireErrorKind, Writer};
 
 pub mod hip;
 pub mod rfc1035;
+pub mod rfc1183;
 pub mod rfc2782;
 pub mod rfc3403;
 pub mod rfc3596;
@@ -19,6 +20,7 @@ pub mod rfc6698;
 pub mod rfc8659;
 
 pub use hip::Hip;
+pub use rfc1183::{Afsdb, Rp};
 pub use rfc2782::Srv;
 pub use rfc3403::Naptr;
 pub use rfc3596::Aaaa;
@@ -200,6 +202,12 @@ rdata_types! {
     Dnskey(Dnskey),
     /// Child DNSSEC public key (RFC 7344).
     Cdnskey(Cdnskey),
+    /// Host information (RFC 1035).
+    Hinfo(rfc1035::Hinfo),
+    /// Responsible person (RFC 1183).
+    Rp(Rp),
+    /// AFS database server (RFC 1183).
+    Afsdb(Afsdb),
 }
 
 impl RecordData {
