@@ -8,6 +8,8 @@ use crate::text::{TextError, Token, Tokens, write_hex};
 use crate::wire::{Reader, WireError, WireErrorKind, Writer};
 
 pub mod hip;
+#[cfg(test)]
+mod props;
 pub mod rfc1035;
 pub mod rfc1183;
 pub mod rfc2782;
