@@ -8,9 +8,29 @@ use crate::text::{TextError, Token, Tokens, write_hex};
 use crate::wire::{Reader, WireError, WireErrorKind, Writer};
 
 pub mod hip;
+#[cfg(test)]
+mod props;
 pub mod rfc1035;
+pub mod rfc1183;
+pub mod rfc2782;
+pub mod rfc3403;
+pub mod rfc3596;
+pub mod rfc4034;
+pub mod rfc4255;
+pub mod rfc6672;
+pub mod rfc6698;
+pub mod rfc8659;
 
 pub use hip::Hip;
+pub use rfc1183::{Afsdb, Rp};
+pub use rfc2782::Srv;
+pub use rfc3403::Naptr;
+pub use rfc3596::Aaaa;
+pub use rfc4034::{Cdnskey, Cds, Dnskey, Ds};
+pub use rfc4255::Sshfp;
+pub use rfc6672::Dname;
+pub use rfc6698::{Smimea, Tlsa};
+pub use rfc8659::Caa;
 
 /// What every record type provides: wire decoding and encoding, presentation parsing and
 /// printing (through [`fmt::Display`]).
@@ -160,6 +180,36 @@ rdata_types! {
     Txt(rfc1035::Txt),
     /// Host Identity Protocol (RFC 5205, RFC 8005).
     Hip(Hip),
+    /// IPv6 address (RFC 3596).
+    Aaaa(Aaaa),
+    /// Redirection of a subtree (RFC 6672).
+    Dname(Dname),
+    /// Service location (RFC 2782).
+    Srv(Srv),
+    /// Naming authority pointer (RFC 3403).
+    Naptr(Naptr),
+    /// Certification authority authorization (RFC 8659).
+    Caa(Caa),
+    /// SSH host key fingerprint (RFC 4255).
+    Sshfp(Sshfp),
+    /// TLS certificate association (RFC 6698).
+    Tlsa(Tlsa),
+    /// S/MIME certificate association (RFC 8162).
+    Smimea(Smimea),
+    /// Delegation signer (RFC 4034).
+    Ds(Ds),
+    /// Child delegation signer (RFC 7344).
+    Cds(Cds),
+    /// DNSSEC public key (RFC 4034).
+    Dnskey(Dnskey),
+    /// Child DNSSEC public key (RFC 7344).
+    Cdnskey(Cdnskey),
+    /// Host information (RFC 1035).
+    Hinfo(rfc1035::Hinfo),
+    /// Responsible person (RFC 1183).
+    Rp(Rp),
+    /// AFS database server (RFC 1183).
+    Afsdb(Afsdb),
 }
 
 impl RecordData {

@@ -1,0 +1,5 @@
+//! Record types of RFC 3403 (Dynamic Delegation Discovery System).
+
+mod naptr;
+
+pub use naptr::Naptr;
