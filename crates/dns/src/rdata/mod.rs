@@ -9,6 +9,7 @@ use crate::wire::{Reader, WireError, WireErrorKind, Writer};
 
 pub mod hip;
 pub mod rfc1035;
+pub mod rfc4034;
 
 pub use hip::Hip;
 
@@ -160,6 +161,10 @@ rdata_types! {
     Txt(rfc1035::Txt),
     /// Host Identity Protocol (RFC 5205, RFC 8005).
     Hip(Hip),
+    /// DNSSEC signature (RFC 4034).
+    Rrsig(rfc4034::Rrsig),
+    /// Next secure record (RFC 4034).
+    Nsec(rfc4034::Nsec),
 }
 
 impl RecordData {
