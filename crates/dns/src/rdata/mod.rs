@@ -10,6 +10,7 @@ use crate::wire::{Reader, WireError, WireErrorKind, Writer};
 pub mod hip;
 pub mod rfc1035;
 pub mod rfc4034;
+pub mod rfc5155;
 
 pub use hip::Hip;
 
@@ -165,6 +166,10 @@ rdata_types! {
     Rrsig(rfc4034::Rrsig),
     /// Next secure record (RFC 4034).
     Nsec(rfc4034::Nsec),
+    /// Hashed next secure record (RFC 5155).
+    Nsec3(rfc5155::Nsec3),
+    /// NSEC3 parameters (RFC 5155).
+    Nsec3param(rfc5155::Nsec3param),
 }
 
 impl RecordData {
