@@ -11,6 +11,7 @@ pub mod hip;
 pub mod rfc1035;
 pub mod rfc4034;
 pub mod rfc5155;
+pub mod rfc6891;
 
 pub use hip::Hip;
 
@@ -170,6 +171,8 @@ rdata_types! {
     Nsec3(rfc5155::Nsec3),
     /// NSEC3 parameters (RFC 5155).
     Nsec3param(rfc5155::Nsec3param),
+    /// EDNS options, the RDATA of the OPT pseudo-record (RFC 6891).
+    Opt(rfc6891::Opt),
 }
 
 impl RecordData {
