@@ -12,6 +12,7 @@ pub mod rfc1035;
 pub mod rfc4034;
 pub mod rfc5155;
 pub mod rfc6891;
+pub mod rfc9460;
 
 pub use hip::Hip;
 
@@ -173,6 +174,10 @@ rdata_types! {
     Nsec3param(rfc5155::Nsec3param),
     /// EDNS options, the RDATA of the OPT pseudo-record (RFC 6891).
     Opt(rfc6891::Opt),
+    /// General service binding (RFC 9460).
+    Svcb(rfc9460::Svcb),
+    /// Service binding for HTTP (RFC 9460).
+    Https(rfc9460::Https),
 }
 
 impl RecordData {
