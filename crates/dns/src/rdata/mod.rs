@@ -275,6 +275,16 @@ pub(crate) mod testing {
         assert_eq!(parse(rtype, &generic).as_ref(), Ok(&data), "generic form {generic}");
     }
 
+    /// When `wire` decodes as `rtype`, it is the only wire form of that data (it encodes back
+    /// to the same octets) and the printed text reads back to the same data.
+    pub fn wire_is_canonical(rtype: Rtype, wire: &[u8]) {
+        if let Ok(data) = RecordData::from_wire(rtype, wire) {
+            assert_eq!(data.to_wire(), wire, "{data}");
+            let text = data.to_string();
+            assert_eq!(parse(rtype, &text).as_ref(), Ok(&data), "{text}");
+        }
+    }
+
     /// The text must be refused, with a message containing `needle`.
     pub fn rejects(rtype: Rtype, text: &str, needle: &str) {
         match parse(rtype, text) {

@@ -207,3 +207,33 @@ mod tests {
         assert_eq!(decode(""), Ok(TypeBitmap::default()));
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::rdata::testing::wire_is_canonical;
+
+    proptest! {
+        #[test]
+        fn sets_round_trip(types in prop::collection::vec(any::<u16>(), 1..20)) {
+            let bitmap = TypeBitmap::new(types.iter().copied().map(Rtype));
+            let mut wire = b"\x04next\x00".to_vec();
+            let mut w = Writer::new();
+            bitmap.encode(&mut w);
+            wire.extend_from_slice(w.as_bytes());
+            wire_is_canonical(Rtype::NSEC, &wire);
+            let mut nsec3 = b"\x01\x00\x00\x00\x00\x01\xAA".to_vec();
+            nsec3.extend_from_slice(w.as_bytes());
+            wire_is_canonical(Rtype::NSEC3, &nsec3);
+        }
+
+        #[test]
+        fn arbitrary_windows_decode_canonically(tail in prop::collection::vec(any::<u8>(), 0..40)) {
+            let mut wire = b"\x00".to_vec();
+            wire.extend_from_slice(&tail);
+            wire_is_canonical(Rtype::NSEC, &wire);
+        }
+    }
+}

@@ -322,7 +322,7 @@ impl fmt::Display for SvcParam {
                     }
                 }
                 f.write_str("=")?;
-                write_char_string(f, &list)
+                write_value(f, &list)
             }
             SvcParam::NoDefaultAlpn => Ok(()),
             SvcParam::Port(port) => write!(f, "={port}"),
@@ -335,10 +335,18 @@ impl fmt::Display for SvcParam {
             SvcParam::Other { value, .. } if value.is_empty() => Ok(()),
             SvcParam::Other { value, .. } => {
                 f.write_str("=")?;
-                write_char_string(f, value)
+                write_value(f, value)
             }
         }
     }
+}
+
+/// Writes a value as a quoted char-string with spaces escaped too (`\032`), so that it stays
+/// one token for any zone tokenizer, even one that does not know `key="..."`.
+fn write_value(f: &mut fmt::Formatter<'_>, value: &[u8]) -> fmt::Result {
+    let mut quoted = String::new();
+    write_char_string(&mut quoted, value)?;
+    f.write_str(&quoted.replace(' ', "\\032"))
 }
 
 fn write_addresses<T: fmt::Display>(f: &mut fmt::Formatter<'_>, addresses: &[T]) -> fmt::Result {

@@ -26,7 +26,8 @@ use crate::wire::{Reader, WireError, WireErrorKind, WireMode, Writer};
 ///
 /// Presentation form: `priority target key[=value]...`. A value may be quoted (`alpn="h2,h3"`),
 /// written as a separate quoted token after `key=`, or, when the tokenizer split a quoted value
-/// at whitespace, rejoined with single spaces. Value lists (`mandatory`, `alpn`, the hints)
+/// at whitespace, rejoined with single spaces (printed values escape spaces as `\\032`, so
+/// they never depend on that). Value lists (`mandatory`, `alpn`, the hints)
 /// are comma-separated, with `\,` and `\\` for literal commas and backslashes after the usual
 /// escapes are decoded (RFC 9460 Appendix A.1).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -326,7 +327,7 @@ mod tests {
         round_trip(
             Rtype::SVCB,
             "1 . key667=\"hello world\"",
-            "1 . key667=\"hello world\"",
+            "1 . key667=\"hello\\032world\"",
             "000100029b000b68656c6c6f20776f726c64",
         );
         // `key=` followed by a quoted token, and keyNNNN for a key with a mnemonic.
@@ -424,5 +425,61 @@ mod tests {
         let mut w = Writer::with_mode(WireMode::Canonical);
         data.encode(&mut w);
         assert!(w.as_bytes()[2..].starts_with(b"\x03Svc\x07Example\x00"));
+    }
+}
+
+#[cfg(test)]
+mod proptests {
+    use proptest::prelude::*;
+
+    use crate::rdata::testing::wire_is_canonical;
+    use crate::rtype::Rtype;
+
+    /// SvcParams with small keys (so the known ones come up often) and short values.
+    fn params() -> impl Strategy<Value = Vec<u8>> {
+        prop::collection::vec((0u16..10, prop::collection::vec(any::<u8>(), 0..20)), 0..5).prop_map(
+            |params| {
+                let mut wire = Vec::new();
+                for (key, value) in params {
+                    wire.extend_from_slice(&key.to_be_bytes());
+                    wire.extend_from_slice(&(value.len() as u16).to_be_bytes());
+                    wire.extend_from_slice(&value);
+                }
+                wire
+            },
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn any_alpn_ids_and_values_print_and_read_back(
+            ids in prop::collection::vec(prop::collection::vec(any::<u8>(), 1..8), 1..4),
+            value in prop::collection::vec(any::<u8>(), 0..12),
+        ) {
+            use crate::rdata::{RecordData, testing::parse};
+            use crate::rdata::rfc9460::{SvcParam, Svcb};
+            let data = RecordData::Svcb(Svcb {
+                priority: 1,
+                target: crate::name::Name::root(),
+                params: vec![SvcParam::Alpn(ids), SvcParam::Other { key: 667, value }],
+            });
+            let text = data.to_string();
+            prop_assert_eq!(parse(Rtype::SVCB, &text), Ok(data), "{}", text);
+        }
+
+        #[test]
+        fn decoded_params_encode_and_print_back(priority in 0u16..3, params in params()) {
+            let mut wire = priority.to_be_bytes().to_vec();
+            wire.extend_from_slice(b"\x03svc\x00");
+            wire.extend_from_slice(&params);
+            wire_is_canonical(Rtype::SVCB, &wire);
+        }
+
+        #[test]
+        fn arbitrary_octets_never_panic(wire in prop::collection::vec(any::<u8>(), 0..64)) {
+            for rtype in [Rtype::SVCB, Rtype::OPT, Rtype::NSEC, Rtype::NSEC3, Rtype::RRSIG] {
+                wire_is_canonical(rtype, &wire);
+            }
+        }
     }
 }
