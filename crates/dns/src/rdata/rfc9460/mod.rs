@@ -3,5 +3,5 @@
 mod param;
 mod svcb;
 
-pub use param::{SvcParam, key_name};
+pub use param::{KeyName, SvcParam, key_name};
 pub use svcb::{Https, ServiceBinding, Svcb};

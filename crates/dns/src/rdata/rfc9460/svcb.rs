@@ -26,7 +26,7 @@ use crate::wire::{Reader, WireError, WireErrorKind, WireMode, Writer};
 ///
 /// Presentation form: `priority target key[=value]...`. A value may be quoted (`alpn="h2,h3"`),
 /// written as a separate quoted token after `key=`, or, when the tokenizer split a quoted value
-/// at whitespace, rejoined with single spaces (printed values escape spaces as `\\032`, so
+/// at whitespace, rejoined with single spaces (printed values escape spaces as `\032`, so
 /// they never depend on that). Value lists (`mandatory`, `alpn`, the hints)
 /// are comma-separated, with `\,` and `\\` for literal commas and backslashes after the usual
 /// escapes are decoded (RFC 9460 Appendix A.1).
