@@ -1,8 +1,9 @@
 //! DNS messages (RFC 1035 §4) with EDNS(0) (RFC 6891).
 
-use crate::name::Name;
+use crate::rdata::RecordData;
+use crate::rdata::rfc6891::{Opt, encode_options};
 use crate::record::{Question, Record};
-use crate::rtype::{Class, Rtype};
+use crate::rtype::Rtype;
 use crate::wire::{DecodeOptions, Reader, WireError, WireErrorKind, Writer};
 
 /// Operation codes (RFC 1035, RFC 1996, RFC 2136).
@@ -89,14 +90,7 @@ impl Header {
     }
 }
 
-/// One EDNS option (RFC 6891 §6.1.2).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EdnsOption {
-    /// Option code.
-    pub code: u16,
-    /// Option data.
-    pub data: Vec<u8>,
-}
+pub use crate::rdata::rfc6891::EdnsOption;
 
 /// The EDNS(0) pseudo-record (RFC 6891 §6.1.3), taken out of the additional section.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,23 +123,17 @@ impl Default for Edns {
 }
 
 impl Edns {
-    fn decode(
-        owner: &Name,
-        class: Class,
-        ttl: u32,
-        rdata: &mut Reader<'_>,
-    ) -> Result<Edns, WireError> {
-        if !owner.is_root() {
-            return Err(rdata.error(WireErrorKind::BadValue("OPT owner must be the root")));
+    fn from_record(opt: Record) -> Result<Edns, WireError> {
+        if !opt.owner.is_root() {
+            return Err(WireError::new(0, WireErrorKind::BadValue("OPT owner must be the root")));
         }
-        let mut options = Vec::new();
-        while !rdata.is_empty() {
-            let code = rdata.u16()?;
-            let len = usize::from(rdata.u16()?);
-            options.push(EdnsOption { code, data: rdata.bytes(len)?.to_vec() });
-        }
+        let options = match opt.data {
+            RecordData::Opt(Opt { options }) => options,
+            _ => return Err(WireError::new(0, WireErrorKind::BadValue("OPT RDATA not decoded"))),
+        };
+        let ttl = opt.ttl;
         Ok(Edns {
-            udp_payload: class.0,
+            udp_payload: opt.class.0,
             extended_rcode: (ttl >> 24) as u8,
             version: (ttl >> 16) as u8,
             dnssec_ok: ttl & 0x8000 != 0,
@@ -167,11 +155,7 @@ impl Edns {
         );
         let length_at = w.len();
         w.u16(0);
-        for option in &self.options {
-            w.u16(option.code);
-            w.u16(option.data.len() as u16);
-            w.bytes(&option.data);
-        }
+        encode_options(&self.options, w);
         let rdlength = w.len() - length_at - 2;
         w.patch_u16(length_at, rdlength as u16);
     }
@@ -237,9 +221,7 @@ impl Message {
             if additional.iter().any(|rec| rec.rtype() == Rtype::OPT) {
                 return Err(WireError::new(0, WireErrorKind::BadValue("more than one OPT record")));
             }
-            let raw = opt.data.to_wire();
-            let mut rdata = Reader::new(&raw, options);
-            edns = Some(Edns::decode(&opt.owner, opt.class, opt.ttl, &mut rdata)?);
+            edns = Some(Edns::from_record(opt)?);
         }
         r.finish()?;
         Ok(Message { header, questions, answers, authority, additional, edns })
@@ -275,8 +257,9 @@ impl Message {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rdata::RecordData;
+    use crate::name::Name;
     use crate::rdata::rfc1035::{A, Ns};
+    use crate::rtype::Class;
 
     fn name(text: &str) -> Name {
         Name::parse(text, None).unwrap()

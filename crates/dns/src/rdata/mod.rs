@@ -17,9 +17,12 @@ pub mod rfc3403;
 pub mod rfc3596;
 pub mod rfc4034;
 pub mod rfc4255;
+pub mod rfc5155;
 pub mod rfc6672;
 pub mod rfc6698;
+pub mod rfc6891;
 pub mod rfc8659;
+pub mod rfc9460;
 
 pub use hip::Hip;
 pub use rfc1183::{Afsdb, Rp};
@@ -210,6 +213,20 @@ rdata_types! {
     Rp(Rp),
     /// AFS database server (RFC 1183).
     Afsdb(Afsdb),
+    /// DNSSEC signature (RFC 4034).
+    Rrsig(rfc4034::Rrsig),
+    /// Next secure record (RFC 4034).
+    Nsec(rfc4034::Nsec),
+    /// Hashed next secure record (RFC 5155).
+    Nsec3(rfc5155::Nsec3),
+    /// NSEC3 parameters (RFC 5155).
+    Nsec3param(rfc5155::Nsec3param),
+    /// EDNS options, the RDATA of the OPT pseudo-record (RFC 6891).
+    Opt(rfc6891::Opt),
+    /// General service binding (RFC 9460).
+    Svcb(rfc9460::Svcb),
+    /// Service binding for HTTP (RFC 9460).
+    Https(rfc9460::Https),
 }
 
 impl RecordData {
@@ -305,6 +322,16 @@ pub(crate) mod testing {
         assert_eq!(parse(rtype, canonical_text).as_ref(), Ok(&data));
         let generic = data.generic().to_string();
         assert_eq!(parse(rtype, &generic).as_ref(), Ok(&data), "generic form {generic}");
+    }
+
+    /// When `wire` decodes as `rtype`, it is the only wire form of that data (it encodes back
+    /// to the same octets) and the printed text reads back to the same data.
+    pub fn wire_is_canonical(rtype: Rtype, wire: &[u8]) {
+        if let Ok(data) = RecordData::from_wire(rtype, wire) {
+            assert_eq!(data.to_wire(), wire, "{data}");
+            let text = data.to_string();
+            assert_eq!(parse(rtype, &text).as_ref(), Ok(&data), "{text}");
+        }
     }
 
     /// The text must be refused, with a message containing `needle`.
