@@ -4,6 +4,9 @@
 //!
 //! Without `python3` the cross-check is skipped with a note, unless `CI=true`, where it fails.
 
+// The helpers below run only in tests, where a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
 use std::io::Write as _;
 use std::net::Ipv6Addr;
 use std::process::{Command, Stdio};
