@@ -5,6 +5,15 @@
 //! the RR holds the bare key (ECDSA: x ‖ y as in RFC 6605; EdDSA: the RFC 8032 octet string), while
 //! the HOST_ID parameter that HIPv2 hashes starts with a 2-octet curve label (RFC 7401 §5.2.9,
 //! RFC 9374 §3.4.1.1). The RR names no curve, so it is inferred from the key's length.
+//!
+//! Readings that were chosen, not given verbatim by the RFCs:
+//! - the ECDSA HOST_ID is the curve label followed by the RR's x ‖ y; RFC 7401 §5.2.9 calls the
+//!   key "octet-string format [RFC6090]", which some implementations take as SEC1's `04 ‖ x ‖ y`;
+//!   HITs made that way will not match here;
+//! - the EdDSA HOST_ID is the curve label followed by the key; RFC 9374's Figure 2 draws a "NULL"
+//!   half-word beside the label, read here as no field at all;
+//! - a 40-octet ECDSA key in a HIP RR is taken as SECP160R1 (ECDSA_LOW), which RFC 8005 does not
+//!   define for the RR but RFC 7401 does for HIPv2.
 
 use crate::orchid::HitSuite;
 
