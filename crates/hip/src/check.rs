@@ -26,6 +26,13 @@ pub enum HitMatch {
     V1,
     /// The HIT is the key's ORCHID v2 (HIPv2).
     V2,
+    /// The HIT is the ORCHID v2 of an ECDSA key hashed as curve label ‖ x ‖ y, without the `04`
+    /// octet that starts the uncompressed point in the HOST_ID (RFC 7401 §5.2.9, RFC 6090):
+    /// peers that hash the HOST_ID as sent compute `v2` instead.
+    V2WithoutPointPrefix {
+        /// The key's ORCHID v2 with the point in octet-string format.
+        v2: Ipv6Addr,
+    },
     /// The HIT is neither; the HITs the key does have, where they exist.
     Mismatch {
         /// The key's ORCHID v1, for the algorithms HIPv1 defines (RSA, DSA).
@@ -40,13 +47,18 @@ pub enum HitMatch {
 /// Compares the record's HIT with the ORCHID v1 and v2 of its key.
 pub fn verify_hit(hip: &Hip) -> HitMatch {
     let v1 = orchid_v1_for(hip.algorithm, &hip.public_key);
-    let v2 = HostId::from_hip_rr(hip.algorithm, &hip.public_key)
-        .map(|id| orchid_v2_of(id.suite(), id.bytes()));
+    let host_id = HostId::from_hip_rr(hip.algorithm, &hip.public_key);
+    let v2 = host_id.as_ref().map(|id| orchid_v2_of(id.suite(), id.bytes())).map_err(|e| *e);
     if v1.is_some_and(|v1| hip.hit == v1) {
         return HitMatch::V1;
     }
     if v2.as_ref().is_ok_and(|v2| hip.hit == v2) {
         return HitMatch::V2;
+    }
+    if let (Ok(v2), Some(bare)) = (v2, host_id.ok().and_then(|id| id.without_point_prefix()))
+        && hip.hit == orchid_v2_of(bare.suite(), bare.bytes())
+    {
+        return HitMatch::V2WithoutPointPrefix { v2: as_ipv6(v2) };
     }
     match (v1, v2) {
         (None, Err(e)) => HitMatch::Unverifiable(e),
@@ -74,6 +86,17 @@ pub fn check_hip(hip: &Hip, strict_hit: bool) -> Vec<(Severity, String)> {
     }
     match verify_hit(hip) {
         HitMatch::V1 | HitMatch::V2 => {}
+        HitMatch::V2WithoutPointPrefix { v2 } => findings.push((
+            doubtful,
+            format!(
+                "HIP HIT {} is the ORCHID v2 of the record's ECDSA key only when the key is hashed \
+                 as curve label ‖ x ‖ y; the HIPv2 HOST_ID carries the point in octet-string \
+                 format, 04 ‖ x ‖ y (RFC 7401 §5.2.9, RFC 6090), and from that a peer computes \
+                 {v2}. RFC 5205 §4.1 requires initiators to recompute the HIT from the key, so \
+                 peers that hash the HOST_ID as HIPv2 sends it will not match the host by this HIT",
+                hit_text(&hip.hit)
+            ),
+        )),
         HitMatch::Mismatch { v1, v2 } => findings.push((doubtful, mismatch_message(hip, v1, v2))),
         HitMatch::Unverifiable(e) => findings.push((
             doubtful,

@@ -6,10 +6,12 @@
 //! the HOST_ID parameter that HIPv2 hashes starts with a 2-octet curve label (RFC 7401 §5.2.9,
 //! RFC 9374 §3.4.1.1). The RR names no curve, so it is inferred from the key's length.
 //!
-//! Readings that were chosen, not given verbatim by the RFCs:
-//! - the ECDSA HOST_ID is the curve label followed by the RR's x ‖ y; RFC 7401 §5.2.9 calls the
-//!   key "octet-string format [RFC6090]", which some implementations take as SEC1's `04 ‖ x ‖ y`;
-//!   HITs made that way will not match here;
+//! Readings that were chosen, not spelled out byte by byte in the RFCs:
+//! - the ECDSA HOST_ID public key is in "octet-string format [RFC6090]" (RFC 7401 §5.2.9), the
+//!   uncompressed point `04 ‖ x ‖ y`, so the HOST_ID is curve label ‖ `04` ‖ x ‖ y. HIPL's
+//!   `ecdsa_to_key_rr` serialises it this way. Since the RR lacks the `04`, a HIT made by hashing
+//!   label ‖ x ‖ y is plausible too; [`HostId::without_point_prefix`] gives that form so a checker
+//!   can tell the two apart;
 //! - the EdDSA HOST_ID is the curve label followed by the key; RFC 9374's Figure 2 draws a "NULL"
 //!   half-word beside the label, read here as no field at all;
 //! - a 40-octet ECDSA key in a HIP RR is taken as SECP160R1 (ECDSA_LOW), which RFC 8005 does not
@@ -42,6 +44,9 @@ pub enum HitError {
     EmptyKey,
 }
 
+/// The SEC1 octet that starts an uncompressed elliptic-curve point.
+const UNCOMPRESSED_POINT: u8 = 0x04;
+
 /// An elliptic curve of a HIPv2 Host Identity, with the label its HOST_ID carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Curve {
@@ -65,6 +70,11 @@ impl Curve {
             Curve::P384 => 2,
             Curve::Ed448 => 3,
         }
+    }
+
+    /// Whether this is an ECDSA or ECDSA_LOW curve, whose keys are points.
+    pub fn is_ecdsa(self) -> bool {
+        matches!(self, Curve::P256 | Curve::P384 | Curve::Secp160r1)
     }
 
     /// The curve's usual name.
@@ -113,12 +123,24 @@ impl HostId {
             },
             other => return Err(HitError::UnsupportedAlgorithm(other)),
         };
-        let mut bytes = Vec::with_capacity(key.len() + 2);
+        let mut bytes = Vec::with_capacity(key.len() + 3);
         if let Some(curve) = curve {
             bytes.extend_from_slice(&curve.label().to_be_bytes());
+            if curve.is_ecdsa() {
+                bytes.push(UNCOMPRESSED_POINT);
+            }
         }
         bytes.extend_from_slice(key);
         Ok(HostId { suite, curve, bytes })
+    }
+
+    /// For ECDSA keys, the HOST_ID without the `04` uncompressed-point octet (curve label ‖ x ‖ y):
+    /// what a HIT generator hashes if it copies the DNS key as it is.
+    pub fn without_point_prefix(&self) -> Option<HostId> {
+        let curve = self.curve.filter(|c| c.is_ecdsa())?;
+        let mut bytes = self.bytes.clone();
+        bytes.remove(2);
+        Some(HostId { suite: self.suite, curve: Some(curve), bytes })
     }
 
     /// The HIT Suite whose hash makes the ORCHID v2.
@@ -131,7 +153,7 @@ impl HostId {
         self.curve
     }
 
-    /// The octets that are hashed: curve label (if any) followed by the key.
+    /// The octets that are hashed: curve label (if any), `04` for ECDSA points, then the key.
     pub fn bytes(&self) -> &[u8] {
         &self.bytes
     }
@@ -155,7 +177,14 @@ mod tests {
             let id = HostId::from_hip_rr(algorithm, &key).unwrap();
             assert_eq!(id.suite(), suite);
             assert_eq!(&id.bytes()[..2], &label);
-            assert_eq!(&id.bytes()[2..], &key[..]);
+            let point = if algorithm == 3 { 3 } else { 2 };
+            assert_eq!(&id.bytes()[2..point], &[4][..point - 2]);
+            assert_eq!(&id.bytes()[point..], &key[..]);
+            let bare = id.without_point_prefix();
+            assert_eq!(bare.is_some(), algorithm == 3);
+            if let Some(bare) = bare {
+                assert_eq!(bare.bytes(), [&label[..], &key[..]].concat());
+            }
         }
         let rsa = HostId::from_hip_rr(2, &[3, 1, 0, 1, 0xFF]).unwrap();
         assert_eq!(rsa.bytes(), &[3, 1, 0, 1, 0xFF]);

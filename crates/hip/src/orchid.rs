@@ -81,7 +81,7 @@ pub fn orchid_v1(hi: &[u8]) -> [u8; 16] {
 /// ORCHID v2 of a HIPv2 HOST_ID (RFC 7343 §2 with RFC 7401 §3.2 and RFC 9374 §3.5.2.1).
 ///
 /// `host_id` is the Host Identity as HIPv2 hashes it: for ECDSA and EdDSA, the 2-octet curve
-/// label followed by the public key (see [`HostId`]).
+/// label followed by the public key (ECDSA points as `04 ‖ x ‖ y`; see [`HostId`]).
 pub fn orchid_v2_of(suite: HitSuite, host_id: &[u8]) -> [u8; 16] {
     let hash = match suite {
         HitSuite::RsaDsaSha256 => middle_bits(

@@ -15,6 +15,7 @@ import sys
 CONTEXT_ID = bytes.fromhex("F0EFF02FBFF43D0FE7930C3C6E6174EA")
 
 # (HIP RR algorithm, key length) -> (HIT suite / OGA ID, curve label); None = any length.
+# ECDSA_LOW (SECP160R1) has its own curve label registry, where SECP160R1 is 1.
 SUITES = {
     (1, None): (1, None),  # DSA, SHA-256
     (2, None): (1, None),  # RSA, SHA-256
@@ -46,6 +47,10 @@ def v2(algorithm, key):
         return None
     oga, curve = suite
     host_id = key if curve is None else curve.to_bytes(2, "big") + key
+    if algorithm == 3:
+        # RFC 7401 §5.2.9: the ECDSA public key in octet-string format (RFC 6090), that is the
+        # uncompressed point 04 || x || y after the curve label; the RR holds only x || y.
+        host_id = host_id[:2] + b"\x04" + host_id[2:]
     data = CONTEXT_ID + host_id
     if oga == 1:
         hashed = middle(hashlib.sha256(data).digest(), 96)

@@ -121,14 +121,34 @@ fn ecdsa() {
         file: "ecdsa-p256",
         algorithm: 3,
         v1: None,
-        v2: "2001:22:6024:d4c5:71dd:cf82:5d55:716a",
+        v2: "2001:22:3741:8e4f:24a0:a120:5c79:608d",
     });
     check(&Vector {
         file: "ecdsa-p384",
         algorithm: 3,
         v1: None,
-        v2: "2001:22:fc70:2781:ce48:6ce9:5c2a:963b",
+        v2: "2001:22:50ca:ae28:836:b694:1c87:4c8f",
     });
+}
+
+/// A HIT made by hashing the DNS x ‖ y without the `04` point octet is recognised and explained.
+#[test]
+fn ecdsa_hit_without_point_prefix() {
+    // Computed independently by hashing curve label ‖ x ‖ y (SHA-384, middle 96 bits).
+    let bare_p256 = "2001:22:6024:d4c5:71dd:cf82:5d55:716a";
+    let record = record(3, ip(bare_p256), key("ecdsa-p256"));
+    let expected = "2001:22:3741:8e4f:24a0:a120:5c79:608d";
+    assert_eq!(
+        verify_hit(&record),
+        HitMatch::V2WithoutPointPrefix { v2: expected.parse().unwrap() }
+    );
+    let findings = check_hip(&record, false);
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0].0, Severity::Warning);
+    for needle in [bare_p256, expected, "04 ‖ x ‖ y", "RFC 7401 §5.2.9", "RFC 5205 §4.1"] {
+        assert!(findings[0].1.contains(needle), "missing {needle:?} in: {}", findings[0].1);
+    }
+    assert_eq!(check_hip(&record, true)[0].0, Severity::Error);
 }
 
 #[test]
@@ -137,7 +157,7 @@ fn ecdsa_low() {
         file: "ecdsa-secp160r1",
         algorithm: 3,
         v1: None,
-        v2: "2001:23:e31a:9765:52c4:942e:f2dd:f743",
+        v2: "2001:23:75cc:5cc9:cb2a:a9ba:eebc:47c7",
     });
 }
 
