@@ -11,7 +11,7 @@ use nameward_dns::check::Severity;
 use nameward_dns::rdata::hip::{Hip, algorithm_name};
 
 use crate::host_id::{HitError, HostId};
-use crate::orchid::{as_ipv6, orchid_v1_for, orchid_v2_of};
+use crate::orchid::{V2Variant, as_ipv6, orchid_v1_for, orchid_v2_of, orchid_v2_variants};
 
 /// The HIT printed in the RFC 5205 §7 examples, which is not the ORCHID of the key printed beside
 /// it under either version (the example predates ORCHID).
@@ -26,11 +26,11 @@ pub enum HitMatch {
     V1,
     /// The HIT is the key's ORCHID v2 (HIPv2).
     V2,
-    /// The HIT is the ORCHID v2 of an ECDSA key hashed as curve label ‖ x ‖ y, without the `04`
-    /// octet that starts the uncompressed point in the HOST_ID (RFC 7401 §5.2.9, RFC 6090):
-    /// peers that hash the HOST_ID as sent compute `v2` instead.
-    V2WithoutPointPrefix {
-        /// The key's ORCHID v2 with the point in octet-string format.
+    /// The HIT is what a [`V2Variant`] derivation gives, not the key's ORCHID v2.
+    V2Variant {
+        /// How the HIT was apparently made.
+        variant: V2Variant,
+        /// The key's ORCHID v2, which peers compute.
         v2: Ipv6Addr,
     },
     /// The HIT is neither; the HITs the key does have, where they exist.
@@ -55,10 +55,11 @@ pub fn verify_hit(hip: &Hip) -> HitMatch {
     if v2.as_ref().is_ok_and(|v2| hip.hit == v2) {
         return HitMatch::V2;
     }
-    if let (Ok(v2), Some(bare)) = (v2, host_id.ok().and_then(|id| id.without_point_prefix()))
-        && hip.hit == orchid_v2_of(bare.suite(), bare.bytes())
+    if let (Ok(v2), Ok(host_id)) = (v2, &host_id)
+        && let Some((variant, _)) =
+            orchid_v2_variants(host_id).into_iter().find(|(_, hit)| hip.hit == hit)
     {
-        return HitMatch::V2WithoutPointPrefix { v2: as_ipv6(v2) };
+        return HitMatch::V2Variant { variant, v2: as_ipv6(v2) };
     }
     match (v1, v2) {
         (None, Err(e)) => HitMatch::Unverifiable(e),
@@ -86,15 +87,15 @@ pub fn check_hip(hip: &Hip, strict_hit: bool) -> Vec<(Severity, String)> {
     }
     match verify_hit(hip) {
         HitMatch::V1 | HitMatch::V2 => {}
-        HitMatch::V2WithoutPointPrefix { v2 } => findings.push((
+        HitMatch::V2Variant { variant, v2 } => findings.push((
             doubtful,
             format!(
-                "HIP HIT {} is the ORCHID v2 of the record's ECDSA key only when the key is hashed \
-                 as curve label ‖ x ‖ y; the HIPv2 HOST_ID carries the point in octet-string \
-                 format, 04 ‖ x ‖ y (RFC 7401 §5.2.9, RFC 6090), and from that a peer computes \
-                 {v2}. RFC 5205 §4.1 requires initiators to recompute the HIT from the key, so \
-                 peers that hash the HOST_ID as HIPv2 sends it will not match the host by this HIT",
-                hit_text(&hip.hit)
+                "HIP HIT {} is derived from the record's key in a way HIPv2 peers do not use: {}. \
+                 From this key a HIPv2 peer computes {v2}, and RFC 5205 §4.1 requires initiators \
+                 to recompute the HIT from the key, so such peers will not match the host by \
+                 this HIT",
+                hit_text(&hip.hit),
+                variant.description()
             ),
         )),
         HitMatch::Mismatch { v1, v2 } => findings.push((doubtful, mismatch_message(hip, v1, v2))),

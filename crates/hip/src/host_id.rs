@@ -11,7 +11,7 @@
 //!   uncompressed point `04 ‖ x ‖ y`, so the HOST_ID is curve label ‖ `04` ‖ x ‖ y. HIPL's
 //!   `ecdsa_to_key_rr` serialises it this way. Since the RR lacks the `04`, a HIT made by hashing
 //!   label ‖ x ‖ y is plausible too; [`HostId::without_point_prefix`] gives that form so a checker
-//!   can tell the two apart;
+//!   can tell the two apart (see [`crate::orchid::V2Variant`]);
 //! - the EdDSA HOST_ID is the curve label followed by the key; RFC 9374's Figure 2 draws a "NULL"
 //!   half-word beside the label, read here as no field at all;
 //! - a 40-octet ECDSA key in a HIP RR is taken as SECP160R1 (ECDSA_LOW), which RFC 8005 does not

@@ -10,4 +10,4 @@ pub mod orchid;
 
 pub use check::{HitMatch, check_hip, verify_hit};
 pub use host_id::{Curve, HitError, HostId};
-pub use orchid::{HitSuite, orchid_v1, orchid_v2};
+pub use orchid::{HitSuite, V2Variant, orchid_v1, orchid_v2};

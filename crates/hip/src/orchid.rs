@@ -118,6 +118,54 @@ pub fn orchid_v2(algorithm: u8, key: &[u8]) -> Result<[u8; 16], HitError> {
     Ok(orchid_v2_of(host_id.suite(), host_id.bytes()))
 }
 
+/// A way of deriving a HIT from a key that the RFC text can be read to allow but that differs
+/// from the HIPv2 reading nameward takes, so that a checker can explain such HITs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum V2Variant {
+    /// ECDSA: hashing curve label ‖ x ‖ y, the DNS key as it is, without the `04` octet that
+    /// starts the uncompressed point in octet-string format (RFC 7401 §5.2.9, RFC 6090).
+    EcdsaWithoutPointPrefix,
+    /// EdDSA: cSHAKE128(HOST_ID, 96, "", context ID), RFC 9374 §3.5.2's general construction with
+    /// the context ID as customization string, instead of §3.5.2.1's HIPv2 form that hashes
+    /// context ID ‖ HOST_ID like the fixed-length suites.
+    EddsaContextAsCustomization,
+}
+
+impl V2Variant {
+    /// What the variant does differently, for messages.
+    pub fn description(self) -> &'static str {
+        match self {
+            V2Variant::EcdsaWithoutPointPrefix => {
+                "the ECDSA key is hashed as curve label ‖ x ‖ y, but the HIPv2 HOST_ID carries the \
+                 point in octet-string format, 04 ‖ x ‖ y (RFC 7401 §5.2.9, RFC 6090)"
+            }
+            V2Variant::EddsaContextAsCustomization => {
+                "the EdDSA key is hashed with cSHAKE128 taking the context ID as customization \
+                 string (RFC 9374 §3.5.2, the construction for DETs), but HIPv2 HITs hash context \
+                 ID ‖ HOST_ID with no customization (RFC 9374 §3.5.2.1)"
+            }
+        }
+    }
+}
+
+/// The HITs the [`V2Variant`]s that apply to `host_id` would give.
+pub fn orchid_v2_variants(host_id: &HostId) -> Vec<(V2Variant, [u8; 16])> {
+    let mut variants = Vec::new();
+    if let Some(bare) = host_id.without_point_prefix() {
+        variants
+            .push((V2Variant::EcdsaWithoutPointPrefix, orchid_v2_of(bare.suite(), bare.bytes())));
+    }
+    if host_id.suite() == HitSuite::EddsaCshake128 {
+        let mut xof = CShake128::from_core(sha3::CShake128Core::new(&CONTEXT_ID));
+        xof.update(host_id.bytes());
+        let mut out = [0u8; 12];
+        xof.finalize_xof().read(&mut out);
+        let hit = V2_PREFIX | (u128::from(host_id.suite().oga_id()) << 96) | middle_bits(&out, 96);
+        variants.push((V2Variant::EddsaContextAsCustomization, hit.to_be_bytes()));
+    }
+    variants
+}
+
 /// ORCHID v1 of a HIP RR's key, when HIPv1 defines the algorithm (RSA and DSA only).
 pub fn orchid_v1_for(algorithm: u8, key: &[u8]) -> Option<[u8; 16]> {
     matches!(algorithm, 1 | 2).then(|| orchid_v1(key))

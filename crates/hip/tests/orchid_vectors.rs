@@ -13,7 +13,8 @@ use std::process::{Command, Stdio};
 
 use nameward_dns::check::Severity;
 use nameward_dns::rdata::hip::Hip;
-use nameward_hip::{HitMatch, check_hip, orchid_v1, orchid_v2, verify_hit};
+use nameward_hip::orchid::orchid_v2_variants;
+use nameward_hip::{HitMatch, HostId, V2Variant, check_hip, orchid_v1, orchid_v2, verify_hit};
 
 /// A test key: its data file, HIP RR algorithm, and expected ORCHID v1 and v2.
 struct Vector {
@@ -92,7 +93,16 @@ fn cross_check(name: &str, algorithm: u8, key: &[u8], v1: Option<[u8; 16]>, v2: 
     let fields: Vec<&str> = text.split_whitespace().collect();
     let show =
         |hit: Option<[u8; 16]>| hit.map_or("-".to_owned(), |h| Ipv6Addr::from(h).to_string());
-    assert_eq!(fields, [name, &show(v1), &show(Some(v2))], "Python disagrees for {name}");
+    let mut expected = vec![name.to_owned(), show(v1), show(Some(v2))];
+    let host_id = HostId::from_hip_rr(algorithm, key).unwrap();
+    for (variant, hit) in orchid_v2_variants(&host_id) {
+        let label = match variant {
+            V2Variant::EcdsaWithoutPointPrefix => "ecdsa-bare-point",
+            V2Variant::EddsaContextAsCustomization => "eddsa-cshake-custom",
+        };
+        expected.push(format!("{label}={}", show(Some(hit))));
+    }
+    assert_eq!(fields, expected, "Python disagrees for {name}");
 }
 
 #[test]
@@ -140,7 +150,10 @@ fn ecdsa_hit_without_point_prefix() {
     let expected = "2001:22:3741:8e4f:24a0:a120:5c79:608d";
     assert_eq!(
         verify_hit(&record),
-        HitMatch::V2WithoutPointPrefix { v2: expected.parse().unwrap() }
+        HitMatch::V2Variant {
+            variant: V2Variant::EcdsaWithoutPointPrefix,
+            v2: expected.parse().unwrap()
+        }
     );
     let findings = check_hip(&record, false);
     assert_eq!(findings.len(), 1, "{findings:?}");
@@ -149,6 +162,28 @@ fn ecdsa_hit_without_point_prefix() {
         assert!(findings[0].1.contains(needle), "missing {needle:?} in: {}", findings[0].1);
     }
     assert_eq!(check_hip(&record, true)[0].0, Severity::Error);
+}
+
+/// A HIT made with RFC 9374's DET-style cSHAKE (context ID as customization) is explained.
+#[test]
+fn eddsa_hit_with_context_as_customization() {
+    // Computed independently with cSHAKE128(curve label ‖ key, 96, "", context ID).
+    let det_style = "2001:25:e9ac:570a:d381:8dd0:7fde:441a";
+    let record = record(4, ip(det_style), key("ed25519"));
+    let expected = "2001:25:20a2:e867:ad7a:692d:b435:9a99";
+    assert_eq!(
+        verify_hit(&record),
+        HitMatch::V2Variant {
+            variant: V2Variant::EddsaContextAsCustomization,
+            v2: expected.parse().unwrap()
+        }
+    );
+    let findings = check_hip(&record, false);
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0].0, Severity::Warning);
+    for needle in [det_style, expected, "customization", "RFC 9374 §3.5.2.1", "RFC 5205 §4.1"] {
+        assert!(findings[0].1.contains(needle), "missing {needle:?} in: {}", findings[0].1);
+    }
 }
 
 #[test]
