@@ -7,7 +7,7 @@
 //! RFC 9374 §3.4.1.1). The RR names no curve, so it is inferred from the key's length.
 //!
 //! Readings that were chosen, not spelled out byte by byte in the RFCs:
-//! - the ECDSA HOST_ID public key is in "octet-string format [RFC6090]" (RFC 7401 §5.2.9), the
+//! - the ECDSA HOST_ID public key is in "octet-string format" of RFC 6090 (RFC 7401 §5.2.9), the
 //!   uncompressed point `04 ‖ x ‖ y`, so the HOST_ID is curve label ‖ `04` ‖ x ‖ y. HIPL's
 //!   `ecdsa_to_key_rr` serialises it this way. Since the RR lacks the `04`, a HIT made by hashing
 //!   label ‖ x ‖ y is plausible too; [`HostId::without_point_prefix`] gives that form so a checker
