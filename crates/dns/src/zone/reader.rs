@@ -433,6 +433,7 @@ impl<'a> ZoneReader<'a> {
             let text = span.text(&self.text);
             if class.is_none()
                 && let Some(c) = Class::from_text(text)
+                && (Rtype::from_text(text).is_none() || self.is_type_ahead(i + 1))
             {
                 class = Some(c);
             } else if ttl.is_none() && text.first().is_some_and(u8::is_ascii_digit) {
@@ -477,6 +478,15 @@ impl<'a> ZoneReader<'a> {
             ));
         }
         Ok((ttl, class, rtype, i + 1))
+    }
+
+    /// True when token `i` can follow a class: a TTL, or a type. Decides whether `ANY`, both
+    /// a class and a type, is the class.
+    fn is_type_ahead(&self, i: usize) -> bool {
+        self.spans.get(i).is_some_and(|s| {
+            let text = s.text(&self.text);
+            text.first().is_some_and(u8::is_ascii_digit) || Rtype::from_text(text).is_some()
+        })
     }
 
     fn record(&mut self, rec: &RawRecord) -> Fallible<Entry> {
