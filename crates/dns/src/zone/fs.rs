@@ -21,3 +21,35 @@ impl IncludeLoader for FsLoader {
         std::fs::canonicalize(path)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::zone::{ReaderOptions, ZoneReader};
+
+    #[test]
+    fn includes_from_disk_and_refuses_symlinks_out() {
+        let dir = std::env::temp_dir().join(format!("nameward-zone-fs-{}", std::process::id()));
+        let zones = dir.join("zones");
+        std::fs::create_dir_all(&zones).unwrap();
+        std::fs::write(zones.join("part"), "p A 192.0.2.1\n").unwrap();
+        std::fs::write(dir.join("secret"), "s A 192.0.2.2\n").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(dir.join("secret"), zones.join("link")).unwrap();
+        let top = zones.join("db");
+        let top_name = top.to_string_lossy().into_owned();
+        let read = |text: &str| -> Vec<String> {
+            ZoneReader::new(text.as_bytes(), &top_name, None, ReaderOptions::default(), &FsLoader)
+                .map(|r| match r {
+                    Ok(e) => e.record.to_string(),
+                    Err(e) => e.message,
+                })
+                .collect()
+        };
+        assert_eq!(read("$TTL 1\n$INCLUDE part example.\n"), ["p.example. 1 IN A 192.0.2.1"]);
+        #[cfg(unix)]
+        assert!(read("$INCLUDE link x.\n")[0].contains("refused: it is outside"));
+        assert!(read("$INCLUDE missing x.\n")[0].starts_with("cannot include"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -360,8 +360,12 @@ impl<'a> ZoneReader<'a> {
             .and_then(|bytes| String::from_utf8(bytes).ok())
             .ok_or_else(|| policy(self, format!("bad $INCLUDE file name `{}`", lossy(raw))))?;
         let given = Path::new(&named);
-        let path =
-            if given.is_absolute() { given.to_path_buf() } else { self.base_dir.join(given) };
+        // Shown in messages and sources without `.` and `name/..` detours.
+        let path = normalize(&if given.is_absolute() {
+            given.to_path_buf()
+        } else {
+            self.base_dir.join(given)
+        });
         if self.frames.len() > self.options.include_depth {
             return Err(policy(
                 self,

@@ -442,7 +442,7 @@ fn include_policy() {
     let shown = include_zone("$INCLUDE a\nnever A 192.0.2.1\n", &loader, default());
     assert_eq!(
         shown,
-        ["error zones/b:1: $INCLUDE loop: zones/db.top -> zones/a -> zones/b -> zones/./a"]
+        ["error zones/b:1: $INCLUDE loop: zones/db.top -> zones/a -> zones/b -> zones/a"]
     );
     let results = read_all("$INCLUDE a\n", "zones/db.top", default(), &loader);
     let e = results[0].as_ref().unwrap_err();
@@ -458,7 +458,7 @@ fn include_policy() {
     let allowed = ReaderOptions { allow_include_outside: true, default_ttl: Some(1), ..default() };
     assert_eq!(
         include_zone("$INCLUDE ../secret\n", &loader, allowed),
-        ["zones/../secret:1 x.example.com. 1 IN A 192.0.2.1"]
+        ["secret:1 x.example.com. 1 IN A 192.0.2.1"]
     );
     let shown = include_zone("$INCLUDE /secret\n", &loader, default());
     assert!(shown[0].contains("refused: it is outside"), "{shown:?}");
@@ -490,7 +490,7 @@ fn include_policy() {
 fn standard_input_includes_from_the_current_directory() {
     let loader = MemoryLoader::new().with("part", "$TTL 1\np A 192.0.2.1\n");
     let results = read_all("$INCLUDE part\n", "-", ReaderOptions::default(), &loader);
-    assert_eq!(results[0].as_ref().unwrap().source.to_string(), "./part:2");
+    assert_eq!(results[0].as_ref().unwrap().source.to_string(), "part:2");
 }
 
 #[test]
