@@ -291,7 +291,7 @@ impl<'a> ZoneReader<'a> {
     }
 
     fn directive(&mut self, rec: &RawRecord, keyword: Vec<u8>) -> Fallible<()> {
-        let args = self.spans.len() - 1;
+        let args = self.spans.len().saturating_sub(1);
         let arg = |i: usize| self.spans.get(i).map(|s| s.text(&self.text));
         let expect_args = |min: usize, max: usize, usage: &str| {
             if args < min {

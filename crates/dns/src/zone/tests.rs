@@ -583,6 +583,9 @@ proptest! {
         texts in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..40), 1..4),
         address in any::<[u8; 4]>(),
         preference in any::<u16>(),
+        serial in any::<u32>(),
+        hit in prop::collection::vec(any::<u8>(), 1..20),
+        key in prop::collection::vec(any::<u8>(), 1..200),
     ) {
         let owner = Name::parse(&owner, origin().as_ref()).unwrap();
         let mut txt = String::new();
@@ -591,11 +594,14 @@ proptest! {
             txt.push(' ');
         }
         let [a, b, c, d] = address;
+        let hit = data_encoding::HEXUPPER.encode(&hit);
+        let key = data_encoding::BASE64.encode(&key);
         let zone = format!(
-            "{owner} {ttl} IN TXT {txt}\n{owner} {ttl} IN A {a}.{b}.{c}.{d}\n{owner} {ttl} IN MX {preference} {owner}\n"
+            "{owner} {ttl} IN TXT {txt}\n{owner} {ttl} IN A {a}.{b}.{c}.{d}\n{owner} {ttl} IN MX {preference} {owner}\n\
+             @ {ttl} SOA ns hm ( {serial} 1h 2m 3w 4d )\n{owner} {ttl} HIP ( 2 {hit}\n {key}\n rvs )\n"
         );
         let first: Vec<Record> = read(&zone).into_iter().map(|r| r.unwrap().record).collect();
-        prop_assert_eq!(first.len(), 3);
+        prop_assert_eq!(first.len(), 5);
         let printed: String = first.iter().map(|r| format!("{r}\n")).collect();
         let again: Vec<Record> = read(&printed).into_iter().map(|r| r.unwrap().record).collect();
         prop_assert_eq!(&first, &again);
