@@ -22,7 +22,7 @@ use crate::name::Name;
 use crate::record::Record;
 use crate::rtype::Rtype;
 use crate::wire::{WireMode, Writer};
-use crate::zone::Source;
+use crate::zone::{Entry, Source};
 
 use owner::RevLabels;
 
@@ -247,6 +247,11 @@ impl ZoneBuilder {
             line: source.line,
         });
         Ok(())
+    }
+
+    /// Stores one entry of a zone reader.
+    pub fn push_entry(&mut self, entry: &Entry) -> Result<(), StoreError> {
+        self.push(&entry.record, &entry.source)
     }
 
     /// Where the owner is stored, writing it unless it is the previous record's owner (exactly,
