@@ -15,11 +15,16 @@ use crate::store::{RecordRef, ZoneStore};
 pub(super) fn duplicates(store: &ZoneStore, out: &mut Findings) {
     for d in store.duplicates() {
         let kept = d.kept.source();
+        let ttl = if d.dropped.ttl() == d.kept.ttl() {
+            String::new()
+        } else {
+            format!(" (with its TTL {}; the TTL used is {})", d.dropped.ttl(), d.kept.ttl())
+        };
         out.at(
             &d.dropped,
             Severity::Warning,
             format!(
-                "duplicate record: {} {} repeats the one on {kept}; this copy is ignored",
+                "duplicate record: {} {} repeats the one on {kept}; this copy is ignored{ttl}",
                 d.dropped.owner(),
                 d.dropped.rtype()
             ),

@@ -156,9 +156,13 @@ fn name_servers_in_the_zone_need_addresses() {
 
 #[test]
 fn duplicates_are_reported_and_dropped() {
-    let store = zone("example.", &format!("{APEX}www 60 IN A 192.0.2.2\nWWW 60 IN A 192.0.2.2"));
+    let store = zone(
+        "example.",
+        &format!("{APEX}www 60 IN A 192.0.2.2\nWWW 60 IN A 192.0.2.2\nwww 90 IN A 192.0.2.2"),
+    );
     let diagnostics = check_zone(store.origin(), &store, &CheckOptions::default());
-    assert_one(&diagnostics, 6, Severity::Warning, "repeats the one on zone:5");
+    assert_one(&diagnostics, 6, Severity::Warning, "repeats the one on zone:5; this copy is");
+    assert_one(&diagnostics, 7, Severity::Warning, "with its TTL 90; the TTL used is 60");
     assert_eq!(store.len(), 4);
 }
 
