@@ -9,6 +9,7 @@
 
 mod dedup;
 mod owner;
+mod sort;
 mod view;
 
 pub use view::{Duplicate, Generic, RecordRef};
@@ -29,6 +30,8 @@ use owner::RevLabels;
 /// Most source files one store can name (the file index shares 16 bits with two flags).
 const MAX_FILES: usize = 1 << 14;
 const FILE_MASK: u16 = (1 << 14) - 1;
+/// Most records one store holds (the sort keeps a flag beside a 31-bit index).
+const MAX_RECORDS: usize = 1 << 31;
 /// The owner is stored without the origin's labels.
 const RELATIVE: u16 = 1 << 15;
 /// The RDATA's canonical form differs from its uncompressed form and follows it in the arena.
@@ -38,8 +41,10 @@ const CANONICAL_COPY: u16 = 1 << 14;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
-    /// The arena would pass 4 GiB, or the zone 4 billion records.
-    #[error("zone too large to hold in memory (more than 4 GiB of record data)")]
+    /// The arena would pass 4 GiB, or the zone 2³¹ records.
+    #[error(
+        "zone too large to hold in memory (more than 4 GiB of record data or 2 billion records)"
+    )]
     TooLarge,
     /// More source files than a store can name.
     #[error("records from more than 16384 files")]
@@ -138,33 +143,6 @@ impl Arena {
             .then(a.line.cmp(&b.line))
     }
 
-    /// The first 8 octets of an order-preserving key of the owner's labels below the origin:
-    /// labels from the rightmost, lower-cased, octets 0 and 1 escaped as `1 0` and `1 1` so
-    /// that 0 can end a label, and a final 0 ending the name. Meaningful for relative owners.
-    fn sort_hint(&self, slot: &Slot) -> u64 {
-        let mut labels = self.owner_labels(slot);
-        labels.skip_prefix();
-        let mut key = [0u8; 8];
-        let mut at = 0;
-        let mut put = |octet: u8| {
-            if let Some(place) = key.get_mut(at) {
-                *place = octet;
-            }
-            at += 1;
-        };
-        for label in labels {
-            for &octet in label {
-                let octet = octet.to_ascii_lowercase();
-                if octet <= 1 {
-                    put(1);
-                }
-                put(octet);
-            }
-            put(0);
-        }
-        u64::from_be_bytes(key)
-    }
-
     fn source(&self, slot: &Slot) -> Source {
         let file = self.files.get(slot.file()).cloned().unwrap_or_else(|| Arc::from("?"));
         Source { file, line: slot.line }
@@ -222,7 +200,7 @@ impl ZoneBuilder {
         let rdlen = u16::try_from(self.plain.len()).map_err(|_| StoreError::RdataTooLong)?;
         let file = self.file(&source.file)?;
         let needed = self.arena.bytes.len() + 1 + record.owner.wire_len() + 2 * self.plain.len();
-        if needed > u32::MAX as usize || self.slots.len() >= u32::MAX as usize {
+        if needed > u32::MAX as usize || self.slots.len() >= MAX_RECORDS {
             return Err(StoreError::TooLarge);
         }
         let (owner_at, relative) = self.owner(&record.owner);
@@ -294,56 +272,10 @@ impl ZoneBuilder {
     pub fn finish(self) -> ZoneStore {
         let ZoneBuilder { mut arena, mut slots, .. } = self;
         arena.bytes.shrink_to_fit();
-        // Most owners are below the origin and differ in their first few octets after it: a
-        // byte-comparable 8-octet prefix of that part settles most comparisons without walking
-        // labels. It agrees with the full order between two relative owners, so ordering by
-        // (prefix, full) is the full order.
-        let mut keyed: Vec<(u64, u32, bool)> = slots
-            .iter()
-            .zip(0u32..)
-            .map(|(slot, i)| (arena.sort_hint(slot), i, slot.is_relative()))
-            .collect();
-        let slot = |i: u32| slots.get(i as usize).copied().unwrap_or(EMPTY_SLOT);
-        keyed.sort_unstable_by(|&(hint_a, a, relative_a), &(hint_b, b, relative_b)| {
-            let full = || arena.cmp_canonical(&slot(a), &slot(b));
-            if relative_a && relative_b { hint_a.cmp(&hint_b).then_with(full) } else { full() }
-        });
-        let mut order: Vec<u32> = keyed.into_iter().map(|(_, i, _)| i).collect();
-        permute(&mut slots, &mut order);
+        sort::canonical(&arena, &mut slots);
         let duplicates = dedup::remove_duplicates(&arena, &mut slots);
         slots.shrink_to_fit();
         ZoneStore { arena, slots, duplicates }
-    }
-}
-
-/// Placeholder for an index that cannot be out of range.
-const EMPTY_SLOT: Slot =
-    Slot { owner: 0, rdata: 0, rdlen: 0, rtype: 0, class: 0, file_flags: 0, ttl: 0, line: 0 };
-
-/// Puts `slots[order[i]]` at `i` for every `i`, in place (following each cycle of the
-/// permutation), so that sorting never holds two copies of the index.
-fn permute(slots: &mut [Slot], order: &mut [u32]) {
-    for start in 0..slots.len() {
-        let Some(&first) = order.get(start) else { break };
-        if first as usize == start {
-            continue;
-        }
-        let saved = slots.get(start).copied().unwrap_or(EMPTY_SLOT);
-        let mut at = start;
-        while let Some(from) = order.get_mut(at).map(|next| std::mem::replace(next, at as u32)) {
-            let from = from as usize;
-            if from == start {
-                if let Some(place) = slots.get_mut(at) {
-                    *place = saved;
-                }
-                break;
-            }
-            let moved = slots.get(from).copied().unwrap_or(EMPTY_SLOT);
-            if let Some(place) = slots.get_mut(at) {
-                *place = moved;
-            }
-            at = from;
-        }
     }
 }
 
