@@ -10,6 +10,7 @@ pub mod name;
 pub mod rdata;
 pub mod record;
 pub mod rtype;
+pub mod store;
 pub mod text;
 pub mod wire;
 pub mod zone;
