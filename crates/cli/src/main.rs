@@ -1,3 +1,25 @@
-//! The `nameward` command.
+//! `nameward`: the one binary of nameward, `nameward <area> <verb>`.
 
-fn main() {}
+mod args;
+mod commands;
+mod fs_loader;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Zone(zone) => commands::zone::run(zone),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("nameward: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,7 +1,6 @@
 //! Zone files (RFC 1035 §5).
 
 mod error;
-pub mod fs;
 mod generate;
 mod include;
 mod lexer;

@@ -1,11 +1,11 @@
-//! The file-system edge: the one place in this crate that opens files, for callers (the CLI,
-//! the server) that read zones from disk. Everything else in the crate stays free of I/O.
+//! The file-system edge of zone reading: nameward-dns does no I/O, so the files that
+//! `$INCLUDE` names are opened here.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
-use super::IncludeLoader;
+use nameward_dns::zone::IncludeLoader;
 
 /// Opens `$INCLUDE` files from the file system, resolving symbolic links for the loop and
 /// confinement checks.
@@ -25,7 +25,7 @@ impl IncludeLoader for FsLoader {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::zone::{ReaderOptions, ZoneReader};
+    use nameward_dns::zone::{ReaderOptions, ZoneReader};
 
     #[test]
     fn includes_from_disk_and_refuses_symlinks_out() {
