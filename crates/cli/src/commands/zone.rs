@@ -34,13 +34,13 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
     };
     let mut diagnostics = loaded.diagnostics;
     diagnostics.extend(check_zone(loaded.store.origin(), &loaded.store, &options));
-    let errors = report(&diagnostics)?;
+    let errors = report(&mut diagnostics)?;
     Ok(if errors == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 fn fmt(args: FmtArgs) -> Result<ExitCode> {
-    let loaded = load(&args.input)?;
-    let errors = report(&loaded.diagnostics)?;
+    let mut loaded = load(&args.input)?;
+    let errors = report(&mut loaded.diagnostics)?;
     if errors > 0 {
         return Ok(ExitCode::FAILURE);
     }
@@ -104,10 +104,15 @@ fn load(input: &ZoneInput) -> Result<Loaded> {
     Ok(Loaded { store: builder.finish(), diagnostics })
 }
 
-/// Prints diagnostics to standard error, `FILE:LINE: error|warning: message`, and counts errors.
-fn report(diagnostics: &[Diagnostic]) -> Result<usize> {
+/// Prints diagnostics to standard error, `FILE:LINE: error|warning: message`, zone-wide ones
+/// first and the rest in file and line order, and counts the errors.
+fn report(diagnostics: &mut [Diagnostic]) -> Result<usize> {
+    diagnostics.sort_by(|a, b| {
+        let key = |d: &Diagnostic| d.source.as_ref().map(|s| (s.file.clone(), s.line));
+        key(a).cmp(&key(b))
+    });
     let mut err = io::stderr().lock();
-    for diagnostic in diagnostics {
+    for diagnostic in diagnostics.iter() {
         writeln!(err, "{diagnostic}")?;
     }
     Ok(diagnostics.iter().filter(|d| d.severity == Severity::Error).count())

@@ -44,7 +44,7 @@ pub fn algorithm_name(algorithm: u8) -> Option<&'static str> {
 }
 
 /// Text that explains the RFC 5205 §7 trap, for errors where a key looks wrapped.
-const WRAPPED_KEY_HINT: &str = "the base64 public key must be a single token with no whitespace \
+pub(crate) const WRAPPED_KEY_HINT: &str = "the base64 public key must be a single token with no whitespace \
     inside (RFC 5205 §6); the examples printed in RFC 5205 §7 wrap the key across lines, which is \
     not valid master-file syntax: join the key onto one line";
 
@@ -125,8 +125,9 @@ impl RecordType for Hip {
     }
 }
 
-/// A token with only base64 characters and no dot, which no sensible host name is.
-fn looks_like_base64_piece(text: &[u8]) -> bool {
+/// A token with only base64 characters, at least one of `+ / =`, and no dot: part of a key,
+/// not a host name or a type.
+pub(crate) fn looks_like_base64_piece(text: &[u8]) -> bool {
     !text.contains(&b'.')
         && text.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'='))
         && text.iter().any(|c| matches!(c, b'+' | b'/' | b'='))

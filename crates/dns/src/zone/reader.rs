@@ -14,6 +14,7 @@ use super::{Entry, Source, parse_ttl};
 use crate::check::{Diagnostic, Severity};
 use crate::name::Name;
 use crate::rdata::RecordData;
+use crate::rdata::hip::{WRAPPED_KEY_HINT, looks_like_base64_piece};
 use crate::record::Record;
 use crate::rtype::{Class, Rtype};
 use crate::text::{TextError, Token, Tokens, lossy, unescape_text};
@@ -456,11 +457,17 @@ impl<'a> ZoneReader<'a> {
         let text = span.text(&self.text);
         let rtype = Rtype::from_text(text).ok_or_else(|| {
             let hint = if Class::from_text(text).is_some() {
-                " (the class is given twice)"
+                " (the class is given twice)".to_owned()
             } else if text.first().is_some_and(u8::is_ascii_digit) {
-                " (the TTL is given twice)"
+                " (the TTL is given twice)".to_owned()
+            } else if rec.blank_owner && looks_like_base64_piece(text) {
+                format!(
+                    " (a line that starts with blank space is a new record of the previous \
+                     owner; if it continues a base64 key from the line before, the record needs \
+                     parentheses, and for HIP {WRAPPED_KEY_HINT})"
+                )
             } else {
-                ""
+                String::new()
             };
             self.at_token(rec, i, format!("unknown record type `{}`{hint}", lossy(text)))
         })?;

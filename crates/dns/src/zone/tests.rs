@@ -255,6 +255,11 @@ fn hip_wrapped_key_message_points_at_the_line() {
     assert!(e.message.starts_with("HIP record: "), "{e}");
     let good = format!("$TTL 1\nwww HIP ( 2 200100107B1A74DF365639CC39F1D578\n {KEY}\n rvs )\n");
     assert_eq!(records(&good).len(), 1);
+    // Without parentheses the second half of the key starts a record of its own.
+    let unwrapped = format!("$TTL 1\nwww HIP 2 2001 {}\n {}\n", &KEY[..64], &KEY[64..]);
+    let e = one_error(&unwrapped, "RFC 5205 §7");
+    assert_eq!(e.line, 3, "{e}");
+    assert!(e.message.contains("needs parentheses"), "{e}");
 }
 
 #[test]
