@@ -1,6 +1,8 @@
 //! The `nameward zone` commands as a user runs them: exit codes, diagnostics on standard error,
 //! canonical text on standard output, standard input, includes.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
