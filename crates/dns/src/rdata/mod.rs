@@ -12,6 +12,7 @@ pub mod hip;
 mod props;
 pub mod rfc1035;
 pub mod rfc1183;
+pub mod rfc1876;
 pub mod rfc2782;
 pub mod rfc3403;
 pub mod rfc3596;
@@ -19,10 +20,13 @@ pub mod rfc4034;
 pub mod rfc4255;
 pub mod rfc6672;
 pub mod rfc6698;
+pub mod rfc7208;
+pub mod rfc7553;
 pub mod rfc8659;
 
 pub use hip::Hip;
 pub use rfc1183::{Afsdb, Rp};
+pub use rfc1876::Loc;
 pub use rfc2782::Srv;
 pub use rfc3403::Naptr;
 pub use rfc3596::Aaaa;
@@ -30,6 +34,8 @@ pub use rfc4034::{Cdnskey, Cds, Dnskey, Ds};
 pub use rfc4255::Sshfp;
 pub use rfc6672::Dname;
 pub use rfc6698::{Smimea, Tlsa};
+pub use rfc7208::Spf;
+pub use rfc7553::Uri;
 pub use rfc8659::Caa;
 
 /// What every record type provides: wire decoding and encoding, presentation parsing and
@@ -210,6 +216,12 @@ rdata_types! {
     Rp(Rp),
     /// AFS database server (RFC 1183).
     Afsdb(Afsdb),
+    /// Sender Policy Framework, TXT's layout (RFC 7208).
+    Spf(Spf),
+    /// Service URI (RFC 7553).
+    Uri(Uri),
+    /// Geographical location (RFC 1876).
+    Loc(Loc),
 }
 
 impl RecordData {
