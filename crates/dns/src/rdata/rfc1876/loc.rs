@@ -24,7 +24,10 @@ use crate::wire::{Reader, WireError, WireErrorKind, Writer};
 /// `+`). It is printed as BIND prints it: `42 21 54.000 N 71 6 18.000 W -24.00m 30m 10000m 10m`.
 ///
 /// On wire the version must be 0 (no other is defined, and its layout would be unknown), each
-/// precision digit at most 9, and the coordinates within their ranges, as BIND checks.
+/// precision digit at most 9, and the coordinates within their ranges, as BIND checks. A size or
+/// precision of zero with a non-zero exponent (`0x01`–`0x09`) is refused too, which BIND does
+/// not do: no presentation form gives it (BIND prints it as `0.00m` or `0m`, which reads back as
+/// `0x00`), so it could not survive a trip through a zone file; encoders write zero as `0x00`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Loc {
     /// Diameter of the sphere enclosing the entity, as base (high nibble) and exponent of ten
@@ -55,6 +58,18 @@ const DEFAULT_HORIZONTAL: u8 = 0x16;
 const DEFAULT_VERTICAL: u8 = 0x13;
 
 impl Loc {
+    #[cfg(test)]
+    fn default_at_origin() -> Loc {
+        Loc {
+            size: DEFAULT_SIZE,
+            horizontal_precision: DEFAULT_HORIZONTAL,
+            vertical_precision: DEFAULT_VERTICAL,
+            latitude: EQUATOR,
+            longitude: EQUATOR,
+            altitude: ALTITUDE_BASE as u32,
+        }
+    }
+
     /// Latitude in thousandths of an arc second, north positive.
     pub fn latitude_ms(&self) -> i64 {
         i64::from(self.latitude) - i64::from(EQUATOR)
@@ -71,10 +86,13 @@ impl Loc {
     }
 }
 
-/// Centimetres of a size or precision octet, or `None` when a digit is above 9.
+/// Centimetres of a size or precision octet, or `None` when the octet is not one that text can
+/// give: a digit above 9, or a zero with an exponent (`0x01`–`0x09`), which would print as
+/// `0.00m` and read back as `0x00`.
 pub fn precision_cm(octet: u8) -> Option<u64> {
     let (base, exponent) = (octet >> 4, octet & 0x0f);
-    (base <= 9 && exponent <= 9).then(|| u64::from(base) * 10u64.pow(u32::from(exponent)))
+    (base <= 9 && exponent <= 9 && (base > 0 || exponent == 0))
+        .then(|| u64::from(base) * 10u64.pow(u32::from(exponent)))
 }
 
 /// The octet for `cm` centimetres (at most 9 × 10^9): its leading digit and power of ten, the
@@ -107,7 +125,9 @@ impl RecordType for Loc {
         {
             return Err(WireError::new(
                 at + 1,
-                WireErrorKind::BadValue("LOC size or precision has a digit above 9"),
+                WireErrorKind::BadValue(
+                    "LOC size or precision is not a digit 0-9 times a power of ten",
+                ),
             ));
         }
         let at = r.position();
@@ -384,6 +404,8 @@ mod tests {
         assert_eq!(precision_cm(0x99), Some(MAX_SIZE_CM));
         assert_eq!(precision_cm(0xa0), None);
         assert_eq!(precision_cm(0x0a), None);
+        assert_eq!(precision_cm(0x00), Some(0));
+        assert_eq!(precision_cm(0x03), None);
     }
 
     #[test]
@@ -418,8 +440,84 @@ mod tests {
         };
         bad("01121613800000008000000000989680", "not valid for type LOC");
         bad("00a21613800000008000000000989680", "not valid for type LOC");
+        bad("00121603800000008000000000989680", "not valid for type LOC");
         bad("001216138000000080000000009896", "says 16 octets");
         bad("00121613 9386c780 80000000 00989680", "not valid for type LOC");
         bad("00121613 80000000 a6d6a080 00989680", "not valid for type LOC");
+    }
+
+    mod props {
+        use proptest::prelude::*;
+
+        use super::*;
+        use crate::rdata::RecordData;
+        use crate::rdata::testing::parse;
+
+        /// `d [m [s]] H`, each part possibly out of range.
+        fn coordinate(max: u32, hemispheres: &'static str) -> impl Strategy<Value = String> {
+            (
+                0..=max + 1,
+                proptest::option::of((0u32..61, proptest::option::of((0u32..61, 0u32..1000)))),
+                proptest::sample::select(hemispheres.chars().collect::<Vec<_>>()),
+            )
+                .prop_map(|(d, rest, h)| match rest {
+                    None => format!("{d} {h}"),
+                    Some((m, None)) => format!("{d} {m} {h}"),
+                    Some((m, Some((s, ms)))) => format!("{d} {m} {s}.{ms:03} {h}"),
+                })
+        }
+
+        fn metres() -> impl Strategy<Value = String> {
+            prop_oneof![
+                (0u64..100_000_000, 0u64..100).prop_map(|(m, cm)| format!("{m}.{cm:02}m")),
+                (0u64..100_000).prop_map(|m| format!("{m}")),
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn text_in_range_round_trips(
+                lat in coordinate(90, "NS"),
+                lon in coordinate(180, "EW"),
+                negative in any::<bool>(),
+                alt in metres(),
+                sizes in proptest::collection::vec(metres(), 0..=3),
+            ) {
+                let sign = if negative { "-" } else { "" };
+                let text = format!("{lat} {lon} {sign}{alt} {}", sizes.join(" "));
+                if let Ok(data) = parse(Rtype::LOC, &text) {
+                    let printed = data.to_string();
+                    prop_assert_eq!(parse(Rtype::LOC, &printed), Ok(data.clone()), "{}", printed);
+                    prop_assert_eq!(RecordData::from_wire(Rtype::LOC, &data.to_wire()), Ok(data));
+                }
+            }
+
+            #[test]
+            fn wire_round_trips(bytes in proptest::array::uniform15(any::<u8>())) {
+                let mut wire = vec![0];
+                wire.extend_from_slice(&bytes);
+                if let Ok(data) = RecordData::from_wire(Rtype::LOC, &wire) {
+                    prop_assert_eq!(data.to_wire(), wire);
+                    prop_assert_eq!(parse(Rtype::LOC, &data.to_string()), Ok(data));
+                }
+            }
+
+            #[test]
+            fn every_valid_octet_prints_and_reads_back(octet in any::<u8>()) {
+                if let Some(cm) = precision_cm(octet) {
+                    let data = Loc { size: octet, ..Loc::default_at_origin() };
+                    let printed = data.to_string();
+                    prop_assert_eq!(parse(Rtype::LOC, &printed), Ok(RecordData::Loc(data)), "{}", printed);
+                    prop_assert!(cm <= MAX_SIZE_CM);
+                }
+            }
+        }
+
+        #[test]
+        fn coordinates_inside_their_ranges_decode() {
+            // Guards the range checks: a coordinate well inside its range must decode.
+            let wire = data_encoding::HEXLOWER.decode(b"00121613900000009000000000989680").unwrap();
+            assert!(RecordData::from_wire(Rtype::LOC, &wire).is_ok());
+        }
     }
 }
