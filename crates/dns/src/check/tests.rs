@@ -44,7 +44,7 @@ fn a_clean_zone_has_no_findings() {
         "
         www 3600 IN A 192.0.2.2
         alias 3600 IN CNAME www
-        alias 3600 IN TYPE47 \\# 3 000000
+        alias 3600 IN NSEC www CNAME RRSIG NSEC
         sub 3600 IN NS ns.sub
         sub 3600 IN NS ns.elsewhere.
         ns.sub 3600 IN A 192.0.2.3
@@ -172,8 +172,8 @@ fn ttls_differ_within_an_rrset() {
         "www 300 IN A 192.0.2.2
         www 600 IN A 192.0.2.3
         www 600 IN TXT other rrset
-        www 600 IN TYPE46 \\# 1 00
-        www 300 IN TYPE46 \\# 1 01",
+        www 600 IN RRSIG A 13 2 300 20261201000000 20261101000000 1 example. AAAA
+        www 300 IN RRSIG AAAA 13 2 300 20261201000000 20261101000000 1 example. AAAA",
     );
     assert_one(&diagnostics, 6, Severity::Warning, "has TTL 600 but the same RRset has TTL 300");
     assert_eq!(diagnostics.len(), 1, "{:#?}", summary(&diagnostics));

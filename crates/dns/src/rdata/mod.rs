@@ -12,28 +12,48 @@ pub mod hip;
 mod props;
 pub mod rfc1035;
 pub mod rfc1183;
+pub mod rfc1876;
+pub mod rfc2230;
 pub mod rfc2782;
 pub mod rfc3403;
 pub mod rfc3596;
+pub mod rfc4025;
 pub mod rfc4034;
 pub mod rfc4255;
+pub mod rfc4398;
+pub mod rfc4701;
 pub mod rfc5155;
 pub mod rfc6672;
 pub mod rfc6698;
 pub mod rfc6891;
+pub mod rfc7043;
+pub mod rfc7208;
+pub mod rfc7553;
+pub mod rfc7929;
 pub mod rfc8659;
+pub mod rfc8976;
 pub mod rfc9460;
 
 pub use hip::Hip;
 pub use rfc1183::{Afsdb, Rp};
+pub use rfc1876::Loc;
+pub use rfc2230::Kx;
 pub use rfc2782::Srv;
 pub use rfc3403::Naptr;
 pub use rfc3596::Aaaa;
+pub use rfc4025::Ipseckey;
 pub use rfc4034::{Cdnskey, Cds, Dnskey, Ds};
 pub use rfc4255::Sshfp;
+pub use rfc4398::Cert;
+pub use rfc4701::Dhcid;
 pub use rfc6672::Dname;
 pub use rfc6698::{Smimea, Tlsa};
+pub use rfc7043::{Eui48, Eui64};
+pub use rfc7208::Spf;
+pub use rfc7553::Uri;
+pub use rfc7929::Openpgpkey;
 pub use rfc8659::Caa;
+pub use rfc8976::Zonemd;
 
 /// What every record type provides: wire decoding and encoding, presentation parsing and
 /// printing (through [`fmt::Display`]).
@@ -227,6 +247,28 @@ rdata_types! {
     Svcb(rfc9460::Svcb),
     /// Service binding for HTTP (RFC 9460).
     Https(rfc9460::Https),
+    /// Sender Policy Framework, TXT's layout (RFC 7208).
+    Spf(Spf),
+    /// Service URI (RFC 7553).
+    Uri(Uri),
+    /// Geographical location (RFC 1876).
+    Loc(Loc),
+    /// IPsec keying material (RFC 4025).
+    Ipseckey(Ipseckey),
+    /// OpenPGP public key (RFC 7929).
+    Openpgpkey(Openpgpkey),
+    /// Message digest of a zone (RFC 8976).
+    Zonemd(Zonemd),
+    /// Certificate or revocation list (RFC 4398).
+    Cert(Cert),
+    /// DHCP client identity (RFC 4701).
+    Dhcid(Dhcid),
+    /// Key exchanger (RFC 2230).
+    Kx(Kx),
+    /// 48-bit extended unique identifier (RFC 7043).
+    Eui48(Eui48),
+    /// 64-bit extended unique identifier (RFC 7043).
+    Eui64(Eui64),
 }
 
 impl RecordData {

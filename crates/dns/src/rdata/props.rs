@@ -8,7 +8,7 @@ use super::RecordData;
 use super::testing::parse;
 use crate::rtype::Rtype;
 
-const TYPES: [Rtype; 15] = [
+const TYPES: [Rtype; 26] = [
     Rtype::AAAA,
     Rtype::DNAME,
     Rtype::SRV,
@@ -24,6 +24,17 @@ const TYPES: [Rtype; 15] = [
     Rtype::HINFO,
     Rtype::RP,
     Rtype::AFSDB,
+    Rtype::SPF,
+    Rtype::URI,
+    Rtype::LOC,
+    Rtype::IPSECKEY,
+    Rtype::OPENPGPKEY,
+    Rtype::ZONEMD,
+    Rtype::CERT,
+    Rtype::DHCID,
+    Rtype::KX,
+    Rtype::EUI48,
+    Rtype::EUI64,
 ];
 
 fn rtype() -> impl Strategy<Value = Rtype> {
@@ -39,6 +50,7 @@ fn token() -> impl Strategy<Value = String> {
         "\"([ -!#-\\[\\]-~]|\\\\[0-2][0-9][0-9]|\\\\\"){0,12}\"",
         "[a-zA-Z0-9_-]{1,6}(\\.[a-z]{1,4}){0,2}\\.?",
         "(RSASHA256|ED25519|SHA-256|!a\\(b\\)!\\\\\\\\1!i|issue|@|\\.)",
+        "(N|S|E|W|PKIX|URI|-?[0-9]{0,3}\\.[0-9]{0,3}m?|[0-9]{1,9}m|[0-9a-fA-F]{2}(-[0-9a-fA-F]{2}){5,7})",
     ]
 }
 

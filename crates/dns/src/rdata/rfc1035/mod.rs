@@ -12,4 +12,4 @@ pub use hinfo::Hinfo;
 pub use mx::Mx;
 pub use name_only::{Cname, Ns, Ptr};
 pub use soa::Soa;
-pub use txt::Txt;
+pub use txt::{TextStrings, Txt};

@@ -5,24 +5,28 @@ use crate::rtype::Rtype;
 use crate::text::{TextError, Tokens, write_char_string};
 use crate::wire::{Reader, WireError, Writer};
 
-/// Text strings (RFC 1035 §3.3.14).
+/// Text strings (RFC 1035 §3.3.14); the record type is `RTYPE` ([`Txt`], or
+/// [`crate::rdata::rfc7208::Spf`], which RFC 7208 §3.1 gave the same layout).
 ///
 /// Wire format: one or more character-strings (length octet and up to 255 octets each).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Txt {
+pub struct TextStrings<const RTYPE: u16> {
     /// The strings, each at most 255 octets, at least one.
     pub strings: Vec<Vec<u8>>,
 }
 
-impl RecordType for Txt {
-    const RTYPE: Rtype = Rtype::TXT;
+/// Text strings (RFC 1035 §3.3.14).
+pub type Txt = TextStrings<{ Rtype::TXT.0 }>;
 
-    fn decode(r: &mut Reader<'_>) -> Result<Txt, WireError> {
+impl<const RTYPE: u16> RecordType for TextStrings<RTYPE> {
+    const RTYPE: Rtype = Rtype(RTYPE);
+
+    fn decode(r: &mut Reader<'_>) -> Result<Self, WireError> {
         let mut strings = Vec::new();
         while !r.is_empty() {
             strings.push(r.char_string()?.to_vec());
         }
-        Ok(Txt { strings })
+        Ok(TextStrings { strings })
     }
 
     fn encode(&self, w: &mut Writer) {
@@ -31,16 +35,16 @@ impl RecordType for Txt {
         }
     }
 
-    fn parse_text(t: &mut Tokens<'_>) -> Result<Txt, TextError> {
+    fn parse_text(t: &mut Tokens<'_>) -> Result<Self, TextError> {
         let mut strings = vec![t.char_string("text string")?];
         while !t.is_empty() {
             strings.push(t.char_string("text string")?);
         }
-        Ok(Txt { strings })
+        Ok(TextStrings { strings })
     }
 }
 
-impl fmt::Display for Txt {
+impl<const RTYPE: u16> fmt::Display for TextStrings<RTYPE> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, s) in self.strings.iter().enumerate() {
             if i > 0 {
