@@ -119,7 +119,9 @@ pub fn parse_cases(text: &str) -> Result<Vec<Case>, String> {
         let ok = match verdict {
             "ok" => true,
             "bad" => false,
-            other => return Err(format!("cases.txt:{line}: verdict must be ok or bad, not {other:?}")),
+            other => {
+                return Err(format!("cases.txt:{line}: verdict must be ok or bad, not {other:?}"));
+            }
         };
         let (rtype, rest) = word(rest);
         if rtype.is_empty() {

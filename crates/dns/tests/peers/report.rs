@@ -39,15 +39,17 @@ pub fn findings(o: &Outcome<'_>, reparse: Reparse<'_>) -> Vec<Finding> {
         });
     }
     let ours = o.nameward.wire();
+    let reference = ours.or_else(|| majority(o.peers.iter().filter_map(|(_, v, _)| v.wire())));
     for (peer, verdict, _) in &o.peers {
         let Some(accepts) = verdict.accepts() else { continue };
         if accepts != o.case.ok {
             found.push(Finding { who: peer, kind: Kind::Verdict, detail: String::new() });
         }
-        if let (Some(ours), Some(theirs)) = (ours, verdict.wire())
-            && ours != theirs
+        if let (Some(reference), Some(theirs)) = (reference, verdict.wire())
+            && reference != theirs
         {
-            found.push(Finding { who: peer, kind: Kind::Rdata, detail: String::new() });
+            let detail = if ours.is_some() { "" } else { "differs from the other peers' octets" };
+            found.push(Finding { who: peer, kind: Kind::Rdata, detail: detail.to_string() });
         }
         if let (Some(ours), Verdict::Accept { text: Some(text), .. }) = (ours, verdict) {
             match reparse(&o.case.rtype, text) {
@@ -66,6 +68,13 @@ pub fn findings(o: &Outcome<'_>, reparse: Reparse<'_>) -> Vec<Finding> {
         }
     }
     found
+}
+
+/// The octets most peers produced (the first of them on a tie), so that peers are compared with
+/// each other even where nameward has no octets yet.
+fn majority<'a>(wires: impl Iterator<Item = &'a [u8]> + Clone) -> Option<&'a [u8]> {
+    let count = |w: &[u8]| wires.clone().filter(|x| *x == w).count();
+    wires.clone().max_by(|a, b| count(a).cmp(&count(b)).then(std::cmp::Ordering::Greater))
 }
 
 fn short(text: &str) -> String {
@@ -91,7 +100,12 @@ fn describe(v: &Verdict) -> String {
 }
 
 /// The report of one case whose differences are not all allowed; `None` when nothing is left.
-pub fn case_report(o: &Outcome<'_>, found: &[Finding], allow: &[Allow], used: &mut Vec<usize>) -> Option<String> {
+pub fn case_report(
+    o: &Outcome<'_>,
+    found: &[Finding],
+    allow: &[Allow],
+    used: &mut Vec<usize>,
+) -> Option<String> {
     let mut open = Vec::new();
     for f in found {
         match (f.who != "nameward").then(|| allowed(allow, f.who, f.kind, o.case)).flatten() {

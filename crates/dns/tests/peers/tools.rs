@@ -64,7 +64,11 @@ pub const TOOLS: &[Tool] = &[
     Tool { program: "named-rrchecker", version_args: &["-h"], package: "bind9-utils" },
     Tool { program: "kzonecheck", version_args: &["-V"], package: "knot-dnssecutils" },
     Tool { program: "ldns-read-zone", version_args: &["-v"], package: "ldnsutils" },
-    Tool { program: PYTHON, version_args: &["-c", "import dns.version"], package: "python3-dnspython" },
+    Tool {
+        program: PYTHON,
+        version_args: &["-c", "import dns.version"],
+        package: "python3-dnspython",
+    },
 ];
 
 /// The Python that has dnspython (the distribution's, not a virtualenv's).
@@ -98,7 +102,9 @@ fn run(program: &str, args: &[&str], stdin: Option<&str>) -> Run {
         .spawn();
     let mut child = match child {
         Ok(child) => child,
-        Err(e) => return Run { success: false, stdout: String::new(), stderr: format!("{program}: {e}") },
+        Err(e) => {
+            return Run { success: false, stdout: String::new(), stderr: format!("{program}: {e}") };
+        }
     };
     if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
         // A peer that stops reading early shows up in its exit status and output.
@@ -117,7 +123,8 @@ fn run(program: &str, args: &[&str], stdin: Option<&str>) -> Run {
 fn scratch_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("peers-{}", std::process::id()));
+        let dir =
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("peers-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         dir
     })
@@ -156,9 +163,14 @@ pub fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec
 
 /// The first lines of a peer's complaint, on one line.
 fn message(run: &Run) -> String {
-    let text = format!("{} {}", run.stderr.trim(), run.stdout.trim());
+    let dir = format!("{}/", scratch_dir().display());
+    let text = format!("{} {}", run.stderr.trim(), run.stdout.trim()).replace(&dir, "");
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if text.chars().count() > 300 { text.chars().take(300).collect::<String>() + "…" } else { text }
+    if text.chars().count() > 300 {
+        text.chars().take(300).collect::<String>() + "…"
+    } else {
+        text
+    }
 }
 
 /// A zone checker: how to run it on a zone file, and what it shows of accepted records.
@@ -184,7 +196,8 @@ fn type_code(rtype: &str) -> u16 {
 /// `i` goes into the shared zone first.
 pub fn zone_verdicts(peer: &dyn ZonePeer, lines: &[Line], expect_ok: &[bool]) -> Vec<Verdict> {
     let verdict = |line: &Line, shown: &HashMap<(String, u16), Shown>| {
-        let s = shown.get(&(line.owner.clone(), type_code(&line.rtype))).cloned().unwrap_or_default();
+        let s =
+            shown.get(&(line.owner.clone(), type_code(&line.rtype))).cloned().unwrap_or_default();
         Verdict::Accept { wire: s.wire, text: s.text }
     };
     let batch: Vec<&Line> =

@@ -25,7 +25,12 @@ pub struct Line {
 impl Line {
     /// The line for `case` as written in cases.txt.
     pub fn of(index: usize, case: &Case) -> Line {
-        Line { case: index, owner: owner(index, case), rtype: case.rtype.clone(), text: case.text.clone() }
+        Line {
+            case: index,
+            owner: owner(index, case),
+            rtype: case.rtype.clone(),
+            text: case.text.clone(),
+        }
     }
 
     /// True when the record replaces the zone's SOA, so it must be tried alone.
