@@ -7,6 +7,9 @@
 //! Without the peers installed the comparison cannot run: under `CI=true` that is a failure;
 //! elsewhere the test says so loudly on stderr and stops.
 
+// A test binary: failing loudly on a broken fixture or a poisoned lock is the point.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
 #[path = "peers/cases.rs"]
 mod cases;
 #[path = "peers/report.rs"]
@@ -15,6 +18,8 @@ mod report;
 mod tools;
 #[path = "peers/zone.rs"]
 mod zone;
+
+use std::io::Write;
 
 use nameward_dns::text::Tokens;
 use nameward_dns::{Name, RecordData, Rtype};
@@ -120,7 +125,10 @@ fn peers_present() -> bool {
     if std::env::var("CI").is_ok_and(|v| v == "true") {
         panic!("peer comparison cannot run under CI: missing {list}");
     }
-    eprintln!(
+    // Written to the process's stderr, not through `eprintln!`, so the test harness does not
+    // swallow it: a skipped comparison must be seen even without `--nocapture`.
+    let _ = writeln!(
+        std::io::stderr(),
         "\n*** PEER COMPARISON DID NOT RUN: missing {list}.\n*** nameward was NOT compared with \
          BIND, Knot, ldns and dnspython. See README.md, \"Tests against real DNS peers\".\n"
     );
@@ -199,6 +207,7 @@ fn peer_comparison_or_loud_skip() {
     tools::clean_up();
 
     let mut reports = Vec::new();
+    let mut by_type: Vec<(String, usize)> = Vec::new();
     let mut used = Vec::new();
     let reparse = |rtype: &str, text: &str| nameward_parse(rtype, text);
     for (i, case) in cases.iter().enumerate() {
@@ -215,6 +224,10 @@ fn peer_comparison_or_loud_skip() {
         let found = report::findings(&outcome, &reparse);
         if let Some(r) = report::case_report(&outcome, &found, &allow, &mut used) {
             reports.push(r);
+            match by_type.iter_mut().find(|(t, _)| *t == case.rtype) {
+                Some((_, n)) => *n += 1,
+                None => by_type.push((case.rtype.clone(), 1)),
+            }
         }
     }
     let stale: Vec<String> = allow
@@ -239,8 +252,9 @@ fn peer_comparison_or_loud_skip() {
     assert!(
         reports.is_empty(),
         "\n{} case(s) where nameward and the peers disagree (add a reason to allow.txt only if the \
-         difference is deliberate):\n\n{}",
+         difference is deliberate):\n\n{}\nby type: {}\n",
         reports.len(),
-        reports.join("\n")
+        reports.join("\n"),
+        by_type.iter().map(|(t, n)| format!("{t} {n}")).collect::<Vec<_>>().join(", ")
     );
 }

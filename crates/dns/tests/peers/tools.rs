@@ -61,7 +61,7 @@ pub struct Tool {
 /// Every program used, in the order the report names them.
 pub const TOOLS: &[Tool] = &[
     Tool { program: "named-checkzone", version_args: &["-v"], package: "bind9-utils" },
-    Tool { program: "named-rrchecker", version_args: &["-h"], package: "bind9-utils" },
+    Tool { program: "named-rrchecker", version_args: &["-h"], package: "bind9" },
     Tool { program: "kzonecheck", version_args: &["-V"], package: "knot-dnssecutils" },
     Tool { program: "ldns-read-zone", version_args: &["-v"], package: "ldnsutils" },
     Tool {
@@ -103,7 +103,11 @@ fn run(program: &str, args: &[&str], stdin: Option<&str>) -> Run {
     let mut child = match child {
         Ok(child) => child,
         Err(e) => {
-            return Run { success: false, stdout: String::new(), stderr: format!("{program}: {e}") };
+            return Run {
+                success: false,
+                stdout: String::new(),
+                stderr: format!("{program}: {e}"),
+            };
         }
     };
     if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
