@@ -26,11 +26,6 @@ impl Case {
     pub fn key(&self) -> String {
         format!("{} {}", self.rtype, self.text)
     }
-
-    /// True for RFC 3597 `\# len hex` text.
-    pub fn is_generic(&self) -> bool {
-        self.text.starts_with("\\#")
-    }
 }
 
 impl fmt::Display for Case {
