@@ -51,19 +51,21 @@ pub fn findings(o: &Outcome<'_>, reparse: Reparse<'_>) -> Vec<Finding> {
             let detail = if ours.is_some() { "" } else { "differs from the other peers' octets" };
             found.push(Finding { who: peer, kind: Kind::Rdata, detail: detail.to_string() });
         }
-        if let (Some(ours), Verdict::Accept { text: Some(text), .. }) = (ours, verdict) {
-            match reparse(&o.case.rtype, text) {
-                Ok(wire) if wire == ours => {}
-                Ok(wire) => found.push(Finding {
-                    who: peer,
-                    kind: Kind::Reparse,
-                    detail: format!("nameward reads `{}` as {}", short(text), hex(&wire)),
-                }),
-                Err(e) => found.push(Finding {
-                    who: peer,
-                    kind: Kind::Reparse,
-                    detail: format!("nameward cannot read `{}`: {e}", short(text)),
-                }),
+        if let (Some(ours), Verdict::Accept { texts, .. }) = (ours, verdict) {
+            for text in texts {
+                match reparse(&o.case.rtype, text) {
+                    Ok(wire) if wire == ours => {}
+                    Ok(wire) => found.push(Finding {
+                        who: peer,
+                        kind: Kind::Reparse,
+                        detail: format!("nameward reads `{}` as {}", short(text), hex(&wire)),
+                    }),
+                    Err(e) => found.push(Finding {
+                        who: peer,
+                        kind: Kind::Reparse,
+                        detail: format!("nameward cannot read `{}`: {e}", short(text)),
+                    }),
+                }
             }
         }
     }

@@ -16,12 +16,12 @@ use super::zone::{self, Line};
 /// What one program made of one case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
-    /// Accepted, with the RDATA octets and the printed text when the peer shows them.
+    /// Accepted, with the RDATA octets and the printed texts when the peer shows them.
     Accept {
         /// RDATA in wire form.
         wire: Option<Vec<u8>>,
-        /// RDATA as the peer prints it.
-        text: Option<String>,
+        /// RDATA as the peer prints it (a peer may have several printers).
+        texts: Vec<String>,
     },
     /// Refused, with the peer's message.
     Reject(String),
@@ -202,7 +202,7 @@ pub fn zone_verdicts(peer: &dyn ZonePeer, lines: &[Line], expect_ok: &[bool]) ->
     let verdict = |line: &Line, shown: &HashMap<(String, u16), Shown>| {
         let s =
             shown.get(&(line.owner.clone(), type_code(&line.rtype))).cloned().unwrap_or_default();
-        Verdict::Accept { wire: s.wire, text: s.text }
+        Verdict::Accept { wire: s.wire, texts: s.text.into_iter().collect() }
     };
     let batch: Vec<&Line> =
         lines.iter().zip(expect_ok).filter(|(l, ok)| **ok && !l.is_soa()).map(|(l, _)| l).collect();
@@ -252,6 +252,23 @@ pub fn bind_shown(line: &Line) -> Shown {
         wire: generic.success.then(|| zone::parse_generic(&after_type(&generic.stdout))).flatten(),
         text: text.success.then(|| after_type(&text.stdout)),
     }
+}
+
+/// What `named-compilezone -F text` prints for each record of a zone BIND accepts: the form
+/// BIND writes zone files and transfers in, keyed by owner and type code.
+pub fn bind_zone_texts(lines: &[&Line]) -> HashMap<(String, u16), String> {
+    let zone = write_zone(&zone::zone(lines));
+    let path = zone.to_string_lossy();
+    let r = run(
+        "named-compilezone",
+        &["-i", "local", "-f", "text", "-F", "text", "-s", "full", "-o", "-", zone::ORIGIN, &path],
+        None,
+    );
+    r.stdout
+        .lines()
+        .filter_map(zone::split_record)
+        .map(|(owner, rtype, text)| ((owner, type_code(&rtype)), text))
+        .collect()
 }
 
 /// `kzonecheck` (Knot's zone scanner and semantic checks, DNSSEC checks off: they concern
@@ -323,7 +340,7 @@ pub fn dnspython(lines: &[Line]) -> Vec<Verdict> {
             match (fields.next(), fields.next(), fields.next()) {
                 (Some("ok"), Some(hex), Some(text)) => Verdict::Accept {
                     wire: data_encoding::HEXLOWER.decode(hex.as_bytes()).ok(),
-                    text: Some(text.to_string()),
+                    texts: vec![text.to_string()],
                 },
                 (Some("err"), Some(e), rest) => {
                     Verdict::Reject(rest.map_or_else(|| e.to_string(), |r| format!("{e} {r}")))
