@@ -148,19 +148,11 @@ fn generic_line(index: usize, case: &Case, rtype: Rtype, wire: &[u8]) -> Line {
     line
 }
 
-#[test]
-fn peer_comparison_or_loud_skip() {
-    let (cases, allow) = load();
-    if !peers_present() {
-        return;
-    }
-    let lines: Vec<Line> = cases.iter().enumerate().map(|(i, c)| Line::of(i, c)).collect();
-    let expect_ok: Vec<bool> = cases.iter().map(|c| c.ok).collect();
-
-    let ours: Vec<Verdict> = cases.iter().map(nameward).collect();
-    let python = tools::dnspython(&lines);
-    let mut bind = tools::zone_verdicts(&tools::Bind, &lines, &expect_ok);
-    let shown = tools::par_map(&lines, |l| {
+/// BIND: `named-checkzone` verdicts, then for what it accepts the octets and printed form from
+/// `named-rrchecker` and the zone-file form from `named-compilezone`.
+fn bind(lines: &[Line], expect_ok: &[bool]) -> Vec<Verdict> {
+    let mut bind = tools::zone_verdicts(&tools::Bind, lines, expect_ok);
+    let shown = tools::par_map(lines, |l| {
         bind[l.case].accepts().unwrap_or(false).then(|| tools::bind_shown(l))
     });
     for (verdict, shown) in bind.iter_mut().zip(shown) {
@@ -185,10 +177,13 @@ fn peer_comparison_or_loud_skip() {
             texts.push(text);
         }
     }
-    let ldns = tools::zone_verdicts(&tools::Ldns, &lines, &expect_ok);
+    bind
+}
 
-    // Knot lacks some types; it gets those in RFC 3597 form, exactly as `nameward zone fmt
-    // --generic` prints them, so only where nameward accepted the text.
+/// Knot: `kzonecheck` verdicts, with a note of the RFC 3597 text given where Knot lacks the type.
+/// It gets those types exactly as `nameward zone fmt --generic` prints them, so only where
+/// nameward accepted the text.
+fn knot(cases: &[Case], ours: &[Verdict]) -> (Vec<Verdict>, Vec<Option<String>>) {
     let lacks = |c: &Case| tools::KNOT_LACKS.iter().any(|t| c.rtype.eq_ignore_ascii_case(t));
     let mut knot_lines = Vec::new();
     let mut knot_notes = vec![None; cases.len()];
@@ -222,6 +217,25 @@ fn peer_comparison_or_loud_skip() {
     {
         knot[line.case] = verdict;
     }
+    (knot, knot_notes)
+}
+
+/// Every case through nameward and every peer; one list of all differences not in allow.txt.
+#[test]
+fn peer_comparison_or_loud_skip() {
+    let (cases, allow) = load();
+    if !peers_present() {
+        return;
+    }
+    let lines: Vec<Line> = cases.iter().enumerate().map(|(i, c)| Line::of(i, c)).collect();
+    let expect_ok: Vec<bool> = cases.iter().map(|c| c.ok).collect();
+
+    let ours: Vec<Verdict> = cases.iter().map(nameward).collect();
+    let python = tools::dnspython(&lines);
+    let bind = bind(&lines, &expect_ok);
+    let ldns = tools::zone_verdicts(&tools::Ldns, &lines, &expect_ok);
+
+    let (knot, knot_notes) = knot(&cases, &ours);
     tools::clean_up();
 
     let mut reports = Vec::new();
