@@ -1,0 +1,308 @@
+//! Differential tests: nameward-dns reads the RDATA cases in `data/peers/cases.txt` and must
+//! agree with BIND (`named-checkzone`, `named-rrchecker`), Knot (`kzonecheck`), ldns
+//! (`ldns-read-zone`) and dnspython on whether each is valid, on its wire form, and must read
+//! back what each peer prints. Deliberate differences are listed, with reasons, in
+//! `data/peers/allow.txt`. Every remaining difference is printed in one list, then the test fails.
+//!
+//! Without the peers installed the comparison cannot run: under `CI=true` that is a failure;
+//! elsewhere the test says so loudly on stderr and stops.
+
+// A test binary: failing loudly on a broken fixture or a poisoned lock is the point.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+#[path = "peers/cases.rs"]
+mod cases;
+#[path = "peers/report.rs"]
+mod report;
+#[path = "peers/tools.rs"]
+mod tools;
+#[path = "peers/zone.rs"]
+mod zone;
+
+use std::io::Write;
+
+use nameward_dns::text::Tokens;
+use nameward_dns::{Name, RecordData, Rtype};
+
+use cases::Case;
+use tools::Verdict;
+use zone::Line;
+
+/// Parses one RDATA text with nameward, as a zone reader would after the type field.
+fn nameward_parse(rtype: &str, text: &str) -> Result<Vec<u8>, String> {
+    let rtype =
+        Rtype::from_text(rtype.as_bytes()).ok_or_else(|| format!("unknown type {rtype}"))?;
+    let origin = Name::parse(zone::ORIGIN, None).map_err(|e| e.to_string())?;
+    let tokens = nameward_dns::zone::tokenize_rdata(text.as_bytes());
+    let data = RecordData::parse_text(rtype, &mut Tokens::new(&tokens, Some(&origin)))
+        .map_err(|e| e.to_string())?;
+    Ok(data.to_wire())
+}
+
+fn nameward(case: &Case) -> Verdict {
+    let rtype = Rtype::from_text(case.rtype.as_bytes());
+    match nameward_parse(&case.rtype, &case.text) {
+        Ok(wire) => {
+            let text =
+                rtype.and_then(|t| RecordData::from_wire(t, &wire).ok()).map(|d| d.to_string());
+            Verdict::Accept { wire: Some(wire), texts: text.into_iter().collect() }
+        }
+        Err(e) => Verdict::Reject(e),
+    }
+}
+
+fn load() -> (Vec<Case>, Vec<cases::Allow>) {
+    let text = std::fs::read_to_string(cases::CASES).unwrap();
+    let cases = cases::parse_cases(&text).unwrap_or_else(|e| panic!("{e}"));
+    let allow_text = std::fs::read_to_string(cases::ALLOW).unwrap();
+    let allow = cases::parse_allow(&allow_text, PEERS).unwrap_or_else(|e| panic!("{e}"));
+    (cases, allow)
+}
+
+const PEERS: &[&str] = &["bind", "knot", "ldns", "dnspython"];
+
+/// The case files are well formed and cover every type nameward supports or will support.
+#[test]
+fn case_data_is_well_formed() {
+    let (cases, allow) = load();
+    for rtype in [
+        "A",
+        "AAAA",
+        "NS",
+        "CNAME",
+        "DNAME",
+        "SOA",
+        "PTR",
+        "MX",
+        "TXT",
+        "SRV",
+        "NAPTR",
+        "CAA",
+        "SSHFP",
+        "TLSA",
+        "DS",
+        "DNSKEY",
+        "RRSIG",
+        "NSEC",
+        "NSEC3",
+        "NSEC3PARAM",
+        "SVCB",
+        "HTTPS",
+        "HIP",
+    ] {
+        for ok in [true, false] {
+            assert!(
+                cases.iter().any(|c| c.rtype == rtype && c.ok == ok),
+                "cases.txt has no {} case for {rtype}",
+                if ok { "ok" } else { "bad" }
+            );
+        }
+    }
+    assert!(cases.iter().any(|c| c.rtype.starts_with("TYPE")), "no unknown-type case");
+    for a in &allow {
+        assert!(
+            cases
+                .iter()
+                .any(|c| cases::allowed(std::slice::from_ref(a), &a.peer, a.kind, c).is_some()),
+            "allow.txt:{}: no case `{}` in cases.txt",
+            a.line,
+            a.key
+        );
+    }
+}
+
+/// Tools that are missing: under CI a failure, elsewhere a loud notice. True when all are there.
+fn peers_present() -> bool {
+    let missing: Vec<String> = tools::TOOLS
+        .iter()
+        .filter(|t| !tools::present(t))
+        .map(|t| format!("{} (Debian package {})", t.program, t.package))
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    let list = missing.join(", ");
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("peer comparison cannot run under CI: missing {list}");
+    }
+    // Written to the process's stderr, not through `eprintln!`, so the test harness does not
+    // swallow it: a skipped comparison must be seen even without `--nocapture`.
+    let _ = writeln!(
+        std::io::stderr(),
+        "\n*** PEER COMPARISON DID NOT RUN: missing {list}.\n*** nameward was NOT compared with \
+         BIND, Knot, ldns and dnspython. See README.md, \"Tests against real DNS peers\".\n"
+    );
+    false
+}
+
+/// The case as `TYPEnnn \# len hex` from nameward's octets, as `nameward zone fmt --generic`
+/// prints it, for a peer that lacks the type.
+fn generic_line(index: usize, case: &Case, rtype: Rtype, wire: &[u8]) -> Line {
+    let mut line = Line::of(index, case);
+    line.rtype = format!("TYPE{}", rtype.0);
+    line.text = if wire.is_empty() {
+        "\\# 0".to_string()
+    } else {
+        format!("\\# {} {}", wire.len(), data_encoding::HEXLOWER.encode(wire))
+    };
+    line
+}
+
+/// BIND: `named-checkzone` verdicts, then for what it accepts the octets and printed form from
+/// `named-rrchecker` and the zone-file form from `named-compilezone`.
+fn bind(lines: &[Line], expect_ok: &[bool]) -> Vec<Verdict> {
+    let mut bind = tools::zone_verdicts(&tools::Bind, lines, expect_ok);
+    let shown = tools::par_map(lines, |l| {
+        bind[l.case].accepts().unwrap_or(false).then(|| tools::bind_shown(l))
+    });
+    for (verdict, shown) in bind.iter_mut().zip(shown) {
+        if let Some(shown) = shown {
+            *verdict =
+                Verdict::Accept { wire: shown.wire, texts: shown.text.into_iter().collect() };
+        }
+    }
+    // BIND's zone-file printer, run once on all it accepted; an SOA case is its own zone.
+    let accepted: Vec<&Line> =
+        lines.iter().filter(|l| bind[l.case].accepts() == Some(true)).collect();
+    let batch: Vec<&Line> = accepted.iter().copied().filter(|l| !l.is_soa()).collect();
+    let mut zone_texts = tools::bind_zone_texts(&batch);
+    for line in accepted {
+        let key = (line.owner.clone(), Rtype::from_text(line.rtype.as_bytes()).map_or(0, |t| t.0));
+        let text = if line.is_soa() {
+            tools::bind_zone_texts(&[line]).remove(&key)
+        } else {
+            zone_texts.remove(&key)
+        };
+        if let (Some(text), Verdict::Accept { texts, .. }) = (text, &mut bind[line.case]) {
+            texts.push(text);
+        }
+    }
+    bind
+}
+
+/// Knot: `kzonecheck` verdicts, with a note of the RFC 3597 text given where Knot lacks the type.
+/// It gets those types exactly as `nameward zone fmt --generic` prints them, so only where
+/// nameward accepted the text.
+fn knot(cases: &[Case], ours: &[Verdict]) -> (Vec<Verdict>, Vec<Option<String>>) {
+    let lacks = |c: &Case| tools::KNOT_LACKS.iter().any(|t| c.rtype.eq_ignore_ascii_case(t));
+    let mut knot_lines = Vec::new();
+    let mut knot_notes = vec![None; cases.len()];
+    let mut knot_skipped = vec![None; cases.len()];
+    for (i, case) in cases.iter().enumerate() {
+        if !lacks(case) {
+            knot_lines.push(Line::of(i, case));
+            continue;
+        }
+        if ours[i].accepts() != Some(true) {
+            // RFC 3597 data of a type Knot lacks is opaque to it: its verdict says nothing.
+            knot_skipped[i] = Some(Verdict::NotRun(
+                "Knot lacks the type and takes any RFC 3597 data for it; asked only about what \
+                 nameward accepts"
+                    .into(),
+            ));
+            continue;
+        }
+        if let (Some(wire), Some(rtype)) = (ours[i].wire(), Rtype::from_text(case.rtype.as_bytes()))
+        {
+            let line = generic_line(i, case, rtype, wire);
+            knot_notes[i] = Some(format!("{} {}", line.rtype, line.text));
+            knot_lines.push(line);
+        }
+    }
+    let knot_ok: Vec<bool> = knot_lines.iter().map(|l| cases[l.case].ok).collect();
+    let mut knot: Vec<Verdict> =
+        knot_skipped.into_iter().map(|v| v.unwrap_or(Verdict::NotRun(String::new()))).collect();
+    for (line, verdict) in
+        knot_lines.iter().zip(tools::zone_verdicts(&tools::Knot, &knot_lines, &knot_ok))
+    {
+        knot[line.case] = verdict;
+    }
+    (knot, knot_notes)
+}
+
+/// Every case through nameward and every peer; one list of all differences not in allow.txt.
+#[test]
+fn peer_comparison_or_loud_skip() {
+    let (cases, allow) = load();
+    if !peers_present() {
+        return;
+    }
+    let lines: Vec<Line> = cases.iter().enumerate().map(|(i, c)| Line::of(i, c)).collect();
+    let expect_ok: Vec<bool> = cases.iter().map(|c| c.ok).collect();
+
+    let ours: Vec<Verdict> = cases.iter().map(nameward).collect();
+    let python = tools::dnspython(&lines);
+    let bind = bind(&lines, &expect_ok);
+    let ldns = tools::zone_verdicts(&tools::Ldns, &lines, &expect_ok);
+
+    let (knot, knot_notes) = knot(&cases, &ours);
+    tools::clean_up();
+
+    let mut reports = Vec::new();
+    // Verdicts, RDATA octets and printed forms actually compared, so a run that compared
+    // little cannot pass unnoticed.
+    let mut compared = [0usize; 3];
+    let mut by_type: Vec<(String, usize)> = Vec::new();
+    let mut used = Vec::new();
+    let reparse = |rtype: &str, text: &str| nameward_parse(rtype, text);
+    for (i, case) in cases.iter().enumerate() {
+        let outcome = report::Outcome {
+            case,
+            nameward: ours[i].clone(),
+            peers: vec![
+                ("bind", bind[i].clone(), None),
+                ("knot", knot[i].clone(), knot_notes[i].clone()),
+                ("ldns", ldns[i].clone(), None),
+                ("dnspython", python[i].clone(), None),
+            ],
+        };
+        for (_, verdict, _) in &outcome.peers {
+            compared[0] += usize::from(verdict.accepts().is_some());
+            if ours[i].wire().is_some() {
+                compared[1] += usize::from(verdict.wire().is_some());
+                if let Verdict::Accept { texts, .. } = verdict {
+                    compared[2] += texts.len();
+                }
+            }
+        }
+        let found = report::findings(&outcome, &reparse);
+        if let Some(r) = report::case_report(&outcome, &found, &allow, &mut used) {
+            reports.push(r);
+            match by_type.iter_mut().find(|(t, _)| *t == case.rtype) {
+                Some((_, n)) => *n += 1,
+                None => by_type.push((case.rtype.clone(), 1)),
+            }
+        }
+    }
+    let stale: Vec<String> = allow
+        .iter()
+        .filter(|a| !used.contains(&a.line))
+        .map(|a| format!("allow.txt:{}: {} {} {}", a.line, a.peer, a.kind, a.key))
+        .collect();
+    println!(
+        "peer comparison: {} cases against bind, knot, ldns, dnspython: {} peer verdicts, {} RDATA \
+         octets and {} printed forms compared; {} allowed differences used",
+        cases.len(),
+        compared[0],
+        compared[1],
+        compared[2],
+        used.len()
+    );
+    for a in allow.iter().filter(|a| used.contains(&a.line)) {
+        println!("  allowed: {} {} `{}`: {}", a.peer, a.kind, a.key, a.reason);
+    }
+    if !stale.is_empty() {
+        println!(
+            "allow-list entries that matched no difference (remove them once sure):\n  {}",
+            stale.join("\n  ")
+        );
+    }
+    assert!(
+        reports.is_empty(),
+        "\n{} case(s) where nameward and the peers disagree (add a reason to allow.txt only if the \
+         difference is deliberate):\n\n{}\nby type: {}\n",
+        reports.len(),
+        reports.join("\n"),
+        by_type.iter().map(|(t, n)| format!("{t} {n}")).collect::<Vec<_>>().join(", ")
+    );
+}
