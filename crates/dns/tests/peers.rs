@@ -4,6 +4,12 @@
 //! back what each peer prints. Deliberate differences are listed, with reasons, in
 //! `data/peers/allow.txt`. Every remaining difference is printed in one list, then the test fails.
 //!
+//! A second comparison reads whole zone files (`data/peers/zones/`, master-file syntax: directives,
+//! TTL inheritance, escapes, `$INCLUDE`, `$GENERATE`, HIP through `zone fmt --generic`) with
+//! nameward's zone reader and with each peer, and compares the sets of records; its deliberate
+//! differences are in `data/peers/zones/allow.txt`. In both, an allow-list entry that excuses
+//! nothing fails the test.
+//!
 //! Without the peers installed the comparison cannot run: under `CI=true` that is a failure;
 //! elsewhere the test says so loudly on stderr and stops.
 
@@ -18,8 +24,11 @@ mod report;
 mod tools;
 #[path = "peers/zone.rs"]
 mod zone;
+#[path = "peers/zones.rs"]
+mod zones;
 
 use std::io::Write;
+use std::path::Path;
 
 use nameward_dns::zone::{NoIncludes, ReaderOptions, ZoneReader};
 use nameward_dns::{Name, RecordData, Rtype};
@@ -334,6 +343,79 @@ fn peer_comparison_or_loud_skip() {
     assert!(
         stale.is_empty(),
         "allow-list entries that matched no difference (remove them):\n  {}",
+        stale.join("\n  ")
+    );
+}
+
+/// Whole zone files (`data/peers/zones/`) through nameward's zone reader and every peer: the same
+/// verdict, and the same set of records; differences not in `zones/allow.txt` fail the test.
+#[test]
+fn zone_comparison_or_loud_skip() {
+    let allow_text = std::fs::read_to_string(zones::ALLOW).unwrap();
+    let allow = zones::parse_allow(&allow_text).unwrap_or_else(|e| panic!("{e}"));
+    let all = zones::zones();
+    assert!(all.iter().any(|z| z.ok) && all.iter().any(|z| !z.ok), "no ok or no bad zones");
+    if !peers_present() {
+        return;
+    }
+    let scratch =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("peer-zones-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    let outcomes = tools::par_map(&all, |z| zones::run_zone(z, &scratch));
+    let _ = std::fs::remove_dir_all(&scratch);
+
+    let mut used = Vec::new();
+    let mut reports = Vec::new();
+    // Peer verdicts and record sets compared, so a run that compared little cannot pass unseen.
+    let mut compared = [0usize; 2];
+    for (zone, outcome) in all.iter().zip(&outcomes) {
+        for (_, result) in &outcome.peers {
+            if let Ok(read) = result {
+                compared[0] += 1;
+                compared[1] += usize::from(matches!(read, Ok(Some(_))) && outcome.nameward.is_ok());
+            }
+        }
+        let mut open = Vec::new();
+        for f in zones::findings(zone, outcome) {
+            let excuse = allow.iter().find(|a| {
+                f.who != "nameward" && a.peer == f.who && a.kind == f.kind && a.zone == zone.key
+            });
+            match excuse {
+                Some(a) => used.push(a.line),
+                None => open.push(f),
+            }
+        }
+        if !open.is_empty() {
+            let mut report = format!("zones/{}\n", zone.key);
+            for f in open {
+                report.push_str(&format!("    => {} {}: {}\n", f.who, f.kind, f.detail));
+            }
+            reports.push(report);
+        }
+    }
+    println!(
+        "zone comparison: {} zones against {}: {} peer verdicts and {} record sets compared; {} \
+         allowed differences used",
+        all.len(),
+        zones::PEERS.join(", "),
+        compared[0],
+        compared[1],
+        used.len()
+    );
+    let stale: Vec<String> = allow
+        .iter()
+        .filter(|a| !used.contains(&a.line))
+        .map(|a| format!("zones/allow.txt:{}: {} {} {}", a.line, a.peer, a.kind, a.zone))
+        .collect();
+    assert!(
+        reports.is_empty(),
+        "\n{} zone(s) where nameward and the peers disagree:\n\n{}",
+        reports.len(),
+        reports.join("\n")
+    );
+    assert!(
+        stale.is_empty(),
+        "zone allow-list entries that matched no difference (remove them):\n  {}",
         stale.join("\n  ")
     );
 }

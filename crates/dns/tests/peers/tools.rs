@@ -62,6 +62,7 @@ pub struct Tool {
 pub const TOOLS: &[Tool] = &[
     Tool { program: "named-checkzone", version_args: &["-v"], package: "bind9-utils" },
     Tool { program: "named-rrchecker", version_args: &["-h"], package: "bind9" },
+    Tool { program: "named-compilezone", version_args: &["-v"], package: "bind9-utils" },
     Tool { program: "kzonecheck", version_args: &["-V"], package: "knot-dnssecutils" },
     Tool { program: "ldns-read-zone", version_args: &["-v"], package: "ldnsutils" },
     Tool {
@@ -86,15 +87,27 @@ pub fn present(tool: &Tool) -> bool {
 }
 
 /// Output of one run.
-struct Run {
-    success: bool,
-    stdout: String,
-    stderr: String,
+pub struct Run {
+    /// The exit status was 0.
+    pub success: bool,
+    /// Standard output, lossily decoded.
+    pub stdout: String,
+    /// Standard error, lossily decoded.
+    pub stderr: String,
 }
 
 fn run(program: &str, args: &[&str], stdin: Option<&str>) -> Run {
+    run_in(None, program, args, stdin)
+}
+
+/// Runs `program` in directory `dir` (the test's own when `None`), feeding it `stdin`.
+pub fn run_in(dir: Option<&Path>, program: &str, args: &[&str], stdin: Option<&str>) -> Run {
     use std::io::Write;
-    let child = Command::new(program)
+    let mut command = Command::new(program);
+    if let Some(dir) = dir {
+        command.current_dir(dir);
+    }
+    let child = command
         .args(args)
         .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
