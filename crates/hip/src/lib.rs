@@ -8,6 +8,7 @@
 pub mod check;
 pub mod host_id;
 pub mod keys;
+pub mod lookup;
 pub mod orchid;
 
 pub use check::{HitMatch, check_hip, verify_hit};
