@@ -14,6 +14,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Zone(zone) => commands::zone::run(zone),
+        Command::Hip(hip) => commands::hip::run(hip),
     };
     match outcome {
         Ok(code) => code,

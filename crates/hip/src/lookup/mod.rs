@@ -126,14 +126,14 @@ pub enum LookupError {
         ignored: usize,
     },
     /// A socket error.
-    #[error("{what} {server}: {source}")]
+    #[error("{what} {server}: {error}")]
     Io {
         /// What was being done.
         what: &'static str,
         /// The server.
         server: SocketAddr,
         /// The error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The server answered with an error code other than NXDOMAIN.
     #[error("the server answered `{}` with RCODE {rcode} ({})", question_text(question), rcode_name(*rcode))]

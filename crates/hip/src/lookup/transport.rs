@@ -62,7 +62,7 @@ fn exchange_udp(
     question: &Question,
 ) -> Result<Option<Message>, LookupError> {
     let server = config.server;
-    let io = |what| move |source| LookupError::Io { what, server, source };
+    let io = |what| move |error| LookupError::Io { what, server, error };
     let local: SocketAddr = if server.is_ipv4() {
         SocketAddr::from(([0, 0, 0, 0], 0))
     } else {
@@ -92,7 +92,7 @@ fn exchange_udp(
                     return Err(LookupError::Io {
                         what: "no DNS server listening at",
                         server,
-                        source: e,
+                        error: e,
                     });
                 }
                 Err(e) => return Err(io("receiving from")(e)),
@@ -116,7 +116,7 @@ fn exchange_udp(
 /// The TCP exchange (RFC 7766): one query, a two-octet length before each message.
 fn exchange_tcp(config: &ResolverConfig, question: &Question) -> Result<Message, LookupError> {
     let server = config.server;
-    let io = |what| move |source| LookupError::Io { what, server, source };
+    let io = |what| move |error| LookupError::Io { what, server, error };
     let mut stream = TcpStream::connect_timeout(&server, config.timeout)
         .map_err(io("connecting over TCP to"))?;
     stream.set_read_timeout(Some(config.timeout)).map_err(io("setting a timeout for"))?;
