@@ -337,3 +337,31 @@ impl From<&Lookup> for JsonLookup {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn servers() {
+        assert_eq!(parse_server("192.0.2.53").unwrap(), "192.0.2.53:53".parse().unwrap());
+        assert_eq!(parse_server("192.0.2.53:5353").unwrap(), "192.0.2.53:5353".parse().unwrap());
+        assert_eq!(parse_server("2001:db8::53").unwrap(), "[2001:db8::53]:53".parse().unwrap());
+        assert_eq!(parse_server("[2001:db8::53]").unwrap(), "[2001:db8::53]:53".parse().unwrap());
+        assert_eq!(
+            parse_server("[2001:db8::53]:5353").unwrap(),
+            "[2001:db8::53]:5353".parse().unwrap()
+        );
+        assert!(parse_server("ns.example").is_err());
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("2").unwrap(), Duration::from_secs(2));
+        assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
+        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
+        for bad in ["", "0", "-1", "soon", "NaNs", "inf", "5000"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+}
