@@ -1,7 +1,8 @@
 //! nameward-hip: Host Identity Tags, host keys and the RFC 5205 lookup.
 //!
-//! No I/O outside [`transport`]: HIT checks work on a decoded [`nameward_dns::rdata::hip::Hip`]
-//! record, [`keys`] on key file contents, and [`lookup`] is a state machine that a transport drives.
+//! No I/O outside [`lookup::transport`]: HIT checks work on a decoded
+//! [`nameward_dns::rdata::hip::Hip`] record, [`keys`] on key file contents, and [`lookup`] is a
+//! state machine that a transport drives.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -289,3 +289,37 @@ fn openssl_keys_give_the_expected_dns_key() {
     let error = read_key(&bytes).unwrap_err().to_string();
     assert!(error.contains("2048-bit prime P"), "{error}");
 }
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A valid PKCS#8 Ed25519 key, to mutate.
+    fn valid() -> Vec<u8> {
+        [hex("302e020100300506032b657004220420"), hex(ED25519_SECRET)].concat()
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+            let _ = read_key(&bytes);
+        }
+
+        #[test]
+        fn mutated_keys_never_panic(at in 0usize..48, byte in any::<u8>(), cut in 0usize..49) {
+            let mut der = valid();
+            der[at] = byte;
+            der.truncate(cut.max(1));
+            let _ = read_key(&der);
+            let pem = pem_rfc7468::encode_string("PRIVATE KEY", pem_rfc7468::LineEnding::LF, &der)
+                .unwrap();
+            let _ = read_key(pem.as_bytes());
+        }
+
+        #[test]
+        fn arbitrary_pem_text_never_panics(label in "[A-Z ]{0,20}", body in "[A-Za-z0-9+/=\n-]{0,200}") {
+            let text = format!("-----BEGIN {label}-----\n{body}\n-----END {label}-----\n");
+            let _ = read_key(text.as_bytes());
+        }
+    }
+}

@@ -395,3 +395,31 @@ fn silence_times_out_after_the_retries() {
     assert!(matches!(error, LookupError::Timeout { attempts: 3, .. }), "{error}");
     assert!(error.to_string().contains("host.example. HIP"), "{error}");
 }
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn arbitrary_datagrams_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let q = hip_question("host.example.");
+            let id = u16::from_be_bytes([bytes.first().copied().unwrap_or(0), bytes.get(1).copied().unwrap_or(0)]);
+            let _ = match_response(id, &q, &bytes);
+        }
+
+        #[test]
+        fn damaged_responses_never_panic(at in 0usize..200, byte in any::<u8>()) {
+            let mut bytes = compressed_rvs_response(9);
+            let at = at % bytes.len();
+            bytes[at] = byte;
+            let q = hip_question("host.example.");
+            if let Received::Answer(message) = match_response(9, &q, &bytes) {
+                // Whatever decodes is something the procedure can take.
+                let mut procedure = Procedure::new(name("host.example."), Fallback::Ip);
+                let asked = procedure.next_query().unwrap();
+                let _ = procedure.receive(&asked, &message);
+            }
+        }
+    }
+}
