@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 /// nameward: a domain registry and authoritative DNS server where names outlive their registrar
 /// and hosts publish their identity.
@@ -19,6 +19,9 @@ pub enum Command {
     /// Check and print zone files (RFC 1035 master files, HIP records included).
     #[command(subcommand)]
     Zone(ZoneCommand),
+    /// Host Identity Protocol: host keys, HITs, HIP records and the RFC 5205 lookup.
+    #[command(subcommand)]
+    Hip(HipCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -71,4 +74,136 @@ pub struct FmtArgs {
     /// the record's type (such as Knot DNS or PowerDNS for HIP) can load.
     #[arg(long)]
     pub generic: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HipCommand {
+    /// Generate a host key, written as unencrypted PKCS#8 PEM readable only by its owner (0600).
+    #[command(
+        after_help = "Examples:\n  nameward hip keygen --algorithm ed25519 --out host.key\n  \
+                            nameward hip keygen --algorithm rsa --bits 4096 --out host.key"
+    )]
+    Keygen(KeygenArgs),
+    /// Print the HIP record for a host key, as a zone file line.
+    ///
+    /// The line passes `nameward zone check --strict-hit`: its HIT is the key's ORCHID.
+    #[command(after_help = "Example:\n  nameward hip rr --key host.key --owner www.example.com. \
+                            --rvs rvs.example.com.")]
+    Rr(RrArgs),
+    /// Print the HIT of a key, or of the key in a HIP record, as an IPv6 address.
+    #[command(after_help = "Examples:\n  nameward hip hit --key host.key\n  \
+                            nameward hip hit --orchid v1 --rdata \"2 200100107B1A74DF365639CC39F1D578 AwEAAbdx…\"")]
+    Hit(HitArgs),
+    /// Look up a host's HIP records as a HIP initiator does (RFC 5205 §3) and print where its I1
+    /// packet would go.
+    ///
+    /// Asks for HIP records; on NXDOMAIN stops; on no HIP records asks for A and AAAA unless
+    /// `--fallback none`; on HIP records recomputes every HIT from its key and finds the addresses
+    /// of the rendezvous servers (or of the host itself when a record names none).
+    ///
+    /// Exit status: 0 HIP records found and every HIT matches its key; 2 no HIP records
+    /// (NXDOMAIN or none at the name); 3 a HIT does not match its key; 1 any other error.
+    #[command(
+        after_help = "Example:\n  nameward hip resolve www.example.com. --server 192.0.2.53 --json"
+    )]
+    Resolve(ResolveArgs),
+}
+
+/// The ORCHID a HIT is made as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OrchidArg {
+    /// ORCHID v1 (RFC 4843), the HIT of HIPv1 (RFC 5201); RSA and DSA keys only.
+    V1,
+    /// ORCHID v2 (RFC 7343), the HIT of HIPv2 (RFC 7401).
+    V2,
+}
+
+/// Key algorithms `keygen` makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AlgorithmArg {
+    /// RSA, 3072 bits unless `--bits` says otherwise (HIP algorithm 2).
+    Rsa,
+    /// ECDSA on NIST P-256 (HIP algorithm 3).
+    EcdsaP256,
+    /// ECDSA on NIST P-384 (HIP algorithm 3).
+    EcdsaP384,
+    /// Ed25519 (HIP algorithm 4).
+    Ed25519,
+}
+
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// The key algorithm.
+    #[arg(long, value_enum)]
+    pub algorithm: AlgorithmArg,
+    /// RSA modulus size in bits, 2048 to 4096 (default 3072).
+    #[arg(long, value_name = "BITS")]
+    pub bits: Option<usize>,
+    /// The file to write; an existing file is never overwritten.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct RrArgs {
+    /// The host key: public or private, PEM or DER (SPKI, PKCS#8, PKCS#1, SEC1).
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+    /// Which ORCHID the record's HIT is.
+    #[arg(long, value_enum, default_value = "v2")]
+    pub orchid: OrchidArg,
+    /// The record's owner name, as written in the zone file (`@` is the zone's origin).
+    #[arg(long, value_name = "NAME", default_value = "@")]
+    pub owner: String,
+    /// The record's TTL in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 3600)]
+    pub ttl: u32,
+    /// A rendezvous server's name; repeat in order of preference.
+    #[arg(long = "rvs", value_name = "NAME")]
+    pub rvs: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("source").required(true).args(["key", "rdata"])))]
+pub struct HitArgs {
+    /// Which ORCHID to compute.
+    #[arg(long, value_enum, default_value = "v2")]
+    pub orchid: OrchidArg,
+    /// A host key file: public or private, PEM or DER.
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+    /// A HIP record's data as in a zone file: `ALG HIT BASE64KEY [RVS …]`.
+    #[arg(long, value_name = "RDATA")]
+    pub rdata: Option<String>,
+}
+
+/// What to do when the name has no HIP records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FallbackArg {
+    /// Ask for A and AAAA records, for opportunistic HIP or plain IP.
+    Ip,
+    /// Stop.
+    None,
+}
+
+#[derive(Debug, Args)]
+pub struct ResolveArgs {
+    /// The responder's domain name; a name without a final dot is taken as absolute.
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// The DNS server to ask: an IP address, with `:PORT` (`[ADDR]:PORT` for IPv6) when not 53.
+    #[arg(long, value_name = "ADDR[:PORT]")]
+    pub server: String,
+    /// What to do when the name has no HIP records.
+    #[arg(long, value_enum, default_value = "ip")]
+    pub fallback: FallbackArg,
+    /// Print the result as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// How long to wait for each answer: seconds, or a number with `ms` or `s`.
+    #[arg(long, value_name = "DURATION", default_value = "2s")]
+    pub timeout: String,
+    /// How many times to resend an unanswered UDP query.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub retries: u32,
 }

@@ -11,9 +11,18 @@ use clap::Parser;
 use args::{Cli, Command};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Usage errors exit 1 like every other error: exit 2 and 3 have meanings of their own
+    // (`hip resolve`: no HIP records, a HIT that does not match its key).
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() { ExitCode::FAILURE } else { ExitCode::SUCCESS };
+        }
+    };
     let outcome = match cli.command {
         Command::Zone(zone) => commands::zone::run(zone),
+        Command::Hip(hip) => commands::hip::run(hip),
     };
     match outcome {
         Ok(code) => code,

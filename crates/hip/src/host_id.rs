@@ -39,6 +39,12 @@ pub enum HitError {
          so its curve label and HIT cannot be determined"
     )]
     UnknownEddsaCurve(usize),
+    /// ORCHID v1 asked for a key that HIPv1 has no HIT for.
+    #[error(
+        "ORCHID v1 (HIPv1) defines HITs for RSA and DSA keys only, not for public key algorithm \
+         {0}: use ORCHID v2"
+    )]
+    NoV1Hit(u8),
     /// The key field is empty.
     #[error("the public key is empty")]
     EmptyKey,

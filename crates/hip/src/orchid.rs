@@ -118,6 +118,30 @@ pub fn orchid_v2(algorithm: u8, key: &[u8]) -> Result<[u8; 16], HitError> {
     Ok(orchid_v2_of(host_id.suite(), host_id.bytes()))
 }
 
+/// Which ORCHID a HIT is made as: v1 for HIPv1 (RFC 4843, RFC 5201), v2 for HIPv2 (RFC 7343,
+/// RFC 7401).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum OrchidVersion {
+    /// ORCHID v1: SHA-1, prefix 2001:10::/28; defined for RSA and DSA keys only.
+    V1,
+    /// ORCHID v2: the HIT Suite's hash, prefix 2001:20::/28; the current HIP.
+    #[default]
+    V2,
+}
+
+/// The HIT of a HIP RR's key under `version`.
+pub fn hit_of(version: OrchidVersion, algorithm: u8, key: &[u8]) -> Result<[u8; 16], HitError> {
+    match version {
+        OrchidVersion::V1 => {
+            if key.is_empty() {
+                return Err(HitError::EmptyKey);
+            }
+            orchid_v1_for(algorithm, key).ok_or(HitError::NoV1Hit(algorithm))
+        }
+        OrchidVersion::V2 => orchid_v2(algorithm, key),
+    }
+}
+
 /// A way of deriving a HIT from a key that the RFC text can be read to allow but that differs
 /// from the HIPv2 reading nameward takes, so that a checker can explain such HITs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

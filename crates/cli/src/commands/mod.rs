@@ -1,1 +1,2 @@
+pub mod hip;
 pub mod zone;
