@@ -27,8 +27,8 @@ pub(crate) struct Resolved {
 }
 
 enum Step<'z> {
-    /// Answered with this RRset.
-    Done(&'z Rrset),
+    /// Answered, with this RRset when it came from the zone.
+    Done(Option<&'z Rrset>),
     /// Follow this name next.
     Follow(Cow<'z, Name>),
     /// Negative: the SOA goes in authority.
@@ -56,7 +56,7 @@ pub(crate) fn resolve(
         let step = step(zone, &name, qtype, &mut buf, out);
         match step {
             Step::Done(set) => {
-                if qtype == Rtype::HIP && set.rtype == Rtype::HIP {
+                if let Some(set) = set.filter(|s| s.rtype == Rtype::HIP && qtype == Rtype::HIP) {
                     hip_additional(zones, set, out);
                 }
                 return Resolved { rcode: rcode::NOERROR, authoritative: true };
@@ -97,7 +97,7 @@ fn step<'z>(
     let Some(found) = zone.find(key) else { return Step::NxDomain };
     let Some(node) = zone.node(found.node) else { return Step::NxDomain };
     if let Some(stop) = node.above.and_then(|id| zone.node(id)) {
-        return stop_at(stop, name, out);
+        return stop_at(stop, name, qtype, out);
     }
     if found.exact {
         // DS at a cut belongs to the parent side (RFC 4035 §3.1.4.1).
@@ -107,7 +107,7 @@ fn step<'z>(
         return data(node, name, qtype, out);
     }
     if node.cut || node.dname {
-        return stop_at(node, name, out);
+        return stop_at(node, name, qtype, out);
     }
     match node.wildcard.and_then(|id| zone.node(id)) {
         // RFC 4592 §3.3.1: the closest encloser's `*` child answers, with the QNAME as owner.
@@ -117,7 +117,7 @@ fn step<'z>(
 }
 
 /// A cut or a DNAME above `name`.
-fn stop_at<'z>(stop: &'z Node, name: &Name, out: &mut ResponseBuffer) -> Step<'z> {
+fn stop_at<'z>(stop: &'z Node, name: &Name, qtype: Rtype, out: &mut ResponseBuffer) -> Step<'z> {
     if stop.cut {
         return Step::Referral(stop);
     }
@@ -133,6 +133,10 @@ fn stop_at<'z>(stop: &'z Node, name: &Name, out: &mut ResponseBuffer) -> Step<'z
     let Ok(target) = Name::from_wire(&wire) else { return Step::YxDomain };
     let cname = RecordData::Cname(Cname { cname: target.clone() });
     out.rrset(Section::Answer, name, Rtype::CNAME, set.class, set.ttl, [&cname]);
+    // Asked for the CNAME itself: the synthesised one is the answer (RFC 1034 §3.6.2).
+    if qtype == Rtype::CNAME {
+        return Step::Done(None);
+    }
     Step::Follow(Cow::Owned(target))
 }
 
@@ -142,14 +146,14 @@ fn data<'z>(node: &'z Node, name: &Name, qtype: Rtype, out: &mut ResponseBuffer)
         return match node.rrsets.first() {
             Some(set) => {
                 put(out, Section::Answer, name, set);
-                Step::Done(set)
+                Step::Done(Some(set))
             }
             None => Step::NoData,
         };
     }
     if let Some(set) = node.rrset(qtype) {
         put(out, Section::Answer, name, set);
-        return Step::Done(set);
+        return Step::Done(Some(set));
     }
     if qtype != Rtype::CNAME
         && let Some(set) = node.rrset(Rtype::CNAME)

@@ -366,6 +366,14 @@ fn dname_target_missing_gives_nxdomain_after_the_cname() {
 }
 
 #[test]
+fn dname_with_qtype_cname_stops_at_the_synthesised_cname() {
+    let r = ask("y.dn.example.", Rtype::CNAME);
+    assert_eq!(r.rcode(), rcode::NOERROR);
+    assert_eq!(types(&r.answers), [Rtype::DNAME, Rtype::CNAME]);
+    assert!(r.authority.is_empty());
+}
+
+#[test]
 fn dname_overflowing_the_name_length_is_yxdomain() {
     let long = format!("{}.dn.example.", vec!["x".repeat(50); 4].join("."));
     let zone = "@ SOA ns hostmaster 1 2 3 4 5\n@ NS ns\nns A 192.0.2.1\n\
@@ -647,4 +655,53 @@ fn types_are_send_sync() {
     check::<Zones>();
     check::<Zone>();
     check::<ResponseBuffer>();
+}
+
+mod props {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn check(zones: &Zones, bytes: &[u8]) {
+        let mut out = ResponseBuffer::new(Transport::Udp);
+        match answer(zones, bytes, &mut out) {
+            Outcome::NoResponse => assert!(out.as_bytes().is_empty()),
+            Outcome::Response(summary) => {
+                let r = Message::decode(out.as_bytes(), DecodeOptions::STRICT).unwrap();
+                assert_eq!(r.header.id, u16::from_be_bytes([bytes[0], bytes[1]]));
+                assert!(r.header.qr);
+                assert_eq!(r.rcode(), summary.rcode);
+                assert!(out.as_bytes().len() <= 1232);
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            check(&zones(), &bytes);
+        }
+
+        #[test]
+        fn mutated_queries_never_panic(
+            qname in prop::sample::select(vec![
+                "www.example.", "x.dn.example.", "a.wild.example.", "host.example.",
+                "www.sub.example.", "big.example.", "loop1.example.", "nothing.other.",
+            ]),
+            qtype in any::<u16>(),
+            edns in any::<bool>(),
+            flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 0..4),
+        ) {
+            let mut q = query_message(qname, Rtype(qtype));
+            if edns {
+                q.edns = Some(Edns { udp_payload: 700, ..Edns::default() });
+            }
+            let mut bytes = q.encode();
+            for (at, value) in flips {
+                let len = bytes.len();
+                bytes[at % len] ^= value;
+            }
+            check(&zones(), &bytes);
+        }
+    }
 }
