@@ -30,9 +30,9 @@ pub struct Summary {
     pub transfer: bool,
 }
 
-/// Header bits copied from the query into the response: opcode, RD and CD (RFC 1035 §4.1.1,
-/// RFC 6840 §5.9).
-const ECHOED_FLAGS: u16 = 0x7800 | 1 << 8 | 1 << 4;
+/// Header bits copied from the query into the response: opcode and RD (RFC 1035 §4.1.1).
+/// CD is cleared, as RFC 4035 §3.1.6 asks of authoritative servers (Knot and NSD do the same).
+const ECHOED_FLAGS: u16 = 0x7800 | 1 << 8;
 const QR: u16 = 1 << 15;
 const AA: u16 = 1 << 10;
 

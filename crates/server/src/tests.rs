@@ -559,13 +559,13 @@ fn unknown_type_is_answered_normally() {
 }
 
 #[test]
-fn unknown_flags_are_ignored_and_rd_cd_echoed() {
+fn unknown_flags_are_ignored_rd_echoed_and_cd_cleared() {
     let mut q = query_message("www.example.", Rtype::A);
     q.header.z = true;
     q.header.cd = true;
     q.header.ad = true;
     let r = send(&zones(), &q, Transport::Udp);
-    assert!(r.header.rd && r.header.cd && !r.header.z && !r.header.ad);
+    assert!(r.header.rd && !r.header.cd && !r.header.z && !r.header.ad);
     assert_eq!(r.answers.len(), 1);
 }
 
