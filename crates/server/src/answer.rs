@@ -57,13 +57,13 @@ pub fn answer(zones: &Zones, query: &[u8], out: &mut ResponseBuffer) -> Outcome 
     };
     let opt = q.edns.map(|e| e.dnssec_ok);
     out.reset(q.edns.map(|e| e.payload));
-    if q.edns.is_some_and(|e| e.version != 0) {
-        return finish(out, header.id, None, echoed, rcode::BADVERS, opt, false);
-    }
     let question = match (&q.question, header.qdcount) {
         (Some(question), 1) => question,
         _ => return finish(out, header.id, None, echoed, rcode::FORMERR, opt, false),
     };
+    if q.edns.is_some_and(|e| e.version != 0) {
+        return finish(out, header.id, Some(question), echoed, rcode::BADVERS, opt, false);
+    }
     if !header.is_query() {
         return finish(out, header.id, Some(question), echoed, rcode::NOTIMP, opt, false);
     }

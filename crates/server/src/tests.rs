@@ -466,7 +466,8 @@ fn edns_version_other_than_zero_is_badvers() {
     q.edns = Some(Edns { version: 1, ..Edns::default() });
     let r = send(&zones(), &q, Transport::Udp);
     assert_eq!(r.rcode(), rcode::BADVERS);
-    assert!(r.answers.is_empty());
+    assert!(r.answers.is_empty() && !r.header.aa);
+    assert_eq!(r.questions.len(), 1);
     assert_eq!(r.edns.unwrap().version, 0);
 }
 

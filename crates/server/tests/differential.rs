@@ -130,6 +130,10 @@ fn hosting_zone() -> ZoneText {
     for i in 0..40 {
         z.line(&format!("n{i}.new A 192.0.2.{}", 100 + i));
     }
+    z.line("to-deleg CNAME www.d0.tld.");
+    z.line("to-dname CNAME n1.old");
+    z.line("to-wild CNAME q.wild");
+    z.line("lvl1.*.nested A 192.0.2.90");
     z.line("loop1 CNAME loop2");
     z.line("loop2 CNAME loop1");
     for i in 0..4 {
@@ -145,6 +149,17 @@ fn tld_zone() -> ZoneText {
     z.line("@ NS a.nic");
     z.line("a.nic A 198.51.100.1");
     z.line("a.nic AAAA 2001:db8:1::1");
+    for i in 0..24 {
+        // A referral too big for 512 octets: TC, or glue left out.
+        z.line(&format!("fat NS ns{i:02}.with-a-long-name-for-the-server-{i:02}.fat"));
+        z.line(&format!("ns{i:02}.with-a-long-name-for-the-server-{i:02}.fat A 198.51.100.{i}"));
+    }
+    for i in 0..6 {
+        z.line(&format!("glueful NS ns{i}.glueful"));
+        z.line(&format!("ns{i}.glueful A 198.51.100.{}", 100 + i));
+        z.line(&format!("ns{i}.glueful AAAA 2001:db8:3::{i}"));
+        z.line(&format!("ns{i}.glueful TXT \"{}\"", "t".repeat(100)));
+    }
     for i in 0..DELEGATIONS {
         if i % 2 == 0 {
             z.line(&format!("d{i} NS ns1.d{i}"));
@@ -181,7 +196,7 @@ fn queries(rng: &mut Rng) -> Vec<Case> {
     let host = |rng: &mut Rng| rng.below(HOSTS);
     let deleg = |rng: &mut Rng| rng.below(DELEGATIONS);
     for _ in 0..2500 {
-        let (kind, qname, qtype): (&'static str, String, Rtype) = match rng.below(26) {
+        let (kind, qname, qtype): (&'static str, String, Rtype) = match rng.below(30) {
             0..=3 => {
                 let t = *rng.pick(&[Rtype::A, Rtype::AAAA, Rtype::TXT]);
                 ("host", format!("h{}.hosting.test.", host(rng)), t)
@@ -276,6 +291,30 @@ fn queries(rng: &mut Rng) -> Vec<Case> {
                 };
                 ("any", name, Rtype::ANY)
             }
+            26 => {
+                let name = *rng.pick(&[
+                    "to-deleg.hosting.test.",
+                    "to-dname.hosting.test.",
+                    "to-wild.hosting.test.",
+                    "x.ext.hosting.test.",
+                    "lvl1.*.nested.hosting.test.",
+                    "x.*.nested.hosting.test.",
+                    "lvl1.x.nested.hosting.test.",
+                    "*.nested.hosting.test.",
+                ]);
+                ("cname-mix", name.to_string(), *rng.pick(&[Rtype::A, Rtype::NS, Rtype::DS]))
+            }
+            27 => {
+                let name = *rng.pick(&["www.fat.tld.", "fat.tld.", "www.glueful.tld."]);
+                ("big-referral", name.to_string(), *rng.pick(&[Rtype::A, Rtype::NS]))
+            }
+            28 => {
+                let name = format!("h{}.hosting.test.", host(rng));
+                match rng.below(4) {
+                    0 => ("type0", name, Rtype(0)),
+                    _ => ("odd-query", name, *rng.pick(&[Rtype::A, Rtype::RRSIG, Rtype::NSEC])),
+                }
+            }
             _ => {
                 let name = *rng.pick(&["loop1.hosting.test.", "k3.hosting.test."]);
                 ("loop", name.to_string(), *rng.pick(&[Rtype::A, Rtype::TXT]))
@@ -289,13 +328,20 @@ fn queries(rng: &mut Rng) -> Vec<Case> {
                 .map(|c| if rng.below(2) == 0 { c.to_ascii_uppercase() } else { c })
                 .collect();
         }
-        let edns = match rng.below(6) {
+        let edns = match rng.below(7) {
             0 | 1 => None,
+            6 => {
+                // Unknown options are ignored (RFC 6891 §6.1.2); version 1 is BADVERS.
+                let option = nameward_dns::message::EdnsOption { code: 65_001, data: vec![7; 5] };
+                let version = u8::from(rng.below(3) == 0);
+                Some(Edns { version, options: vec![option], ..Edns::default() })
+            }
             2 => Some(Edns::default()),
             3 => Some(Edns { dnssec_ok: true, ..Edns::default() }),
             4 => Some(Edns { udp_payload: *rng.pick(&[0, 100, 511, 512, 700]), ..Edns::default() }),
             _ => Some(Edns { udp_payload: 4096, dnssec_ok: rng.below(2) == 0, ..Edns::default() }),
         };
+        let kind = if edns.as_ref().is_some_and(|e| e.version != 0) { "badvers" } else { kind };
         let id = (rng.next() & 0xFFFF) as u16;
         // Flags a query may carry (RFC 8906 §3.1.3): RD, CD, AD, and the reserved Z bit.
         let flags = rng.next();
@@ -611,7 +657,8 @@ fn compare(
             if allow.contains(&key) {
                 *used.entry(key).or_default() += 1;
             } else {
-                let edns = case.message.edns.as_ref().map(|e| (e.udp_payload, e.dnssec_ok));
+                let edns =
+                    case.message.edns.as_ref().map(|e| (e.udp_payload, e.dnssec_ok, e.version));
                 unexplained.push(format!(
                     "{} {question} [{}] edns={edns:?}: {section}: {what}",
                     peer.name, case.kind
