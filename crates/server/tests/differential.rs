@@ -154,6 +154,9 @@ fn tld_zone() -> ZoneText {
         z.line(&format!("fat NS ns{i:02}.with-a-long-name-for-the-server-{i:02}.fat"));
         z.line(&format!("ns{i:02}.with-a-long-name-for-the-server-{i:02}.fat A 198.51.100.{i}"));
     }
+    z.line("alias-d0 CNAME www.d0");
+    z.line("alias-d2 CNAME d2");
+    z.line("alias-apex CNAME @");
     for i in 0..6 {
         z.line(&format!("glueful NS ns{i}.glueful"));
         z.line(&format!("ns{i}.glueful A 198.51.100.{}", 100 + i));
@@ -301,6 +304,9 @@ fn queries(rng: &mut Rng) -> Vec<Case> {
                     "x.*.nested.hosting.test.",
                     "lvl1.x.nested.hosting.test.",
                     "*.nested.hosting.test.",
+                    "alias-d0.tld.",
+                    "alias-d2.tld.",
+                    "alias-apex.tld.",
                 ]);
                 ("cname-mix", name.to_string(), *rng.pick(&[Rtype::A, Rtype::NS, Rtype::DS]))
             }
