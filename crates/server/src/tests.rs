@@ -495,6 +495,19 @@ fn two_opt_records_are_formerr() {
 }
 
 #[test]
+fn opt_with_an_overrunning_option_is_formerr() {
+    let mut bytes = query_message("www.example.", Rtype::A).encode();
+    bytes[11] = 1;
+    // RDLENGTH 6 holding an option that claims 4 octets of data but has 2.
+    bytes.extend_from_slice(&[0, 0, 41, 4, 0, 0, 0, 0, 0, 0, 6, 0, 10, 0, 4, 1, 2]);
+    let mut out = ResponseBuffer::new(Transport::Udp);
+    answer(&zones(), &bytes, &mut out);
+    let r = Message::decode(out.as_bytes(), DecodeOptions::STRICT).unwrap();
+    assert_eq!(r.rcode(), rcode::FORMERR);
+    assert!(r.edns.is_none());
+}
+
+#[test]
 fn answer_too_big_for_512_sets_tc_and_drops_the_rrset() {
     let r = ask("big.example.", Rtype::TXT);
     assert!(r.header.tc && r.header.aa);
