@@ -51,14 +51,19 @@ pub fn answer(zones: &Zones, query: &[u8], out: &mut ResponseBuffer) -> Outcome 
     let echoed = header.flags & ECHOED_FLAGS;
     let decoded = query::decode(query, &header);
     let Ok(q) = decoded else {
-        // The body cannot be trusted, so neither can an OPT in it: header only.
+        // The body cannot be trusted, so neither can an OPT in it: header only. Other opcodes
+        // (UPDATE's sections follow other rules) are not implemented rather than malformed.
         out.reset(None);
-        return finish(out, header.id, None, echoed, rcode::FORMERR, None, false);
+        let code = if header.is_query() { rcode::FORMERR } else { rcode::NOTIMP };
+        return finish(out, header.id, None, echoed, code, None, false);
     };
     let opt = q.edns.map(|e| e.dnssec_ok);
     out.reset(q.edns.map(|e| e.payload));
     let question = match (&q.question, header.qdcount) {
         (Some(question), 1) => question,
+        (_, _) if !header.is_query() => {
+            return finish(out, header.id, None, echoed, rcode::NOTIMP, opt, false);
+        }
         _ => return finish(out, header.id, None, echoed, rcode::FORMERR, opt, false),
     };
     if q.edns.is_some_and(|e| e.version != 0) {

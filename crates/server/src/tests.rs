@@ -410,6 +410,20 @@ fn other_opcodes_get_notimp() {
 }
 
 #[test]
+fn update_with_prerequisites_gets_notimp() {
+    let mut q = query_message("example.", Rtype::SOA);
+    q.header.opcode = opcode::UPDATE;
+    let mut bytes = q.encode();
+    // One prerequisite "name is in use" (RFC 2136 §2.4.4): class ANY, type ANY, no RDATA.
+    bytes[7] = 1;
+    bytes.extend_from_slice(&[3, b'w', b'w', b'w', 0xC0, 12, 0, 255, 0, 255, 0, 0, 0, 0, 0, 0]);
+    let mut out = ResponseBuffer::new(Transport::Udp);
+    answer(&zones(), &bytes, &mut out);
+    let r = Message::decode(out.as_bytes(), DecodeOptions::STRICT).unwrap();
+    assert_eq!((r.rcode(), r.header.opcode), (rcode::NOTIMP, opcode::UPDATE));
+}
+
+#[test]
 fn two_questions_are_formerr() {
     let mut q = query_message("www.example.", Rtype::A);
     q.questions.push(q.questions[0].clone());
