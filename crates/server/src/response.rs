@@ -1,0 +1,208 @@
+//! The response being written: a reused buffer, a size limit and RRset-level truncation.
+
+use nameward_dns::rdata::RecordData;
+use nameward_dns::wire::{Mark, Writer};
+use nameward_dns::{Class, Name, Question, Rtype};
+
+/// Our own EDNS UDP payload size, and the ceiling for UDP responses (DNS flag day 2020).
+pub const DEFAULT_UDP_PAYLOAD: u16 = 1232;
+
+/// What carries the response, which decides its size limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// 512 octets without EDNS, else min(requested, our payload) (RFC 6891 §6.2.5).
+    Udp,
+    /// Up to 65535 octets (RFC 7766).
+    Tcp,
+}
+
+/// The sections, in message order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Section {
+    Answer = 0,
+    Authority = 1,
+    Additional = 2,
+}
+
+/// Size of an OPT record without options.
+pub(crate) const OPT_LEN: usize = 11;
+
+/// A response under construction. Keep one per worker and reuse it: after the first queries
+/// it no longer allocates.
+#[derive(Debug, Clone)]
+pub struct ResponseBuffer {
+    w: Writer,
+    transport: Transport,
+    udp_payload: u16,
+    limit: usize,
+    /// Answer, authority and additional counts.
+    counts: [u16; 3],
+    /// An answer or authority RRset did not fit.
+    truncated: bool,
+}
+
+impl ResponseBuffer {
+    /// A buffer for responses sent over `transport`, advertising [`DEFAULT_UDP_PAYLOAD`].
+    pub fn new(transport: Transport) -> ResponseBuffer {
+        ResponseBuffer {
+            w: Writer::new(),
+            transport,
+            udp_payload: DEFAULT_UDP_PAYLOAD,
+            limit: 512,
+            counts: [0; 3],
+            truncated: false,
+        }
+    }
+
+    /// Sets our own EDNS payload size (at least 512).
+    pub fn with_udp_payload(mut self, payload: u16) -> ResponseBuffer {
+        self.udp_payload = payload.max(512);
+        self
+    }
+
+    /// The transport the responses are for.
+    pub fn transport(&self) -> Transport {
+        self.transport
+    }
+
+    /// Changes the transport (for a buffer moved between listeners).
+    pub fn set_transport(&mut self, transport: Transport) {
+        self.transport = transport;
+    }
+
+    /// The response written by the last call to [`crate::answer`] (empty when there is none).
+    pub fn as_bytes(&self) -> &[u8] {
+        self.w.as_bytes()
+    }
+
+    pub(crate) fn truncated(&self) -> bool {
+        self.truncated
+    }
+
+    /// Empties the buffer and sets the size limit for the coming response.
+    pub(crate) fn reset(&mut self, edns_payload: Option<u16>) {
+        self.w.clear();
+        self.counts = [0; 3];
+        self.truncated = false;
+        self.limit = match (self.transport, edns_payload) {
+            (Transport::Tcp, _) => usize::from(u16::MAX),
+            (Transport::Udp, None) => 512,
+            (Transport::Udp, Some(asked)) => usize::from(asked.max(512).min(self.udp_payload)),
+        };
+        if edns_payload.is_some() {
+            // The OPT record always fits.
+            self.limit -= OPT_LEN;
+        }
+    }
+
+    /// Clears everything, so that no response is sent.
+    pub(crate) fn clear(&mut self) {
+        self.w.clear();
+    }
+
+    /// Writes the header with zero counts; flags are patched by [`Self::finish`].
+    pub(crate) fn header(&mut self, id: u16, qdcount: u16) {
+        self.w.u16(id);
+        self.w.u16(0);
+        for count in [qdcount, 0, 0, 0] {
+            self.w.u16(count);
+        }
+    }
+
+    pub(crate) fn question(&mut self, q: &Question) {
+        q.encode(&mut self.w);
+    }
+
+    /// True once an answer or authority RRset was dropped: nothing more goes in those sections.
+    pub(crate) fn full(&self) -> bool {
+        self.truncated
+    }
+
+    /// Writes one RRset (all or nothing). An answer or authority RRset that does not fit sets
+    /// TC; an additional one is left out silently. Returns whether it was written.
+    pub(crate) fn rrset<'d>(
+        &mut self,
+        section: Section,
+        owner: &Name,
+        rtype: Rtype,
+        class: Class,
+        ttl: u32,
+        data: impl IntoIterator<Item = &'d RecordData>,
+    ) -> bool {
+        if self.truncated {
+            return false;
+        }
+        let mark = self.w.mark();
+        let mut written = 0usize;
+        for rdata in data {
+            self.w.compressible_name(owner);
+            self.w.u16(rtype.0);
+            self.w.u16(class.0);
+            self.w.u32(ttl);
+            let length_at = self.w.len();
+            self.w.u16(0);
+            rdata.encode(&mut self.w);
+            let rdlength = self.w.len() - length_at - 2;
+            self.w.patch_u16(length_at, u16::try_from(rdlength).unwrap_or(u16::MAX));
+            written += 1;
+        }
+        self.fits(section, mark, written)
+    }
+
+    /// Writes one RRset from pre-encoded records (TYPE to RDATA each), with the same rules as
+    /// [`Self::rrset`].
+    pub(crate) fn rrset_wire(
+        &mut self,
+        section: Section,
+        owner: &Name,
+        records: &[Box<[u8]>],
+    ) -> bool {
+        if self.truncated {
+            return false;
+        }
+        let mark = self.w.mark();
+        for record in records {
+            self.w.compressible_name(owner);
+            self.w.bytes(record);
+        }
+        self.fits(section, mark, records.len())
+    }
+
+    /// Keeps what was written since `mark` when it fits, else rolls back (setting TC for the
+    /// answer and authority sections).
+    fn fits(&mut self, section: Section, mark: Mark, records: usize) -> bool {
+        if self.w.len() > self.limit {
+            self.w.rollback(mark);
+            if section != Section::Additional {
+                self.truncated = true;
+            }
+            return false;
+        }
+        let slot = &mut self.counts[section as usize];
+        *slot = slot.saturating_add(u16::try_from(records).unwrap_or(u16::MAX));
+        true
+    }
+
+    /// Adds the OPT record (when the query had one), then patches flags and counts.
+    pub(crate) fn finish(&mut self, flags: u16, opt: Option<(u8, bool)>) {
+        let mut additional = self.counts[2];
+        if let Some((extended_rcode, dnssec_ok)) = opt {
+            self.w.u8(0);
+            self.w.u16(Rtype::OPT.0);
+            self.w.u16(self.udp_payload);
+            let do_bit = if dnssec_ok { 0x8000 } else { 0 };
+            self.w.u32(u32::from(extended_rcode) << 24 | do_bit);
+            self.w.u16(0);
+            additional = additional.saturating_add(1);
+        }
+        let flags = if self.truncated { flags | 1 << 9 } else { flags };
+        self.w.patch_u16(2, flags);
+        self.w.patch_u16(6, self.counts[0]);
+        self.w.patch_u16(8, self.counts[1]);
+        self.w.patch_u16(10, additional);
+    }
+
+    pub(crate) fn answer_count(&self) -> u16 {
+        self.counts[0]
+    }
+}

@@ -1,0 +1,344 @@
+//! A zone compiled for answering: one node per name (empty non-terminals included), each knowing
+//! its RRsets, the highest zone cut or DNAME above it, its wildcard child and its glue.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+use nameward_dns::check::{CheckOptions, Diagnostic, Severity, check_zone};
+use nameward_dns::rdata::RecordData;
+use nameward_dns::store::{ZoneBuilder, ZoneStore};
+use nameward_dns::zone::{Entry, NoIncludes, ReaderOptions, ZoneReader};
+use nameward_dns::{Class, Name, Record, Rtype};
+
+use crate::lower::{MAX_NAME, lower, suffixes};
+
+/// The records of one owner and type.
+#[derive(Debug, Clone)]
+pub(crate) struct Rrset {
+    pub(crate) rtype: Rtype,
+    pub(crate) class: Class,
+    /// One TTL for the set: the first record's (RFC 2181 §5.2 makes differing TTLs an error,
+    /// which the zone checks report).
+    pub(crate) ttl: u32,
+    pub(crate) data: Vec<RecordData>,
+    /// For types whose RDATA holds no compressible name (all but NS, CNAME, SOA, PTR and MX,
+    /// RFC 3597 §4): each record from TYPE to the end of RDATA, ready to copy after the owner.
+    /// Empty for the others, which are encoded with compression.
+    pub(crate) wire: Vec<Box<[u8]>>,
+}
+
+impl Rrset {
+    /// Fills `wire` when the type allows it.
+    fn pre_encode(&mut self) {
+        let compressible =
+            matches!(self.rtype, Rtype::NS | Rtype::CNAME | Rtype::SOA | Rtype::PTR | Rtype::MX);
+        if compressible {
+            return;
+        }
+        let mut wire = Vec::with_capacity(self.data.len());
+        for data in &self.data {
+            let rdata = data.to_wire();
+            let Ok(rdlength) = u16::try_from(rdata.len()) else { return };
+            let mut record = Vec::with_capacity(10 + rdata.len());
+            record.extend_from_slice(&self.rtype.0.to_be_bytes());
+            record.extend_from_slice(&self.class.0.to_be_bytes());
+            record.extend_from_slice(&self.ttl.to_be_bytes());
+            record.extend_from_slice(&rdlength.to_be_bytes());
+            record.extend_from_slice(&rdata);
+            wire.push(record.into_boxed_slice());
+        }
+        self.wire = wire;
+    }
+}
+
+/// One name of the zone.
+#[derive(Debug, Clone)]
+pub(crate) struct Node {
+    /// The owner as written in the zone file.
+    pub(crate) name: Name,
+    /// RRsets in type order; empty for an empty non-terminal.
+    pub(crate) rrsets: Vec<Rrset>,
+    /// The highest strict ancestor that is a zone cut or owns a DNAME: lookups below it stop
+    /// there (RFC 1034 §4.3.2 step 3b, RFC 6672 §3.2).
+    pub(crate) above: Option<u32>,
+    /// NS here and not at the apex: a delegation.
+    pub(crate) cut: bool,
+    /// Owns a DNAME.
+    pub(crate) dname: bool,
+    /// The `*` child, if any (RFC 4592 §2.1.1).
+    pub(crate) wildcard: Option<u32>,
+    /// For a cut, the nodes of its NS names that hold addresses in this zone, in NS order.
+    pub(crate) glue: Vec<u32>,
+}
+
+impl Node {
+    pub(crate) fn rrset(&self, rtype: Rtype) -> Option<&Rrset> {
+        self.rrsets.iter().find(|set| set.rtype == rtype)
+    }
+}
+
+/// Where a lookup ended: at a node holding the name itself, or at its closest encloser.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Found {
+    pub(crate) node: u32,
+    pub(crate) exact: bool,
+}
+
+/// A compiled, immutable zone. `Send + Sync`; share it behind an `Arc`.
+#[derive(Debug, Clone)]
+pub struct Zone {
+    origin: Name,
+    nodes: Vec<Node>,
+    /// Lower-cased wire name → node.
+    index: HashMap<Box<[u8]>, u32>,
+    /// min(SOA TTL, SOA MINIMUM), the TTL of the SOA in negative answers (RFC 2308 §3, §5).
+    negative_ttl: u32,
+    signed: bool,
+}
+
+/// Why a zone could not be loaded: every error found, with its source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadError {
+    /// The zone.
+    pub origin: Name,
+    /// The errors (warnings are left out).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "zone {} cannot be served:", self.origin)?;
+        for d in &self.diagnostics {
+            write!(f, "\n  {d}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+impl Zone {
+    /// Reads zone-file text (without `$INCLUDE`) and compiles it.
+    pub fn from_text(origin: &Name, file_name: &str, text: &str) -> Result<Zone, LoadError> {
+        let reader = ZoneReader::new(
+            text.as_bytes(),
+            file_name,
+            Some(origin.clone()),
+            ReaderOptions::default(),
+            &NoIncludes,
+        );
+        let mut errors = Vec::new();
+        let entries = reader.filter_map(|item| match item {
+            Ok(entry) => Some(entry),
+            Err(e) => {
+                errors.push(Diagnostic {
+                    severity: Severity::Error,
+                    source: Some(e.location()),
+                    message: e.message,
+                });
+                None
+            }
+        });
+        let loaded = Zone::load(origin, entries);
+        match loaded {
+            Err(mut e) => {
+                errors.append(&mut e.diagnostics);
+                Err(LoadError { origin: origin.clone(), diagnostics: errors })
+            }
+            Ok(_) if !errors.is_empty() => {
+                Err(LoadError { origin: origin.clone(), diagnostics: errors })
+            }
+            ok => ok,
+        }
+    }
+
+    /// Compiles the records read by a zone reader, once the zone checks pass.
+    pub fn load(
+        origin: &Name,
+        entries: impl IntoIterator<Item = Entry>,
+    ) -> Result<Zone, LoadError> {
+        let mut builder = ZoneBuilder::new(origin);
+        let mut errors = Vec::new();
+        for entry in entries {
+            if let Err(e) = builder.push_entry(&entry) {
+                errors.push(Diagnostic {
+                    severity: Severity::Error,
+                    source: Some(entry.source.clone()),
+                    message: e.to_string(),
+                });
+            }
+        }
+        let store = builder.finish();
+        let mut result = Zone::from_store(&store, &CheckOptions::default());
+        if let Err(e) = &mut result {
+            errors.append(&mut e.diagnostics);
+            e.diagnostics = errors;
+        } else if !errors.is_empty() {
+            return Err(LoadError { origin: origin.clone(), diagnostics: errors });
+        }
+        result
+    }
+
+    /// Compiles a store, refusing a zone with any error-level finding of the zone checks.
+    pub fn from_store(store: &ZoneStore, options: &CheckOptions) -> Result<Zone, LoadError> {
+        let origin = store.origin().clone();
+        let diagnostics: Vec<Diagnostic> = check_zone(&origin, store, options)
+            .into_iter()
+            .filter(|d| d.severity == Severity::Error)
+            .collect();
+        if !diagnostics.is_empty() {
+            return Err(LoadError { origin, diagnostics });
+        }
+        let mut records = Vec::with_capacity(store.len());
+        for r in store.iter() {
+            let record = r.record().map_err(|e| LoadError {
+                origin: origin.clone(),
+                diagnostics: vec![Diagnostic {
+                    severity: Severity::Error,
+                    source: Some(r.source()),
+                    message: format!("stored record does not decode: {e}"),
+                }],
+            })?;
+            records.push(record);
+        }
+        Zone::compile(origin, records)
+    }
+
+    /// Builds the nodes and their links from records already checked.
+    fn compile(origin: Name, records: Vec<Record>) -> Result<Zone, LoadError> {
+        let fail = |message: String| LoadError {
+            origin: origin.clone(),
+            diagnostics: vec![Diagnostic { severity: Severity::Error, source: None, message }],
+        };
+        // Canonical order puts every name right before the names below it.
+        let mut by_name: BTreeMap<Name, BTreeMap<u16, Rrset>> = BTreeMap::new();
+        by_name.insert(origin.clone(), BTreeMap::new());
+        for record in records {
+            if !record.owner.is_subdomain_of(&origin) {
+                return Err(fail(format!("{} is outside the zone", record.owner)));
+            }
+            let mut ancestor = record.owner.parent();
+            while let Some(name) = ancestor {
+                if name.label_count() < origin.label_count() || by_name.contains_key(&name) {
+                    break;
+                }
+                ancestor = name.parent();
+                by_name.insert(name, BTreeMap::new());
+            }
+            let sets = by_name.entry(record.owner.clone()).or_default();
+            let rtype = record.rtype();
+            let set = sets.entry(rtype.0).or_insert_with(|| Rrset {
+                rtype,
+                class: record.class,
+                ttl: record.ttl,
+                data: Vec::new(),
+                wire: Vec::new(),
+            });
+            set.data.push(record.data);
+        }
+        let mut nodes: Vec<Node> = Vec::with_capacity(by_name.len());
+        let mut index: HashMap<Box<[u8]>, u32> = HashMap::with_capacity(by_name.len());
+        let mut buf = [0u8; MAX_NAME];
+        for (name, sets) in by_name {
+            let mut rrsets: Vec<Rrset> = sets.into_values().collect();
+            rrsets.iter_mut().for_each(Rrset::pre_encode);
+            let is_apex = name == origin;
+            let has = |t: Rtype| rrsets.iter().any(|s| s.rtype == t);
+            let node = Node {
+                cut: !is_apex && has(Rtype::NS),
+                dname: has(Rtype::DNAME),
+                name,
+                rrsets,
+                above: None,
+                wildcard: None,
+                glue: Vec::new(),
+            };
+            let id = u32::try_from(nodes.len()).map_err(|_| fail("too many names".into()))?;
+            index.insert(lower(&node.name, &mut buf).into(), id);
+            nodes.push(node);
+        }
+        for id in 0..nodes.len() {
+            let Some(node) = nodes.get(id) else { continue };
+            if node.name == origin {
+                continue;
+            }
+            let key = lower(&node.name, &mut buf);
+            let parent_key = suffixes(key).nth(1).unwrap_or(&[0]);
+            let Some(&parent) = index.get(parent_key) else { continue };
+            let Some(p) = nodes.get(parent as usize) else { continue };
+            let above = p.above.or((p.cut || p.dname).then_some(parent));
+            let wildcard = key.get(..2) == Some(&[1, b'*']);
+            let glue = if node.cut { glue_of(node, &index, &nodes) } else { Vec::new() };
+            if let Some(node) = nodes.get_mut(id) {
+                node.above = above;
+                node.glue = glue;
+            }
+            if wildcard && let Some(p) = nodes.get_mut(parent as usize) {
+                p.wildcard = u32::try_from(id).ok();
+            }
+        }
+        let apex = nodes.first().ok_or_else(|| fail("no apex".into()))?;
+        let soa = apex.rrset(Rtype::SOA).and_then(|set| match set.data.first() {
+            Some(RecordData::Soa(soa)) => Some(set.ttl.min(soa.minimum)),
+            _ => None,
+        });
+        let negative_ttl = soa.ok_or_else(|| fail("no SOA at the apex".into()))?;
+        let signed = apex.rrset(Rtype::DNSKEY).is_some();
+        Ok(Zone { origin, nodes, index, negative_ttl, signed })
+    }
+
+    /// The zone's apex name.
+    pub fn origin(&self) -> &Name {
+        &self.origin
+    }
+
+    /// Number of names, empty non-terminals included.
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub(crate) fn node(&self, id: u32) -> Option<&Node> {
+        self.nodes.get(id as usize)
+    }
+
+    pub(crate) fn apex(&self) -> Option<&Node> {
+        self.nodes.first()
+    }
+
+    pub(crate) fn negative_ttl(&self) -> u32 {
+        self.negative_ttl
+    }
+
+    pub(crate) fn signed(&self) -> bool {
+        self.signed
+    }
+
+    /// The node of `key` (a lower-cased wire name inside the zone), or its closest encloser.
+    pub(crate) fn find(&self, key: &[u8]) -> Option<Found> {
+        let mut exact = true;
+        for suffix in suffixes(key) {
+            if let Some(&node) = self.index.get(suffix) {
+                return Some(Found { node, exact });
+            }
+            exact = false;
+        }
+        None
+    }
+}
+
+/// The NS names of `cut` that own addresses in this zone.
+fn glue_of(cut: &Node, index: &HashMap<Box<[u8]>, u32>, nodes: &[Node]) -> Vec<u32> {
+    let mut buf = [0u8; MAX_NAME];
+    let mut glue = Vec::new();
+    for data in cut.rrset(Rtype::NS).map_or(&[][..], |s| &s.data) {
+        let RecordData::Ns(ns) = data else { continue };
+        let Some(&id) = index.get(lower(&ns.nsdname, &mut buf)) else { continue };
+        let has_address = nodes
+            .get(id as usize)
+            .is_some_and(|n| n.rrset(Rtype::A).is_some() || n.rrset(Rtype::AAAA).is_some());
+        if has_address && !glue.contains(&id) {
+            glue.push(id);
+        }
+    }
+    glue
+}
