@@ -91,6 +91,9 @@ struct Attrs {
 /// octets, because the shared table is full.
 const ATTRS_IN_ARENA: u16 = u16::MAX;
 
+/// Entries of [`ZoneBuilder`]'s cache of recent attributes.
+const RECENT_ATTRS: usize = 32;
+
 impl Attrs {
     const LEN: usize = 10;
 
@@ -215,10 +218,13 @@ pub struct ZoneBuilder {
     slots: Vec<Slot>,
     file_index: HashMap<Arc<str>, u16>,
     attrs_index: HashMap<Attrs, u16>,
-    /// The previous record's attributes and their slot value, which the next record often shares.
-    last_attrs: Option<(Attrs, u16)>,
+    /// Recently used attributes and their slot values, by the low bits of the type: records
+    /// of one type mostly share one TTL, so this spares hashing for nearly every record.
+    recent_attrs: [Option<(Attrs, u16)>; RECENT_ATTRS],
     /// The previous owner and where it was stored, so that runs of one owner share it.
-    last_owner: Option<(Name, u32, bool)>,
+    /// (Its wire form is kept in a buffer reused from record to record.)
+    last_owner: Option<(u32, bool)>,
+    last_owner_wire: Vec<u8>,
     plain: Writer,
     canonical: Writer,
 }
@@ -239,8 +245,9 @@ impl ZoneBuilder {
             slots: Vec::new(),
             file_index: HashMap::new(),
             attrs_index: HashMap::new(),
-            last_attrs: None,
+            recent_attrs: [None; RECENT_ATTRS],
             last_owner: None,
+            last_owner_wire: Vec::new(),
             plain: Writer::with_mode(WireMode::Uncompressed),
             canonical: Writer::with_mode(WireMode::Canonical),
         }
@@ -309,10 +316,11 @@ impl ZoneBuilder {
     /// The slot value for `attrs`: their index in the shared table, added there if new and
     /// there is room, else [`ATTRS_IN_ARENA`].
     fn attrs_slot(&mut self, attrs: Attrs) -> u16 {
-        if let Some((last, at)) = self.last_attrs
-            && last == attrs
+        let recent = usize::from(attrs.rtype) % RECENT_ATTRS;
+        if let Some(Some((last, at))) = self.recent_attrs.get(recent)
+            && *last == attrs
         {
-            return at;
+            return *at;
         }
         let at = match self.attrs_index.get(&attrs) {
             Some(&at) => at,
@@ -324,7 +332,9 @@ impl ZoneBuilder {
             }
             None => ATTRS_IN_ARENA,
         };
-        self.last_attrs = Some((attrs, at));
+        if let Some(place) = self.recent_attrs.get_mut(recent) {
+            *place = Some((attrs, at));
+        }
         at
     }
 
@@ -336,10 +346,10 @@ impl ZoneBuilder {
     /// Where the owner is stored, writing it unless it is the previous record's owner (exactly,
     /// case included, so that each record prints as it was written).
     fn owner(&mut self, name: &Name) -> (u32, bool) {
-        if let Some((last, at, relative)) = &self.last_owner
-            && last.as_wire() == name.as_wire()
+        if let Some((at, relative)) = self.last_owner
+            && self.last_owner_wire == name.as_wire()
         {
-            return (*at, *relative);
+            return (at, relative);
         }
         let relative = name.is_subdomain_of(&self.arena.origin);
         let skip = if relative { self.arena.origin.label_count() } else { 0 };
@@ -351,7 +361,9 @@ impl ZoneBuilder {
             // A name has at most 255 octets, so its labels fit the length octet.
             *first = len as u8;
         }
-        self.last_owner = Some((name.clone(), at as u32, relative));
+        self.last_owner_wire.clear();
+        self.last_owner_wire.extend_from_slice(name.as_wire());
+        self.last_owner = Some((at as u32, relative));
         (at as u32, relative)
     }
 
@@ -427,16 +439,29 @@ impl ZoneStore {
     /// Indices of the records owned by `name` (an empty range when there are none), found by
     /// binary search.
     pub fn find(&self, name: &Name) -> Range<usize> {
+        // Below the origin, the origin's labels are left out on both sides of most comparisons.
+        let relative = name.is_subdomain_of(&self.arena.origin);
+        let skip = if relative { self.arena.origin.label_count() } else { 0 };
         let mut wanted = Vec::with_capacity(name.wire_len());
-        owner::push_reversed(&mut wanted, name, 0);
+        owner::push_reversed(&mut wanted, name, skip);
         let cmp = |slot: &Slot| {
-            owner::cmp_reversed(self.arena.owner_labels(slot), RevLabels::new(&[], &wanted))
+            let mut labels = self.arena.owner_labels(slot);
+            if relative && self.arena.is_relative(slot) {
+                labels.skip_prefix();
+                return owner::cmp_reversed(labels, RevLabels::new(&[], &wanted));
+            }
+            let prefix: &[u8] = if relative { &self.arena.origin_rev } else { &[] };
+            owner::cmp_reversed(labels, RevLabels::new(prefix, &wanted))
         };
         let start = self.slots.partition_point(|slot| cmp(slot) == Ordering::Less);
-        let len = self
-            .slots
-            .get(start..)
-            .map_or(0, |rest| rest.partition_point(|slot| cmp(slot) == Ordering::Equal));
+        let rest = self.slots.get(start..).unwrap_or_default();
+        // Most names own a few records: look a little way ahead before searching the rest.
+        let mut ahead = 1;
+        while rest.get(ahead).is_some_and(|slot| cmp(slot) == Ordering::Equal) {
+            ahead *= 2;
+        }
+        let window = rest.get(..(ahead + 1).min(rest.len())).unwrap_or_default();
+        let len = window.partition_point(|slot| cmp(slot) == Ordering::Equal);
         start..start + len
     }
 
