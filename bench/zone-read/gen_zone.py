@@ -8,9 +8,9 @@ RFC 3597 form (TYPE55 \\# ...) so that every peer, including those without a HIP
 same file. Each HIP record carries its own 132-octet RFC 3110 RSA key (1024-bit modulus), and its
 HIT is that key's ORCHID v1 (RFC 4843), so a checker that verifies HITs finds nothing to report.
 
---terse writes the same records without the class on each line (and the apex NS lines without
-their owner), so that the file is smaller for the same zone: the harder case for memory held
-per octet of file.
+--terse writes the same kinds of records without the class on each line (and the apex NS lines
+without their owner), numbering names in base 36 rather than 10: a smaller file for the same
+number of records, the harder case for memory held per octet of file.
 """
 import argparse
 import hashlib
@@ -37,6 +37,16 @@ def rsa_key(i):
     return bytes([3, 1, 0, 1]) + bytes(modulus)
 
 
+def base36(i):
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        i, d = divmod(i, 36)
+        out = digits[d] + out
+        if i == 0:
+            return out
+
+
 def hip_rdata(i):
     key = rsa_key(i)
     # RFC 5205 §5: HIT length, PK algorithm (2 = RSA), PK length, HIT, public key.
@@ -50,6 +60,7 @@ def main():
     args = parser.parse_args()
     count = args.records
     cls = "" if args.terse else " IN"
+    num = base36 if args.terse else str
     out = sys.stdout
     w = out.write
 
@@ -69,7 +80,7 @@ def main():
     while written < count:
         i += 1
         kind = i % 20
-        name = f"h{i}"
+        name = f"h{num(i)}"
         if kind < 8:
             rr(name, f"A 10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}")
             written += 1
@@ -83,17 +94,17 @@ def main():
             rr(name, f'TXT "v=spf1 ip4:10.0.0.0/8 -all" "record {i}"')
             written += 1
         elif kind == 14:
-            rr(name, f"CNAME h{i - 1}")
+            rr(name, f"CNAME h{num(i - 1)}")
             written += 1
         elif kind == 15:
-            rr(f"_sip._tcp.{name}", f"SRV 10 60 5060 h{i - 7}")
+            rr(f"_sip._tcp.{name}", f"SRV 10 60 5060 h{num(i - 7)}")
             written += 1
         elif kind in (16, 17):
             # A delegation with in-bailiwick glue and a DS.
             digest = hashlib.sha256(name.encode()).hexdigest()
-            rr(f"d{i}", f"NS ns.d{i}")
-            rr(f"ns.d{i}", f"A 198.51.{(i >> 8) & 255}.{i & 255}")
-            rr(f"d{i}", f"DS {i & 0xffff} 13 2 {digest}")
+            rr(f"d{num(i)}", f"NS ns.d{num(i)}")
+            rr(f"ns.d{num(i)}", f"A 198.51.{(i >> 8) & 255}.{i & 255}")
+            rr(f"d{num(i)}", f"DS {i & 0xffff} 13 2 {digest}")
             written += 3
         else:
             rdata = hip_rdata(i)
