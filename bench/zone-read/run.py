@@ -4,9 +4,10 @@
 Usage: python3 bench/zone-read/run.py [--records N] [--runs 3] [--terse] [--keep DIR]
                                        [--nameward target/release/nameward]
 
-Prints the tools' versions, then wall time and peak memory (max RSS, from /usr/bin/time) of
-each tool, the median of the runs, and each peer's figures as a ratio to nameward's. The machine
-is shared: only the ratios measured in the same run mean anything.
+Prints the tools' versions, then wall time, CPU time (user + system) and peak memory (max RSS)
+of each tool, from /usr/bin/time, the median of the runs, each peer's figures as a ratio to
+nameward's, and every run. The machine is shared: only the ratios measured in the same run mean
+anything, and CPU time suffers less than wall time from other work on the machine.
 
 Before timing anything, nameward must check the zone without a single diagnostic: the zone is
 meant to be clean (every HIP HIT is its key's ORCHID), so any output means the generator or the
@@ -33,16 +34,16 @@ def measure(cmd):
     with tempfile.NamedTemporaryFile("r") as stats:
         start = time.perf_counter()
         proc = subprocess.run(
-            ["/usr/bin/time", "-f", "%M", "-o", stats.name] + cmd,
+            ["/usr/bin/time", "-f", "%M %U %S", "-o", stats.name] + cmd,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
         # Measured here rather than by /usr/bin/time, whose wall time has 10 ms steps.
         wall = time.perf_counter() - start
-        rss_kib = stats.read().split()[-1]
+        rss_kib, user, system = stats.read().split()[-3:]
     if proc.returncode != 0:
         sys.exit(f"{cmd[0]} failed ({proc.returncode}): {proc.stderr.decode()[-2000:]}")
-    return wall, int(rss_kib) * 1024
+    return wall, int(rss_kib) * 1024, float(user) + float(system)
 
 
 def main():
@@ -93,17 +94,26 @@ def main():
     print(f"zone: {args.records} records ({style} lines), {size} octets ({size / 1e6:.1f} MB); "
           f"median of {args.runs} runs")
     print()
-    print("| tool | wall s | peak RSS MB | RSS / file size | wall vs nameward | RSS vs nameward |")
-    print("|---|---|---|---|---|---|")
-    base_wall = statistics.median(w for w, _ in results["nameward"])
-    base_rss = statistics.median(r for _, r in results["nameward"])
+    print(
+        "| tool | wall s | CPU s | peak RSS MB | RSS / file size | wall vs nameward "
+        "| CPU vs nameward | RSS vs nameward |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+
+    def medians(runs):
+        return [statistics.median(run[i] for run in runs) for i in range(3)]
+
+    base_wall, base_rss, base_cpu = medians(results["nameward"])
     for name, runs in results.items():
-        wall = statistics.median(w for w, _ in runs)
-        rss = statistics.median(r for _, r in runs)
+        wall, rss, cpu = medians(runs)
         print(
-            f"| {name} | {wall:.3f} | {rss / 1e6:.0f} | {rss / size:.2f} | "
-            f"{wall / base_wall:.2f}x | {rss / base_rss:.2f}x |"
+            f"| {name} | {wall:.3f} | {cpu:.2f} | {rss / 1e6:.0f} | {rss / size:.2f} | "
+            f"{wall / base_wall:.2f}x | {cpu / base_cpu:.2f}x | {rss / base_rss:.2f}x |"
         )
+    print()
+    print("every run, in the order run (wall s / CPU s / peak RSS MB):")
+    for name, runs in results.items():
+        print(f"- {name}: " + ", ".join(f"{w:.3f} / {c:.2f} / {r / 1e6:.0f}" for w, r, c in runs))
 
 
 if __name__ == "__main__":
