@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes a hosting-and-delegation style zone of N records for the zone-reading benchmark.
 
-Usage: gen_zone.py N [--terse]
+Usage: gen_zone.py N [--terse | --a-only]
 
 The mix: A, AAAA, MX, TXT, CNAME, SRV, delegations with glue and DS, and HIP records in
 RFC 3597 form (TYPE55 \\# ...) so that every peer, including those without a HIP type, reads the
@@ -11,6 +11,9 @@ HIT is that key's ORCHID v1 (RFC 4843), so a checker that verifies HITs finds no
 --terse writes the same kinds of records without the class on each line (and the apex NS lines
 without their owner), numbering names in base 36 rather than 10: a smaller file for the same
 number of records, the harder case for memory held per octet of file.
+
+--a-only writes the extreme of that: after the apex, nothing but short A lines
+(`a1b A 10.0.1.47`), the least text per record a zone is likely to have.
 """
 import argparse
 import hashlib
@@ -56,11 +59,14 @@ def hip_rdata(i):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("records", type=int, nargs="?", default=1_000_000)
-    parser.add_argument("--terse", action="store_true")
+    style = parser.add_mutually_exclusive_group()
+    style.add_argument("--terse", action="store_true")
+    style.add_argument("--a-only", action="store_true")
     args = parser.parse_args()
     count = args.records
-    cls = "" if args.terse else " IN"
-    num = base36 if args.terse else str
+    short = args.terse or args.a_only
+    cls = "" if short else " IN"
+    num = base36 if short else str
     out = sys.stdout
     w = out.write
 
@@ -69,14 +75,18 @@ def main():
 
     w("$ORIGIN bench.\n$TTL 3600\n")
     rr("@", "SOA ns1 hostmaster 2026112101 7200 900 1209600 300")
-    rr("@" if not args.terse else "", "NS ns1")
-    rr("@" if not args.terse else "", "NS ns2")
+    rr("" if short else "@", "NS ns1")
+    rr("" if short else "@", "NS ns2")
     rr("ns1", "A 192.0.2.1")
     rr("ns2", "A 192.0.2.2")
     for m in range(97):
         rr(f"mail{m}", f"A 192.0.2.{m + 100}")
     written = 6 + 97
     i = 0
+    if args.a_only:
+        for i in range(count - written):
+            rr(f"a{num(i)}", f"A 10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}")
+        return
     while written < count:
         i += 1
         kind = i % 20

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Zone-reading benchmark: read and check the same generated zone with nameward and the peers.
 
-Usage: python3 bench/zone-read/run.py [--records N] [--runs 3] [--terse] [--keep DIR]
+Usage: python3 bench/zone-read/run.py [--records N] [--runs 3] [--terse | --a-only] [--keep DIR]
                                        [--nameward target/release/nameward]
 
 Prints the tools' versions, then wall time, CPU time (user + system) and peak memory (max RSS)
@@ -52,19 +52,22 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--nameward", default="target/release/nameward")
     parser.add_argument("--keep", help="directory to keep the generated zone in (reused)")
-    parser.add_argument("--terse", action="store_true", help="no class on each line")
+    style = parser.add_mutually_exclusive_group()
+    style.add_argument("--terse", action="store_true", help="no class on each line, short names")
+    style.add_argument("--a-only", action="store_true", help="nothing but short A lines")
     args = parser.parse_args()
+    style = "terse" if args.terse else "a-only" if args.a_only else "full"
 
     for tool in ["/usr/bin/time", "named-checkzone", "kzonecheck", "ldns-read-zone"]:
         if not shutil.which(tool):
             sys.exit(f"missing {tool}: apt-get install time bind9-utils knot-dnssecutils ldnsutils")
     work = args.keep or tempfile.mkdtemp(prefix="nameward-bench-")
-    suffix = "-terse" if args.terse else ""
+    suffix = "" if style == "full" else f"-{style}"
     zone = os.path.join(work, f"bench-{args.records}{suffix}.zone")
     if not os.path.exists(zone):
         gen = [sys.executable, os.path.join(HERE, "gen_zone.py"), str(args.records)]
         with open(zone + ".part", "w") as f:
-            subprocess.run(gen + (["--terse"] if args.terse else []), stdout=f, check=True)
+            subprocess.run(gen + ([] if style == "full" else [f"--{style}"]), stdout=f, check=True)
         os.rename(zone + ".part", zone)
     size = os.path.getsize(zone)
 
@@ -90,7 +93,6 @@ def main():
         for name, cmd in tools.items():
             results[name].append(measure(cmd))
 
-    style = "terse" if args.terse else "full"
     print(f"zone: {args.records} records ({style} lines), {size} octets ({size / 1e6:.1f} MB); "
           f"median of {args.runs} runs")
     print()
