@@ -54,6 +54,10 @@ pub struct ZoneInput {
     /// The zone file; `-` reads standard input.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
+    /// Most diagnostics to print (the first ones by file and line); the others are counted in a
+    /// final line, and errors among them still make the command fail.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub max_diagnostics: usize,
 }
 
 #[derive(Debug, Args)]

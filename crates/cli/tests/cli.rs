@@ -153,3 +153,22 @@ fn usage_errors_explain_themselves() {
     let help = nameward(&["zone", "check", "--help"], None);
     assert!(text(&help.stdout).contains("--strict-hit"));
 }
+
+#[test]
+fn diagnostics_past_the_limit_are_counted_and_still_fail_the_check() {
+    let zone = "$TTL 60\n@ SOA ns h 1 2 3 4 5\n@ NS ns\nns A 192.0.2.1\n\
+                a A 300.0.0.1\nb A 300.0.0.2\nc A 300.0.0.3\n";
+    let out = nameward(
+        &["zone", "check", "--max-diagnostics", "1", "--origin", "example.", "-"],
+        Some(zone),
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    assert!(lines[0].starts_with("-:5: error: "), "{stderr}");
+    assert!(
+        lines[1].starts_with("error: … and 2 more not listed (2 errors, 0 warnings)"),
+        "{stderr}"
+    );
+}

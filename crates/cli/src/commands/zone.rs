@@ -4,9 +4,12 @@
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use nameward_dns::check::{CheckOptions, Diagnostic, RecordCheck, Severity, check_zone};
+use nameward_dns::check::{
+    CheckOptions, Diagnostic, FirstDiagnostics, RecordCheck, Severity, check_zone_each,
+};
 use nameward_dns::rdata::RecordData;
 use nameward_dns::store::{ZoneBuilder, ZoneStore};
 use nameward_dns::zone::{ReaderOptions, ZoneReader};
@@ -31,16 +34,17 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
             RecordData::Hip(hip) => nameward_hip::check::check_hip(hip, strict_hit),
             _ => Vec::new(),
         })],
+        ..CheckOptions::default()
     };
     let mut diagnostics = loaded.diagnostics;
-    diagnostics.extend(check_zone(loaded.store.origin(), &loaded.store, &options));
-    let errors = report(&mut diagnostics)?;
+    check_zone_each(loaded.store.origin(), &loaded.store, &options, |d| push(&mut diagnostics, d));
+    let errors = report(diagnostics)?;
     Ok(if errors == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 fn fmt(args: FmtArgs) -> Result<ExitCode> {
-    let mut loaded = load(&args.input)?;
-    let errors = report(&mut loaded.diagnostics)?;
+    let loaded = load(&args.input)?;
+    let errors = report(loaded.diagnostics)?;
     if errors > 0 {
         return Ok(ExitCode::FAILURE);
     }
@@ -57,10 +61,18 @@ fn fmt(args: FmtArgs) -> Result<ExitCode> {
     }
 }
 
+/// Diagnostics in the order they are printed: zone-wide ones first, then by file and line.
+type Diagnostics = FirstDiagnostics<Option<(Arc<str>, u32)>>;
+
+fn push(diagnostics: &mut Diagnostics, diagnostic: Diagnostic) {
+    let key = diagnostic.source.as_ref().map(|s| (Arc::clone(&s.file), s.line));
+    diagnostics.push(key, diagnostic);
+}
+
 /// A zone read into the store, with what reading it found wrong.
 struct Loaded {
     store: ZoneStore,
-    diagnostics: Vec<Diagnostic>,
+    diagnostics: Diagnostics,
 }
 
 /// Reads the zone file (or standard input) record by record into the compact store; reading
@@ -81,39 +93,45 @@ fn load(input: &ZoneInput) -> Result<Loaded> {
     };
     let mut zone = ZoneReader::new(reader, &file_name, Some(origin.clone()), options, &FsLoader);
     let mut builder = ZoneBuilder::new(&origin);
-    let mut diagnostics = Vec::new();
+    let mut diagnostics = Diagnostics::new(input.max_diagnostics);
     for item in zone.by_ref() {
         match item {
             Ok(entry) => {
                 if let Err(e) = builder.push_entry(&entry) {
-                    diagnostics.push(Diagnostic {
-                        severity: Severity::Error,
-                        source: Some(entry.source.clone()),
-                        message: e.to_string(),
-                    });
+                    push(
+                        &mut diagnostics,
+                        Diagnostic {
+                            severity: Severity::Error,
+                            source: Some(entry.source.clone()),
+                            message: e.to_string(),
+                        },
+                    );
                 }
             }
-            Err(e) => diagnostics.push(Diagnostic {
-                severity: Severity::Error,
-                source: Some(e.location()),
-                message: e.message,
-            }),
+            Err(e) => push(
+                &mut diagnostics,
+                Diagnostic {
+                    severity: Severity::Error,
+                    source: Some(e.location()),
+                    message: e.message,
+                },
+            ),
         }
     }
-    diagnostics.extend(zone.take_warnings());
+    for warning in zone.take_warnings() {
+        push(&mut diagnostics, warning);
+    }
     Ok(Loaded { store: builder.finish(), diagnostics })
 }
 
 /// Prints diagnostics to standard error, `FILE:LINE: error|warning: message`, zone-wide ones
-/// first and the rest in file and line order, and counts the errors.
-fn report(diagnostics: &mut [Diagnostic]) -> Result<usize> {
-    diagnostics.sort_by(|a, b| {
-        let key = |d: &Diagnostic| d.source.as_ref().map(|s| (s.file.clone(), s.line));
-        key(a).cmp(&key(b))
-    });
+/// first and the rest in file and line order (then a count of those not kept), and counts the
+/// errors, those not kept included.
+fn report(diagnostics: Diagnostics) -> Result<u64> {
+    let errors = diagnostics.errors();
     let mut err = io::stderr().lock();
-    for diagnostic in diagnostics.iter() {
+    for diagnostic in diagnostics.into_sorted() {
         writeln!(err, "{diagnostic}")?;
     }
-    Ok(diagnostics.iter().filter(|d| d.severity == Severity::Error).count())
+    Ok(errors)
 }

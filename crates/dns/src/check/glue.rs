@@ -28,7 +28,12 @@ pub(super) fn check(
         if !target.is_subdomain_of(origin) {
             continue;
         }
-        if store.has(&target, Rtype::CNAME) {
+        // One search for the target's records serves the three questions below.
+        let at_target = store.find(&target);
+        let target_has = |rtype: Rtype| {
+            at_target.clone().any(|i| store.get(i).is_some_and(|r| r.rtype() == rtype))
+        };
+        if target_has(Rtype::CNAME) {
             out.at(
                 ns,
                 Severity::Error,
@@ -39,7 +44,7 @@ pub(super) fn check(
             );
             continue;
         }
-        if store.has(&target, Rtype::A) || store.has(&target, Rtype::AAAA) {
+        if target_has(Rtype::A) || target_has(Rtype::AAAA) {
             continue;
         }
         let message = match enclosing_cut(origin, store, &target) {

@@ -8,6 +8,7 @@
 mod apex;
 mod cuts;
 mod glue;
+mod limit;
 mod names;
 mod rrset;
 
@@ -21,6 +22,8 @@ use crate::record::Record;
 use crate::rtype::Rtype;
 use crate::store::{RecordRef, ZoneStore};
 use crate::zone::Source;
+
+pub use limit::{DEFAULT_MAX_DIAGNOSTICS, FirstDiagnostics};
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -100,18 +103,54 @@ impl fmt::Debug for RecordCheck {
 }
 
 /// What to check beyond the built-in rules.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct CheckOptions {
     /// Extra per-record checks; each finding is reported at the record, its owner and type in
     /// front of the message.
     pub record_checks: Vec<RecordCheck>,
+    /// Most diagnostics [`check_zone`] returns (the first ones by source); the others are
+    /// counted in a final summary. [`check_zone_each`] ignores it.
+    pub max_diagnostics: usize,
+}
+
+impl Default for CheckOptions {
+    fn default() -> CheckOptions {
+        CheckOptions { record_checks: Vec::new(), max_diagnostics: DEFAULT_MAX_DIAGNOSTICS }
+    }
 }
 
 /// Checks the zone `origin` held in `store`; findings come sorted by source, zone-wide ones
-/// (such as a missing SOA) first. Duplicates were already dropped by the store and are
-/// reported here.
+/// (such as a missing SOA) first, at most [`CheckOptions::max_diagnostics`] of them, then a
+/// summary of those left out if any were. Duplicates were already dropped by the store and
+/// are reported here.
 pub fn check_zone(origin: &Name, store: &ZoneStore, options: &CheckOptions) -> Vec<Diagnostic> {
-    let mut out = Findings::default();
+    let mut kept = FirstDiagnostics::new(options.max_diagnostics);
+    walk(origin, store, options, &mut |key, diagnostic| kept.push(key, diagnostic));
+    kept.into_sorted()
+}
+
+/// Checks the zone like [`check_zone`], handing each finding to `emit` as it is made, in no
+/// particular order and without a limit, so that the caller can merge them with its own.
+pub fn check_zone_each(
+    origin: &Name,
+    store: &ZoneStore,
+    options: &CheckOptions,
+    mut emit: impl FnMut(Diagnostic),
+) {
+    walk(origin, store, options, &mut |_, diagnostic| emit(diagnostic));
+}
+
+/// Where a finding sorts: zone-wide ones first, then by the record's file (in the order the
+/// store first saw them) and line.
+type SortKey = Option<(usize, u32)>;
+
+fn walk(
+    origin: &Name,
+    store: &ZoneStore,
+    options: &CheckOptions,
+    emit: &mut dyn FnMut(SortKey, Diagnostic),
+) {
+    let mut out = Findings { emit };
     apex::check(origin, store, &mut out);
     rrset::duplicates(store, &mut out);
     let mut walk = cuts::Cuts::default();
@@ -132,7 +171,6 @@ pub fn check_zone(origin: &Name, store: &ZoneStore, options: &CheckOptions) -> V
         }
         record_checks(&name, &node, options, &mut out);
     }
-    out.into_sorted()
 }
 
 fn record_checks(name: &Name, node: &[RecordRef<'_>], options: &CheckOptions, out: &mut Findings) {
@@ -154,27 +192,20 @@ fn record_checks(name: &Name, node: &[RecordRef<'_>], options: &CheckOptions, ou
     }
 }
 
-/// Findings gathered during the walk, with sources kept as file index and line until the end.
-#[derive(Default)]
-struct Findings {
-    items: Vec<(Option<(usize, u32)>, Diagnostic)>,
+/// Where findings made during the walk go, with the key they sort by.
+struct Findings<'a> {
+    emit: &'a mut dyn FnMut(SortKey, Diagnostic),
 }
 
-impl Findings {
+impl Findings<'_> {
     /// A finding about record `r`.
     fn at(&mut self, r: &RecordRef<'_>, severity: Severity, message: String) {
         let diagnostic = Diagnostic { severity, source: Some(r.source()), message };
-        self.items.push((Some((r.file_index(), r.line())), diagnostic));
+        (self.emit)(Some((r.file_index(), r.line())), diagnostic);
     }
 
     /// A finding about the whole zone.
     fn zone(&mut self, severity: Severity, message: String) {
-        self.items.push((None, Diagnostic { severity, source: None, message }));
-    }
-
-    fn into_sorted(mut self) -> Vec<Diagnostic> {
-        // Stable, so findings about one record keep the order the checks made them in.
-        self.items.sort_by_key(|(at, _)| *at);
-        self.items.into_iter().map(|(_, d)| d).collect()
+        (self.emit)(None, Diagnostic { severity, source: None, message });
     }
 }

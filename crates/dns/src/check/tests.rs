@@ -185,6 +185,7 @@ fn record_checks_run_on_their_type() {
         record_checks: vec![RecordCheck::for_type(Rtype::TXT, |record| {
             vec![(Severity::Warning, format!("ttl {}", record.ttl))]
         })],
+        ..CheckOptions::default()
     };
     let diagnostics = check_with("www 60 IN TXT x\nwww 60 IN A 192.0.2.2", &options);
     assert_one(&diagnostics, 5, Severity::Warning, "www.example. TXT: ttl 60");
@@ -201,4 +202,25 @@ fn findings_come_sorted_by_source() {
     let lines: Vec<u32> =
         diagnostics.iter().filter_map(|d| d.source.as_ref()).map(|s| s.line).collect();
     assert_eq!(lines, [5, 7]);
+}
+
+#[test]
+fn findings_past_the_limit_are_counted_not_kept() {
+    let options = CheckOptions { max_diagnostics: 2, ..CheckOptions::default() };
+    let diagnostics = check_with(
+        "c 3600 IN CNAME x
+        c 3600 IN TXT one
+        d 3600 IN CNAME x
+        d 3600 IN TXT two
+        e 3600 IN CNAME x
+        e 3600 IN TXT three",
+        &options,
+    );
+    let lines: Vec<u32> =
+        diagnostics.iter().filter_map(|d| d.source.as_ref()).map(|s| s.line).collect();
+    assert_eq!(lines, [6, 8], "{:#?}", summary(&diagnostics));
+    let last = diagnostics.last().unwrap();
+    assert_eq!(last.severity, Severity::Error);
+    assert!(last.source.is_none());
+    assert!(last.message.contains("1 more not listed (1 errors, 0 warnings)"), "{}", last.message);
 }

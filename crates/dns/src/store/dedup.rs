@@ -53,9 +53,11 @@ pub(super) fn remove_duplicates(arena: &Arena, slots: &mut Vec<Slot>) -> Vec<(Sl
 /// End of the RRset (same owner, type and class) starting at `start`.
 fn rrset_end(arena: &Arena, slots: &[Slot], start: usize) -> usize {
     let Some(first) = slots.get(start) else { return start };
+    let first_attrs = arena.attrs(first);
     let same = |slot: &Slot| {
-        slot.rtype == first.rtype
-            && slot.class == first.class
+        let attrs = arena.attrs(slot);
+        attrs.rtype == first_attrs.rtype
+            && attrs.class == first_attrs.class
             && arena.cmp_owner(slot, first) == Ordering::Equal
     };
     start + 1 + slots.get(start + 1..).map_or(0, |rest| rest.iter().take_while(|s| same(s)).count())
@@ -92,7 +94,11 @@ fn find_in_rrset(
         }
         let original = variants.iter().position(|(_, kept)| {
             arena.canonical_rdata(kept) == current_rdata
-                || same_data(Rtype(current.rtype), arena.rdata(kept), arena.rdata(&current))
+                || same_data(
+                    Rtype(arena.attrs(&current).rtype),
+                    arena.rdata(kept),
+                    arena.rdata(&current),
+                )
         });
         let room = variants.len() < MAX_CASE_VARIANTS;
         match original.and_then(|at| variants.get_mut(at)) {

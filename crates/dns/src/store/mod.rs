@@ -1,16 +1,19 @@
 //! A compact in-memory zone: records as uncompressed wire form in one growing byte arena with
-//! a 24-octet index entry each, sorted once in RFC 4034 canonical order.
+//! a 16-octet index entry each, sorted once in RFC 4034 canonical order.
 //!
 //! A [`Record`] with its heap allocations costs a hundred octets or more; a million of them do
 //! not fit beside the zone file they came from. Here a record costs its index entry, its RDATA
 //! and, when its owner differs from the previous record's, the owner's labels below the origin.
-//! Records are fed one by one to a [`ZoneBuilder`]; [`ZoneBuilder::finish`] sorts them, drops
-//! duplicates (remembering them for the checks) and gives the read-only [`ZoneStore`].
+//! Type, class, TTL and file are shared: a zone has few distinct combinations of them, kept
+//! once in a table that the index entry points into (past 65 535 combinations, a record's own
+//! are written in the arena before its RDATA). Records are fed one by one to a
+//! [`ZoneBuilder`]; [`ZoneBuilder::finish`] sorts them, drops duplicates (remembering them for
+//! the checks) and gives the read-only [`ZoneStore`].
 //!
-//! Sizes seen on a generated zone of one million records (mostly A, some TXT, MX and
-//! delegations with glue): 44 MB held for a 51 MB file with absolute names (38 MB with relative
-//! names), and 12 more octets per record while sorting. Owners print with the case they were
-//! written in, except that the part equal to the origin is spelt as the origin was given.
+//! Sorting takes 12 more octets per record while it runs; docs/benchmarks.md has the peak
+//! memory of `nameward zone check` against the size of the file it reads. Owners print with the
+//! case they were written in, except that the part equal to the origin is spelt as the origin
+//! was given.
 
 mod dedup;
 mod owner;
@@ -59,25 +62,41 @@ pub enum StoreError {
     RdataTooLong,
 }
 
-/// One record's index entry. Field order keeps it at 24 octets.
+/// One record's index entry: 16 octets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Slot {
     /// Arena offset of the owner (a length octet, then reversed labels).
     owner: u32,
     /// Arena offset of the RDATA in uncompressed wire form.
     rdata: u32,
-    rdlen: u16,
-    rtype: u16,
-    class: u16,
-    /// File index in the low 14 bits, [`RELATIVE`] and [`CANONICAL_COPY`] above.
-    file_flags: u16,
-    ttl: u32,
     line: u32,
+    rdlen: u16,
+    /// Index of the record's [`Attrs`] in [`Arena::attrs`], or [`ATTRS_IN_ARENA`].
+    attrs: u16,
 }
 
-const _: () = assert!(std::mem::size_of::<Slot>() == 24);
+const _: () = assert!(std::mem::size_of::<Slot>() == 16);
 
-impl Slot {
+/// What many records share: type, class, TTL, file and flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Attrs {
+    rtype: u16,
+    class: u16,
+    ttl: u32,
+    /// File index in the low 14 bits, [`RELATIVE`] and [`CANONICAL_COPY`] above.
+    file_flags: u16,
+}
+
+/// The slot's attributes are written in the arena right before its RDATA, in [`Attrs::LEN`]
+/// octets, because the shared table is full.
+const ATTRS_IN_ARENA: u16 = u16::MAX;
+
+/// Entries of [`ZoneBuilder`]'s cache of recent attributes.
+const RECENT_ATTRS: usize = 32;
+
+impl Attrs {
+    const LEN: usize = 10;
+
     fn file(&self) -> usize {
         usize::from(self.file_flags & FILE_MASK)
     }
@@ -89,6 +108,25 @@ impl Slot {
     fn has_canonical_copy(&self) -> bool {
         self.file_flags & CANONICAL_COPY != 0
     }
+
+    fn to_bytes(self) -> [u8; Attrs::LEN] {
+        let [a, b] = self.rtype.to_be_bytes();
+        let [c, d] = self.class.to_be_bytes();
+        let [e, f, g, h] = self.ttl.to_be_bytes();
+        let [i, j] = self.file_flags.to_be_bytes();
+        [a, b, c, d, e, f, g, h, i, j]
+    }
+
+    fn from_bytes(bytes: &[u8]) -> Attrs {
+        let at = |i: usize| bytes.get(i).copied().unwrap_or(0);
+        let u16_at = |i: usize| u16::from_be_bytes([at(i), at(i + 1)]);
+        Attrs {
+            rtype: u16_at(0),
+            class: u16_at(2),
+            ttl: u32::from_be_bytes([at(4), at(5), at(6), at(7)]),
+            file_flags: u16_at(8),
+        }
+    }
 }
 
 /// The bytes shared by the builder and the store, and the reads both need.
@@ -99,14 +137,30 @@ struct Arena {
     origin_rev: Vec<u8>,
     bytes: Vec<u8>,
     files: Vec<Arc<str>>,
+    /// The distinct [`Attrs`] of the records, fewer than [`ATTRS_IN_ARENA`].
+    attrs: Vec<Attrs>,
 }
 
 impl Arena {
+    fn attrs(&self, slot: &Slot) -> Attrs {
+        match self.attrs.get(usize::from(slot.attrs)) {
+            Some(attrs) => *attrs,
+            None => {
+                let at = (slot.rdata as usize).saturating_sub(Attrs::LEN);
+                Attrs::from_bytes(self.bytes.get(at..).unwrap_or(&[]))
+            }
+        }
+    }
+
+    fn is_relative(&self, slot: &Slot) -> bool {
+        self.attrs(slot).is_relative()
+    }
+
     fn owner_labels(&self, slot: &Slot) -> RevLabels<'_> {
         let at = slot.owner as usize;
         let len = self.bytes.get(at).map_or(0, |&len| usize::from(len));
         let rest = self.bytes.get(at + 1..at + 1 + len).unwrap_or(&[]);
-        let prefix: &[u8] = if slot.is_relative() { &self.origin_rev } else { &[] };
+        let prefix: &[u8] = if self.is_relative(slot) { &self.origin_rev } else { &[] };
         RevLabels::new(prefix, rest)
     }
 
@@ -116,7 +170,7 @@ impl Arena {
     }
 
     fn canonical_rdata(&self, slot: &Slot) -> &[u8] {
-        if !slot.has_canonical_copy() {
+        if !self.attrs(slot).has_canonical_copy() {
             return self.rdata(slot);
         }
         let at = slot.rdata as usize + usize::from(slot.rdlen);
@@ -124,10 +178,11 @@ impl Arena {
     }
 
     fn cmp_owner(&self, a: &Slot, b: &Slot) -> Ordering {
-        if a.owner == b.owner && a.is_relative() == b.is_relative() {
+        let (a_relative, b_relative) = (self.is_relative(a), self.is_relative(b));
+        if a.owner == b.owner && a_relative == b_relative {
             return Ordering::Equal;
         }
-        if a.is_relative() && b.is_relative() {
+        if a_relative && b_relative {
             // Same origin in front of both: compare only what follows it.
             let (mut x, mut y) = (self.owner_labels(a), self.owner_labels(b));
             x.skip_prefix();
@@ -140,16 +195,18 @@ impl Arena {
     /// RFC 4034 canonical order: owner, then type, then RDATA in canonical form; class and
     /// the order records came in only break ties, so that sorting is deterministic.
     fn cmp_canonical(&self, a: &Slot, b: &Slot) -> Ordering {
+        let (x, y) = (self.attrs(a), self.attrs(b));
         self.cmp_owner(a, b)
-            .then(a.rtype.cmp(&b.rtype))
-            .then(a.class.cmp(&b.class))
+            .then(x.rtype.cmp(&y.rtype))
+            .then(x.class.cmp(&y.class))
             .then_with(|| self.canonical_rdata(a).cmp(self.canonical_rdata(b)))
             .then(a.rdata.cmp(&b.rdata))
             .then(a.line.cmp(&b.line))
     }
 
     fn source(&self, slot: &Slot) -> Source {
-        let file = self.files.get(slot.file()).cloned().unwrap_or_else(|| Arc::from("?"));
+        let file =
+            self.files.get(self.attrs(slot).file()).cloned().unwrap_or_else(|| Arc::from("?"));
         Source { file, line: slot.line }
     }
 }
@@ -160,8 +217,14 @@ pub struct ZoneBuilder {
     arena: Arena,
     slots: Vec<Slot>,
     file_index: HashMap<Arc<str>, u16>,
+    attrs_index: HashMap<Attrs, u16>,
+    /// Recently used attributes and their slot values, by the low bits of the type: records
+    /// of one type mostly share one TTL, so this spares hashing for nearly every record.
+    recent_attrs: [Option<(Attrs, u16)>; RECENT_ATTRS],
     /// The previous owner and where it was stored, so that runs of one owner share it.
-    last_owner: Option<(Name, u32, bool)>,
+    /// (Its wire form is kept in a buffer reused from record to record.)
+    last_owner: Option<(u32, bool)>,
+    last_owner_wire: Vec<u8>,
     plain: Writer,
     canonical: Writer,
 }
@@ -177,10 +240,14 @@ impl ZoneBuilder {
                 origin_rev,
                 bytes: Vec::new(),
                 files: Vec::new(),
+                attrs: Vec::new(),
             },
             slots: Vec::new(),
             file_index: HashMap::new(),
+            attrs_index: HashMap::new(),
+            recent_attrs: [None; RECENT_ATTRS],
             last_owner: None,
+            last_owner_wire: Vec::new(),
             plain: Writer::with_mode(WireMode::Uncompressed),
             canonical: Writer::with_mode(WireMode::Canonical),
         }
@@ -204,32 +271,71 @@ impl ZoneBuilder {
         record.data.encode(&mut self.canonical);
         let rdlen = u16::try_from(self.plain.len()).map_err(|_| StoreError::RdataTooLong)?;
         let file = self.file(&source.file)?;
-        let needed = self.arena.bytes.len() + 1 + record.owner.wire_len() + 2 * self.plain.len();
+        let needed = self.arena.bytes.len()
+            + 1
+            + record.owner.wire_len()
+            + Attrs::LEN
+            + 2 * self.plain.len();
         if needed > u32::MAX as usize || self.slots.len() >= MAX_RECORDS {
             return Err(StoreError::TooLarge);
         }
         let (owner_at, relative) = self.owner(&record.owner);
-        let rdata_at = self.arena.bytes.len() as u32;
-        self.arena.bytes.extend_from_slice(self.plain.as_bytes());
         let mut flags = file;
         if relative {
             flags |= RELATIVE;
         }
-        if self.canonical.as_bytes() != self.plain.as_bytes() {
+        let canonical_copy = self.canonical.as_bytes() != self.plain.as_bytes();
+        if canonical_copy {
             flags |= CANONICAL_COPY;
+        }
+        let attrs = Attrs {
+            rtype: record.rtype().0,
+            class: record.class.0,
+            ttl: record.ttl,
+            file_flags: flags,
+        };
+        let attrs_slot = self.attrs_slot(attrs);
+        if attrs_slot == ATTRS_IN_ARENA {
+            self.arena.bytes.extend_from_slice(&attrs.to_bytes());
+        }
+        let rdata_at = self.arena.bytes.len() as u32;
+        self.arena.bytes.extend_from_slice(self.plain.as_bytes());
+        if canonical_copy {
             self.arena.bytes.extend_from_slice(self.canonical.as_bytes());
         }
         self.slots.push(Slot {
             owner: owner_at,
             rdata: rdata_at,
-            rdlen,
-            rtype: record.rtype().0,
-            class: record.class.0,
-            file_flags: flags,
-            ttl: record.ttl,
             line: source.line,
+            rdlen,
+            attrs: attrs_slot,
         });
         Ok(())
+    }
+
+    /// The slot value for `attrs`: their index in the shared table, added there if new and
+    /// there is room, else [`ATTRS_IN_ARENA`].
+    fn attrs_slot(&mut self, attrs: Attrs) -> u16 {
+        let recent = usize::from(attrs.rtype) % RECENT_ATTRS;
+        if let Some(Some((last, at))) = self.recent_attrs.get(recent)
+            && *last == attrs
+        {
+            return *at;
+        }
+        let at = match self.attrs_index.get(&attrs) {
+            Some(&at) => at,
+            None if self.arena.attrs.len() < usize::from(ATTRS_IN_ARENA) => {
+                let at = self.arena.attrs.len() as u16;
+                self.arena.attrs.push(attrs);
+                self.attrs_index.insert(attrs, at);
+                at
+            }
+            None => ATTRS_IN_ARENA,
+        };
+        if let Some(place) = self.recent_attrs.get_mut(recent) {
+            *place = Some((attrs, at));
+        }
+        at
     }
 
     /// Stores one entry of a zone reader.
@@ -240,10 +346,10 @@ impl ZoneBuilder {
     /// Where the owner is stored, writing it unless it is the previous record's owner (exactly,
     /// case included, so that each record prints as it was written).
     fn owner(&mut self, name: &Name) -> (u32, bool) {
-        if let Some((last, at, relative)) = &self.last_owner
-            && last.as_wire() == name.as_wire()
+        if let Some((at, relative)) = self.last_owner
+            && self.last_owner_wire == name.as_wire()
         {
-            return (*at, *relative);
+            return (at, relative);
         }
         let relative = name.is_subdomain_of(&self.arena.origin);
         let skip = if relative { self.arena.origin.label_count() } else { 0 };
@@ -255,7 +361,9 @@ impl ZoneBuilder {
             // A name has at most 255 octets, so its labels fit the length octet.
             *first = len as u8;
         }
-        self.last_owner = Some((name.clone(), at as u32, relative));
+        self.last_owner_wire.clear();
+        self.last_owner_wire.extend_from_slice(name.as_wire());
+        self.last_owner = Some((at as u32, relative));
         (at as u32, relative)
     }
 
@@ -277,6 +385,7 @@ impl ZoneBuilder {
     pub fn finish(self) -> ZoneStore {
         let ZoneBuilder { mut arena, mut slots, .. } = self;
         arena.bytes.shrink_to_fit();
+        arena.attrs.shrink_to_fit();
         sort::canonical(&arena, &mut slots);
         let duplicates = dedup::remove_duplicates(&arena, &mut slots);
         slots.shrink_to_fit();
@@ -330,16 +439,29 @@ impl ZoneStore {
     /// Indices of the records owned by `name` (an empty range when there are none), found by
     /// binary search.
     pub fn find(&self, name: &Name) -> Range<usize> {
+        // Below the origin, the origin's labels are left out on both sides of most comparisons.
+        let relative = name.is_subdomain_of(&self.arena.origin);
+        let skip = if relative { self.arena.origin.label_count() } else { 0 };
         let mut wanted = Vec::with_capacity(name.wire_len());
-        owner::push_reversed(&mut wanted, name, 0);
+        owner::push_reversed(&mut wanted, name, skip);
         let cmp = |slot: &Slot| {
-            owner::cmp_reversed(self.arena.owner_labels(slot), RevLabels::new(&[], &wanted))
+            let mut labels = self.arena.owner_labels(slot);
+            if relative && self.arena.is_relative(slot) {
+                labels.skip_prefix();
+                return owner::cmp_reversed(labels, RevLabels::new(&[], &wanted));
+            }
+            let prefix: &[u8] = if relative { &self.arena.origin_rev } else { &[] };
+            owner::cmp_reversed(labels, RevLabels::new(prefix, &wanted))
         };
         let start = self.slots.partition_point(|slot| cmp(slot) == Ordering::Less);
-        let len = self
-            .slots
-            .get(start..)
-            .map_or(0, |rest| rest.partition_point(|slot| cmp(slot) == Ordering::Equal));
+        let rest = self.slots.get(start..).unwrap_or_default();
+        // Most names own a few records: look a little way ahead before searching the rest.
+        let mut ahead = 1;
+        while rest.get(ahead).is_some_and(|slot| cmp(slot) == Ordering::Equal) {
+            ahead *= 2;
+        }
+        let window = rest.get(..(ahead + 1).min(rest.len())).unwrap_or_default();
+        let len = window.partition_point(|slot| cmp(slot) == Ordering::Equal);
         start..start + len
     }
 
@@ -361,6 +483,7 @@ impl ZoneStore {
     /// Octets held for records, index included (for capacity planning and tests).
     pub fn memory_size(&self) -> usize {
         self.arena.bytes.capacity()
+            + self.arena.attrs.capacity() * std::mem::size_of::<Attrs>()
             + self.slots.capacity() * std::mem::size_of::<Slot>()
             + self.duplicates.capacity() * std::mem::size_of::<(Slot, Slot)>()
     }

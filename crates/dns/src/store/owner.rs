@@ -12,11 +12,26 @@ use crate::name::Name;
 /// Labels of `name`, rightmost first, as `len octets` pairs, without the last `skip` labels
 /// (the origin's). Appended to `out`.
 pub(super) fn push_reversed(out: &mut Vec<u8>, name: &Name, skip: usize) {
-    let labels: Vec<&[u8]> = name.labels().collect();
-    let keep = labels.len().saturating_sub(skip);
-    for label in labels.iter().take(keep).rev() {
-        out.push(label.len() as u8);
-        out.extend_from_slice(label);
+    // A name has at most 127 labels in at most 255 octets: their offsets, gathered on the
+    // stack, spare an allocation per record stored.
+    let wire = name.as_wire();
+    let mut starts = [0u8; 128];
+    let mut count: usize = 0;
+    let mut at = 0;
+    while let Some(&len) = wire.get(at) {
+        if len == 0 {
+            break;
+        }
+        let Some(place) = starts.get_mut(count) else { break };
+        *place = at as u8;
+        count += 1;
+        at += 1 + usize::from(len);
+    }
+    let keep = count.saturating_sub(skip);
+    for &start in starts.iter().take(keep).rev() {
+        let start = usize::from(start);
+        let len = wire.get(start).map_or(0, |&len| usize::from(len));
+        out.extend_from_slice(wire.get(start..start + 1 + len).unwrap_or(&[]));
     }
 }
 

@@ -20,8 +20,7 @@ const RELATIVE_BIT: u32 = 1 << 31;
 const _: () = assert!(std::mem::size_of::<Keyed>() == 12);
 
 /// Placeholder for an index that cannot be out of range.
-const EMPTY_SLOT: Slot =
-    Slot { owner: 0, rdata: 0, rdlen: 0, rtype: 0, class: 0, file_flags: 0, ttl: 0, line: 0 };
+const EMPTY_SLOT: Slot = Slot { owner: 0, rdata: 0, line: 0, rdlen: 0, attrs: 0 };
 
 /// Sorts `slots` (fewer than 2³¹ of them, which the builder's size limit ensures) canonically.
 pub(super) fn canonical(arena: &Arena, slots: &mut [Slot]) {
@@ -30,7 +29,7 @@ pub(super) fn canonical(arena: &Arena, slots: &mut [Slot]) {
         .zip(0u32..)
         .map(|(slot, i)| {
             let hint = hint(arena, slot);
-            let flag = if slot.is_relative() { RELATIVE_BIT } else { 0 };
+            let flag = if arena.is_relative(slot) { RELATIVE_BIT } else { 0 };
             Keyed { hint: [(hint >> 32) as u32, hint as u32], at: i | flag }
         })
         .collect();
@@ -115,8 +114,14 @@ mod tests {
         let mut bytes = vec![0];
         owner::push_reversed(&mut bytes, &Name::parse(text, Some(&origin)).unwrap(), 1);
         bytes[0] = (bytes.len() - 1) as u8;
-        let arena = Arena { origin, origin_rev, bytes, files: Vec::new() };
-        let slot = Slot { file_flags: crate::store::RELATIVE, ..EMPTY_SLOT };
+        let attrs = vec![crate::store::Attrs {
+            rtype: 1,
+            class: 1,
+            ttl: 0,
+            file_flags: crate::store::RELATIVE,
+        }];
+        let arena = Arena { origin, origin_rev, bytes, files: Vec::new(), attrs };
+        let slot = EMPTY_SLOT;
         hint(&arena, &slot)
     }
 

@@ -35,17 +35,17 @@ impl<'a> RecordRef<'a> {
 
     /// The record type.
     pub fn rtype(&self) -> Rtype {
-        Rtype(self.slot.rtype)
+        Rtype(self.arena.attrs(self.slot).rtype)
     }
 
     /// The class.
     pub fn class(&self) -> Class {
-        Class(self.slot.class)
+        Class(self.arena.attrs(self.slot).class)
     }
 
     /// The TTL in seconds.
     pub fn ttl(&self) -> u32 {
-        self.slot.ttl
+        self.arena.attrs(self.slot).ttl
     }
 
     /// The RDATA in uncompressed wire form, names as they were written.
@@ -80,7 +80,7 @@ impl<'a> RecordRef<'a> {
 
     /// Index of the record's file in [`super::ZoneStore::files`].
     pub fn file_index(&self) -> usize {
-        self.slot.file()
+        self.arena.attrs(self.slot).file()
     }
 
     /// Prints `owner TTL CLASS TYPEnnn \# len hex` (RFC 3597 §5), whatever the type.
