@@ -1,6 +1,7 @@
 //! `nameward serve`: resolve the options and the config file into one `Config`, start the
 //! server, and run until SIGTERM or SIGINT.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
@@ -18,6 +19,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let server = Server::start(config).context("cannot start")?;
     server.run_until_signal().context("waiting for signals")?;
