@@ -472,3 +472,40 @@ fn kdig_gets_answers_over_udp_and_tcp() {
     }
     server.shutdown();
 }
+
+#[test]
+fn a_client_that_does_not_read_is_dropped_after_the_timeout() {
+    let dir = Dir::new("noread");
+    let mut config = config(&dir);
+    config.tcp.idle_timeout_secs = 1;
+    let server = start(config);
+    let addr = server.local_addrs()[0];
+    let mut greedy = tcp_connect(addr);
+    // About 2 KB of answer per query: some 16 MB of responses nobody reads.
+    let q = query(1, "big.example.test.", Rtype::TXT);
+    let mut framed = (q.len() as u16).to_be_bytes().to_vec();
+    framed.extend_from_slice(&q);
+    greedy.set_write_timeout(Some(Duration::from_secs(5))).unwrap();
+    for _ in 0..8000 {
+        if greedy.write_all(&framed).is_err() {
+            break;
+        }
+    }
+    // Others are served while the server's writes to it are stuck.
+    let mut other = tcp_connect(addr);
+    tcp_send(&mut other, &query(2, "www.example.test.", Rtype::A));
+    assert!(tcp_read(&mut other).is_some());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = server.shared().metrics.render();
+        if text.contains("nameward_tcp_connections_timed_out_total 1")
+            || text.contains("nameward_tcp_connections_timed_out_total 2")
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the stuck connection was not dropped:\n{text}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    drop(greedy);
+    server.shutdown();
+}
