@@ -9,6 +9,7 @@ use nameward_dns::{Name, Rtype};
 
 use crate::config::{Config, ZoneConfig};
 use crate::net::metrics::Metrics;
+use crate::net::transfer_hook::zone_replaced;
 use crate::{Zone, Zones};
 
 /// The state shared by the listeners, the control socket and the signal handlers.
@@ -136,7 +137,9 @@ impl Shared {
                         serial: serial_of(&zone),
                         error: None,
                     };
-                    zones.insert(Arc::new(zone));
+                    let zone = Arc::new(zone);
+                    zone_replaced(&self.config, &self.metrics.shared, previous.as_ref(), &zone);
+                    zones.insert(zone);
                     status
                 }
                 Err(error) => {

@@ -2,16 +2,19 @@
 //! over either transport, are handed to [`transfer_response`] instead of [`crate::answer`].
 //!
 //! For now it refuses transfers (REFUSED) and does not implement NOTIFY (NOTIMP); the transfer
-//! code replaces its body, keeping the signature.
+//! code replaces its body, keeping the signature. [`zone_replaced`] is the other seam: every
+//! reload calls it for each zone that got a new version, which is where IXFR differences are
+//! recorded and NOTIFY is sent to secondaries.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use nameward_dns::Rtype;
 use nameward_dns::message::{opcode, rcode};
 
 use crate::config::Config;
 use crate::net::metrics::{SharedCounters, question_type};
-use crate::{Outcome, ResponseBuffer, Transport, Zones, answer};
+use crate::{Outcome, ResponseBuffer, Transport, Zone, Zones, answer};
 
 /// What a transfer handler may look at.
 #[derive(Debug, Clone, Copy)]
@@ -63,6 +66,17 @@ pub fn transfer_response(
     }
     out.push(message);
     Some(code)
+}
+
+/// Called by a reload (on its blocking thread, before the new set is published) for each zone
+/// whose file loaded: `old` is the version served until now, if any. Does nothing yet.
+pub fn zone_replaced(
+    config: &Config,
+    counters: &SharedCounters,
+    old: Option<&Arc<Zone>>,
+    new: &Arc<Zone>,
+) {
+    let _ = (config, counters, old, new);
 }
 
 #[cfg(test)]
