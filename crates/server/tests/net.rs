@@ -509,3 +509,18 @@ fn a_client_that_does_not_read_is_dropped_after_the_timeout() {
     drop(greedy);
     server.shutdown();
 }
+
+#[test]
+fn zone_files_may_include_others_from_their_directory() {
+    let dir = Dir::new("include");
+    let mut config = config(&dir);
+    std::fs::write(dir.0.join("hosts"), "mail A 192.0.2.25\n").unwrap();
+    std::fs::write(dir.zone(), zone_text(1) + "$INCLUDE hosts\n").unwrap();
+    config.listen = vec!["127.0.0.1:0".parse().unwrap()];
+    let server = start(config);
+    let r = decode(
+        &udp_ask(server.local_addrs()[0], &query(1, "mail.example.test.", Rtype::A)).unwrap(),
+    );
+    assert_eq!(r.answers.len(), 1);
+    server.shutdown();
+}

@@ -1,10 +1,15 @@
 //! What every part of a running server shares: the zone snapshot, the settings, the counters;
 //! and reloading, which builds a new snapshot and swaps it in.
 
+use std::fs::File;
+use std::io::{self, BufRead, BufReader};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
+use nameward_dns::check::{Diagnostic, Severity};
 use nameward_dns::rdata::RecordData;
+use nameward_dns::zone::{IncludeLoader, ReaderOptions, ZoneReader};
 use nameward_dns::{Name, Rtype};
 
 use crate::config::{Config, ZoneConfig};
@@ -76,14 +81,50 @@ pub fn serial_of(zone: &Zone) -> Option<u32> {
     }
 }
 
-/// Reads and compiles one configured zone; the error names the file and line of each problem.
+/// Opens `$INCLUDE` files; the reader confines them to the zone file's directory.
+struct FileIncludes;
+
+impl IncludeLoader for FileIncludes {
+    fn open(&self, path: &Path) -> io::Result<Box<dyn BufRead>> {
+        Ok(Box::new(BufReader::with_capacity(64 * 1024, File::open(path)?)))
+    }
+
+    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
+        std::fs::canonicalize(path)
+    }
+}
+
+/// Reads and compiles one configured zone, `$INCLUDE`s included; the error names the file and
+/// line of each problem.
 pub fn load_zone(config: &ZoneConfig) -> Result<Zone, String> {
     let origin = Name::parse(&config.origin, Some(&Name::root()))
         .map_err(|e| format!("bad zone origin `{}`: {e}", config.origin))?;
     let file_name = config.file.to_string_lossy();
-    let text = std::fs::read_to_string(&config.file)
+    let file = File::open(&config.file)
         .map_err(|e| format!("{file_name}: cannot read zone {origin}: {e}"))?;
-    Zone::from_text(&origin, &file_name, &text).map_err(|e| e.to_string())
+    let reader = BufReader::with_capacity(256 * 1024, file);
+    let options = ReaderOptions::default();
+    let zone = ZoneReader::new(reader, &file_name, Some(origin.clone()), options, &FileIncludes);
+    let mut errors = Vec::new();
+    let entries = zone.filter_map(|item| item.map_err(|e| errors.push(e)).ok());
+    let loaded = Zone::load(&origin, entries);
+    let mut lines: Vec<String> = errors
+        .iter()
+        .map(|e| Diagnostic {
+            severity: Severity::Error,
+            source: Some(e.location()),
+            message: e.message.clone(),
+        })
+        .map(|d| format!("  {d}"))
+        .collect();
+    match loaded {
+        Ok(zone) if lines.is_empty() => Ok(zone),
+        Ok(_) => Err(format!("zone {origin} cannot be served:\n{}", lines.join("\n"))),
+        Err(e) => {
+            lines.extend(e.diagnostics.iter().map(|d| format!("  {d}")));
+            Err(format!("zone {origin} cannot be served:\n{}", lines.join("\n")))
+        }
+    }
 }
 
 impl Shared {
