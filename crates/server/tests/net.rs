@@ -362,6 +362,10 @@ fn broken_zone_on_reload_keeps_the_old_one_and_says_where() {
     config.control = Some(dir.control());
     let server = start(config);
     let addr = server.local_addrs()[0];
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(dir.control()).unwrap().permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o600, "only the owner may use the control socket");
     std::fs::write(dir.zone(), zone_text(5) + "bad A 192.0.2.999\n").unwrap();
     let (ok, details) = control::request(&dir.control(), "reload").unwrap();
     assert!(!ok);
