@@ -528,3 +528,62 @@ fn zone_files_may_include_others_from_their_directory() {
     assert_eq!(r.answers.len(), 1);
     server.shutdown();
 }
+
+#[test]
+fn a_flood_of_connections_stops_at_the_total_limit() {
+    let dir = Dir::new("flood");
+    let mut config = config(&dir);
+    config.tcp.max_connections = 3;
+    config.tcp.max_connections_per_client = 100;
+    let server = start(config);
+    let addr = server.local_addrs()[0];
+    let mut open = Vec::new();
+    let mut refused = 0;
+    for i in 0..10u16 {
+        let mut stream = tcp_connect(addr);
+        stream.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+        tcp_send(&mut stream, &query(i, "www.example.test.", Rtype::A));
+        match tcp_read(&mut stream) {
+            Some(_) => open.push(stream),
+            None => refused += 1,
+        }
+    }
+    assert_eq!((open.len(), refused), (3, 7));
+    server.shutdown();
+}
+
+#[test]
+fn random_garbage_does_not_stop_the_server() {
+    let dir = Dir::new("garbage");
+    let server = start(config(&dir));
+    let addr = server.local_addrs()[0];
+    let socket = udp_client(addr);
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..2000 {
+        let len = (next() % 600) as usize;
+        let mut packet: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+        // Half of them look like queries, so they reach the decoder.
+        if next() % 2 == 0 && packet.len() > 12 {
+            packet[2] &= 0x07;
+            packet[4] = 0;
+            packet[5] = 1;
+        }
+        socket.send(&packet).unwrap();
+        let mut stream = None;
+        if next() % 50 == 0 {
+            let mut s = tcp_connect(addr);
+            tcp_send(&mut s, &packet);
+            stream = Some(s);
+        }
+        drop(stream);
+    }
+    let r = decode(&udp_ask(addr, &query(9, "www.example.test.", Rtype::A)).unwrap());
+    assert_eq!(r.answers.len(), 1);
+    server.shutdown();
+}
