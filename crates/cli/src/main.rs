@@ -23,6 +23,8 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Zone(zone) => commands::zone::run(zone),
         Command::Hip(hip) => commands::hip::run(hip),
+        Command::Serve(serve) => commands::serve::run(serve),
+        Command::Ctl(ctl) => commands::ctl::run(ctl),
     };
     match outcome {
         Ok(code) => code,

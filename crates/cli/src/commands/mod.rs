@@ -1,2 +1,4 @@
+pub mod ctl;
 pub mod hip;
+pub mod serve;
 pub mod zone;
