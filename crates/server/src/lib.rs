@@ -14,6 +14,7 @@ mod lower;
 mod query;
 mod resolve;
 mod response;
+pub mod transfer;
 mod zone;
 mod zones;
 
