@@ -18,6 +18,14 @@
 //!   nothing (the "query" was a response). `summary()` tells the rcode and kind for metrics.
 //!   Over UDP, answer AXFR and IXFR with it too (one message: NOTIMP for AXFR, the SOA for
 //!   IXFR).
+//! - **Any other query carrying a TSIG** (a secondary's signed SOA check), before
+//!   [`crate::answer`]:
+//!   ```text
+//!   pub fn respond_signed(zones: &Zones, config: &TransferConfig, request: &Request<'_>)
+//!       -> Option<Vec<u8>>
+//!   ```
+//!   `None`: the query is not signed, answer it with [`crate::answer`] as usual. (Cheap to
+//!   rule out on the hot path: a signed query has ARCOUNT > 0.)
 //! - **NOTIFY received** (opcode 4, UDP or TCP):
 //!   ```text
 //!   pub fn respond_notify(zones: &Zones, config: &TransferConfig, request: &Request<'_>)
@@ -57,6 +65,8 @@ pub use axfr::full_zone;
 pub use ixfr::incremental;
 pub use journal::{Diff, Journal, JournalLimits, JournalUpdate};
 pub use notify::{Notifier, NotifyEvent, Outgoing, RetryPolicy, notify_after_reload};
-pub use respond::{Journals, Request, TransferConfig, respond_notify, respond_transfer};
+pub use respond::{
+    Journals, Request, TransferConfig, respond_notify, respond_signed, respond_transfer,
+};
 pub use serial::{serial_gt, serial_lt};
 pub use stream::{TransferKind, TransferStream, TransferSummary};

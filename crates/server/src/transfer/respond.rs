@@ -323,3 +323,69 @@ pub fn respond_notify(
     let code = if allowed { rcode::NOERROR } else { rcode::REFUSED };
     Some(reply.message(code, allowed, &[], usize::from(u16::MAX)))
 }
+
+/// Answers an ordinary query that carries a TSIG (a secondary's signed SOA check, for
+/// instance): the TSIG is verified and removed, [`crate::answer`] answers the rest, and the
+/// response is signed with the request MAC. `None` when the query is not signed: answer it
+/// with [`crate::answer`] directly. TSIG failures get their NOTAUTH error response.
+///
+/// A signed UDP response that would not fit the requester's size is sent as header and
+/// question with TC, signed, so the requester retries over TCP.
+pub fn respond_signed(
+    zones: &Zones,
+    config: &TransferConfig,
+    request: &Request<'_>,
+) -> Option<Vec<u8>> {
+    let header = RawHeader::read(request.query)?;
+    if header.is_response() {
+        return None;
+    }
+    let verified = match tsig::verify_request(request.query, &config.keys, request.now) {
+        Ok(Some(v)) => v,
+        Ok(None) => return None,
+        Err(rejected) => {
+            let decoded = Message::decode(request.query, DecodeOptions::LENIENT).ok();
+            let question = decoded.as_ref().and_then(|m| m.questions.first());
+            let reply =
+                Reply { header, question, verified: None, fudge: config.fudge, now: request.now };
+            let code =
+                if rejected.error == TsigError::Format { rcode::FORMERR } else { rcode::NOTAUTH };
+            let mut response = reply.error(code);
+            tsig::error_response(&mut response, &rejected, request.now);
+            return Some(response);
+        }
+    };
+    let unsigned = tsig::split(request.query).ok().flatten()?.unsigned;
+    let mut buffer = crate::ResponseBuffer::new(request.transport);
+    if let crate::Outcome::NoResponse = crate::answer(zones, &unsigned, &mut buffer) {
+        return None;
+    }
+    let mut response = buffer.as_bytes().to_vec();
+    let limit = match request.transport {
+        Transport::Tcp => usize::from(u16::MAX),
+        Transport::Udp => {
+            let edns = Message::decode(&unsigned, DecodeOptions::LENIENT).ok().and_then(|m| m.edns);
+            edns.map_or(512, |e| usize::from(e.udp_payload.clamp(512, DEFAULT_UDP_PAYLOAD)))
+        }
+    };
+    let overhead = verified.key.name().wire_len()
+        + verified.key.algorithm().name().wire_len()
+        + 26
+        + verified.key.algorithm().mac_len();
+    if response.len() + overhead > limit {
+        let decoded = Message::decode(&unsigned, DecodeOptions::LENIENT).ok();
+        let question = decoded.as_ref().and_then(|m| m.questions.first());
+        let reply =
+            Reply { header, question, verified: None, fudge: config.fudge, now: request.now };
+        response = reply.message(rcode::NOERROR, false, &[], 0);
+    }
+    let params = SignParams {
+        now: request.now,
+        fudge: config.fudge,
+        prior_mac: Some(&verified.tsig.mac),
+        error: 0,
+        other: Vec::new(),
+    };
+    tsig::sign(&mut response, &verified.key, &params);
+    Some(response)
+}

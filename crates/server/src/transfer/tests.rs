@@ -621,3 +621,23 @@ fn notifier_retries_then_gives_up_or_is_acknowledged() {
     assert!(gave_up && n.is_finished());
     assert_eq!(at - start, 2000 + 4000 + 8000 + 16000 + 32000);
 }
+
+#[test]
+fn signed_ordinary_queries_get_signed_answers() {
+    let z = zone(9, "");
+    let zs = zones(&z);
+    let cfg = config(Acl::any());
+    let mut q = query(Rtype::SOA, None).encode();
+    let request = Request { query: &q, client: loopback(), transport: Transport::Udp, now: NOW };
+    assert_eq!(respond_signed(&zs, &cfg, &request), None);
+    let mac = tsig::sign(&mut q, &key(), &SignParams::request(NOW));
+    let request = Request { query: &q, client: loopback(), transport: Transport::Udp, now: NOW };
+    let response = respond_signed(&zs, &cfg, &request).unwrap();
+    tsig::verify_response(&response, &key(), &mac, NOW).unwrap();
+    let m = decode(&response);
+    assert_eq!((m.rcode(), m.header.aa), (rcode::NOERROR, true));
+    assert_eq!(m.answers, vec![z.soa().unwrap()]);
+    let late = Request { now: NOW + 1000, ..request };
+    let response = respond_signed(&zs, &cfg, &late).unwrap();
+    assert_eq!(decode(&response).rcode(), rcode::NOTAUTH);
+}
