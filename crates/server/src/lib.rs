@@ -1,4 +1,5 @@
-//! nameward-server: the authoritative server core, without sockets.
+//! nameward-server: the authoritative server core, without sockets, and the
+//! network layer around it.
 //!
 //! Zones are compiled once into immutable [`Zone`] snapshots (per-name nodes found by exact hash
 //! lookup, zone cuts, DNAMEs, wildcard children and glue worked out at load time, as NSD's
@@ -10,7 +11,9 @@
 #![warn(missing_docs)]
 
 mod answer;
+pub mod config;
 mod lower;
+pub mod net;
 mod query;
 mod resolve;
 mod response;
@@ -25,3 +28,7 @@ pub use answer::{Outcome, Summary, answer};
 pub use response::{DEFAULT_UDP_PAYLOAD, ResponseBuffer, Transport};
 pub use zone::{LoadError, Zone};
 pub use zones::Zones;
+
+pub use config::Config;
+pub use net::server::{Server, StartError};
+pub use net::state::{ReloadReport, Shared, ZoneStatus};

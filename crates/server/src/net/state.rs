@@ -1,0 +1,167 @@
+//! What every part of a running server shares: the zone snapshot, the settings, the counters;
+//! and reloading, which builds a new snapshot and swaps it in.
+
+use std::sync::{Arc, Mutex};
+
+use arc_swap::ArcSwap;
+use nameward_dns::rdata::RecordData;
+use nameward_dns::{Name, Rtype};
+
+use crate::config::{Config, ZoneConfig};
+use crate::net::metrics::Metrics;
+use crate::{Zone, Zones};
+
+/// The state shared by the listeners, the control socket and the signal handlers.
+#[derive(Debug)]
+pub struct Shared {
+    /// The zones answered from. Workers `load()` it once per batch or query; a reload stores a
+    /// new set, and queries already running finish on the old one.
+    pub zones: ArcSwap<Zones>,
+    /// The settings the server started with.
+    pub config: Config,
+    /// Counters.
+    pub metrics: Metrics,
+    /// One reload at a time.
+    reloading: Mutex<()>,
+}
+
+/// How one zone fared in a load or reload.
+#[derive(Debug, Clone)]
+pub struct ZoneStatus {
+    /// The zone's origin.
+    pub origin: Name,
+    /// The SOA serial now served (the old one when loading failed), if a version is served.
+    pub serial: Option<u32>,
+    /// Why the new version was not taken, with `file:line` for each error.
+    pub error: Option<String>,
+}
+
+/// The result of a reload.
+#[derive(Debug, Clone)]
+pub struct ReloadReport {
+    /// One entry per configured zone.
+    pub zones: Vec<ZoneStatus>,
+}
+
+impl ReloadReport {
+    /// True when every zone loaded.
+    pub fn ok(&self) -> bool {
+        self.zones.iter().all(|z| z.error.is_none())
+    }
+
+    /// `origin serial` per zone, then every error.
+    pub fn summary(&self) -> String {
+        let mut lines = Vec::new();
+        for z in &self.zones {
+            let serial = z.serial.map_or_else(|| "-".to_string(), |s| s.to_string());
+            let state = if z.error.is_some() { "failed, old version kept" } else { "loaded" };
+            lines.push(format!("{} serial {serial}: {state}", z.origin));
+        }
+        for z in &self.zones {
+            if let Some(error) = &z.error {
+                lines.push(error.clone());
+            }
+        }
+        lines.join("\n")
+    }
+}
+
+/// The SOA serial of a zone.
+pub fn serial_of(zone: &Zone) -> Option<u32> {
+    let soa = zone.apex()?.rrset(Rtype::SOA)?;
+    match soa.data.first() {
+        Some(RecordData::Soa(soa)) => Some(soa.serial),
+        _ => None,
+    }
+}
+
+/// Reads and compiles one configured zone; the error names the file and line of each problem.
+pub fn load_zone(config: &ZoneConfig) -> Result<Zone, String> {
+    let origin = Name::parse(&config.origin, Some(&Name::root()))
+        .map_err(|e| format!("bad zone origin `{}`: {e}", config.origin))?;
+    let file_name = config.file.to_string_lossy();
+    let text = std::fs::read_to_string(&config.file)
+        .map_err(|e| format!("{file_name}: cannot read zone {origin}: {e}"))?;
+    Zone::from_text(&origin, &file_name, &text).map_err(|e| e.to_string())
+}
+
+impl Shared {
+    /// Loads every configured zone; any failure is an error, since there is nothing old to keep.
+    pub fn load(config: Config) -> Result<Shared, String> {
+        let mut zones = Zones::new();
+        let mut errors = Vec::new();
+        for zone in &config.zones {
+            match load_zone(zone) {
+                Ok(z) => {
+                    zones.insert(Arc::new(z));
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors.join("\n"));
+        }
+        Ok(Shared {
+            zones: ArcSwap::from_pointee(zones),
+            config,
+            metrics: Metrics::default(),
+            reloading: Mutex::new(()),
+        })
+    }
+
+    /// The zones served now, with their serials.
+    pub fn status(&self) -> Vec<ZoneStatus> {
+        let zones = self.zones.load();
+        zones
+            .iter()
+            .map(|z| ZoneStatus { origin: z.origin().clone(), serial: serial_of(z), error: None })
+            .collect()
+    }
+
+    /// Reads every zone file again and swaps in the new set at once. A zone that fails keeps
+    /// its old version, and the report says why. Blocking: zone compilation takes a while, so
+    /// async callers run it on a blocking thread.
+    pub fn reload(&self) -> ReloadReport {
+        let _one_at_a_time = self.reloading.lock();
+        let old = self.zones.load_full();
+        let mut zones = Zones::new();
+        let mut report = ReloadReport { zones: Vec::new() };
+        for config in &self.config.zones {
+            let origin = Name::parse(&config.origin, Some(&Name::root())).ok();
+            let previous = origin.as_ref().and_then(|o| old.get(o)).cloned();
+            let status = match load_zone(config) {
+                Ok(zone) => {
+                    let status = ZoneStatus {
+                        origin: zone.origin().clone(),
+                        serial: serial_of(&zone),
+                        error: None,
+                    };
+                    zones.insert(Arc::new(zone));
+                    status
+                }
+                Err(error) => {
+                    tracing::error!(zone = %config.origin, "reload failed, old version kept: {error}");
+                    let serial = previous.as_deref().and_then(serial_of);
+                    if let Some(previous) = previous {
+                        zones.insert(previous);
+                    }
+                    ZoneStatus {
+                        origin: origin.unwrap_or_else(Name::root),
+                        serial,
+                        error: Some(error),
+                    }
+                }
+            };
+            report.zones.push(status);
+        }
+        self.zones.store(Arc::new(zones));
+        let counter = if report.ok() {
+            &self.metrics.shared.reloads_ok
+        } else {
+            &self.metrics.shared.reloads_failed
+        };
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        tracing::info!(ok = report.ok(), "reloaded: {}", report.summary().replace('\n', "; "));
+        report
+    }
+}
