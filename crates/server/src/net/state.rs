@@ -9,6 +9,7 @@ use nameward_dns::{Name, Rtype};
 
 use crate::config::{Config, ZoneConfig};
 use crate::net::metrics::Metrics;
+use crate::transfer::{Journals, Notifier, RetryPolicy, TransferConfig, notify_after_reload};
 use crate::{Zone, Zones};
 
 /// The state shared by the listeners, the control socket and the signal handlers.
@@ -21,6 +22,12 @@ pub struct Shared {
     pub config: Config,
     /// Counters.
     pub metrics: Metrics,
+    /// TSIG keys and per-zone transfer and NOTIFY policies, read from `config`.
+    pub transfer: TransferConfig,
+    /// Differences between the versions loaded, for IXFR; replaced whole on reload.
+    pub journals: ArcSwap<Journals>,
+    /// NOTIFYs under way (the notify task sends them).
+    pub notifiers: Mutex<Vec<Notifier>>,
     /// One reload at a time.
     reloading: Mutex<()>,
 }
@@ -66,6 +73,13 @@ impl ReloadReport {
     }
 }
 
+/// Milliseconds since the epoch, the clock of NOTIFY retries and TSIG.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
 /// The SOA serial of a zone.
 pub fn serial_of(zone: &Zone) -> Option<u32> {
     let soa = zone.apex()?.rrset(Rtype::SOA)?;
@@ -101,10 +115,29 @@ impl Shared {
         if !errors.is_empty() {
             return Err(errors.join("\n"));
         }
+        let transfer = TransferConfig::from_config(&config)?;
+        // Secondaries hear of every zone at start-up (RFC 1996 §4.7 lets them check at once).
+        let notifiers = zones
+            .iter()
+            .filter_map(|zone| {
+                let targets = &transfer.policy(zone.origin())?.notify;
+                notify_after_reload(
+                    None,
+                    zone,
+                    targets,
+                    &transfer.keys,
+                    RetryPolicy::default(),
+                    now_ms(),
+                )
+            })
+            .collect();
         Ok(Shared {
             zones: ArcSwap::from_pointee(zones),
             config,
             metrics: Metrics::default(),
+            transfer,
+            journals: ArcSwap::from_pointee(Journals::default()),
+            notifiers: Mutex::new(notifiers),
             reloading: Mutex::new(()),
         })
     }
@@ -154,6 +187,7 @@ impl Shared {
             };
             report.zones.push(status);
         }
+        self.record_versions(&old, &zones);
         self.zones.store(Arc::new(zones));
         let counter = if report.ok() {
             &self.metrics.shared.reloads_ok
@@ -163,5 +197,42 @@ impl Shared {
         counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         tracing::info!(ok = report.ok(), "reloaded: {}", report.summary().replace('\n', "; "));
         report
+    }
+
+    /// Journals the differences of every zone that changed and queues NOTIFY for those with a
+    /// higher serial (a NOTIFY still under way for an older version is replaced).
+    fn record_versions(&self, old: &Zones, new: &Zones) {
+        let mut journals = Journals::clone(&self.journals.load());
+        let mut notifiers = Vec::new();
+        for zone in new.iter() {
+            let Some(previous) = old.get(zone.origin()) else { continue };
+            if Arc::ptr_eq(previous, zone) {
+                continue;
+            }
+            let update = journals.update(previous, zone);
+            tracing::debug!(zone = %zone.origin(), "journal: {update:?}");
+            let targets = self.transfer.policy(zone.origin()).map_or(&[][..], |p| &p.notify);
+            let keys = &self.transfer.keys;
+            if let Some(n) = notify_after_reload(
+                Some(previous),
+                zone,
+                targets,
+                keys,
+                RetryPolicy::default(),
+                now_ms(),
+            ) {
+                notifiers.push(n);
+            }
+        }
+        for origin in old.iter().map(|z| z.origin()) {
+            if new.get(origin).is_none() {
+                journals.remove(origin);
+            }
+        }
+        self.journals.store(Arc::new(journals));
+        if let Ok(mut queued) = self.notifiers.lock() {
+            queued.retain(|n| !notifiers.iter().any(|m| m.zone() == n.zone()));
+            queued.extend(notifiers);
+        }
     }
 }

@@ -49,6 +49,7 @@
 
 mod acl;
 mod axfr;
+mod config;
 mod ixfr;
 mod journal;
 mod notify;

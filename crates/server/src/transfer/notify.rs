@@ -187,6 +187,11 @@ impl Notifier {
         })
     }
 
+    /// The zone notified.
+    pub fn zone(&self) -> &Name {
+        &self.zone
+    }
+
     /// When [`Self::poll`] next has something to do.
     pub fn next_deadline(&self) -> Option<u64> {
         self.pending.iter().filter(|p| !p.finished).map(|p| p.next_at).min()
