@@ -14,6 +14,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Zone(zone) => commands::zone::run(zone),
+        Command::Serve(serve) => commands::serve::run(serve),
+        Command::Ctl(ctl) => commands::ctl::run(ctl),
     };
     match outcome {
         Ok(code) => code,

@@ -30,9 +30,9 @@ pub struct Summary {
     pub transfer: bool,
 }
 
-/// Header bits copied from the query into the response: opcode, RD and CD (RFC 1035 §4.1.1,
-/// RFC 6840 §5.9).
-const ECHOED_FLAGS: u16 = 0x7800 | 1 << 8 | 1 << 4;
+/// Header bits copied from the query into the response: opcode and RD (RFC 1035 §4.1.1).
+/// CD is cleared, as RFC 4035 §3.1.6 asks of authoritative servers (Knot and NSD do the same).
+const ECHOED_FLAGS: u16 = 0x7800 | 1 << 8;
 const QR: u16 = 1 << 15;
 const AA: u16 = 1 << 10;
 
@@ -51,19 +51,24 @@ pub fn answer(zones: &Zones, query: &[u8], out: &mut ResponseBuffer) -> Outcome 
     let echoed = header.flags & ECHOED_FLAGS;
     let decoded = query::decode(query, &header);
     let Ok(q) = decoded else {
-        // The body cannot be trusted, so neither can an OPT in it: header only.
+        // The body cannot be trusted, so neither can an OPT in it: header only. Other opcodes
+        // (UPDATE's sections follow other rules) are not implemented rather than malformed.
         out.reset(None);
-        return finish(out, header.id, None, echoed, rcode::FORMERR, None, false);
+        let code = if header.is_query() { rcode::FORMERR } else { rcode::NOTIMP };
+        return finish(out, header.id, None, echoed, code, None, false);
     };
     let opt = q.edns.map(|e| e.dnssec_ok);
     out.reset(q.edns.map(|e| e.payload));
-    if q.edns.is_some_and(|e| e.version != 0) {
-        return finish(out, header.id, None, echoed, rcode::BADVERS, opt, false);
-    }
     let question = match (&q.question, header.qdcount) {
         (Some(question), 1) => question,
+        (_, _) if !header.is_query() => {
+            return finish(out, header.id, None, echoed, rcode::NOTIMP, opt, false);
+        }
         _ => return finish(out, header.id, None, echoed, rcode::FORMERR, opt, false),
     };
+    if q.edns.is_some_and(|e| e.version != 0) {
+        return finish(out, header.id, Some(question), echoed, rcode::BADVERS, opt, false);
+    }
     if !header.is_query() {
         return finish(out, header.id, Some(question), echoed, rcode::NOTIMP, opt, false);
     }

@@ -126,6 +126,11 @@ impl TcpConfig {
 }
 
 /// Response-rate limiting against reflection (the BIND/Knot "RRL" scheme).
+///
+/// Each UDP worker keeps its own table, so that limiting takes no lock. The kernel spreads a
+/// client's queries over the workers by source port; one client using many ports can therefore
+/// get up to `responses_per_second` from each worker. A reflection flood aimed at one victim
+/// reaches each worker as a stream of its own and is cut in each.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RrlConfig {

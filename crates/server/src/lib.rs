@@ -6,6 +6,21 @@
 //! `namedb.h` does), gathered in a [`Zones`] set that network code shares through an
 //! `ArcSwap<Zones>` and replaces whole on reload. [`answer`] is a pure function from query
 //! bytes to response bytes in a reused [`ResponseBuffer`]: no I/O, no async, no lock.
+//!
+//! Choices where the RFCs leave room (each checked against Knot DNS and NSD by
+//! `tests/differential.rs`, whose `differential-allow.txt` lists where those two choose
+//! otherwise):
+//! - Minimal responses: no NS in authority on positive answers, additional data only for
+//!   referral glue and for the rendezvous servers of a HIP answer (RFC 5205 §4.2).
+//! - `ANY` (RFC 8482 §4.1): the RRset of lowest type at the name.
+//! - CNAMEs are followed inside the zone only, at most 16 steps, stopping at a loop.
+//! - RD is copied, CD cleared (RFC 4035 §3.1.6), AD and Z never set.
+//! - TC only when an answer or authority RRset did not fit; additional RRsets that do not fit
+//!   are left out silently. Truncation is by whole RRsets.
+//! - AXFR and IXFR are answered NOTIMP and flagged in the [`Summary`], for a transfer-capable
+//!   TCP layer to take over.
+//! - DNSSEC: DO is echoed and the DS of a delegation joins the referral when the zone has a
+//!   DNSKEY, but RRSIGs and denial-of-existence records are not added yet.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

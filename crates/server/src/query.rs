@@ -2,7 +2,7 @@
 
 use nameward_dns::message::opcode;
 use nameward_dns::rdata::RecordData;
-use nameward_dns::wire::{DecodeOptions, Reader};
+use nameward_dns::wire::{DecodeOptions, Reader, WireError};
 use nameward_dns::{Question, Record, Rtype};
 
 /// What the requester said about EDNS (RFC 6891 §6.1.3).
@@ -74,6 +74,13 @@ pub(crate) fn decode(bytes: &[u8], header: &RawHeader) -> Result<Query, Malforme
     }
     let mut edns = None;
     for _ in 0..ar {
+        if let Some(request) = read_opt(&mut r)? {
+            if edns.is_some() {
+                return Err(Malformed);
+            }
+            edns = Some(request);
+            continue;
+        }
         let record = Record::decode(&mut r).map_err(|_| Malformed)?;
         if record.rtype() != Rtype::OPT {
             continue;
@@ -81,7 +88,7 @@ pub(crate) fn decode(bytes: &[u8], header: &RawHeader) -> Result<Query, Malforme
         if edns.is_some() || !record.owner.is_root() || !matches!(record.data, RecordData::Opt(_)) {
             return Err(Malformed);
         }
-        // Options are ignored: none is implemented yet, and unknown ones must be (§6.1.2).
+        // An OPT owned by a compressed root name: accepted like the plain one.
         edns = Some(EdnsRequest {
             payload: record.class.0,
             version: (record.ttl >> 16) as u8,
@@ -90,4 +97,30 @@ pub(crate) fn decode(bytes: &[u8], header: &RawHeader) -> Result<Query, Malforme
     }
     r.finish().map_err(|_| Malformed)?;
     Ok(Query { question, edns })
+}
+
+fn bad(_: WireError) -> Malformed {
+    Malformed
+}
+
+/// Reads an OPT record written with a plain root owner (as every sender writes it) without
+/// allocating, checking its options as the strict decoder does; `None`, with nothing read,
+/// when the next record is something else, which then goes through the record decoder.
+fn read_opt(r: &mut Reader<'_>) -> Result<Option<EdnsRequest>, Malformed> {
+    let mut peek = r.clone();
+    if peek.u8() != Ok(0) || peek.u16() != Ok(Rtype::OPT.0) {
+        return Ok(None);
+    }
+    let payload = peek.u16().map_err(bad)?;
+    let ttl = peek.u32().map_err(bad)?;
+    let rdlength = usize::from(peek.u16().map_err(bad)?);
+    let mut rdata = peek.split_window(rdlength).map_err(bad)?;
+    while !rdata.is_empty() {
+        rdata.u16().map_err(bad)?;
+        let len = usize::from(rdata.u16().map_err(bad)?);
+        rdata.bytes(len).map_err(bad)?;
+    }
+    *r = peek;
+    // Options are ignored: none is implemented yet, and unknown ones must be (RFC 6891 §6.1.2).
+    Ok(Some(EdnsRequest { payload, version: (ttl >> 16) as u8, dnssec_ok: ttl & 0x8000 != 0 }))
 }

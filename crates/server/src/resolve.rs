@@ -166,7 +166,11 @@ fn data<'z>(node: &'z Node, name: &Name, qtype: Rtype, out: &mut ResponseBuffer)
 }
 
 fn put(out: &mut ResponseBuffer, section: Section, owner: &Name, set: &Rrset) -> bool {
-    out.rrset(section, owner, set.rtype, set.class, set.ttl, &set.data)
+    if set.wire.is_empty() {
+        out.rrset(section, owner, set.rtype, set.class, set.ttl, &set.data)
+    } else {
+        out.rrset_wire(section, owner, &set.wire)
+    }
 }
 
 /// The apex SOA with the negative TTL (RFC 2308 §3).

@@ -1,7 +1,7 @@
 //! The response being written: a reused buffer, a size limit and RRset-level truncation.
 
 use nameward_dns::rdata::RecordData;
-use nameward_dns::wire::Writer;
+use nameward_dns::wire::{Mark, Writer};
 use nameward_dns::{Class, Name, Question, Rtype};
 
 /// Our own EDNS UDP payload size, and the ceiling for UDP responses (DNS flag day 2020).
@@ -133,7 +133,7 @@ impl ResponseBuffer {
             return false;
         }
         let mark = self.w.mark();
-        let mut written = 0u16;
+        let mut written = 0usize;
         for rdata in data {
             self.w.compressible_name(owner);
             self.w.u16(rtype.0);
@@ -144,8 +144,33 @@ impl ResponseBuffer {
             rdata.encode(&mut self.w);
             let rdlength = self.w.len() - length_at - 2;
             self.w.patch_u16(length_at, u16::try_from(rdlength).unwrap_or(u16::MAX));
-            written = written.saturating_add(1);
+            written += 1;
         }
+        self.fits(section, mark, written)
+    }
+
+    /// Writes one RRset from pre-encoded records (TYPE to RDATA each), with the same rules as
+    /// [`Self::rrset`].
+    pub(crate) fn rrset_wire(
+        &mut self,
+        section: Section,
+        owner: &Name,
+        records: &[Box<[u8]>],
+    ) -> bool {
+        if self.truncated {
+            return false;
+        }
+        let mark = self.w.mark();
+        for record in records {
+            self.w.compressible_name(owner);
+            self.w.bytes(record);
+        }
+        self.fits(section, mark, records.len())
+    }
+
+    /// Keeps what was written since `mark` when it fits, else rolls back (setting TC for the
+    /// answer and authority sections).
+    fn fits(&mut self, section: Section, mark: Mark, records: usize) -> bool {
         if self.w.len() > self.limit {
             self.w.rollback(mark);
             if section != Section::Additional {
@@ -154,7 +179,7 @@ impl ResponseBuffer {
             return false;
         }
         let slot = &mut self.counts[section as usize];
-        *slot = slot.saturating_add(written);
+        *slot = slot.saturating_add(u16::try_from(records).unwrap_or(u16::MAX));
         true
     }
 

@@ -410,6 +410,20 @@ fn other_opcodes_get_notimp() {
 }
 
 #[test]
+fn update_with_prerequisites_gets_notimp() {
+    let mut q = query_message("example.", Rtype::SOA);
+    q.header.opcode = opcode::UPDATE;
+    let mut bytes = q.encode();
+    // One prerequisite "name is in use" (RFC 2136 §2.4.4): class ANY, type ANY, no RDATA.
+    bytes[7] = 1;
+    bytes.extend_from_slice(&[3, b'w', b'w', b'w', 0xC0, 12, 0, 255, 0, 255, 0, 0, 0, 0, 0, 0]);
+    let mut out = ResponseBuffer::new(Transport::Udp);
+    answer(&zones(), &bytes, &mut out);
+    let r = Message::decode(out.as_bytes(), DecodeOptions::STRICT).unwrap();
+    assert_eq!((r.rcode(), r.header.opcode), (rcode::NOTIMP, opcode::UPDATE));
+}
+
+#[test]
 fn two_questions_are_formerr() {
     let mut q = query_message("www.example.", Rtype::A);
     q.questions.push(q.questions[0].clone());
@@ -466,7 +480,8 @@ fn edns_version_other_than_zero_is_badvers() {
     q.edns = Some(Edns { version: 1, ..Edns::default() });
     let r = send(&zones(), &q, Transport::Udp);
     assert_eq!(r.rcode(), rcode::BADVERS);
-    assert!(r.answers.is_empty());
+    assert!(r.answers.is_empty() && !r.header.aa);
+    assert_eq!(r.questions.len(), 1);
     assert_eq!(r.edns.unwrap().version, 0);
 }
 
@@ -491,6 +506,19 @@ fn two_opt_records_are_formerr() {
     answer(&zones(), &bytes, &mut out);
     let r = Message::decode(out.as_bytes(), DecodeOptions::STRICT).unwrap();
     assert_eq!(r.rcode(), rcode::FORMERR);
+}
+
+#[test]
+fn opt_with_an_overrunning_option_is_formerr() {
+    let mut bytes = query_message("www.example.", Rtype::A).encode();
+    bytes[11] = 1;
+    // RDLENGTH 6 holding an option that claims 4 octets of data but has 2.
+    bytes.extend_from_slice(&[0, 0, 41, 4, 0, 0, 0, 0, 0, 0, 6, 0, 10, 0, 4, 1, 2]);
+    let mut out = ResponseBuffer::new(Transport::Udp);
+    answer(&zones(), &bytes, &mut out);
+    let r = Message::decode(out.as_bytes(), DecodeOptions::STRICT).unwrap();
+    assert_eq!(r.rcode(), rcode::FORMERR);
+    assert!(r.edns.is_none());
 }
 
 #[test]
@@ -559,13 +587,13 @@ fn unknown_type_is_answered_normally() {
 }
 
 #[test]
-fn unknown_flags_are_ignored_and_rd_cd_echoed() {
+fn unknown_flags_are_ignored_rd_echoed_and_cd_cleared() {
     let mut q = query_message("www.example.", Rtype::A);
     q.header.z = true;
     q.header.cd = true;
     q.header.ad = true;
     let r = send(&zones(), &q, Transport::Udp);
-    assert!(r.header.rd && r.header.cd && !r.header.z && !r.header.ad);
+    assert!(r.header.rd && !r.header.cd && !r.header.z && !r.header.ad);
     assert_eq!(r.answers.len(), 1);
 }
 
@@ -704,4 +732,24 @@ mod props {
             check(&zones(), &bytes);
         }
     }
+}
+
+#[test]
+fn pre_encoded_rrsets_match_the_encoder() {
+    let zones = zones();
+    let mut checked = 0;
+    for zone in zones.iter() {
+        for id in 0..zone.node_count() {
+            let node = zone.node(u32::try_from(id).unwrap()).unwrap();
+            for set in node.rrsets.iter().filter(|s| !s.wire.is_empty()) {
+                for (data, wire) in set.data.iter().zip(&set.wire) {
+                    let mut w = nameward_dns::wire::Writer::new();
+                    data.encode(&mut w);
+                    assert_eq!(&wire[10..], w.as_bytes(), "{} {}", node.name, set.rtype);
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 10);
 }

@@ -21,6 +21,34 @@ pub(crate) struct Rrset {
     /// which the zone checks report).
     pub(crate) ttl: u32,
     pub(crate) data: Vec<RecordData>,
+    /// For types whose RDATA holds no compressible name (all but NS, CNAME, SOA, PTR and MX,
+    /// RFC 3597 §4): each record from TYPE to the end of RDATA, ready to copy after the owner.
+    /// Empty for the others, which are encoded with compression.
+    pub(crate) wire: Vec<Box<[u8]>>,
+}
+
+impl Rrset {
+    /// Fills `wire` when the type allows it.
+    fn pre_encode(&mut self) {
+        let compressible =
+            matches!(self.rtype, Rtype::NS | Rtype::CNAME | Rtype::SOA | Rtype::PTR | Rtype::MX);
+        if compressible {
+            return;
+        }
+        let mut wire = Vec::with_capacity(self.data.len());
+        for data in &self.data {
+            let rdata = data.to_wire();
+            let Ok(rdlength) = u16::try_from(rdata.len()) else { return };
+            let mut record = Vec::with_capacity(10 + rdata.len());
+            record.extend_from_slice(&self.rtype.0.to_be_bytes());
+            record.extend_from_slice(&self.class.0.to_be_bytes());
+            record.extend_from_slice(&self.ttl.to_be_bytes());
+            record.extend_from_slice(&rdlength.to_be_bytes());
+            record.extend_from_slice(&rdata);
+            wire.push(record.into_boxed_slice());
+        }
+        self.wire = wire;
+    }
 }
 
 /// One name of the zone.
@@ -204,6 +232,7 @@ impl Zone {
                 class: record.class,
                 ttl: record.ttl,
                 data: Vec::new(),
+                wire: Vec::new(),
             });
             set.data.push(record.data);
         }
@@ -211,7 +240,8 @@ impl Zone {
         let mut index: HashMap<Box<[u8]>, u32> = HashMap::with_capacity(by_name.len());
         let mut buf = [0u8; MAX_NAME];
         for (name, sets) in by_name {
-            let rrsets: Vec<Rrset> = sets.into_values().collect();
+            let mut rrsets: Vec<Rrset> = sets.into_values().collect();
+            rrsets.iter_mut().for_each(Rrset::pre_encode);
             let is_apex = name == origin;
             let has = |t: Rtype| rrsets.iter().any(|s| s.rtype == t);
             let node = Node {

@@ -1,1 +1,3 @@
+pub mod ctl;
+pub mod serve;
 pub mod zone;

@@ -250,6 +250,9 @@ impl Server {
                 }
             });
             runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+            if let Some(path) = &self.shared.config.control {
+                let _ = std::fs::remove_file(path);
+            }
         }
     }
 }

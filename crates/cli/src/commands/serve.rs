@@ -1,0 +1,65 @@
+//! `nameward serve`: resolve the options and the config file into one `Config`, start the
+//! server, and run until SIGTERM or SIGINT.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use nameward_server::config::{RrlConfig, ZoneConfig};
+use nameward_server::{Config, Server};
+
+use crate::args::ServeArgs;
+
+/// Runs the server in the foreground.
+pub fn run(args: ServeArgs) -> Result<ExitCode> {
+    let config = resolve(args)?;
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+    let server = Server::start(config).context("cannot start")?;
+    server.run_until_signal().context("waiting for signals")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The file's settings, with the command line's added or put over them.
+fn resolve(args: ServeArgs) -> Result<Config> {
+    let mut config = match &args.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            Config::from_toml(&text).with_context(|| format!("in {}", path.display()))?
+        }
+        None => Config::default(),
+    };
+    config.listen.extend(args.listen);
+    for zone in &args.zone {
+        let Some((origin, file)) = zone.split_once('=') else {
+            bail!("--zone `{zone}`: expected ORIGIN=FILE, such as example.com.=example.com.zone");
+        };
+        config.zones.push(ZoneConfig { origin: origin.to_string(), file: file.into() });
+    }
+    if let Some(workers) = args.workers {
+        config.workers = workers;
+    }
+    if args.metrics.is_some() {
+        config.metrics = args.metrics;
+    }
+    if args.control.is_some() {
+        config.control = args.control;
+    }
+    if let Some(secs) = args.tcp_idle_timeout {
+        config.tcp.idle_timeout_secs = secs;
+    }
+    if let Some(rate) = args.rrl_responses_per_second {
+        config.rrl = Some(RrlConfig::new(rate));
+    }
+    if config.zones.is_empty() {
+        bail!("no zone to serve: give --zone ORIGIN=FILE");
+    }
+    Ok(config)
+}
