@@ -1,37 +1,28 @@
 //! Transfer interop: Knot DNS, NSD and BIND as TSIG-keyed secondaries of nameward on
-//! loopback. Each pulls the zone (AXFR), then nameward reloads a new version, sends NOTIFY,
-//! and the secondary pulls the difference (IXFR); after each step the secondary's answers are
-//! compared with nameward's.
-//!
-//! Until `nameward serve` exists, nameward's side is a small loopback server in this file that
-//! only moves bytes to and from the library's pure functions (`answer`, `respond_transfer`,
-//! `respond_signed`, `respond_notify`, `Notifier`) — the same calls the network layer makes.
+//! loopback. nameward runs as `nameward serve` does (`Server::start` with a configuration naming
+//! the secondary and its key: real sockets, reload, NOTIFY sender). Each secondary pulls the
+//! zone (AXFR, signed); then the zone file changes, nameward reloads and sends a signed NOTIFY,
+//! and the secondary pulls the difference (IXFR). After each step the secondary's answers are
+//! compared with nameward's (rcode and answer section), and nameward's transfer counters must
+//! show one AXFR then one IXFR.
 //!
 //! Without a peer's daemon its test cannot run: under `CI=true` that is a failure; otherwise
 //! the test says loudly that it did not run.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::collections::{BTreeSet, HashMap};
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::collections::BTreeSet;
+use std::net::{SocketAddr, TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::atomic::Ordering;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use nameward_dns::message::opcode;
 use nameward_dns::wire::DecodeOptions;
 use nameward_dns::{Class, Header, Message, Name, Question, Rtype};
-use nameward_server::transfer::tsig::{Algorithm, Key, KeyRing};
-use nameward_server::transfer::{
-    Acl, Journals, Notifier, NotifyTarget, Request, RetryPolicy, Rule, TransferConfig,
-    TransferKind, ZonePolicy, notify_after_reload, respond_notify, respond_signed,
-    respond_transfer,
-};
-use nameward_server::{Outcome, ResponseBuffer, Transport, Zone, Zones, answer};
+use nameward_server::config::{SecondaryConfig, TsigKeyConfig, ZoneConfig};
+use nameward_server::{Config, ResponseBuffer, Server, Transport, Zones, answer};
 
 const SECRET: &str = "aW50ZXJvcC10cmFuc2Zlci1rZXktbmFtZXdhcmQtMDAx";
 const KEY_NAME: &str = "interop.key.";
@@ -70,180 +61,31 @@ ns.sub   A     192.0.2.40
     text
 }
 
-fn zone(serial: u32, extra: &str) -> Arc<Zone> {
-    Arc::new(Zone::from_text(&name("example."), "interop", &zone_text(serial, extra)).unwrap())
+/// nameward serving `example.` from `dir/example.zone`, with `secondary` as its TSIG-keyed
+/// secondary.
+fn start_nameward(dir: &Path, secondary: SocketAddr) -> Server {
+    let config = Config {
+        listen: vec!["127.0.0.1:0".parse().unwrap()],
+        zones: vec![ZoneConfig { origin: "example.".into(), file: dir.join("example.zone") }],
+        workers: 1,
+        secondaries: vec![SecondaryConfig {
+            address: secondary,
+            zones: vec![],
+            key: Some(KEY_NAME.into()),
+        }],
+        keys: vec![TsigKeyConfig {
+            name: KEY_NAME.into(),
+            algorithm: "hmac-sha256".into(),
+            secret: SECRET.into(),
+        }],
+        ..Config::default()
+    };
+    Server::start(config).unwrap()
 }
 
-/// nameward's side: a loopback UDP and TCP server over the pure functions.
-struct Primary {
-    addr: SocketAddr,
-    zones: RwLock<Arc<Zones>>,
-    journals: RwLock<Arc<Journals>>,
-    config: TransferConfig,
-    notifier: Mutex<Option<Notifier>>,
-    transfers: Mutex<Vec<TransferKind>>,
-    udp: UdpSocket,
-    stop: AtomicBool,
-}
-
-impl Primary {
-    fn start(first: Arc<Zone>, secondary: SocketAddr) -> Arc<Primary> {
-        let (udp, tcp) = bind_pair();
-        let addr = udp.local_addr().unwrap();
-        let key = Key::from_base64(&name(KEY_NAME), Algorithm::HmacSha256, SECRET).unwrap();
-        let mut keys = KeyRing::new();
-        keys.insert(key);
-        let by_key = Acl {
-            rules: vec![Rule {
-                network: Some("127.0.0.0/8".parse().unwrap()),
-                key: Some(name(KEY_NAME)),
-            }],
-        };
-        let policy = ZonePolicy {
-            transfer: by_key.clone(),
-            notify_from: by_key,
-            notify: vec![NotifyTarget { address: secondary, key: Some(name(KEY_NAME)) }],
-        };
-        let config = TransferConfig {
-            keys,
-            policies: HashMap::from([(name("example."), policy)]),
-            ..Default::default()
-        };
-        let mut zones = Zones::new();
-        zones.insert(first);
-        udp.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
-        let primary = Arc::new(Primary {
-            addr,
-            zones: RwLock::new(Arc::new(zones)),
-            journals: RwLock::new(Arc::new(Journals::default())),
-            config,
-            notifier: Mutex::new(None),
-            transfers: Mutex::new(Vec::new()),
-            udp,
-            stop: AtomicBool::new(false),
-        });
-        let p = Arc::clone(&primary);
-        thread::spawn(move || p.serve_udp());
-        let p = Arc::clone(&primary);
-        tcp.set_nonblocking(true).unwrap();
-        thread::spawn(move || {
-            while !p.stop.load(Ordering::Relaxed) {
-                match tcp.accept() {
-                    Ok((stream, peer)) => {
-                        let p = Arc::clone(&p);
-                        thread::spawn(move || p.serve_tcp(stream, peer));
-                    }
-                    Err(_) => thread::sleep(Duration::from_millis(20)),
-                }
-            }
-        });
-        primary
-    }
-
-    /// One query in, the messages to send back.
-    fn handle(&self, query: &[u8], client: SocketAddr, transport: Transport) -> Vec<Vec<u8>> {
-        let zones = Arc::clone(&self.zones.read().unwrap());
-        let request = Request { query, client: client.ip(), transport, now: now_ms() / 1000 };
-        let Ok(header) = Message::decode(query, DecodeOptions::LENIENT).map(|m| m.header) else {
-            return Vec::new();
-        };
-        if header.opcode == opcode::NOTIFY {
-            if header.qr {
-                if let Some(n) = self.notifier.lock().unwrap().as_mut() {
-                    n.on_response(client, query, now_ms());
-                }
-                return Vec::new();
-            }
-            return respond_notify(&zones, &self.config, &request).into_iter().collect();
-        }
-        let mut buffer = ResponseBuffer::new(transport);
-        let outcome = answer(&zones, query, &mut buffer);
-        if let Outcome::Response(summary) = outcome
-            && summary.transfer
-        {
-            let journals = Arc::clone(&self.journals.read().unwrap());
-            let stream = respond_transfer(&zones, &journals, &self.config, &request);
-            self.transfers.lock().unwrap().push(stream.summary().kind);
-            return stream.collect();
-        }
-        if let Some(signed) = respond_signed(&zones, &self.config, &request) {
-            return vec![signed];
-        }
-        match outcome {
-            Outcome::Response(_) => vec![buffer.as_bytes().to_vec()],
-            Outcome::NoResponse => Vec::new(),
-        }
-    }
-
-    fn serve_udp(&self) {
-        let mut buf = [0u8; 65535];
-        while !self.stop.load(Ordering::Relaxed) {
-            let Ok((len, from)) = self.udp.recv_from(&mut buf) else { continue };
-            for response in self.handle(&buf[..len], from, Transport::Udp) {
-                let _ = self.udp.send_to(&response, from);
-            }
-        }
-    }
-
-    fn serve_tcp(&self, mut stream: TcpStream, peer: SocketAddr) {
-        stream.set_nonblocking(false).unwrap();
-        stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        loop {
-            let mut len = [0u8; 2];
-            if stream.read_exact(&mut len).is_err() {
-                return;
-            }
-            let mut query = vec![0u8; usize::from(u16::from_be_bytes(len))];
-            if stream.read_exact(&mut query).is_err() {
-                return;
-            }
-            for response in self.handle(&query, peer, Transport::Tcp) {
-                let mut framed = (response.len() as u16).to_be_bytes().to_vec();
-                framed.extend_from_slice(&response);
-                if stream.write_all(&framed).is_err() {
-                    return;
-                }
-            }
-        }
-    }
-
-    /// Publishes a new version, records the difference and starts notifying.
-    fn reload(&self, new: Arc<Zone>) {
-        let old = self.zones.read().unwrap().get(&name("example.")).cloned().unwrap();
-        let mut journals = (**self.journals.read().unwrap()).clone();
-        journals.update(&old, &new);
-        *self.journals.write().unwrap() = Arc::new(journals);
-        let mut zones = (**self.zones.read().unwrap()).clone();
-        zones.insert(Arc::clone(&new));
-        *self.zones.write().unwrap() = Arc::new(zones);
-        let targets = &self.config.policies[&name("example.")].notify;
-        let policy = RetryPolicy { first_timeout_ms: 1000, attempts: 5 };
-        *self.notifier.lock().unwrap() =
-            notify_after_reload(Some(&old), &new, targets, &self.config.keys, policy, now_ms());
-    }
-
-    /// Sends the NOTIFYs that are due.
-    fn drive_notify(&self) {
-        let mut id = (now_ms() & 0xFFFF) as u16;
-        let mut next_id = || {
-            id = id.wrapping_mul(31).wrapping_add(7);
-            id
-        };
-        let due = self.notifier.lock().unwrap().as_mut().map(|n| n.poll(now_ms(), &mut next_id));
-        for out in due.map(|d| d.0).unwrap_or_default() {
-            let _ = self.udp.send_to(&out.message, out.to);
-        }
-    }
-
-    fn zones(&self) -> Arc<Zones> {
-        Arc::clone(&self.zones.read().unwrap())
-    }
-}
-
-impl Drop for Primary {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-    }
+fn transfers(server: &Server) -> (u64, u64) {
+    let c = &server.shared().metrics.shared;
+    (c.transfers_axfr.load(Ordering::Relaxed), c.transfers_ixfr.load(Ordering::Relaxed))
 }
 
 /// A UDP socket and a TCP listener on the same loopback port.
@@ -300,8 +142,8 @@ fn serial_at(server: SocketAddr) -> Option<u32> {
 }
 
 /// The secondary and nameward give the same rcode and answer section.
-fn compare(primary: &Primary, secondary: SocketAddr, peer: &str) {
-    let zones = primary.zones();
+fn compare(server: &Server, secondary: SocketAddr, peer: &str) {
+    let zones = server.shared().zones.load_full();
     let queries = [
         ("example.", Rtype::SOA),
         ("example.", Rtype::NS),
@@ -329,16 +171,9 @@ fn compare(primary: &Primary, secondary: SocketAddr, peer: &str) {
     }
 }
 
-fn wait_for_serial(
-    primary: &Primary,
-    secondary: SocketAddr,
-    serial: u32,
-    peer: &str,
-    daemon: &mut Daemon,
-) {
+fn wait_for_serial(secondary: SocketAddr, serial: u32, peer: &str, daemon: &mut Daemon) {
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(40) {
-        primary.drive_notify();
         if serial_at(secondary) == Some(serial) {
             return;
         }
@@ -413,28 +248,32 @@ fn spawn(program: &str, args: &[&str], dir: PathBuf) -> Daemon {
 fn scenario(peer: &str, start: impl FnOnce(SocketAddr, u16) -> Daemon) {
     let port = free_port();
     let secondary: SocketAddr = ([127, 0, 0, 1], port).into();
-    let primary = Primary::start(zone(2026112101, "gone A 192.0.2.66\n"), secondary);
-    let mut daemon = start(primary.addr, port);
-    wait_for_serial(&primary, secondary, 2026112101, peer, &mut daemon);
-    compare(&primary, secondary, peer);
-    assert_eq!(primary.transfers.lock().unwrap().first(), Some(&TransferKind::Full), "{peer}");
+    let dir = temp_dir(&format!("{peer}-primary"));
+    std::fs::write(dir.join("example.zone"), zone_text(2026112101, "gone A 192.0.2.66\n")).unwrap();
+    let server = start_nameward(&dir, secondary);
+    let mut daemon = start(server.local_addrs()[0], port);
+    wait_for_serial(secondary, 2026112101, peer, &mut daemon);
+    compare(&server, secondary, peer);
+    assert_eq!(transfers(&server), (1, 0), "{peer}: AXFR, IXFR served\n{}", daemon.log());
 
-    primary.reload(zone(2026112102, "added A 192.0.2.77\nwww A 192.0.2.11\n"));
-    wait_for_serial(&primary, secondary, 2026112102, peer, &mut daemon);
-    compare(&primary, secondary, peer);
-    let kinds = primary.transfers.lock().unwrap().clone();
-    eprintln!("{peer}: transfers served {kinds:?}");
-    assert_eq!(
-        kinds.last(),
-        Some(&TransferKind::Incremental),
-        "{peer}: transfers {kinds:?}\n{}",
-        daemon.log()
-    );
-    assert!(
-        primary.notifier.lock().unwrap().as_ref().is_some_and(Notifier::is_finished),
-        "{peer}: NOTIFY not acknowledged\n{}",
-        daemon.log()
-    );
+    let new = zone_text(2026112102, "added A 192.0.2.77\nwww A 192.0.2.11\n");
+    std::fs::write(dir.join("example.zone"), new).unwrap();
+    assert!(server.reload().ok());
+    wait_for_serial(secondary, 2026112102, peer, &mut daemon);
+    compare(&server, secondary, peer);
+    assert_eq!(transfers(&server), (1, 1), "{peer}: AXFR, IXFR served\n{}", daemon.log());
+    // The NOTIFY was acknowledged: nothing left to send.
+    let started = Instant::now();
+    while !server.shared().notifiers.lock().unwrap().is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{peer}: NOTIFY not acknowledged\n{}",
+            daemon.log()
+        );
+        thread::sleep(Duration::from_millis(100));
+    }
+    server.shutdown();
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
