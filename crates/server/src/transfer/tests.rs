@@ -641,3 +641,18 @@ fn signed_ordinary_queries_get_signed_answers() {
     let response = respond_signed(&zs, &cfg, &late).unwrap();
     assert_eq!(decode(&response).rcode(), rcode::NOTAUTH);
 }
+
+#[test]
+fn might_be_signed_rules_out_plain_queries_only() {
+    let plain = query(Rtype::A, None).encode();
+    assert!(!tsig::might_be_signed(&plain));
+    let with_edns = Message { edns: Some(nameward_dns::Edns::default()), ..query(Rtype::A, None) };
+    assert!(!tsig::might_be_signed(&with_edns.encode()));
+    let mut signed = plain.clone();
+    tsig::sign(&mut signed, &key(), &SignParams::request(NOW));
+    assert!(tsig::might_be_signed(&signed));
+    let mut signed_edns = with_edns.encode();
+    tsig::sign(&mut signed_edns, &key(), &SignParams::request(NOW));
+    assert!(tsig::might_be_signed(&signed_edns));
+    assert!(!tsig::might_be_signed(&[0; 5]));
+}
