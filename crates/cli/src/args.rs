@@ -102,7 +102,8 @@ pub struct ServeArgs {
     /// Serve Prometheus metrics at `http://ADDR/metrics`.
     #[arg(long, value_name = "ADDR:PORT")]
     pub metrics: Option<std::net::SocketAddr>,
-    /// The Unix socket for `nameward ctl`.
+    /// The Unix socket for `nameward ctl` (which looks at /run/nameward/control.sock unless
+    /// told otherwise); none unless given.
     #[arg(long, value_name = "PATH")]
     pub control: Option<PathBuf>,
     /// Seconds before an idle or stalled TCP connection is closed.
@@ -125,7 +126,7 @@ pub enum CtlCommand {
 
 #[derive(Debug, Args)]
 pub struct CtlArgs {
-    /// The server's control socket.
+    /// The server's control socket, as given to `nameward serve --control`.
     #[arg(long, value_name = "PATH", default_value = "/run/nameward/control.sock")]
     pub socket: PathBuf,
 }

@@ -135,6 +135,9 @@ impl Server {
             }
             let listener = tokio::net::UnixListener::bind(path)
                 .map_err(io_error(format!("control socket {}", path.display())))?;
+            // Only the server's own user may reload it.
+            std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+                .map_err(io_error(format!("control socket {}", path.display())))?;
             let task = control::serve(listener, Arc::clone(&shared), stop_rx.clone());
             server.tasks.push(runtime.spawn(task));
         }

@@ -1,14 +1,20 @@
 //! What every part of a running server shares: the zone snapshot, the settings, the counters;
 //! and reloading, which builds a new snapshot and swaps it in.
 
+use std::fs::File;
+use std::io::{self, BufRead, BufReader};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
+use nameward_dns::check::{Diagnostic, Severity};
 use nameward_dns::rdata::RecordData;
+use nameward_dns::zone::{IncludeLoader, ReaderOptions, ZoneReader};
 use nameward_dns::{Name, Rtype};
 
 use crate::config::{Config, ZoneConfig};
 use crate::net::metrics::Metrics;
+use crate::net::transfer_hook::zone_replaced;
 use crate::transfer::{Journals, Notifier, RetryPolicy, TransferConfig, notify_after_reload};
 use crate::{Zone, Zones};
 
@@ -89,14 +95,50 @@ pub fn serial_of(zone: &Zone) -> Option<u32> {
     }
 }
 
-/// Reads and compiles one configured zone; the error names the file and line of each problem.
+/// Opens `$INCLUDE` files; the reader confines them to the zone file's directory.
+struct FileIncludes;
+
+impl IncludeLoader for FileIncludes {
+    fn open(&self, path: &Path) -> io::Result<Box<dyn BufRead>> {
+        Ok(Box::new(BufReader::with_capacity(64 * 1024, File::open(path)?)))
+    }
+
+    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
+        std::fs::canonicalize(path)
+    }
+}
+
+/// Reads and compiles one configured zone, `$INCLUDE`s included; the error names the file and
+/// line of each problem.
 pub fn load_zone(config: &ZoneConfig) -> Result<Zone, String> {
     let origin = Name::parse(&config.origin, Some(&Name::root()))
         .map_err(|e| format!("bad zone origin `{}`: {e}", config.origin))?;
     let file_name = config.file.to_string_lossy();
-    let text = std::fs::read_to_string(&config.file)
+    let file = File::open(&config.file)
         .map_err(|e| format!("{file_name}: cannot read zone {origin}: {e}"))?;
-    Zone::from_text(&origin, &file_name, &text).map_err(|e| e.to_string())
+    let reader = BufReader::with_capacity(256 * 1024, file);
+    let options = ReaderOptions::default();
+    let zone = ZoneReader::new(reader, &file_name, Some(origin.clone()), options, &FileIncludes);
+    let mut errors = Vec::new();
+    let entries = zone.filter_map(|item| item.map_err(|e| errors.push(e)).ok());
+    let loaded = Zone::load(&origin, entries);
+    let mut lines: Vec<String> = errors
+        .iter()
+        .map(|e| Diagnostic {
+            severity: Severity::Error,
+            source: Some(e.location()),
+            message: e.message.clone(),
+        })
+        .map(|d| format!("  {d}"))
+        .collect();
+    match loaded {
+        Ok(zone) if lines.is_empty() => Ok(zone),
+        Ok(_) => Err(format!("zone {origin} cannot be served:\n{}", lines.join("\n"))),
+        Err(e) => {
+            lines.extend(e.diagnostics.iter().map(|d| format!("  {d}")));
+            Err(format!("zone {origin} cannot be served:\n{}", lines.join("\n")))
+        }
+    }
 }
 
 impl Shared {
@@ -121,14 +163,8 @@ impl Shared {
             .iter()
             .filter_map(|zone| {
                 let targets = &transfer.policy(zone.origin())?.notify;
-                notify_after_reload(
-                    None,
-                    zone,
-                    targets,
-                    &transfer.keys,
-                    RetryPolicy::default(),
-                    now_ms(),
-                )
+                let policy = RetryPolicy::default();
+                notify_after_reload(None, zone, targets, &transfer.keys, policy, now_ms())
             })
             .collect();
         Ok(Shared {
@@ -169,7 +205,9 @@ impl Shared {
                         serial: serial_of(&zone),
                         error: None,
                     };
-                    zones.insert(Arc::new(zone));
+                    let zone = Arc::new(zone);
+                    zone_replaced(self, previous.as_ref(), &zone);
+                    zones.insert(zone);
                     status
                 }
                 Err(error) => {
@@ -187,7 +225,6 @@ impl Shared {
             };
             report.zones.push(status);
         }
-        self.record_versions(&old, &zones);
         self.zones.store(Arc::new(zones));
         let counter = if report.ok() {
             &self.metrics.shared.reloads_ok
@@ -197,42 +234,5 @@ impl Shared {
         counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         tracing::info!(ok = report.ok(), "reloaded: {}", report.summary().replace('\n', "; "));
         report
-    }
-
-    /// Journals the differences of every zone that changed and queues NOTIFY for those with a
-    /// higher serial (a NOTIFY still under way for an older version is replaced).
-    fn record_versions(&self, old: &Zones, new: &Zones) {
-        let mut journals = Journals::clone(&self.journals.load());
-        let mut notifiers = Vec::new();
-        for zone in new.iter() {
-            let Some(previous) = old.get(zone.origin()) else { continue };
-            if Arc::ptr_eq(previous, zone) {
-                continue;
-            }
-            let update = journals.update(previous, zone);
-            tracing::debug!(zone = %zone.origin(), "journal: {update:?}");
-            let targets = self.transfer.policy(zone.origin()).map_or(&[][..], |p| &p.notify);
-            let keys = &self.transfer.keys;
-            if let Some(n) = notify_after_reload(
-                Some(previous),
-                zone,
-                targets,
-                keys,
-                RetryPolicy::default(),
-                now_ms(),
-            ) {
-                notifiers.push(n);
-            }
-        }
-        for origin in old.iter().map(|z| z.origin()) {
-            if new.get(origin).is_none() {
-                journals.remove(origin);
-            }
-        }
-        self.journals.store(Arc::new(journals));
-        if let Ok(mut queued) = self.notifiers.lock() {
-            queued.retain(|n| !notifiers.iter().any(|m| m.zone() == n.zone()));
-            queued.extend(notifiers);
-        }
     }
 }

@@ -1,8 +1,11 @@
 //! The seam between the network layer and zone transfers: AXFR and IXFR, NOTIFY, and any
 //! query that may carry a TSIG are handed to [`transfer_response`] instead of
-//! [`crate::answer`], which calls the pure functions of [`crate::transfer`].
+//! [`crate::answer`], which calls the pure functions of [`crate::transfer`]. [`zone_replaced`]
+//! is the other seam: every reload calls it for each zone that got a new version, which
+//! records the IXFR difference and queues NOTIFY to the secondaries.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use nameward_dns::Rtype;
@@ -10,13 +13,13 @@ use nameward_dns::message::opcode;
 
 use crate::config::Config;
 use crate::net::metrics::{SharedCounters, question_type};
-use crate::net::state::now_ms;
+use crate::net::state::{Shared, now_ms};
 use crate::transfer::tsig::might_be_signed;
 use crate::transfer::{
-    Journals, Request, TransferConfig, TransferKind, respond_notify, respond_signed,
-    respond_transfer,
+    Journals, Request, RetryPolicy, TransferConfig, TransferKind, notify_after_reload,
+    respond_notify, respond_signed, respond_transfer,
 };
-use crate::{Outcome, ResponseBuffer, Transport, Zones, answer};
+use crate::{Outcome, ResponseBuffer, Transport, Zone, Zones, answer};
 
 /// What a transfer handler may look at.
 #[derive(Debug, Clone, Copy)]
@@ -97,6 +100,30 @@ pub fn transfer_response(
     let Outcome::Response(summary) = answer(ctx.zones, query, &mut buffer) else { return None };
     out.push(buffer.as_bytes().to_vec());
     Some(summary.rcode)
+}
+
+/// Called by a reload (on its blocking thread, before the new set is published) for each zone
+/// whose file loaded: `old` is the version served until now, if any. Journals the difference
+/// (a journal ahead of the published zone is harmless: IXFR falls back to a full transfer
+/// until the zone catches up) and queues NOTIFY when the serial went up, replacing a NOTIFY
+/// still under way for an older version.
+pub fn zone_replaced(shared: &Shared, old: Option<&Arc<Zone>>, new: &Arc<Zone>) {
+    let Some(old) = old else { return };
+    let mut journals = Journals::clone(&shared.journals.load());
+    let update = journals.update(old, new);
+    tracing::debug!(zone = %new.origin(), "journal: {update:?}");
+    shared.journals.store(Arc::new(journals));
+    let targets = shared.transfer.policy(new.origin()).map_or(&[][..], |p| &p.notify);
+    let keys = &shared.transfer.keys;
+    let policy = RetryPolicy::default();
+    let Some(notifier) = notify_after_reload(Some(old), new, targets, keys, policy, now_ms())
+    else {
+        return;
+    };
+    if let Ok(mut queued) = shared.notifiers.lock() {
+        queued.retain(|n| n.zone() != new.origin());
+        queued.push(notifier);
+    }
 }
 
 #[cfg(test)]
