@@ -6,7 +6,7 @@
 //!
 //! `net/transfer_hook.rs` does all of the following: `Shared` holds the [`TransferConfig`]
 //! (read once from the server config by [`TransferConfig::from_config`]), the [`Journals`]
-//! (updated by `Shared::reload`) and the queued [`Notifier`]s (driven by `net/notify.rs`).
+//! (updated on each reload by `net::transfer_hook::zone_replaced`) and the queued [`Notifier`]s (driven by `net/notify.rs`).
 //!
 //! Keep, next to the published `Zones`, a [`TransferConfig`] (keys and per-zone
 //! [`ZonePolicy`]) and a [`Journals`] (both can sit in the same `ArcSwap` as the zones).
