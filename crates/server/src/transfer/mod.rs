@@ -63,7 +63,11 @@ mod stream;
 pub mod tsig;
 
 #[cfg(test)]
+mod props;
+#[cfg(test)]
 mod tests;
+#[cfg(test)]
+use tests::support as tests_support;
 
 pub use acl::{Acl, Cidr, NotifyTarget, Rule, ZonePolicy};
 pub use axfr::full_zone;

@@ -238,7 +238,7 @@ fn acl_by_key_needs_a_signed_request() {
 }
 
 /// Applies an IXFR answer (RFC 1995 §4) to `records`.
-fn apply_ixfr(mut records: Vec<Record>, answers: &[Record]) -> Vec<Record> {
+pub(super) fn apply_ixfr(mut records: Vec<Record>, answers: &[Record]) -> Vec<Record> {
     let is_soa = |r: &Record| r.rtype() == Rtype::SOA;
     assert!(is_soa(&answers[0]) && is_soa(answers.last().unwrap()));
     let body = &answers[1..answers.len() - 1];
@@ -261,7 +261,7 @@ fn apply_ixfr(mut records: Vec<Record>, answers: &[Record]) -> Vec<Record> {
     records
 }
 
-fn sorted(mut records: Vec<Record>) -> Vec<String> {
+pub(super) fn sorted(mut records: Vec<Record>) -> Vec<String> {
     let mut v: Vec<String> =
         records.drain(..).filter(|r| r.rtype() != Rtype::SOA).map(|r| r.to_string()).collect();
     v.sort();
@@ -655,4 +655,19 @@ fn might_be_signed_rules_out_plain_queries_only() {
     tsig::sign(&mut signed_edns, &key(), &SignParams::request(NOW));
     assert!(tsig::might_be_signed(&signed_edns));
     assert!(!tsig::might_be_signed(&[0; 5]));
+}
+
+/// What the property tests share with these.
+pub(super) mod support {
+    use super::*;
+
+    pub(in crate::transfer) use super::{apply_ixfr, sorted as sorted_text};
+
+    pub(in crate::transfer) fn config_any() -> TransferConfig {
+        config(Acl::any())
+    }
+
+    pub(in crate::transfer) fn ixfr_query(serial: u32) -> Vec<u8> {
+        query(Rtype::IXFR, Some(serial)).encode()
+    }
 }
