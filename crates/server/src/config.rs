@@ -34,10 +34,12 @@ pub struct Config {
     /// Response-rate limiting; absent means off.
     #[serde(default)]
     pub rrl: Option<RrlConfig>,
-    /// Secondaries to notify and let transfer (filled by the zone-transfer code).
+    /// Secondaries: each is sent NOTIFY (signed with its key, if any) when its zones load with
+    /// a higher serial, and may transfer them from its address (signed with its key, if any).
     #[serde(default, rename = "secondary")]
     pub secondaries: Vec<SecondaryConfig>,
-    /// Access lists for transfers (filled by the zone-transfer code).
+    /// More clients allowed to transfer (and to send NOTIFY): a network list and/or a key that
+    /// must sign; a zone nobody is allowed for answers transfers with REFUSED.
     #[serde(default)]
     pub acl: Vec<AclConfig>,
     /// TSIG keys (RFC 8945).

@@ -32,6 +32,7 @@ pub mod net;
 mod query;
 mod resolve;
 mod response;
+pub mod transfer;
 mod zone;
 mod zones;
 

@@ -292,6 +292,38 @@ impl Zone {
         &self.origin
     }
 
+    /// The apex SOA record.
+    pub fn soa(&self) -> Option<Record> {
+        let apex = self.apex()?;
+        let set = apex.rrset(Rtype::SOA)?;
+        let data = set.data.first()?.clone();
+        Some(Record { owner: apex.name.clone(), class: set.class, ttl: set.ttl, data })
+    }
+
+    /// The SOA serial.
+    pub fn serial(&self) -> Option<u32> {
+        match self.soa()?.data {
+            RecordData::Soa(soa) => Some(soa.serial),
+            _ => None,
+        }
+    }
+
+    /// Every record, in canonical order (RFC 4034 §6.1 names, types in numeric order, RDATA as
+    /// loaded), the apex SOA included: the order of a zone transfer. Each record carries its
+    /// RRset's TTL.
+    pub fn records(&self) -> impl Iterator<Item = Record> + '_ {
+        self.nodes.iter().flat_map(|node| {
+            node.rrsets.iter().flat_map(move |set| {
+                set.data.iter().map(move |data| Record {
+                    owner: node.name.clone(),
+                    class: set.class,
+                    ttl: set.ttl,
+                    data: data.clone(),
+                })
+            })
+        })
+    }
+
     /// Number of names, empty non-terminals included.
     pub fn node_count(&self) -> usize {
         self.nodes.len()

@@ -2,6 +2,7 @@
 
 pub mod control;
 pub mod metrics;
+pub mod notify;
 pub mod rrl;
 pub mod server;
 pub mod state;

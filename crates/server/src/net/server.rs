@@ -18,7 +18,7 @@ use tokio::sync::watch;
 
 use crate::config::Config;
 use crate::net::state::{ReloadReport, Shared};
-use crate::net::{control, tcp, udp};
+use crate::net::{control, notify, tcp, udp};
 
 /// Why a server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -118,6 +118,15 @@ impl Server {
             );
             server.tasks.push(runtime.spawn(task));
             server.addrs.push(addr);
+        }
+        {
+            let shared = Arc::clone(&shared);
+            let stop = Arc::clone(&udp_stop);
+            let thread = std::thread::Builder::new()
+                .name("nameward-notify".into())
+                .spawn(move || notify::run(shared, &stop))
+                .map_err(io_error("starting the NOTIFY sender"))?;
+            server.udp_threads.push(thread);
         }
         if let Some(path) = &config.control {
             // A socket file left by a server that did not stop cleanly would refuse the bind.

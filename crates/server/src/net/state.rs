@@ -15,6 +15,7 @@ use nameward_dns::{Name, Rtype};
 use crate::config::{Config, ZoneConfig};
 use crate::net::metrics::Metrics;
 use crate::net::transfer_hook::zone_replaced;
+use crate::transfer::{Journals, Notifier, RetryPolicy, TransferConfig, notify_after_reload};
 use crate::{Zone, Zones};
 
 /// The state shared by the listeners, the control socket and the signal handlers.
@@ -27,6 +28,12 @@ pub struct Shared {
     pub config: Config,
     /// Counters.
     pub metrics: Metrics,
+    /// TSIG keys and per-zone transfer and NOTIFY policies, read from `config`.
+    pub transfer: TransferConfig,
+    /// Differences between the versions loaded, for IXFR; replaced whole on reload.
+    pub journals: ArcSwap<Journals>,
+    /// NOTIFYs under way (the notify task sends them).
+    pub notifiers: Mutex<Vec<Notifier>>,
     /// One reload at a time.
     reloading: Mutex<()>,
 }
@@ -70,6 +77,13 @@ impl ReloadReport {
         }
         lines.join("\n")
     }
+}
+
+/// Milliseconds since the epoch, the clock of NOTIFY retries and TSIG.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// The SOA serial of a zone.
@@ -143,10 +157,23 @@ impl Shared {
         if !errors.is_empty() {
             return Err(errors.join("\n"));
         }
+        let transfer = TransferConfig::from_config(&config)?;
+        // Secondaries hear of every zone at start-up (RFC 1996 §4.7 lets them check at once).
+        let notifiers = zones
+            .iter()
+            .filter_map(|zone| {
+                let targets = &transfer.policy(zone.origin())?.notify;
+                let policy = RetryPolicy::default();
+                notify_after_reload(None, zone, targets, &transfer.keys, policy, now_ms())
+            })
+            .collect();
         Ok(Shared {
             zones: ArcSwap::from_pointee(zones),
             config,
             metrics: Metrics::default(),
+            transfer,
+            journals: ArcSwap::from_pointee(Journals::default()),
+            notifiers: Mutex::new(notifiers),
             reloading: Mutex::new(()),
         })
     }
@@ -179,7 +206,7 @@ impl Shared {
                         error: None,
                     };
                     let zone = Arc::new(zone);
-                    zone_replaced(&self.config, &self.metrics.shared, previous.as_ref(), &zone);
+                    zone_replaced(self, previous.as_ref(), &zone);
                     zones.insert(zone);
                     status
                 }

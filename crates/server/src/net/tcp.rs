@@ -168,9 +168,12 @@ async fn connection(
         metrics.query(question_type(body));
         let sent = if wants_transfer(body, Transport::Tcp) {
             let zones = shared.zones.load();
+            let journals = shared.journals.load();
             let ctx = TransferContext {
                 zones: &zones,
                 config: &shared.config,
+                transfer: &shared.transfer,
+                journals: &journals,
                 peer,
                 transport: Transport::Tcp,
                 counters: &shared.metrics.shared,
@@ -180,6 +183,7 @@ async fn connection(
                 metrics.response(code, false);
             }
             drop(zones);
+            drop(journals);
             let mut result = Ok(());
             for message in &transfer {
                 result = write(&mut writer, message, idle).await;

@@ -1,19 +1,24 @@
-//! The seam between the network layer and zone transfers: AXFR and IXFR over TCP, and NOTIFY
-//! over either transport, are handed to [`transfer_response`] instead of [`crate::answer`].
-//!
-//! For now it refuses transfers (REFUSED) and does not implement NOTIFY (NOTIMP); the transfer
-//! code replaces its body, keeping the signature. [`zone_replaced`] is the other seam: every
-//! reload calls it for each zone that got a new version, which is where IXFR differences are
-//! recorded and NOTIFY is sent to secondaries.
+//! The seam between the network layer and zone transfers: AXFR and IXFR, NOTIFY, and any
+//! query that may carry a TSIG are handed to [`transfer_response`] instead of
+//! [`crate::answer`], which calls the pure functions of [`crate::transfer`]. [`zone_replaced`]
+//! is the other seam: every reload calls it for each zone that got a new version, which
+//! records the IXFR difference and queues NOTIFY to the secondaries.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use nameward_dns::Rtype;
-use nameward_dns::message::{opcode, rcode};
+use nameward_dns::message::opcode;
 
 use crate::config::Config;
 use crate::net::metrics::{SharedCounters, question_type};
+use crate::net::state::{Shared, now_ms};
+use crate::transfer::tsig::might_be_signed;
+use crate::transfer::{
+    Journals, Request, RetryPolicy, TransferConfig, TransferKind, notify_after_reload,
+    respond_notify, respond_signed, respond_transfer,
+};
 use crate::{Outcome, ResponseBuffer, Transport, Zone, Zones, answer};
 
 /// What a transfer handler may look at.
@@ -23,6 +28,10 @@ pub struct TransferContext<'a> {
     pub zones: &'a Zones,
     /// The server settings: secondaries, access lists, TSIG keys.
     pub config: &'a Config,
+    /// The transfer settings worked out from `config`.
+    pub transfer: &'a TransferConfig,
+    /// The differences between versions, for IXFR.
+    pub journals: &'a Journals,
     /// Who asked.
     pub peer: SocketAddr,
     /// How the message came.
@@ -31,9 +40,10 @@ pub struct TransferContext<'a> {
     pub counters: &'a SharedCounters,
 }
 
-/// True when `query` goes to [`transfer_response`]: NOTIFY on any transport, AXFR and IXFR
-/// over TCP (over UDP, the answer function's NOTIMP stands).
+/// True when `query` goes to [`transfer_response`]: NOTIFY, AXFR and IXFR on any transport,
+/// and queries that may be TSIG-signed (a cheap look at the counts and the OPT record).
 pub fn wants_transfer(query: &[u8], transport: Transport) -> bool {
+    let _ = transport;
     let Some(&flags) = query.get(2) else { return false };
     if flags & 0x80 != 0 {
         return false;
@@ -43,68 +53,110 @@ pub fn wants_transfer(query: &[u8], transport: Transport) -> bool {
         return true;
     }
     code == opcode::QUERY
-        && transport == Transport::Tcp
-        && matches!(question_type(query).map(Rtype), Some(Rtype::AXFR | Rtype::IXFR))
+        && (matches!(question_type(query).map(Rtype), Some(Rtype::AXFR | Rtype::IXFR))
+            || might_be_signed(query))
 }
 
-/// Answers a transfer request or NOTIFY, appending each response message to `out` (an AXFR
-/// answer takes several). Messages are complete DNS messages, without the TCP length prefix.
-/// Returns the response code of the first message, or None when nothing is to be sent.
+/// Answers a transfer request, a NOTIFY or a signed query, appending each response message
+/// to `out` (an AXFR answer takes several). Messages are complete DNS messages, without the
+/// TCP length prefix. Returns the response code of the first message, or None when nothing
+/// is to be sent.
 pub fn transfer_response(
     ctx: &TransferContext<'_>,
     query: &[u8],
     out: &mut Vec<Vec<u8>>,
 ) -> Option<u16> {
-    let mut buffer = ResponseBuffer::new(ctx.transport);
-    let Outcome::Response(summary) = answer(ctx.zones, query, &mut buffer) else { return None };
-    let mut message = buffer.as_bytes().to_vec();
-    // The answer function says NOTIMP to AXFR/IXFR; until transfers exist they are refused,
-    // which secondaries read as "not from this server" rather than "never".
-    let code = if summary.transfer { rcode::REFUSED } else { summary.rcode };
-    if let Some(low) = message.get_mut(3) {
-        *low = (*low & 0xF0) | (code & 0xF) as u8;
+    let request =
+        Request { query, client: ctx.peer.ip(), transport: ctx.transport, now: now_ms() / 1000 };
+    let code = (query.get(2)? >> 3) & 0xF;
+    if code == opcode::NOTIFY {
+        ctx.counters.notifies.fetch_add(1, Ordering::Relaxed);
+        let response = respond_notify(ctx.zones, ctx.transfer, &request)?;
+        let rcode = u16::from(*response.get(3)? & 0xF);
+        out.push(response);
+        return Some(rcode);
     }
-    out.push(message);
-    Some(code)
+    if matches!(question_type(query).map(Rtype), Some(Rtype::AXFR | Rtype::IXFR)) {
+        let stream = respond_transfer(ctx.zones, ctx.journals, ctx.transfer, &request);
+        let summary = stream.summary();
+        let counter = match summary.kind {
+            TransferKind::Full => Some(&ctx.counters.transfers_axfr),
+            TransferKind::Incremental => Some(&ctx.counters.transfers_ixfr),
+            TransferKind::SoaOnly | TransferKind::Error => None,
+        };
+        if let Some(counter) = counter {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+        let before = out.len();
+        out.extend(stream);
+        return (out.len() > before).then_some(summary.rcode);
+    }
+    if let Some(response) = respond_signed(ctx.zones, ctx.transfer, &request) {
+        let rcode = u16::from(*response.get(3)? & 0xF);
+        out.push(response);
+        return Some(rcode);
+    }
+    let mut buffer = ResponseBuffer::new(ctx.transport).with_udp_payload(ctx.config.udp_payload);
+    let Outcome::Response(summary) = answer(ctx.zones, query, &mut buffer) else { return None };
+    out.push(buffer.as_bytes().to_vec());
+    Some(summary.rcode)
 }
 
 /// Called by a reload (on its blocking thread, before the new set is published) for each zone
-/// whose file loaded: `old` is the version served until now, if any. Does nothing yet.
-pub fn zone_replaced(
-    config: &Config,
-    counters: &SharedCounters,
-    old: Option<&Arc<Zone>>,
-    new: &Arc<Zone>,
-) {
-    let _ = (config, counters, old, new);
+/// whose file loaded: `old` is the version served until now, if any. Journals the difference
+/// (a journal ahead of the published zone is harmless: IXFR falls back to a full transfer
+/// until the zone catches up) and queues NOTIFY when the serial went up, replacing a NOTIFY
+/// still under way for an older version.
+pub fn zone_replaced(shared: &Shared, old: Option<&Arc<Zone>>, new: &Arc<Zone>) {
+    let Some(old) = old else { return };
+    let mut journals = Journals::clone(&shared.journals.load());
+    let update = journals.update(old, new);
+    tracing::debug!(zone = %new.origin(), "journal: {update:?}");
+    shared.journals.store(Arc::new(journals));
+    let targets = shared.transfer.policy(new.origin()).map_or(&[][..], |p| &p.notify);
+    let keys = &shared.transfer.keys;
+    let policy = RetryPolicy::default();
+    let Some(notifier) = notify_after_reload(Some(old), new, targets, keys, policy, now_ms())
+    else {
+        return;
+    };
+    if let Ok(mut queued) = shared.notifiers.lock() {
+        queued.retain(|n| n.zone() != new.origin());
+        queued.push(notifier);
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use nameward_dns::message::rcode;
 
     #[test]
     fn routes_transfers_and_notify() {
         let mut axfr = vec![0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0];
         axfr.extend_from_slice(b"\x07example\x00\x00\xfc\x00\x01");
         assert!(wants_transfer(&axfr, Transport::Tcp));
-        assert!(!wants_transfer(&axfr, Transport::Udp));
+        assert!(wants_transfer(&axfr, Transport::Udp));
         let mut notify = axfr.clone();
         notify[2] = opcode::NOTIFY << 3;
-        notify[15] = 6;
+        notify[22] = 6;
         assert!(wants_transfer(&notify, Transport::Udp));
         let config = Config::default();
         let counters = SharedCounters::default();
+        let transfer = TransferConfig::default();
+        let journals = Journals::default();
         let ctx = TransferContext {
             zones: &Zones::new(),
             config: &config,
+            transfer: &transfer,
+            journals: &journals,
             peer: "127.0.0.1:1".parse().unwrap(),
             transport: Transport::Tcp,
             counters: &counters,
         };
         let mut out = Vec::new();
-        assert_eq!(transfer_response(&ctx, &axfr, &mut out), Some(rcode::REFUSED));
-        assert_eq!(out[0][3] & 0xF, 5);
-        assert_eq!(transfer_response(&ctx, &notify, &mut out), Some(rcode::NOTIMP));
+        assert_eq!(transfer_response(&ctx, &axfr, &mut out), Some(rcode::NOTAUTH));
+        assert_eq!(out[0][3] & 0xF, 9);
+        assert_eq!(transfer_response(&ctx, &notify, &mut out), Some(rcode::NOTAUTH));
     }
 }

@@ -139,9 +139,12 @@ impl Worker {
             }
             if wants_transfer(query, Transport::Udp) {
                 let Some(peer) = addr.as_ref().and_then(socket_addr) else { continue };
+                let journals = self.shared.journals.load();
                 let ctx = TransferContext {
                     zones: &zones,
                     config: &self.shared.config,
+                    transfer: &self.shared.transfer,
+                    journals: &journals,
                     peer,
                     transport: Transport::Udp,
                     counters: &self.shared.metrics.shared,
