@@ -1,7 +1,8 @@
-//! End to end: `nameward hip keygen` → `hip rr` → `zone check --strict-hit` → BIND `named`
-//! serving the zone → `nameward hip resolve --json`, for every key type, with zero, one and two
-//! rendezvous servers, and the RFC 5205 §3 outcomes. BIND puts no RVS addresses in the
-//! additional section, so the resolver's query path is exercised.
+//! End to end: `nameward hip keygen` → `hip rr` → `zone check --strict-hit` → a server serving
+//! the zone → `nameward hip resolve --json`, for every key type, with zero, one and two
+//! rendezvous servers, and the RFC 5205 §3 outcomes — against `nameward serve` and against BIND
+//! `named`. nameward puts the rendezvous servers' addresses in the additional section, so the
+//! lookup needs one query; BIND does not, which exercises the resolver's query path.
 //!
 //! BIND is a peer: under `CI=true` a missing `named` fails the test; otherwise the test says it
 //! did not run.
@@ -43,7 +44,7 @@ impl Drop for TempDir {
     }
 }
 
-/// `named` in the foreground; killed when dropped.
+/// A server in the foreground (`named` or `nameward serve`); killed when dropped.
 struct Named(Child);
 
 impl Drop for Named {
@@ -82,33 +83,62 @@ fn start_named(binary: &Path, dir: &Path, zone: &str) -> (Named, String) {
             .expect("named starts");
         let mut named = Named(child);
         let server = format!("127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = named.0.try_wait() {
-                break;
-            }
-            let probe = nameward(&[
-                "hip",
-                "resolve",
-                "ns.hip.test.",
-                "--server",
-                &server,
-                "--timeout",
-                "200ms",
-                "--retries",
-                "0",
-                "--fallback",
-                "none",
-            ]);
-            if probe.status.code() == Some(2) {
-                return (named, server);
-            }
-            std::thread::sleep(Duration::from_millis(100));
+        if wait_until_serving(&mut named, &server) {
+            return (named, server);
         }
         drop(named);
     }
     let log = std::fs::read_to_string(dir.join("named.log")).unwrap_or_default();
     panic!("named did not start serving hip.test:\n{log}");
+}
+
+/// Starts `nameward serve` on a free loopback port with the zone.
+fn start_nameward(dir: &Path, zone: &str) -> (Named, String) {
+    std::fs::write(dir.join("hip.test.zone"), zone).unwrap();
+    let zone_arg = format!("hip.test.={}", dir.join("hip.test.zone").display());
+    for _ in 0..5 {
+        let server = format!("127.0.0.1:{}", free_port());
+        let child = Command::new(env!("CARGO_BIN_EXE_nameward"))
+            .args(["serve", "--workers", "1", "--listen", &server, "--zone", &zone_arg])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("nameward serve starts");
+        let mut serve = Named(child);
+        if wait_until_serving(&mut serve, &server) {
+            return (serve, server);
+        }
+    }
+    panic!("nameward serve did not start serving hip.test");
+}
+
+/// Waits until the server answers for hip.test (a name without HIP records: exit 2), or gives
+/// up when it exits or 20 seconds pass.
+fn wait_until_serving(server_process: &mut Named, server: &str) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = server_process.0.try_wait() {
+            return false;
+        }
+        let probe = nameward(&[
+            "hip",
+            "resolve",
+            "ns.hip.test.",
+            "--server",
+            server,
+            "--timeout",
+            "200ms",
+            "--retries",
+            "0",
+            "--fallback",
+            "none",
+        ]);
+        if probe.status.code() == Some(2) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
 }
 
 fn resolve(server: &str, name: &str, extra: &[&str]) -> (i32, Value) {
@@ -126,7 +156,16 @@ fn addresses(v: &Value) -> Vec<String> {
 }
 
 #[test]
-fn keygen_rr_check_serve_resolve() {
+fn keygen_rr_check_serve_resolve_with_nameward_serve() {
+    let dir =
+        TempDir(std::env::temp_dir().join(format!("nameward-hip-serve-{}", std::process::id())));
+    let (zone, hits) = build_zone(&dir.0);
+    let (_serve, server) = start_nameward(&dir.0, &zone);
+    look_up_every_host(&server, &hits, Served::WithRvsAddresses);
+}
+
+#[test]
+fn keygen_rr_check_serve_resolve_with_bind() {
     let Some(binary) = named_binary() else {
         assert!(
             std::env::var("CI").as_deref() != Ok("true"),
@@ -136,10 +175,27 @@ fn keygen_rr_check_serve_resolve() {
         return;
     };
     let dir =
-        TempDir(std::env::temp_dir().join(format!("nameward-hip-e2e-{}", std::process::id())));
-    let _ = std::fs::remove_dir_all(&dir.0);
-    std::fs::create_dir_all(&dir.0).unwrap();
-    let path = |file: &str| dir.0.join(file).to_string_lossy().into_owned();
+        TempDir(std::env::temp_dir().join(format!("nameward-hip-bind-{}", std::process::id())));
+    let (zone, hits) = build_zone(&dir.0);
+    let (_named, server) = start_named(&binary, &dir.0, &zone);
+    look_up_every_host(&server, &hits, Served::WithoutRvsAddresses);
+}
+
+/// Whether the server puts the rendezvous servers' addresses in the additional section of a
+/// HIP answer (nameward does; BIND does not), which decides how many queries a lookup takes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Served {
+    WithRvsAddresses,
+    WithoutRvsAddresses,
+}
+
+/// Makes a key of every type and a zone with their HIP records (zero, one and two RVS names,
+/// a HIPv1 HIT, and one tampered HIT); checks it with `--strict-hit` before the tampering.
+/// Returns the zone text and each algorithm's HIT.
+fn build_zone(dir: &Path) -> (String, Vec<String>) {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).unwrap();
+    let path = |file: &str| dir.join(file).to_string_lossy().into_owned();
 
     let mut zone = String::from(
         "$ORIGIN hip.test.\n$TTL 300\n\
@@ -176,7 +232,7 @@ fn keygen_rr_check_serve_resolve() {
         "--orchid",
         "v1",
     ])));
-    std::fs::write(dir.0.join("check.zone"), &zone).unwrap();
+    std::fs::write(dir.join("check.zone"), &zone).unwrap();
     let check =
         nameward(&["zone", "check", "--strict-hit", "--origin", "hip.test.", &path("check.zone")]);
     assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
@@ -191,13 +247,20 @@ fn keygen_rr_check_serve_resolve() {
     zone.push_str(&fields.join(" "));
     zone.push('\n');
     zone.push_str("tampered A 10.0.0.99\n");
+    (zone, hits)
+}
 
-    let (_named, server) = start_named(&binary, &dir.0, &zone);
-
+/// The RFC 5205 §3 lookups of every host in the zone `build_zone` made, and their outcomes.
+fn look_up_every_host(server: &str, hits: &[String], served: Served) {
+    let algorithms = ["rsa", "ecdsa-p256", "ecdsa-p384", "ed25519"];
+    // With the RVS addresses in the additional section, the HIP query is the only one.
+    let rvs_lookup_queries = |one_query: u64, by_query: u64| {
+        if served == Served::WithRvsAddresses { one_query } else { by_query }
+    };
     for (i, algorithm) in algorithms.iter().enumerate() {
         for rvs in 0..3 {
             let owner = format!("h-{algorithm}-{rvs}.hip.test.");
-            let (code, json) = resolve(&server, &owner, &[]);
+            let (code, json) = resolve(server, &owner, &[]);
             assert_eq!(code, 0, "{owner}: {json}");
             assert_eq!(json["name"], owner.as_str());
             assert_eq!(json["outcome"], "hip");
@@ -222,7 +285,7 @@ fn keygen_rr_check_serve_resolve() {
                     assert_eq!(rvs_list[0]["name"], "rvs2.hip.test.");
                     assert_eq!(addresses(&rvs_list[0]["addresses"]), ["192.0.2.2"]);
                     assert_eq!(addresses(&json["addresses"]), ["192.0.2.2"]);
-                    assert_eq!(json["queries"], 3);
+                    assert_eq!(json["queries"], rvs_lookup_queries(1, 3));
                 }
                 _ => {
                     assert_eq!(rvs_list[0]["name"], "rvs2.hip.test.");
@@ -232,39 +295,39 @@ fn keygen_rr_check_serve_resolve() {
                         addresses(&json["addresses"]),
                         ["192.0.2.2", "192.0.2.1", "2001:db8::1"]
                     );
-                    assert_eq!(json["queries"], 5);
+                    assert_eq!(json["queries"], rvs_lookup_queries(1, 5));
                 }
             }
         }
     }
 
-    let (code, json) = resolve(&server, "h-rsa-v1.hip.test.", &[]);
+    let (code, json) = resolve(server, "h-rsa-v1.hip.test.", &[]);
     assert_eq!((code, &json["records"][0]["hit_matches"]), (0, &Value::from("v1")), "{json}");
 
-    let (code, json) = resolve(&server, "missing.hip.test.", &[]);
+    let (code, json) = resolve(server, "missing.hip.test.", &[]);
     assert_eq!(code, 2);
     assert_eq!(json["outcome"], "nxdomain");
     assert_eq!(json["queries"], 1);
     assert_eq!(json["records"], Value::Array(vec![]));
 
-    let (code, json) = resolve(&server, "plain.hip.test.", &[]);
+    let (code, json) = resolve(server, "plain.hip.test.", &[]);
     assert_eq!(code, 2);
     assert_eq!(json["outcome"], "nodata-fallback");
     assert_eq!(json["queries"], 3);
     assert_eq!(addresses(&json["addresses"]), ["192.0.2.9", "2001:db8::9"]);
 
-    let (code, json) = resolve(&server, "plain.hip.test.", &["--fallback", "none"]);
+    let (code, json) = resolve(server, "plain.hip.test.", &["--fallback", "none"]);
     assert_eq!(code, 2);
     assert_eq!(json["outcome"], "nodata");
     assert_eq!(json["queries"], 1);
     assert_eq!(json["addresses"], Value::Array(vec![]));
 
-    let (code, json) = resolve(&server, "tampered.hip.test.", &[]);
+    let (code, json) = resolve(server, "tampered.hip.test.", &[]);
     assert_eq!(code, 3, "{json}");
     assert_eq!(json["records"][0]["hit_matches"], Value::Null);
 
     // The human-readable form says the same.
-    let out = nameward(&["hip", "resolve", "h-ed25519-2.hip.test.", "--server", &server]);
+    let out = nameward(&["hip", "resolve", "h-ed25519-2.hip.test.", "--server", server]);
     let text = stdout(&out);
     assert!(text.contains("rendezvous server rvs2.hip.test.: 192.0.2.2"), "{text}");
     assert!(text.contains("I1 to: 192.0.2.2 192.0.2.1 2001:db8::1"), "{text}");
