@@ -3,7 +3,7 @@ use std::fmt;
 use crate::name::Name;
 use crate::rdata::RecordType;
 use crate::rtype::Rtype;
-use crate::text::{TextError, Tokens};
+use crate::text::{TextError, Tokens, parse_decimal};
 use crate::wire::{Reader, WireError, Writer};
 use crate::zone::parse_ttl;
 
@@ -60,7 +60,15 @@ impl RecordType for Soa {
             times.iter_mut().zip(["SOA refresh", "SOA retry", "SOA expire", "SOA minimum"])
         {
             let token = t.next(what)?;
-            *slot = parse_ttl(token.text).map_err(|m| t.error_here(format!("bad {what}: {m}")))?;
+            // The fields are 32-bit unsigned on the wire, so plain seconds may use all 32 bits
+            // (as BIND reads them); the 2^31-1 TTL ceiling applies only to the unit form.
+            *slot = if token.text.iter().all(u8::is_ascii_digit) {
+                parse_decimal(token.text)
+                    .and_then(|v| u32::try_from(v).ok())
+                    .ok_or_else(|| t.error_here(format!("bad {what}: larger than 4294967295")))?
+            } else {
+                parse_ttl(token.text).map_err(|m| t.error_here(format!("bad {what}: {m}")))?
+            };
         }
         let [refresh, retry, expire, minimum] = times;
         Ok(Soa { mname, rname, serial, refresh, retry, expire, minimum })
@@ -97,6 +105,19 @@ mod tests {
             "036e7331076578616d706c65000a686f73746d6173746572076578616d706c6500\
              78c40465 00000e10 00000384 00093a80 0000012c",
         );
+    }
+
+    #[test]
+    fn timers_take_every_32_bit_value_in_seconds() {
+        round_trip(
+            Rtype::SOA,
+            "ns1 hostmaster 1 4294967295 2147483648 3 4",
+            "ns1.example. hostmaster.example. 1 4294967295 2147483648 3 4",
+            "036e7331076578616d706c65000a686f73746d6173746572076578616d706c6500\
+             00000001 ffffffff 80000000 00000003 00000004",
+        );
+        rejects(Rtype::SOA, "ns1 hostmaster 1 4294967296 2 3 4", "bad SOA refresh");
+        rejects(Rtype::SOA, "ns1 hostmaster 1 2 3 4 3000000000s", "bad SOA minimum");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! SvcParams (RFC 9460 §2.1, §7, §8, Appendix A): keys, values, wire and presentation forms.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::text::{decode_base64, parse_decimal, write_base64, write_char_string};
@@ -341,12 +341,19 @@ impl fmt::Display for SvcParam {
     }
 }
 
-/// Writes a value as a quoted char-string with spaces escaped too (`\032`), so that it stays
-/// one token for any zone tokenizer, even one that does not know `key="..."`.
+/// Writes a value as a quoted char-string with spaces, `;` and parentheses escaped too
+/// (`\032`), so that it stays one token for any zone tokenizer, even one that does not know
+/// `key="..."` and so ends an unquoted token at a comment or a parenthesis.
 fn write_value(f: &mut fmt::Formatter<'_>, value: &[u8]) -> fmt::Result {
     let mut quoted = String::new();
     write_char_string(&mut quoted, value)?;
-    f.write_str(&quoted.replace(' ', "\\032"))
+    for c in quoted.chars() {
+        match c {
+            ' ' | ';' | '(' | ')' => write!(f, "\\{:03}", u32::from(c))?,
+            _ => f.write_char(c)?,
+        }
+    }
+    Ok(())
 }
 
 fn write_addresses<T: fmt::Display>(f: &mut fmt::Formatter<'_>, addresses: &[T]) -> fmt::Result {
@@ -385,5 +392,25 @@ mod tests {
         assert!(split_list(b"").is_err());
         assert!(split_list(b"a,").is_err());
         assert!(split_list(b"a\\").is_err());
+    }
+
+    #[test]
+    fn values_with_comment_and_parenthesis_characters_read_back_from_a_zone_file() {
+        use crate::name::Name;
+        use crate::zone::{NoIncludes, ReaderOptions, ZoneReader};
+        let value = SvcParam::Other { key: 667, value: b"a;b (c)\"d".to_vec() };
+        assert_eq!(value.to_string(), r#"key667="a\059b\032\040c\041\"d""#);
+        let alpn = SvcParam::Alpn(vec![b"x;y)".to_vec()]);
+        let text = format!("svc 300 IN HTTPS 1 . {alpn} {value}\n");
+        let origin = Name::parse("example.", None).unwrap();
+        let mut zone = ZoneReader::new(
+            text.as_bytes(),
+            "z",
+            Some(origin),
+            ReaderOptions::default(),
+            &NoIncludes,
+        );
+        let record = zone.next().unwrap().unwrap().record;
+        assert_eq!(record.data.to_string(), format!("1 . {alpn} {value}"));
     }
 }
