@@ -27,6 +27,7 @@
 
 mod answer;
 pub mod config;
+mod denial;
 mod lower;
 pub mod net;
 mod query;
