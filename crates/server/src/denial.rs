@@ -81,7 +81,8 @@ impl Nsec3Chain {
             }
         }
         hashes.sort_unstable();
-        let mut chain = Nsec3Chain { salt: salt.to_vec(), iterations, hashes, matching: Vec::new() };
+        let mut chain =
+            Nsec3Chain { salt: salt.to_vec(), iterations, hashes, matching: Vec::new() };
         chain.matching = nodes.iter().map(|node| chain.find(&node.name).ok()).collect();
         chain
     }
@@ -89,8 +90,11 @@ impl Nsec3Chain {
     /// The hash of `name` (RFC 5155 §5).
     fn hash(&self, name: &Name) -> [u8; 20] {
         let mut buf = [0u8; MAX_NAME];
-        let mut digest: [u8; 20] =
-            Sha1::new().chain_update(lower(name, &mut buf)).chain_update(&self.salt).finalize().into();
+        let mut digest: [u8; 20] = Sha1::new()
+            .chain_update(lower(name, &mut buf))
+            .chain_update(&self.salt)
+            .finalize()
+            .into();
         for _ in 0..self.iterations {
             digest = Sha1::new().chain_update(digest).chain_update(&self.salt).finalize().into();
         }
