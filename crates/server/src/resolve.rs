@@ -53,14 +53,18 @@ struct Ctx<'z, 'o> {
 
 impl Ctx<'_, '_> {
     /// Writes `set` of `node` under `owner`, followed by its RRSIGs when DNSSEC is on (RFC 4035
-    /// §3.1.1: in the same section; one that does not fit sets TC like the RRset would).
+    /// §3.1.1: in the same section).
     fn put(&mut self, section: Section, owner: &Name, node: &Node, set: &Rrset) -> bool {
+        let sigs = node.sigs_of(set).filter(|_| self.dnssec);
+        let before = self.out.checkpoint();
         let written = put(self.out, section, owner, set);
         if written
-            && self.dnssec
-            && let Some(sigs) = node.sigs_of(set)
+            && let Some(sigs) = sigs
+            && !put(self.out, section, owner, sigs)
         {
-            put(self.out, section, owner, sigs);
+            // The RRset goes with its RRSIGs or not at all; TC is set (RFC 4035 §3.1.1).
+            self.out.restore(before);
+            return false;
         }
         written
     }
@@ -265,12 +269,14 @@ fn negative(ctx: &mut Ctx<'_, '_>) {
     let Some(soa) = apex.rrset(Rtype::SOA) else { return };
     let ttl = ctx.zone.negative_ttl();
     let out = &mut *ctx.out;
+    let before = out.checkpoint();
     let written = out.rrset(Section::Authority, &apex.name, Rtype::SOA, soa.class, ttl, &soa.data);
     if written
         && ctx.dnssec
         && let Some(sigs) = apex.sigs_of(soa)
+        && !out.rrset(Section::Authority, &apex.name, Rtype::RRSIG, sigs.class, ttl, &sigs.data)
     {
-        out.rrset(Section::Authority, &apex.name, Rtype::RRSIG, sigs.class, ttl, &sigs.data);
+        out.restore(before);
     }
 }
 
