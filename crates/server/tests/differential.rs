@@ -226,6 +226,10 @@ fn signed_zone(origin: &'static str, chain: signing::Chain) -> ZoneText {
         line(&format!("c{i} CNAME h{i}"));
     }
     line("dangling CNAME missing");
+    for c in ["a", "b", "c"] {
+        // Fits in 512 octets alone, not with its RRSIG.
+        line(&format!("big TXT \"{}\"", c.repeat(120)));
+    }
     line("*.wild A 192.0.2.80");
     line("*.wild TXT \"wildcard\"");
     line("specific.wild A 192.0.2.81");
@@ -321,7 +325,10 @@ fn signed_queries(rng: &mut Rng) -> Vec<Case> {
                 let t = *rng.pick(&[Rtype::RRSIG, Rtype::NSEC, Rtype::ANY]);
                 ("sig-by-type", format!("h{}", 3 * rng.below(SIGNED_HOSTS / 3)), t)
             }
-            _ => ("sig-small", format!("h{host}"), *rng.pick(&[Rtype::A, Rtype::TXT])),
+            _ => {
+                let name = if rng.below(2) == 0 { "big".to_string() } else { format!("h{host}") };
+                ("sig-small", name, *rng.pick(&[Rtype::A, Rtype::TXT]))
+            }
         };
         let qname = if name == "@" { origin.to_string() } else { format!("{name}.{origin}") };
         let edns = match (kind, rng.below(8)) {
