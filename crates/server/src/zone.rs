@@ -303,6 +303,7 @@ impl Zone {
                 p.wildcard = u32::try_from(id).ok();
             }
         }
+        hide_nsec3_owners(&nodes, &mut index);
         let apex = nodes.first().ok_or_else(|| fail("no apex".into()))?;
         let soa = apex.rrset(Rtype::SOA).and_then(|set| match set.data.first() {
             Some(RecordData::Soa(soa)) => Some(set.ttl.min(soa.minimum)),
@@ -386,6 +387,23 @@ impl Zone {
             exact = false;
         }
         None
+    }
+}
+
+/// RFC 5155 §7.2.8: a name owning nothing but NSEC3 (and its RRSIGs), with nothing below it,
+/// is answered as if it did not exist. Its node stays, for proofs and transfers, out of the
+/// lookup index.
+fn hide_nsec3_owners(nodes: &[Node], index: &mut HashMap<Box<[u8]>, u32>) {
+    let mut buf = [0u8; MAX_NAME];
+    for (at, node) in nodes.iter().enumerate() {
+        let only_nsec3 = node.rrset(Rtype::NSEC3).is_some()
+            && node.rrsets.iter().all(|s| matches!(s.rtype, Rtype::NSEC3 | Rtype::RRSIG));
+        // Canonical order puts descendants right after their ancestor.
+        let has_descendant =
+            nodes.get(at + 1).is_some_and(|next| next.name.is_subdomain_of(&node.name));
+        if only_nsec3 && !has_descendant {
+            index.remove(lower(&node.name, &mut buf));
+        }
     }
 }
 

@@ -264,6 +264,15 @@ fn signed_zone(origin: &'static str, chain: signing::Chain) -> ZoneText {
     text
 }
 
+/// The first label of the NSEC3 owner name of `name` with the test zones' parameters (SHA-1,
+/// salt AB, no extra iterations; RFC 5155 §5).
+fn nsec3_label(name: &str) -> String {
+    use sha1::Digest as _;
+    let wire = Name::parse(name, None).unwrap().to_lowercase();
+    let hash = sha1::Sha1::new().chain_update(wire.as_wire()).chain_update([0xab]).finalize();
+    data_encoding::BASE32HEX_NOPAD.encode(&hash).to_ascii_lowercase()
+}
+
 /// Queries with DO (mostly) to the signed zones, one per DNSSEC answer rule.
 fn signed_queries(rng: &mut Rng) -> Vec<Case> {
     let mut cases = Vec::new();
@@ -320,6 +329,14 @@ fn signed_queries(rng: &mut Rng) -> Vec<Case> {
                     ("@", Rtype::DS),
                 ]);
                 ("sig-apex", name.to_string(), t)
+            }
+            14 if origin != "nsec.test." && rng.below(2) == 0 => {
+                // The owner of an NSEC3 record (RFC 5155 §7.2.8).
+                let t = *rng.pick(&[Rtype::A, Rtype::NSEC3, Rtype::RRSIG]);
+                let qname = if rng.below(2) == 0 { format!("h{host}") } else { "@".to_string() };
+                let qname =
+                    if qname == "@" { origin.to_string() } else { format!("{qname}.{origin}") };
+                ("sig-hashed", nsec3_label(&qname), t)
             }
             14 => {
                 let t = *rng.pick(&[Rtype::RRSIG, Rtype::NSEC, Rtype::ANY]);

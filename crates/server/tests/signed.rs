@@ -445,3 +445,20 @@ fn a_response_too_big_for_its_rrsigs_is_truncated() {
         assert_eq!(types(&full.answers), [Rtype::TXT, Rtype::TXT, Rtype::TXT, Rtype::RRSIG]);
     }
 }
+
+#[test]
+fn nsec3_owner_names_do_not_exist() {
+    for chain in [Chain::Nsec3, Chain::Nsec3OptOut] {
+        let Some(zones) = signed(chain) else { return };
+        let label = BASE32HEX_NOPAD.encode(&hash("a")).to_ascii_lowercase();
+        for qtype in [Rtype::A, Rtype::NSEC3] {
+            // RFC 5155 §7.2.8: as if the NSEC3 owner name did not exist.
+            let r = ask(&zones, &label, qtype);
+            assert_eq!((r.rcode(), r.answers.len()), (3, 0), "{r:?}");
+            closest_encloser_proof(&r, ORIGIN, &label);
+        }
+        // Still transferred.
+        let zone = zones.get(&n(ORIGIN)).unwrap();
+        assert!(zone.records().any(|r| r.owner == n(&label) && r.rtype() == Rtype::NSEC3));
+    }
+}
