@@ -870,7 +870,8 @@ fn answers_match_knot_and_nsd() {
     }
     let mut zone_texts = vec![hosting_zone(), tld_zone()];
     let mut cases = queries(&mut Rng(0x6e61_6d65_7761_7264));
-    if signing::tools_present("the differential test of signed zones") {
+    let signed_ran = signing::tools_present("the differential test of signed zones");
+    if signed_ran {
         zone_texts.extend(SIGNED.iter().map(|&(origin, chain)| signed_zone(origin, chain)));
         cases.extend(signed_queries(&mut Rng(0x7369_676e_6564)));
     }
@@ -902,6 +903,7 @@ fn answers_match_knot_and_nsd() {
     let unused: Vec<_> = allow
         .iter()
         .filter(|k| !used.contains_key(*k) && compared.contains(&k.peer.as_str()))
+        .filter(|k| signed_ran || !k.kind.starts_with("sig-"))
         .collect();
     assert!(unused.is_empty(), "allow-list entries no query needed: {unused:?}");
 }
