@@ -271,3 +271,54 @@ fn next_closer(name: &Name, encloser: &Name) -> Option<Name> {
     }
     Name::from_wire(wire).ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(text: &str) -> Name {
+        Name::parse(text, None).unwrap()
+    }
+
+    #[test]
+    fn hashes_match_rfc_5155_appendix_a() {
+        let chain = Nsec3Chain {
+            salt: vec![0xaa, 0xbb, 0xcc, 0xdd],
+            iterations: 12,
+            hashes: Vec::new(),
+            matching: Vec::new(),
+        };
+        for (owner, hash) in [
+            ("example.", "0p9mhaveqvm6t7vbl5lop2u3t2rp3tom"),
+            ("a.example.", "35mthgpgcu1qg68fab165klnsnk3dpvl"),
+            ("AI.Example.", "gjeqe526plbf1g8mklp59enfd789njgi"),
+            ("ns1.example.", "2t7b4g4vsa5smi47k61mv5bv1a22bojr"),
+        ] {
+            let got = BASE32HEX_NOPAD.encode(&chain.hash(&name(owner))).to_ascii_lowercase();
+            assert_eq!(got, hash, "{owner}");
+        }
+    }
+
+    #[test]
+    fn next_closer_is_one_label_below_the_encloser() {
+        let qname = name("a.b.c.example.");
+        assert_eq!(next_closer(&qname, &name("example.")), Some(name("c.example.")));
+        assert_eq!(next_closer(&qname, &name("b.c.example.")), Some(qname.clone()));
+        assert_eq!(next_closer(&qname, &qname), None);
+    }
+
+    #[test]
+    fn empty_chain_covers_nothing() {
+        let chain = Nsec3Chain {
+            salt: Vec::new(),
+            iterations: 0,
+            hashes: Vec::new(),
+            matching: Vec::new(),
+        };
+        assert_eq!(chain.find(&name("example.")), Err(None));
+        let one = Nsec3Chain { hashes: vec![(vec![0x80; 20].into(), 7)], ..chain };
+        // A single NSEC3 covers every other hash, on either side of its own (wrapping).
+        assert_eq!(one.any(&name("a.example.")), Some(7));
+        assert_eq!(one.any(&name("b.example.")), Some(7));
+    }
+}
