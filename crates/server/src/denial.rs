@@ -47,7 +47,8 @@ impl Denial {
         let apex = nodes.first();
         let param = apex.and_then(|apex| apex.rrset(Rtype::NSEC3PARAM)).and_then(|set| {
             set.data.iter().find_map(|d| match d {
-                RecordData::Nsec3param(p) if p.hash_algorithm == SHA1 => Some(p),
+                // Flags other than zero mark a chain not ready for answers (RFC 5155 §4.1.2).
+                RecordData::Nsec3param(p) if p.hash_algorithm == SHA1 && p.flags == 0 => Some(p),
                 _ => None,
             })
         });

@@ -79,7 +79,7 @@ pub(crate) fn resolve(
 ) -> Resolved {
     let dnssec = dnssec_ok && zone.signed();
     let mut ctx = Ctx { zone, dnssec, proofs: Proofs::default(), out };
-    let resolved = resolve_in(zones, &mut ctx, question);
+    let resolved = resolve_in(&mut ctx, question);
     // NSEC and NSEC3 proofs close the authority section (RFC 4035 §3.1.3).
     let proofs = std::mem::take(&mut ctx.proofs);
     for &id in proofs.nodes() {
@@ -89,6 +89,9 @@ pub(crate) fn resolve(
                 ctx.put(Section::Authority, &node.name, node, set);
             }
         }
+    }
+    if let Some(hip) = resolved.hip {
+        hip_additional(zones, hip, ctx.out);
     }
     if let Some(cut) = resolved.referral {
         for glue in cut.glue.iter().filter_map(|&id| zone.node(id)) {
@@ -103,10 +106,12 @@ struct Partial<'z> {
     authoritative: bool,
     /// A referral's cut, whose glue goes in additional after the proofs.
     referral: Option<&'z Node>,
+    /// A HIP answer, whose rendezvous servers' addresses go in additional after the proofs.
+    hip: Option<&'z Rrset>,
 }
 
-fn resolve_in<'z>(zones: &Zones, ctx: &mut Ctx<'z, '_>, question: &Question) -> Partial<'z> {
-    let done = |rcode| Partial { rcode, authoritative: true, referral: None };
+fn resolve_in<'z>(ctx: &mut Ctx<'z, '_>, question: &Question) -> Partial<'z> {
+    let done = |rcode| Partial { rcode, authoritative: true, referral: None, hip: None };
     let zone = ctx.zone;
     let qtype = question.qtype;
     let mut name: Cow<'_, Name> = Cow::Borrowed(&question.name);
@@ -117,10 +122,8 @@ fn resolve_in<'z>(zones: &Zones, ctx: &mut Ctx<'z, '_>, question: &Question) -> 
         let step = step(ctx, &name, qtype, &mut buf);
         match step {
             Step::Done(set) => {
-                if let Some(set) = set.filter(|s| s.rtype == Rtype::HIP && qtype == Rtype::HIP) {
-                    hip_additional(zones, set, ctx.out);
-                }
-                return done(rcode::NOERROR);
+                let hip = set.filter(|s| s.rtype == Rtype::HIP && qtype == Rtype::HIP);
+                return Partial { hip, ..done(rcode::NOERROR) };
             }
             Step::Follow(next) => {
                 let looped = chain.contains(&next) || *next == *name;
@@ -138,7 +141,7 @@ fn resolve_in<'z>(zones: &Zones, ctx: &mut Ctx<'z, '_>, question: &Question) -> 
             Step::Referral(cut) => {
                 referral(ctx, cut);
                 let authoritative = ctx.out.answer_count() > 0;
-                return Partial { rcode: rcode::NOERROR, authoritative, referral: Some(cut) };
+                return Partial { referral: Some(cut), authoritative, ..done(rcode::NOERROR) };
             }
             Step::YxDomain => return done(YXDOMAIN),
         }

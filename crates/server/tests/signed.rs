@@ -29,6 +29,8 @@ m.ent A 192.0.2.3
 *.w TXT \"wild\"
 *.c CNAME a
 old DNAME new
+*.hip HIP 2 200100107B1A74DF365639CC39F1D578 AwEAAbdxyhNuSutc5EMzxTs9LBPCIkOFH8cIvM4p9+LrV4e19WzK00+CI6zBCQTdtWsuxKbWIy87UOoJTwkUs7lBu+Upr1gsNrut79ryra+bSRGQb1slImA8YVJyuIDsj7kwzG7jnERNqnWxZ48AWkskmdHaVDP4BcelrTI3rMXdXF5D rvs.example.
+rvs A 192.0.2.9
 n.new A 192.0.2.4
 secure NS ns.secure
 ns.secure A 192.0.2.5
@@ -538,5 +540,22 @@ fn drill_validates_the_answers() {
             assert!(ok, "drill -S {qname} {qtype} ({chain:?}):\n{text}");
         }
         let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[test]
+fn sections_stay_in_order_when_a_wildcard_hip_answer_has_proofs_and_additional_data() {
+    for chain in CHAINS {
+        let Some(zones) = signed(chain) else { return };
+        // The decoder would misplace records written out of section order.
+        let r = ask(&zones, "x.hip", Rtype::HIP);
+        assert_eq!(types(&r.answers), [Rtype::HIP, Rtype::RRSIG]);
+        assert!(!r.authority.is_empty(), "{r:?}");
+        assert!(
+            r.authority
+                .iter()
+                .all(|r| matches!(r.rtype(), Rtype::NSEC | Rtype::NSEC3 | Rtype::RRSIG))
+        );
+        assert_eq!(owners(&r.additional, Rtype::A), ["rvs.example."]);
     }
 }
