@@ -159,8 +159,9 @@ impl Proofs {
                 }
             }
             Denial::Nsec3(chain) => {
-                self.closest_encloser(zone, chain, name, encloser);
-                if let Some(wild) = wildcard_of(zone, encloser) {
+                // The wildcard denied is the one below the encloser the proof establishes.
+                let proven = self.closest_encloser(zone, chain, name, encloser);
+                if let Some(wild) = proven.and_then(|e| e.prepend(b"*").ok()) {
                     self.add(chain.any(&wild));
                 }
             }
@@ -180,7 +181,9 @@ impl Proofs {
             }
             Denial::Nsec3(chain) => match chain.matching(node) {
                 Some(nsec3) => self.add(Some(nsec3)),
-                None => self.closest_provable(zone, chain, name),
+                None => {
+                    self.closest_provable(zone, chain, name);
+                }
             },
         }
     }
@@ -218,33 +221,45 @@ impl Proofs {
         }
     }
 
-    /// The NSEC3 matching the closest encloser and the one covering the next closer name.
-    fn closest_encloser(&mut self, zone: &Zone, chain: &Nsec3Chain, name: &Name, encloser: u32) {
-        self.add(chain.matching(encloser));
-        if let Some(encloser) = zone.node(encloser)
-            && let Some(next) = next_closer(name, &encloser.name)
-        {
+    /// The NSEC3 matching the closest encloser and the one covering the next closer name. An
+    /// encloser without NSEC3 (an empty non-terminal above opt-out delegations only) gets the
+    /// closest provable encloser proof instead. Returns the encloser proven.
+    fn closest_encloser(
+        &mut self,
+        zone: &Zone,
+        chain: &Nsec3Chain,
+        name: &Name,
+        encloser: u32,
+    ) -> Option<Name> {
+        let Some(own) = chain.matching(encloser) else {
+            return self.closest_provable(zone, chain, name);
+        };
+        self.add(Some(own));
+        let encloser = zone.node(encloser)?;
+        if let Some(next) = next_closer(name, &encloser.name) {
             self.add(chain.any(&next));
         }
+        Some(encloser.name.clone())
     }
 
     /// RFC 5155 §7.2.1 for a name without its own NSEC3: the nearest ancestor that has one,
-    /// and the NSEC3 covering (with opt-out) the name one label below it.
-    fn closest_provable(&mut self, zone: &Zone, chain: &Nsec3Chain, name: &Name) {
+    /// and the NSEC3 covering (with opt-out) the name one label below it. Returns that ancestor.
+    fn closest_provable(&mut self, zone: &Zone, chain: &Nsec3Chain, name: &Name) -> Option<Name> {
         let mut ancestor = name.parent();
         while let Some(candidate) = ancestor {
             if !candidate.is_subdomain_of(zone.origin()) {
-                return;
+                return None;
             }
             if let Ok(nsec3) = chain.find(&candidate) {
                 self.add(Some(nsec3));
                 if let Some(next) = next_closer(name, &candidate) {
                     self.add(chain.any(&next));
                 }
-                return;
+                return Some(candidate);
             }
             ancestor = candidate.parent();
         }
+        None
     }
 }
 

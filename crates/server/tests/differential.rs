@@ -226,6 +226,8 @@ fn signed_zone(origin: &'static str, chain: signing::Chain) -> ZoneText {
         line(&format!("c{i} CNAME h{i}"));
     }
     line("dangling CNAME missing");
+    // An empty non-terminal above an unsigned delegation only: no NSEC3 of its own with opt-out.
+    line("d0.only NS ns.provider.example.");
     for c in ["a", "b", "c"] {
         // Fits in 512 octets alone, not with its RRSIG.
         line(&format!("big TXT \"{}\"", c.repeat(120)));
@@ -289,6 +291,10 @@ fn signed_queries(rng: &mut Rng) -> Vec<Case> {
             3 => {
                 let t = *rng.pick(&[Rtype::MX, Rtype::SRV, Rtype::CAA]);
                 ("sig-nodata", format!("h{host}"), t)
+            }
+            4 if rng.below(3) == 0 => {
+                let name = *rng.pick(&["only", "nx.only", "d0.only", "www.d0.only"]);
+                ("sig-optout-ent", name.to_string(), *rng.pick(&[Rtype::A, Rtype::DS]))
             }
             4 => {
                 let name = *rng.pick(&["lvl1.e0", "lvl2.lvl1.e10", "zz.lvl1.e20", "y.wild"]);

@@ -36,6 +36,7 @@ secure NS ns.secure
 ns.secure A 192.0.2.5
 secure DS 12345 13 2 0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF
 insecure NS ns.insecure
+d0.only NS ns.provider.test.
 ns.insecure A 192.0.2.6
 big TXT \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"
 big TXT \"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\"
@@ -558,4 +559,19 @@ fn sections_stay_in_order_when_a_wildcard_hip_answer_has_proofs_and_additional_d
         );
         assert_eq!(owners(&r.additional, Rtype::A), ["rvs.example."]);
     }
+}
+
+#[test]
+fn opt_out_empty_non_terminals_are_proven_from_the_closest_provable_encloser() {
+    let Some(zones) = signed(Chain::Nsec3OptOut) else { return };
+    // `only` leads to an unsigned delegation alone, so it has no NSEC3 (RFC 5155 §7.1).
+    let r = ask(&zones, "nx.only", Rtype::A);
+    assert_eq!(r.rcode(), 3);
+    assert!(nsec3_matching(&r, "only").is_none());
+    assert!(nsec3_matching(&r, ORIGIN).is_some(), "{r:?}");
+    assert_eq!(nsec3_covering(&r, "only"), Some(true), "{r:?}");
+    assert!(nsec3_covering(&r, "*.example.").is_some(), "{r:?}");
+    let r = ask(&zones, "only", Rtype::DS);
+    assert_eq!((r.rcode(), r.answers.len()), (0, 0));
+    assert_eq!(nsec3_covering(&r, "only"), Some(true), "{r:?}");
 }
