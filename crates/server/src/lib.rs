@@ -19,14 +19,22 @@
 //!   are left out silently. Truncation is by whole RRsets.
 //! - AXFR and IXFR are answered NOTIMP and flagged in the [`Summary`], for a transfer-capable
 //!   TCP layer to take over.
-//! - DNSSEC: DO is echoed and the DS of a delegation joins the referral when the zone has a
-//!   DNSKEY, but RRSIGs and denial-of-existence records are not added yet.
+//! - DNSSEC (RFC 4035 §3.1, pre-signed zones; a zone with an apex DNSKEY counts as signed):
+//!   with DO, every RRset of answer and authority goes out with the RRSIGs covering it (kept
+//!   per type covered, each with its own TTL), except a referral's NS, glue and the CNAME
+//!   synthesised from a DNAME; referrals carry the DS or the proof that there is none;
+//!   negative and wildcard answers carry their NSEC (RFC 4035 §3.1.3) or NSEC3 (RFC 5155
+//!   §7.2, the chain of the apex NSEC3PARAM, opt-out included) proofs. An RRset goes with its
+//!   RRSIGs or not at all (TC set). NSEC3 owner names answer as names that do not exist
+//!   (RFC 5155 §7.2.8). Without DO, RRSIG, NSEC and NSEC3 appear only when asked for by type;
+//!   QTYPE RRSIG is answered with every RRSIG at the name.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod answer;
 pub mod config;
+mod denial;
 mod lower;
 pub mod net;
 mod query;

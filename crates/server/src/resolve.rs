@@ -8,6 +8,7 @@ use nameward_dns::rdata::RecordData;
 use nameward_dns::rdata::rfc1035::Cname;
 use nameward_dns::{Name, Question, Rtype};
 
+use crate::denial::Proofs;
 use crate::lower::{MAX_NAME, lower};
 use crate::response::{ResponseBuffer, Section};
 use crate::zone::{Node, Rrset, Zone};
@@ -40,6 +41,35 @@ enum Step<'z> {
     YxDomain,
 }
 
+/// What the answer is being written with: the zone, whether RRSIGs and denial proofs go in
+/// (DO set and the zone signed, RFC 4035 §3.1), and the proofs gathered along the chain, which
+/// go in authority once the answer section is complete.
+struct Ctx<'z, 'o> {
+    zone: &'z Zone,
+    dnssec: bool,
+    proofs: Proofs,
+    out: &'o mut ResponseBuffer,
+}
+
+impl Ctx<'_, '_> {
+    /// Writes `set` of `node` under `owner`, followed by its RRSIGs when DNSSEC is on (RFC 4035
+    /// §3.1.1: in the same section).
+    fn put(&mut self, section: Section, owner: &Name, node: &Node, set: &Rrset) -> bool {
+        let sigs = node.sigs_of(set).filter(|_| self.dnssec);
+        let before = self.out.checkpoint();
+        let written = put(self.out, section, owner, set);
+        if written
+            && let Some(sigs) = sigs
+            && !put(self.out, section, owner, sigs)
+        {
+            // The RRset goes with its RRSIGs or not at all; TC is set (RFC 4035 §3.1.1).
+            self.out.restore(before);
+            return false;
+        }
+        written
+    }
+}
+
 pub(crate) fn resolve(
     zones: &Zones,
     zone: &Zone,
@@ -47,83 +77,135 @@ pub(crate) fn resolve(
     dnssec_ok: bool,
     out: &mut ResponseBuffer,
 ) -> Resolved {
+    let dnssec = dnssec_ok && zone.signed();
+    let mut ctx = Ctx { zone, dnssec, proofs: Proofs::default(), out };
+    let resolved = resolve_in(&mut ctx, question);
+    // NSEC and NSEC3 proofs close the authority section (RFC 4035 §3.1.3).
+    let proofs = std::mem::take(&mut ctx.proofs);
+    for &id in proofs.nodes() {
+        let Some(node) = zone.node(id) else { continue };
+        for rtype in [Rtype::NSEC, Rtype::NSEC3] {
+            if let Some(set) = node.rrset(rtype) {
+                ctx.put(Section::Authority, &node.name, node, set);
+            }
+        }
+    }
+    if let Some(hip) = resolved.hip {
+        hip_additional(zones, hip, ctx.out);
+    }
+    if let Some(cut) = resolved.referral {
+        for glue in cut.glue.iter().filter_map(|&id| zone.node(id)) {
+            addresses(ctx.out, glue);
+        }
+    }
+    Resolved { rcode: resolved.rcode, authoritative: resolved.authoritative }
+}
+
+struct Partial<'z> {
+    rcode: u16,
+    authoritative: bool,
+    /// A referral's cut, whose glue goes in additional after the proofs.
+    referral: Option<&'z Node>,
+    /// A HIP answer, whose rendezvous servers' addresses go in additional after the proofs.
+    hip: Option<&'z Rrset>,
+}
+
+fn resolve_in<'z>(ctx: &mut Ctx<'z, '_>, question: &Question) -> Partial<'z> {
+    let done = |rcode| Partial { rcode, authoritative: true, referral: None, hip: None };
+    let zone = ctx.zone;
     let qtype = question.qtype;
     let mut name: Cow<'_, Name> = Cow::Borrowed(&question.name);
     // Names already answered for, against CNAME loops; allocates only when a chain exists.
     let mut chain: Vec<Name> = Vec::new();
     let mut buf = [0u8; MAX_NAME];
     for _ in 0..MAX_CHAIN {
-        let step = step(zone, &name, qtype, &mut buf, out);
+        let step = step(ctx, &name, qtype, &mut buf);
         match step {
             Step::Done(set) => {
-                if let Some(set) = set.filter(|s| s.rtype == Rtype::HIP && qtype == Rtype::HIP) {
-                    hip_additional(zones, set, out);
-                }
-                return Resolved { rcode: rcode::NOERROR, authoritative: true };
+                let hip = set.filter(|s| s.rtype == Rtype::HIP && qtype == Rtype::HIP);
+                return Partial { hip, ..done(rcode::NOERROR) };
             }
             Step::Follow(next) => {
                 let looped = chain.contains(&next) || *next == *name;
-                if looped || !next.is_subdomain_of(zone.origin()) || out.full() {
-                    return Resolved { rcode: rcode::NOERROR, authoritative: true };
+                if looped || !next.is_subdomain_of(zone.origin()) || ctx.out.full() {
+                    return done(rcode::NOERROR);
                 }
                 chain.push(name.into_owned());
                 name = next;
             }
             Step::NoData | Step::NxDomain => {
                 let code = if matches!(step, Step::NxDomain) { rcode::NXDOMAIN } else { 0 };
-                negative(zone, out);
-                return Resolved { rcode: code, authoritative: true };
+                negative(ctx);
+                return done(code);
             }
             Step::Referral(cut) => {
-                referral(zone, cut, dnssec_ok, out);
-                let authoritative = out.answer_count() > 0;
-                return Resolved { rcode: rcode::NOERROR, authoritative };
+                referral(ctx, cut);
+                let authoritative = ctx.out.answer_count() > 0;
+                return Partial { referral: Some(cut), authoritative, ..done(rcode::NOERROR) };
             }
-            Step::YxDomain => return Resolved { rcode: YXDOMAIN, authoritative: true },
+            Step::YxDomain => return done(YXDOMAIN),
         }
     }
-    Resolved { rcode: rcode::NOERROR, authoritative: true }
+    done(rcode::NOERROR)
 }
 
 /// One name of the chain.
 fn step<'z>(
-    zone: &'z Zone,
+    ctx: &mut Ctx<'z, '_>,
     name: &Name,
     qtype: Rtype,
     buf: &mut [u8; MAX_NAME],
-    out: &mut ResponseBuffer,
 ) -> Step<'z> {
+    let zone = ctx.zone;
     let key = lower(name, buf);
     let Some(found) = zone.find(key) else { return Step::NxDomain };
     let Some(node) = zone.node(found.node) else { return Step::NxDomain };
     if let Some(stop) = node.above.and_then(|id| zone.node(id)) {
-        return stop_at(stop, name, qtype, out);
+        return stop_at(ctx, stop, name, qtype);
     }
     if found.exact {
         // DS at a cut belongs to the parent side (RFC 4035 §3.1.4.1).
         if node.cut && qtype != Rtype::DS {
             return Step::Referral(node);
         }
-        return data(node, name, qtype, out);
+        let step = data(ctx, node, name, qtype);
+        if ctx.dnssec && matches!(step, Step::NoData) {
+            ctx.proofs.nodata(zone, name, found.node);
+        }
+        return step;
     }
     if node.cut || node.dname {
-        return stop_at(node, name, qtype, out);
+        return stop_at(ctx, node, name, qtype);
     }
-    match node.wildcard.and_then(|id| zone.node(id)) {
+    match node.wildcard.and_then(|id| Some((id, zone.node(id)?))) {
         // RFC 4592 §3.3.1: the closest encloser's `*` child answers, with the QNAME as owner.
-        Some(source) => data(source, name, qtype, out),
-        None => Step::NxDomain,
+        Some((id, source)) => {
+            let step = data(ctx, source, name, qtype);
+            if ctx.dnssec {
+                match step {
+                    Step::NoData => ctx.proofs.wildcard_nodata(zone, name, found.node, id),
+                    _ => ctx.proofs.wildcard_answer(zone, name, found.node),
+                }
+            }
+            step
+        }
+        None => {
+            if ctx.dnssec {
+                ctx.proofs.nxdomain(zone, name, found.node);
+            }
+            Step::NxDomain
+        }
     }
 }
 
 /// A cut or a DNAME above `name`.
-fn stop_at<'z>(stop: &'z Node, name: &Name, qtype: Rtype, out: &mut ResponseBuffer) -> Step<'z> {
+fn stop_at<'z>(ctx: &mut Ctx<'z, '_>, stop: &'z Node, name: &Name, qtype: Rtype) -> Step<'z> {
     if stop.cut {
         return Step::Referral(stop);
     }
     let Some(set) = stop.rrset(Rtype::DNAME) else { return Step::NxDomain };
     let Some(RecordData::Dname(dname)) = set.data.first() else { return Step::NxDomain };
-    put(out, Section::Answer, &stop.name, set);
+    ctx.put(Section::Answer, &stop.name, stop, set);
     // RFC 6672 §2.2: replace the DNAME owner suffix of the name with the target.
     let prefix_len = name.wire_len().saturating_sub(stop.name.wire_len());
     let prefix = name.as_wire().get(..prefix_len).unwrap_or(&[]);
@@ -132,7 +214,8 @@ fn stop_at<'z>(stop: &'z Node, name: &Name, qtype: Rtype, out: &mut ResponseBuff
     wire.extend_from_slice(dname.target.as_wire());
     let Ok(target) = Name::from_wire(&wire) else { return Step::YxDomain };
     let cname = RecordData::Cname(Cname { cname: target.clone() });
-    out.rrset(Section::Answer, name, Rtype::CNAME, set.class, set.ttl, [&cname]);
+    // The synthesised CNAME is unsigned (RFC 6672 §5.3.1: the DNAME's RRSIG validates it).
+    ctx.out.rrset(Section::Answer, name, Rtype::CNAME, set.class, set.ttl, [&cname]);
     // Asked for the CNAME itself: the synthesised one is the answer (RFC 1034 §3.6.2).
     if qtype == Rtype::CNAME {
         return Step::Done(None);
@@ -141,25 +224,34 @@ fn stop_at<'z>(stop: &'z Node, name: &Name, qtype: Rtype, out: &mut ResponseBuff
 }
 
 /// The data at `node` for `name` (which differs from the node's own name for a wildcard).
-fn data<'z>(node: &'z Node, name: &Name, qtype: Rtype, out: &mut ResponseBuffer) -> Step<'z> {
+fn data<'z>(ctx: &mut Ctx<'z, '_>, node: &'z Node, name: &Name, qtype: Rtype) -> Step<'z> {
     if qtype == Rtype::ANY {
-        return match node.rrsets.first() {
+        // RRSIGs are not an RRset of their own: they go with the set chosen.
+        return match node.rrsets.iter().find(|s| s.rtype != Rtype::RRSIG) {
             Some(set) => {
-                put(out, Section::Answer, name, set);
+                ctx.put(Section::Answer, name, node, set);
                 Step::Done(Some(set))
             }
             None => Step::NoData,
         };
     }
+    if qtype == Rtype::RRSIG {
+        // Asked for by type: every RRSIG at the name, each set with its own TTL.
+        let mut any = false;
+        for sigs in node.all_sigs() {
+            any |= put(ctx.out, Section::Answer, name, sigs);
+        }
+        return if any { Step::Done(None) } else { Step::NoData };
+    }
     if let Some(set) = node.rrset(qtype) {
-        put(out, Section::Answer, name, set);
+        ctx.put(Section::Answer, name, node, set);
         return Step::Done(Some(set));
     }
     if qtype != Rtype::CNAME
         && let Some(set) = node.rrset(Rtype::CNAME)
         && let Some(RecordData::Cname(cname)) = set.data.first()
     {
-        put(out, Section::Answer, name, set);
+        ctx.put(Section::Answer, name, node, set);
         return Step::Follow(Cow::Borrowed(&cname.cname));
     }
     Step::NoData
@@ -173,27 +265,43 @@ fn put(out: &mut ResponseBuffer, section: Section, owner: &Name, set: &Rrset) ->
     }
 }
 
-/// The apex SOA with the negative TTL (RFC 2308 §3).
-fn negative(zone: &Zone, out: &mut ResponseBuffer) {
-    let Some(apex) = zone.apex() else { return };
+/// The apex SOA with the negative TTL (RFC 2308 §3), and its RRSIGs with the same TTL when
+/// DNSSEC is on (RFC 4035 §3.1.3).
+fn negative(ctx: &mut Ctx<'_, '_>) {
+    let Some(apex) = ctx.zone.apex() else { return };
     let Some(soa) = apex.rrset(Rtype::SOA) else { return };
-    let ttl = zone.negative_ttl();
-    out.rrset(Section::Authority, &apex.name, Rtype::SOA, soa.class, ttl, &soa.data);
+    let ttl = ctx.zone.negative_ttl();
+    let out = &mut *ctx.out;
+    let before = out.checkpoint();
+    let written = out.rrset(Section::Authority, &apex.name, Rtype::SOA, soa.class, ttl, &soa.data);
+    if written
+        && ctx.dnssec
+        && let Some(sigs) = apex.sigs_of(soa)
+        && !out.rrset(Section::Authority, &apex.name, Rtype::RRSIG, sigs.class, ttl, &sigs.data)
+    {
+        out.restore(before);
+    }
 }
 
-/// NS of the cut in authority (with its DS when DNSSEC was asked of a signed zone), glue in
-/// additional.
-fn referral(zone: &Zone, cut: &Node, dnssec_ok: bool, out: &mut ResponseBuffer) {
+/// NS of the cut in authority and, when DNSSEC is on, its DS with RRSIGs or the proof that it
+/// has none (RFC 4035 §3.1.4); glue goes in additional later, unsigned.
+fn referral(ctx: &mut Ctx<'_, '_>, cut: &Node) {
     let Some(ns) = cut.rrset(Rtype::NS) else { return };
-    put(out, Section::Authority, &cut.name, ns);
-    if dnssec_ok
-        && zone.signed()
-        && let Some(ds) = cut.rrset(Rtype::DS)
-    {
-        put(out, Section::Authority, &cut.name, ds);
+    put(ctx.out, Section::Authority, &cut.name, ns);
+    if !ctx.dnssec {
+        return;
     }
-    for glue in cut.glue.iter().filter_map(|&id| zone.node(id)) {
-        addresses(out, glue);
+    match cut.rrset(Rtype::DS) {
+        Some(ds) => {
+            ctx.put(Section::Authority, &cut.name, cut, ds);
+        }
+        None => {
+            let mut buf = [0u8; MAX_NAME];
+            let id = ctx.zone.find(lower(&cut.name, &mut buf)).map(|f| f.node);
+            if let Some(id) = id {
+                ctx.proofs.nodata(ctx.zone, &cut.name, id);
+            }
+        }
     }
 }
 

@@ -27,6 +27,13 @@ pub(crate) enum Section {
 /// Size of an OPT record without options.
 pub(crate) const OPT_LEN: usize = 11;
 
+/// A point of a response under construction to roll back to.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Checkpoint {
+    mark: Mark,
+    counts: [u16; 3],
+}
+
 /// A response under construction. Keep one per worker and reuse it: after the first queries
 /// it no longer allocates.
 #[derive(Debug, Clone)]
@@ -200,6 +207,18 @@ impl ResponseBuffer {
         self.w.patch_u16(6, self.counts[0]);
         self.w.patch_u16(8, self.counts[1]);
         self.w.patch_u16(10, additional);
+    }
+
+    /// The state to come back to with [`Self::restore`].
+    pub(crate) fn checkpoint(&self) -> Checkpoint {
+        Checkpoint { mark: self.w.mark(), counts: self.counts }
+    }
+
+    /// Drops everything written since `at` (TC stays as it is): an RRset whose RRSIGs did not
+    /// fit leaves with them.
+    pub(crate) fn restore(&mut self, at: Checkpoint) {
+        self.w.rollback(at.mark);
+        self.counts = at.counts;
     }
 
     pub(crate) fn answer_count(&self) -> u16 {

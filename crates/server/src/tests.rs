@@ -753,3 +753,43 @@ fn pre_encoded_rrsets_match_the_encoder() {
     }
     assert!(checked > 10);
 }
+
+/// A zone with (unverifiable) RRSIGs and a DNSKEY, so that it counts as signed: the rules
+/// that need no real signature run without the signing tools of `tests/signed.rs`.
+fn fake_signed_zones() -> Zones {
+    let sig = |owner: &str, covered: &str, ttl: u32| {
+        format!(
+            "{owner} {ttl} RRSIG {covered} 13 2 {ttl} 20301231000000 20200101000000 1 signed. AAAA\n"
+        )
+    };
+    let mut text = String::from(
+        "$TTL 3600\n@ SOA ns1 hostmaster 1 7200 3600 1209600 300\n@ NS ns1\n@ DNSKEY 257 3 13 AAAA\n\
+         ns1 A 192.0.2.1\nwww 300 A 192.0.2.2\nwww 900 TXT \"t\"\n",
+    );
+    text.push_str(&sig("www", "A", 300));
+    text.push_str(&sig("www", "TXT", 900));
+    let mut zones = Zones::new();
+    zones.insert(Arc::new(Zone::from_text(&name("signed."), "signed", &text).unwrap()));
+    zones
+}
+
+#[test]
+fn rrsigs_go_with_their_rrset_and_its_ttl_only_with_do() {
+    let zones = fake_signed_zones();
+    let mut query = query_message("www.signed.", Rtype::TXT);
+    query.edns = Some(Edns { dnssec_ok: true, ..Edns::default() });
+    let r = send(&zones, &query, Transport::Udp);
+    let got: Vec<(Rtype, u32)> = r.answers.iter().map(|r| (r.rtype(), r.ttl)).collect();
+    assert_eq!(got, [(Rtype::TXT, 900), (Rtype::RRSIG, 900)]);
+    query.questions[0].qtype = Rtype::A;
+    let r = send(&zones, &query, Transport::Udp);
+    let got: Vec<(Rtype, u32)> = r.answers.iter().map(|r| (r.rtype(), r.ttl)).collect();
+    assert_eq!(got, [(Rtype::A, 300), (Rtype::RRSIG, 300)]);
+    query.edns = Some(Edns::default());
+    assert_eq!(types(&send(&zones, &query, Transport::Udp).answers), [Rtype::A]);
+    // Asked for by type: each RRSIG set with its own TTL.
+    query.questions[0].qtype = Rtype::RRSIG;
+    let r = send(&zones, &query, Transport::Udp);
+    let got: Vec<(Rtype, u32)> = r.answers.iter().map(|r| (r.rtype(), r.ttl)).collect();
+    assert_eq!(got, [(Rtype::RRSIG, 300), (Rtype::RRSIG, 900)]);
+}

@@ -10,6 +10,7 @@ use nameward_dns::store::{ZoneBuilder, ZoneStore};
 use nameward_dns::zone::{Entry, NoIncludes, ReaderOptions, ZoneReader};
 use nameward_dns::{Class, Name, Record, Rtype};
 
+use crate::denial::Denial;
 use crate::lower::{MAX_NAME, lower, suffixes};
 
 /// The records of one owner and type.
@@ -25,6 +26,10 @@ pub(crate) struct Rrset {
     /// RFC 3597 §4): each record from TYPE to the end of RDATA, ready to copy after the owner.
     /// Empty for the others, which are encoded with compression.
     pub(crate) wire: Vec<Box<[u8]>>,
+    /// For all but RRSIG: the position in the node's `rrsets` of the RRSIGs covering this
+    /// set. RRSIGs are kept as one set per type covered, each with its own TTL (RFC 4034 §3,
+    /// RFC 4035 §2.2), so that they go out with the RRset they sign.
+    pub(crate) sigs: Option<u16>,
 }
 
 impl Rrset {
@@ -56,7 +61,8 @@ impl Rrset {
 pub(crate) struct Node {
     /// The owner as written in the zone file.
     pub(crate) name: Name,
-    /// RRsets in type order; empty for an empty non-terminal.
+    /// RRsets in type order, RRSIGs as one set per type covered (in covered-type order);
+    /// empty for an empty non-terminal.
     pub(crate) rrsets: Vec<Rrset>,
     /// The highest strict ancestor that is a zone cut or owns a DNAME: lookups below it stop
     /// there (RFC 1034 §4.3.2 step 3b, RFC 6672 §3.2).
@@ -72,8 +78,19 @@ pub(crate) struct Node {
 }
 
 impl Node {
+    /// The RRset of `rtype` (for RRSIG, the first of the per-type sets).
     pub(crate) fn rrset(&self, rtype: Rtype) -> Option<&Rrset> {
         self.rrsets.iter().find(|set| set.rtype == rtype)
+    }
+
+    /// The RRSIGs covering `set`, one of this node's RRsets.
+    pub(crate) fn sigs_of(&self, set: &Rrset) -> Option<&Rrset> {
+        set.sigs.and_then(|at| self.rrsets.get(usize::from(at)))
+    }
+
+    /// Every RRSIG set of this node, one per type covered.
+    pub(crate) fn all_sigs(&self) -> impl Iterator<Item = &Rrset> {
+        self.rrsets.iter().filter(|set| set.rtype == Rtype::RRSIG)
     }
 }
 
@@ -94,6 +111,8 @@ pub struct Zone {
     /// min(SOA TTL, SOA MINIMUM), the TTL of the SOA in negative answers (RFC 2308 §3, §5).
     negative_ttl: u32,
     signed: bool,
+    /// What proves denial of existence in this zone.
+    denial: Denial,
 }
 
 /// Why a zone could not be loaded: every error found, with its source.
@@ -211,7 +230,8 @@ impl Zone {
             diagnostics: vec![Diagnostic { severity: Severity::Error, source: None, message }],
         };
         // Canonical order puts every name right before the names below it.
-        let mut by_name: BTreeMap<Name, BTreeMap<u16, Rrset>> = BTreeMap::new();
+        // Keyed by type, then by type covered for RRSIG (0 for the others).
+        let mut by_name: BTreeMap<Name, BTreeMap<(u16, u16), Rrset>> = BTreeMap::new();
         by_name.insert(origin.clone(), BTreeMap::new());
         for record in records {
             if !record.owner.is_subdomain_of(&origin) {
@@ -227,12 +247,17 @@ impl Zone {
             }
             let sets = by_name.entry(record.owner.clone()).or_default();
             let rtype = record.rtype();
-            let set = sets.entry(rtype.0).or_insert_with(|| Rrset {
+            let covered = match &record.data {
+                RecordData::Rrsig(sig) => sig.type_covered.0,
+                _ => 0,
+            };
+            let set = sets.entry((rtype.0, covered)).or_insert_with(|| Rrset {
                 rtype,
                 class: record.class,
                 ttl: record.ttl,
                 data: Vec::new(),
                 wire: Vec::new(),
+                sigs: None,
             });
             set.data.push(record.data);
         }
@@ -242,6 +267,7 @@ impl Zone {
         for (name, sets) in by_name {
             let mut rrsets: Vec<Rrset> = sets.into_values().collect();
             rrsets.iter_mut().for_each(Rrset::pre_encode);
+            link_sigs(&mut rrsets);
             let is_apex = name == origin;
             let has = |t: Rtype| rrsets.iter().any(|s| s.rtype == t);
             let node = Node {
@@ -277,6 +303,7 @@ impl Zone {
                 p.wildcard = u32::try_from(id).ok();
             }
         }
+        hide_nsec3_owners(&nodes, &mut index);
         let apex = nodes.first().ok_or_else(|| fail("no apex".into()))?;
         let soa = apex.rrset(Rtype::SOA).and_then(|set| match set.data.first() {
             Some(RecordData::Soa(soa)) => Some(set.ttl.min(soa.minimum)),
@@ -284,7 +311,8 @@ impl Zone {
         });
         let negative_ttl = soa.ok_or_else(|| fail("no SOA at the apex".into()))?;
         let signed = apex.rrset(Rtype::DNSKEY).is_some();
-        Ok(Zone { origin, nodes, index, negative_ttl, signed })
+        let denial = if signed { Denial::new(&origin, &nodes) } else { Denial::None };
+        Ok(Zone { origin, nodes, index, negative_ttl, signed, denial })
     }
 
     /// The zone's apex name.
@@ -345,6 +373,10 @@ impl Zone {
         self.signed
     }
 
+    pub(crate) fn denial(&self) -> &Denial {
+        &self.denial
+    }
+
     /// The node of `key` (a lower-cased wire name inside the zone), or its closest encloser.
     pub(crate) fn find(&self, key: &[u8]) -> Option<Found> {
         let mut exact = true;
@@ -355,6 +387,38 @@ impl Zone {
             exact = false;
         }
         None
+    }
+}
+
+/// RFC 5155 §7.2.8: a name owning nothing but NSEC3 (and its RRSIGs), with nothing below it,
+/// is answered as if it did not exist. Its node stays, for proofs and transfers, out of the
+/// lookup index.
+fn hide_nsec3_owners(nodes: &[Node], index: &mut HashMap<Box<[u8]>, u32>) {
+    let mut buf = [0u8; MAX_NAME];
+    for (at, node) in nodes.iter().enumerate() {
+        let only_nsec3 = node.rrset(Rtype::NSEC3).is_some()
+            && node.rrsets.iter().all(|s| matches!(s.rtype, Rtype::NSEC3 | Rtype::RRSIG));
+        // Canonical order puts descendants right after their ancestor.
+        let has_descendant =
+            nodes.get(at + 1).is_some_and(|next| next.name.is_subdomain_of(&node.name));
+        if only_nsec3 && !has_descendant {
+            index.remove(lower(&node.name, &mut buf));
+        }
+    }
+}
+
+/// Points every RRset at the RRSIG set covering its type.
+fn link_sigs(rrsets: &mut [Rrset]) {
+    let covering: Vec<(Rtype, u16)> = rrsets
+        .iter()
+        .enumerate()
+        .filter_map(|(at, set)| match set.data.first() {
+            Some(RecordData::Rrsig(sig)) => Some((sig.type_covered, u16::try_from(at).ok()?)),
+            _ => None,
+        })
+        .collect();
+    for set in rrsets.iter_mut().filter(|set| set.rtype != Rtype::RRSIG) {
+        set.sigs = covering.iter().find(|(t, _)| *t == set.rtype).map(|&(_, at)| at);
     }
 }
 

@@ -12,6 +12,8 @@
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
+mod signing;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -186,6 +188,191 @@ fn tld_zone() -> ZoneText {
         }
     }
     z
+}
+
+/// The signed zones: one template signed three ways.
+const SIGNED: [(&str, signing::Chain); 3] = [
+    ("nsec.test.", signing::Chain::Nsec),
+    ("nsec3.test.", signing::Chain::Nsec3),
+    ("optout.test.", signing::Chain::Nsec3OptOut),
+];
+const SIGNED_HOSTS: usize = 30;
+const SIGNED_DELEGATIONS: usize = 12;
+
+/// A zone exercising every DNSSEC answer rule, signed with `dnssec-signzone`.
+fn signed_zone(origin: &'static str, chain: signing::Chain) -> ZoneText {
+    let mut z = String::new();
+    let mut line = |text: &str| {
+        z.push_str(text);
+        z.push('\n');
+    };
+    line("$TTL 3600");
+    line("@ 3600 SOA ns1 hostmaster 2026112101 7200 3600 1209600 600");
+    line("@ NS ns1");
+    line("ns1 A 192.0.2.1");
+    for i in 0..SIGNED_HOSTS {
+        let ttl = 300 + (i % 4) * 100;
+        line(&format!("h{i} {ttl} A 192.0.2.{}", i + 2));
+        if i % 3 == 0 {
+            // A different TTL for each type at the name: so for their RRSIGs.
+            line(&format!("h{i} {} AAAA 2001:db8::{i:x}", ttl + 50));
+        }
+        if i % 5 == 0 {
+            line(&format!("h{i} 900 TXT \"host {i}\""));
+        }
+        if i % 10 == 0 {
+            line(&format!("w{i}.lvl2.lvl1.e{i} A 192.0.2.{}", i + 2));
+        }
+        line(&format!("c{i} CNAME h{i}"));
+    }
+    line("dangling CNAME missing");
+    // An empty non-terminal above an unsigned delegation only: no NSEC3 of its own with opt-out.
+    line("d0.only NS ns.provider.example.");
+    for c in ["a", "b", "c"] {
+        // Fits in 512 octets alone, not with its RRSIG.
+        line(&format!("big TXT \"{}\"", c.repeat(120)));
+    }
+    line("*.wild A 192.0.2.80");
+    line("*.wild TXT \"wildcard\"");
+    line("specific.wild A 192.0.2.81");
+    line("x.y.wild A 192.0.2.82");
+    line("*.apps 900 CNAME h1");
+    line("old 1800 DNAME new");
+    for i in 0..5 {
+        line(&format!("n{i}.new A 192.0.2.{}", 100 + i));
+    }
+    for i in 0..SIGNED_DELEGATIONS {
+        match i % 3 {
+            0 => {
+                line(&format!("d{i} NS ns1.d{i}"));
+                line(&format!("ns1.d{i} A 198.51.100.{i}"));
+                line(&format!(
+                    "d{i} 3600 DS {} 13 2 {:064X}",
+                    20000 + i,
+                    (i as u128 + 1) * 0x0123_4567_89AB_CDEF
+                ));
+            }
+            1 => {
+                line(&format!("d{i} NS ns1.d{i}"));
+                line(&format!("ns1.d{i} A 198.51.100.{i}"));
+            }
+            _ => line(&format!("d{i} NS ns.provider.example.")),
+        }
+    }
+    let signed = signing::sign(origin, &z, chain);
+    let mut text = ZoneText::new(origin);
+    text.ours.push_str(&signed);
+    text.knot.push_str(&signed);
+    text
+}
+
+/// The first label of the NSEC3 owner name of `name` with the test zones' parameters (SHA-1,
+/// salt AB, no extra iterations; RFC 5155 §5).
+fn nsec3_label(name: &str) -> String {
+    use sha1::Digest as _;
+    let wire = Name::parse(name, None).unwrap().to_lowercase();
+    let hash = sha1::Sha1::new().chain_update(wire.as_wire()).chain_update([0xab]).finalize();
+    data_encoding::BASE32HEX_NOPAD.encode(&hash).to_ascii_lowercase()
+}
+
+/// Queries with DO (mostly) to the signed zones, one per DNSSEC answer rule.
+fn signed_queries(rng: &mut Rng) -> Vec<Case> {
+    let mut cases = Vec::new();
+    for _ in 0..1500 {
+        let origin = rng.pick(&SIGNED).0;
+        let host = rng.below(SIGNED_HOSTS);
+        let deleg = rng.below(SIGNED_DELEGATIONS);
+        let (kind, name, qtype): (&'static str, String, Rtype) = match rng.below(16) {
+            0 | 1 => {
+                let t = *rng.pick(&[Rtype::A, Rtype::AAAA, Rtype::TXT]);
+                ("sig-positive", format!("h{host}"), t)
+            }
+            2 => ("sig-nxdomain", format!("nx{}", rng.next() % 100_000), Rtype::A),
+            3 => {
+                let t = *rng.pick(&[Rtype::MX, Rtype::SRV, Rtype::CAA]);
+                ("sig-nodata", format!("h{host}"), t)
+            }
+            4 if rng.below(3) == 0 => {
+                let name = *rng.pick(&["only", "nx.only", "d0.only", "www.d0.only"]);
+                ("sig-optout-ent", name.to_string(), *rng.pick(&[Rtype::A, Rtype::DS]))
+            }
+            4 => {
+                let name = *rng.pick(&["lvl1.e0", "lvl2.lvl1.e10", "zz.lvl1.e20", "y.wild"]);
+                ("sig-ent", name.to_string(), Rtype::A)
+            }
+            5 => {
+                let t = *rng.pick(&[Rtype::A, Rtype::TXT]);
+                ("sig-wildcard", format!("q{}.wild", rng.below(1000)), t)
+            }
+            6 => {
+                let name = format!("q{}.wild", rng.below(1000));
+                ("sig-wildcard-nodata", name, *rng.pick(&[Rtype::AAAA, Rtype::MX]))
+            }
+            7 => ("sig-wildcard-cname", format!("a{}.apps", rng.below(50)), Rtype::A),
+            8 | 9 => {
+                let name = match rng.below(3) {
+                    0 => format!("www.d{deleg}"),
+                    1 => format!("d{deleg}"),
+                    _ => format!("ns1.d{deleg}"),
+                };
+                ("sig-referral", name, *rng.pick(&[Rtype::A, Rtype::NS]))
+            }
+            10 => ("sig-ds", format!("d{deleg}"), Rtype::DS),
+            11 => {
+                let name = *rng.pick(&["c3", "dangling", "c7"]);
+                ("sig-cname", name.to_string(), *rng.pick(&[Rtype::A, Rtype::CNAME]))
+            }
+            12 => {
+                let name = *rng.pick(&["n1.old", "nx.old", "old"]);
+                ("sig-dname", name.to_string(), *rng.pick(&[Rtype::A, Rtype::DNAME]))
+            }
+            13 => {
+                let (name, t) = *rng.pick(&[
+                    ("@", Rtype::SOA),
+                    ("@", Rtype::DNSKEY),
+                    ("@", Rtype::NS),
+                    ("@", Rtype::NSEC3PARAM),
+                    ("@", Rtype::DS),
+                ]);
+                ("sig-apex", name.to_string(), t)
+            }
+            14 if origin != "nsec.test." && rng.below(2) == 0 => {
+                // The owner of an NSEC3 record (RFC 5155 §7.2.8).
+                let t = *rng.pick(&[Rtype::A, Rtype::NSEC3, Rtype::RRSIG]);
+                let qname = if rng.below(2) == 0 { format!("h{host}") } else { "@".to_string() };
+                let qname =
+                    if qname == "@" { origin.to_string() } else { format!("{qname}.{origin}") };
+                ("sig-hashed", nsec3_label(&qname), t)
+            }
+            14 => {
+                let t = *rng.pick(&[Rtype::RRSIG, Rtype::NSEC, Rtype::ANY]);
+                ("sig-by-type", format!("h{}", 3 * rng.below(SIGNED_HOSTS / 3)), t)
+            }
+            _ => {
+                let name = if rng.below(2) == 0 { "big".to_string() } else { format!("h{host}") };
+                ("sig-small", name, *rng.pick(&[Rtype::A, Rtype::TXT]))
+            }
+        };
+        let qname = if name == "@" { origin.to_string() } else { format!("{name}.{origin}") };
+        let edns = match (kind, rng.below(8)) {
+            ("sig-small", _) => Some(Edns { udp_payload: 512, dnssec_ok: true, ..Edns::default() }),
+            (_, 0) => None,
+            (_, 1) => Some(Edns::default()),
+            _ => Some(Edns { udp_payload: 4096, dnssec_ok: true, ..Edns::default() }),
+        };
+        let message = Message {
+            header: Header { id: (rng.next() & 0xFFFF) as u16, ..Header::default() },
+            questions: vec![Question {
+                name: Name::parse(&qname, None).unwrap(),
+                qtype,
+                qclass: Class::IN,
+            }],
+            edns,
+            ..Message::default()
+        };
+        cases.push(Case { kind, message });
+    }
+    cases
 }
 
 /// A query and the rule it exercises (the allow-list key).
@@ -687,9 +874,14 @@ fn answers_match_knot_and_nsd() {
     if peers.is_empty() {
         return;
     }
-    let zone_texts = [hosting_zone(), tld_zone()];
+    let mut zone_texts = vec![hosting_zone(), tld_zone()];
+    let mut cases = queries(&mut Rng(0x6e61_6d65_7761_7264));
+    let signed_ran = signing::tools_present("the differential test of signed zones");
+    if signed_ran {
+        zone_texts.extend(SIGNED.iter().map(|&(origin, chain)| signed_zone(origin, chain)));
+        cases.extend(signed_queries(&mut Rng(0x7369_676e_6564)));
+    }
     let ours = load_ours(&zone_texts);
-    let cases = queries(&mut Rng(0x6e61_6d65_7761_7264));
     let mut per_kind: BTreeMap<&str, usize> = BTreeMap::new();
     for case in &cases {
         *per_kind.entry(case.kind).or_default() += 1;
@@ -717,6 +909,7 @@ fn answers_match_knot_and_nsd() {
     let unused: Vec<_> = allow
         .iter()
         .filter(|k| !used.contains_key(*k) && compared.contains(&k.peer.as_str()))
+        .filter(|k| signed_ran || !k.kind.starts_with("sig-"))
         .collect();
     assert!(unused.is_empty(), "allow-list entries no query needed: {unused:?}");
 }

@@ -671,3 +671,33 @@ pub(super) mod support {
         query(Rtype::IXFR, Some(serial)).encode()
     }
 }
+
+#[test]
+fn axfr_keeps_each_rrsig_with_the_ttl_of_the_rrset_it_covers() {
+    let sig = |covered: &str, ttl: u32| {
+        format!(
+            "www {ttl} RRSIG {covered} 13 2 {ttl} 20301231000000 20200101000000 1 example. AAAA"
+        )
+    };
+    let extra = format!("www 300 AAAA 2001:db8::1\n{}\n{}\n", sig("AAAA", 300), sig("TXT", 3600));
+    let z = zone(1, &extra);
+    let (_, messages) = run(
+        &zones(&z),
+        &Journals::default(),
+        &config(Acl::any()),
+        &query(Rtype::AXFR, None).encode(),
+        Transport::Tcp,
+    );
+    let m = decode(&messages[0]);
+    assert_eq!(m.answers, expected_axfr(&z));
+    let mut sigs: Vec<(Rtype, u32)> = m
+        .answers
+        .iter()
+        .filter_map(|r| match &r.data {
+            RecordData::Rrsig(s) => Some((s.type_covered, r.ttl)),
+            _ => None,
+        })
+        .collect();
+    sigs.sort();
+    assert_eq!(sigs, [(Rtype::TXT, 3600), (Rtype::AAAA, 300)]);
+}

@@ -1,0 +1,340 @@
+//! Authenticated denial of existence from a pre-signed zone: which NSEC (RFC 4035 §3.1.3) or
+//! NSEC3 (RFC 5155 §7.2) records prove a negative answer, a wildcard expansion or an insecure
+//! delegation. The chains are indexed at load; at query time only names that do not exist
+//! (next closer names, source of synthesis) are hashed.
+
+use data_encoding::BASE32HEX_NOPAD;
+use nameward_dns::Name;
+use nameward_dns::Rtype;
+use nameward_dns::rdata::RecordData;
+use sha1::{Digest, Sha1};
+
+use crate::lower::{MAX_NAME, lower};
+use crate::zone::{Node, Zone};
+
+/// SHA-1, the only NSEC3 hash algorithm (RFC 5155 §11).
+const SHA1: u8 = 1;
+
+/// Most NSEC3 iterations hashed per name. RFC 5155 §10.3 caps them at 2500 for the largest
+/// keys; a zone asking for more gets no NSEC3 proofs rather than costing that much per query.
+const MAX_ITERATIONS: u16 = 2500;
+
+/// How a signed zone denies existence.
+#[derive(Debug, Clone)]
+pub(crate) enum Denial {
+    /// Unsigned, or no usable chain.
+    None,
+    /// The nodes owning an NSEC RRset, in canonical order.
+    Nsec(Vec<u32>),
+    /// The NSEC3 chain of the apex NSEC3PARAM.
+    Nsec3(Nsec3Chain),
+}
+
+/// One NSEC3 chain: its parameters and its owners sorted by hash.
+#[derive(Debug, Clone)]
+pub(crate) struct Nsec3Chain {
+    salt: Vec<u8>,
+    iterations: u16,
+    /// (owner hash, node owning the NSEC3), sorted by hash.
+    hashes: Vec<(Box<[u8]>, u32)>,
+    /// For each node of the zone, the node of the NSEC3 matching its name, if any.
+    matching: Vec<Option<u32>>,
+}
+
+impl Denial {
+    /// Indexes the chain of a signed zone whose nodes are given in canonical order.
+    pub(crate) fn new(origin: &Name, nodes: &[Node]) -> Denial {
+        let apex = nodes.first();
+        let param = apex.and_then(|apex| apex.rrset(Rtype::NSEC3PARAM)).and_then(|set| {
+            set.data.iter().find_map(|d| match d {
+                // Flags other than zero mark a chain not ready for answers (RFC 5155 §4.1.2).
+                RecordData::Nsec3param(p) if p.hash_algorithm == SHA1 && p.flags == 0 => Some(p),
+                _ => None,
+            })
+        });
+        if let Some(param) = param.filter(|p| p.iterations <= MAX_ITERATIONS) {
+            return Denial::Nsec3(Nsec3Chain::new(origin, nodes, &param.salt, param.iterations));
+        }
+        let owners: Vec<u32> = (0..nodes.len())
+            .filter(|&at| nodes.get(at).is_some_and(|n| n.rrset(Rtype::NSEC).is_some()))
+            .filter_map(|at| u32::try_from(at).ok())
+            .collect();
+        if owners.is_empty() { Denial::None } else { Denial::Nsec(owners) }
+    }
+}
+
+impl Nsec3Chain {
+    fn new(origin: &Name, nodes: &[Node], salt: &[u8], iterations: u16) -> Nsec3Chain {
+        let mut hashes = Vec::new();
+        for (at, node) in nodes.iter().enumerate() {
+            let Some(set) = node.rrset(Rtype::NSEC3) else { continue };
+            let same_chain = set.data.iter().any(|d| {
+                matches!(d, RecordData::Nsec3(n)
+                    if n.hash_algorithm == SHA1 && n.iterations == iterations && n.salt == salt)
+            });
+            let child_of_apex = node.name.label_count() == origin.label_count() + 1;
+            let label = node.name.labels().next().unwrap_or(&[]);
+            let hash = BASE32HEX_NOPAD.decode(&label.to_ascii_uppercase()).ok();
+            if let (true, true, Some(hash), Ok(at)) =
+                (same_chain, child_of_apex, hash, u32::try_from(at))
+            {
+                hashes.push((hash.into_boxed_slice(), at));
+            }
+        }
+        hashes.sort_unstable();
+        let mut chain =
+            Nsec3Chain { salt: salt.to_vec(), iterations, hashes, matching: Vec::new() };
+        chain.matching = nodes.iter().map(|node| chain.find(&node.name).ok()).collect();
+        chain
+    }
+
+    /// The hash of `name` (RFC 5155 §5).
+    fn hash(&self, name: &Name) -> [u8; 20] {
+        let mut buf = [0u8; MAX_NAME];
+        let mut digest: [u8; 20] = Sha1::new()
+            .chain_update(lower(name, &mut buf))
+            .chain_update(&self.salt)
+            .finalize()
+            .into();
+        for _ in 0..self.iterations {
+            digest = Sha1::new().chain_update(digest).chain_update(&self.salt).finalize().into();
+        }
+        digest
+    }
+
+    /// The NSEC3 matching `name` (`Ok`), or the one covering it (`Err`); `Err(None)` only for
+    /// an empty chain.
+    fn find(&self, name: &Name) -> Result<u32, Option<u32>> {
+        let hash = self.hash(name);
+        match self.hashes.binary_search_by(|(h, _)| h.as_ref().cmp(&hash[..])) {
+            Ok(at) => self.hashes.get(at).map(|&(_, node)| node).ok_or(None),
+            // The previous hash covers it; before the first, the last wraps around.
+            Err(at) => {
+                let prev = at.checked_sub(1).or(self.hashes.len().checked_sub(1));
+                Err(prev.and_then(|p| self.hashes.get(p)).map(|&(_, node)| node))
+            }
+        }
+    }
+
+    /// The NSEC3 matching or covering `name`.
+    fn any(&self, name: &Name) -> Option<u32> {
+        self.find(name).map_or_else(|cover| cover, Some)
+    }
+
+    fn matching(&self, node: u32) -> Option<u32> {
+        self.matching.get(node as usize).copied().flatten()
+    }
+}
+
+/// The records proving what an answer says does not exist: nodes whose NSEC or NSEC3 RRset
+/// (with its RRSIGs) goes in the authority section, each once.
+#[derive(Debug, Default)]
+pub(crate) struct Proofs {
+    nodes: Vec<u32>,
+}
+
+impl Proofs {
+    /// The nodes gathered, in the order first needed.
+    pub(crate) fn nodes(&self) -> &[u32] {
+        &self.nodes
+    }
+
+    fn add(&mut self, node: Option<u32>) {
+        if let Some(node) = node
+            && !self.nodes.contains(&node)
+        {
+            self.nodes.push(node);
+        }
+    }
+
+    /// NXDOMAIN for `name`, whose closest encloser is `encloser` (RFC 4035 §3.1.3.2, RFC 5155
+    /// §7.2.2): no such name, and no wildcard that could have answered.
+    pub(crate) fn nxdomain(&mut self, zone: &Zone, name: &Name, encloser: u32) {
+        match zone.denial() {
+            Denial::None => {}
+            Denial::Nsec(owners) => {
+                self.add(nsec_covering(zone, owners, name));
+                if let Some(wild) = wildcard_of(zone, encloser) {
+                    self.add(nsec_covering(zone, owners, &wild));
+                }
+            }
+            Denial::Nsec3(chain) => {
+                // The wildcard denied is the one below the encloser the proof establishes.
+                let proven = self.closest_encloser(zone, chain, name, encloser);
+                if let Some(wild) = proven.and_then(|e| e.prepend(b"*").ok()) {
+                    self.add(chain.any(&wild));
+                }
+            }
+        }
+    }
+
+    /// NODATA at `node`, which owns `name` (RFC 4035 §3.1.3.1, RFC 5155 §7.2.3 and §7.2.4):
+    /// the NSEC or NSEC3 of the name, whose type bitmap lacks the type. For an empty
+    /// non-terminal of an NSEC zone, the NSEC covering it; for a name without NSEC3 (opt-out),
+    /// the closest provable encloser proof. Also the proof that an unsigned delegation has no DS.
+    pub(crate) fn nodata(&mut self, zone: &Zone, name: &Name, node: u32) {
+        match zone.denial() {
+            Denial::None => {}
+            Denial::Nsec(owners) => {
+                let own = zone.node(node).is_some_and(|n| n.rrset(Rtype::NSEC).is_some());
+                self.add(if own { Some(node) } else { nsec_covering(zone, owners, name) });
+            }
+            Denial::Nsec3(chain) => match chain.matching(node) {
+                Some(nsec3) => self.add(Some(nsec3)),
+                None => {
+                    self.closest_provable(zone, chain, name);
+                }
+            },
+        }
+    }
+
+    /// An answer synthesised from the wildcard below `encloser` (RFC 4035 §3.1.3.3, RFC 5155
+    /// §7.2.6): `name` itself does not exist.
+    pub(crate) fn wildcard_answer(&mut self, zone: &Zone, name: &Name, encloser: u32) {
+        match zone.denial() {
+            Denial::None => {}
+            Denial::Nsec(owners) => self.add(nsec_covering(zone, owners, name)),
+            Denial::Nsec3(chain) => {
+                if let Some(encloser) = zone.node(encloser)
+                    && let Some(next) = next_closer(name, &encloser.name)
+                {
+                    self.add(chain.any(&next));
+                }
+            }
+        }
+    }
+
+    /// NODATA from the wildcard `wild` below `encloser` (RFC 4035 §3.1.3.4, RFC 5155 §7.2.5).
+    pub(crate) fn wildcard_nodata(&mut self, zone: &Zone, name: &Name, encloser: u32, wild: u32) {
+        match zone.denial() {
+            Denial::None => {}
+            Denial::Nsec(owners) => {
+                self.add(nsec_covering(zone, owners, name));
+                if let Some(wild) = zone.node(wild) {
+                    self.add(nsec_covering(zone, owners, &wild.name));
+                }
+            }
+            Denial::Nsec3(chain) => {
+                self.closest_encloser(zone, chain, name, encloser);
+                self.add(chain.matching(wild));
+            }
+        }
+    }
+
+    /// The NSEC3 matching the closest encloser and the one covering the next closer name. An
+    /// encloser without NSEC3 (an empty non-terminal above opt-out delegations only) gets the
+    /// closest provable encloser proof instead. Returns the encloser proven.
+    fn closest_encloser(
+        &mut self,
+        zone: &Zone,
+        chain: &Nsec3Chain,
+        name: &Name,
+        encloser: u32,
+    ) -> Option<Name> {
+        let Some(own) = chain.matching(encloser) else {
+            return self.closest_provable(zone, chain, name);
+        };
+        self.add(Some(own));
+        let encloser = zone.node(encloser)?;
+        if let Some(next) = next_closer(name, &encloser.name) {
+            self.add(chain.any(&next));
+        }
+        Some(encloser.name.clone())
+    }
+
+    /// RFC 5155 §7.2.1 for a name without its own NSEC3: the nearest ancestor that has one,
+    /// and the NSEC3 covering (with opt-out) the name one label below it. Returns that ancestor.
+    fn closest_provable(&mut self, zone: &Zone, chain: &Nsec3Chain, name: &Name) -> Option<Name> {
+        let mut ancestor = name.parent();
+        while let Some(candidate) = ancestor {
+            if !candidate.is_subdomain_of(zone.origin()) {
+                return None;
+            }
+            if let Ok(nsec3) = chain.find(&candidate) {
+                self.add(Some(nsec3));
+                if let Some(next) = next_closer(name, &candidate) {
+                    self.add(chain.any(&next));
+                }
+                return Some(candidate);
+            }
+            ancestor = candidate.parent();
+        }
+        None
+    }
+}
+
+/// The NSEC owner that is `name` or comes last before it in canonical order; before the apex
+/// (never, for names of the zone), the last one.
+fn nsec_covering(zone: &Zone, owners: &[u32], name: &Name) -> Option<u32> {
+    let at = owners.partition_point(|&id| {
+        zone.node(id).is_some_and(|n| n.name.canonical_cmp(name) != std::cmp::Ordering::Greater)
+    });
+    at.checked_sub(1).or(owners.len().checked_sub(1)).and_then(|at| owners.get(at)).copied()
+}
+
+/// `*.` + the name of `encloser`: the source of synthesis that would answer below it.
+fn wildcard_of(zone: &Zone, encloser: u32) -> Option<Name> {
+    zone.node(encloser)?.name.prepend(b"*").ok()
+}
+
+/// The ancestor of `name` (or `name`) one label longer than `encloser` (RFC 5155 §1.3).
+fn next_closer(name: &Name, encloser: &Name) -> Option<Name> {
+    let drop = name.label_count().checked_sub(encloser.label_count() + 1)?;
+    let mut wire = name.as_wire();
+    for _ in 0..drop {
+        let len = usize::from(*wire.first()?);
+        wire = wire.get(1 + len..)?;
+    }
+    Name::from_wire(wire).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(text: &str) -> Name {
+        Name::parse(text, None).unwrap()
+    }
+
+    #[test]
+    fn hashes_match_rfc_5155_appendix_a() {
+        let chain = Nsec3Chain {
+            salt: vec![0xaa, 0xbb, 0xcc, 0xdd],
+            iterations: 12,
+            hashes: Vec::new(),
+            matching: Vec::new(),
+        };
+        for (owner, hash) in [
+            ("example.", "0p9mhaveqvm6t7vbl5lop2u3t2rp3tom"),
+            ("a.example.", "35mthgpgcu1qg68fab165klnsnk3dpvl"),
+            ("AI.Example.", "gjeqe526plbf1g8mklp59enfd789njgi"),
+            ("ns1.example.", "2t7b4g4vsa5smi47k61mv5bv1a22bojr"),
+        ] {
+            let got = BASE32HEX_NOPAD.encode(&chain.hash(&name(owner))).to_ascii_lowercase();
+            assert_eq!(got, hash, "{owner}");
+        }
+    }
+
+    #[test]
+    fn next_closer_is_one_label_below_the_encloser() {
+        let qname = name("a.b.c.example.");
+        assert_eq!(next_closer(&qname, &name("example.")), Some(name("c.example.")));
+        assert_eq!(next_closer(&qname, &name("b.c.example.")), Some(qname.clone()));
+        assert_eq!(next_closer(&qname, &qname), None);
+    }
+
+    #[test]
+    fn empty_chain_covers_nothing() {
+        let chain = Nsec3Chain {
+            salt: Vec::new(),
+            iterations: 0,
+            hashes: Vec::new(),
+            matching: Vec::new(),
+        };
+        assert_eq!(chain.find(&name("example.")), Err(None));
+        let one = Nsec3Chain { hashes: vec![(vec![0x80; 20].into(), 7)], ..chain };
+        // A single NSEC3 covers every other hash, on either side of its own (wrapping).
+        assert_eq!(one.any(&name("a.example.")), Some(7));
+        assert_eq!(one.any(&name("b.example.")), Some(7));
+    }
+}
