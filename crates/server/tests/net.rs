@@ -218,7 +218,7 @@ impl ScrapeThenStop for Server {
 fn idle_connections_are_closed_after_the_timeout() {
     let dir = Dir::new("idle");
     let mut config = config(&dir);
-    config.tcp.idle_timeout_secs = 1;
+    config.tcp.idle_timeout_secs = 2;
     let server = start(config);
     let addr = server.local_addrs()[0];
     let mut idle = tcp_connect(addr);
@@ -230,19 +230,27 @@ fn idle_connections_are_closed_after_the_timeout() {
     let mut fresh = tcp_connect(addr);
     tcp_send(&mut fresh, &query(1, "www.example.test.", Rtype::A));
     assert!(tcp_read(&mut fresh).is_some());
-    assert!(started.elapsed() < Duration::from_millis(900));
+    assert!(started.elapsed() < Duration::from_millis(1900));
     let mut buf = [0u8; 1];
     assert_eq!(idle.read(&mut buf).unwrap_or(0), 0);
     assert_eq!(stalled.read(&mut buf).unwrap_or(0), 0);
     let waited = started.elapsed();
-    assert!(waited >= Duration::from_millis(900) && waited < Duration::from_secs(4), "{waited:?}");
-    let text = server.shutdown_metrics();
+    assert!(waited >= Duration::from_millis(1900) && waited < Duration::from_secs(6), "{waited:?}");
+    // The counter is bumped just after the connection closes: give it a moment to catch up.
+    let timed_out = |text: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix("nameward_tcp_connections_timed_out_total "))
+            .and_then(|n| n.parse::<u64>().ok())
+    };
+    let deadline = Instant::now() + Duration::from_secs(2);
+    let mut text = server.shared().metrics.render();
+    while timed_out(&text).unwrap_or(0) < 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+        text = server.shared().metrics.render();
+    }
+    server.shutdown();
     // `fresh` may have timed out too by now.
-    let timed_out = text
-        .lines()
-        .find_map(|l| l.strip_prefix("nameward_tcp_connections_timed_out_total "))
-        .and_then(|n| n.parse::<u64>().ok());
-    assert!(matches!(timed_out, Some(2 | 3)), "{text}");
+    assert!(matches!(timed_out(&text), Some(2 | 3)), "{text}");
 }
 
 #[test]
@@ -590,7 +598,9 @@ fn random_garbage_does_not_stop_the_server() {
         }
         drop(stream);
     }
-    let r = decode(&udp_ask(addr, &query(9, "www.example.test.", Rtype::A)).unwrap());
+    // UDP may lose a datagram on a loaded machine: the server must answer one of three tries.
+    let answer = (0..3).find_map(|_| udp_ask(addr, &query(9, "www.example.test.", Rtype::A)));
+    let r = decode(&answer.expect("the server still answers after the garbage"));
     assert_eq!(r.answers.len(), 1);
     server.shutdown();
 }
