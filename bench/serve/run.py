@@ -401,11 +401,21 @@ def dnsperf(port, queries, seconds, mode):
     }
 
 
+def udp_rcvbuf_errors():
+    """The kernel's count of datagrams dropped because a socket's receive buffer was full (for the
+    whole machine: other users' traffic counts too)."""
+    with open("/proc/net/snmp") as f:
+        rows = [line.split() for line in f if line.startswith("Udp:")]
+    return int(rows[1][rows[0].index("RcvbufErrors")])
+
+
 def measure(server, queries, seconds, mode):
     pids = server.pids()
+    drops = udp_rcvbuf_errors()
     before = cpu_ticks(pids)
     result = dnsperf(server.port, queries, seconds, mode)
     after = cpu_ticks(server.pids())
+    result["rcvbuf_drops"] = udp_rcvbuf_errors() - drops
     result["cpu_us_per_query"] = (after - before) / CLK_TCK * 1e6 / max(1, result["completed"])
     result["lost_pct"] = 100 * result["lost"] / max(1, result["sent"])
     return result
@@ -432,7 +442,7 @@ def time_all(data, servers, configs, runs, seconds, log):
                         results.setdefault((name, mode), []).append(r)
                         log(f"round {round_ + 1} {name} {mode}: {r['qps']:.0f} qps, "
                             f"{r['cpu_us_per_query']:.2f} µs/q, lost {r['lost_pct']:.3f}%, "
-                            f"{r['response_size']} B, PSS {r['pss_mb']:.0f} MB, "
+                            f"{r['response_size']} B, {r['rcvbuf_drops']} rcvbuf drops, PSS {r['pss_mb']:.0f} MB, "
                             f"load {server.load_seconds:.2f} s")
     return results, loads
 
