@@ -210,9 +210,12 @@ impl Zone {
             origin: origin.clone(),
             diagnostics: vec![Diagnostic { severity: Severity::Error, source: None, message }],
         };
-        // Canonical order puts every name right before the names below it.
-        let mut by_name: BTreeMap<Name, BTreeMap<u16, Rrset>> = BTreeMap::new();
-        by_name.insert(origin.clone(), BTreeMap::new());
+        // Canonical order puts every name right before the names below it. A name's few RRsets
+        // are kept in a Vec, not a map: a map node per name (room for eleven RRsets) made the
+        // peak memory of loading several times the compiled zone's, and left the heap
+        // fragmented after it.
+        let mut by_name: BTreeMap<Name, Vec<Rrset>> = BTreeMap::new();
+        by_name.insert(origin.clone(), Vec::new());
         for record in records {
             if !record.owner.is_subdomain_of(&origin) {
                 return Err(fail(format!("{} is outside the zone", record.owner)));
@@ -223,25 +226,27 @@ impl Zone {
                     break;
                 }
                 ancestor = name.parent();
-                by_name.insert(name, BTreeMap::new());
+                by_name.insert(name, Vec::new());
             }
-            let sets = by_name.entry(record.owner.clone()).or_default();
             let rtype = record.rtype();
-            let set = sets.entry(rtype.0).or_insert_with(|| Rrset {
-                rtype,
-                class: record.class,
-                ttl: record.ttl,
-                data: Vec::new(),
-                wire: Vec::new(),
-            });
-            set.data.push(record.data);
+            let Record { owner, class, ttl, data } = record;
+            let sets = by_name.entry(owner).or_default();
+            match sets.iter_mut().find(|set| set.rtype == rtype) {
+                Some(set) => set.data.push(data),
+                None => sets.push(Rrset { rtype, class, ttl, data: vec![data], wire: Vec::new() }),
+            }
         }
         let mut nodes: Vec<Node> = Vec::with_capacity(by_name.len());
         let mut index: HashMap<Box<[u8]>, u32> = HashMap::with_capacity(by_name.len());
         let mut buf = [0u8; MAX_NAME];
-        for (name, sets) in by_name {
-            let mut rrsets: Vec<Rrset> = sets.into_values().collect();
-            rrsets.iter_mut().for_each(Rrset::pre_encode);
+        for (name, mut rrsets) in by_name {
+            // Type order, as the map gave before.
+            rrsets.sort_by_key(|set| set.rtype.0);
+            rrsets.shrink_to_fit();
+            for set in &mut rrsets {
+                set.data.shrink_to_fit();
+                set.pre_encode();
+            }
             let is_apex = name == origin;
             let has = |t: Rtype| rrsets.iter().any(|s| s.rtype == t);
             let node = Node {
