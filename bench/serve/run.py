@@ -8,10 +8,11 @@ Usage: run.py [--data DIR] [--runs 3] [--seconds 12] [--servers nameward,nsd,kno
 Steps:
 1. Generates the data (gen.py) into DIR unless it is there already.
 2. Checks answers: starts every server on its own port with the plain zones, asks each the same
-   queries with kdig and compares rcode, AA and the answer and authority sections; does the same
-   with the signed zones and DO set (there RRSIG, NSEC and NSEC3 records are compared apart, so
-   that a server that does not sign its answers is reported rather than refused). A server whose
-   answer or authority differs from the majority is reported; --strict refuses to time then.
+   queries with kdig over UDP and over TCP, and compares rcode, AA and the answer and authority
+   sections; does the same with the signed zones and DO set (there RRSIG, NSEC and NSEC3 records
+   are compared apart, so that a server that does not sign its answers is reported rather than
+   refused). A server whose answer or authority differs from the majority is reported; --strict
+   refuses to time then.
 3. Times: for each round, for the plain and then the signed zones, for each server (the order
    rotates per round, so that a change in the machine's load does not always hit the same
    server): starts it pinned to CPU 0, measures its load time (start to the SOA of both zones
@@ -297,10 +298,11 @@ CHECKS = [
 DNSSEC_TYPES = {"RRSIG", "NSEC", "NSEC3", "NSEC3PARAM"}
 
 
-def kdig(port, query, do):
+def kdig(port, query, do, tcp=False):
     name, qtype = query.split()
-    out = subprocess.run(["kdig", f"@127.0.0.1", "-p", str(port), "+norec", "+time=2",
-                          "+retry=1", *(["+dnssec"] if do else []), name, qtype],
+    out = subprocess.run(["kdig", "@127.0.0.1", "-p", str(port), "+norec", "+time=2",
+                          "+retry=1", *(["+dnssec"] if do else []), *(["+tcp"] if tcp else []),
+                          name, qtype],
                          capture_output=True, text=True).stdout
     status = re.search(r"status: (\w+)", out)
     flags = re.search(r";; Flags: ([^;]*);", out)
@@ -345,14 +347,15 @@ def check(data, servers, signed, sample):
     try:
         for name in servers:
             started.append(Server(name, data, signed, pin=False))
-        for q in queries:
-            views = {s.name: view(kdig(s.port, q, signed), signed) for s in started}
+        # The plain zones are asked over UDP and TCP, the signed ones over UDP.
+        for q, tcp in [(q, tcp) for q in queries for tcp in ([False] if signed else [False, True])]:
+            views = {s.name: view(kdig(s.port, q, signed, tcp), signed) for s in started}
             mains = [v[0] for v in views.values()]
             majority = max(mains, key=mains.count)
             for name, (main, sigs) in views.items():
                 if main != majority:
-                    problems.append(f"{'signed' if signed else 'plain'} {q}: {name} differs: "
-                                    f"{main} vs majority {majority}")
+                    problems.append(f"{'signed' if signed else 'plain'} {'TCP' if tcp else 'UDP'} "
+                                    f"{q}: {name} differs: {main} vs majority {majority}")
             if signed:
                 for n, v in views.items():
                     sig_counts.setdefault(n, []).append(v[1])
