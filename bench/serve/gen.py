@@ -159,7 +159,8 @@ def sign(zone_path, origin, out_path, workdir):
         subprocess.run(["dnssec-keygen", "-q", "-K", keydir, "-a", "ECDSAP256SHA256", "-n", "ZONE",
                         *extra, origin], check=True, stdout=subprocess.DEVNULL)
     raw = out_path + ".raw"
-    subprocess.run(["dnssec-signzone", "-q", "-S", "-K", keydir, "-o", origin, "-O", "full",
+    subprocess.run(["dnssec-signzone", "-q", "-S", "-K", keydir, "-d", keydir, "-o", origin,
+                    "-O", "full",
                     "-P", "-n", "2", "-e", "now+31536000", "-f", raw, zone_path],
                    check=True, stdout=subprocess.DEVNULL)
     with open(raw) as src, open(out_path, "w") as dst:

@@ -247,7 +247,8 @@ class Server:
         pending = list(ZONES)
         while pending:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited ({self.proc.returncode}); see {self.log.name}")
+                raise RuntimeError(
+                    f"{self.name} exited ({self.proc.returncode}); see {self.log.name}")
             if time.monotonic() - start > 300:
                 raise RuntimeError(f"{self.name} not answering after 300 s; see {self.log.name}")
             if answers_soa(self.port, pending[0]):
@@ -394,8 +395,9 @@ def dnsperf(port, queries, seconds, mode):
             raise RuntimeError(f"dnsperf output lacks {label}:\n{out}")
         return float(m.group(1))
 
-    rcodes = dict((k, int(v)) for k, v in re.findall(r"(\w+) (\d+) \([\d.]+%\)",
-                                                     re.search(r"Response codes:(.*)", out).group(1)))
+    codes = re.search(r"Response codes:(.*)", out)
+    rcodes = {k: int(v) for k, v in re.findall(r"(\w+) (\d+) \([\d.]+%\)",
+                                               codes.group(1) if codes else "")}
     sizes = re.search(r"Average packet size:\s+request (\d+), response (\d+)", out)
     return {
         "sent": num("Queries sent"), "completed": num("Queries completed"),
@@ -445,7 +447,8 @@ def time_all(data, servers, configs, runs, seconds, log):
                         results.setdefault((name, mode), []).append(r)
                         log(f"round {round_ + 1} {name} {mode}: {r['qps']:.0f} qps, "
                             f"{r['cpu_us_per_query']:.2f} µs/q, lost {r['lost_pct']:.3f}%, "
-                            f"{r['response_size']} B, {r['rcvbuf_drops']} rcvbuf drops, PSS {r['pss_mb']:.0f} MB, "
+                            f"{r['response_size']} B, {r['rcvbuf_drops']} rcvbuf drops, "
+                            f"PSS {r['pss_mb']:.0f} MB, "
                             f"load {server.load_seconds:.2f} s")
     return results, loads
 
@@ -486,7 +489,8 @@ def report(results, servers, configs):
                     continue
                 lines.append(f"| {s} | {nw['qps'] / m['qps']:.2f}x | "
                              f"{nw['cpu_us_per_query'] / m['cpu_us_per_query']:.2f}x | "
-                             f"{nw['pss_mb'] / m['pss_mb']:.2f}x | {nw['load_s'] / m['load_s']:.2f}x |")
+                             f"{nw['pss_mb'] / m['pss_mb']:.2f}x | "
+                             f"{nw['load_s'] / m['load_s']:.2f}x |")
     return "\n".join(lines)
 
 
