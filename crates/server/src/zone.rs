@@ -229,10 +229,12 @@ impl Zone {
             origin: origin.clone(),
             diagnostics: vec![Diagnostic { severity: Severity::Error, source: None, message }],
         };
-        // Canonical order puts every name right before the names below it.
-        // Keyed by type, then by type covered for RRSIG (0 for the others).
-        let mut by_name: BTreeMap<Name, BTreeMap<(u16, u16), Rrset>> = BTreeMap::new();
-        by_name.insert(origin.clone(), BTreeMap::new());
+        // Canonical order puts every name right before the names below it. A name's few RRsets
+        // (keyed by type, then by type covered for RRSIG) are kept in a Vec, not a map: a map node
+        // per name made the peak memory of loading several times the compiled zone's, and left
+        // the heap fragmented after it.
+        let mut by_name: BTreeMap<Name, Vec<Rrset>> = BTreeMap::new();
+        by_name.insert(origin.clone(), Vec::new());
         for record in records {
             if !record.owner.is_subdomain_of(&origin) {
                 return Err(fail(format!("{} is outside the zone", record.owner)));
@@ -243,30 +245,36 @@ impl Zone {
                     break;
                 }
                 ancestor = name.parent();
-                by_name.insert(name, BTreeMap::new());
+                by_name.insert(name, Vec::new());
             }
-            let sets = by_name.entry(record.owner.clone()).or_default();
             let rtype = record.rtype();
-            let covered = match &record.data {
-                RecordData::Rrsig(sig) => sig.type_covered.0,
-                _ => 0,
-            };
-            let set = sets.entry((rtype.0, covered)).or_insert_with(|| Rrset {
-                rtype,
-                class: record.class,
-                ttl: record.ttl,
-                data: Vec::new(),
-                wire: Vec::new(),
-                sigs: None,
-            });
-            set.data.push(record.data);
+            let Record { owner, class, ttl, data } = record;
+            let covered = rrsig_covered(&data);
+            let sets = by_name.entry(owner).or_default();
+            match sets.iter_mut().find(|set| set.rtype == rtype && rrsig_covered_of(set) == covered)
+            {
+                Some(set) => set.data.push(data),
+                None => sets.push(Rrset {
+                    rtype,
+                    class,
+                    ttl,
+                    data: vec![data],
+                    wire: Vec::new(),
+                    sigs: None,
+                }),
+            }
         }
         let mut nodes: Vec<Node> = Vec::with_capacity(by_name.len());
         let mut index: HashMap<Box<[u8]>, u32> = HashMap::with_capacity(by_name.len());
         let mut buf = [0u8; MAX_NAME];
-        for (name, sets) in by_name {
-            let mut rrsets: Vec<Rrset> = sets.into_values().collect();
-            rrsets.iter_mut().for_each(Rrset::pre_encode);
+        for (name, mut rrsets) in by_name {
+            // Type order (and type covered for RRSIGs), as a map would give.
+            rrsets.sort_by_key(|set| (set.rtype.0, rrsig_covered_of(set)));
+            rrsets.shrink_to_fit();
+            for set in &mut rrsets {
+                set.data.shrink_to_fit();
+                set.pre_encode();
+            }
             link_sigs(&mut rrsets);
             let is_apex = name == origin;
             let has = |t: Rtype| rrsets.iter().any(|s| s.rtype == t);
@@ -437,4 +445,17 @@ fn glue_of(cut: &Node, index: &HashMap<Box<[u8]>, u32>, nodes: &[Node]) -> Vec<u
         }
     }
     glue
+}
+
+/// The type an RRSIG covers; 0 for other record data.
+fn rrsig_covered(data: &RecordData) -> u16 {
+    match data {
+        RecordData::Rrsig(sig) => sig.type_covered.0,
+        _ => 0,
+    }
+}
+
+/// The type an RRSIG set covers (all its records cover the same); 0 for other RRsets.
+fn rrsig_covered_of(set: &Rrset) -> u16 {
+    set.data.first().map_or(0, rrsig_covered)
 }

@@ -26,6 +26,8 @@ use crate::{Outcome, ResponseBuffer, Transport, answer};
 const BATCH: usize = 32;
 /// The largest query read; longer datagrams are cut by the kernel and dropped.
 const MAX_QUERY: usize = 4096;
+/// The receive buffer asked for, in octets.
+const RECEIVE_BUFFER: usize = 4 << 20;
 /// How often a blocked worker wakes to see whether the server is stopping.
 const WAKE_EVERY: Duration = Duration::from_millis(100);
 
@@ -36,6 +38,12 @@ pub fn bind(addr: SocketAddr) -> io::Result<UdpSocket> {
         socket.set_only_v6(true)?;
     }
     socket.set_reuse_port(true)?;
+    // The default buffer (about 200 KiB, a few hundred small datagrams) overflows while the
+    // worker is scheduled out for a moment, and the queries in it are lost. The kernel caps the
+    // size at net.core.rmem_max; a smaller buffer than asked for is no reason to fail.
+    if let Err(e) = socket.set_recv_buffer_size(RECEIVE_BUFFER) {
+        tracing::debug!("cannot enlarge the UDP receive buffer of {addr}: {e}");
+    }
     socket.set_read_timeout(Some(WAKE_EVERY))?;
     socket.bind(&addr.into())?;
     Ok(socket.into())
