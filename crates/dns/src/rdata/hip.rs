@@ -5,7 +5,7 @@ use std::fmt;
 use crate::name::Name;
 use crate::rdata::RecordType;
 use crate::rtype::Rtype;
-use crate::text::{TextError, Tokens, decode_base64, decode_hex, lossy, write_base64, write_hex};
+use crate::text::{TextError, Tokens, decode_base64, lossy, write_base64, write_hex};
 use crate::wire::{Reader, WireError, WireErrorKind, Writer};
 
 /// A host's identity: its Host Identity Tag, public key and rendezvous servers.
@@ -144,11 +144,6 @@ impl fmt::Display for Hip {
         }
         Ok(())
     }
-}
-
-/// Decodes a HIT written as hex (either case); for callers outside zone files.
-pub fn parse_hit(text: &str) -> Result<Vec<u8>, String> {
-    decode_hex(text.as_bytes())
 }
 
 #[cfg(test)]
