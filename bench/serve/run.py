@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Runs the server benchmark: nameward, NSD, Knot and BIND serving the same zones on loopback,
-measured with dnsperf (method: /work/shared/specs/bench-recipe.md; results: docs/benchmarks.md).
+measured with dnsperf (method: ../shared/specs/bench-recipe.md; results: docs/benchmarks.md).
 
 Usage: run.py [--data DIR] [--runs 3] [--seconds 12] [--servers nameward,nsd,knot,bind]
               [--configs udp,tcp,do] [--json FILE]
