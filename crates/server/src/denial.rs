@@ -46,7 +46,7 @@ impl Denial {
     pub(crate) fn new(origin: &Name, nodes: &[Node]) -> Denial {
         let apex = nodes.first();
         let param = apex.and_then(|apex| apex.rrset(Rtype::NSEC3PARAM)).and_then(|set| {
-            set.data.iter().find_map(|d| match d {
+            set.kept().iter().find_map(|d| match d {
                 // Flags other than zero mark a chain not ready for answers (RFC 5155 §4.1.2).
                 RecordData::Nsec3param(p) if p.hash_algorithm == SHA1 && p.flags == 0 => Some(p),
                 _ => None,
@@ -68,7 +68,7 @@ impl Nsec3Chain {
         let mut hashes = Vec::new();
         for (at, node) in nodes.iter().enumerate() {
             let Some(set) = node.rrset(Rtype::NSEC3) else { continue };
-            let same_chain = set.data.iter().any(|d| {
+            let same_chain = set.decoded().iter().any(|d| {
                 matches!(d, RecordData::Nsec3(n)
                     if n.hash_algorithm == SHA1 && n.iterations == iterations && n.salt == salt)
             });

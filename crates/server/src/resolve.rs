@@ -204,7 +204,7 @@ fn stop_at<'z>(ctx: &mut Ctx<'z, '_>, stop: &'z Node, name: &Name, qtype: Rtype)
         return Step::Referral(stop);
     }
     let Some(set) = stop.rrset(Rtype::DNAME) else { return Step::NxDomain };
-    let Some(RecordData::Dname(dname)) = set.data.first() else { return Step::NxDomain };
+    let Some(RecordData::Dname(dname)) = set.kept().first() else { return Step::NxDomain };
     ctx.put(Section::Answer, &stop.name, stop, set);
     // RFC 6672 §2.2: replace the DNAME owner suffix of the name with the target.
     let prefix_len = name.wire_len().saturating_sub(stop.name.wire_len());
@@ -249,7 +249,7 @@ fn data<'z>(ctx: &mut Ctx<'z, '_>, node: &'z Node, name: &Name, qtype: Rtype) ->
     }
     if qtype != Rtype::CNAME
         && let Some(set) = node.rrset(Rtype::CNAME)
-        && let Some(RecordData::Cname(cname)) = set.data.first()
+        && let Some(RecordData::Cname(cname)) = set.kept().first()
     {
         ctx.put(Section::Answer, name, node, set);
         return Step::Follow(Cow::Borrowed(&cname.cname));
@@ -259,7 +259,7 @@ fn data<'z>(ctx: &mut Ctx<'z, '_>, node: &'z Node, name: &Name, qtype: Rtype) ->
 
 fn put(out: &mut ResponseBuffer, section: Section, owner: &Name, set: &Rrset) -> bool {
     if set.wire.is_empty() {
-        out.rrset(section, owner, set.rtype, set.class, set.ttl, &set.data)
+        out.rrset(section, owner, set.rtype, set.class, set.ttl, set.kept())
     } else {
         out.rrset_wire(section, owner, &set.wire)
     }
@@ -273,11 +273,11 @@ fn negative(ctx: &mut Ctx<'_, '_>) {
     let ttl = ctx.zone.negative_ttl();
     let out = &mut *ctx.out;
     let before = out.checkpoint();
-    let written = out.rrset(Section::Authority, &apex.name, Rtype::SOA, soa.class, ttl, &soa.data);
+    let written = out.rrset(Section::Authority, &apex.name, Rtype::SOA, soa.class, ttl, soa.kept());
     if written
         && ctx.dnssec
         && let Some(sigs) = apex.sigs_of(soa)
-        && !out.rrset(Section::Authority, &apex.name, Rtype::RRSIG, sigs.class, ttl, &sigs.data)
+        && !out.rrset(Section::Authority, &apex.name, Rtype::RRSIG, sigs.class, ttl, sigs.kept())
     {
         out.restore(before);
     }
@@ -318,7 +318,7 @@ fn addresses(out: &mut ResponseBuffer, node: &Node) {
 /// name of the HIP RRset that a zone of ours holds authoritatively, in RVS order, once each.
 fn hip_additional(zones: &Zones, set: &Rrset, out: &mut ResponseBuffer) {
     let mut buf = [0u8; MAX_NAME];
-    let rvs_names = set.data.iter().flat_map(|d| match d {
+    let rvs_names = set.kept().iter().flat_map(|d| match d {
         RecordData::Hip(hip) => hip.rendezvous_servers.as_slice(),
         _ => &[],
     });

@@ -1,6 +1,7 @@
 //! A zone compiled for answering: one node per name (empty non-terminals included), each knowing
 //! its RRsets, the highest zone cut or DNAME above it, its wildcard child and its glue.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
@@ -21,7 +22,11 @@ pub(crate) struct Rrset {
     /// One TTL for the set: the first record's (RFC 2181 §5.2 makes differing TTLs an error,
     /// which the zone checks report).
     pub(crate) ttl: u32,
-    pub(crate) data: Vec<RecordData>,
+    /// The records decoded: kept only where answers read their fields or encode them with
+    /// compression (NS, CNAME, SOA, PTR, MX, DNAME, HIP) and at the apex; empty where `wire`
+    /// holds the set, which `decoded` turns back into records for the rarer readers (transfers,
+    /// zone loading). Holding both forms for every set doubled the memory of a served zone.
+    data: Vec<RecordData>,
     /// For types whose RDATA holds no compressible name (all but NS, CNAME, SOA, PTR and MX,
     /// RFC 3597 §4): each record from TYPE to the end of RDATA, ready to copy after the owner.
     /// Empty for the others, which are encoded with compression.
@@ -33,6 +38,11 @@ pub(crate) struct Rrset {
 }
 
 impl Rrset {
+    /// Number of records.
+    pub(crate) fn len(&self) -> usize {
+        self.data.len().max(self.wire.len())
+    }
+
     /// Fills `wire` when the type allows it.
     fn pre_encode(&mut self) {
         let compressible =
@@ -53,6 +63,42 @@ impl Rrset {
             wire.push(record.into_boxed_slice());
         }
         self.wire = wire;
+    }
+
+    /// Drops the decoded records of a pre-encoded set that no answer reads field by field.
+    fn drop_decoded(&mut self) {
+        if !self.wire.is_empty() && !matches!(self.rtype, Rtype::DNAME | Rtype::HIP) {
+            self.data = Vec::new();
+        }
+    }
+
+    /// The records of the set, decoded from `wire` when only that form is kept.
+    pub(crate) fn decoded(&self) -> Cow<'_, [RecordData]> {
+        if !self.data.is_empty() || self.wire.is_empty() {
+            return Cow::Borrowed(&self.data);
+        }
+        Cow::Owned(self.wire.iter().filter_map(|record| self.decode_wire(record)).collect())
+    }
+
+    /// The `item`th record of the set.
+    pub(crate) fn get(&self, item: usize) -> Option<RecordData> {
+        match self.data.get(item) {
+            Some(data) => Some(data.clone()),
+            None if self.data.is_empty() => self.decode_wire(self.wire.get(item)?),
+            None => None,
+        }
+    }
+
+    /// The decoded records kept: all of them for the types answers read (NS, CNAME, SOA, PTR,
+    /// MX, DNAME, HIP) and at the apex, none for other pre-encoded sets.
+    pub(crate) fn kept(&self) -> &[RecordData] {
+        &self.data
+    }
+
+    /// Decodes one pre-encoded record (TYPE, CLASS, TTL, RDLENGTH, RDATA); the RDATA was
+    /// encoded here from decoded records, so it decodes again.
+    fn decode_wire(&self, record: &[u8]) -> Option<RecordData> {
+        RecordData::from_wire(self.rtype, record.get(10..)?).ok()
     }
 }
 
@@ -277,6 +323,9 @@ impl Zone {
             }
             link_sigs(&mut rrsets);
             let is_apex = name == origin;
+            if !is_apex {
+                rrsets.iter_mut().for_each(Rrset::drop_decoded);
+            }
             let has = |t: Rtype| rrsets.iter().any(|s| s.rtype == t);
             let node = Node {
                 cut: !is_apex && has(Rtype::NS),
@@ -350,11 +399,13 @@ impl Zone {
     pub fn records(&self) -> impl Iterator<Item = Record> + '_ {
         self.nodes.iter().flat_map(|node| {
             node.rrsets.iter().flat_map(move |set| {
-                set.data.iter().map(move |data| Record {
-                    owner: node.name.clone(),
-                    class: set.class,
-                    ttl: set.ttl,
-                    data: data.clone(),
+                (0..set.len()).filter_map(move |item| {
+                    Some(Record {
+                        owner: node.name.clone(),
+                        class: set.class,
+                        ttl: set.ttl,
+                        data: set.get(item)?,
+                    })
                 })
             })
         })

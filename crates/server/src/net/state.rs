@@ -89,7 +89,7 @@ pub fn now_ms() -> u64 {
 /// The SOA serial of a zone.
 pub fn serial_of(zone: &Zone) -> Option<u32> {
     let soa = zone.apex()?.rrset(Rtype::SOA)?;
-    match soa.data.first() {
+    match soa.kept().first() {
         Some(RecordData::Soa(soa)) => Some(soa.serial),
         _ => None,
     }

@@ -55,18 +55,13 @@ impl Iterator for ZoneCursor {
                 continue;
             };
             let skip = self.node == 0 && set.rtype == Rtype::SOA;
-            let Some(data) = set.data.get(self.item).filter(|_| !skip) else {
+            let Some(data) = set.get(self.item).filter(|_| !skip) else {
                 self.rrset += 1;
                 self.item = 0;
                 continue;
             };
             self.item += 1;
-            return Some(Record {
-                owner: node.name.clone(),
-                class: set.class,
-                ttl: set.ttl,
-                data: data.clone(),
-            });
+            return Some(Record { owner: node.name.clone(), class: set.class, ttl: set.ttl, data });
         }
     }
 }
