@@ -261,7 +261,7 @@ fn put(out: &mut ResponseBuffer, section: Section, owner: &Name, set: &Rrset) ->
     if set.wire.is_empty() {
         out.rrset(section, owner, set.rtype, set.class, set.ttl, set.kept())
     } else {
-        out.rrset_wire(section, owner, &set.wire)
+        out.rrset_wire(section, owner, set.wire_records())
     }
 }
 

@@ -158,21 +158,23 @@ impl ResponseBuffer {
 
     /// Writes one RRset from pre-encoded records (TYPE to RDATA each), with the same rules as
     /// [`Self::rrset`].
-    pub(crate) fn rrset_wire(
+    pub(crate) fn rrset_wire<'a>(
         &mut self,
         section: Section,
         owner: &Name,
-        records: &[Box<[u8]>],
+        records: impl Iterator<Item = &'a [u8]>,
     ) -> bool {
         if self.truncated {
             return false;
         }
         let mark = self.w.mark();
+        let mut count = 0;
         for record in records {
             self.w.compressible_name(owner);
             self.w.bytes(record);
+            count += 1;
         }
-        self.fits(section, mark, records.len())
+        self.fits(section, mark, count)
     }
 
     /// Keeps what was written since `mark` when it fits, else rolls back (setting TC for the

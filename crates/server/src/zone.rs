@@ -28,9 +28,10 @@ pub(crate) struct Rrset {
     /// zone loading). Holding both forms for every set doubled the memory of a served zone.
     data: Vec<RecordData>,
     /// For types whose RDATA holds no compressible name (all but NS, CNAME, SOA, PTR and MX,
-    /// RFC 3597 §4): each record from TYPE to the end of RDATA, ready to copy after the owner.
-    /// Empty for the others, which are encoded with compression.
-    pub(crate) wire: Vec<Box<[u8]>>,
+    /// RFC 3597 §4): the records back to back, each from TYPE to the end of RDATA, ready to
+    /// copy after the owner (one allocation per set, not per record). Empty for the others,
+    /// which are encoded with compression.
+    pub(crate) wire: Box<[u8]>,
     /// For all but RRSIG: the position in the node's `rrsets` of the RRSIGs covering this
     /// set. RRSIGs are kept as one set per type covered, each with its own TTL (RFC 4034 §3,
     /// RFC 4035 §2.2), so that they go out with the RRset they sign.
@@ -40,7 +41,7 @@ pub(crate) struct Rrset {
 impl Rrset {
     /// Number of records.
     pub(crate) fn len(&self) -> usize {
-        self.data.len().max(self.wire.len())
+        self.data.len().max(self.wire_records().count())
     }
 
     /// Fills `wire` when the type allows it.
@@ -50,19 +51,29 @@ impl Rrset {
         if compressible {
             return;
         }
-        let mut wire = Vec::with_capacity(self.data.len());
+        let mut wire = Vec::new();
         for data in &self.data {
             let rdata = data.to_wire();
             let Ok(rdlength) = u16::try_from(rdata.len()) else { return };
-            let mut record = Vec::with_capacity(10 + rdata.len());
-            record.extend_from_slice(&self.rtype.0.to_be_bytes());
-            record.extend_from_slice(&self.class.0.to_be_bytes());
-            record.extend_from_slice(&self.ttl.to_be_bytes());
-            record.extend_from_slice(&rdlength.to_be_bytes());
-            record.extend_from_slice(&rdata);
-            wire.push(record.into_boxed_slice());
+            wire.extend_from_slice(&self.rtype.0.to_be_bytes());
+            wire.extend_from_slice(&self.class.0.to_be_bytes());
+            wire.extend_from_slice(&self.ttl.to_be_bytes());
+            wire.extend_from_slice(&rdlength.to_be_bytes());
+            wire.extend_from_slice(&rdata);
         }
-        self.wire = wire;
+        self.wire = wire.into_boxed_slice();
+    }
+
+    /// The pre-encoded records, one slice each (TYPE, CLASS, TTL, RDLENGTH, RDATA).
+    pub(crate) fn wire_records(&self) -> impl Iterator<Item = &[u8]> + Clone {
+        let mut rest: &[u8] = &self.wire;
+        std::iter::from_fn(move || {
+            let &[hi, lo] = rest.get(8..10)? else { return None };
+            let end = 10 + usize::from(u16::from_be_bytes([hi, lo]));
+            let record = rest.get(..end)?;
+            rest = rest.get(end..)?;
+            Some(record)
+        })
     }
 
     /// Drops the decoded records of a pre-encoded set that no answer reads field by field.
@@ -77,14 +88,14 @@ impl Rrset {
         if !self.data.is_empty() || self.wire.is_empty() {
             return Cow::Borrowed(&self.data);
         }
-        Cow::Owned(self.wire.iter().filter_map(|record| self.decode_wire(record)).collect())
+        Cow::Owned(self.wire_records().filter_map(|record| self.decode_wire(record)).collect())
     }
 
     /// The `item`th record of the set.
     pub(crate) fn get(&self, item: usize) -> Option<RecordData> {
         match self.data.get(item) {
             Some(data) => Some(data.clone()),
-            None if self.data.is_empty() => self.decode_wire(self.wire.get(item)?),
+            None if self.data.is_empty() => self.decode_wire(self.wire_records().nth(item)?),
             None => None,
         }
     }
@@ -305,7 +316,7 @@ impl Zone {
                     class,
                     ttl,
                     data: vec![data],
-                    wire: Vec::new(),
+                    wire: Box::default(),
                     sigs: None,
                 }),
             }
