@@ -119,8 +119,9 @@ pub(crate) struct Node {
     /// The owner as written in the zone file.
     pub(crate) name: Name,
     /// RRsets in type order, RRSIGs as one set per type covered (in covered-type order);
-    /// empty for an empty non-terminal.
-    pub(crate) rrsets: Vec<Rrset>,
+    /// empty for an empty non-terminal. Boxed slices, not Vecs: a node is never grown once
+    /// compiled, and there is one per name.
+    pub(crate) rrsets: Box<[Rrset]>,
     /// The highest strict ancestor that is a zone cut or owns a DNAME: lookups below it stop
     /// there (RFC 1034 §4.3.2 step 3b, RFC 6672 §3.2).
     pub(crate) above: Option<u32>,
@@ -131,7 +132,7 @@ pub(crate) struct Node {
     /// The `*` child, if any (RFC 4592 §2.1.1).
     pub(crate) wildcard: Option<u32>,
     /// For a cut, the nodes of its NS names that hold addresses in this zone, in NS order.
-    pub(crate) glue: Vec<u32>,
+    pub(crate) glue: Box<[u32]>,
 }
 
 impl Node {
@@ -327,7 +328,6 @@ impl Zone {
         for (name, mut rrsets) in by_name {
             // Type order (and type covered for RRSIGs), as a map would give.
             rrsets.sort_by_key(|set| (set.rtype.0, rrsig_covered_of(set)));
-            rrsets.shrink_to_fit();
             for set in &mut rrsets {
                 set.data.shrink_to_fit();
                 set.pre_encode();
@@ -342,10 +342,10 @@ impl Zone {
                 cut: !is_apex && has(Rtype::NS),
                 dname: has(Rtype::DNAME),
                 name,
-                rrsets,
+                rrsets: rrsets.into_boxed_slice(),
                 above: None,
                 wildcard: None,
-                glue: Vec::new(),
+                glue: Box::default(),
             };
             let id = u32::try_from(nodes.len()).map_err(|_| fail("too many names".into()))?;
             index.insert(lower(&node.name, &mut buf).into(), id);
@@ -362,7 +362,7 @@ impl Zone {
             let Some(p) = nodes.get(parent as usize) else { continue };
             let above = p.above.or((p.cut || p.dname).then_some(parent));
             let wildcard = key.get(..2) == Some(&[1, b'*']);
-            let glue = if node.cut { glue_of(node, &index, &nodes) } else { Vec::new() };
+            let glue = if node.cut { glue_of(node, &index, &nodes) } else { Box::default() };
             if let Some(node) = nodes.get_mut(id) {
                 node.above = above;
                 node.glue = glue;
@@ -493,7 +493,7 @@ fn link_sigs(rrsets: &mut [Rrset]) {
 }
 
 /// The NS names of `cut` that own addresses in this zone.
-fn glue_of(cut: &Node, index: &HashMap<Box<[u8]>, u32>, nodes: &[Node]) -> Vec<u32> {
+fn glue_of(cut: &Node, index: &HashMap<Box<[u8]>, u32>, nodes: &[Node]) -> Box<[u32]> {
     let mut buf = [0u8; MAX_NAME];
     let mut glue = Vec::new();
     for data in cut.rrset(Rtype::NS).map_or(&[][..], |s| &s.data) {
@@ -506,7 +506,7 @@ fn glue_of(cut: &Node, index: &HashMap<Box<[u8]>, u32>, nodes: &[Node]) -> Vec<u
             glue.push(id);
         }
     }
-    glue
+    glue.into_boxed_slice()
 }
 
 /// The type an RRSIG covers; 0 for other record data.
