@@ -15,7 +15,7 @@ use super::axfr::full_zone;
 use super::ixfr::incremental;
 use super::journal::{Journal, JournalLimits, JournalUpdate};
 use super::stream::{TransferKind, TransferStream, TransferSummary};
-use super::tsig::{self, DEFAULT_FUDGE, KeyRing, SignParams, StreamSigner, TsigError, Verified};
+use super::tsig::{self, DEFAULT_FUDGE, KeyRing, StreamSigner, TsigError, Verified};
 use crate::query::RawHeader;
 use crate::response::{DEFAULT_UDP_PAYLOAD, Transport};
 use crate::zone::Zone;
@@ -143,14 +143,7 @@ impl Reply<'_> {
         }
         let mut bytes = w.into_bytes();
         if let Some(v) = self.verified {
-            let params = SignParams {
-                now: self.now,
-                fudge: self.fudge,
-                prior_mac: Some(&v.tsig.mac),
-                error: 0,
-                other: Vec::new(),
-            };
-            tsig::sign(&mut bytes, &v.key, &params);
+            v.sign_response(&mut bytes, self.now, self.fudge);
         }
         bytes
     }
@@ -379,13 +372,6 @@ pub fn respond_signed(
             Reply { header, question, verified: None, fudge: config.fudge, now: request.now };
         response = reply.message(rcode::NOERROR, false, &[], 0);
     }
-    let params = SignParams {
-        now: request.now,
-        fudge: config.fudge,
-        prior_mac: Some(&verified.tsig.mac),
-        error: 0,
-        other: Vec::new(),
-    };
-    tsig::sign(&mut response, &verified.key, &params);
+    verified.sign_response(&mut response, request.now, config.fudge);
     Some(response)
 }

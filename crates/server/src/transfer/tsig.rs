@@ -484,6 +484,15 @@ pub struct Verified {
     pub tsig: TsigRecord,
 }
 
+impl Verified {
+    /// Signs the one response to this request, its MAC chained to the request's (RFC 8945 §5.3).
+    pub fn sign_response(&self, response: &mut Vec<u8>, now: u64, fudge: u16) {
+        let params =
+            SignParams { now, fudge, prior_mac: Some(&self.tsig.mac), error: 0, other: Vec::new() };
+        sign(response, &self.key, &params);
+    }
+}
+
 /// A signed request that was refused: what [`error_response`] needs to answer it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejected {
