@@ -1,0 +1,4 @@
+//! nameward-registry: the registry's model, its lifecycle engine and its store.
+//!
+//! Lifecycle decisions are pure functions over (state, now); the store (SQLite or PostgreSQL)
+//! and the clock live at the edges.
