@@ -2,3 +2,6 @@
 //!
 //! Lifecycle decisions are pure functions over (state, now); the store (SQLite or PostgreSQL)
 //! and the clock live at the edges.
+
+pub mod model;
+pub mod policy;
