@@ -1,0 +1,333 @@
+//! The TLD zone as the registry publishes it: apex SOA and NS, one delegation per domain that
+//! belongs in the zone (NS, DS), and glue for the name servers that live inside a delegated
+//! domain. Pure: the store supplies the delegations, the caller the apex settings and serial.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+
+use nameward_dns::rdata::rfc1035::{A, Ns, Soa};
+use nameward_dns::rdata::{Aaaa, Ds};
+use nameward_dns::{Class, Name, Record, RecordData};
+
+use crate::model::DsData;
+
+/// What the apex of a TLD zone says about itself.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ZoneApex {
+    /// The TLD, without dots (`example`).
+    pub tld: String,
+    /// The TLD's own name servers (absolute names, without the trailing dot), each with the
+    /// addresses published for it when it lies inside the TLD.
+    pub nameservers: Vec<ApexNameserver>,
+    /// The SOA RNAME, as a mailbox (`hostmaster@nic.example`) or a domain name.
+    pub hostmaster: String,
+    /// TTL of the apex records and of every delegation.
+    pub ttl: u32,
+    /// SOA refresh, retry, expire and minimum (the negative-answer TTL of RFC 2308).
+    pub refresh: u32,
+    /// SOA retry.
+    pub retry: u32,
+    /// SOA expire.
+    pub expire: u32,
+    /// SOA minimum.
+    pub minimum: u32,
+}
+
+/// One of the TLD's own name servers.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ApexNameserver {
+    /// Its name.
+    pub name: String,
+    /// Its addresses (published only when the name lies inside the TLD).
+    pub addrs: Vec<IpAddr>,
+}
+
+/// One delegated domain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delegation {
+    /// The domain.
+    pub name: String,
+    /// Its name servers.
+    pub ns: Vec<String>,
+    /// Its DS data.
+    pub ds: Vec<DsData>,
+}
+
+/// A host inside the TLD with its addresses, a candidate for glue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Glue {
+    /// The host.
+    pub name: String,
+    /// Its addresses.
+    pub addrs: Vec<IpAddr>,
+}
+
+/// Why the zone could not be built: a stored name or digest that is not valid DNS data.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot publish {what} `{value}`: {why}")]
+pub struct PublishError {
+    /// What kind of value.
+    pub what: &'static str,
+    /// The value.
+    pub value: String,
+    /// Why it is not valid.
+    pub why: String,
+}
+
+fn name(what: &'static str, text: &str) -> Result<Name, PublishError> {
+    Name::parse(text, Some(&Name::root())).map_err(|error| PublishError {
+        what,
+        value: text.to_owned(),
+        why: error.to_string(),
+    })
+}
+
+fn record(owner: &Name, ttl: u32, data: RecordData) -> Record {
+    Record { owner: owner.clone(), class: Class::IN, ttl, data }
+}
+
+fn address(owner: &Name, ttl: u32, addr: IpAddr) -> Record {
+    let data = match addr {
+        IpAddr::V4(address) => RecordData::A(A { address }),
+        IpAddr::V6(address) => RecordData::Aaaa(Aaaa { address }),
+    };
+    record(owner, ttl, data)
+}
+
+fn ds(data: &DsData) -> Result<RecordData, PublishError> {
+    let digest = data_encoding::HEXUPPER_PERMISSIVE.decode(data.digest.as_bytes()).map_err(|e| {
+        PublishError { what: "DS digest", value: data.digest.clone(), why: e.to_string() }
+    })?;
+    Ok(RecordData::Ds(Ds {
+        key_tag: data.key_tag,
+        algorithm: data.alg,
+        digest_type: data.digest_type,
+        digest,
+    }))
+}
+
+/// Builds the TLD zone: apex first, then every delegation with its DS, then the glue that some
+/// delegation needs (a host under a delegated domain that serves as a name server). Hosts under
+/// domains that are not delegated are left out: their addresses would otherwise be published
+/// as if the TLD were authoritative for them.
+pub fn tld_zone(
+    apex: &ZoneApex,
+    serial: u32,
+    delegations: impl IntoIterator<Item = Delegation>,
+    glue: impl IntoIterator<Item = Glue>,
+) -> Result<Vec<Record>, PublishError> {
+    let origin = name("TLD", &apex.tld)?;
+    let ttl = apex.ttl;
+    let Some(primary) = apex.nameservers.first() else {
+        return Err(PublishError {
+            what: "TLD",
+            value: apex.tld.clone(),
+            why: "no apex name servers configured".to_owned(),
+        });
+    };
+    let rname = match apex.hostmaster.split_once('@') {
+        Some((local, domain)) => format!("{}.{domain}", local.replace('.', "\\.")),
+        None => apex.hostmaster.clone(),
+    };
+    let soa = Soa {
+        mname: name("name server", &primary.name)?,
+        rname: name("hostmaster", &rname)?,
+        serial,
+        refresh: apex.refresh,
+        retry: apex.retry,
+        expire: apex.expire,
+        minimum: apex.minimum,
+    };
+    let mut records = vec![record(&origin, ttl, RecordData::Soa(soa))];
+    for server in &apex.nameservers {
+        let nsdname = name("name server", &server.name)?;
+        records.push(record(&origin, ttl, RecordData::Ns(Ns { nsdname })));
+    }
+    for server in &apex.nameservers {
+        let owner = name("name server", &server.name)?;
+        if owner.is_subdomain_of(&origin) {
+            records.extend(server.addrs.iter().map(|addr| address(&owner, ttl, *addr)));
+        }
+    }
+
+    let mut delegated = BTreeSet::new();
+    let mut wanted_glue = BTreeSet::new();
+    for delegation in delegations {
+        let owner = name("domain", &delegation.name)?;
+        for server in &delegation.ns {
+            let nsdname = name("name server", server)?;
+            if nsdname.is_subdomain_of(&origin) {
+                wanted_glue.insert(nsdname.clone());
+            }
+            records.push(record(&owner, ttl, RecordData::Ns(Ns { nsdname })));
+        }
+        for data in &delegation.ds {
+            records.push(record(&owner, ttl, ds(data)?));
+        }
+        delegated.insert(owner);
+    }
+
+    let mut glue_records = BTreeMap::new();
+    for host in glue {
+        let owner = name("host", &host.name)?;
+        if wanted_glue.contains(&owner) && at_or_below_cut(&owner, &delegated) {
+            let rrs: Vec<Record> = host.addrs.iter().map(|addr| address(&owner, ttl, *addr)).collect();
+            glue_records.insert(owner, rrs);
+        }
+    }
+    records.extend(glue_records.into_values().flatten());
+    Ok(records)
+}
+
+/// Whether `owner` is a delegated domain or lies below one.
+fn at_or_below_cut(owner: &Name, delegated: &BTreeSet<Name>) -> bool {
+    let mut current = Some(owner.clone());
+    while let Some(name) = current {
+        if delegated.contains(&name) {
+            return true;
+        }
+        current = name.parent();
+    }
+    false
+}
+
+/// The zone as master-file text, one record per line.
+pub fn zone_text(records: &[Record]) -> String {
+    let mut text = String::new();
+    for record in records {
+        text.push_str(&record.to_string());
+        text.push('\n');
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use nameward_dns::check::{CheckOptions, check_zone};
+    use nameward_dns::store::ZoneBuilder;
+    use nameward_dns::zone::Source;
+
+    use super::*;
+
+    fn apex() -> ZoneApex {
+        ZoneApex {
+            tld: "example".to_owned(),
+            nameservers: vec![
+                ApexNameserver {
+                    name: "ns1.nic.example".to_owned(),
+                    addrs: vec!["192.0.2.53".parse().unwrap(), "2001:db8::53".parse().unwrap()],
+                },
+                ApexNameserver { name: "ns.registry.test".to_owned(), addrs: vec![] },
+            ],
+            hostmaster: "hostmaster@nic.example".to_owned(),
+            ttl: 3600,
+            refresh: 1800,
+            retry: 900,
+            expire: 604_800,
+            minimum: 900,
+        }
+    }
+
+    fn delegation(name: &str, ns: &[&str]) -> Delegation {
+        Delegation {
+            name: name.to_owned(),
+            ns: ns.iter().map(|s| (*s).to_owned()).collect(),
+            ds: vec![],
+        }
+    }
+
+    fn glue(name: &str, addr: &str) -> Glue {
+        Glue { name: name.to_owned(), addrs: vec![addr.parse().unwrap()] }
+    }
+
+    fn lines(records: &[Record]) -> Vec<String> {
+        records.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn apex_delegations_ds_and_only_needed_glue() {
+        let mut signed = delegation("signed.example", &["ns.elsewhere.test"]);
+        signed.ds.push(DsData {
+            key_tag: 12345,
+            alg: 13,
+            digest_type: 2,
+            digest: "2BB183AF5F22588179A53B0A98631FAD1A292118E0A1E2C6AE1E1AE1E1A2B3C4".to_owned(),
+        });
+        let records = tld_zone(
+            &apex(),
+            7,
+            [
+                delegation("a.example", &["ns1.a.example", "ns1.b.example"]),
+                delegation("b.example", &["ns1.b.example"]),
+                signed,
+            ],
+            [
+                glue("ns1.a.example", "192.0.2.1"),
+                glue("ns1.b.example", "2001:db8::2"),
+                // Under a domain that is not delegated (on hold): never published.
+                glue("ns1.held.example", "192.0.2.9"),
+                // Under a delegated domain but no delegation uses it: not needed.
+                glue("spare.a.example", "192.0.2.3"),
+            ],
+        )
+        .unwrap();
+        let text = lines(&records);
+        assert_eq!(
+            text,
+            [
+                "example. 3600 IN SOA ns1.nic.example. hostmaster.nic.example. 7 1800 900 604800 900",
+                "example. 3600 IN NS ns1.nic.example.",
+                "example. 3600 IN NS ns.registry.test.",
+                "ns1.nic.example. 3600 IN A 192.0.2.53",
+                "ns1.nic.example. 3600 IN AAAA 2001:db8::53",
+                "a.example. 3600 IN NS ns1.a.example.",
+                "a.example. 3600 IN NS ns1.b.example.",
+                "b.example. 3600 IN NS ns1.b.example.",
+                "signed.example. 3600 IN NS ns.elsewhere.test.",
+                "signed.example. 3600 IN DS 12345 13 2 2bb183af5f22588179a53b0a98631fad1a292118e0a1e2c6ae1e1ae1e1a2b3c4",
+                "ns1.a.example. 3600 IN A 192.0.2.1",
+                "ns1.b.example. 3600 IN AAAA 2001:db8::2",
+            ]
+        );
+    }
+
+    #[test]
+    fn published_zone_passes_the_zone_checks() {
+        let records = tld_zone(
+            &apex(),
+            2026112101,
+            [delegation("a.example", &["ns1.a.example"]), delegation("c.example", &["ns.c.test"])],
+            [glue("ns1.a.example", "192.0.2.1")],
+        )
+        .unwrap();
+        let origin = Name::parse("example.", None).unwrap();
+        let mut builder = ZoneBuilder::new(&origin);
+        let source = Source { file: Arc::from("published"), line: 1 };
+        for record in &records {
+            builder.push(record, &source).unwrap();
+        }
+        let store = builder.finish();
+        let diagnostics = check_zone(&origin, &store, &CheckOptions::default());
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    }
+
+    #[test]
+    fn bad_stored_data_is_an_error_naming_the_value() {
+        let mut bad = delegation("a.example", &["ns1.a.example"]);
+        bad.ds.push(DsData { key_tag: 1, alg: 8, digest_type: 2, digest: "XYZ".to_owned() });
+        let error = tld_zone(&apex(), 1, [bad], []).unwrap_err();
+        assert_eq!(error.what, "DS digest");
+        assert_eq!(error.value, "XYZ");
+        let mut no_servers = apex();
+        no_servers.nameservers.clear();
+        assert!(tld_zone(&no_servers, 1, [], []).unwrap_err().to_string().contains("no apex"));
+    }
+
+    #[test]
+    fn zone_text_is_one_record_per_line() {
+        let records = tld_zone(&apex(), 1, [], []).unwrap();
+        assert_eq!(zone_text(&records).lines().count(), records.len());
+    }
+}
