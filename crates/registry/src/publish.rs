@@ -95,9 +95,10 @@ fn address(owner: &Name, ttl: u32, addr: IpAddr) -> Record {
 }
 
 fn ds(data: &DsData) -> Result<RecordData, PublishError> {
-    let digest = data_encoding::HEXUPPER_PERMISSIVE.decode(data.digest.as_bytes()).map_err(|e| {
-        PublishError { what: "DS digest", value: data.digest.clone(), why: e.to_string() }
-    })?;
+    let digest =
+        data_encoding::HEXUPPER_PERMISSIVE.decode(data.digest.as_bytes()).map_err(|e| {
+            PublishError { what: "DS digest", value: data.digest.clone(), why: e.to_string() }
+        })?;
     Ok(RecordData::Ds(Ds {
         key_tag: data.key_tag,
         algorithm: data.alg,
@@ -171,7 +172,8 @@ pub fn tld_zone(
     for host in glue {
         let owner = name("host", &host.name)?;
         if wanted_glue.contains(&owner) && at_or_below_cut(&owner, &delegated) {
-            let rrs: Vec<Record> = host.addrs.iter().map(|addr| address(&owner, ttl, *addr)).collect();
+            let rrs: Vec<Record> =
+                host.addrs.iter().map(|addr| address(&owner, ttl, *addr)).collect();
             glue_records.insert(owner, rrs);
         }
     }
