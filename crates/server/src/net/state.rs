@@ -178,6 +178,28 @@ impl Shared {
         })
     }
 
+    /// Serves `zone` in place of any version of it served now, as a reload would: the
+    /// difference goes to the IXFR journal and the secondaries are sent NOTIFY. This is how
+    /// zones built in memory (the registry's TLD zones) are published; a reload keeps them.
+    pub fn publish(&self, zone: Zone) {
+        let _one_at_a_time = self.reloading.lock();
+        let old = self.zones.load_full();
+        let zone = Arc::new(zone);
+        let previous = old.get(zone.origin()).cloned();
+        zone_replaced(self, previous.as_ref(), &zone);
+        let mut zones = (*old).clone();
+        zones.insert(Arc::clone(&zone));
+        self.zones.store(Arc::new(zones));
+        tracing::info!(zone = %zone.origin(), serial = ?serial_of(&zone), "published");
+    }
+
+    fn is_file_zone(&self, origin: &Name) -> bool {
+        self.config
+            .zones
+            .iter()
+            .any(|z| Name::parse(&z.origin, Some(&Name::root())).is_ok_and(|o| &o == origin))
+    }
+
     /// The zones served now, with their serials.
     pub fn status(&self) -> Vec<ZoneStatus> {
         let zones = self.zones.load();
@@ -225,6 +247,12 @@ impl Shared {
             };
             report.zones.push(status);
         }
+        // Zones handed in by `publish` have no file to read again: they stay as they are.
+        for zone in old.iter() {
+            if zones.get(zone.origin()).is_none() && !self.is_file_zone(zone.origin()) {
+                zones.insert(Arc::clone(zone));
+            }
+        }
         self.zones.store(Arc::new(zones));
         let counter = if report.ok() {
             &self.metrics.shared.reloads_ok
@@ -234,5 +262,40 @@ impl Shared {
         counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         tracing::info!(ok = report.ok(), "reloaded: {}", report.summary().replace('\n', "; "));
         report
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn zone(serial: u32, host: &str) -> Zone {
+        let text = format!(
+            "@ 3600 IN SOA ns1 hostmaster {serial} 1800 900 604800 900\n\
+             @ 3600 IN NS ns1\n\
+             ns1 3600 IN A 192.0.2.53\n\
+             {host} 3600 IN NS ns.elsewhere.test.\n"
+        );
+        let origin = Name::parse("example.", None).unwrap();
+        Zone::from_text(&origin, "published", &text).unwrap()
+    }
+
+    #[test]
+    fn published_zones_replace_journal_and_survive_reload() {
+        let shared = Shared::load(Config::default()).unwrap();
+        let origin = Name::parse("example.", None).unwrap();
+        shared.publish(zone(1, "a"));
+        assert_eq!(shared.zones.load().get(&origin).and_then(|z| serial_of(z)), Some(1));
+        shared.publish(zone(2, "b"));
+        assert_eq!(shared.zones.load().get(&origin).and_then(|z| serial_of(z)), Some(2));
+        let journal = shared.journals.load();
+        let diffs: Vec<(u32, u32)> = journal
+            .get(&origin)
+            .map(|j| j.diffs().map(|d| (d.from_serial(), d.to_serial())).collect())
+            .unwrap_or_default();
+        assert_eq!(diffs, [(1, 2)]);
+        let report = shared.reload();
+        assert!(report.ok());
+        assert_eq!(shared.zones.load().get(&origin).and_then(|z| serial_of(z)), Some(2));
     }
 }
