@@ -2,3 +2,9 @@
 //!
 //! The XML codec (commands in, responses out) is pure; the TLS transport and the sessions that
 //! map commands onto the registry sit around it.
+
+pub mod frame;
+pub mod pki;
+pub mod tls;
+
+pub use tls::Fingerprint;
