@@ -366,3 +366,188 @@ fn check_email(object: &str, email: &str) -> Result<(), Refusal> {
         Err(refuse::syntax(object, format!("e-mail {email:?} is not local@domain.tld")))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::lifecycle::OPERATOR;
+    use crate::lifecycle::domain::tests::{T0, ctx, policy};
+    use crate::secret::tests::TestRng;
+
+    fn postal(kind: PostalKind, name: &str) -> PostalInfo {
+        PostalInfo {
+            kind,
+            name: name.to_owned(),
+            org: None,
+            street: vec!["123 Example Dr.".to_owned()],
+            city: "Dulles".to_owned(),
+            sp: Some("VA".to_owned()),
+            pc: Some("20166-6503".to_owned()),
+            cc: "us".to_owned(),
+        }
+    }
+
+    fn request() -> ContactCreate {
+        ContactCreate {
+            id: "sh8013".to_owned(),
+            postal: vec![postal(PostalKind::Int, "John Doe")],
+            voice: Some("+1.7035555555".to_owned()),
+            voice_ext: Some("1234".to_owned()),
+            email: "jdoe@example.com".to_owned(),
+            auth_code: "2fooBAR".to_owned(),
+            ..ContactCreate::default()
+        }
+    }
+
+    fn code_of<T: std::fmt::Debug>(result: Result<T, Refusal>) -> u16 {
+        result.unwrap_err().epp_code()
+    }
+
+    fn created() -> Contact {
+        let policy = policy();
+        create(&ctx(&policy, T0, "alpha"), &request(), false, 5, &mut TestRng(1)).unwrap().state
+    }
+
+    #[test]
+    fn create_stores_a_checked_contact() {
+        let contact = created();
+        assert_eq!(contact.roid, "C5-EXAMPLE");
+        assert_eq!(contact.sponsor, "alpha");
+        assert_eq!(contact.postal[0].cc, "US");
+        assert!(crate::secret::verify_code("2fooBAR", contact.auth.as_ref().unwrap()));
+    }
+
+    #[test]
+    fn create_refusals() {
+        let policy = policy();
+        let alpha = ctx(&policy, T0, "alpha");
+        let base = request();
+        let cases: Vec<(ContactCreate, u16)> = vec![
+            (ContactCreate { id: "ab".into(), ..base.clone() }, 2004),
+            (ContactCreate { postal: vec![], ..base.clone() }, 2003),
+            (ContactCreate { postal: vec![postal(PostalKind::Int, "")], ..base.clone() }, 2003),
+            (
+                ContactCreate {
+                    postal: vec![PostalInfo {
+                        city: String::new(),
+                        ..postal(PostalKind::Int, "J")
+                    }],
+                    ..base.clone()
+                },
+                2003,
+            ),
+            (
+                ContactCreate {
+                    postal: vec![postal(PostalKind::Int, "J\u{f6}rg")],
+                    ..base.clone()
+                },
+                2005,
+            ),
+            (
+                ContactCreate {
+                    postal: vec![PostalInfo { cc: "USA".into(), ..postal(PostalKind::Int, "J") }],
+                    ..base.clone()
+                },
+                2005,
+            ),
+            (
+                ContactCreate {
+                    postal: vec![postal(PostalKind::Loc, "A"), postal(PostalKind::Loc, "B")],
+                    ..base.clone()
+                },
+                2306,
+            ),
+            (
+                ContactCreate {
+                    postal: vec![PostalInfo {
+                        street: vec!["x".into(); 4],
+                        ..postal(PostalKind::Int, "J")
+                    }],
+                    ..base.clone()
+                },
+                2306,
+            ),
+            (
+                ContactCreate {
+                    postal: vec![postal(PostalKind::Int, &"J".repeat(256))],
+                    ..base.clone()
+                },
+                2004,
+            ),
+            (ContactCreate { email: "jdoe".into(), ..base.clone() }, 2005),
+            (ContactCreate { voice: Some("703-555-5555".into()), ..base.clone() }, 2005),
+            (ContactCreate { voice: None, ..base.clone() }, 2003),
+            (ContactCreate { fax_ext: Some("12".into()), ..base.clone() }, 2003),
+        ];
+        for (req, code) in cases {
+            let refusal = create(&alpha, &req, false, 1, &mut TestRng(1)).unwrap_err();
+            assert_eq!(refusal.epp_code(), code, "{req:?}: {refusal}");
+        }
+        assert_eq!(code_of(create(&alpha, &base, true, 1, &mut TestRng(1))), 2302);
+        // A localized form may use any characters.
+        let loc = ContactCreate { postal: vec![postal(PostalKind::Loc, "J\u{f6}rg")], ..base };
+        assert!(create(&alpha, &loc, false, 1, &mut TestRng(1)).is_ok());
+    }
+
+    #[test]
+    fn update_by_the_sponsor_only() {
+        let policy = policy();
+        let contact = created();
+        let alpha = ctx(&policy, T0, "alpha");
+        let req = ContactUpdate {
+            postal: vec![postal(PostalKind::Loc, "Jo\u{eb}l")],
+            email: Some("joel@example.net".into()),
+            voice: Some(None),
+            voice_ext: Some(None),
+            auth_code: Some(String::new()),
+            ..ContactUpdate::default()
+        };
+        let next = update(&alpha, &contact, &req, &mut TestRng(2)).unwrap().state;
+        assert_eq!(next.postal.len(), 2);
+        assert_eq!(next.email, "joel@example.net");
+        assert_eq!((next.voice, next.auth), (None, None));
+        assert_eq!(
+            code_of(update(&ctx(&policy, T0, "beta"), &contact, &req, &mut TestRng(2))),
+            2201
+        );
+        let orphan_ext = ContactUpdate { voice: Some(None), ..ContactUpdate::default() };
+        assert_eq!(code_of(update(&alpha, &contact, &orphan_ext, &mut TestRng(2))), 2003);
+        let bad_email = ContactUpdate { email: Some("x".into()), ..ContactUpdate::default() };
+        assert_eq!(code_of(update(&alpha, &contact, &bad_email, &mut TestRng(2))), 2005);
+
+        let lock = ContactUpdate {
+            add_statuses: vec![ContactStatus::ClientUpdateProhibited],
+            ..ContactUpdate::default()
+        };
+        let locked = update(&alpha, &contact, &lock, &mut TestRng(2)).unwrap().state;
+        assert_eq!(code_of(update(&alpha, &locked, &req, &mut TestRng(2))), 2304);
+        let unlock = ContactUpdate {
+            rem_statuses: vec![ContactStatus::ClientUpdateProhibited],
+            ..ContactUpdate::default()
+        };
+        assert!(update(&alpha, &locked, &unlock, &mut TestRng(2)).is_ok());
+        assert_eq!(code_of(update(&alpha, &contact, &unlock, &mut TestRng(2))), 2306);
+        let server = ContactUpdate {
+            add_statuses: vec![ContactStatus::ServerUpdateProhibited],
+            ..ContactUpdate::default()
+        };
+        assert_eq!(code_of(update(&alpha, &contact, &server, &mut TestRng(2))), 2306);
+        let server_locked =
+            update(&ctx(&policy, T0, OPERATOR), &contact, &server, &mut TestRng(2)).unwrap().state;
+        assert_eq!(code_of(update(&alpha, &server_locked, &unlock, &mut TestRng(2))), 2304);
+    }
+
+    #[test]
+    fn delete_rules() {
+        let policy = policy();
+        let mut contact = created();
+        let alpha = ctx(&policy, T0, "alpha");
+        assert!(delete(&alpha, &contact, false).is_ok());
+        assert_eq!(code_of(delete(&alpha, &contact, true)), 2305);
+        assert_eq!(code_of(delete(&ctx(&policy, T0, "beta"), &contact, false)), 2201);
+        contact.statuses.insert(ContactStatus::ServerDeleteProhibited);
+        assert_eq!(code_of(delete(&alpha, &contact, false)), 2304);
+    }
+}

@@ -17,13 +17,19 @@
 //!    §3.3); pendingDelete → purge (`state: None`, a `Purged` poll message).
 //!
 //! Continuity mode — the sponsor is FAILED (or TERMINATED with names not yet moved): no
-//! domain moves toward deletion. A domain in redemption stays there, a domain in
-//! pendingDelete is held there (it is not brought back: the operator or the successor
-//! restores it deliberately), a pendingRestore that runs out goes back to redemption and is
-//! held. At expiry the domain is renewed one year on credit: a `CreditRenewal` charge on
-//! the `Receivable` account, with no grace period (there is nothing to refund: the registry
-//! extended the name, the failed registrar owes it). Pending transfers still complete, so
-//! registrants can leave.
+//! domain moves toward deletion. When a redemption or pendingDelete phase falls due it is
+//! held: its end moves one full phase ahead (`deletion_held`), again and again while the mode
+//! lasts, so that when it ends (a successor sponsors the name, or the registrar recovers) the
+//! domain still has a whole phase ahead of it rather than being purged on the spot. A domain
+//! already in pendingDelete is held there, not brought back: the operator or the successor
+//! restores it deliberately. A pendingRestore that runs out goes back to redemption, and is
+//! held there. At expiry the domain is renewed one year on credit: a `CreditRenewal` charge
+//! on the `Receivable` account, with no grace period (there is nothing to refund: the
+//! registry extended the name and the failed registrar owes it). Pending transfers still
+//! complete, so registrants can leave.
+//!
+//! Because a held phase is rescheduled rather than skipped, [`next_event_at`] does not depend
+//! on the sponsor's state: the store need not re-index anything when a registrar fails.
 
 use time::OffsetDateTime;
 
@@ -50,12 +56,7 @@ pub fn continuity(sponsor: RegistrarState) -> bool {
     matches!(sponsor, RegistrarState::Failed | RegistrarState::Terminated)
 }
 
-fn next(
-    policy: &Policy,
-    domain: &Domain,
-    sponsor: RegistrarState,
-) -> Option<(OffsetDateTime, Event)> {
-    let held = continuity(sponsor);
+fn next(policy: &Policy, domain: &Domain) -> Option<(OffsetDateTime, Event)> {
     let grace = domain.grace.iter().map(|grace| (grace.ends, Event::GraceEnds));
     let code = domain
         .auth
@@ -67,22 +68,14 @@ fn next(
         .as_ref()
         .filter(|transfer| transfer.status == TransferStatus::Pending)
         .map(|transfer| (transfer.action_at, Event::TransferDue));
-    let phase = domain.deletion.as_ref().and_then(|deletion| {
-        let toward_deletion = deletion.phase != DeletionPhase::PendingRestore;
-        (!(held && toward_deletion)).then_some((deletion.phase_ends, Event::PhaseEnds))
-    });
+    let phase = domain.deletion.as_ref().map(|deletion| (deletion.phase_ends, Event::PhaseEnds));
     grace.chain(code).chain(expiry).chain(transfer).chain(phase).min()
 }
 
-/// When [`step`] will next act on `domain` whose sponsor is in `sponsor` state, or `None` if
-/// nothing is scheduled (a deletion held in continuity mode, with nothing else pending).
-/// The store should re-index a registrar's domains when its state changes.
-pub fn next_event_at(
-    policy: &Policy,
-    domain: &Domain,
-    sponsor: RegistrarState,
-) -> Option<OffsetDateTime> {
-    next(policy, domain, sponsor).map(|(at, _)| at)
+/// When [`step`] will next act on `domain`, whatever its sponsor's state; `None` never
+/// happens for a stored domain (its expiry is always ahead), but is kept for safety.
+pub fn next_event_at(policy: &Policy, domain: &Domain) -> Option<OffsetDateTime> {
+    next(policy, domain).map(|(at, _)| at)
 }
 
 /// Applies the earliest transition due at `ctx.now`, if any; `None` once the domain is
@@ -92,7 +85,7 @@ pub fn step(
     domain: &Domain,
     sponsor: RegistrarState,
 ) -> Option<Decision<Option<Domain>>> {
-    let (at, event) = next(ctx.policy, domain, sponsor).filter(|(at, _)| *at <= ctx.now)?;
+    let (at, event) = next(ctx.policy, domain).filter(|(at, _)| *at <= ctx.now)?;
     let policy = ctx.policy;
     let mut next = domain.clone();
     let decision = match event {
@@ -175,6 +168,15 @@ fn end_phase(
         phase_ends: after(at, policy.pending_delete_days),
         requested_at: deletion.requested_at,
     };
+    if continuity(sponsor) && deletion.phase != DeletionPhase::PendingRestore {
+        let days = match deletion.phase {
+            DeletionPhase::PendingDelete => policy.pending_delete_days,
+            _ => policy.redemption_days,
+        };
+        // A zero-length phase could not move forward; one day keeps the hold advancing.
+        domain.deletion = Some(Deletion { phase_ends: after(at, days.max(1)), ..deletion });
+        return Decision::new(Some(domain), "deletion_held");
+    }
     match deletion.phase {
         DeletionPhase::Redemption => {
             domain.deletion = Some(pending_delete);
@@ -184,6 +186,8 @@ fn end_phase(
         DeletionPhase::PendingRestore => {
             let redemption_ends = after(deletion.requested_at, policy.redemption_days);
             domain.deletion = Some(if redemption_ends > at || continuity(sponsor) {
+                // Held or not, the domain goes back to redemption; a held one whose time ran
+                // out is moved ahead at the next step.
                 Deletion {
                     phase: DeletionPhase::Redemption,
                     phase_ends: redemption_ends,

@@ -364,3 +364,209 @@ pub fn follow_superordinate(host: &Host, new_sponsor: &str, at: OffsetDateTime) 
     moved.stamps.touch(super::OPERATOR, at);
     Decision::new(moved, "superordinate_transfer")
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+    use super::*;
+    use crate::lifecycle::OPERATOR;
+    use crate::lifecycle::domain::tests::{T0, created, ctx, policy};
+
+    fn v4(last: u8) -> IpAddr {
+        IpAddr::V4(Ipv4Addr::new(192, 0, 2, last))
+    }
+
+    fn req(name: &str, addrs: Vec<IpAddr>) -> HostCreate {
+        HostCreate { name: name.to_owned(), addrs }
+    }
+
+    fn code_of<T: std::fmt::Debug>(result: Result<T, Refusal>) -> u16 {
+        result.unwrap_err().epp_code()
+    }
+
+    #[test]
+    fn create_subordinate_and_external_hosts() {
+        let policy = policy();
+        let domain = created(&policy);
+        let alpha = ctx(&policy, T0, "alpha");
+        let host = create(&alpha, &req("NS1.a.example", vec![v4(1)]), false, Some(&domain), 3)
+            .unwrap()
+            .state;
+        assert_eq!(host.name, "ns1.a.example");
+        assert_eq!(host.roid, "H3-EXAMPLE");
+        assert_eq!(host.superordinate.as_deref(), Some("a.example"));
+        assert_eq!(host.sponsor, "alpha");
+        let by_operator = create(
+            &ctx(&policy, T0, OPERATOR),
+            &req("ns2.a.example", vec![v4(2)]),
+            false,
+            Some(&domain),
+            4,
+        )
+        .unwrap()
+        .state;
+        assert_eq!(
+            by_operator.sponsor, "alpha",
+            "a subordinate host belongs to its domain's sponsor"
+        );
+        let external =
+            create(&ctx(&policy, T0, "beta"), &req("ns.other.net", vec![]), false, None, 5)
+                .unwrap()
+                .state;
+        assert_eq!((external.superordinate, external.sponsor.as_str()), (None, "beta"));
+    }
+
+    #[test]
+    fn create_refusals() {
+        let policy = policy();
+        let domain = created(&policy);
+        let alpha = ctx(&policy, T0, "alpha");
+        let deleted =
+            crate::lifecycle::domain::delete(&ctx(&policy, datetime(), "alpha"), &domain, &[])
+                .unwrap()
+                .state
+                .unwrap();
+        let cases: Vec<(&Ctx<'_>, HostCreate, bool, Option<&Domain>, u16)> = vec![
+            (&alpha, req("ns1.a.example", vec![v4(1)]), true, Some(&domain), 2302),
+            (&alpha, req("ns1..a.example", vec![v4(1)]), false, Some(&domain), 2005),
+            (&alpha, req("a.example", vec![v4(1)]), false, None, 2306),
+            (&alpha, req("ns1.b.example", vec![v4(1)]), false, None, 2303),
+            (&alpha, req("ns1.b.example", vec![v4(1)]), false, Some(&domain), 2303),
+            (&alpha, req("ns1.a.example", vec![]), false, Some(&domain), 2003),
+            (&alpha, req("ns1.a.example", vec![v4(1), v4(1)]), false, Some(&domain), 2306),
+            (
+                &alpha,
+                req("ns1.a.example", vec![IpAddr::V4(Ipv4Addr::LOCALHOST)]),
+                false,
+                Some(&domain),
+                2306,
+            ),
+            (
+                &alpha,
+                req("ns1.a.example", vec![IpAddr::V6(Ipv6Addr::UNSPECIFIED)]),
+                false,
+                Some(&domain),
+                2306,
+            ),
+            (
+                &alpha,
+                req("ns1.a.example", vec![IpAddr::V4(Ipv4Addr::BROADCAST)]),
+                false,
+                Some(&domain),
+                2306,
+            ),
+            (&alpha, req("ns1.a.example", (1..=17).map(v4).collect()), false, Some(&domain), 2306),
+            (&alpha, req("ns1.a.example", vec![v4(1)]), false, Some(&deleted), 2304),
+            (&alpha, req("ns.other.net", vec![v4(1)]), false, None, 2306),
+        ];
+        for (ctx, request, taken, superordinate, code) in cases {
+            let refusal = create(ctx, &request, taken, superordinate, 1).unwrap_err();
+            assert_eq!(refusal.epp_code(), code, "{request:?}: {refusal}");
+        }
+        let beta = ctx(&policy, T0, "beta");
+        assert_eq!(
+            code_of(create(&beta, &req("ns1.a.example", vec![v4(1)]), false, Some(&domain), 1)),
+            2201
+        );
+    }
+
+    fn datetime() -> time::OffsetDateTime {
+        time::macros::datetime!(2030-06-01 0:00 UTC)
+    }
+
+    #[test]
+    fn update_addresses_statuses_and_rename() {
+        let policy = policy();
+        let domain = created(&policy);
+        let alpha = ctx(&policy, T0, "alpha");
+        let host = create(&alpha, &req("ns1.a.example", vec![v4(1)]), false, Some(&domain), 3)
+            .unwrap()
+            .state;
+        let swap =
+            HostUpdate { add_addrs: vec![v4(2)], rem_addrs: vec![v4(1)], ..HostUpdate::default() };
+        assert_eq!(update(&alpha, &host, &swap, false, None).unwrap().state.addrs, [v4(2)]);
+        let empty = HostUpdate { rem_addrs: vec![v4(1)], ..HostUpdate::default() };
+        assert_eq!(code_of(update(&alpha, &host, &empty, false, None)), 2003);
+        let again = HostUpdate { add_addrs: vec![v4(1)], ..HostUpdate::default() };
+        assert_eq!(code_of(update(&alpha, &host, &again, false, None)), 2306);
+        let absent = HostUpdate { rem_addrs: vec![v4(9)], ..HostUpdate::default() };
+        assert_eq!(code_of(update(&alpha, &host, &absent, false, None)), 2306);
+        assert_eq!(code_of(update(&ctx(&policy, T0, "beta"), &host, &swap, false, None)), 2201);
+
+        // Rename inside the same domain, then out to an external name (dropping addresses).
+        let rename =
+            |name: &str| HostUpdate { new_name: Some(name.to_owned()), ..HostUpdate::default() };
+        let renamed =
+            update(&alpha, &host, &rename("ns9.a.example"), false, Some(&domain)).unwrap().state;
+        assert_eq!(renamed.name, "ns9.a.example");
+        assert_eq!(
+            code_of(update(&alpha, &host, &rename("ns9.a.example"), true, Some(&domain))),
+            2302
+        );
+        assert_eq!(code_of(update(&alpha, &host, &rename("ns.other.net"), false, None)), 2306);
+        let out = HostUpdate { rem_addrs: vec![v4(1)], ..rename("ns.other.net") };
+        let external = update(&alpha, &host, &out, false, None).unwrap().state;
+        assert_eq!((external.superordinate, external.addrs.len()), (None, 0));
+        // Into a domain someone else sponsors, or one that does not exist.
+        let mut other = domain.clone();
+        other.name = "b.example".into();
+        other.sponsor = "beta".into();
+        assert_eq!(
+            code_of(update(&alpha, &host, &rename("ns1.b.example"), false, Some(&other))),
+            2201
+        );
+        assert_eq!(code_of(update(&alpha, &host, &rename("ns1.c.example"), false, None)), 2303);
+        assert_eq!(code_of(update(&alpha, &host, &rename("c.example"), false, None)), 2306);
+
+        let lock = HostUpdate {
+            add_statuses: vec![HostStatus::ClientUpdateProhibited],
+            ..HostUpdate::default()
+        };
+        let locked = update(&alpha, &host, &lock, false, None).unwrap().state;
+        assert_eq!(code_of(update(&alpha, &locked, &swap, false, None)), 2304);
+        let unlock = HostUpdate {
+            rem_statuses: vec![HostStatus::ClientUpdateProhibited],
+            ..HostUpdate::default()
+        };
+        assert!(update(&alpha, &locked, &unlock, false, None).unwrap().state.statuses.is_empty());
+        let server = HostUpdate {
+            add_statuses: vec![HostStatus::ServerDeleteProhibited],
+            ..HostUpdate::default()
+        };
+        assert_eq!(code_of(update(&alpha, &host, &server, false, None)), 2306);
+        let server_locked = update(
+            &ctx(&policy, T0, OPERATOR),
+            &host,
+            &HostUpdate {
+                add_statuses: vec![HostStatus::ServerUpdateProhibited],
+                ..HostUpdate::default()
+            },
+            false,
+            None,
+        )
+        .unwrap()
+        .state;
+        assert_eq!(code_of(update(&alpha, &server_locked, &swap, false, None)), 2304);
+    }
+
+    #[test]
+    fn delete_rules_and_following_a_transfer() {
+        let policy = policy();
+        let domain = created(&policy);
+        let alpha = ctx(&policy, T0, "alpha");
+        let mut host = create(&alpha, &req("ns1.a.example", vec![v4(1)]), false, Some(&domain), 3)
+            .unwrap()
+            .state;
+        assert_eq!(delete(&alpha, &host, false).unwrap().action, "delete");
+        assert_eq!(code_of(delete(&alpha, &host, true)), 2305);
+        assert_eq!(code_of(delete(&ctx(&policy, T0, "beta"), &host, false)), 2201);
+        host.statuses.insert(HostStatus::ClientDeleteProhibited);
+        assert_eq!(code_of(delete(&alpha, &host, false)), 2304);
+        assert!(delete(&ctx(&policy, T0, OPERATOR), &host, false).is_ok());
+        let moved = follow_superordinate(&host, "beta", T0).state;
+        assert_eq!(moved.sponsor, "beta");
+    }
+}
