@@ -3,6 +3,8 @@
 //! Lifecycle decisions are pure functions over (state, now); the store (SQLite or PostgreSQL)
 //! and the clock live at the edges.
 
+pub mod lifecycle;
 pub mod model;
 pub mod policy;
 pub mod publish;
+pub mod secret;

@@ -37,6 +37,10 @@ pub struct Policy {
     pub transfer_pending_days: u32,
     /// Days a transfer code stays valid after it is set.
     pub auth_code_days: u32,
+    /// Days after a create or a completed transfer during which the domain cannot be
+    /// transferred again (ICANN's Transfer Policy lets registrars deny these; a registry may
+    /// enforce it). 0 turns the lock off.
+    pub transfer_lock_days: u32,
     /// Price of one year of registration (create).
     pub create_price: Money,
     /// Price of one year of renewal.
@@ -52,7 +56,7 @@ impl Policy {
     pub fn default_for(tld: &str) -> Policy {
         Policy {
             tld: tld.to_ascii_lowercase(),
-            repository: tld.to_ascii_uppercase(),
+            repository: default_repository(tld),
             currency: "USD".to_owned(),
             min_years: 1,
             max_years: 10,
@@ -65,11 +69,43 @@ impl Policy {
             pending_delete_days: 5,
             transfer_pending_days: 5,
             auth_code_days: 14,
+            transfer_lock_days: 0,
             create_price: 1000,
             renew_price: 1000,
             transfer_price: 1000,
             restore_price: 4000,
         }
+    }
+
+    /// Checks that the policy can work: a one-label TLD, a repository id that fits RFC 5730's
+    /// `roidType` (1–8 letters, digits or underscores), 1 ≤ `min_years` ≤ `max_years` ≤ 99 (the
+    /// EPP period range), and no negative price.
+    pub fn check(&self) -> Result<(), PolicyError> {
+        let invalid = |reason: String| PolicyError { tld: self.tld.clone(), reason };
+        if self.tld.is_empty()
+            || self.tld.len() > 63
+            || !self.tld.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err(invalid("the TLD must be one lower-case LDH label".to_owned()));
+        }
+        crate::lifecycle::names::check_repository(&self.repository)
+            .map_err(|refusal| invalid(refusal.to_string()))?;
+        if self.min_years < 1 || self.min_years > self.max_years || self.max_years > 99 {
+            return Err(invalid(format!(
+                "registration periods {}..={} years are not within 1..=99",
+                self.min_years, self.max_years
+            )));
+        }
+        let prices = [
+            ("create", self.create_price),
+            ("renew", self.renew_price),
+            ("transfer", self.transfer_price),
+            ("restore", self.restore_price),
+        ];
+        if let Some((name, _)) = prices.iter().find(|(_, price)| *price < 0) {
+            return Err(invalid(format!("the {name} price is negative")));
+        }
+        Ok(())
     }
 
     /// A duration of `days` days.
@@ -78,8 +114,61 @@ impl Policy {
     }
 }
 
+/// A policy that cannot work, found by [`Policy::check`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("policy for .{tld}: {reason}")]
+pub struct PolicyError {
+    /// The policy's TLD.
+    pub tld: String,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// The TLD upper-cased as a repository id: characters outside `\w` become `_` and the result is
+/// cut to 8 characters, the longest `roidType` allows (`xn--p1ai` gives `XN__P1AI`).
+fn default_repository(tld: &str) -> String {
+    tld.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { char::from(b.to_ascii_uppercase()) } else { '_' })
+        .take(8)
+        .collect()
+}
+
 impl Default for Policy {
     fn default() -> Policy {
         Policy::default_for("example")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn default_repository_fits_roid_type() {
+        assert_eq!(Policy::default_for("example").repository, "EXAMPLE");
+        assert_eq!(Policy::default_for("xn--p1ai").repository, "XN__P1AI");
+        assert_eq!(Policy::default_for("photography").repository, "PHOTOGRA");
+        assert_eq!(Policy::default_for("photography").check(), Ok(()));
+    }
+
+    #[test]
+    fn check_refuses_unworkable_policies() {
+        let good = Policy::default();
+        assert_eq!(good.check(), Ok(()));
+        let mut long = good.clone();
+        long.repository = "NINECHARS".to_owned();
+        assert!(long.check().is_err());
+        let mut years = good.clone();
+        years.min_years = 3;
+        years.max_years = 2;
+        assert!(years.check().is_err());
+        let mut price = good.clone();
+        price.restore_price = -1;
+        assert!(price.check().unwrap_err().to_string().contains("restore"));
+        let mut tld = good;
+        tld.tld = "a.b".to_owned();
+        assert!(tld.check().is_err());
     }
 }

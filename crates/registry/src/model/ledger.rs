@@ -95,7 +95,12 @@ pub struct Charge {
     pub registrar: String,
     /// Which account.
     pub account: Account,
-    /// Signed amount: negative draws on the account, positive credits it.
+    /// Signed amount, always seen from the registrar's side: negative draws on the account
+    /// (a purchase), positive credits it (a refund, a payment). The same holds on
+    /// `Receivable`, whose balance is therefore what the registrar owes as a negative number:
+    /// a one-year `CreditRenewal` is `-renew_price`, and the registry's receivable is the
+    /// negated balance. So the sum of a registrar's charges over all its accounts is its net
+    /// position with the registry.
     pub amount: Money,
     /// Why.
     pub kind: ChargeKind,

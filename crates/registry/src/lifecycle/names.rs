@@ -1,0 +1,313 @@
+//! Name and identifier rules: domain and host names (LDH labels, RFC 1034 §3.5 as relaxed by
+//! RFC 1123 §2.1; IDNs only as A-labels, RFC 5890), contact ids (RFC 5733 `clIDType`), e-mail
+//! and country-code shapes, and ROIDs (RFC 5730 `roidType`).
+
+use super::{Refusal, refuse};
+use crate::policy::Policy;
+
+/// Longest name in presentation form without the trailing dot (RFC 1035: 255 octets on the
+/// wire).
+pub const MAX_NAME_LENGTH: usize = 253;
+
+/// Longest label (RFC 1035 §2.3.4).
+pub const MAX_LABEL_LENGTH: usize = 63;
+
+/// Checks `name` as a domain to register under `policy`'s TLD and returns it lower-cased:
+/// LDH labels of 1–63 characters, at most 253 in all, exactly one label below the TLD.
+/// Malformed names are 2005; well-formed names outside what this registry registers (another
+/// TLD, a third-level name) are 2306.
+pub fn check_domain_name(policy: &Policy, name: &str) -> Result<String, Refusal> {
+    let object = format!("domain {name}");
+    let lower = check_ldh_name(&object, name)?;
+    let mut labels = lower.rsplit('.');
+    let (Some(tld), Some(_second), None) = (labels.next(), labels.next(), labels.next()) else {
+        return Err(refuse::policy(
+            &object,
+            format!("only names directly under .{} can be registered", policy.tld),
+        ));
+    };
+    if tld != policy.tld {
+        return Err(refuse::policy(
+            &object,
+            format!("TLD .{tld} is not served here (this registry serves .{})", policy.tld),
+        ));
+    }
+    Ok(lower)
+}
+
+/// Checks `name` as a host name and returns it lower-cased: LDH labels, at least two of them.
+pub fn check_host_name(name: &str) -> Result<String, Refusal> {
+    let object = format!("host {name}");
+    let lower = check_ldh_name(&object, name)?;
+    if !lower.contains('.') {
+        return Err(refuse::syntax(&object, "a host name needs at least two labels".to_owned()));
+    }
+    Ok(lower)
+}
+
+/// The registry domain a (checked, lower-case) host name is subordinate to, if it lies under
+/// `policy`'s TLD: its last two labels. A host name of two labels under the TLD would be a
+/// domain itself and has no superordinate here; [`is_in_tld`] tells those apart.
+pub fn superordinate(policy: &Policy, host: &str) -> Option<String> {
+    let mut labels = host.rsplit('.');
+    let (Some(tld), Some(second), Some(_third)) = (labels.next(), labels.next(), labels.next())
+    else {
+        return None;
+    };
+    (tld == policy.tld).then(|| format!("{second}.{tld}"))
+}
+
+/// Whether a (checked, lower-case) name lies inside `policy`'s TLD.
+pub fn is_in_tld(policy: &Policy, name: &str) -> bool {
+    name.rsplit('.').next() == Some(policy.tld.as_str()) && name.contains('.')
+}
+
+fn check_ldh_name(object: &str, name: &str) -> Result<String, Refusal> {
+    if name.is_empty() {
+        return Err(refuse::syntax(object, "the name is empty".to_owned()));
+    }
+    if name.len() > MAX_NAME_LENGTH {
+        return Err(refuse::syntax(
+            object,
+            format!("the name is {} characters long, more than {MAX_NAME_LENGTH}", name.len()),
+        ));
+    }
+    let lower = name.to_ascii_lowercase();
+    for label in lower.split('.') {
+        check_label(object, label)?;
+    }
+    Ok(lower)
+}
+
+fn check_label(object: &str, label: &str) -> Result<(), Refusal> {
+    let bytes = label.as_bytes();
+    if bytes.is_empty() {
+        return Err(refuse::syntax(
+            object,
+            "empty label (leading, trailing or double dot)".to_owned(),
+        ));
+    }
+    if bytes.len() > MAX_LABEL_LENGTH {
+        return Err(refuse::syntax(
+            object,
+            format!("label {label:?} is longer than {MAX_LABEL_LENGTH} characters"),
+        ));
+    }
+    if let Some(bad) = bytes.iter().find(|b| !(b.is_ascii_alphanumeric() || **b == b'-')) {
+        return Err(refuse::syntax(
+            object,
+            format!(
+                "label {label:?} has {:?}; only letters, digits and hyphens are allowed \
+                 (IDNs in A-label form)",
+                char::from(*bad)
+            ),
+        ));
+    }
+    if bytes.first() == Some(&b'-') || bytes.last() == Some(&b'-') {
+        return Err(refuse::syntax(
+            object,
+            format!("label {label:?} starts or ends with a hyphen"),
+        ));
+    }
+    // RFC 5891 §4.2.3.1: hyphens in the third and fourth positions are reserved for
+    // A-labels ("xn--"), which must carry a Punycode part after the prefix.
+    if bytes.get(2..4) == Some(b"--".as_slice()) {
+        if !label.starts_with("xn--") {
+            return Err(refuse::syntax(
+                object,
+                format!(
+                    "label {label:?} has hyphens in positions 3 and 4 but is not an xn-- A-label"
+                ),
+            ));
+        }
+        if bytes.len() <= 4 {
+            return Err(refuse::syntax(object, format!("A-label {label:?} is empty after xn--")));
+        }
+    }
+    Ok(())
+}
+
+/// Checks a contact id (RFC 5733 `clIDType`: a token of 3–16 characters). Beyond the schema,
+/// the id must be printable ASCII without spaces, so it can appear in URLs and file names.
+pub fn check_contact_id(id: &str) -> Result<(), Refusal> {
+    let object = format!("contact {id}");
+    let length = id.chars().count();
+    if !(3..=16).contains(&length) {
+        return Err(refuse::range(&object, format!("the id is {length} characters, not 3 to 16")));
+    }
+    if !id.bytes().all(|byte| (b'!'..=b'~').contains(&byte)) {
+        return Err(refuse::syntax(
+            &object,
+            "the id must be printable ASCII without spaces".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `email` has the shape `local@domain.tld`: one `@`, a non-empty local part, a
+/// domain of at least two labels, no spaces or control characters, at most 254 characters
+/// (RFC 5321 §4.5.3.1 paths). Deliverability is not this function's question.
+pub fn is_email(email: &str) -> bool {
+    if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return false;
+    }
+    let Some((local, domain)) = email.rsplit_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !local.contains('@')
+        && domain.split('.').count() >= 2
+        && domain
+            .split('.')
+            .all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-'))
+}
+
+/// Whether `cc` is two ASCII letters (ISO 3166-1 alpha-2 shape; RFC 5733 `ccType`).
+pub fn is_country_code(cc: &str) -> bool {
+    cc.len() == 2 && cc.bytes().all(|byte| byte.is_ascii_alphabetic())
+}
+
+/// Whether `number` has RFC 5733's `e164StringType` shape: `+CC.NUMBER`, 1–3 and 1–14 digits.
+pub fn is_e164(number: &str) -> bool {
+    let Some(rest) = number.strip_prefix('+') else {
+        return false;
+    };
+    let Some((country, local)) = rest.split_once('.') else {
+        return false;
+    };
+    (1..=3).contains(&country.len())
+        && (1..=14).contains(&local.len())
+        && country.bytes().all(|b| b.is_ascii_digit())
+        && local.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A repository object id: `prefix`, the decimal `sequence`, a hyphen and `repository`
+/// (`D12-EXAMPLE`). RFC 5730 `roidType` is `(\w|_){1,80}-\w{1,8}`, so the repository must be
+/// 1–8 letters, digits or underscores, and prefix plus sequence at most 80 word characters.
+/// The repository is not truncated: two TLDs whose names share their first eight characters
+/// would then share ROIDs, so a long one is refused here and by [`check_repository`].
+pub fn roid(prefix: &str, sequence: u64, repository: &str) -> Result<String, Refusal> {
+    check_repository(repository)?;
+    let object = format!("ROID prefix {prefix:?}");
+    if prefix.is_empty() || !prefix.bytes().all(is_word_byte) {
+        return Err(refuse::syntax(
+            &object,
+            "the prefix must be letters, digits or underscores".to_owned(),
+        ));
+    }
+    let head = format!("{prefix}{sequence}");
+    if head.len() > 80 {
+        return Err(refuse::range(&object, "prefix and sequence exceed 80 characters".to_owned()));
+    }
+    Ok(format!("{head}-{repository}"))
+}
+
+/// Checks a repository id for ROIDs: 1–8 letters, digits or underscores (RFC 5730 §4,
+/// `roidType`). Operators choose it per TLD; the policy defaults it from the TLD, so a TLD
+/// longer than eight characters needs an explicit, shorter repository id.
+pub fn check_repository(repository: &str) -> Result<(), Refusal> {
+    if (1..=8).contains(&repository.len()) && repository.bytes().all(is_word_byte) {
+        Ok(())
+    } else {
+        Err(refuse::syntax(
+            &format!("repository id {repository:?}"),
+            "must be 1 to 8 letters, digits or underscores (RFC 5730 roidType)".to_owned(),
+        ))
+    }
+}
+
+fn is_word_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'_'
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn policy() -> Policy {
+        Policy::default_for("example")
+    }
+
+    #[test]
+    fn domain_names() {
+        let policy = policy();
+        assert_eq!(check_domain_name(&policy, "Foo-Bar.EXAMPLE").unwrap(), "foo-bar.example");
+        assert_eq!(
+            check_domain_name(&policy, "xn--bcher-kva.example").unwrap(),
+            "xn--bcher-kva.example"
+        );
+        assert_eq!(check_domain_name(&policy, "a.example").unwrap(), "a.example");
+        let max_label = format!("{}.example", "a".repeat(63));
+        assert!(check_domain_name(&policy, &max_label).is_ok());
+        let cases: [(&str, u16); 15] = [
+            ("", 2005),
+            ("example", 2306),
+            ("foo.example.", 2005),
+            (".foo.example", 2005),
+            ("foo..example", 2005),
+            ("-foo.example", 2005),
+            ("foo-.example", 2005),
+            ("fo_o.example", 2005),
+            ("f\u{fc}o.example", 2005),
+            ("ab--c.example", 2005),
+            ("xn--.example", 2005),
+            ("www.foo.example", 2306),
+            ("foo.test", 2306),
+            ("foo example.example", 2005),
+            ("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example", 2005),
+        ];
+        for (name, code) in cases {
+            let refusal = check_domain_name(&policy, name).unwrap_err();
+            assert_eq!(refusal.epp_code(), code, "{name}: {refusal}");
+            assert!(refusal.to_string().contains("domain"), "{refusal}");
+        }
+        let too_long = format!("{}example", "abcdefghi.".repeat(25));
+        assert_eq!(check_domain_name(&policy, &too_long).unwrap_err().epp_code(), 2005);
+    }
+
+    #[test]
+    fn host_names_and_superordinates() {
+        let policy = policy();
+        assert_eq!(check_host_name("NS1.Foo.Example").unwrap(), "ns1.foo.example");
+        assert_eq!(check_host_name("ns.other.net").unwrap(), "ns.other.net");
+        assert_eq!(check_host_name("localhost").unwrap_err().epp_code(), 2005);
+        assert_eq!(superordinate(&policy, "ns1.foo.example").as_deref(), Some("foo.example"));
+        assert_eq!(superordinate(&policy, "a.b.foo.example").as_deref(), Some("foo.example"));
+        assert_eq!(superordinate(&policy, "foo.example"), None);
+        assert_eq!(superordinate(&policy, "ns1.foo.test"), None);
+        assert!(is_in_tld(&policy, "foo.example"));
+        assert!(!is_in_tld(&policy, "example"));
+        assert!(!is_in_tld(&policy, "foo.examples"));
+    }
+
+    #[test]
+    fn contact_fields() {
+        assert!(check_contact_id("sh8013").is_ok());
+        assert_eq!(check_contact_id("ab").unwrap_err().epp_code(), 2004);
+        assert_eq!(check_contact_id("a234567890123456x").unwrap_err().epp_code(), 2004);
+        assert_eq!(check_contact_id("a b c").unwrap_err().epp_code(), 2005);
+        assert!(is_email("jdoe@example.com"));
+        assert!(!is_email("jdoe@localhost"));
+        assert!(!is_email("jdoe.example.com"));
+        assert!(!is_email("@example.com"));
+        assert!(!is_email("j doe@example.com"));
+        assert!(!is_email("jdoe@example..com"));
+        assert!(is_country_code("US") && is_country_code("in"));
+        assert!(!is_country_code("USA") && !is_country_code("U1"));
+        assert!(is_e164("+1.7035555555"));
+        assert!(!is_e164("+1 703 555 5555") && !is_e164("1.703") && !is_e164("+1234.5"));
+    }
+
+    #[test]
+    fn roids() {
+        assert_eq!(roid("D", 12, "EXAMPLE").unwrap(), "D12-EXAMPLE");
+        assert_eq!(roid("H", 0, "EX_1").unwrap(), "H0-EX_1");
+        assert_eq!(roid("D", 1, "TOOLONGID").unwrap_err().epp_code(), 2005);
+        assert_eq!(roid("D", 1, "").unwrap_err().epp_code(), 2005);
+        assert_eq!(roid("D-", 1, "EXAMPLE").unwrap_err().epp_code(), 2005);
+        assert_eq!(roid(&"D".repeat(70), u64::MAX, "EXAMPLE").unwrap_err().epp_code(), 2004);
+        assert!(check_repository("XN__P1AI").is_ok());
+    }
+}
