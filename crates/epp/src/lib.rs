@@ -2,3 +2,13 @@
 //!
 //! The XML codec (commands in, responses out) is pure; the TLS transport and the sessions that
 //! map commands onto the registry sit around it.
+//!
+//! Codec: [`command::parse`] reads a frame into a [`command::Request`];
+//! [`response::Response::to_xml`] and [`greeting::Greeting::to_xml`] write what the server sends.
+
+pub mod command;
+pub mod greeting;
+pub mod response;
+pub mod result;
+pub mod types;
+pub mod xml;
