@@ -213,7 +213,6 @@ macro_rules! token_enum {
     };
 }
 
-
 token_enum! {
     /// An object status (RFC 5731 §2.3, 5732 §2.3, 5733 §2.2); [`Status::applies_to`] says
     /// which objects may carry it.
@@ -276,7 +275,11 @@ impl Status {
             ),
             ObjectKind::Contact => !matches!(
                 self,
-                ClientHold | ClientRenewProhibited | Inactive | PendingRenew | ServerHold
+                ClientHold
+                    | ClientRenewProhibited
+                    | Inactive
+                    | PendingRenew
+                    | ServerHold
                     | ServerRenewProhibited
             ),
         }

@@ -315,9 +315,11 @@ fn disclose(el: El<'_>) -> Parsed<Disclose> {
             chosen.push(field(kind));
         }
     }
-    for (name, field) in
-        [("voice", DiscloseField::Voice), ("fax", DiscloseField::Fax), ("email", DiscloseField::Email)]
-    {
+    for (name, field) in [
+        ("voice", DiscloseField::Voice),
+        ("fax", DiscloseField::Fax),
+        ("email", DiscloseField::Email),
+    ] {
         if let Some(part) = fields.opt(NS, name)? {
             token(part, 0, 0)?;
             chosen.push(field);

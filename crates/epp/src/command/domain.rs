@@ -130,8 +130,13 @@ pub(super) fn command(verb: El<'_>, object: El<'_>, ext: &mut Extensions<'_>) ->
 fn info(el: El<'_>) -> Parsed<DomainInfo> {
     let mut fields = Fields::of(el, &[])?;
     let name_el = fields.one(NS, "name")?;
-    let hosts =
-        enum_attr(name_el, "hosts", Some(HostsFilter::All), HostsFilter::from_token, "all, del, sub, none")?;
+    let hosts = enum_attr(
+        name_el,
+        "hosts",
+        Some(HostsFilter::All),
+        HostsFilter::from_token,
+        "all, del, sub, none",
+    )?;
     let name = token_with(name_el, &["hosts"], 1, 255)?;
     let auth_info = fields.opt(NS, "authInfo")?.map(|el| auth_info(el, NS)).transpose()?;
     fields.finish()?;
@@ -190,11 +195,7 @@ fn change(el: El<'_>) -> Parsed<DomainChange> {
     let registrant = match fields.opt(NS, "registrant")? {
         Some(el) => {
             let id = collapse(leaf(el, &[])?);
-            if id.is_empty() {
-                Some(Change::Clear)
-            } else {
-                Some(Change::Set(client_id(el)?))
-            }
+            if id.is_empty() { Some(Change::Clear) } else { Some(Change::Set(client_id(el)?)) }
         }
         None => None,
     };
@@ -261,11 +262,17 @@ pub(super) fn transfer_op(verb: El<'_>) -> Parsed<TransferOp> {
 }
 
 fn period(el: El<'_>) -> Parsed<Period> {
-    let unit = enum_attr(el, "unit", None, |unit| match unit {
-        "y" => Some(PeriodUnit::Year),
-        "m" => Some(PeriodUnit::Month),
-        _ => None,
-    }, "y, m")?;
+    let unit = enum_attr(
+        el,
+        "unit",
+        None,
+        |unit| match unit {
+            "y" => Some(PeriodUnit::Year),
+            "m" => Some(PeriodUnit::Month),
+            _ => None,
+        },
+        "y, m",
+    )?;
     let value = number(el, leaf(el, &["unit"])?, 1u8, 99)?;
     Ok(Period { value, unit })
 }
@@ -280,11 +287,8 @@ fn name_servers(el: El<'_>) -> Parsed<Vec<String>> {
             "host attributes are not implemented: create host objects and use <domain:hostObj>",
         ));
     }
-    let names = fields
-        .at_least_one(NS, "hostObj")?
-        .into_iter()
-        .map(label)
-        .collect::<Parsed<Vec<_>>>()?;
+    let names =
+        fields.at_least_one(NS, "hostObj")?.into_iter().map(label).collect::<Parsed<Vec<_>>>()?;
     fields.finish()?;
     Ok(names)
 }
@@ -294,7 +298,8 @@ fn contacts(fields: &mut Fields<'_>) -> Parsed<Vec<DomainContact>> {
         .many(NS, "contact")
         .into_iter()
         .map(|el| {
-            let kind = enum_attr(el, "type", None, ContactType::from_token, "admin, billing, tech")?;
+            let kind =
+                enum_attr(el, "type", None, ContactType::from_token, "admin, billing, tech")?;
             let id = token_with(el, &["type"], 3, 16)?;
             Ok(DomainContact { kind, id })
         })

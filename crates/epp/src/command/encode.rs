@@ -214,7 +214,8 @@ fn write_domain_update(w: &mut Writer, update: &DomainUpdate) {
     o.text("name", &update.name);
     domain_add_rem(&mut o, "add", &update.add);
     domain_add_rem(&mut o, "rem", &update.rem);
-    let nothing_else = update.add == DomainAddRem::default() && update.rem == DomainAddRem::default();
+    let nothing_else =
+        update.add == DomainAddRem::default() && update.rem == DomainAddRem::default();
     if update.chg != DomainChange::default() || nothing_else {
         o.open("chg", &[]);
         match &update.chg.registrant {

@@ -163,7 +163,9 @@ fn dnssec_data(fields: &mut Fields<'_>, parent: El<'_>) -> Parsed<Option<DnssecD
     let keys = fields.many(SEC, "keyData");
     match (ds.is_empty(), keys.is_empty()) {
         (true, true) => Ok(None),
-        (false, true) => Ok(Some(DnssecData::Ds(ds.into_iter().map(ds_data).collect::<Parsed<_>>()?))),
+        (false, true) => {
+            Ok(Some(DnssecData::Ds(ds.into_iter().map(ds_data).collect::<Parsed<_>>()?)))
+        }
         (true, false) => {
             Ok(Some(DnssecData::Key(keys.into_iter().map(key_data).collect::<Parsed<_>>()?)))
         }
@@ -216,11 +218,17 @@ pub(super) fn rgp_update(el: El<'_>) -> Parsed<RgpRestore> {
     let mut fields = Fields::of(el, &[])?;
     let restore = fields.one(RGP, "restore")?;
     fields.finish()?;
-    let is_report = enum_attr(restore, "op", None, |op| match op {
-        "request" => Some(false),
-        "report" => Some(true),
-        _ => None,
-    }, "request, report")?;
+    let is_report = enum_attr(
+        restore,
+        "op",
+        None,
+        |op| match op {
+            "request" => Some(false),
+            "report" => Some(true),
+            _ => None,
+        },
+        "request, report",
+    )?;
     let mut restore_fields = Fields::of(restore, &["op"])?;
     let report = restore_fields.opt(RGP, "report")?;
     restore_fields.finish()?;
@@ -247,8 +255,11 @@ fn rgp_report(el: El<'_>) -> Parsed<RgpReport> {
     let del_time = datetime(fields.one(RGP, "delTime")?)?;
     let res_time = datetime(fields.one(RGP, "resTime")?)?;
     let res_reason = report_text(fields.one(RGP, "resReason")?)?;
-    let statements =
-        fields.at_least_one(RGP, "statement")?.into_iter().map(report_text).collect::<Parsed<Vec<_>>>()?;
+    let statements = fields
+        .at_least_one(RGP, "statement")?
+        .into_iter()
+        .map(report_text)
+        .collect::<Parsed<Vec<_>>>()?;
     if let Some(extra) = el.children().filter(|c| c.is(RGP, "statement")).nth(2) {
         return Err(fail(ResultCode::CommandSyntaxError, extra, "at most two statements"));
     }

@@ -9,9 +9,9 @@ use time::{Date, OffsetDateTime};
 
 use super::ParseError;
 use crate::result::ResultCode;
-use crate::types::{AuthInfo, Namespace, Secret, Status, StatusValue, ObjectKind};
-use crate::xml::{El, Ns};
+use crate::types::{AuthInfo, Namespace, ObjectKind, Secret, Status, StatusValue};
 use crate::xml::read::truncate;
+use crate::xml::{El, Ns};
 
 pub(crate) type Parsed<T> = Result<T, ParseError>;
 
@@ -56,11 +56,9 @@ impl<'d> Fields<'d> {
     pub(crate) fn opt(&mut self, ns: Namespace, local: &str) -> Parsed<Option<El<'d>>> {
         let mut found = self.take(ns, local, 2);
         match (found.next(), found.next()) {
-            (_, Some(second)) => Err(fail(
-                ResultCode::CommandSyntaxError,
-                second,
-                "element appears more than once",
-            )),
+            (_, Some(second)) => {
+                Err(fail(ResultCode::CommandSyntaxError, second, "element appears more than once"))
+            }
             (first, None) => Ok(first),
         }
     }
@@ -71,7 +69,12 @@ impl<'d> Fields<'d> {
     }
 
     /// Like [`Fields::many`], but 2001 when there are more than `max`.
-    pub(crate) fn at_most(&mut self, ns: Namespace, local: &str, max: usize) -> Parsed<Vec<El<'d>>> {
+    pub(crate) fn at_most(
+        &mut self,
+        ns: Namespace,
+        local: &str,
+        max: usize,
+    ) -> Parsed<Vec<El<'d>>> {
         let all = self.many(ns, local);
         match all.get(max) {
             Some(&extra) => Err(fail(
@@ -126,7 +129,9 @@ impl<'d> Fields<'d> {
 /// The error for an element the schema does not allow where it is.
 pub(crate) fn unexpected(el: El<'_>) -> ParseError {
     let why = match el.ns() {
-        Ns::Other(uri) => format!("element in unknown namespace {} not allowed here", truncate(uri)),
+        Ns::Other(uri) => {
+            format!("element in unknown namespace {} not allowed here", truncate(uri))
+        }
         Ns::None => "element without a namespace not allowed here".to_owned(),
         _ => "element not allowed here".to_owned(),
     };

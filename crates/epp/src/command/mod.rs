@@ -11,8 +11,12 @@ pub(crate) mod fields;
 mod host;
 mod session;
 
-pub use contact::{ContactChange, ContactCreate, ContactInfo, ContactTransfer, ContactUpdate, PostalInfoChange};
-pub use domain::{DomainAddRem, DomainChange, DomainCreate, DomainInfo, DomainRenew, DomainTransfer, DomainUpdate};
+pub use contact::{
+    ContactChange, ContactCreate, ContactInfo, ContactTransfer, ContactUpdate, PostalInfoChange,
+};
+pub use domain::{
+    DomainAddRem, DomainChange, DomainCreate, DomainInfo, DomainRenew, DomainTransfer, DomainUpdate,
+};
 pub use ext::{RgpReport, RgpRestore, SecDnsCreate, SecDnsRem, SecDnsUpdate};
 pub use host::{HostAddRem, HostCreate, HostUpdate};
 pub use session::{Login, Poll, UserAgent};
@@ -199,11 +203,9 @@ pub fn parse(frame: &[u8]) -> Result<Request, ParseError> {
         ));
     }
     match root.children().next() {
-        Some(other) if other.ns() == &Ns::Known(Namespace::Epp) => Err(fail(
-            ResultCode::CommandSyntaxError,
-            other,
-            "a client sends <hello> or <command>",
-        )),
+        Some(other) if other.ns() == &Ns::Known(Namespace::Epp) => {
+            Err(fail(ResultCode::CommandSyntaxError, other, "a client sends <hello> or <command>"))
+        }
         Some(other) => Err(unexpected(other)),
         None => Err(fail(
             ResultCode::CommandSyntaxError,
@@ -233,14 +235,11 @@ fn read_command(command: El<'_>) -> Parsed<Command> {
     for verb in VERBS {
         verbs.extend(fields.opt(Namespace::Epp, verb)?);
     }
-    if verbs.is_empty() {
-        if let Some(unknown) = command.children().find(|c| c.ns() == &Ns::Known(Namespace::Epp)) {
-            return Err(fail(
-                ResultCode::UnknownCommand,
-                unknown,
-                "not an EPP command",
-            ));
-        }
+    let unknown_verb = command.children().find(|c| {
+        c.ns() == &Ns::Known(Namespace::Epp) && !matches!(c.local(), "clTRID" | "extension")
+    });
+    if let (true, Some(unknown)) = (verbs.is_empty(), unknown_verb) {
+        return Err(fail(ResultCode::UnknownCommand, unknown, "not an EPP command"));
     }
     fields.finish()?;
     let verb = match verbs.as_slice() {

@@ -189,11 +189,17 @@ pub(super) fn poll(el: El<'_>) -> Parsed<Poll> {
     if !el.text().trim().is_empty() {
         return Err(fail(ResultCode::CommandSyntaxError, el, "<poll> holds no text"));
     }
-    let ack = enum_attr(el, "op", None, |op| match op {
-        "req" => Some(false),
-        "ack" => Some(true),
-        _ => None,
-    }, "req, ack")?;
+    let ack = enum_attr(
+        el,
+        "op",
+        None,
+        |op| match op {
+            "req" => Some(false),
+            "ack" => Some(true),
+            _ => None,
+        },
+        "req, ack",
+    )?;
     if !ack {
         return Ok(Poll::Request);
     }

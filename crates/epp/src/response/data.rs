@@ -5,8 +5,8 @@ use std::net::IpAddr;
 use time::OffsetDateTime;
 
 use crate::types::{
-    Disclose, DiscloseField, DomainContact, Namespace, Phone, PostalInfo, Secret,
-    StatusValue, TransferStatus,
+    Disclose, DiscloseField, DomainContact, Namespace, Phone, PostalInfo, Secret, StatusValue,
+    TransferStatus,
 };
 use crate::xml::{Obj, Writer};
 

@@ -66,7 +66,11 @@ pub struct MsgQ {
 
 impl Response {
     /// A response with this code and nothing else.
-    pub fn new(result: ResultCode, cl_trid: Option<String>, sv_trid: impl Into<String>) -> Response {
+    pub fn new(
+        result: ResultCode,
+        cl_trid: Option<String>,
+        sv_trid: impl Into<String>,
+    ) -> Response {
         Response {
             result,
             message: None,

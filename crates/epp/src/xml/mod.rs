@@ -7,8 +7,9 @@
 pub(crate) mod read;
 pub(crate) mod write;
 
-pub use read::{Document, El, XmlError};
 pub(crate) use read::Ns;
+pub use read::XmlError;
+pub(crate) use read::{Document, El};
 pub(crate) use write::{Obj, Writer};
 
 /// Deepest element nesting accepted; the deepest EPP command (a secDNS keyData inside dsData

@@ -160,9 +160,7 @@ impl Builder {
                     )));
                 }
                 Event::PI(_) => {
-                    return Err(XmlError(format!(
-                        "processing instruction at byte {at} refused"
-                    )));
+                    return Err(XmlError(format!("processing instruction at byte {at} refused")));
                 }
                 Event::Comment(_) => {}
                 Event::Start(start) | Event::Empty(start) => {
@@ -266,9 +264,9 @@ impl Builder {
                     )));
                 }
             };
-            let value = attr.normalized_value(XmlVersion::Implicit1_0).map_err(|e| {
-                XmlError(format!("bad attribute value at byte {at}: {e}"))
-            })?;
+            let value = attr
+                .normalized_value(XmlVersion::Implicit1_0)
+                .map_err(|e| XmlError(format!("bad attribute value at byte {at}: {e}")))?;
             if let Some(c) = value.chars().find(|&c| !is_xml_char(c)) {
                 return Err(XmlError(format!(
                     "attribute value at byte {at} refers to U+{:04X}, not allowed in XML",
@@ -430,11 +428,6 @@ impl<'d> El<'d> {
     pub fn children(&self) -> impl Iterator<Item = El<'d>> + use<'d> {
         let doc = self.doc;
         self.node().children.iter().map(move |&id| El { doc, id })
-    }
-
-    /// True when the element has child elements.
-    pub fn has_children(&self) -> bool {
-        !self.node().children.is_empty()
     }
 
     /// An unqualified attribute's value.

@@ -13,9 +13,7 @@ pub(crate) struct Writer {
 impl Writer {
     /// A document that starts with the declaration RFC 5730's examples use.
     pub(crate) fn new() -> Writer {
-        Writer {
-            out: String::from(r#"<?xml version="1.0" encoding="UTF-8" standalone="no"?>"#),
-        }
+        Writer { out: String::from(r#"<?xml version="1.0" encoding="UTF-8" standalone="no"?>"#) }
     }
 
     pub(crate) fn open(&mut self, name: &str, attrs: &[(&str, &str)]) {

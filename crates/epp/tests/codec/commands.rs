@@ -49,7 +49,12 @@ fn ds(key_tag: u16, digest: &[u8]) -> DsData {
 }
 
 fn rfc5910_key() -> KeyData {
-    KeyData { flags: 257, protocol: 3, alg: 1, public_key: vec![0x01, 0x03, 0xc9, 0xff, 0xff, 0xff, 0xe1] }
+    KeyData {
+        flags: 257,
+        protocol: 3,
+        alg: 1,
+        public_key: vec![0x01, 0x03, 0xc9, 0xff, 0xff, 0xff, 0xe1],
+    }
 }
 
 const DIGEST_12345: [u8; 10] = [0x49, 0xFD, 0x46, 0xE6, 0xC4, 0xB4, 0x5C, 0x55, 0xD4, 0xAC];
@@ -126,7 +131,11 @@ fn rfc8807_login_security() {
 fn rfc5731_domain_commands() {
     assert_eq!(
         command("rfc5731-domain-check"),
-        Command::DomainCheck(vec!["example.com".into(), "example.net".into(), "example.org".into()])
+        Command::DomainCheck(vec![
+            "example.com".into(),
+            "example.net".into(),
+            "example.org".into()
+        ])
     );
     assert_eq!(
         command("rfc5731-domain-info"),
