@@ -1,0 +1,78 @@
+//! Fixture loading and the xmllint runner.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+pub fn data_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
+}
+
+pub fn fixture(name: &str) -> Vec<u8> {
+    let path = data_dir().join("commands").join(format!("{name}.xml"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Every command fixture, by file stem.
+pub fn all_fixtures() -> Vec<(String, Vec<u8>)> {
+    let mut all: Vec<_> = std::fs::read_dir(data_dir().join("commands"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "xml"))
+        .map(|path| {
+            let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+            (stem, std::fs::read(&path).unwrap())
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+/// True when xmllint can run; under CI a missing xmllint fails the test, elsewhere it is said
+/// loudly that the schema validation did not run.
+pub fn xmllint_present() -> bool {
+    static PRESENT: OnceLock<bool> = OnceLock::new();
+    let present = *PRESENT.get_or_init(|| {
+        Command::new("xmllint").arg("--version").output().is_ok_and(|o| o.status.success())
+    });
+    if present {
+        return true;
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("xmllint (Debian package libxml2-utils) is needed under CI to validate EPP XML");
+    }
+    // Straight to stderr so the harness does not swallow it: a skipped validation must show.
+    let _ = writeln!(
+        std::io::stderr(),
+        "\n*** EPP SCHEMA VALIDATION DID NOT RUN: xmllint is missing (Debian package \
+         libxml2-utils).\n"
+    );
+    false
+}
+
+/// Validates a document against the IANA schemas; the error names xmllint's complaint.
+pub fn validate(name: &str, xml: &[u8]) -> Result<(), String> {
+    let dir = std::env::temp_dir().join(format!("nameward-epp-xsd-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(format!("{name}.xml"));
+    std::fs::write(&file, xml).unwrap();
+    let output = Command::new("xmllint")
+        .arg("--noout")
+        .arg("--nonet")
+        .arg("--schema")
+        .arg(data_dir().join("xsd/wrapper.xsd"))
+        .arg(&file)
+        .output()
+        .expect("run xmllint");
+    let _ = std::fs::remove_file(&file);
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name} does not validate:\n{}\n{}",
+            String::from_utf8_lossy(&output.stderr),
+            String::from_utf8_lossy(xml)
+        ))
+    }
+}
