@@ -4,7 +4,7 @@
 -- and the parts of an object nobody queries by are one JSON document in a TEXT column.
 
 CREATE TABLE registrars (
-    id TEXT PRIMARY KEY,
+    id TEXT NOT NULL PRIMARY KEY,
     name TEXT NOT NULL,
     state TEXT NOT NULL,
     password_hash TEXT NOT NULL,
@@ -15,13 +15,13 @@ CREATE TABLE registrars (
 );
 
 CREATE TABLE tlds (
-    tld TEXT PRIMARY KEY,
+    tld TEXT NOT NULL PRIMARY KEY,
     policy TEXT NOT NULL,
     serial BIGINT NOT NULL
 );
 
 CREATE TABLE settings (
-    name TEXT PRIMARY KEY,
+    name TEXT NOT NULL PRIMARY KEY,
     value TEXT NOT NULL
 );
 
@@ -47,7 +47,7 @@ CREATE INDEX ledger_registrar ON ledger (registrar, id);
 CREATE INDEX ledger_domain ON ledger (domain) WHERE domain IS NOT NULL;
 
 CREATE TABLE contacts (
-    id TEXT PRIMARY KEY,
+    id TEXT NOT NULL PRIMARY KEY,
     roid TEXT NOT NULL UNIQUE,
     sponsor TEXT NOT NULL REFERENCES registrars (id),
     created_by TEXT NOT NULL,
@@ -61,7 +61,7 @@ CREATE INDEX contacts_sponsor ON contacts (sponsor, id);
 -- zone: the name minus its first label, the zone the delegation goes into.
 -- in_zone: Domain::in_zone() at the last write (delegated, not on hold, not deleted).
 CREATE TABLE domains (
-    name TEXT PRIMARY KEY,
+    name TEXT NOT NULL PRIMARY KEY,
     roid TEXT NOT NULL UNIQUE,
     zone TEXT NOT NULL,
     sponsor TEXT NOT NULL REFERENCES registrars (id),
@@ -83,7 +83,7 @@ CREATE INDEX domains_due ON domains (next_event_at, name) WHERE next_event_at IS
 CREATE INDEX domains_zone ON domains (zone, name) WHERE in_zone = 1;
 
 CREATE TABLE hosts (
-    name TEXT PRIMARY KEY,
+    name TEXT NOT NULL PRIMARY KEY,
     roid TEXT NOT NULL UNIQUE,
     sponsor TEXT NOT NULL REFERENCES registrars (id),
     superordinate TEXT REFERENCES domains (name),
@@ -142,7 +142,7 @@ CREATE TABLE poll_messages (
 CREATE INDEX poll_messages_registrar ON poll_messages (registrar, id);
 
 CREATE TABLE transactions (
-    sv_trid TEXT PRIMARY KEY,
+    sv_trid TEXT NOT NULL PRIMARY KEY,
     registrar TEXT NOT NULL,
     cl_trid TEXT,
     command TEXT NOT NULL,

@@ -51,7 +51,7 @@ pub enum StoreError {
     /// A debit would take a prepaid account below zero.
     #[error(
         "registrar {registrar:?} has {balance} on its prepaid account, too little for a debit of {}",
-        -amount
+        amount.unsigned_abs()
     )]
     InsufficientFunds {
         /// Whose account.

@@ -37,6 +37,29 @@
 //! change with `get_*_for_update`, decide, write, commit. After any database error a `Tx` is
 //! spent (PostgreSQL aborts the transaction; SQLite is made to behave the same) and only
 //! [`Tx::rollback`] remains. Dropping a `Tx` without committing rolls it back.
+//!
+//! ```no_run
+//! use nameward_registry::model::Charge;
+//! use nameward_registry::store::{Store, StoreError};
+//!
+//! async fn charge(store: &Store, charge: Charge, domain: &str) -> Result<i64, StoreError> {
+//!     let domain = domain.to_owned();
+//!     store
+//!         .transact(|tx| {
+//!             let (charge, domain) = (charge.clone(), domain.clone());
+//!             Box::pin(async move {
+//!                 let Some(mut found) = tx.get_domain_for_update(&domain).await? else {
+//!                     return Err(StoreError::NotFound { kind: "domain", id: domain });
+//!                 };
+//!                 let booked = tx.book(&charge).await?;
+//!                 found.expires_at += time::Duration::days(365);
+//!                 tx.update_domain(&found, None).await?;
+//!                 Ok(booked.balance_after)
+//!             })
+//!         })
+//!         .await
+//! }
+//! ```
 
 mod codec;
 mod error;
@@ -151,6 +174,10 @@ impl Store {
     pub async fn open(url: &str) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let engine = Engine::of_url(url)?;
+        if engine == Engine::Sqlite && (url.contains(":memory:") || url.contains("mode=memory")) {
+            // Each pooled connection would get a database of its own, and WAL needs a file.
+            return Err(StoreError::BadUrl { url: url.to_owned() });
+        }
         let (url, connections) = match engine {
             // mode=rwc: create the file if it is missing. SQLite serves one writer at a time,
             // so more connections only help readers.
@@ -200,7 +227,9 @@ impl Store {
         self.shared.engine
     }
 
-    /// Opens a write transaction (see the module documentation for how it serializes).
+    /// Opens a write transaction (see the module documentation for how it serializes). Write
+    /// transactions queue for each other on SQLite, so a task holding one must finish it before
+    /// it asks for another.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         let guard = match &self.shared.writer {
             Some(writer) => Some(Arc::clone(writer).lock_owned().await),
@@ -274,29 +303,47 @@ impl Store {
         self.shared.next_sv_trid()
     }
 
-    /// The tables and their columns, sorted, as the migrations built them: lets tests (and an
-    /// operator's check) confirm that both engines hold the same schema.
-    pub async fn schema_outline(&self) -> Result<Vec<(String, String)>, StoreError> {
-        let query = match self.shared.engine {
-            Engine::Sqlite => {
-                "SELECT m.name AS table_name, p.name AS column_name \
+    /// The schema as the migrations built it, one sorted line per column (`table.column type
+    /// [not null]`) and per explicit index (`index name on table`): lets tests, and an
+    /// operator's check, confirm that both engines hold the same schema.
+    pub async fn schema_outline(&self) -> Result<Vec<String>, StoreError> {
+        let (columns, indexes) = match self.shared.engine {
+            Engine::Sqlite => (
+                "SELECT m.name AS table_name, p.name AS column_name, lower(p.type) AS column_type, \
+                        CASE WHEN p.\"notnull\" = 1 OR p.pk > 0 THEN 1 ELSE 0 END AS required \
                  FROM sqlite_master m, pragma_table_info(m.name) p \
-                 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'"
-            }
-            Engine::Postgres => {
+                 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'",
+                "SELECT tbl_name AS table_name, name AS index_name FROM sqlite_master \
+                 WHERE type = 'index' AND sql IS NOT NULL",
+            ),
+            Engine::Postgres => (
                 "SELECT CAST(table_name AS TEXT) AS table_name, \
-                        CAST(column_name AS TEXT) AS column_name \
-                 FROM information_schema.columns WHERE table_schema = current_schema()"
-            }
+                        CAST(column_name AS TEXT) AS column_name, \
+                        CAST(data_type AS TEXT) AS column_type, \
+                        CASE WHEN is_nullable = 'NO' THEN 1 ELSE 0 END AS required \
+                 FROM information_schema.columns WHERE table_schema = current_schema()",
+                "SELECT CAST(tablename AS TEXT) AS table_name, CAST(indexname AS TEXT) AS index_name \
+                 FROM pg_indexes WHERE schemaname = current_schema() \
+                 AND indexname NOT IN (SELECT conname FROM pg_constraint)",
+            ),
         };
-        let rows = sqlx::query(query)
-            .fetch_all(&self.shared.pool)
-            .await
-            .map_err(|source| StoreError::Database { operation: "reading the schema", source })?;
-        let mut outline = rows
-            .iter()
-            .map(|row| Ok((codec::get(row, "table_name")?, codec::get(row, "column_name")?)))
-            .collect::<Result<Vec<(String, String)>, StoreError>>()?;
+        let failed = |source| StoreError::Database { operation: "reading the schema", source };
+        let mut outline = Vec::new();
+        for row in sqlx::query(columns).fetch_all(&self.shared.pool).await.map_err(failed)? {
+            let table: String = codec::get(&row, "table_name")?;
+            let column: String = codec::get(&row, "column_name")?;
+            let kind: String = codec::get(&row, "column_type")?;
+            let required: i64 = codec::get(&row, "required")?;
+            // SQLite's auto-numbered key must be spelled INTEGER; it holds 64 bits.
+            let kind = if kind == "integer" { "bigint".to_owned() } else { kind };
+            let null = if required == 1 { " not null" } else { "" };
+            outline.push(format!("{table}.{column} {kind}{null}"));
+        }
+        for row in sqlx::query(indexes).fetch_all(&self.shared.pool).await.map_err(failed)? {
+            let table: String = codec::get(&row, "table_name")?;
+            let index: String = codec::get(&row, "index_name")?;
+            outline.push(format!("index {index} on {table}"));
+        }
         outline.sort();
         Ok(outline)
     }
