@@ -176,3 +176,54 @@ async fn an_abandoned_transaction_leaves_nothing() {
     })
     .await;
 }
+
+/// Two transactions locking two names in opposite orders deadlock on PostgreSQL; `transact`
+/// runs the victim again. (On SQLite writers queue whole, so they cannot deadlock.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deadlocks_are_retried() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let Some(database) = crate::harness::PostgresDb::new().await else {
+        return;
+    };
+    let store = Store::open(&database.url).await.unwrap();
+    fixtures::seed(&store).await;
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_domain(&bare_domain("a.test", "r1"), None).await.unwrap();
+    tx.insert_domain(&bare_domain("b.test", "r1"), None).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let barrier = Arc::new(tokio::sync::Barrier::new(2));
+    let attempts = Arc::new(AtomicUsize::new(0));
+    let lockers: Vec<_> = [("a.test", "b.test"), ("b.test", "a.test")]
+        .into_iter()
+        .map(|(first, second)| {
+            let (store, barrier, attempts) = (store.clone(), barrier.clone(), attempts.clone());
+            tokio::spawn(async move {
+                store
+                    .transact(|tx| {
+                        let (barrier, attempts) = (barrier.clone(), attempts.clone());
+                        Box::pin(async move {
+                            let attempt = attempts.fetch_add(1, Ordering::SeqCst);
+                            tx.get_domain_for_update(first).await?;
+                            if attempt < 2 {
+                                // Both hold their first lock before either asks for its second.
+                                barrier.wait().await;
+                            }
+                            let mut domain = tx.get_domain_for_update(second).await?.unwrap();
+                            domain.stamps.touch(first, fixtures::T0);
+                            tx.update_domain(&domain, None).await
+                        })
+                    })
+                    .await
+            })
+        })
+        .collect();
+    for locker in lockers {
+        locker.await.unwrap().unwrap();
+    }
+    assert_eq!(attempts.load(Ordering::SeqCst), 3, "one of the two ran again");
+    store.close().await;
+    database.drop_database().await;
+}
