@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use sqlx::any::AnyRow;
 use time::OffsetDateTime;
 
-use super::super::codec::{get, get_json, get_u64, micros, micros_opt, to_json};
+use super::super::codec::{get, get_instant, get_json, get_u64, micros, micros_opt, to_json};
 use super::super::error::StoreError;
 use super::super::tx::{Tx, conflict, found, limit, still_linked};
 use super::{StampColumns, stamps};
@@ -406,7 +406,7 @@ fn domain(row: &AnyRow, links: Links) -> Result<Domain, StoreError> {
         max_sig_life: doc.max_sig_life,
         statuses: doc.statuses,
         stamps: stamps(row)?,
-        expires_at: super::super::codec::get_instant(row, "expires_at")?,
+        expires_at: get_instant(row, "expires_at")?,
         transferred_at: doc.transferred_at,
         auth: doc.auth,
         grace: doc.grace,
