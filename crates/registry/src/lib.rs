@@ -8,3 +8,4 @@ pub mod model;
 pub mod policy;
 pub mod publish;
 pub mod secret;
+pub mod store;

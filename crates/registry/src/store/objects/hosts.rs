@@ -1,0 +1,153 @@
+//! Hosts.
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+use sqlx::any::AnyRow;
+
+use super::super::codec::{get, get_json, to_json};
+use super::super::error::StoreError;
+use super::super::tx::{Tx, conflict, found, still_linked};
+use super::{StampColumns, stamps};
+use crate::model::{Host, HostStatus};
+
+/// The part of a host nothing queries by.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Doc {
+    statuses: BTreeSet<HostStatus>,
+}
+
+const COLUMNS: &str = "name, roid, sponsor, superordinate, addrs, created_by, created_at, updated_by, updated_at, doc";
+
+fn host(row: &AnyRow) -> Result<Host, StoreError> {
+    let doc: Doc = get_json(row, "doc")?;
+    Ok(Host {
+        name: get(row, "name")?,
+        roid: get(row, "roid")?,
+        sponsor: get(row, "sponsor")?,
+        superordinate: get(row, "superordinate")?,
+        addrs: get_json::<Vec<IpAddr>>(row, "addrs")?,
+        statuses: doc.statuses,
+        stamps: stamps(row)?,
+    })
+}
+
+impl Tx {
+    /// Adds a host; [`StoreError::Exists`] if its name (or ROID) is taken,
+    /// [`StoreError::MissingReference`] if its sponsor or superordinate domain is missing.
+    pub async fn insert_host(&mut self, host: &Host) -> Result<(), StoreError> {
+        self.writing("insert_host")?;
+        let stamp = StampColumns::of(&host.stamps)?;
+        let what = format!("host {}", host.name);
+        let query = sqlx::query(
+            "INSERT INTO hosts (name, roid, sponsor, superordinate, addrs, created_by, \
+             created_at, updated_by, updated_at, doc) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(host.name.as_str())
+        .bind(host.roid.as_str())
+        .bind(host.sponsor.as_str())
+        .bind(host.superordinate.as_deref())
+        .bind(to_json(&host.addrs, &what)?)
+        .bind(stamp.created_by)
+        .bind(stamp.created_at)
+        .bind(stamp.updated_by)
+        .bind(stamp.updated_at)
+        .bind(to_json(&Doc { statuses: host.statuses.clone() }, &what)?);
+        self.run("inserting a host", query)
+            .await
+            .map_err(|error| conflict(error, "host", &host.name))?;
+        Ok(())
+    }
+
+    /// The host `name`.
+    pub async fn get_host(&mut self, name: &str) -> Result<Option<Host>, StoreError> {
+        self.load_host(name, false).await
+    }
+
+    /// The host `name`, locked against other writers until this transaction ends.
+    pub async fn get_host_for_update(&mut self, name: &str) -> Result<Option<Host>, StoreError> {
+        self.load_host(name, true).await
+    }
+
+    async fn load_host(&mut self, name: &str, lock: bool) -> Result<Option<Host>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM hosts WHERE name = $1{}", self.lock_clause(lock));
+        self.row("reading a host", sqlx::query(&sql).bind(name))
+            .await?
+            .as_ref()
+            .map(host)
+            .transpose()
+    }
+
+    /// Rewrites the host `host.name` (to change the name itself, see [`Tx::rename_host`]).
+    pub async fn update_host(&mut self, host: &Host) -> Result<(), StoreError> {
+        self.writing("update_host")?;
+        let stamp = StampColumns::of(&host.stamps)?;
+        let what = format!("host {}", host.name);
+        let query = sqlx::query(
+            "UPDATE hosts SET sponsor = $2, superordinate = $3, addrs = $4, created_by = $5, \
+             created_at = $6, updated_by = $7, updated_at = $8, doc = $9 WHERE name = $1",
+        )
+        .bind(host.name.as_str())
+        .bind(host.sponsor.as_str())
+        .bind(host.superordinate.as_deref())
+        .bind(to_json(&host.addrs, &what)?)
+        .bind(stamp.created_by)
+        .bind(stamp.created_at)
+        .bind(stamp.updated_by)
+        .bind(stamp.updated_at)
+        .bind(to_json(&Doc { statuses: host.statuses.clone() }, &what)?);
+        let rows = self
+            .run("updating a host", query)
+            .await
+            .map_err(|error| conflict(error, "host", &host.name))?;
+        found(rows, "host", &host.name)
+    }
+
+    /// Renames the host `from` to `to` (RFC 5732 `chg/name`); every domain delegating to it
+    /// follows. [`StoreError::Exists`] if `to` is taken.
+    pub async fn rename_host(&mut self, from: &str, to: &str) -> Result<(), StoreError> {
+        self.writing("rename_host")?;
+        let query = sqlx::query("UPDATE hosts SET name = $2 WHERE name = $1").bind(from).bind(to);
+        let rows = self
+            .run("renaming a host", query)
+            .await
+            .map_err(|error| conflict(error, "host", to))?;
+        found(rows, "host", from)
+    }
+
+    /// Deletes the host `name`; [`StoreError::Linked`] while a domain delegates to it.
+    pub async fn delete_host(&mut self, name: &str) -> Result<(), StoreError> {
+        self.writing("delete_host")?;
+        let query = sqlx::query("DELETE FROM hosts WHERE name = $1").bind(name);
+        let rows = self
+            .run("deleting a host", query)
+            .await
+            .map_err(|error| still_linked(error, "host", name))?;
+        found(rows, "host", name)
+    }
+
+    /// Whether the host `name` exists.
+    pub async fn host_exists(&mut self, name: &str) -> Result<bool, StoreError> {
+        let query = sqlx::query("SELECT 1 AS hit FROM hosts WHERE name = $1").bind(name);
+        self.any("checking a host", query).await
+    }
+
+    /// Whether any domain delegates to the host `name`.
+    pub async fn host_is_linked(&mut self, name: &str) -> Result<bool, StoreError> {
+        let query =
+            sqlx::query("SELECT 1 AS hit FROM domain_hosts WHERE host = $1 LIMIT 1").bind(name);
+        self.any("checking a host's links", query).await
+    }
+
+    /// The names of the hosts subordinate to `domain`, sorted.
+    pub async fn hosts_subordinate_to(&mut self, domain: &str) -> Result<Vec<String>, StoreError> {
+        let query = sqlx::query("SELECT name FROM hosts WHERE superordinate = $1 ORDER BY name")
+            .bind(domain);
+        self.rows("listing subordinate hosts", query)
+            .await?
+            .iter()
+            .map(|row| get(row, "name"))
+            .collect()
+    }
+}

@@ -1,0 +1,112 @@
+//! Runs one async test body against SQLite and PostgreSQL.
+//!
+//! PostgreSQL comes from `NAMEWARD_TEST_POSTGRES` (a superuser URL such as
+//! `postgres://nameward:nameward@127.0.0.1:5432/postgres`); each run creates a database of its
+//! own and drops it afterwards. Without the variable the PostgreSQL half says it did not run,
+//! and fails under `CI=true`.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use nameward_registry::store::{Engine, Store};
+use sqlx::Connection;
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn unique(prefix: &str) -> String {
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let count = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{prefix}_{}_{count}_{nanos}", std::process::id())
+}
+
+/// A temporary SQLite database file, removed (with its WAL and shared-memory files) on drop.
+pub struct SqliteFile {
+    pub path: PathBuf,
+}
+
+impl SqliteFile {
+    pub fn new() -> SqliteFile {
+        SqliteFile { path: std::env::temp_dir().join(format!("{}.db", unique("nameward_store"))) }
+    }
+
+    pub fn url(&self) -> String {
+        format!("sqlite:{}", self.path.display())
+    }
+}
+
+impl Drop for SqliteFile {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut path = self.path.clone().into_os_string();
+            path.push(suffix);
+            std::fs::remove_file(path).ok();
+        }
+    }
+}
+
+/// A fresh PostgreSQL database, dropped by [`PostgresDb::drop_database`].
+pub struct PostgresDb {
+    admin: String,
+    name: String,
+    pub url: String,
+}
+
+impl PostgresDb {
+    /// A new database, or `None` (after saying so) when no server is configured.
+    pub async fn new() -> Option<PostgresDb> {
+        let Ok(admin) = std::env::var("NAMEWARD_TEST_POSTGRES") else {
+            if std::env::var("CI").is_ok_and(|value| value == "true") {
+                panic!(
+                    "PostgreSQL tests did not run: set NAMEWARD_TEST_POSTGRES (required under CI)"
+                );
+            }
+            eprintln!("PostgreSQL tests did not run: set NAMEWARD_TEST_POSTGRES");
+            return None;
+        };
+        let name = unique("nw_test");
+        let mut connection =
+            sqlx::PgConnection::connect(&admin).await.expect("connect to NAMEWARD_TEST_POSTGRES");
+        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+            .execute(&mut connection)
+            .await
+            .expect("create a test database");
+        connection.close().await.ok();
+        let base = admin.split('?').next().unwrap_or(&admin);
+        let base = base.rsplit_once('/').map(|(base, _)| base).unwrap_or(base);
+        let url = format!("{base}/{name}");
+        Some(PostgresDb { admin, name, url })
+    }
+
+    pub async fn drop_database(self) {
+        let mut connection =
+            sqlx::PgConnection::connect(&self.admin).await.expect("connect to drop");
+        sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
+            .execute(&mut connection)
+            .await
+            .expect("drop the test database");
+        connection.close().await.ok();
+    }
+}
+
+/// Runs `body` on a fresh SQLite store, then on a fresh PostgreSQL store.
+pub async fn both<F, Fut>(body: F)
+where
+    F: Fn(Store) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let file = SqliteFile::new();
+    let store = Store::open(&file.url()).await.expect("open SQLite");
+    assert_eq!(store.engine(), Engine::Sqlite);
+    body(store.clone()).await;
+    store.close().await;
+    drop(file);
+    if let Some(database) = PostgresDb::new().await {
+        let store = Store::open(&database.url).await.expect("open PostgreSQL");
+        assert_eq!(store.engine(), Engine::Postgres);
+        body(store.clone()).await;
+        store.close().await;
+        database.drop_database().await;
+    }
+}
