@@ -8,4 +8,8 @@ pub mod model;
 pub mod policy;
 pub mod publish;
 pub mod secret;
+pub mod service;
 pub mod store;
+#[cfg(feature = "testing")]
+#[allow(clippy::expect_used, clippy::panic, missing_docs)]
+pub mod testing;

@@ -86,7 +86,6 @@ pub use error::StoreError;
 pub use journal::{PollHead, TransactionRecord};
 pub use ledger::LedgerEntry;
 pub use tx::Tx;
-pub use zone::{Delegation, Glue};
 
 /// Which database engine a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

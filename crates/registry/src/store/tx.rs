@@ -89,7 +89,7 @@ impl Tx {
 
     /// Whether an operation failed for contention, so that the whole transaction may succeed
     /// when run again.
-    pub(super) fn failed_retryably(&self) -> bool {
+    pub(crate) fn failed_retryably(&self) -> bool {
         self.failed.is_some_and(|(_, retryable)| retryable)
     }
 

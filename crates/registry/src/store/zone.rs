@@ -1,31 +1,9 @@
 //! Zone publication: the delegations and glue of one zone, read in pages.
 
-use std::net::IpAddr;
-
 use super::codec::{get, get_json};
 use super::error::StoreError;
 use super::tx::{Tx, limit};
-use crate::model::DsData;
-
-/// One delegation in a published zone.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Delegation {
-    /// The delegated domain.
-    pub name: String,
-    /// Its name servers, in the domain's order.
-    pub ns: Vec<String>,
-    /// Its DS data.
-    pub ds: Vec<DsData>,
-}
-
-/// Addresses of a name server that lies below a delegation of the zone.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Glue {
-    /// The host.
-    pub name: String,
-    /// Its addresses.
-    pub addrs: Vec<IpAddr>,
-}
+use crate::publish::{Delegation, Glue};
 
 impl Tx {
     /// The delegations of `zone` — every domain directly below it that

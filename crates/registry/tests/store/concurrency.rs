@@ -5,8 +5,8 @@ use nameward_registry::model::{Account, ChargeKind, Domain};
 use nameward_registry::store::{Store, StoreError};
 
 use crate::fixtures::{self, bare_domain};
-use crate::harness::both;
 use crate::ledger::charge;
+use nameward_registry::testing::both;
 
 const TASKS: usize = 8;
 const PER_TASK: usize = 50;
@@ -184,7 +184,7 @@ async fn deadlocks_are_retried() {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    let Some(database) = crate::harness::PostgresDb::new().await else {
+    let Some(database) = nameward_registry::testing::PostgresDb::new().await else {
         return;
     };
     let store = Store::open(&database.url).await.unwrap();

@@ -6,7 +6,7 @@ use nameward_registry::model::{HistoryEntry, ObjectKind, PollBody, PollMessage, 
 use nameward_registry::store::{PollHead, StoreError, TransactionRecord};
 
 use crate::fixtures::{self, T0, at_days};
-use crate::harness::both;
+use nameward_registry::testing::both;
 
 fn message(registrar: &str, body: PollBody) -> PollMessage {
     PollMessage {

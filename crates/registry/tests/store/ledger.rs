@@ -4,7 +4,7 @@ use nameward_registry::model::{Account, Charge, ChargeKind};
 use nameward_registry::store::StoreError;
 
 use crate::fixtures::{self, T0};
-use crate::harness::both;
+use nameward_registry::testing::both;
 
 pub fn charge(registrar: &str, account: Account, amount: i64, kind: ChargeKind) -> Charge {
     Charge {

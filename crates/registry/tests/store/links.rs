@@ -5,7 +5,7 @@ use nameward_registry::model::Domain;
 use nameward_registry::store::StoreError;
 
 use crate::fixtures::{self, bare_domain};
-use crate::harness::both;
+use nameward_registry::testing::both;
 
 #[tokio::test]
 async fn linked_objects_cannot_be_deleted() {

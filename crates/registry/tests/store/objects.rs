@@ -5,7 +5,7 @@ use nameward_registry::policy::Policy;
 use nameward_registry::store::StoreError;
 
 use crate::fixtures::{self, T0, at_days};
-use crate::harness::both;
+use nameward_registry::testing::both;
 
 #[tokio::test]
 async fn registrars_round_trip() {

@@ -4,10 +4,10 @@
 use std::collections::BTreeSet;
 
 use nameward_registry::model::{Deletion, DeletionPhase, Domain, DomainStatus};
-use nameward_registry::store::{Delegation, Glue};
+use nameward_registry::publish::{Delegation, Glue};
 
 use crate::fixtures::{self, at_days, bare_domain};
-use crate::harness::both;
+use nameward_registry::testing::both;
 
 #[tokio::test]
 async fn due_domains_come_earliest_first() {

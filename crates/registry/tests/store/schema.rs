@@ -4,7 +4,7 @@ use nameward_registry::store::{Engine, Store};
 use sqlx::Connection;
 
 use crate::fixtures;
-use crate::harness::{PostgresDb, SqliteFile};
+use nameward_registry::testing::{PostgresDb, SqliteFile};
 
 async fn reopen_keeps_data(url: &str) -> Vec<String> {
     let store = Store::open(url).await.unwrap();

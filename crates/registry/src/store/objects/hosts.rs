@@ -140,6 +140,21 @@ impl Tx {
         self.any("checking a host's links", query).await
     }
 
+    /// Whether a domain other than `domain` delegates to the host `name` (a subordinate host
+    /// its own domain uses does not stop that domain's deletion).
+    pub async fn host_is_linked_elsewhere(
+        &mut self,
+        name: &str,
+        domain: &str,
+    ) -> Result<bool, StoreError> {
+        let query = sqlx::query(
+            "SELECT 1 AS hit FROM domain_hosts WHERE host = $1 AND domain <> $2 LIMIT 1",
+        )
+        .bind(name)
+        .bind(domain);
+        self.any("checking a host's links", query).await
+    }
+
     /// The names of the hosts subordinate to `domain`, sorted.
     pub async fn hosts_subordinate_to(&mut self, domain: &str) -> Result<Vec<String>, StoreError> {
         let query = sqlx::query("SELECT name FROM hosts WHERE superordinate = $1 ORDER BY name")

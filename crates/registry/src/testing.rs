@@ -1,4 +1,4 @@
-//! Runs one async test body against SQLite and PostgreSQL.
+//! Test support (feature `testing`): runs one async test body against SQLite and PostgreSQL.
 //!
 //! PostgreSQL comes from `NAMEWARD_TEST_POSTGRES` (a superuser URL such as
 //! `postgres://nameward:nameward@127.0.0.1:5432/postgres`); each run creates a database of its
@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use nameward_registry::store::{Engine, Store};
+use crate::store::{Engine, Store};
 use sqlx::Connection;
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);

@@ -1,0 +1,188 @@
+//! The registry operator's commands: TLDs, registrars, money; and poll, which every
+//! registrar uses.
+
+use time::OffsetDateTime;
+
+use super::{Done, Meta, Registry, ServiceError, json, with_tx};
+use crate::lifecycle::OPERATOR;
+use crate::model::{
+    Account, Charge, ChargeKind, HistoryEntry, Money, ObjectKind, PollMessage, Registrar,
+    RegistrarState,
+};
+use crate::policy::Policy;
+use crate::store::{LedgerEntry, PollHead};
+
+/// A registrar to accredit.
+#[derive(Debug, Clone)]
+pub struct NewRegistrar {
+    /// Its EPP client id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its EPP password in clear (stored as an argon2 hash).
+    pub password: String,
+    /// SHA-256 fingerprints of the client certificates it logs in with.
+    pub cert_fingerprints: Vec<String>,
+    /// Where the registry writes to it.
+    pub email: Option<String>,
+}
+
+impl Registry {
+    /// The TLDs this registry runs.
+    pub async fn tlds(&self) -> Result<Vec<Policy>, ServiceError> {
+        self.read(|tx| async move { with_tx!(tx, Ok(tx.tlds().await?)) }).await
+    }
+
+    /// Adds a TLD.
+    pub async fn add_tld(
+        &self,
+        policy: &Policy,
+        now: OffsetDateTime,
+    ) -> Result<Done<()>, ServiceError> {
+        let meta = Meta::operator(now);
+        self.write(&meta, "registry:add-tld", |tx, _| async move {
+            with_tx!(tx, Ok(tx.insert_tld(policy).await?))
+        })
+        .await
+    }
+
+    /// The registrar `id`, if accredited.
+    pub async fn registrar(&self, id: &str) -> Result<Option<Registrar>, ServiceError> {
+        self.read(|tx| async move { with_tx!(tx, Ok(tx.get_registrar(id).await?)) }).await
+    }
+
+    /// Every registrar.
+    pub async fn registrars(&self) -> Result<Vec<Registrar>, ServiceError> {
+        self.read(|tx| async move { with_tx!(tx, Ok(tx.registrars().await?)) }).await
+    }
+
+    /// Accredits a registrar (ACTIVE).
+    pub async fn add_registrar(
+        &self,
+        new: &NewRegistrar,
+        now: OffsetDateTime,
+    ) -> Result<Done<Registrar>, ServiceError> {
+        let password_hash = crate::secret::hash_password(&new.password, &mut rand_core::OsRng)
+            .map_err(|error| ServiceError::Internal(format!("hashing the password: {error}")))?;
+        let registrar = Registrar {
+            id: new.id.clone(),
+            name: new.name.clone(),
+            state: RegistrarState::Active,
+            password_hash,
+            cert_fingerprints: new
+                .cert_fingerprints
+                .iter()
+                .map(|f| f.to_ascii_lowercase())
+                .collect(),
+            email: new.email.clone(),
+            successor: None,
+            created_at: now,
+        };
+        let meta = Meta::operator(now);
+        let meta = &meta;
+        let registrar = &registrar;
+        self.write(meta, "registry:add-registrar", |tx, sv_trid| async move {
+            with_tx!(tx, {
+                tx.insert_registrar(registrar).await?;
+                let mut public = registrar.clone();
+                public.password_hash = String::new();
+                record(&mut tx, meta, &sv_trid, &registrar.id, "accredit", None, json(&public))
+                    .await?;
+                Ok(registrar.clone())
+            })
+        })
+        .await
+    }
+
+    /// Credits (or, negative, debits) a registrar's account, as the operator.
+    pub async fn deposit(
+        &self,
+        registrar: &str,
+        account: Account,
+        amount: Money,
+        now: OffsetDateTime,
+    ) -> Result<Done<Money>, ServiceError> {
+        let meta = Meta::operator(now);
+        let charge = Charge {
+            registrar: registrar.to_owned(),
+            account,
+            amount,
+            kind: ChargeKind::Deposit,
+            domain: None,
+            years: 0,
+            at: now,
+        };
+        let charge = &charge;
+        self.write(&meta, "registry:deposit", |tx, _| async move {
+            with_tx!(tx, {
+                tx.book(charge).await?;
+                Ok(tx.balance(registrar, account).await?)
+            })
+        })
+        .await
+    }
+
+    /// A registrar's balance on one account.
+    pub async fn balance(&self, registrar: &str, account: Account) -> Result<Money, ServiceError> {
+        self.read(|tx| async move { with_tx!(tx, Ok(tx.balance(registrar, account).await?)) }).await
+    }
+
+    /// A page of a registrar's ledger.
+    pub async fn ledger(
+        &self,
+        registrar: &str,
+        after: Option<u64>,
+        page: u32,
+    ) -> Result<Vec<LedgerEntry>, ServiceError> {
+        self.read(|tx| async move { with_tx!(tx, Ok(tx.ledger(registrar, after, page).await?)) })
+            .await
+    }
+
+    /// `<poll op="req">`: the oldest message queued for `registrar` and how many wait.
+    pub async fn poll_request(&self, registrar: &str) -> Result<Option<PollHead>, ServiceError> {
+        self.read(|tx| async move { with_tx!(tx, Ok(tx.poll_head(registrar).await?)) }).await
+    }
+
+    /// `<poll op="ack">`: removes message `id`; returns how many remain.
+    pub async fn poll_ack(&self, meta: &Meta<'_>, id: u64) -> Result<Done<u64>, ServiceError> {
+        let registrar = meta.actor;
+        self.write(meta, "poll:ack", |tx, _| async move {
+            with_tx!(tx, Ok(tx.ack(registrar, id).await?))
+        })
+        .await
+    }
+
+    /// Queues a system message for a registrar.
+    pub async fn notify_registrar(&self, message: &PollMessage) -> Result<Done<u64>, ServiceError> {
+        let meta = Meta::operator(message.at);
+        self.write(&meta, "registry:notify", |tx, _| async move {
+            with_tx!(tx, Ok(tx.enqueue(message).await?))
+        })
+        .await
+    }
+}
+
+async fn record(
+    tx: &mut crate::store::Tx,
+    meta: &Meta<'_>,
+    sv_trid: &str,
+    registrar: &str,
+    action: &'static str,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> Result<(), ServiceError> {
+    tx.record(&HistoryEntry {
+        at: meta.now,
+        actor: OPERATOR.to_owned(),
+        cl_trid: None,
+        sv_trid: sv_trid.to_owned(),
+        object: ObjectKind::Registrar,
+        object_id: registrar.to_owned(),
+        action: action.to_owned(),
+        reason: None,
+        before,
+        after,
+    })
+    .await?;
+    Ok(())
+}

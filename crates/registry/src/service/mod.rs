@@ -1,0 +1,274 @@
+//! The registry service: each command as one store transaction around the lifecycle engine.
+//!
+//! Every mutating command follows the same steps: load what it changes with the store's
+//! `*_for_update` reads, gather the facts the engine asks for (does this name exist, which of
+//! these contacts exist, is this host linked), call the engine, then write the new state, book
+//! the charges, queue the poll messages, append the history entry, bump the zone serial when
+//! the published zone changes, log the transaction, and commit. A refusal or any error rolls
+//! the whole transaction back, so nothing half-written is left behind; contention (a deadlock,
+//! a serialization failure, SQLite busy) runs the command again from the start.
+
+mod admin;
+mod contact;
+mod domain;
+mod error;
+mod host;
+mod tick;
+mod zone;
+
+use std::future::Future;
+use std::time::Duration;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::lifecycle::{Ctx, Decision, OPERATOR};
+use crate::model::{HistoryEntry, ObjectKind, Registrar, RegistrarState};
+use crate::policy::Policy;
+use crate::store::{Store, StoreError, TransactionRecord, Tx};
+
+pub use admin::NewRegistrar;
+pub use contact::ContactView;
+pub use domain::{DomainView, TransferOp};
+pub use error::ServiceError;
+pub use tick::TickReport;
+
+/// How many times a command meeting contention runs before the error is returned.
+const ATTEMPTS: u32 = 5;
+
+/// Who runs a command, when, and under which client transaction id.
+#[derive(Debug, Clone, Copy)]
+pub struct Meta<'a> {
+    /// The registrar id, or [`OPERATOR`] for the registry operator.
+    pub actor: &'a str,
+    /// The client's transaction id, if it sent one.
+    pub cl_trid: Option<&'a str>,
+    /// The instant the command takes effect.
+    pub now: OffsetDateTime,
+}
+
+impl<'a> Meta<'a> {
+    /// The registry operator acting at `now`.
+    pub fn operator(now: OffsetDateTime) -> Meta<'static> {
+        Meta { actor: OPERATOR, cl_trid: None, now }
+    }
+}
+
+/// What a command returns along with its result: the server transaction id it ran under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Done<T> {
+    /// The command's result.
+    pub value: T,
+    /// The server transaction id (`svTRID`).
+    pub sv_trid: String,
+}
+
+/// The availability of one name or id (`<check>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Availability {
+    /// The name or id asked about, as asked.
+    pub name: String,
+    /// Whether it can be created now.
+    pub available: bool,
+    /// Why not, when not.
+    pub reason: Option<String>,
+}
+
+/// The registry: commands over a [`Store`].
+#[derive(Debug, Clone)]
+pub struct Registry {
+    store: Store,
+}
+
+impl Registry {
+    /// A registry over `store`.
+    pub fn new(store: Store) -> Registry {
+        Registry { store }
+    }
+
+    /// Opens (creating and migrating) the store at `url` (`sqlite:PATH` or `postgres://…`).
+    pub async fn open(url: &str) -> Result<Registry, ServiceError> {
+        Ok(Registry::new(Store::open(url).await?))
+    }
+
+    /// The store underneath.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Checks an EPP login: the registrar exists, is ACTIVE, the password matches its hash and
+    /// the client certificate's fingerprint is one it registered. Every failure is the same
+    /// 2200 to the client (the log says which), so a caller cannot probe which part was wrong.
+    pub async fn login(
+        &self,
+        client_id: &str,
+        password: &str,
+        fingerprint: &str,
+    ) -> Result<Registrar, ServiceError> {
+        let mut tx = self.store.begin_read().await?;
+        let registrar = tx.get_registrar(client_id).await?;
+        tx.rollback().await?;
+        let refused = |why: &str| {
+            tracing::info!(client_id, "login refused: {why}");
+            Err(ServiceError::Authentication)
+        };
+        let Some(registrar) = registrar else { return refused("unknown client id") };
+        if registrar.state != RegistrarState::Active {
+            return refused(registrar.state.as_str());
+        }
+        match crate::secret::verify_password(password, &registrar.password_hash) {
+            Ok(true) => {}
+            Ok(false) => return refused("wrong password"),
+            Err(error) => return refused(&format!("stored password hash unusable: {error}")),
+        }
+        let fingerprint = fingerprint.to_ascii_lowercase();
+        if !registrar.cert_fingerprints.iter().any(|known| known.eq_ignore_ascii_case(&fingerprint))
+        {
+            return refused("client certificate not registered for this registrar");
+        }
+        Ok(registrar)
+    }
+
+    /// Runs `body` in a write transaction, again from the start on contention, and commits.
+    async fn write<T, F, Fut>(
+        &self,
+        meta: &Meta<'_>,
+        command: &str,
+        mut body: F,
+    ) -> Result<Done<T>, ServiceError>
+    where
+        F: FnMut(Tx, String) -> Fut,
+        Fut: Future<Output = (Tx, Result<T, ServiceError>)>,
+    {
+        let mut attempt = 1;
+        loop {
+            let sv_trid = self.store.next_sv_trid();
+            let tx = self.store.begin().await?;
+            let (mut tx, outcome) = body(tx, sv_trid.clone()).await;
+            let outcome = match outcome {
+                Ok(value) => match log_transaction(&mut tx, meta, command, &sv_trid, 1000).await {
+                    Ok(()) => tx.commit().await.map(|()| value).map_err(ServiceError::from),
+                    Err(error) => {
+                        tx.rollback().await.ok();
+                        Err(error.into())
+                    }
+                },
+                Err(error) => {
+                    let retry = error.is_retryable() || tx.failed_retryably();
+                    tx.rollback().await.ok();
+                    if retry && attempt < ATTEMPTS {
+                        attempt += 1;
+                        tokio::time::sleep(Duration::from_millis(u64::from(attempt) * 5)).await;
+                        continue;
+                    }
+                    Err(error)
+                }
+            };
+            match outcome {
+                Err(error) if error.is_retryable() && attempt < ATTEMPTS => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(u64::from(attempt) * 5)).await;
+                }
+                Ok(value) => return Ok(Done { value, sv_trid }),
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
+    /// Runs `body` over a read-only snapshot.
+    async fn read<T, F, Fut>(&self, body: F) -> Result<T, ServiceError>
+    where
+        F: FnOnce(Tx) -> Fut,
+        Fut: Future<Output = (Tx, Result<T, ServiceError>)>,
+    {
+        let tx = self.store.begin_read().await?;
+        let (tx, outcome) = body(tx).await;
+        tx.rollback().await.ok();
+        outcome
+    }
+}
+
+async fn log_transaction(
+    tx: &mut Tx,
+    meta: &Meta<'_>,
+    command: &str,
+    sv_trid: &str,
+    code: u16,
+) -> Result<(), StoreError> {
+    tx.record_transaction(&TransactionRecord {
+        sv_trid: sv_trid.to_owned(),
+        registrar: meta.actor.to_owned(),
+        cl_trid: meta.cl_trid.map(str::to_owned),
+        command: command.to_owned(),
+        result_code: code,
+        at: meta.now,
+    })
+    .await
+}
+
+/// The policy of the TLD `name` lies in.
+async fn policy_for(tx: &mut Tx, name: &str) -> Result<Policy, ServiceError> {
+    let tld =
+        name.trim_end_matches('.').rsplit('.').next().unwrap_or_default().to_ascii_lowercase();
+    match tx.tld(&tld).await? {
+        Some(policy) => Ok(policy),
+        None => Err(ServiceError::UnknownTld(tld)),
+    }
+}
+
+/// The policy for objects that belong to no TLD (contacts, hosts outside our TLDs): the first
+/// TLD's, since those commands use only its name rules.
+async fn default_policy(tx: &mut Tx) -> Result<Policy, ServiceError> {
+    tx.tlds().await?.into_iter().next().ok_or_else(|| ServiceError::UnknownTld(String::new()))
+}
+
+fn ctx<'a>(policy: &'a Policy, meta: &Meta<'a>) -> Ctx<'a> {
+    Ctx { policy, now: meta.now, actor: meta.actor }
+}
+
+fn json<T: Serialize>(value: &T) -> Option<serde_json::Value> {
+    serde_json::to_value(value).ok()
+}
+
+/// Books a decision's charges, queues its poll messages and records its history entry.
+async fn settle<T>(
+    tx: &mut Tx,
+    meta: &Meta<'_>,
+    sv_trid: &str,
+    object: (ObjectKind, &str),
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+    decision: &Decision<T>,
+) -> Result<(), ServiceError> {
+    for charge in &decision.charges {
+        tx.book(charge).await?;
+    }
+    for message in &decision.poll {
+        tx.enqueue(message).await?;
+    }
+    tx.record(&HistoryEntry {
+        at: meta.now,
+        actor: meta.actor.to_owned(),
+        cl_trid: meta.cl_trid.map(str::to_owned),
+        sv_trid: sv_trid.to_owned(),
+        object: object.0,
+        object_id: object.1.to_owned(),
+        action: decision.action.to_owned(),
+        reason: decision.note.clone(),
+        before,
+        after,
+    })
+    .await?;
+    Ok(())
+}
+
+/// Runs an async body that needs `&mut Tx` and hands the transaction back with its outcome,
+/// the shape [`Registry::write`] and [`Registry::read`] take.
+macro_rules! with_tx {
+    ($tx:ident, $body:expr) => {{
+        let mut $tx = $tx;
+        let outcome = async { $body }.await;
+        ($tx, outcome)
+    }};
+}
+pub(crate) use with_tx;
