@@ -26,6 +26,12 @@ pub struct SqliteFile {
     pub path: PathBuf,
 }
 
+impl Default for SqliteFile {
+    fn default() -> SqliteFile {
+        SqliteFile::new()
+    }
+}
+
 impl SqliteFile {
     pub fn new() -> SqliteFile {
         SqliteFile { path: std::env::temp_dir().join(format!("{}.db", unique("nameward_store"))) }
