@@ -129,6 +129,37 @@ impl Registry {
         Ok(registrar)
     }
 
+    /// Logs a command that changed nothing — refused by the registry (its own transaction
+    /// rolled back), refused by the EPP session before it got here, or a login — in a
+    /// transaction of its own, and returns the server transaction id to answer with.
+    pub async fn log_command(
+        &self,
+        meta: &Meta<'_>,
+        command: &str,
+        code: u16,
+    ) -> Result<String, ServiceError> {
+        let sv_trid = self.store.next_sv_trid();
+        let mut attempt = 1;
+        loop {
+            let mut tx = self.store.begin().await?;
+            let outcome = match log_transaction(&mut tx, meta, command, &sv_trid, code).await {
+                Ok(()) => tx.commit().await,
+                Err(error) => {
+                    tx.rollback().await.ok();
+                    Err(error)
+                }
+            };
+            match outcome {
+                Ok(()) => return Ok(sv_trid),
+                Err(error) if error.is_retryable() && attempt < ATTEMPTS => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(u64::from(attempt) * 5)).await;
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+    }
+
     /// Runs `body` in a write transaction, again from the start on contention, and commits.
     async fn write<T, F, Fut>(
         &self,
