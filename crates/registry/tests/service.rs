@@ -3,7 +3,8 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-use nameward_registry::model::ObjectKind;
+use nameward_registry::lifecycle::domain::DomainCreate;
+use nameward_registry::model::{Account, ObjectKind};
 use nameward_registry::policy::Policy;
 use nameward_registry::service::{Meta, NewRegistrar, Registry};
 use nameward_registry::testing::both;
@@ -65,6 +66,28 @@ async fn log_command_records_only_the_log_line() {
             let grew = if table == "transactions" { 1 } else { 0 };
             assert_eq!(*new, old + grew, "{table}");
         }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_log_records_1001_for_a_delete_left_pending() {
+    both(|store| async move {
+        let registry = registry(store).await;
+        let start = datetime!(2030-01-01 0:00 UTC);
+        registry.deposit("r1", Account::Prepaid, 10_000, start).await.unwrap();
+        let create = DomainCreate { name: "a.example".into(), years: 1, ..DomainCreate::default() };
+        let meta = Meta { actor: "r1", cl_trid: Some("CL-1"), now: start };
+        registry.domain_create(&meta, &create).await.unwrap();
+        let later = datetime!(2030-01-10 0:00 UTC);
+        let meta = Meta { actor: "r1", cl_trid: Some("CL-2"), now: later };
+        let done = registry.domain_delete(&meta, "a.example").await.unwrap();
+        assert!(done.value.is_some(), "past the add grace period the domain is in redemption");
+        let mut tx = registry.store().begin_read().await.unwrap();
+        let created = tx.seen_cl_trid("r1", "CL-1").await.unwrap().unwrap();
+        let deleted = tx.seen_cl_trid("r1", "CL-2").await.unwrap().unwrap();
+        tx.rollback().await.unwrap();
+        assert_eq!((created.result_code, deleted.result_code), (1000, 1001));
     })
     .await;
 }

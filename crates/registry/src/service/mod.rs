@@ -165,6 +165,22 @@ impl Registry {
         &self,
         meta: &Meta<'_>,
         command: &str,
+        body: F,
+    ) -> Result<Done<T>, ServiceError>
+    where
+        F: FnMut(Tx, String) -> Fut,
+        Fut: Future<Output = (Tx, Result<T, ServiceError>)>,
+    {
+        self.write_coded(meta, command, |_| 1000, body).await
+    }
+
+    /// [`Registry::write`] for a command whose success code depends on its result (1001 for
+    /// an action left pending), so that the transaction log says what the client was told.
+    async fn write_coded<T, F, Fut>(
+        &self,
+        meta: &Meta<'_>,
+        command: &str,
+        code_of: impl Fn(&T) -> u16,
         mut body: F,
     ) -> Result<Done<T>, ServiceError>
     where
@@ -177,13 +193,15 @@ impl Registry {
             let tx = self.store.begin().await?;
             let (mut tx, outcome) = body(tx, sv_trid.clone()).await;
             let outcome = match outcome {
-                Ok(value) => match log_transaction(&mut tx, meta, command, &sv_trid, 1000).await {
-                    Ok(()) => tx.commit().await.map(|()| value).map_err(ServiceError::from),
-                    Err(error) => {
-                        tx.rollback().await.ok();
-                        Err(error.into())
+                Ok(value) => {
+                    match log_transaction(&mut tx, meta, command, &sv_trid, code_of(&value)).await {
+                        Ok(()) => tx.commit().await.map(|()| value).map_err(ServiceError::from),
+                        Err(error) => {
+                            tx.rollback().await.ok();
+                            Err(error.into())
+                        }
                     }
-                },
+                }
                 Err(error) => {
                     let retry = error.is_retryable() || tx.failed_retryably();
                     tx.rollback().await.ok();
