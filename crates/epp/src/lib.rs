@@ -8,6 +8,7 @@
 //! Transport (RFC 5734): [`frame`] reads and writes length-prefixed data units, [`tls`] builds
 //! the rustls configurations (client certificates pinned by fingerprint), [`server`] runs one
 //! session per connection and [`client`] is the other end; [`pki`] makes demo certificates.
+//! Sessions ([`session::EppSessions`]) map each command onto the registry's service.
 
 pub mod command;
 pub mod greeting;
@@ -20,6 +21,7 @@ pub mod client;
 pub mod frame;
 pub mod pki;
 pub mod server;
+pub mod session;
 pub mod tls;
 
 pub use tls::Fingerprint;

@@ -10,7 +10,7 @@ use nameward_dns::rdata::RecordData;
 use sha1::{Digest, Sha1};
 
 use crate::lower::{MAX_NAME, lower};
-use crate::zone::{Node, Zone};
+use crate::zone::Zone;
 
 /// SHA-1, the only NSEC3 hash algorithm (RFC 5155 §11).
 const SHA1: u8 = 1;
@@ -42,49 +42,46 @@ pub(crate) struct Nsec3Chain {
 }
 
 impl Denial {
-    /// Indexes the chain of a signed zone whose nodes are given in canonical order.
-    pub(crate) fn new(origin: &Name, nodes: &[Node]) -> Denial {
-        let apex = nodes.first();
-        let param = apex.and_then(|apex| apex.rrset(Rtype::NSEC3PARAM)).and_then(|set| {
-            set.kept().iter().find_map(|d| match d {
+    /// Indexes the chain of a signed zone (its nodes and their RRsets complete).
+    pub(crate) fn new(zone: &Zone) -> Denial {
+        let params = zone.apex().and_then(|apex| apex.rrset(Rtype::NSEC3PARAM));
+        let param = params.map(|set| set.decoded()).unwrap_or_default().into_iter().find_map(|d| {
+            match d {
                 // Flags other than zero mark a chain not ready for answers (RFC 5155 §4.1.2).
                 RecordData::Nsec3param(p) if p.hash_algorithm == SHA1 && p.flags == 0 => Some(p),
                 _ => None,
-            })
+            }
         });
         if let Some(param) = param.filter(|p| p.iterations <= MAX_ITERATIONS) {
-            return Denial::Nsec3(Nsec3Chain::new(origin, nodes, &param.salt, param.iterations));
+            return Denial::Nsec3(Nsec3Chain::new(zone, &param.salt, param.iterations));
         }
-        let owners: Vec<u32> = (0..nodes.len())
-            .filter(|&at| nodes.get(at).is_some_and(|n| n.rrset(Rtype::NSEC).is_some()))
-            .filter_map(|at| u32::try_from(at).ok())
-            .collect();
+        let owners: Vec<u32> =
+            zone.nodes().filter(|n| n.rrset(Rtype::NSEC).is_some()).map(|n| n.id()).collect();
         if owners.is_empty() { Denial::None } else { Denial::Nsec(owners) }
     }
 }
 
 impl Nsec3Chain {
-    fn new(origin: &Name, nodes: &[Node], salt: &[u8], iterations: u16) -> Nsec3Chain {
+    fn new(zone: &Zone, salt: &[u8], iterations: u16) -> Nsec3Chain {
+        let origin = zone.origin();
         let mut hashes = Vec::new();
-        for (at, node) in nodes.iter().enumerate() {
+        for node in zone.nodes() {
             let Some(set) = node.rrset(Rtype::NSEC3) else { continue };
             let same_chain = set.decoded().iter().any(|d| {
                 matches!(d, RecordData::Nsec3(n)
                     if n.hash_algorithm == SHA1 && n.iterations == iterations && n.salt == salt)
             });
-            let child_of_apex = node.name.label_count() == origin.label_count() + 1;
-            let label = node.name.labels().next().unwrap_or(&[]);
+            let child_of_apex = node.name().label_count() == origin.label_count() + 1;
+            let label = node.name().labels().next().unwrap_or(&[]);
             let hash = BASE32HEX_NOPAD.decode(&label.to_ascii_uppercase()).ok();
-            if let (true, true, Some(hash), Ok(at)) =
-                (same_chain, child_of_apex, hash, u32::try_from(at))
-            {
-                hashes.push((hash.into_boxed_slice(), at));
+            if let (true, true, Some(hash)) = (same_chain, child_of_apex, hash) {
+                hashes.push((hash.into_boxed_slice(), node.id()));
             }
         }
         hashes.sort_unstable();
         let mut chain =
             Nsec3Chain { salt: salt.to_vec(), iterations, hashes, matching: Vec::new() };
-        chain.matching = nodes.iter().map(|node| chain.find(&node.name).ok()).collect();
+        chain.matching = zone.nodes().map(|node| chain.find(node.name()).ok()).collect();
         chain
     }
 
@@ -196,7 +193,7 @@ impl Proofs {
             Denial::Nsec(owners) => self.add(nsec_covering(zone, owners, name)),
             Denial::Nsec3(chain) => {
                 if let Some(encloser) = zone.node(encloser)
-                    && let Some(next) = next_closer(name, &encloser.name)
+                    && let Some(next) = next_closer(name, encloser.name())
                 {
                     self.add(chain.any(&next));
                 }
@@ -211,7 +208,7 @@ impl Proofs {
             Denial::Nsec(owners) => {
                 self.add(nsec_covering(zone, owners, name));
                 if let Some(wild) = zone.node(wild) {
-                    self.add(nsec_covering(zone, owners, &wild.name));
+                    self.add(nsec_covering(zone, owners, wild.name()));
                 }
             }
             Denial::Nsec3(chain) => {
@@ -236,10 +233,10 @@ impl Proofs {
         };
         self.add(Some(own));
         let encloser = zone.node(encloser)?;
-        if let Some(next) = next_closer(name, &encloser.name) {
+        if let Some(next) = next_closer(name, encloser.name()) {
             self.add(chain.any(&next));
         }
-        Some(encloser.name.clone())
+        Some(encloser.name().clone())
     }
 
     /// RFC 5155 §7.2.1 for a name without its own NSEC3: the nearest ancestor that has one,
@@ -267,14 +264,14 @@ impl Proofs {
 /// (never, for names of the zone), the last one.
 fn nsec_covering(zone: &Zone, owners: &[u32], name: &Name) -> Option<u32> {
     let at = owners.partition_point(|&id| {
-        zone.node(id).is_some_and(|n| n.name.canonical_cmp(name) != std::cmp::Ordering::Greater)
+        zone.node(id).is_some_and(|n| n.name().canonical_cmp(name) != std::cmp::Ordering::Greater)
     });
     at.checked_sub(1).or(owners.len().checked_sub(1)).and_then(|at| owners.get(at)).copied()
 }
 
 /// `*.` + the name of `encloser`: the source of synthesis that would answer below it.
 fn wildcard_of(zone: &Zone, encloser: u32) -> Option<Name> {
-    zone.node(encloser)?.name.prepend(b"*").ok()
+    zone.node(encloser)?.name().prepend(b"*").ok()
 }
 
 /// The ancestor of `name` (or `name`) one label longer than `encloser` (RFC 5155 §1.3).

@@ -24,6 +24,14 @@ pub(crate) enum Section {
     Additional = 2,
 }
 
+/// What the records of one RRset share: TYPE, CLASS and TTL.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RecordHead {
+    pub(crate) rtype: Rtype,
+    pub(crate) class: Class,
+    pub(crate) ttl: u32,
+}
+
 /// Size of an OPT record without options.
 pub(crate) const OPT_LEN: usize = 11;
 
@@ -136,45 +144,38 @@ impl ResponseBuffer {
         ttl: u32,
         data: impl IntoIterator<Item = &'d RecordData>,
     ) -> bool {
-        if self.truncated {
-            return false;
-        }
-        let mark = self.w.mark();
-        let mut written = 0usize;
-        for rdata in data {
-            self.w.compressible_name(owner);
-            self.w.u16(rtype.0);
-            self.w.u16(class.0);
-            self.w.u32(ttl);
-            let length_at = self.w.len();
-            self.w.u16(0);
-            rdata.encode(&mut self.w);
-            let rdlength = self.w.len() - length_at - 2;
-            self.w.patch_u16(length_at, u16::try_from(rdlength).unwrap_or(u16::MAX));
-            written += 1;
-        }
-        self.fits(section, mark, written)
+        let head = RecordHead { rtype, class, ttl };
+        self.rrset_with(section, owner, head, data, |w, rdata| rdata.encode(w))
     }
 
-    /// Writes one RRset from pre-encoded records (TYPE to RDATA each), with the same rules as
+    /// Writes one RRset whose records `rdata` writes one by one, with the same rules as
     /// [`Self::rrset`].
-    pub(crate) fn rrset_wire<'a>(
+    pub(crate) fn rrset_with<I: IntoIterator>(
         &mut self,
         section: Section,
         owner: &Name,
-        records: impl Iterator<Item = &'a [u8]>,
+        head: RecordHead,
+        records: I,
+        mut rdata: impl FnMut(&mut Writer, I::Item),
     ) -> bool {
         if self.truncated {
             return false;
         }
         let mark = self.w.mark();
-        let mut count = 0;
+        let mut written = 0usize;
         for record in records {
             self.w.compressible_name(owner);
-            self.w.bytes(record);
-            count += 1;
+            self.w.u16(head.rtype.0);
+            self.w.u16(head.class.0);
+            self.w.u32(head.ttl);
+            let length_at = self.w.len();
+            self.w.u16(0);
+            rdata(&mut self.w, record);
+            let rdlength = self.w.len() - length_at - 2;
+            self.w.patch_u16(length_at, u16::try_from(rdlength).unwrap_or(u16::MAX));
+            written += 1;
         }
-        self.fits(section, mark, count)
+        self.fits(section, mark, written)
     }
 
     /// Keeps what was written since `mark` when it fits, else rolls back (setting TC for the

@@ -1,154 +1,296 @@
 //! A zone compiled for answering: one node per name (empty non-terminals included), each knowing
 //! its RRsets, the highest zone cut or DNAME above it, its wildcard child and its glue.
+//!
+//! The layout is flat, for memory and load time (it is built straight from the canonically
+//! ordered [`ZoneStore`], without decoding records): every distinct name once in one table,
+//! nodes and RRset heads as small fixed-size structs in one `Vec` each, and all record data in
+//! one octet arena. A node's RRsets are the heads from its `sets` to the next node's, and an
+//! RRset's records the arena octets from its `start` to the next head's (the layout of a
+//! compressed sparse row). The only allocations per name are the names themselves, which
+//! answers write through [`nameward_dns::wire::Writer`] for compression.
 
-use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::hash::BuildHasher;
 
+use hashbrown::{DefaultHashBuilder, HashTable};
 use nameward_dns::check::{CheckOptions, Diagnostic, Severity, check_zone};
 use nameward_dns::rdata::RecordData;
-use nameward_dns::store::{ZoneBuilder, ZoneStore};
+use nameward_dns::store::{RecordRef, ZoneBuilder, ZoneStore};
+use nameward_dns::wire::Writer;
 use nameward_dns::zone::{Entry, NoIncludes, ReaderOptions, ZoneReader};
 use nameward_dns::{Class, Name, Record, Rtype};
 
 use crate::denial::Denial;
-use crate::lower::{MAX_NAME, lower, suffixes};
+use crate::lower::{MAX_NAME, lower_wire, name_len, suffixes};
 
-/// The records of one owner and type.
-#[derive(Debug, Clone)]
-pub(crate) struct Rrset {
-    pub(crate) rtype: Rtype,
-    pub(crate) class: Class,
+/// No node (for `above` and `wildcard`), no RRSIGs (for an RRset's `sigs`).
+const NONE: u32 = u32::MAX;
+const NO_SIGS: u16 = u16::MAX;
+
+/// Node flags.
+const CUT: u8 = 1;
+const DNAME: u8 = 2;
+
+/// The head of one RRset: the records of one owner and type (RRSIGs: of one type covered).
+#[derive(Debug, Clone, Copy)]
+struct Head {
+    rtype: Rtype,
+    class: Class,
     /// One TTL for the set: the first record's (RFC 2181 §5.2 makes differing TTLs an error,
     /// which the zone checks report).
-    pub(crate) ttl: u32,
-    /// The records decoded: kept only where answers read their fields or encode them with
-    /// compression (NS, CNAME, SOA, PTR, MX, DNAME, HIP) and at the apex; empty where `wire`
-    /// holds the set, which `decoded` turns back into records for the rarer readers (transfers,
-    /// zone loading). Holding both forms for every set doubled the memory of a served zone.
-    data: Vec<RecordData>,
-    /// For types whose RDATA holds no compressible name (all but NS, CNAME, SOA, PTR and MX,
-    /// RFC 3597 §4): the records back to back, each from TYPE to the end of RDATA, ready to
-    /// copy after the owner (one allocation per set, not per record). Empty for the others,
-    /// which are encoded with compression.
-    pub(crate) wire: Box<[u8]>,
-    /// For all but RRSIG: the position in the node's `rrsets` of the RRSIGs covering this
-    /// set. RRSIGs are kept as one set per type covered, each with its own TTL (RFC 4034 §3,
-    /// RFC 4035 §2.2), so that they go out with the RRset they sign.
-    pub(crate) sigs: Option<u16>,
-}
-
-impl Rrset {
-    /// Number of records.
-    pub(crate) fn len(&self) -> usize {
-        self.data.len().max(self.wire_records().count())
-    }
-
-    /// Fills `wire` when the type allows it.
-    fn pre_encode(&mut self) {
-        let compressible =
-            matches!(self.rtype, Rtype::NS | Rtype::CNAME | Rtype::SOA | Rtype::PTR | Rtype::MX);
-        if compressible {
-            return;
-        }
-        let mut wire = Vec::new();
-        for data in &self.data {
-            let rdata = data.to_wire();
-            let Ok(rdlength) = u16::try_from(rdata.len()) else { return };
-            wire.extend_from_slice(&self.rtype.0.to_be_bytes());
-            wire.extend_from_slice(&self.class.0.to_be_bytes());
-            wire.extend_from_slice(&self.ttl.to_be_bytes());
-            wire.extend_from_slice(&rdlength.to_be_bytes());
-            wire.extend_from_slice(&rdata);
-        }
-        self.wire = wire.into_boxed_slice();
-    }
-
-    /// The pre-encoded records, one slice each (TYPE, CLASS, TTL, RDLENGTH, RDATA).
-    pub(crate) fn wire_records(&self) -> impl Iterator<Item = &[u8]> + Clone {
-        let mut rest: &[u8] = &self.wire;
-        std::iter::from_fn(move || {
-            let &[hi, lo] = rest.get(8..10)? else { return None };
-            let end = 10 + usize::from(u16::from_be_bytes([hi, lo]));
-            let record = rest.get(..end)?;
-            rest = rest.get(end..)?;
-            Some(record)
-        })
-    }
-
-    /// Drops the decoded records of a pre-encoded set that no answer reads field by field.
-    fn drop_decoded(&mut self) {
-        if !self.wire.is_empty() && !matches!(self.rtype, Rtype::DNAME | Rtype::HIP) {
-            self.data = Vec::new();
-        }
-    }
-
-    /// The records of the set, decoded from `wire` when only that form is kept.
-    pub(crate) fn decoded(&self) -> Cow<'_, [RecordData]> {
-        if !self.data.is_empty() || self.wire.is_empty() {
-            return Cow::Borrowed(&self.data);
-        }
-        Cow::Owned(self.wire_records().filter_map(|record| self.decode_wire(record)).collect())
-    }
-
-    /// The `item`th record of the set.
-    pub(crate) fn get(&self, item: usize) -> Option<RecordData> {
-        match self.data.get(item) {
-            Some(data) => Some(data.clone()),
-            None if self.data.is_empty() => self.decode_wire(self.wire_records().nth(item)?),
-            None => None,
-        }
-    }
-
-    /// The decoded records kept: all of them for the types answers read (NS, CNAME, SOA, PTR,
-    /// MX, DNAME, HIP) and at the apex, none for other pre-encoded sets.
-    pub(crate) fn kept(&self) -> &[RecordData] {
-        &self.data
-    }
-
-    /// Decodes one pre-encoded record (TYPE, CLASS, TTL, RDLENGTH, RDATA); the RDATA was
-    /// encoded here from decoded records, so it decodes again.
-    fn decode_wire(&self, record: &[u8]) -> Option<RecordData> {
-        RecordData::from_wire(self.rtype, record.get(10..)?).ok()
-    }
+    ttl: u32,
+    /// Arena offset of the first record; the records run to the next head's `start`.
+    start: u32,
+    /// For all but RRSIG: the position among the node's RRsets of the RRSIGs covering this
+    /// set, or [`NO_SIGS`]. RRSIGs are kept as one set per type covered, each with its own
+    /// TTL (RFC 4034 §3, RFC 4035 §2.2), so that they go out with the RRset they sign.
+    sigs: u16,
 }
 
 /// One name of the zone.
-#[derive(Debug, Clone)]
-pub(crate) struct Node {
-    /// The owner as written in the zone file.
-    pub(crate) name: Name,
-    /// RRsets in type order, RRSIGs as one set per type covered (in covered-type order);
-    /// empty for an empty non-terminal. Boxed slices, not Vecs: a node is never grown once
-    /// compiled, and there is one per name.
-    pub(crate) rrsets: Box<[Rrset]>,
-    /// The highest strict ancestor that is a zone cut or owns a DNAME: lookups below it stop
-    /// there (RFC 1034 §4.3.2 step 3b, RFC 6672 §3.2).
-    pub(crate) above: Option<u32>,
-    /// NS here and not at the apex: a delegation.
-    pub(crate) cut: bool,
-    /// Owns a DNAME.
-    pub(crate) dname: bool,
-    /// The `*` child, if any (RFC 4592 §2.1.1).
-    pub(crate) wildcard: Option<u32>,
-    /// For a cut, the nodes of its NS names that hold addresses in this zone, in NS order.
-    pub(crate) glue: Box<[u32]>,
+#[derive(Debug, Clone, Copy)]
+struct Node {
+    /// Position of the owner (as written in the zone file) in the name table.
+    name: u32,
+    /// First RRset head; RRsets in type order, RRSIGs as one set per type covered (in
+    /// covered-type order). None for an empty non-terminal.
+    sets: u32,
+    /// First glue entry: for a cut, the nodes of its NS names that hold addresses in this
+    /// zone, in NS order.
+    glue: u32,
+    /// The highest strict ancestor that is a zone cut or owns a DNAME, or [`NONE`]: lookups
+    /// below it stop there (RFC 1034 §4.3.2 step 3b, RFC 6672 §3.2).
+    above: u32,
+    /// The `*` child (RFC 4592 §2.1.1), or [`NONE`].
+    wildcard: u32,
+    /// [`CUT`] (NS here and not at the apex: a delegation) and [`DNAME`].
+    flags: u8,
 }
 
-impl Node {
+/// Octets per record for the types whose RDATA holds names that messages compress (RFC 3597
+/// §4): those names are kept as 4-octet positions in the name table, so that answers can
+/// compress them; `None` for the other types, whose records are kept as RDLENGTH and RDATA,
+/// ready to copy.
+fn named_len(rtype: Rtype) -> Option<usize> {
+    match rtype {
+        Rtype::NS | Rtype::CNAME | Rtype::PTR => Some(4),
+        // Preference, exchange.
+        Rtype::MX => Some(6),
+        // MNAME, RNAME, then serial, refresh, retry, expire and minimum.
+        Rtype::SOA => Some(28),
+        _ => None,
+    }
+}
+
+/// One RRset of a zone.
+#[derive(Clone, Copy)]
+pub(crate) struct Rrset<'z> {
+    zone: &'z Zone,
+    head: &'z Head,
+    /// The records, in the arena's form for this type.
+    data: &'z [u8],
+}
+
+impl fmt::Debug for Rrset<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Rrset({} {} records)", self.head.rtype, self.len())
+    }
+}
+
+impl<'z> Rrset<'z> {
+    pub(crate) fn rtype(&self) -> Rtype {
+        self.head.rtype
+    }
+
+    pub(crate) fn class(&self) -> Class {
+        self.head.class
+    }
+
+    pub(crate) fn ttl(&self) -> u32 {
+        self.head.ttl
+    }
+
+    /// The records in the arena's form: for the types of [`named_len`], fixed-size records
+    /// with names as positions; for the others, the RDATA.
+    pub(crate) fn records(&self) -> Records<'z> {
+        Records { rest: self.data, fixed: named_len(self.head.rtype).unwrap_or(0) }
+    }
+
+    /// Number of records.
+    pub(crate) fn len(&self) -> usize {
+        self.records().count()
+    }
+
+    /// The name at octet `at` of a record of a type of [`named_len`].
+    fn name_at(&self, record: &[u8], at: usize) -> Option<&'z Name> {
+        let &[a, b, c, d] = record.get(at..at + 4)? else { return None };
+        self.zone.names.get(u32::from_be_bytes([a, b, c, d]) as usize)
+    }
+
+    /// The first record's name, for NS, CNAME and PTR (the target).
+    pub(crate) fn first_name(&self) -> Option<&'z Name> {
+        self.name_at(self.records().next()?, 0)
+    }
+
+    /// Writes the RDATA of `record` (one of [`Self::records`]) as a message has it.
+    pub(crate) fn write_rdata(&self, w: &mut Writer, record: &[u8]) {
+        let name = |w: &mut Writer, at| {
+            if let Some(name) = self.name_at(record, at) {
+                w.compressible_name(name);
+            }
+        };
+        match self.head.rtype {
+            Rtype::NS | Rtype::CNAME | Rtype::PTR => name(w, 0),
+            Rtype::MX => {
+                w.bytes(record.get(..2).unwrap_or(&[]));
+                name(w, 2);
+            }
+            Rtype::SOA => {
+                name(w, 0);
+                name(w, 4);
+                w.bytes(record.get(8..).unwrap_or(&[]));
+            }
+            _ => w.bytes(record),
+        }
+    }
+
+    /// The uncompressed RDATA of `record` (one of [`Self::records`]).
+    fn rdata(&self, record: &[u8]) -> Vec<u8> {
+        let mut w = Writer::with_mode(nameward_dns::wire::WireMode::Uncompressed);
+        self.write_rdata(&mut w, record);
+        w.into_bytes()
+    }
+
+    /// The `item`th record of the set, decoded.
+    pub(crate) fn get(&self, item: usize) -> Option<RecordData> {
+        self.decode(self.records().nth(item)?)
+    }
+
+    /// The records of the set, decoded (for loading, transfers and tests, not for answers).
+    pub(crate) fn decoded(&self) -> Vec<RecordData> {
+        self.records().filter_map(|record| self.decode(record)).collect()
+    }
+
+    /// One record (one of [`Self::records`]), decoded; it was stored from a valid record, so
+    /// it decodes again.
+    fn decode(&self, record: &[u8]) -> Option<RecordData> {
+        RecordData::from_wire(self.head.rtype, &self.rdata(record)).ok()
+    }
+}
+
+/// The records of an RRset in the arena's form.
+#[derive(Debug, Clone)]
+pub(crate) struct Records<'z> {
+    rest: &'z [u8],
+    /// Octets per record, or 0 for records prefixed with their RDLENGTH.
+    fixed: usize,
+}
+
+impl<'z> Iterator for Records<'z> {
+    type Item = &'z [u8];
+
+    fn next(&mut self) -> Option<&'z [u8]> {
+        let (start, end) = if self.fixed > 0 {
+            (0, self.fixed)
+        } else {
+            let &[hi, lo] = self.rest.get(..2)? else { return None };
+            (2, 2 + usize::from(u16::from_be_bytes([hi, lo])))
+        };
+        let record = self.rest.get(start..end)?;
+        self.rest = self.rest.get(end..)?;
+        Some(record)
+    }
+}
+
+/// One name of a zone, with its RRsets and links.
+#[derive(Clone, Copy)]
+pub(crate) struct NodeRef<'z> {
+    zone: &'z Zone,
+    id: u32,
+    node: &'z Node,
+}
+
+impl fmt::Debug for NodeRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Node({} {})", self.id, self.name())
+    }
+}
+
+impl<'z> NodeRef<'z> {
+    pub(crate) fn id(&self) -> u32 {
+        self.id
+    }
+
+    /// The owner as written in the zone file.
+    pub(crate) fn name(&self) -> &'z Name {
+        // Every node's name is in the table; the origin stands in to spare a panic.
+        self.zone.names.get(self.node.name as usize).unwrap_or(&self.zone.origin)
+    }
+
+    /// The heads of this node's RRsets.
+    fn heads(&self) -> &'z [Head] {
+        let end = self
+            .zone
+            .nodes
+            .get(self.id as usize + 1)
+            .map_or(self.zone.sets.len(), |n| n.sets as usize);
+        self.zone.sets.get(self.node.sets as usize..end).unwrap_or(&[])
+    }
+
+    /// The RRsets, in type order (RRSIGs per type covered).
+    pub(crate) fn rrsets(&self) -> impl Iterator<Item = Rrset<'z>> + use<'z> {
+        let zone = self.zone;
+        let first = self.node.sets as usize;
+        self.heads().iter().enumerate().map(move |(at, head)| zone.rrset_at(first + at, head))
+    }
+
     /// The RRset of `rtype` (for RRSIG, the first of the per-type sets).
-    pub(crate) fn rrset(&self, rtype: Rtype) -> Option<&Rrset> {
-        self.rrsets.iter().find(|set| set.rtype == rtype)
+    pub(crate) fn rrset(&self, rtype: Rtype) -> Option<Rrset<'z>> {
+        let at = self.heads().iter().position(|head| head.rtype == rtype)?;
+        let at = self.node.sets as usize + at;
+        self.zone.sets.get(at).map(|head| self.zone.rrset_at(at, head))
     }
 
     /// The RRSIGs covering `set`, one of this node's RRsets.
-    pub(crate) fn sigs_of(&self, set: &Rrset) -> Option<&Rrset> {
-        set.sigs.and_then(|at| self.rrsets.get(usize::from(at)))
+    pub(crate) fn sigs_of(&self, set: &Rrset<'_>) -> Option<Rrset<'z>> {
+        if set.head.sigs == NO_SIGS {
+            return None;
+        }
+        let at = self.node.sets as usize + usize::from(set.head.sigs);
+        self.zone.sets.get(at).map(|head| self.zone.rrset_at(at, head))
     }
 
     /// Every RRSIG set of this node, one per type covered.
-    pub(crate) fn all_sigs(&self) -> impl Iterator<Item = &Rrset> {
-        self.rrsets.iter().filter(|set| set.rtype == Rtype::RRSIG)
+    pub(crate) fn all_sigs(&self) -> impl Iterator<Item = Rrset<'z>> + use<'z> {
+        self.rrsets().filter(|set| set.rtype() == Rtype::RRSIG)
+    }
+
+    /// NS here and not at the apex: a delegation.
+    pub(crate) fn cut(&self) -> bool {
+        self.node.flags & CUT != 0
+    }
+
+    /// Owns a DNAME.
+    pub(crate) fn dname(&self) -> bool {
+        self.node.flags & DNAME != 0
+    }
+
+    /// The highest strict ancestor that is a zone cut or owns a DNAME.
+    pub(crate) fn above(&self) -> Option<NodeRef<'z>> {
+        self.zone.node(self.node.above)
+    }
+
+    /// The `*` child.
+    pub(crate) fn wildcard(&self) -> Option<NodeRef<'z>> {
+        self.zone.node(self.node.wildcard)
+    }
+
+    /// For a cut, the nodes of its NS names that hold addresses in this zone, in NS order.
+    pub(crate) fn glue(&self) -> impl Iterator<Item = NodeRef<'z>> + use<'z> {
+        let zone = self.zone;
+        let end = zone.nodes.get(self.id as usize + 1).map_or(zone.glue.len(), |n| n.glue as usize);
+        let ids = zone.glue.get(self.node.glue as usize..end).unwrap_or(&[]);
+        ids.iter().filter_map(move |&id| zone.node(id))
     }
 }
 
@@ -163,9 +305,22 @@ pub(crate) struct Found {
 #[derive(Debug, Clone)]
 pub struct Zone {
     origin: Name,
+    /// Every distinct name of the zone, spelt as written: owners, and the names in the RDATA
+    /// of the types of [`named_len`].
+    names: Vec<Name>,
+    /// In canonical order: every name comes right before the names below it.
     nodes: Vec<Node>,
-    /// Lower-cased wire name → node.
-    index: HashMap<Box<[u8]>, u32>,
+    sets: Vec<Head>,
+    /// The records of every RRset, back to back.
+    data: Vec<u8>,
+    /// The glue of every cut, back to back.
+    glue: Vec<u32>,
+    /// Node ids, found by the hash of their lower-cased wire owner.
+    index: HashTable<u32>,
+    /// foldhash, much faster than the standard library's SipHash on short keys. Flooding a
+    /// table needs control of the keys inserted, and those are zone data, not queries; the
+    /// state is seeded at random anyway.
+    hasher: DefaultHashBuilder,
     /// min(SOA TTL, SOA MINIMUM), the TTL of the SOA in negative answers (RFC 2308 §3, §5).
     negative_ttl: u32,
     signed: bool,
@@ -266,121 +421,7 @@ impl Zone {
         if !diagnostics.is_empty() {
             return Err(LoadError { origin, diagnostics });
         }
-        let mut records = Vec::with_capacity(store.len());
-        for r in store.iter() {
-            let record = r.record().map_err(|e| LoadError {
-                origin: origin.clone(),
-                diagnostics: vec![Diagnostic {
-                    severity: Severity::Error,
-                    source: Some(r.source()),
-                    message: format!("stored record does not decode: {e}"),
-                }],
-            })?;
-            records.push(record);
-        }
-        Zone::compile(origin, records)
-    }
-
-    /// Builds the nodes and their links from records already checked.
-    fn compile(origin: Name, records: Vec<Record>) -> Result<Zone, LoadError> {
-        let fail = |message: String| LoadError {
-            origin: origin.clone(),
-            diagnostics: vec![Diagnostic { severity: Severity::Error, source: None, message }],
-        };
-        // Canonical order puts every name right before the names below it. A name's few RRsets
-        // (keyed by type, then by type covered for RRSIG) are kept in a Vec, not a map: a map node
-        // per name made the peak memory of loading several times the compiled zone's, and left
-        // the heap fragmented after it.
-        let mut by_name: BTreeMap<Name, Vec<Rrset>> = BTreeMap::new();
-        by_name.insert(origin.clone(), Vec::new());
-        for record in records {
-            if !record.owner.is_subdomain_of(&origin) {
-                return Err(fail(format!("{} is outside the zone", record.owner)));
-            }
-            let mut ancestor = record.owner.parent();
-            while let Some(name) = ancestor {
-                if name.label_count() < origin.label_count() || by_name.contains_key(&name) {
-                    break;
-                }
-                ancestor = name.parent();
-                by_name.insert(name, Vec::new());
-            }
-            let rtype = record.rtype();
-            let Record { owner, class, ttl, data } = record;
-            let covered = rrsig_covered(&data);
-            let sets = by_name.entry(owner).or_default();
-            match sets.iter_mut().find(|set| set.rtype == rtype && rrsig_covered_of(set) == covered)
-            {
-                Some(set) => set.data.push(data),
-                None => sets.push(Rrset {
-                    rtype,
-                    class,
-                    ttl,
-                    data: vec![data],
-                    wire: Box::default(),
-                    sigs: None,
-                }),
-            }
-        }
-        let mut nodes: Vec<Node> = Vec::with_capacity(by_name.len());
-        let mut index: HashMap<Box<[u8]>, u32> = HashMap::with_capacity(by_name.len());
-        let mut buf = [0u8; MAX_NAME];
-        for (name, mut rrsets) in by_name {
-            // Type order (and type covered for RRSIGs), as a map would give.
-            rrsets.sort_by_key(|set| (set.rtype.0, rrsig_covered_of(set)));
-            for set in &mut rrsets {
-                set.data.shrink_to_fit();
-                set.pre_encode();
-            }
-            link_sigs(&mut rrsets);
-            let is_apex = name == origin;
-            if !is_apex {
-                rrsets.iter_mut().for_each(Rrset::drop_decoded);
-            }
-            let has = |t: Rtype| rrsets.iter().any(|s| s.rtype == t);
-            let node = Node {
-                cut: !is_apex && has(Rtype::NS),
-                dname: has(Rtype::DNAME),
-                name,
-                rrsets: rrsets.into_boxed_slice(),
-                above: None,
-                wildcard: None,
-                glue: Box::default(),
-            };
-            let id = u32::try_from(nodes.len()).map_err(|_| fail("too many names".into()))?;
-            index.insert(lower(&node.name, &mut buf).into(), id);
-            nodes.push(node);
-        }
-        for id in 0..nodes.len() {
-            let Some(node) = nodes.get(id) else { continue };
-            if node.name == origin {
-                continue;
-            }
-            let key = lower(&node.name, &mut buf);
-            let parent_key = suffixes(key).nth(1).unwrap_or(&[0]);
-            let Some(&parent) = index.get(parent_key) else { continue };
-            let Some(p) = nodes.get(parent as usize) else { continue };
-            let above = p.above.or((p.cut || p.dname).then_some(parent));
-            let wildcard = key.get(..2) == Some(&[1, b'*']);
-            let glue = if node.cut { glue_of(node, &index, &nodes) } else { Box::default() };
-            if let Some(node) = nodes.get_mut(id) {
-                node.above = above;
-                node.glue = glue;
-            }
-            if wildcard && let Some(p) = nodes.get_mut(parent as usize) {
-                p.wildcard = u32::try_from(id).ok();
-            }
-        }
-        hide_nsec3_owners(&nodes, &mut index);
-        let apex = nodes.first().ok_or_else(|| fail("no apex".into()))?;
-        let soa = apex.rrset(Rtype::SOA).and_then(|set| match set.data.first() {
-            Some(RecordData::Soa(soa)) => Some(set.ttl.min(soa.minimum)),
-            _ => None,
-        });
-        let negative_ttl = soa.ok_or_else(|| fail("no SOA at the apex".into()))?;
-        let signed = apex.rrset(Rtype::DNSKEY).is_some();
-        let denial = if signed { Denial::new(&origin, &nodes) } else { Denial::None };
-        Ok(Zone { origin, nodes, index, negative_ttl, signed, denial })
+        Compiler::new(origin).compile(store)
     }
 
     /// The zone's apex name.
@@ -392,30 +433,29 @@ impl Zone {
     pub fn soa(&self) -> Option<Record> {
         let apex = self.apex()?;
         let set = apex.rrset(Rtype::SOA)?;
-        let data = set.data.first()?.clone();
-        Some(Record { owner: apex.name.clone(), class: set.class, ttl: set.ttl, data })
+        let data = set.get(0)?;
+        Some(Record { owner: apex.name().clone(), class: set.class(), ttl: set.ttl(), data })
     }
 
     /// The SOA serial.
     pub fn serial(&self) -> Option<u32> {
-        match self.soa()?.data {
-            RecordData::Soa(soa) => Some(soa.serial),
-            _ => None,
-        }
+        let set = self.apex()?.rrset(Rtype::SOA)?;
+        let &[a, b, c, d] = set.records().next()?.get(8..12)? else { return None };
+        Some(u32::from_be_bytes([a, b, c, d]))
     }
 
     /// Every record, in canonical order (RFC 4034 §6.1 names, types in numeric order, RDATA as
     /// loaded), the apex SOA included: the order of a zone transfer. Each record carries its
     /// RRset's TTL.
     pub fn records(&self) -> impl Iterator<Item = Record> + '_ {
-        self.nodes.iter().flat_map(|node| {
-            node.rrsets.iter().flat_map(move |set| {
-                (0..set.len()).filter_map(move |item| {
+        self.nodes().flat_map(|node| {
+            node.rrsets().flat_map(move |set| {
+                set.records().filter_map(move |record| {
                     Some(Record {
-                        owner: node.name.clone(),
-                        class: set.class,
-                        ttl: set.ttl,
-                        data: set.get(item)?,
+                        owner: node.name().clone(),
+                        class: set.class(),
+                        ttl: set.ttl(),
+                        data: set.decode(record)?,
                     })
                 })
             })
@@ -427,12 +467,24 @@ impl Zone {
         self.nodes.len()
     }
 
-    pub(crate) fn node(&self, id: u32) -> Option<&Node> {
-        self.nodes.get(id as usize)
+    pub(crate) fn node(&self, id: u32) -> Option<NodeRef<'_>> {
+        let node = self.nodes.get(id as usize)?;
+        Some(NodeRef { zone: self, id, node })
     }
 
-    pub(crate) fn apex(&self) -> Option<&Node> {
-        self.nodes.first()
+    /// Every node, in canonical order.
+    pub(crate) fn nodes(&self) -> impl Iterator<Item = NodeRef<'_>> {
+        (0..self.nodes.len()).filter_map(|id| self.node(u32::try_from(id).ok()?))
+    }
+
+    pub(crate) fn apex(&self) -> Option<NodeRef<'_>> {
+        self.node(0)
+    }
+
+    fn rrset_at<'z>(&'z self, at: usize, head: &'z Head) -> Rrset<'z> {
+        let end = self.sets.get(at + 1).map_or(self.data.len(), |next| next.start as usize);
+        let data = self.data.get(head.start as usize..end).unwrap_or(&[]);
+        Rrset { zone: self, head, data }
     }
 
     pub(crate) fn negative_ttl(&self) -> u32 {
@@ -451,73 +503,348 @@ impl Zone {
     pub(crate) fn find(&self, key: &[u8]) -> Option<Found> {
         let mut exact = true;
         for suffix in suffixes(key) {
-            if let Some(&node) = self.index.get(suffix) {
+            if let Some(node) = self.lookup(suffix) {
                 return Some(Found { node, exact });
             }
             exact = false;
         }
         None
     }
+
+    /// The node whose owner is `key` (lower-cased wire).
+    fn lookup(&self, key: &[u8]) -> Option<u32> {
+        let hash = self.hasher.hash_one(key);
+        self.index.find(hash, |&id| owner_is(&self.names, &self.nodes, id, key)).copied()
+    }
 }
 
-/// RFC 5155 §7.2.8: a name owning nothing but NSEC3 (and its RRSIGs), with nothing below it,
-/// is answered as if it did not exist. Its node stays, for proofs and transfers, out of the
-/// lookup index.
-fn hide_nsec3_owners(nodes: &[Node], index: &mut HashMap<Box<[u8]>, u32>) {
-    let mut buf = [0u8; MAX_NAME];
-    for (at, node) in nodes.iter().enumerate() {
-        let only_nsec3 = node.rrset(Rtype::NSEC3).is_some()
-            && node.rrsets.iter().all(|s| matches!(s.rtype, Rtype::NSEC3 | Rtype::RRSIG));
-        // Canonical order puts descendants right after their ancestor.
-        let has_descendant =
-            nodes.get(at + 1).is_some_and(|next| next.name.is_subdomain_of(&node.name));
-        if only_nsec3 && !has_descendant {
-            index.remove(lower(&node.name, &mut buf));
+/// True when node `id` is owned by `key` (lower-cased wire).
+fn owner_is(names: &[Name], nodes: &[Node], id: u32, key: &[u8]) -> bool {
+    let name = nodes.get(id as usize).and_then(|n| names.get(n.name as usize));
+    // Length octets are below 64, so ASCII case folding leaves them alone.
+    name.is_some_and(|name| name.as_wire().eq_ignore_ascii_case(key))
+}
+
+/// Builds a [`Zone`] from a store's records, which come in canonical order: a name's records
+/// together, types in order, the RRSIGs of one type covered together (their RDATA starts with
+/// it), and every name after its ancestors.
+struct Compiler {
+    zone: Zone,
+    /// Exact wire form → position in the name table, to store each name once.
+    interned: HashTable<u32>,
+}
+
+impl Compiler {
+    fn new(origin: Name) -> Compiler {
+        let zone = Zone {
+            origin,
+            names: Vec::new(),
+            nodes: Vec::new(),
+            sets: Vec::new(),
+            data: Vec::new(),
+            glue: Vec::new(),
+            index: HashTable::new(),
+            hasher: DefaultHashBuilder::default(),
+            negative_ttl: 0,
+            signed: false,
+            denial: Denial::None,
+        };
+        Compiler { zone, interned: HashTable::new() }
+    }
+
+    fn fail(&self, message: String) -> LoadError {
+        LoadError {
+            origin: self.zone.origin.clone(),
+            diagnostics: vec![Diagnostic { severity: Severity::Error, source: None, message }],
+        }
+    }
+
+    fn compile(mut self, store: &ZoneStore) -> Result<Zone, LoadError> {
+        let origin = self.zone.origin.clone();
+        self.push_node(&origin)?;
+        let mut previous: Option<RecordRef<'_>> = None;
+        for record in store.iter() {
+            if previous.is_none_or(|p| !p.same_owner(&record)) {
+                let owner = record.owner();
+                if !owner.is_subdomain_of(&origin) {
+                    return Err(self.fail(format!("{owner} is outside the zone")));
+                }
+                self.owner_node(&owner)?;
+            }
+            self.push_record(&record).map_err(|message| {
+                let source = Some(record.source());
+                let diagnostics = vec![Diagnostic { severity: Severity::Error, source, message }];
+                LoadError { origin: origin.clone(), diagnostics }
+            })?;
+            previous = Some(record);
+        }
+        self.link()?;
+        self.hide_nsec3_owners();
+        let mut zone = self.zone;
+        let apex = zone.apex().ok_or_else(|| load_error(&origin, "no apex"))?;
+        let soa = apex.rrset(Rtype::SOA).and_then(|set| {
+            let &[a, b, c, d] = set.records().next()?.get(24..28)? else { return None };
+            Some(set.ttl().min(u32::from_be_bytes([a, b, c, d])))
+        });
+        let negative_ttl = soa.ok_or_else(|| load_error(&origin, "no SOA at the apex"))?;
+        let signed = apex.rrset(Rtype::DNSKEY).is_some();
+        zone.negative_ttl = negative_ttl;
+        zone.signed = signed;
+        if zone.signed {
+            zone.denial = Denial::new(&zone);
+        }
+        zone.names.shrink_to_fit();
+        zone.nodes.shrink_to_fit();
+        zone.sets.shrink_to_fit();
+        zone.data.shrink_to_fit();
+        zone.glue.shrink_to_fit();
+        let Zone { names, nodes, hasher, index, .. } = &mut zone;
+        index.shrink_to_fit(|&id| owner_hash(hasher, names, nodes, id));
+        Ok(zone)
+    }
+
+    /// The node of a new owner, made with those of its ancestors not in the zone yet (empty
+    /// non-terminals), which canonical order puts right before it.
+    fn owner_node(&mut self, owner: &Name) -> Result<u32, LoadError> {
+        let mut buf = [0u8; MAX_NAME];
+        let key = lower_wire(owner.as_wire(), &mut buf);
+        if let Some(id) = self.zone.lookup(key) {
+            // The apex, whose node is made first; any other name seen twice would mean the
+            // store was not in canonical order.
+            return match id {
+                0 if self.zone.nodes.len() == 1 => Ok(0),
+                _ => Err(self.fail(format!("{owner}: records not in canonical order"))),
+            };
+        }
+        let wire = owner.as_wire();
+        let mut missing = Vec::new();
+        for suffix in suffixes(key).skip(1) {
+            if self.zone.lookup(suffix).is_some() {
+                break;
+            }
+            missing.push(key.len() - suffix.len());
+        }
+        for &at in missing.iter().rev() {
+            let ancestor = wire.get(at..).unwrap_or(&[0]);
+            let ancestor = Name::from_wire(ancestor).map_err(|e| self.fail(e.to_string()))?;
+            self.push_node(&ancestor)?;
+        }
+        self.push_node(owner)
+    }
+
+    fn push_node(&mut self, owner: &Name) -> Result<u32, LoadError> {
+        let id = u32::try_from(self.zone.nodes.len())
+            .ok()
+            .filter(|&id| id != NONE)
+            .ok_or_else(|| self.fail("too many names".into()))?;
+        let name =
+            self.intern(owner.as_wire()).ok_or_else(|| self.fail("too many names".into()))?;
+        let sets = self.offset(self.zone.sets.len())?;
+        self.zone.nodes.push(Node { name, sets, glue: 0, above: NONE, wildcard: NONE, flags: 0 });
+        let Zone { names, nodes, hasher, index, .. } = &mut self.zone;
+        let hash = owner_hash(hasher, names, nodes, id);
+        index.insert_unique(hash, id, |&id| owner_hash(hasher, names, nodes, id));
+        Ok(id)
+    }
+
+    fn offset(&self, at: usize) -> Result<u32, LoadError> {
+        u32::try_from(at).map_err(|_| self.fail("zone too large (over 4 GiB of records)".into()))
+    }
+
+    /// The position of `wire` (a valid wire name) in the name table, added if new.
+    fn intern(&mut self, wire: &[u8]) -> Option<u32> {
+        let Zone { names, hasher, .. } = &mut self.zone;
+        let hash = hasher.hash_one(wire);
+        let same = |&id: &u32| names.get(id as usize).is_some_and(|n| n.as_wire() == wire);
+        if let Some(&id) = self.interned.find(hash, same) {
+            return Some(id);
+        }
+        let id = u32::try_from(names.len()).ok()?;
+        names.push(Name::from_wire(wire).ok()?);
+        let rehash = |&id: &u32| names.get(id as usize).map_or(0, |n| hasher.hash_one(n.as_wire()));
+        self.interned.insert_unique(hash, id, rehash);
+        Some(id)
+    }
+
+    /// Adds one record to the last node, in a new RRset unless it continues the last one.
+    fn push_record(&mut self, record: &RecordRef<'_>) -> Result<(), String> {
+        let rtype = record.rtype();
+        let rdata = record.rdata();
+        let first_set = self.zone.nodes.last().map_or(0, |n| n.sets as usize);
+        let last = self.zone.sets.get(first_set..).and_then(|sets| sets.last());
+        let continues = last.is_some_and(|head| {
+            head.rtype == rtype
+                && (rtype != Rtype::RRSIG
+                    || self.zone.data.get(head.start as usize + 2..head.start as usize + 4)
+                        == rdata.get(..2))
+        });
+        if !continues {
+            let start = u32::try_from(self.zone.data.len())
+                .map_err(|_| "zone too large (over 4 GiB of records)".to_string())?;
+            let head =
+                Head { rtype, class: record.class(), ttl: record.ttl(), start, sigs: NO_SIGS };
+            self.zone.sets.push(head);
+        }
+        if named_len(rtype).is_none() {
+            let len = u16::try_from(rdata.len()).map_err(|_| "RDATA over 65535 octets")?;
+            self.zone.data.extend_from_slice(&len.to_be_bytes());
+            self.zone.data.extend_from_slice(rdata);
+            return Ok(());
+        }
+        let bad = || format!("{rtype} RDATA does not decode");
+        // (octets before the names, the names, octets after them)
+        let (before, first, second, after) = match rtype {
+            Rtype::MX => (rdata.get(..2).ok_or_else(bad)?, rdata.get(2..), None, &[][..]),
+            Rtype::SOA => {
+                let mname = name_len(rdata).ok_or_else(bad)?;
+                let (mname, rest) = rdata.split_at_checked(mname).ok_or_else(bad)?;
+                let rname = name_len(rest).ok_or_else(bad)?;
+                let (rname, times) = rest.split_at_checked(rname).ok_or_else(bad)?;
+                (&[][..], Some(mname), Some(rname), times)
+            }
+            _ => (&[][..], Some(rdata), None, &[][..]),
+        };
+        let fixed_len = before.len() + 4 * usize::from(second.is_some()) + 4 + after.len();
+        if named_len(rtype) != Some(fixed_len) {
+            return Err(bad());
+        }
+        self.zone.data.extend_from_slice(before);
+        for wire in [first, second].into_iter().flatten() {
+            if name_len(wire) != Some(wire.len()) {
+                return Err(bad());
+            }
+            let id = self.intern(wire).ok_or_else(|| "too many names".to_string())?;
+            self.zone.data.extend_from_slice(&id.to_be_bytes());
+        }
+        self.zone.data.extend_from_slice(after);
+        Ok(())
+    }
+
+    /// Works out each node's flags, RRSIG links, enclosing cut or DNAME, wildcard child and
+    /// glue. Canonical order puts every parent before its children, so a parent's links are
+    /// known when its children come.
+    fn link(&mut self) -> Result<(), LoadError> {
+        let mut buf = [0u8; MAX_NAME];
+        for id in 0..self.zone.nodes.len() {
+            let Some(node) = self.zone.node(u32::try_from(id).unwrap_or(NONE)) else { continue };
+            let has = |t: Rtype| node.heads().iter().any(|h| h.rtype == t);
+            let mut flags = if has(Rtype::DNAME) { DNAME } else { 0 };
+            if id != 0 && has(Rtype::NS) {
+                flags |= CUT;
+            }
+            let sigs = sig_links(&node);
+            let glue =
+                if flags & CUT != 0 { glue_of(&self.zone, &node, &mut buf) } else { Vec::new() };
+            let key = lower_wire(node.name().as_wire(), &mut buf);
+            let wildcard = key.get(..2) == Some(&[1, b'*']);
+            let parent = if id == 0 { None } else { suffixes(key).nth(1) };
+            let parent = parent.and_then(|p| self.zone.lookup(p));
+            let above = parent.and_then(|p| self.zone.nodes.get(p as usize)).map_or(NONE, |p| {
+                match p.above {
+                    NONE if p.flags & (CUT | DNAME) != 0 => parent.unwrap_or(NONE),
+                    above => above,
+                }
+            });
+            let first_glue = self.offset(self.zone.glue.len())?;
+            let first_set = node.node.sets as usize;
+            for (at, sigs) in sigs.into_iter().enumerate() {
+                if let Some(head) = self.zone.sets.get_mut(first_set + at) {
+                    head.sigs = sigs;
+                }
+            }
+            self.zone.glue.extend(glue);
+            if let Some(node) = self.zone.nodes.get_mut(id) {
+                node.flags = flags;
+                node.above = above;
+                node.glue = first_glue;
+            }
+            if wildcard && let Some(p) = parent.and_then(|p| self.zone.nodes.get_mut(p as usize)) {
+                p.wildcard = u32::try_from(id).unwrap_or(NONE);
+            }
+        }
+        Ok(())
+    }
+
+    /// RFC 5155 §7.2.8: a name owning nothing but NSEC3 (and its RRSIGs), with nothing below
+    /// it, is answered as if it did not exist. Its node stays, for proofs and transfers, out
+    /// of the lookup index.
+    fn hide_nsec3_owners(&mut self) {
+        let mut hidden = Vec::new();
+        for node in self.zone.nodes() {
+            let only_nsec3 = node.rrset(Rtype::NSEC3).is_some()
+                && node.heads().iter().all(|h| matches!(h.rtype, Rtype::NSEC3 | Rtype::RRSIG));
+            // Canonical order puts descendants right after their ancestor.
+            let next = self.zone.node(node.id + 1);
+            let has_descendant = next.is_some_and(|n| n.name().is_subdomain_of(node.name()));
+            if only_nsec3 && !has_descendant {
+                hidden.push(node.id);
+            }
+        }
+        let mut buf = [0u8; MAX_NAME];
+        for id in hidden {
+            let Zone { names, nodes, hasher, index, .. } = &mut self.zone;
+            let Some(name) = nodes.get(id as usize).and_then(|n| names.get(n.name as usize)) else {
+                continue;
+            };
+            let key = lower_wire(name.as_wire(), &mut buf);
+            let hash = hasher.hash_one(key);
+            if let Ok(entry) = index.find_entry(hash, |&other| other == id) {
+                entry.remove();
+            }
         }
     }
 }
 
-/// Points every RRset at the RRSIG set covering its type.
-fn link_sigs(rrsets: &mut [Rrset]) {
-    let covering: Vec<(Rtype, u16)> = rrsets
-        .iter()
-        .enumerate()
-        .filter_map(|(at, set)| match set.data.first() {
-            Some(RecordData::Rrsig(sig)) => Some((sig.type_covered, u16::try_from(at).ok()?)),
-            _ => None,
-        })
-        .collect();
-    for set in rrsets.iter_mut().filter(|set| set.rtype != Rtype::RRSIG) {
-        set.sigs = covering.iter().find(|(t, _)| *t == set.rtype).map(|&(_, at)| at);
+fn load_error(origin: &Name, message: &str) -> LoadError {
+    LoadError {
+        origin: origin.clone(),
+        diagnostics: vec![Diagnostic {
+            severity: Severity::Error,
+            source: None,
+            message: message.into(),
+        }],
     }
 }
 
-/// The NS names of `cut` that own addresses in this zone.
-fn glue_of(cut: &Node, index: &HashMap<Box<[u8]>, u32>, nodes: &[Node]) -> Box<[u32]> {
+/// The index hash of node `id`: that of its lower-cased wire owner.
+fn owner_hash(hasher: &DefaultHashBuilder, names: &[Name], nodes: &[Node], id: u32) -> u64 {
     let mut buf = [0u8; MAX_NAME];
+    let name = nodes.get(id as usize).and_then(|n| names.get(n.name as usize));
+    hasher.hash_one(lower_wire(name.map_or(&[0][..], Name::as_wire), &mut buf))
+}
+
+/// For each RRset of `node`, the position of the RRSIG set covering its type.
+fn sig_links(node: &NodeRef<'_>) -> Vec<u16> {
+    let covering: Vec<(u16, u16)> = node
+        .rrsets()
+        .enumerate()
+        .filter(|(_, set)| set.rtype() == Rtype::RRSIG)
+        .filter_map(|(at, set)| {
+            let &[hi, lo] = set.records().next()?.get(..2)? else { return None };
+            Some((u16::from_be_bytes([hi, lo]), u16::try_from(at).ok()?))
+        })
+        .collect();
+    node.rrsets()
+        .map(|set| match set.rtype() {
+            Rtype::RRSIG => NO_SIGS,
+            rtype => covering.iter().find(|(t, _)| *t == rtype.0).map_or(NO_SIGS, |&(_, at)| at),
+        })
+        .collect()
+}
+
+/// The NS names of `cut` that own addresses in this zone.
+fn glue_of(zone: &Zone, cut: &NodeRef<'_>, buf: &mut [u8; MAX_NAME]) -> Vec<u32> {
     let mut glue = Vec::new();
-    for data in cut.rrset(Rtype::NS).map_or(&[][..], |s| &s.data) {
-        let RecordData::Ns(ns) = data else { continue };
-        let Some(&id) = index.get(lower(&ns.nsdname, &mut buf)) else { continue };
-        let has_address = nodes
-            .get(id as usize)
+    let Some(ns) = cut.rrset(Rtype::NS) else { return glue };
+    for record in ns.records() {
+        let Some(name) = ns.name_at(record, 0) else { continue };
+        let Some(id) = zone.lookup(lower_wire(name.as_wire(), buf)) else { continue };
+        let has_address = zone
+            .node(id)
             .is_some_and(|n| n.rrset(Rtype::A).is_some() || n.rrset(Rtype::AAAA).is_some());
         if has_address && !glue.contains(&id) {
             glue.push(id);
         }
     }
-    glue.into_boxed_slice()
-}
-
-/// The type an RRSIG covers; 0 for other record data.
-fn rrsig_covered(data: &RecordData) -> u16 {
-    match data {
-        RecordData::Rrsig(sig) => sig.type_covered.0,
-        _ => 0,
-    }
-}
-
-/// The type an RRSIG set covers (all its records cover the same); 0 for other RRsets.
-fn rrsig_covered_of(set: &Rrset) -> u16 {
-    set.data.first().map_or(0, rrsig_covered)
+    glue
 }

@@ -1,7 +1,8 @@
 //! The set of zones served, finding the most specific zone for a name.
 
-use std::collections::HashMap;
 use std::sync::Arc;
+
+use hashbrown::HashMap;
 
 use nameward_dns::Name;
 
@@ -13,7 +14,9 @@ use crate::zone::Zone;
 #[derive(Debug, Clone, Default)]
 pub struct Zones {
     zones: Vec<Arc<Zone>>,
-    /// Lower-cased wire apex → position in `zones`.
+    /// Lower-cased wire apex → position in `zones`. hashbrown's default hasher (foldhash), not
+    /// SipHash: every query hashes each suffix of its name here, and the keys inserted are the
+    /// configured apexes, not query data, so there is nothing to flood.
     index: HashMap<Box<[u8]>, usize>,
 }
 

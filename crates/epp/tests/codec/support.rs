@@ -76,3 +76,43 @@ pub fn validate(name: &str, xml: &[u8]) -> Result<(), String> {
         ))
     }
 }
+
+/// Validates many documents with one xmllint run (loading the schemas once); the error lists
+/// every document that failed, with xmllint's complaints.
+#[allow(dead_code)] // the session tests use it; the codec tests validate one by one
+pub fn validate_all(docs: &[(String, Vec<u8>)]) -> Result<(), String> {
+    if docs.is_empty() {
+        return Ok(());
+    }
+    static BATCH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let batch = BATCH.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir =
+        std::env::temp_dir().join(format!("nameward-epp-xsd-{}-batch{batch}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut files = Vec::with_capacity(docs.len());
+    for (index, (name, xml)) in docs.iter().enumerate() {
+        let safe: String =
+            name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+        let file = dir.join(format!("{index:04}-{safe}.xml"));
+        std::fs::write(&file, xml).unwrap();
+        files.push(file);
+    }
+    let output = Command::new("xmllint")
+        .arg("--noout")
+        .arg("--nonet")
+        .arg("--schema")
+        .arg(data_dir().join("xsd/wrapper.xsd"))
+        .args(&files)
+        .output()
+        .expect("run xmllint");
+    if output.status.success() {
+        let _ = std::fs::remove_dir_all(&dir);
+        Ok(())
+    } else {
+        // The documents stay in `dir` for a look.
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let failed: Vec<&str> =
+            stderr.lines().filter(|line| !line.ends_with(" validates")).collect();
+        Err(format!("{} documents, some do not validate:\n{}", docs.len(), failed.join("\n")))
+    }
+}

@@ -94,6 +94,39 @@ impl Registry {
         .await
     }
 
+    /// Changes a registrar's EPP password (a login's `<newPW>`, or the operator's reset); the
+    /// history records that it changed, never the hash.
+    pub async fn set_password(
+        &self,
+        meta: &Meta<'_>,
+        registrar: &str,
+        password: &str,
+    ) -> Result<Done<()>, ServiceError> {
+        let password_hash = crate::secret::hash_password(password, &mut rand_core::OsRng)
+            .map_err(|error| ServiceError::Internal(format!("hashing the password: {error}")))?;
+        let password_hash = password_hash.as_str();
+        self.write(meta, "registry:set-password", |tx, sv_trid| async move {
+            with_tx!(tx, {
+                tx.set_registrar_password(registrar, password_hash).await?;
+                tx.record(&HistoryEntry {
+                    at: meta.now,
+                    actor: meta.actor.to_owned(),
+                    cl_trid: meta.cl_trid.map(str::to_owned),
+                    sv_trid,
+                    object: ObjectKind::Registrar,
+                    object_id: registrar.to_owned(),
+                    action: "set_password".to_owned(),
+                    reason: None,
+                    before: None,
+                    after: None,
+                })
+                .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
     /// Credits (or, negative, debits) a registrar's account, as the operator.
     pub async fn deposit(
         &self,

@@ -196,7 +196,9 @@ impl Registry {
     ) -> Result<Done<Option<Domain>>, ServiceError> {
         let name = name.to_ascii_lowercase();
         let name = name.as_str();
-        self.write(meta, "domain:delete", |tx, sv_trid| async move {
+        // Into redemption is 1001: the purge is pending (RFC 3915 §3.1).
+        let code_of = |state: &Option<Domain>| if state.is_some() { 1001 } else { 1000 };
+        self.write_coded(meta, "domain:delete", code_of, |tx, sv_trid| async move {
             with_tx!(tx, {
                 let before = existing(&mut tx, name, true).await?;
                 let policy = policy_for(&mut tx, name).await?;
@@ -268,7 +270,8 @@ impl Registry {
     ) -> Result<Done<(Transfer, Domain)>, ServiceError> {
         let name = name.to_ascii_lowercase();
         let name = name.as_str();
-        self.write(meta, "domain:transfer", |tx, sv_trid| async move {
+        let code_of = |_: &(Transfer, Domain)| if op == TransferOp::Request { 1001 } else { 1000 };
+        self.write_coded(meta, "domain:transfer", code_of, |tx, sv_trid| async move {
             with_tx!(tx, {
                 let before = existing(&mut tx, name, op != TransferOp::Query).await?;
                 let policy = policy_for(&mut tx, name).await?;

@@ -129,11 +129,58 @@ impl Registry {
         Ok(registrar)
     }
 
+    /// Logs a command that changed nothing — refused by the registry (its own transaction
+    /// rolled back), refused by the EPP session before it got here, or a login — in a
+    /// transaction of its own, and returns the server transaction id to answer with.
+    pub async fn log_command(
+        &self,
+        meta: &Meta<'_>,
+        command: &str,
+        code: u16,
+    ) -> Result<String, ServiceError> {
+        let sv_trid = self.store.next_sv_trid();
+        let mut attempt = 1;
+        loop {
+            let mut tx = self.store.begin().await?;
+            let outcome = match log_transaction(&mut tx, meta, command, &sv_trid, code).await {
+                Ok(()) => tx.commit().await,
+                Err(error) => {
+                    tx.rollback().await.ok();
+                    Err(error)
+                }
+            };
+            match outcome {
+                Ok(()) => return Ok(sv_trid),
+                Err(error) if error.is_retryable() && attempt < ATTEMPTS => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(u64::from(attempt) * 5)).await;
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+    }
+
     /// Runs `body` in a write transaction, again from the start on contention, and commits.
     async fn write<T, F, Fut>(
         &self,
         meta: &Meta<'_>,
         command: &str,
+        body: F,
+    ) -> Result<Done<T>, ServiceError>
+    where
+        F: FnMut(Tx, String) -> Fut,
+        Fut: Future<Output = (Tx, Result<T, ServiceError>)>,
+    {
+        self.write_coded(meta, command, |_| 1000, body).await
+    }
+
+    /// [`Registry::write`] for a command whose success code depends on its result (1001 for
+    /// an action left pending), so that the transaction log says what the client was told.
+    async fn write_coded<T, F, Fut>(
+        &self,
+        meta: &Meta<'_>,
+        command: &str,
+        code_of: impl Fn(&T) -> u16,
         mut body: F,
     ) -> Result<Done<T>, ServiceError>
     where
@@ -146,13 +193,15 @@ impl Registry {
             let tx = self.store.begin().await?;
             let (mut tx, outcome) = body(tx, sv_trid.clone()).await;
             let outcome = match outcome {
-                Ok(value) => match log_transaction(&mut tx, meta, command, &sv_trid, 1000).await {
-                    Ok(()) => tx.commit().await.map(|()| value).map_err(ServiceError::from),
-                    Err(error) => {
-                        tx.rollback().await.ok();
-                        Err(error.into())
+                Ok(value) => {
+                    match log_transaction(&mut tx, meta, command, &sv_trid, code_of(&value)).await {
+                        Ok(()) => tx.commit().await.map(|()| value).map_err(ServiceError::from),
+                        Err(error) => {
+                            tx.rollback().await.ok();
+                            Err(error.into())
+                        }
                     }
-                },
+                }
                 Err(error) => {
                     let retry = error.is_retryable() || tx.failed_retryably();
                     tx.rollback().await.ok();

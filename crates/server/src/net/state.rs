@@ -7,10 +7,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
+use nameward_dns::Name;
 use nameward_dns::check::{Diagnostic, Severity};
-use nameward_dns::rdata::RecordData;
 use nameward_dns::zone::{IncludeLoader, ReaderOptions, ZoneReader};
-use nameward_dns::{Name, Rtype};
 
 use crate::config::{Config, ZoneConfig};
 use crate::net::metrics::Metrics;
@@ -88,11 +87,7 @@ pub fn now_ms() -> u64 {
 
 /// The SOA serial of a zone.
 pub fn serial_of(zone: &Zone) -> Option<u32> {
-    let soa = zone.apex()?.rrset(Rtype::SOA)?;
-    match soa.kept().first() {
-        Some(RecordData::Soa(soa)) => Some(soa.serial),
-        _ => None,
-    }
+    zone.serial()
 }
 
 /// Opens `$INCLUDE` files; the reader confines them to the zone file's directory.

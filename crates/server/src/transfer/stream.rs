@@ -48,20 +48,21 @@ impl Iterator for ZoneCursor {
     fn next(&mut self) -> Option<Record> {
         loop {
             let node = self.zone.node(self.node)?;
-            let Some(set) = node.rrsets.get(self.rrset) else {
+            let Some(set) = node.rrsets().nth(self.rrset) else {
                 self.node = self.node.checked_add(1)?;
                 self.rrset = 0;
                 self.item = 0;
                 continue;
             };
-            let skip = self.node == 0 && set.rtype == Rtype::SOA;
+            let skip = self.node == 0 && set.rtype() == Rtype::SOA;
             let Some(data) = set.get(self.item).filter(|_| !skip) else {
                 self.rrset += 1;
                 self.item = 0;
                 continue;
             };
             self.item += 1;
-            return Some(Record { owner: node.name.clone(), class: set.class, ttl: set.ttl, data });
+            let (class, ttl) = (set.class(), set.ttl());
+            return Some(Record { owner: node.name().clone(), class, ttl, data });
         }
     }
 }

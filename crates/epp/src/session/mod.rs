@@ -1,0 +1,428 @@
+//! EPP sessions over the registry: what turns each frame the transport hands over into a
+//! registry command and its response.
+//!
+//! [`EppSessions`] is the [`SessionFactory`] the server runs:
+//!
+//! ```no_run
+//! # async fn run(registry: nameward_registry::service::Registry, tls: std::sync::Arc<rustls::ServerConfig>) {
+//! use std::sync::Arc;
+//! use nameward_epp::server::{EppServer, ServerOptions};
+//! use nameward_epp::session::EppSessions;
+//!
+//! let sessions = EppSessions::new(Arc::new(registry), Arc::new(time::OffsetDateTime::now_utc), "nameward");
+//! let server = EppServer::bind("[::]:700".parse().unwrap(), ServerOptions::new(tls)).await.unwrap();
+//! server.run(sessions, async { let _ = tokio::signal::ctrl_c().await; }).await;
+//! # }
+//! ```
+//!
+//! A session answers the greeting on connect and `<hello>` at any time. Before login only
+//! hello, login and logout are accepted (2002 otherwise). Choices where the RFCs leave room:
+//!
+//! - Login: version 1.0 (2100, from the codec) and language `en` (2102); every `objURI` must
+//!   be served (2307) and every `extURI` implemented (2103). Unknown client id, wrong password
+//!   and a certificate not registered for the client all answer the same 2200; the third
+//!   failure in a session answers 2501 and closes it. A second login answers 2002.
+//! - A command on an object type, or with an extension, that the client did not name at
+//!   login answers 2307 or 2103 (RFC 5730 §2.9.1.1: the client "MUST NOT" use other
+//!   services; the codes are the ones for a service that is not available).
+//! - Every response echoes the clTRID and carries an svTRID; one drawn from the store when
+//!   the registry wrote nothing. Refused and failed commands are logged in the transaction
+//!   log with their code, in a transaction of their own.
+//! - A replayed clTRID is not recognised as such: the command runs again and gets the answer
+//!   it gets (a second create 2302, a second renew with the same curExpDate 2306), so nothing
+//!   is charged twice that the command itself would not charge twice.
+//! - A document that does not parse answers the codec's code with its explanation and the
+//!   session goes on (RFC 5730 §2.9's codes 2000–2005 do not end a session).
+//! - A domain info from a registrar that neither sponsors the domain nor gave its transfer
+//!   code answers 1000 with the minimal view (name, roid, statuses, clID). A contact info in
+//!   the same situation answers 2201 (RST epp-08).
+
+mod commands;
+mod convert;
+mod render;
+
+use std::sync::Arc;
+
+use nameward_registry::service::{Meta, Registry, ServiceError};
+use time::OffsetDateTime;
+
+use crate::command::{self, Command, Login, Request};
+use crate::greeting::Greeting;
+use crate::response::Response;
+use crate::result::ResultCode;
+use crate::server::{CloseReason, PeerInfo, Reply, Session, SessionFactory};
+use crate::types::{Namespace, ObjectKind};
+
+/// Where a session gets the time: the wall clock in production, a test's or `--now`'s clock
+/// otherwise.
+pub type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
+
+/// Per-session limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLimits {
+    /// Failed logins after which the session is closed with 2501.
+    pub max_failed_logins: u32,
+}
+
+impl Default for SessionLimits {
+    /// Three failed logins, as RST epp-03 expects.
+    fn default() -> SessionLimits {
+        SessionLimits { max_failed_logins: 3 }
+    }
+}
+
+/// Opens an [`EppSession`] for each connection.
+#[derive(Clone)]
+pub struct EppSessions {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    registry: Arc<Registry>,
+    clock: Clock,
+    server_id: String,
+    limits: SessionLimits,
+}
+
+impl EppSessions {
+    /// Sessions over `registry`, reading the time from `clock` and naming themselves
+    /// `server_id` in the greeting, with [`SessionLimits::default`].
+    pub fn new(registry: Arc<Registry>, clock: Clock, server_id: impl Into<String>) -> EppSessions {
+        EppSessions::with_limits(registry, clock, server_id, SessionLimits::default())
+    }
+
+    /// The same with other limits.
+    pub fn with_limits(
+        registry: Arc<Registry>,
+        clock: Clock,
+        server_id: impl Into<String>,
+        limits: SessionLimits,
+    ) -> EppSessions {
+        EppSessions {
+            shared: Arc::new(Shared { registry, clock, server_id: server_id.into(), limits }),
+        }
+    }
+}
+
+impl std::fmt::Debug for EppSessions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EppSessions")
+            .field("server_id", &self.shared.server_id)
+            .field("limits", &self.shared.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SessionFactory for EppSessions {
+    type Session = EppSession;
+
+    fn open(&self, peer: PeerInfo) -> EppSession {
+        EppSession { shared: Arc::clone(&self.shared), peer, login: None, failed_logins: 0 }
+    }
+}
+
+/// One client's session: the login state and the connection it came on.
+pub struct EppSession {
+    shared: Arc<Shared>,
+    peer: PeerInfo,
+    login: Option<LoggedIn>,
+    failed_logins: u32,
+}
+
+/// What a successful login established.
+struct LoggedIn {
+    registrar: String,
+    objects: Vec<Namespace>,
+    extensions: Vec<Namespace>,
+}
+
+/// A command refused or failed: the code and what to tell the client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Failure {
+    pub(crate) code: ResultCode,
+    pub(crate) message: String,
+}
+
+impl Failure {
+    pub(crate) fn new(code: ResultCode, message: impl Into<String>) -> Failure {
+        Failure { code, message: message.into() }
+    }
+}
+
+impl From<ServiceError> for Failure {
+    fn from(error: ServiceError) -> Failure {
+        let code = ResultCode::from_code(error.epp_code()).unwrap_or(ResultCode::CommandFailed);
+        let message = match &error {
+            ServiceError::Internal(_) | ServiceError::Store(_) if code.code() == 2400 => {
+                // The details stay in the server's log; the client learns that it failed.
+                tracing::error!("EPP command failed: {error}");
+                format!("{}: the registry could not complete the command", code.message())
+            }
+            ServiceError::Authentication => code.message().to_owned(),
+            _ => error.to_string(),
+        };
+        Failure { code, message }
+    }
+}
+
+/// What a successful command answers, before the transaction ids are added.
+pub(crate) struct Answer {
+    pub(crate) response: Response,
+    /// The registry's svTRID when the command wrote something.
+    pub(crate) sv_trid: Option<String>,
+}
+
+impl Answer {
+    pub(crate) fn code(code: ResultCode) -> Answer {
+        Answer { response: Response::new(code, None, String::new()), sv_trid: None }
+    }
+
+    pub(crate) fn written(code: ResultCode, sv_trid: String) -> Answer {
+        Answer { response: Response::new(code, None, String::new()), sv_trid: Some(sv_trid) }
+    }
+
+    pub(crate) fn map(self, change: impl FnOnce(Response) -> Response) -> Answer {
+        Answer { response: change(self.response), sv_trid: self.sv_trid }
+    }
+}
+
+impl Session for EppSession {
+    fn greeting(&mut self) -> Vec<u8> {
+        self.greeting_xml()
+    }
+
+    async fn handle(&mut self, frame: Vec<u8>) -> Reply {
+        let request = match command::parse(&frame) {
+            Ok(request) => request,
+            Err(error) => {
+                let sv_trid = self.shared.registry.store().next_sv_trid();
+                tracing::info!(
+                    registrar = self.registrar().unwrap_or("-"),
+                    code = error.code.code(),
+                    "EPP command refused by the codec: {}",
+                    error.message
+                );
+                return Reply::keep_open(Response::from_parse_error(&error, sv_trid).to_xml());
+            }
+        };
+        if request.command == Command::Hello {
+            return Reply::keep_open(self.greeting_xml());
+        }
+        let name = request.command.name();
+        let (response, close) = self.answer(request).await;
+        tracing::info!(
+            registrar = self.registrar().unwrap_or("-"),
+            command = name,
+            code = response.result.code(),
+            cl_trid = response.cl_trid.as_deref().unwrap_or("-"),
+            sv_trid = response.sv_trid.as_str(),
+            "EPP command"
+        );
+        let bytes = response.to_xml();
+        if close || response.result.ends_session() {
+            Reply::then_close(bytes)
+        } else {
+            Reply::keep_open(bytes)
+        }
+    }
+
+    fn closed(&mut self, reason: &CloseReason) {
+        tracing::debug!(
+            registrar = self.registrar().unwrap_or("-"),
+            connection = self.peer.connection,
+            %reason,
+            "EPP session ended"
+        );
+    }
+}
+
+impl EppSession {
+    fn registrar(&self) -> Option<&str> {
+        self.login.as_ref().map(|login| login.registrar.as_str())
+    }
+
+    fn now(&self) -> OffsetDateTime {
+        (self.shared.clock)()
+    }
+
+    fn greeting_xml(&self) -> Vec<u8> {
+        Greeting::new(self.shared.server_id.clone(), self.now()).to_xml()
+    }
+
+    /// The response to one parsed command, and whether to close the connection after it.
+    async fn answer(&mut self, request: Request) -> (Response, bool) {
+        let Request { cl_trid, command } = request;
+        let now = self.now();
+        let name = command.name();
+        let tried_client = match &command {
+            Command::Login(login) => Some(login.client_id.clone()),
+            _ => None,
+        };
+        let outcome = match command {
+            Command::Logout => Ok(Answer::code(ResultCode::SuccessEndingSession)),
+            Command::Login(login) => self.login(&login, cl_trid.as_deref(), now).await,
+            command => match &self.login {
+                None => Err(Failure::new(
+                    ResultCode::CommandUseError,
+                    format!("{name} before login: log in first"),
+                )),
+                Some(session) => match session.allows(&command) {
+                    Err(failure) => Err(failure),
+                    Ok(()) => {
+                        let meta =
+                            Meta { actor: &session.registrar, cl_trid: cl_trid.as_deref(), now };
+                        commands::run(&self.shared.registry, &meta, command).await
+                    }
+                },
+            },
+        };
+        match outcome {
+            Ok(answer) => {
+                let sv_trid =
+                    answer.sv_trid.unwrap_or_else(|| self.shared.registry.store().next_sv_trid());
+                let response = Response { cl_trid, sv_trid, ..answer.response };
+                (response, false)
+            }
+            Err(failure) => {
+                let mut failure = failure;
+                let mut close = false;
+                if name == "login" && failure.code == ResultCode::AuthenticationError {
+                    self.failed_logins += 1;
+                    if self.failed_logins >= self.shared.limits.max_failed_logins {
+                        failure.code = ResultCode::AuthenticationErrorServerClosingConnection;
+                        failure.message = format!(
+                            "{}: {} failed logins",
+                            failure.code.message(),
+                            self.failed_logins
+                        );
+                        close = true;
+                    }
+                }
+                let actor = tried_client.as_deref().or(self.registrar()).unwrap_or("-");
+                let sv_trid =
+                    self.log_failure(actor, name, &failure, cl_trid.as_deref(), now).await;
+                let response =
+                    Response::new(failure.code, cl_trid, sv_trid).with_message(failure.message);
+                (response, close)
+            }
+        }
+    }
+
+    /// Logs a refused command in the transaction log under `actor` (the registrar, the client
+    /// id a login tried, or `-` before login); the svTRID to answer with.
+    async fn log_failure(
+        &self,
+        actor: &str,
+        command: &str,
+        failure: &Failure,
+        cl_trid: Option<&str>,
+        now: OffsetDateTime,
+    ) -> String {
+        let registry = &self.shared.registry;
+        let meta = Meta { actor, cl_trid, now };
+        match registry.log_command(&meta, command, failure.code.code()).await {
+            Ok(sv_trid) => sv_trid,
+            Err(error) => {
+                tracing::warn!("EPP: could not log a refused {command}: {error}");
+                registry.store().next_sv_trid()
+            }
+        }
+    }
+
+    async fn login(
+        &mut self,
+        login: &Login,
+        cl_trid: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<Answer, Failure> {
+        if self.login.is_some() {
+            return Err(Failure::new(
+                ResultCode::CommandUseError,
+                "already logged in: log out before logging in again",
+            ));
+        }
+        if login.lang != "en" {
+            return Err(Failure::new(
+                ResultCode::UnimplementedOption,
+                format!("language {:?} is not offered; this server speaks en", login.lang),
+            ));
+        }
+        let mut objects = Vec::new();
+        for uri in &login.obj_uris {
+            match Namespace::from_uri(uri) {
+                Some(ns @ (Namespace::Domain | Namespace::Host | Namespace::Contact)) => {
+                    objects.push(ns);
+                }
+                _ => {
+                    return Err(Failure::new(
+                        ResultCode::UnimplementedObjectService,
+                        format!("object service {uri} is not served here"),
+                    ));
+                }
+            }
+        }
+        let mut extensions = Vec::new();
+        for uri in &login.ext_uris {
+            match Namespace::from_uri(uri) {
+                Some(ns @ (Namespace::SecDns | Namespace::Rgp | Namespace::LoginSec)) => {
+                    extensions.push(ns);
+                }
+                _ => {
+                    return Err(Failure::new(
+                        ResultCode::UnimplementedExtension,
+                        format!("extension {uri} is not implemented here"),
+                    ));
+                }
+            }
+        }
+        let registry = &self.shared.registry;
+        let fingerprint = self.peer.fingerprint.to_string();
+        let registrar = registry
+            .login(&login.client_id, login.password.expose(), &fingerprint)
+            .await
+            .map_err(Failure::from)?;
+        let meta = Meta { actor: &registrar.id, cl_trid, now };
+        let sv_trid = match &login.new_password {
+            Some(new_password) => {
+                registry.set_password(&meta, &registrar.id, new_password.expose()).await?.sv_trid
+            }
+            None => registry.log_command(&meta, "login", 1000).await?,
+        };
+        tracing::info!(
+            registrar = registrar.id,
+            connection = self.peer.connection,
+            peer = %self.peer.addr,
+            "EPP login"
+        );
+        self.login = Some(LoggedIn { registrar: registrar.id, objects, extensions });
+        Ok(Answer::written(ResultCode::Success, sv_trid))
+    }
+}
+
+impl LoggedIn {
+    /// Refuses a command on an object or with an extension the client did not name at login.
+    fn allows(&self, command: &Command) -> Result<(), Failure> {
+        if let Some(kind) = command.object() {
+            let ns = match kind {
+                ObjectKind::Domain => Namespace::Domain,
+                ObjectKind::Host => Namespace::Host,
+                ObjectKind::Contact => Namespace::Contact,
+            };
+            if !self.objects.contains(&ns) {
+                return Err(Failure::new(
+                    ResultCode::UnimplementedObjectService,
+                    format!("{} was not among the objURIs of this session's login", ns.uri()),
+                ));
+            }
+        }
+        for ns in command.extensions() {
+            if !self.extensions.contains(&ns) {
+                return Err(Failure::new(
+                    ResultCode::UnimplementedExtension,
+                    format!("{} was not among the extURIs of this session's login", ns.uri()),
+                ));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,143 @@
+//! Hostile and odd input: malformed documents and XML bombs are answered and write nothing;
+//! services not announced at login are refused; a replayed clTRID is answered like any other
+//! command; refused commands are logged.
+
+use nameward_epp::command::{Command, Login, SecDnsCreate};
+use nameward_epp::types::{DnssecData, Namespace};
+
+use super::support::*;
+
+const EPP: &str = "urn:ietf:params:xml:ns:epp-1.0";
+
+fn billion_laughs() -> String {
+    let mut bomb =
+        String::from("<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [\n<!ENTITY lol \"lol\">\n");
+    for level in 1..10 {
+        let previous = if level == 1 { "lol".to_owned() } else { format!("lol{}", level - 1) };
+        bomb.push_str(&format!(
+            "<!ENTITY lol{level} \"{}\">\n",
+            format!("&{previous};").repeat(10)
+        ));
+    }
+    bomb.push_str(&format!("]>\n<epp xmlns=\"{EPP}\"><hello>&lol9;</hello></epp>"));
+    bomb
+}
+
+#[tokio::test]
+async fn hostile_input_is_answered_and_writes_nothing() {
+    on_both(async |env| {
+        let mut conn = env.login(R1).await;
+        let before = env.registry.store().row_counts().await.unwrap();
+        let create = format!(
+            "<epp xmlns=\"{EPP}\"><command><create><domain:create \
+             xmlns:domain=\"urn:ietf:params:xml:ns:domain-1.0\"><domain:name>bad.example\
+             </domain:name><domain:authInfo><domain:pw/></domain:authInfo>\
+             </domain:create></create><clTRID>BAD-1</clTRID></command>"
+        );
+        let cases: Vec<(&str, Vec<u8>, u16)> = vec![
+            ("unclosed", create.clone().into_bytes(), 2001),
+            ("bomb", billion_laughs().into_bytes(), 2001),
+            ("binary", vec![0, 159, 146, 150, 255, 0], 2001),
+            ("not-epp", b"<html><body>hi</body></html>".to_vec(), 2001),
+            (
+                "unknown-verb",
+                format!("<epp xmlns=\"{EPP}\"><command><frobnicate/></command></epp>").into_bytes(),
+                2000,
+            ),
+            (
+                "unknown-object",
+                format!(
+                    "<epp xmlns=\"{EPP}\"><command><create><obj:create xmlns:obj=\"urn:x:obj\">\
+                     <obj:name>x</obj:name></obj:create></create><clTRID>BAD-2</clTRID>\
+                     </command></epp>"
+                )
+                .into_bytes(),
+                2307,
+            ),
+        ];
+        for (label, document, code) in cases {
+            let response = conn.raw(label, &document).await;
+            assert_eq!(response.code(), code, "{label}: {}", response.xml);
+            assert!(response.text("svTRID").is_some(), "{label}");
+            // The session goes on.
+            conn.expect(Command::DomainCheck(vec!["bad.example".into()]), 1000).await;
+        }
+        let echoed = conn
+            .raw("unknown-object-again", &{
+                let mut doc = format!(
+                    "<epp xmlns=\"{EPP}\"><command><create><obj:create xmlns:obj=\"urn:x:obj\">\
+                 <obj:name>x</obj:name></obj:create></create><clTRID>BAD-3</clTRID></command></epp>"
+                );
+                doc.shrink_to_fit();
+                doc.into_bytes()
+            })
+            .await;
+        assert_eq!(echoed.text("clTRID").as_deref(), Some("BAD-3"));
+        assert_eq!(env.registry.store().row_counts().await.unwrap(), before);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn services_not_announced_at_login_are_refused() {
+    on_both(async |env| {
+        let mut conn = env.connect(R1).await;
+        let only_domains = Login {
+            obj_uris: vec![Namespace::Domain.uri().to_owned()],
+            ext_uris: vec![Namespace::Rgp.uri().to_owned()],
+            ..login_struct(login(R1, &password(R1)))
+        };
+        conn.expect(Command::Login(only_domains), 1000).await;
+        let signed = nameward_epp::command::DomainCreate {
+            sec_dns: Some(SecDnsCreate {
+                max_sig_life: None,
+                data: DnssecData::Ds(vec![nameward_epp::types::DsData {
+                    key_tag: 1,
+                    alg: 13,
+                    digest_type: 2,
+                    digest: vec![1; 32],
+                    key_data: None,
+                }]),
+            }),
+            ..create("signed.example")
+        };
+        conn.expect(Command::DomainCreate(signed), 2103).await;
+        conn.expect(Command::ContactCheck(vec!["c-1".into()]), 2307).await;
+        conn.expect(host("ns1.external.net", &[]), 2307).await;
+        conn.expect(Command::DomainCreate(create("signed.example")), 1000).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn replayed_cl_trid_is_answered_like_any_command() {
+    on_both(async |env| {
+        let mut conn = env.login(R1).await;
+        let before = env.balance(R1).await;
+        let request = |command| nameward_epp::command::Request {
+            cl_trid: Some("REPLAY-0001".into()),
+            command,
+        };
+        let create = request(Command::DomainCreate(create("replay.example"))).to_xml();
+        let first = conn.raw("replay-create", &create).await;
+        assert_eq!(first.code(), 1000);
+        let second = conn.raw("replay-create", &create).await;
+        assert_eq!(second.code(), 2302);
+        assert_ne!(first.text("svTRID"), second.text("svTRID"));
+        let expiry = date_of(&first.text("domain:exDate").unwrap());
+        let renewal = request(renew("replay.example", expiry, 1)).to_xml();
+        assert_eq!(conn.raw("replay-renew", &renewal).await.code(), 1000);
+        // Later, so that the log's latest entry for the clTRID is the replay.
+        env.advance_days(1);
+        assert_eq!(conn.raw("replay-renew", &renewal).await.code(), 2306);
+        assert_eq!(env.balance(R1).await, before - 2000);
+
+        // Refusals are in the transaction log with their code.
+        let mut tx = env.registry.store().begin_read().await.unwrap();
+        let logged = tx.seen_cl_trid(R1, "REPLAY-0001").await.unwrap().unwrap();
+        tx.rollback().await.unwrap();
+        assert_eq!(logged.command, "domain:renew");
+        assert_eq!(logged.result_code, 2306);
+    })
+    .await;
+}
