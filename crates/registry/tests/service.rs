@@ -175,3 +175,39 @@ async fn billing_failure_leaves_nothing_behind() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn check_answers_each_name_in_order() {
+    both(|store| async move {
+        let registry = registry(store).await;
+        create(&registry, "alpha", "taken.example", &[], START).await;
+        // More names than one lookup batch, so the batching is crossed.
+        let mut names: Vec<String> = vec![
+            "TAKEN.example".to_owned(),
+            "free.example".to_owned(),
+            "taken.example".to_owned(),
+            "nowhere.test".to_owned(),
+            "-bad-.example".to_owned(),
+        ];
+        names.extend((0..40).map(|n| format!("spare{n}.example")));
+        names.push("taken.example.".to_owned());
+        let check = registry.check_domains(&names).await.unwrap();
+        assert_eq!(check.len(), names.len());
+        for (answer, name) in check.iter().zip(&names) {
+            assert_eq!(&answer.name, name, "answers keep the order and spelling asked");
+        }
+        let (taken_upper, free, taken, nowhere, bad) =
+            (&check[0], &check[1], &check[2], &check[3], &check[4]);
+        assert!(!taken_upper.available);
+        assert_eq!(taken_upper.reason.as_deref(), Some("In use"));
+        assert!(free.available && free.reason.is_none(), "{free:?}");
+        assert_eq!(taken.reason.as_deref(), Some("In use"));
+        assert!(!nowhere.available);
+        assert!(nowhere.reason.as_deref().unwrap().contains("not a TLD"), "{nowhere:?}");
+        assert!(!bad.available && bad.reason.is_some(), "{bad:?}");
+        assert!(check[5..45].iter().all(|a| a.available), "the spares are free");
+        assert!(!check[45].available, "a trailing dot does not make a taken name free");
+        assert!(registry.check_domains(&[]).await.unwrap().is_empty());
+    })
+    .await;
+}

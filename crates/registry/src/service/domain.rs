@@ -4,7 +4,8 @@ use rand_core::OsRng;
 use time::Date;
 
 use super::{
-    Availability, Done, Meta, Registry, ServiceError, ctx, json, policy_for, settle, with_tx,
+    Availability, Done, Meta, Registry, ServiceError, ctx, json, policy_for, settle, tld_of,
+    with_tx,
 };
 use crate::lifecycle::domain::{self as engine, DomainCreate, DomainUpdate, RestoreReport};
 use crate::lifecycle::{Decision, Refs, due, host as host_engine, names};
@@ -40,31 +41,50 @@ pub enum TransferOp {
 }
 
 impl Registry {
-    /// `<domain:check>`: which names could be created now.
+    /// `<domain:check>`: which names could be created now. Each TLD's policy is read once
+    /// and the names that pass its rules are looked up together, so a check of several names
+    /// costs a few queries rather than two per name.
     pub async fn check_domains(&self, names: &[String]) -> Result<Vec<Availability>, ServiceError> {
         self.read(|tx| async move {
             with_tx!(tx, {
-                let mut answers = Vec::with_capacity(names.len());
+                let mut policies: Vec<Policy> = Vec::new();
+                // Per name: Err(reason it cannot be created), or Ok(lower-case name to look up).
+                let mut verdicts: Vec<Result<String, String>> = Vec::with_capacity(names.len());
                 for name in names {
-                    let reason = match policy_for(&mut tx, name).await {
-                        Err(ServiceError::UnknownTld(tld)) => {
-                            Some(format!("not a TLD of this registry: {tld}"))
-                        }
-                        Err(error) => return Err(error),
-                        Ok(policy) => match names::check_domain_name(&policy, name) {
-                            Err(refusal) => Some(refusal.to_string()),
-                            Ok(lower) if tx.domain_exists(&lower).await? => {
-                                Some("In use".to_owned())
+                    let tld = tld_of(name);
+                    let known = policies.iter().position(|policy| policy.tld == tld);
+                    let policy = match known {
+                        Some(at) => policies.get(at),
+                        None => match tx.tld(&tld).await? {
+                            Some(policy) => {
+                                policies.push(policy);
+                                policies.last()
                             }
-                            Ok(_) => None,
+                            None => None,
                         },
                     };
-                    answers.push(Availability {
-                        name: name.clone(),
-                        available: reason.is_none(),
-                        reason,
+                    verdicts.push(match policy {
+                        None => Err(format!("not a TLD of this registry: {tld}")),
+                        Some(policy) => {
+                            names::check_domain_name(policy, name).map_err(|r| r.to_string())
+                        }
                     });
                 }
+                let lookup: Vec<String> =
+                    verdicts.iter().filter_map(|v| v.as_ref().ok().cloned()).collect();
+                let existing = tx.existing_domains(&lookup).await?;
+                let answers = names
+                    .iter()
+                    .zip(verdicts)
+                    .map(|(name, verdict)| {
+                        let reason = match verdict {
+                            Err(reason) => Some(reason),
+                            Ok(lower) if existing.contains(&lower) => Some("In use".to_owned()),
+                            Ok(_) => None,
+                        };
+                        Availability { name: name.clone(), available: reason.is_none(), reason }
+                    })
+                    .collect();
                 Ok(answers)
             })
         })

@@ -255,10 +255,14 @@ async fn log_transaction(
     .await
 }
 
+/// The TLD `name` lies in, lower-case (the last label; the name itself if it has one label).
+fn tld_of(name: &str) -> String {
+    name.trim_end_matches('.').rsplit('.').next().unwrap_or_default().to_ascii_lowercase()
+}
+
 /// The policy of the TLD `name` lies in.
 async fn policy_for(tx: &mut Tx, name: &str) -> Result<Policy, ServiceError> {
-    let tld =
-        name.trim_end_matches('.').rsplit('.').next().unwrap_or_default().to_ascii_lowercase();
+    let tld = tld_of(name);
     match tx.tld(&tld).await? {
         Some(policy) => Ok(policy),
         None => Err(ServiceError::UnknownTld(tld)),

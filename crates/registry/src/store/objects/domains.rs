@@ -27,6 +27,10 @@ struct Doc {
     transfer: Option<Transfer>,
 }
 
+/// Names per query in [`Tx::existing_domains`]: EPP clients check a few at a time, and a
+/// bounded statement keeps the prepared-statement cache small.
+const EXISTING_BATCH: usize = 32;
+
 const COLUMNS: &str = "name, roid, sponsor, reseller, expires_at, ds, created_by, created_at, \
                        updated_by, updated_at, doc";
 
@@ -320,6 +324,25 @@ impl Tx {
     pub async fn domain_exists(&mut self, name: &str) -> Result<bool, StoreError> {
         let query = sqlx::query("SELECT 1 AS hit FROM domains WHERE name = $1").bind(name);
         self.any("checking a domain", query).await
+    }
+
+    /// Which of `names` (lower-case) exist as domains, in any state: one query per
+    /// [`EXISTING_BATCH`] names rather than one per name, for `<domain:check>`.
+    pub async fn existing_domains(
+        &mut self,
+        names: &[String],
+    ) -> Result<BTreeSet<String>, StoreError> {
+        let mut existing = BTreeSet::new();
+        for batch in names.chunks(EXISTING_BATCH) {
+            let placeholders: Vec<String> = (1..=batch.len()).map(|n| format!("${n}")).collect();
+            let sql =
+                format!("SELECT name FROM domains WHERE name IN ({})", placeholders.join(", "));
+            let query = batch.iter().fold(sqlx::query(&sql), |query, name| query.bind(name));
+            for row in self.rows("checking domains", query).await? {
+                existing.insert(get(&row, "name")?);
+            }
+        }
+        Ok(existing)
     }
 
     /// The domains whose next lifecycle event is due at `now`, earliest first, at most `page`.
