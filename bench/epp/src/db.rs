@@ -72,8 +72,9 @@ impl Scratch {
     /// Removes the file or drops the database.
     pub async fn remove(self) -> Result<()> {
         match self {
-            Scratch::Sqlite { dir } => std::fs::remove_dir_all(&dir)
-                .with_context(|| format!("removing {}", dir.display())),
+            Scratch::Sqlite { dir } => {
+                std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))
+            }
             Scratch::Postgres { admin, name, .. } => {
                 let mut connection = sqlx::PgConnection::connect(&admin).await?;
                 sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))

@@ -5,10 +5,10 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
+use nameward_epp::Fingerprint;
 use nameward_epp::client::{ClientTls, EppClient, ServerTrust, TlsVersions};
 use nameward_epp::command::{Command, DomainCreate, DomainInfo, Login, Request};
 use nameward_epp::types::{AuthInfo, HostsFilter, Namespace, Period, Secret};
-use nameward_epp::Fingerprint;
 
 use crate::setup::{self, TLD};
 use crate::stats::{Tally, Window};
@@ -16,8 +16,8 @@ use crate::stats::{Tally, Window};
 /// Which command a phase sends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
-    /// `<domain:create>` of a new name (one year, no contacts or name servers, no transfer
-    /// code), charged to the registrar's prepaid account.
+    /// `<domain:create>` of a new name (one year, no contacts, no transfer code; name servers
+    /// only with `--ns`), charged to the registrar's prepaid account.
     Create,
     /// `<domain:info>` of a name this session created.
     Info,
@@ -31,6 +31,7 @@ pub struct Session {
     client: EppClient,
     created: Vec<String>,
     sent: u64,
+    ns: Vec<String>,
 }
 
 /// The result code of a response (`<result code="NNNN">`), read without a full parse.
@@ -64,6 +65,7 @@ impl Session {
         addr: SocketAddr,
         server: Fingerprint,
         login: &setup::Login,
+        ns: usize,
     ) -> Result<Session> {
         let tls = ClientTls {
             trust: ServerTrust::Pinned(server),
@@ -96,7 +98,8 @@ impl Session {
         if let Err(error) = expect_success(&response) {
             bail!("login of {} refused: {error}", login.client_id);
         }
-        Ok(Session { index, client, created: Vec::new(), sent: 0 })
+        let ns = setup::name_servers(&login.client_id, ns);
+        Ok(Session { index, client, created: Vec::new(), sent: 0, ns })
     }
 
     fn next_request(&mut self, kind: Kind) -> (Request, Option<String>) {
@@ -113,7 +116,7 @@ impl Session {
                 let command = Command::DomainCreate(DomainCreate {
                     name: name.clone(),
                     period: Period::ONE_YEAR,
-                    ns: Vec::new(),
+                    ns: self.ns.clone(),
                     registrant: None,
                     contacts: Vec::new(),
                     auth_info: AuthInfo::password(""),

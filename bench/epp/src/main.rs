@@ -66,6 +66,10 @@ struct Args {
     /// Print the report as JSON on stdout (the table goes to stderr either way).
     #[arg(long)]
     json: bool,
+    /// Name servers (host objects made beforehand) on each created domain; with any, every
+    /// create puts a delegation in the zone and advances the TLD's zone serial.
+    #[arg(long, default_value_t = 0)]
+    ns: usize,
     /// Measure only the raw database rate (no EPP server, no sessions).
     #[arg(long)]
     raw_only: bool,
@@ -78,6 +82,7 @@ struct Report {
     sessions: usize,
     seconds: f64,
     warmup: f64,
+    ns: usize,
     pinned: bool,
     server_threads: usize,
     client_threads: usize,
@@ -147,6 +152,7 @@ fn main() -> Result<()> {
         sessions: args.sessions,
         seconds: args.seconds,
         warmup: args.warmup,
+        ns: args.ns,
         pinned,
         server_threads,
         client_threads,
@@ -175,9 +181,11 @@ fn ratios(phases: &[PhaseResult]) -> Vec<Ratio> {
 
 fn print_table(report: &Report) {
     eprintln!(
-        "engine {:?}, {} sessions, {} s per phase after {} s warm-up, pinned: {}, load {} -> {}",
+        "engine {:?}, {} sessions, {} name servers per create, {} s per phase after {} s \
+         warm-up, pinned: {}, load {} -> {}",
         report.engine,
         report.sessions,
+        report.ns,
         report.seconds,
         report.warmup,
         report.pinned,
@@ -186,7 +194,15 @@ fn print_table(report: &Report) {
     );
     eprintln!(
         "{:<11} {:>9} {:>7} {:>9} {:>8} {:>8} {:>9} {:>9} {:>9} {:>11}",
-        "phase", "ops/s", "errors", "ops", "p50 ms", "p99 ms", "server s", "client s", "pg s",
+        "phase",
+        "ops/s",
+        "errors",
+        "ops",
+        "p50 ms",
+        "p99 ms",
+        "server s",
+        "client s",
+        "pg s",
         "µs/op srv"
     );
     for p in &report.phases {
@@ -226,7 +242,7 @@ fn run(
     let now = OffsetDateTime::now_utc();
     let registry = server_rt.block_on(async {
         let registry = Registry::open(url).await.context("opening the registry")?;
-        setup::populate(&registry, &creds.logins, now).await?;
+        setup::populate(&registry, &creds.logins, args.ns, now).await?;
         anyhow::Ok(registry)
     })?;
     let raw = Arc::new(server_rt.block_on(Raw::open(args.engine, url))?);
@@ -245,7 +261,8 @@ fn run(
         });
         return Ok(phases);
     }
-    let server = server_rt.block_on(serve::start(registry.clone(), &creds.server, args.sessions))?;
+    let server =
+        server_rt.block_on(serve::start(registry.clone(), &creds.server, args.sessions))?;
 
     let addr = server.addr;
     let fingerprint = creds.server.fingerprint;
@@ -253,8 +270,9 @@ fn run(
         let mut opening = Vec::new();
         for (index, login) in creds.logins.iter().enumerate() {
             let login = login.clone();
+            let ns = args.ns;
             opening.push(tokio::spawn(async move {
-                Session::open(index, addr, fingerprint, &login).await
+                Session::open(index, addr, fingerprint, &login, ns).await
             }));
         }
         let mut sessions = Vec::new();

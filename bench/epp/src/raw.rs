@@ -42,10 +42,12 @@ impl Raw {
             .connect(&url)
             .await
             .context("opening the raw pool")?;
-        sqlx::query("CREATE TABLE IF NOT EXISTS bench_raw (name TEXT PRIMARY KEY, doc TEXT NOT NULL)")
-            .execute(&pool)
-            .await
-            .context("creating bench_raw")?;
+        sqlx::query(
+            "CREATE TABLE IF NOT EXISTS bench_raw (name TEXT PRIMARY KEY, doc TEXT NOT NULL)",
+        )
+        .execute(&pool)
+        .await
+        .context("creating bench_raw")?;
         Ok(Raw { pool, engine, writer: Arc::new(Mutex::new(())) })
     }
 
@@ -102,7 +104,12 @@ impl Raw {
     }
 
     /// One task's read loop over `names` (rows that exist).
-    pub async fn reads(self: Arc<Self>, names: Arc<Vec<String>>, task: usize, window: Window) -> Tally {
+    pub async fn reads(
+        self: Arc<Self>,
+        names: Arc<Vec<String>>,
+        task: usize,
+        window: Window,
+    ) -> Tally {
         let mut tally = Tally::default();
         if names.is_empty() {
             tally.errors = 1;

@@ -5,9 +5,10 @@ use std::time::SystemTime;
 
 use anyhow::{Context, Result};
 use nameward_epp::pki::{CertificateAuthority, IssuedCert, Validity};
+use nameward_registry::lifecycle::host::HostCreate;
 use nameward_registry::model::Account;
 use nameward_registry::policy::Policy;
-use nameward_registry::service::{NewRegistrar, Registry};
+use nameward_registry::service::{Meta, NewRegistrar, Registry};
 use time::OffsetDateTime;
 
 /// The TLD every name is created under.
@@ -46,8 +47,20 @@ pub fn credentials(sessions: usize) -> Result<Credentials> {
     Ok(Credentials { server, logins })
 }
 
-/// Adds the TLD and the registrars, each with a prepaid balance far beyond what a run spends.
-pub async fn populate(registry: &Registry, logins: &[Login], now: OffsetDateTime) -> Result<()> {
+/// The name servers registrar `client_id` delegates to with `--ns`: host objects outside
+/// the registry's TLDs, so they need no addresses.
+pub fn name_servers(client_id: &str, count: usize) -> Vec<String> {
+    (1..=count).map(|n| format!("ns{n}.{client_id}.example.net")).collect()
+}
+
+/// Adds the TLD and the registrars, each with a prepaid balance far beyond what a run spends
+/// and `ns` host objects of its own.
+pub async fn populate(
+    registry: &Registry,
+    logins: &[Login],
+    ns: usize,
+    now: OffsetDateTime,
+) -> Result<()> {
     registry.add_tld(&Policy::default_for(TLD), now).await.context("adding the TLD")?;
     for login in logins {
         let new = NewRegistrar {
@@ -65,6 +78,11 @@ pub async fn populate(registry: &Registry, logins: &[Login], now: OffsetDateTime
             .deposit(&login.client_id, Account::Prepaid, 1_000_000_000_000, now)
             .await
             .with_context(|| format!("funding {}", login.client_id))?;
+        let meta = Meta { actor: &login.client_id, cl_trid: None, now };
+        for name in name_servers(&login.client_id, ns) {
+            let host = HostCreate { name: name.clone(), addrs: Vec::new() };
+            registry.host_create(&meta, &host).await.with_context(|| format!("creating {name}"))?;
+        }
     }
     Ok(())
 }

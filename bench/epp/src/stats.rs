@@ -40,7 +40,13 @@ pub struct Tally {
 
 impl Tally {
     /// Records an operation that started at `started` and took `took`.
-    pub fn record(&mut self, window: &Window, started: Instant, took: Duration, ok: Result<(), String>) {
+    pub fn record(
+        &mut self,
+        window: &Window,
+        started: Instant,
+        took: Duration,
+        ok: Result<(), String>,
+    ) {
         if started < window.counting {
             return;
         }
