@@ -83,7 +83,7 @@ impl Sample {
 }
 
 /// CPU seconds spent between two samples.
-#[derive(Clone, Copy, Debug, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
 pub struct Spent {
     /// This process less the load generator's threads: the EPP server, the registry, sqlx
     /// (and SQLite itself, which runs inside sqlx's worker threads).
@@ -103,5 +103,13 @@ impl Spent {
             client_s: client,
             postgres_s: after.postgres - before.postgres,
         }
+    }
+}
+
+impl std::ops::AddAssign for Spent {
+    fn add_assign(&mut self, other: Spent) {
+        self.server_s += other.server_s;
+        self.client_s += other.client_s;
+        self.postgres_s += other.postgres_s;
     }
 }

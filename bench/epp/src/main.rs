@@ -8,7 +8,10 @@
 //! server side is pinned to CPU 0 and the load generator to CPU 1; PostgreSQL's own processes
 //! are not ours and run where the kernel puts them.
 //!
-//! Phases, in this order: raw write, EPP create, raw read, EPP info, EPP check.
+//! Phases: raw write and EPP create, then raw read, EPP info and EPP check. The phases
+//! compared with each other alternate in short slices (`--slices`), so that a change in the
+//! shared machine's load during the run (another process's disk writes delaying fsync, say)
+//! falls on both sides of a ratio alike; each phase's figures are over all its slices.
 
 mod cpu;
 mod db;
@@ -32,7 +35,7 @@ use crate::cpu::{Sample, Spent, Threads};
 use crate::db::{Engine, Scratch};
 use crate::load::{Kind, Session};
 use crate::raw::Raw;
-use crate::stats::{PhaseResult, Tally, Window};
+use crate::stats::{PhaseResult, Slices, Tally, Window};
 
 /// Measures EPP commands per second against the raw database rate.
 #[derive(Parser, Debug)]
@@ -44,12 +47,15 @@ struct Args {
     /// Concurrent registrar sessions (and raw-rate tasks).
     #[arg(long, default_value_t = 10)]
     sessions: usize,
-    /// Counted seconds per phase.
+    /// Counted seconds per phase (over all its slices).
     #[arg(long, default_value_t = 10.0)]
     seconds: f64,
-    /// Seconds run before counting starts, per phase.
+    /// Seconds run before counting starts, per phase (spread over its slices).
     #[arg(long, default_value_t = 1.0)]
     warmup: f64,
+    /// Slices each phase is cut into, alternating with the phases it is compared with.
+    #[arg(long, default_value_t = 5)]
+    slices: u32,
     /// PostgreSQL server URL allowed to create databases (a scratch database is created on it
     /// and dropped at the end).
     #[arg(long, env = "NAMEWARD_BENCH_POSTGRES")]
@@ -82,6 +88,7 @@ struct Report {
     sessions: usize,
     seconds: f64,
     warmup: f64,
+    slices: u32,
     ns: usize,
     pinned: bool,
     server_threads: usize,
@@ -152,6 +159,7 @@ fn main() -> Result<()> {
         sessions: args.sessions,
         seconds: args.seconds,
         warmup: args.warmup,
+        slices: args.slices,
         ns: args.ns,
         pinned,
         server_threads,
@@ -182,12 +190,13 @@ fn ratios(phases: &[PhaseResult]) -> Vec<Ratio> {
 fn print_table(report: &Report) {
     eprintln!(
         "engine {:?}, {} sessions, {} name servers per create, {} s per phase after {} s \
-         warm-up, pinned: {}, load {} -> {}",
+         warm-up in {} slices, pinned: {}, load {} -> {}",
         report.engine,
         report.sessions,
         report.ns,
         report.seconds,
         report.warmup,
+        report.slices,
         report.pinned,
         report.load_before,
         report.load_after
@@ -236,8 +245,10 @@ fn run(
     client_rt: &Runtime,
     client_tids: &Threads,
 ) -> Result<Vec<PhaseResult>> {
-    let warmup = Duration::from_secs_f64(args.warmup);
-    let measure = Duration::from_secs_f64(args.seconds);
+    let slices = args.slices.max(1);
+    let warmup = Duration::from_secs_f64(args.warmup / f64::from(slices));
+    let measure = Duration::from_secs_f64(args.seconds / f64::from(slices));
+    let window = || Window::starting_now(warmup, measure);
     let creds = setup::credentials(args.sessions)?;
     let now = OffsetDateTime::now_utc();
     let registry = server_rt.block_on(async {
@@ -246,20 +257,35 @@ fn run(
         anyhow::Ok(registry)
     })?;
     let raw = Arc::new(server_rt.block_on(Raw::open(args.engine, url))?);
-    let mut phases = Vec::new();
     let tasks = args.sessions;
+    let (mut raw_write, mut raw_read) = (Slices::default(), Slices::default());
+    let mut written = Vec::new();
     if args.raw_only {
-        let window = Window::starting_now(warmup, measure);
-        let (result, written) = server_rt.block_on(raw_writes(&raw, tasks, window, client_tids))?;
-        phases.push(result);
-        let window = Window::starting_now(warmup, measure);
+        for _ in 0..slices {
+            written.extend(server_rt.block_on(raw_writes(
+                &raw,
+                tasks,
+                window(),
+                client_tids,
+                &mut raw_write,
+            ))?);
+        }
         let written = Arc::new(written);
-        phases.push(server_rt.block_on(raw_reads(&raw, &written, tasks, window, client_tids))?);
+        for _ in 0..slices {
+            server_rt.block_on(raw_reads(
+                &raw,
+                &written,
+                tasks,
+                window(),
+                client_tids,
+                &mut raw_read,
+            ))?;
+        }
         server_rt.block_on(async {
             raw.close().await;
             registry.store().close().await;
         });
-        return Ok(phases);
+        return Ok(vec![raw_write.merge("raw write"), raw_read.merge("raw read")]);
     }
     let server =
         server_rt.block_on(serve::start(registry.clone(), &creds.server, args.sessions))?;
@@ -282,26 +308,48 @@ fn run(
         anyhow::Ok(sessions)
     })?;
 
-    let window = Window::starting_now(warmup, measure);
-    let (result, written) = server_rt.block_on(raw_writes(&raw, tasks, window, client_tids))?;
-    phases.push(result);
-
-    let window = Window::starting_now(warmup, measure);
-    let (back, result) =
-        client_rt.block_on(epp_phase(sessions, Kind::Create, "epp create", window, client_tids))?;
-    sessions = back;
-    phases.push(result);
-
-    let window = Window::starting_now(warmup, measure);
+    let (mut create, mut info, mut check) =
+        (Slices::default(), Slices::default(), Slices::default());
+    for _ in 0..slices {
+        written.extend(server_rt.block_on(raw_writes(
+            &raw,
+            tasks,
+            window(),
+            client_tids,
+            &mut raw_write,
+        ))?);
+        sessions = client_rt.block_on(epp_phase(
+            sessions,
+            Kind::Create,
+            window(),
+            client_tids,
+            &mut create,
+        ))?;
+    }
     let written = Arc::new(written);
-    phases.push(server_rt.block_on(raw_reads(&raw, &written, tasks, window, client_tids))?);
-
-    for (kind, name) in [(Kind::Info, "epp info"), (Kind::Check, "epp check")] {
-        let window = Window::starting_now(warmup, measure);
-        let (back, result) =
-            client_rt.block_on(epp_phase(sessions, kind, name, window, client_tids))?;
-        sessions = back;
-        phases.push(result);
+    for _ in 0..slices {
+        server_rt.block_on(raw_reads(
+            &raw,
+            &written,
+            tasks,
+            window(),
+            client_tids,
+            &mut raw_read,
+        ))?;
+        sessions = client_rt.block_on(epp_phase(
+            sessions,
+            Kind::Info,
+            window(),
+            client_tids,
+            &mut info,
+        ))?;
+        sessions = client_rt.block_on(epp_phase(
+            sessions,
+            Kind::Check,
+            window(),
+            client_tids,
+            &mut check,
+        ))?;
     }
 
     client_rt.block_on(async {
@@ -315,7 +363,13 @@ fn run(
         raw.close().await;
         registry.store().close().await;
     });
-    Ok(phases)
+    Ok(vec![
+        raw_write.merge("raw write"),
+        create.merge("epp create"),
+        raw_read.merge("raw read"),
+        info.merge("epp info"),
+        check.merge("epp check"),
+    ])
 }
 
 /// Waits until counting starts and samples the CPU clocks.
@@ -329,7 +383,8 @@ async fn raw_writes(
     tasks: usize,
     window: Window,
     client_tids: &Threads,
-) -> Result<(PhaseResult, Vec<String>)> {
+    into: &mut Slices,
+) -> Result<Vec<String>> {
     let handles: Vec<_> =
         (0..tasks).map(|task| tokio::spawn(Arc::clone(raw).writes(task, window))).collect();
     let before = counting_starts(&window, client_tids).await;
@@ -340,8 +395,8 @@ async fn raw_writes(
         tallies.push(tally);
         names.extend(written);
     }
-    let spent = Spent::between(before, Sample::take(client_tids));
-    Ok((PhaseResult::merge("raw write", &window, tallies, spent), names))
+    into.add(&window, tallies, Spent::between(before, Sample::take(client_tids)));
+    Ok(names)
 }
 
 async fn raw_reads(
@@ -350,7 +405,8 @@ async fn raw_reads(
     tasks: usize,
     window: Window,
     client_tids: &Threads,
-) -> Result<PhaseResult> {
+    into: &mut Slices,
+) -> Result<()> {
     let handles: Vec<_> = (0..tasks)
         .map(|task| tokio::spawn(Arc::clone(raw).reads(Arc::clone(names), task, window)))
         .collect();
@@ -359,17 +415,17 @@ async fn raw_reads(
     for handle in handles {
         tallies.push(handle.await?);
     }
-    let spent = Spent::between(before, Sample::take(client_tids));
-    Ok(PhaseResult::merge("raw read", &window, tallies, spent))
+    into.add(&window, tallies, Spent::between(before, Sample::take(client_tids)));
+    Ok(())
 }
 
 async fn epp_phase(
     sessions: Vec<Session>,
     kind: Kind,
-    name: &str,
     window: Window,
     client_tids: &Threads,
-) -> Result<(Vec<Session>, PhaseResult)> {
+    into: &mut Slices,
+) -> Result<Vec<Session>> {
     let handles: Vec<_> = sessions
         .into_iter()
         .map(|mut session| {
@@ -387,6 +443,6 @@ async fn epp_phase(
         tallies.push(tally?);
         back.push(session);
     }
-    let spent = Spent::between(before, Sample::take(client_tids));
-    Ok((back, PhaseResult::merge(name, &window, tallies, spent)))
+    into.add(&window, tallies, Spent::between(before, Sample::take(client_tids)));
+    Ok(back)
 }

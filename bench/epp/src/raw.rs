@@ -9,6 +9,7 @@
 //!   store's snapshots); one `SELECT` of an existing row by its key; `ROLLBACK`.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
@@ -27,6 +28,8 @@ pub struct Raw {
     pool: AnyPool,
     engine: Engine,
     writer: Arc<Mutex<()>>,
+    /// Numbers the rows written, across tasks and slices.
+    next: AtomicU64,
 }
 
 impl Raw {
@@ -48,7 +51,7 @@ impl Raw {
         .execute(&pool)
         .await
         .context("creating bench_raw")?;
-        Ok(Raw { pool, engine, writer: Arc::new(Mutex::new(())) })
+        Ok(Raw { pool, engine, writer: Arc::new(Mutex::new(())), next: AtomicU64::new(1) })
     }
 
     fn begin_statement(&self, write: bool) -> &'static str {
@@ -89,9 +92,8 @@ impl Raw {
     pub async fn writes(self: Arc<Self>, task: usize, window: Window) -> (Tally, Vec<String>) {
         let mut tally = Tally::default();
         let mut names = Vec::new();
-        let mut n = 0u64;
         while Instant::now() < window.end {
-            n += 1;
+            let n = self.next.fetch_add(1, Ordering::Relaxed);
             let name = format!("raw-t{task}-{n}");
             let started = Instant::now();
             let outcome = self.write_one(&name).await.map_err(|e| format!("{e:#}"));

@@ -88,14 +88,30 @@ pub struct PhaseResult {
     pub server_cpu_us_per_op: f64,
 }
 
-impl PhaseResult {
-    /// Merges the tasks' tallies.
-    pub fn merge(name: &str, window: &Window, tallies: Vec<Tally>, cpu: Spent) -> PhaseResult {
-        let concurrency = tallies.len();
+/// A phase's slices, gathered until they are merged.
+#[derive(Debug, Default)]
+pub struct Slices {
+    tallies: Vec<Tally>,
+    cpu: Spent,
+    seconds: f64,
+    concurrency: usize,
+}
+
+impl Slices {
+    /// Adds one slice: each task's tally, the CPU spent and the window.
+    pub fn add(&mut self, window: &Window, tallies: Vec<Tally>, cpu: Spent) {
+        self.concurrency = self.concurrency.max(tallies.len());
+        self.tallies.extend(tallies);
+        self.cpu += cpu;
+        self.seconds += window.measured().as_secs_f64();
+    }
+
+    /// The phase's figures over every slice.
+    pub fn merge(self, name: &str) -> PhaseResult {
         let mut latencies = Vec::new();
         let mut errors = 0;
         let mut first_error = None;
-        for tally in tallies {
+        for tally in self.tallies {
             latencies.extend(tally.latencies_us);
             errors += tally.errors;
             if first_error.is_none() {
@@ -104,11 +120,12 @@ impl PhaseResult {
         }
         latencies.sort_unstable();
         let ops = latencies.len() as u64;
-        let seconds = window.measured().as_secs_f64();
+        let seconds = self.seconds;
+        let cpu = self.cpu;
         let server_cpu = cpu.server_s + cpu.postgres_s;
         PhaseResult {
             name: name.to_owned(),
-            concurrency,
+            concurrency: self.concurrency,
             seconds,
             ops,
             errors,
