@@ -51,6 +51,17 @@ impl Raw {
         .execute(&pool)
         .await
         .context("creating bench_raw")?;
+        // NAMEWARD_BENCH_PRAGMAS=1 shows how the raw pool's connections are set up.
+        if std::env::var_os("NAMEWARD_BENCH_PRAGMAS").is_some() {
+            for pragma in ["journal_mode", "synchronous"] {
+                let value: String = sqlx::query_scalar(&format!(
+                    "SELECT CAST({pragma} AS TEXT) FROM pragma_{pragma}"
+                ))
+                .fetch_one(&pool)
+                .await?;
+                eprintln!("raw pool: {pragma} = {value}");
+            }
+        }
         Ok(Raw { pool, engine, writer: Arc::new(Mutex::new(())), next: AtomicU64::new(1) })
     }
 
