@@ -3,7 +3,6 @@
 //! a CA); then it runs EPP, the authoritative DNS server publishing the TLD zone, and the
 //! lifecycle schedule until Ctrl-C or SIGTERM.
 
-use std::io::IsTerminal;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -38,14 +37,7 @@ const DEMO_BALANCE: i64 = 1_000_000;
 const PUBLISH_EVERY: Duration = Duration::from_millis(500);
 
 pub fn run(args: UpArgs) -> Result<ExitCode> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+    crate::data::init_logging();
     let tld = args.tld.trim_matches('.').to_ascii_lowercase();
     // The DNS server runs its own threads and runtime; it starts with no zone and the TLD
     // zone is published into it from the database.
