@@ -31,6 +31,277 @@ pub enum Command {
     /// Talk to a running server over its control socket.
     #[command(subcommand)]
     Ctl(CtlCommand),
+    /// Run the registry on its embedded default: EPP on 127.0.0.1:7700, the TLD zone over DNS
+    /// on 127.0.0.1:5353 and the lifecycle schedule, with a demo TLD and two demo registrars
+    /// created on first start in the data directory.
+    #[command(after_help = "Example:\n  nameward up --data ./nameward-data")]
+    Up(UpArgs),
+    /// Registry operations: TLDs, registrars, money, the lifecycle tick, the TLD zone.
+    #[command(subcommand)]
+    Registry(RegistryCommand),
+    /// EPP (RFC 5730): a client for operators and tests.
+    #[command(subcommand)]
+    Epp(EppCommand),
+}
+
+/// Where the registry's database is: a data directory (SQLite inside it) or a PostgreSQL URL.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// The data directory; its SQLite database is `DIR/registry.sqlite`.
+    #[arg(long, value_name = "DIR", default_value = "nameward-data", conflicts_with = "db")]
+    pub data: PathBuf,
+    /// A PostgreSQL database instead (`postgres://user:password@host/db`).
+    #[arg(long, value_name = "URL")]
+    pub db: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Where EPP listens (TLS, RFC 5734).
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:7700")]
+    pub epp: std::net::SocketAddr,
+    /// Where the authoritative DNS server answers (UDP and TCP).
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:5353")]
+    pub dns: std::net::SocketAddr,
+    /// The demo TLD created on first start.
+    #[arg(long, default_value = "example")]
+    pub tld: String,
+    /// Seconds between lifecycle ticks.
+    #[arg(long, default_value_t = 60)]
+    pub tick_every: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegistryCommand {
+    /// Run all lifecycle work due at `--now` (default: the current time). Idempotent.
+    Tick(TickArgs),
+    /// Print a TLD's zone as a zone file, from the database.
+    Zone(RegistryZoneArgs),
+    /// Add a TLD with the usual policy (RFC 3915 periods) and its apex name servers.
+    AddTld(AddTldArgs),
+    /// Accredit a registrar.
+    AddRegistrar(AddRegistrarArgs),
+    /// Credit (or with a negative amount debit) a registrar's prepaid account, in minor units.
+    Deposit(DepositArgs),
+    /// List registrars with their state and prepaid balance.
+    Registrars(StoreOnly),
+}
+
+#[derive(Debug, Args)]
+pub struct StoreOnly {
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TickArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The instant to run as (RFC 3339, e.g. 2027-01-01T00:00:00Z).
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RegistryZoneArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The TLD.
+    #[arg(long)]
+    pub tld: String,
+}
+
+#[derive(Debug, Args)]
+pub struct AddTldArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The TLD, without dots.
+    pub tld: String,
+    /// An apex name server as NAME or NAME=ADDR[,ADDR] (addresses published when NAME is inside
+    /// the TLD); repeat for more.
+    #[arg(long = "ns", value_name = "NAME[=ADDR,…]", required = true)]
+    pub nameservers: Vec<String>,
+    /// The SOA mailbox.
+    #[arg(long, default_value = "hostmaster@nic.invalid")]
+    pub hostmaster: String,
+}
+
+#[derive(Debug, Args)]
+pub struct AddRegistrarArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The EPP client id (3–16 characters).
+    pub id: String,
+    /// The registrar's name.
+    #[arg(long)]
+    pub name: String,
+    /// The EPP password (read from the environment variable NAMEWARD_PASSWORD if absent).
+    #[arg(long, env = "NAMEWARD_PASSWORD", hide_env_values = true)]
+    pub password: String,
+    /// A client certificate (PEM) the registrar logs in with; repeat for more.
+    #[arg(long = "cert", value_name = "PEM", required = true)]
+    pub certs: Vec<PathBuf>,
+    /// Where the registry writes to the registrar.
+    #[arg(long)]
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DepositArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The registrar.
+    pub registrar: String,
+    /// Minor units (cents); negative to debit.
+    #[arg(allow_hyphen_values = true)]
+    pub amount: i64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EppCommand {
+    /// Log in, send commands (XML files or built-in verbs), print each response, log out.
+    /// Exits 1 when any command's result code is 2000 or above.
+    #[command(after_help = "Examples:\n  \
+        nameward epp client --up ./nameward-data --registrar alpha domain-check a.example b.example\n  \
+        nameward epp client --up ./nameward-data --registrar alpha domain-create a.example --years 2\n  \
+        nameward epp client --server 127.0.0.1:700 --ca ca.pem --cert me.pem --key me.key \\\n    \
+        --client-id me --password secret xml command.xml")]
+    Client(Box<EppClientArgs>),
+}
+
+#[derive(Debug, Args)]
+pub struct EppClientArgs {
+    /// Take the server, CA and the registrar's credentials from `DIR/up.json`, as written by
+    /// `nameward up`.
+    #[arg(long, value_name = "DIR", requires = "registrar")]
+    pub up: Option<PathBuf>,
+    /// With --up: which registrar to act as.
+    #[arg(long)]
+    pub registrar: Option<String>,
+    /// The EPP server.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub server: Option<String>,
+    /// The TLS server name to verify (default: the server's host part).
+    #[arg(long)]
+    pub server_name: Option<String>,
+    /// The CA certificate (PEM) the server's certificate must chain to.
+    #[arg(long, value_name = "PEM")]
+    pub ca: Option<PathBuf>,
+    /// The client certificate (PEM).
+    #[arg(long, value_name = "PEM")]
+    pub cert: Option<PathBuf>,
+    /// The client certificate's key (PEM).
+    #[arg(long, value_name = "PEM")]
+    pub key: Option<PathBuf>,
+    /// The EPP client id.
+    #[arg(long)]
+    pub client_id: Option<String>,
+    /// The EPP password (or NAMEWARD_PASSWORD).
+    #[arg(long, env = "NAMEWARD_PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
+    /// Send the command without logging in first (for `hello` or a hand-written login).
+    #[arg(long)]
+    pub no_login: bool,
+    /// What to send: `xml FILE` (or `-` for standard input), or a verb with its arguments.
+    #[command(subcommand)]
+    pub verb: EppVerb,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EppVerb {
+    /// Send an XML command from a file (`-`: standard input).
+    Xml { file: PathBuf },
+    /// `<hello/>`.
+    Hello,
+    /// `<poll op="req"/>`.
+    Poll,
+    /// `<poll op="ack" msgID=ID/>`.
+    PollAck { id: String },
+    /// `<domain:check>`.
+    DomainCheck {
+        #[arg(required = true)]
+        names: Vec<String>,
+    },
+    /// `<domain:info>`.
+    DomainInfo {
+        name: String,
+        #[arg(long)]
+        auth: Option<String>,
+    },
+    /// `<domain:create>`.
+    DomainCreate {
+        name: String,
+        #[arg(long, default_value_t = 1)]
+        years: u8,
+        /// A name server (host object); repeat for more.
+        #[arg(long = "ns")]
+        ns: Vec<String>,
+        #[arg(long)]
+        registrant: Option<String>,
+        /// The transfer code; empty sets none (RFC 9154).
+        #[arg(long, default_value = "")]
+        auth: String,
+    },
+    /// `<domain:renew>`.
+    DomainRenew {
+        name: String,
+        /// The current expiry date (YYYY-MM-DD).
+        #[arg(long)]
+        exp: String,
+        #[arg(long, default_value_t = 1)]
+        years: u8,
+    },
+    /// `<domain:update>` setting or clearing the transfer code and name servers.
+    DomainUpdate {
+        name: String,
+        #[arg(long = "add-ns")]
+        add_ns: Vec<String>,
+        #[arg(long = "rem-ns")]
+        rem_ns: Vec<String>,
+        #[arg(long = "add-status")]
+        add_status: Vec<String>,
+        #[arg(long = "rem-status")]
+        rem_status: Vec<String>,
+        /// A new transfer code (empty clears it).
+        #[arg(long)]
+        auth: Option<String>,
+    },
+    /// `<domain:delete>`.
+    DomainDelete { name: String },
+    /// `<domain:transfer op=…>`: request, approve, reject, cancel or query.
+    DomainTransfer {
+        op: String,
+        name: String,
+        #[arg(long)]
+        auth: Option<String>,
+    },
+    /// `<host:create>`.
+    HostCreate { name: String, addrs: Vec<std::net::IpAddr> },
+    /// `<host:info>`.
+    HostInfo { name: String },
+    /// `<host:delete>`.
+    HostDelete { name: String },
+    /// `<contact:create>`.
+    ContactCreate {
+        id: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "Unknown")]
+        city: String,
+        /// Two-letter country code.
+        #[arg(long)]
+        cc: String,
+        #[arg(long, default_value = "")]
+        auth: String,
+    },
+    /// `<contact:info>`.
+    ContactInfo { id: String },
+    /// `<contact:delete>`.
+    ContactDelete { id: String },
 }
 
 #[derive(Debug, Subcommand)]

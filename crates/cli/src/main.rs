@@ -2,6 +2,7 @@
 
 mod args;
 mod commands;
+mod data;
 mod fs_loader;
 
 use std::process::ExitCode;
@@ -25,6 +26,9 @@ fn main() -> ExitCode {
         Command::Hip(hip) => commands::hip::run(hip),
         Command::Serve(serve) => commands::serve::run(serve),
         Command::Ctl(ctl) => commands::ctl::run(ctl),
+        Command::Up(up) => commands::up::run(up),
+        Command::Registry(registry) => commands::registry::run(registry),
+        Command::Epp(epp) => commands::epp::run(epp),
     };
     match outcome {
         Ok(code) => code,

@@ -1,7 +1,6 @@
 //! `nameward serve`: resolve the options and the config file into one `Config`, start the
 //! server, and run until SIGTERM or SIGINT.
 
-use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
@@ -13,14 +12,7 @@ use crate::args::ServeArgs;
 /// Runs the server in the foreground.
 pub fn run(args: ServeArgs) -> Result<ExitCode> {
     let config = resolve(args)?;
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+    crate::data::init_logging();
     let server = Server::start(config).context("cannot start")?;
     server.run_until_signal().context("waiting for signals")?;
     Ok(ExitCode::SUCCESS)

@@ -1,0 +1,147 @@
+//! `nameward registry …`: the operator's commands over the registry database.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use nameward_registry::model::Account;
+use nameward_registry::policy::Policy;
+use nameward_registry::publish::{self, ApexNameserver, ZoneApex};
+use nameward_registry::service::{NewRegistrar, Registry};
+
+use crate::args::{AddRegistrarArgs, AddTldArgs, RegistryCommand, StoreArgs};
+use crate::data::{now_or, runtime, store_url};
+
+pub fn run(command: RegistryCommand) -> Result<ExitCode> {
+    runtime()?.block_on(async move {
+        match command {
+            RegistryCommand::Tick(args) => {
+                let now = now_or(args.now.as_deref())?;
+                let registry = open(&args.store).await?;
+                let report = registry.tick(now).await?;
+                let actions: Vec<String> =
+                    report.actions.iter().map(|(action, n)| format!("{action} {n}")).collect();
+                let at = now.format(&time::format_description::well_known::Rfc3339)?;
+                println!(
+                    "tick at {at}: {} domains due, {} transitions{}",
+                    report.domains,
+                    report.total(),
+                    if actions.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", actions.join(", "))
+                    }
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            RegistryCommand::Zone(args) => {
+                let registry = open(&args.store).await?;
+                let (_, records) = registry.tld_zone(&args.tld.to_ascii_lowercase()).await?;
+                print!("{}", publish::zone_text(&records));
+                Ok(ExitCode::SUCCESS)
+            }
+            RegistryCommand::AddTld(args) => add_tld(args).await,
+            RegistryCommand::AddRegistrar(args) => add_registrar(args).await,
+            RegistryCommand::Deposit(args) => {
+                let registry = open(&args.store).await?;
+                let now = now_or(None)?;
+                let done =
+                    registry.deposit(&args.registrar, Account::Prepaid, args.amount, now).await?;
+                println!("{}: prepaid balance {}", args.registrar, done.value);
+                Ok(ExitCode::SUCCESS)
+            }
+            RegistryCommand::Registrars(args) => {
+                let registry = open(&args.store).await?;
+                for registrar in registry.registrars().await? {
+                    let balance = registry.balance(&registrar.id, Account::Prepaid).await?;
+                    println!(
+                        "{}\t{}\t{}\t{balance}",
+                        registrar.id,
+                        registrar.state.as_str(),
+                        registrar.name
+                    );
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+        }
+    })
+}
+
+/// Opens the registry the arguments name.
+pub async fn open(store: &StoreArgs) -> Result<Registry> {
+    let url = store_url(store)?;
+    Registry::open(&url)
+        .await
+        .with_context(|| format!("cannot open the registry database {}", redact(&url)))
+}
+
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            let user = credentials.split(':').next().unwrap_or_default();
+            format!("{}{user}:…{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Parses `NAME` or `NAME=ADDR[,ADDR…]`.
+pub fn apex_nameserver(text: &str) -> Result<ApexNameserver> {
+    let (name, addrs) = text.split_once('=').unwrap_or((text, ""));
+    let addrs = addrs
+        .split(',')
+        .filter(|a| !a.is_empty())
+        .map(|a| a.parse().with_context(|| format!("--ns {text}: `{a}` is not an IP address")))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(ApexNameserver { name: name.trim_end_matches('.').to_ascii_lowercase(), addrs })
+}
+
+/// The usual SOA values for a TLD zone.
+pub fn default_apex(tld: &str, nameservers: Vec<ApexNameserver>, hostmaster: &str) -> ZoneApex {
+    ZoneApex {
+        tld: tld.to_owned(),
+        nameservers,
+        hostmaster: hostmaster.to_owned(),
+        ttl: 3600,
+        refresh: 1800,
+        retry: 900,
+        expire: 1_209_600,
+        minimum: 900,
+    }
+}
+
+async fn add_tld(args: AddTldArgs) -> Result<ExitCode> {
+    let registry = open(&args.store).await?;
+    let now = now_or(None)?;
+    let tld = args.tld.trim_matches('.').to_ascii_lowercase();
+    let policy = Policy::default_for(&tld);
+    registry.add_tld(&policy, now).await?;
+    let nameservers =
+        args.nameservers.iter().map(|ns| apex_nameserver(ns)).collect::<Result<Vec<_>>>()?;
+    registry.set_zone_apex(&default_apex(&tld, nameservers, &args.hostmaster), now).await?;
+    println!("TLD {tld} added (repository {})", policy.repository);
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn add_registrar(args: AddRegistrarArgs) -> Result<ExitCode> {
+    let registry = open(&args.store).await?;
+    let mut fingerprints = Vec::new();
+    for path in &args.certs {
+        let pem = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let fingerprint = nameward_epp::Fingerprint::of_pem(&pem)
+            .with_context(|| format!("{}", path.display()))?;
+        fingerprints.push(fingerprint.to_string());
+    }
+    let new = NewRegistrar {
+        id: args.id.clone(),
+        name: args.name,
+        password: args.password,
+        cert_fingerprints: fingerprints,
+        email: args.email,
+    };
+    registry.add_registrar(&new, now_or(None)?).await?;
+    println!("registrar {} accredited", args.id);
+    Ok(ExitCode::SUCCESS)
+}

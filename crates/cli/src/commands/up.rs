@@ -1,0 +1,274 @@
+//! `nameward up`: the registry on its embedded default. On first start it creates the data
+//! directory (SQLite database, demo TLD, two demo registrars with certificates and passwords,
+//! a CA); then it runs EPP, the authoritative DNS server publishing the TLD zone, and the
+//! lifecycle schedule until Ctrl-C or SIGTERM.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use anyhow::{Context, Result, anyhow};
+use nameward_dns::Name;
+use nameward_dns::zone::{Entry, Source};
+use nameward_epp::pki::{CertificateAuthority, IssuedCert, Validity};
+use nameward_epp::server::{EppServer, ServerOptions};
+use nameward_epp::session::{Clock, EppSessions};
+use nameward_registry::model::Account;
+use nameward_registry::policy::Policy;
+use nameward_registry::publish::ApexNameserver;
+use nameward_registry::service::{NewRegistrar, Registry};
+use nameward_server::{Config, Server, Shared, Zone};
+use time::OffsetDateTime;
+
+use crate::args::UpArgs;
+use crate::commands::registry::{default_apex, open};
+use crate::data::{UpInfo, UpRegistrar, runtime, write_private};
+
+/// The demo registrars created on first start.
+const DEMO_REGISTRARS: [(&str, &str); 2] =
+    [("alpha", "Alpha Registrar"), ("beta", "Beta Registrar")];
+
+/// Prepaid money each demo registrar starts with, in minor units.
+const DEMO_BALANCE: i64 = 1_000_000;
+
+/// How often the zone publisher looks for a new serial.
+const PUBLISH_EVERY: Duration = Duration::from_millis(500);
+
+pub fn run(args: UpArgs) -> Result<ExitCode> {
+    crate::data::init_logging();
+    let tld = args.tld.trim_matches('.').to_ascii_lowercase();
+    // The DNS server runs its own threads and runtime; it starts with no zone and the TLD
+    // zone is published into it from the database.
+    let dns = Server::start(Config { listen: vec![args.dns], workers: 1, ..Config::default() })
+        .context("cannot start the DNS server")?;
+    let dns_addr = dns.local_addrs().first().copied().unwrap_or(args.dns);
+    let shared = Arc::clone(dns.shared());
+    let outcome = runtime()?.block_on(serve(args, tld, dns_addr, shared));
+    dns.shutdown();
+    outcome
+}
+
+async fn serve(
+    args: UpArgs,
+    tld: String,
+    dns_addr: SocketAddr,
+    dns: Arc<Shared>,
+) -> Result<ExitCode> {
+    let dir = args.store.data.clone();
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let registry = Arc::new(open(&args.store).await?);
+    let now = OffsetDateTime::now_utc();
+    let mut up = match registry.tlds().await?.iter().any(|policy| policy.tld == tld) {
+        true => UpInfo::read(&dir)?,
+        false => provision(&registry, &dir, &tld, dns_addr, now).await?,
+    };
+
+    // The zone is served before anyone is told where to find it.
+    let serial = registry.zone_serial(&tld).await?;
+    let zone = build_zone(&registry, &tld).await?;
+    let first = Arc::clone(&dns);
+    tokio::task::spawn_blocking(move || first.publish(zone)).await?;
+
+    let tls = nameward_epp::tls::server_config_from_pem_files(
+        &dir.join("pki/epp.pem"),
+        &dir.join("pki/epp.key"),
+    )
+    .context("cannot load the EPP server certificate")?;
+    let epp = EppServer::bind(args.epp, ServerOptions::new(tls))
+        .await
+        .with_context(|| format!("cannot listen for EPP on {}", args.epp))?;
+    let epp_addr = epp.local_addrs().first().copied().unwrap_or(args.epp);
+    up.epp = epp_addr.to_string();
+    up.dns = dns_addr.to_string();
+    up.write(&dir)?;
+
+    let publisher = tokio::spawn(publish_zone(Arc::clone(&registry), tld.clone(), dns, serial));
+    let ticker =
+        tokio::spawn(tick(Arc::clone(&registry), Duration::from_secs(args.tick_every.max(1))));
+    let clock: Clock = Arc::new(OffsetDateTime::now_utc);
+    let sessions = EppSessions::new(Arc::clone(&registry), clock, "nameward");
+    print_welcome(&up, &dir);
+    epp.run(sessions, shutdown_signal()).await;
+    publisher.abort();
+    ticker.abort();
+    tracing::info!("nameward up stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = term => {}
+    }
+}
+
+fn print_welcome(up: &UpInfo, dir: &Path) {
+    let first = up.registrars.first().map_or("alpha", |r| r.id.as_str());
+    println!("nameward up: registry for .{} running", up.tld);
+    println!("  EPP (TLS, RFC 5734)  {}   CA certificate {}", up.epp, up.ca_cert.display());
+    println!(
+        "  DNS (UDP and TCP)    {}   try: dig @{} -p {} {} SOA",
+        up.dns,
+        host(&up.dns),
+        port(&up.dns),
+        up.tld
+    );
+    for registrar in &up.registrars {
+        println!(
+            "  registrar {:<8} password {}  cert {}",
+            registrar.id,
+            registrar.password,
+            registrar.cert.display()
+        );
+    }
+    println!("  connection details for scripts: {}", dir.join(crate::data::UP_FILE).display());
+    println!(
+        "  try: nameward epp client --up {} --registrar {first} domain-create hello.{}",
+        dir.display(),
+        up.tld
+    );
+    println!("Ctrl-C stops it; running it again keeps the data.");
+}
+
+fn host(addr: &str) -> &str {
+    addr.rsplit_once(':').map_or(addr, |(host, _)| host).trim_matches(['[', ']'])
+}
+
+fn port(addr: &str) -> &str {
+    addr.rsplit_once(':').map_or("53", |(_, port)| port)
+}
+
+/// First start: TLD, zone apex, CA and certificates, demo registrars with money, up.json.
+async fn provision(
+    registry: &Registry,
+    dir: &Path,
+    tld: &str,
+    dns: SocketAddr,
+    now: OffsetDateTime,
+) -> Result<UpInfo> {
+    tracing::info!(data = %dir.display(), tld, "first start: creating the demo registry");
+    let policy = Policy::default_for(tld);
+    registry.add_tld(&policy, now).await?;
+    let ns_addr = match dns.ip() {
+        ip if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        ip => ip,
+    };
+    let apex = default_apex(
+        tld,
+        vec![ApexNameserver { name: format!("ns1.nic.{tld}"), addrs: vec![ns_addr] }],
+        &format!("hostmaster@nic.{tld}"),
+    );
+    registry.set_zone_apex(&apex, now).await?;
+
+    let pki = dir.join("pki");
+    std::fs::create_dir_all(&pki).with_context(|| format!("cannot create {}", pki.display()))?;
+    let validity = Validity::days_from(SystemTime::now(), 3650);
+    let ca = CertificateAuthority::generate("nameward demo CA", validity)?;
+    let ca_cert = write_cert(&pki, "ca", ca.cert())?;
+    let server = ca.issue_server(&["localhost", "127.0.0.1", "::1"], validity)?;
+    write_cert(&pki, "epp", &server)?;
+
+    let mut registrars = Vec::new();
+    for (id, name) in DEMO_REGISTRARS {
+        let cert = ca.issue_client(id, validity)?;
+        let cert_path = write_cert(&pki, id, &cert)?;
+        // EPP passwords are 6 to 16 characters (RFC 5730 pwType): 16 of the code's letters and
+        // digits carry about 95 bits.
+        let password: String = nameward_registry::secret::generate_code(&mut rand_core::OsRng)
+            .chars()
+            .take(16)
+            .collect();
+        let new = NewRegistrar {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            password: password.clone(),
+            cert_fingerprints: vec![cert.fingerprint.to_string()],
+            email: Some(format!("epp@{id}.invalid")),
+        };
+        registry.add_registrar(&new, now).await?;
+        registry.deposit(id, Account::Prepaid, DEMO_BALANCE, now).await?;
+        registrars.push(UpRegistrar {
+            id: id.to_owned(),
+            password,
+            cert: cert_path,
+            key: pki.join(format!("{id}.key")),
+        });
+    }
+    let up = UpInfo {
+        tld: tld.to_owned(),
+        epp: String::new(),
+        dns: dns.to_string(),
+        ca_cert,
+        registrars,
+    };
+    up.write(dir)?;
+    Ok(up)
+}
+
+/// Writes `NAME.pem` (and `NAME.key`, private) into `dir`; returns the certificate's path.
+fn write_cert(dir: &Path, name: &str, cert: &IssuedCert) -> Result<PathBuf> {
+    let pem = dir.join(format!("{name}.pem"));
+    std::fs::write(&pem, &cert.cert_pem)
+        .with_context(|| format!("cannot write {}", pem.display()))?;
+    write_private(&dir.join(format!("{name}.key")), cert.key_pem.as_bytes())?;
+    std::fs::canonicalize(&pem).with_context(|| format!("cannot resolve {}", pem.display()))
+}
+
+/// Publishes the TLD zone whenever its serial moves, within [`PUBLISH_EVERY`] of the change
+/// (whichever process made it: EPP here, or `nameward registry tick` beside us).
+async fn publish_zone(registry: Arc<Registry>, tld: String, dns: Arc<Shared>, published: u32) {
+    let mut published = Some(published);
+    loop {
+        match registry.zone_serial(&tld).await {
+            Ok(serial) if Some(serial) != published => match build_zone(&registry, &tld).await {
+                Ok(zone) => {
+                    let dns = Arc::clone(&dns);
+                    if tokio::task::spawn_blocking(move || dns.publish(zone)).await.is_ok() {
+                        published = Some(serial);
+                    }
+                }
+                Err(error) => tracing::error!(tld, "cannot publish the zone: {error:#}"),
+            },
+            Ok(_) => {}
+            Err(error) => tracing::error!(tld, "cannot read the zone serial: {error}"),
+        }
+        tokio::time::sleep(PUBLISH_EVERY).await;
+    }
+}
+
+async fn build_zone(registry: &Registry, tld: &str) -> Result<Zone> {
+    let (_, records) = registry.tld_zone(tld).await?;
+    let origin = Name::parse(tld, Some(&Name::root())).map_err(|e| anyhow!("TLD {tld}: {e}"))?;
+    let file: Arc<str> = Arc::from("registry database");
+    let entries: Vec<Entry> = records
+        .into_iter()
+        .zip(1..)
+        .map(|(record, line)| Entry { record, source: Source { file: Arc::clone(&file), line } })
+        .collect();
+    tokio::task::spawn_blocking(move || Zone::load(&origin, entries))
+        .await?
+        .map_err(|error| anyhow!("the generated zone does not load: {error}"))
+}
+
+/// Runs the lifecycle every `every`, as of the wall clock.
+async fn tick(registry: Arc<Registry>, every: Duration) {
+    loop {
+        match registry.tick(OffsetDateTime::now_utc()).await {
+            Ok(report) if report.total() > 0 => tracing::info!(?report.actions, "lifecycle tick"),
+            Ok(_) => {}
+            Err(error) => tracing::error!("lifecycle tick failed: {error}"),
+        }
+        tokio::time::sleep(every).await;
+    }
+}

@@ -1,0 +1,197 @@
+//! `nameward up` as a first-time user runs it: a fresh data directory, `up.json`, an EPP
+//! create with `nameward epp client` that reaches the DNS within seconds, SIGTERM, and a
+//! second start that keeps the data.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+use std::net::{SocketAddr, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use nameward_dns::message::{Header, Message};
+use nameward_dns::wire::DecodeOptions;
+use nameward_dns::{Class, Name, Question, RecordData, Rtype};
+
+fn nameward() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_nameward"))
+}
+
+/// Starts `nameward up` on free ports and waits for its up.json to name them.
+#[allow(clippy::zombie_processes, reason = "the caller terminates and waits for the child")]
+fn up(data: &Path) -> (Child, serde_json::Value) {
+    let before = std::fs::read_to_string(data.join("up.json")).ok();
+    let mut child = nameward()
+        .args(["up", "--data"])
+        .arg(data)
+        .args(["--epp", "127.0.0.1:0", "--dns", "127.0.0.1:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    loop {
+        if let Ok(text) = std::fs::read_to_string(data.join("up.json"))
+            && Some(&text) != before.as_ref()
+        {
+            let info: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+            if info["epp"].as_str().is_some_and(|epp| !epp.is_empty() && !epp.ends_with(":0")) {
+                return (child, info);
+            }
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("nameward up did not come up");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn terminate(mut child: Child) {
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "SIGTERM ends nameward up with 0: {status}");
+            return;
+        }
+        assert!(started.elapsed() < Duration::from_secs(15), "nameward up did not stop");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn epp(data: &Path, registrar: &str, verb: &[&str]) -> Output {
+    nameward()
+        .args(["epp", "client", "--up"])
+        .arg(data)
+        .args(["--registrar", registrar])
+        .args(verb)
+        .output()
+        .unwrap()
+}
+
+fn ask(addr: SocketAddr, qname: &str, qtype: Rtype) -> Message {
+    let query = Message {
+        header: Header { id: 7, ..Header::default() },
+        questions: vec![Question {
+            name: Name::parse(qname, Some(&Name::root())).unwrap(),
+            qtype,
+            qclass: Class::IN,
+        }],
+        ..Message::default()
+    };
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    socket.send_to(&query.encode(), addr).unwrap();
+    let mut buf = [0u8; 4096];
+    let n = socket.recv(&mut buf).unwrap();
+    Message::decode(&buf[..n], DecodeOptions::STRICT).unwrap()
+}
+
+/// The NS names a referral for `name` carries.
+fn delegated_to(dns: SocketAddr, name: &str) -> Vec<String> {
+    ask(dns, name, Rtype::A)
+        .authority
+        .iter()
+        .filter_map(|record| match &record.data {
+            RecordData::Ns(ns) => Some(ns.nsdname.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("nameward-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+#[test]
+fn up_serves_epp_and_publishes_to_dns_and_keeps_its_data() {
+    let data = temp_dir("up");
+    let (child, info) = up(&data);
+    assert_eq!(info["tld"], "example");
+    assert_eq!(info["registrars"].as_array().unwrap().len(), 2);
+    let dns: SocketAddr = info["dns"].as_str().unwrap().parse().unwrap();
+    let soa = ask(dns, "example", Rtype::SOA);
+    assert!(soa.header.aa && soa.answers.len() == 1, "the TLD zone is served: {soa:?}");
+
+    let out = epp(&data, "alpha", &["host-create", "ns1.elsewhere.test"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = epp(
+        &data,
+        "alpha",
+        &["domain-create", "hello.example", "--ns", "ns1.elsewhere.test", "--years", "2"],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("code=\"1000\""), "{text}");
+
+    // The delegation reaches the DNS within seconds.
+    let started = Instant::now();
+    while delegated_to(dns, "www.hello.example") != ["ns1.elsewhere.test."] {
+        assert!(started.elapsed() < Duration::from_secs(10), "the delegation was not published");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Another registrar cannot touch it.
+    let out = epp(&data, "beta", &["domain-delete", "hello.example"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("code=\"2201\""));
+
+    let zone = nameward()
+        .args(["registry", "zone", "--tld", "example", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&zone.stdout)
+            .contains("hello.example. 3600 IN NS ns1.elsewhere.test.")
+    );
+    terminate(child);
+
+    // Again: same data, same registrars, the domain still there.
+    let (child, again) = up(&data);
+    assert_eq!(again["registrars"], info["registrars"]);
+    let out = epp(&data, "alpha", &["domain-info", "hello.example"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("<domain:clID>alpha</domain:clID>"));
+    let dns: SocketAddr = again["dns"].as_str().unwrap().parse().unwrap();
+    let started = Instant::now();
+    while delegated_to(dns, "hello.example") != ["ns1.elsewhere.test."] {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the zone was not published after restart"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    terminate(child);
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn tick_with_now_renews_at_expiry() {
+    let data = temp_dir("tick");
+    let (child, _) = up(&data);
+    let out = epp(&data, "beta", &["domain-create", "later.example"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    terminate(child);
+    let in_two_years = (time::OffsetDateTime::now_utc() + time::Duration::days(731))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let tick = |now: &str| {
+        let out = nameward()
+            .args(["registry", "tick", "--data"])
+            .arg(&data)
+            .args(["--now", now])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let first = tick(&in_two_years);
+    assert!(first.contains("auto_renew 2"), "{first}");
+    let second = tick(&in_two_years);
+    assert!(second.contains("0 transitions"), "running it twice changes nothing: {second}");
+    let _ = std::fs::remove_dir_all(&data);
+}
