@@ -3,13 +3,15 @@
 //! delegation. The chains are indexed at load; at query time only names that do not exist
 //! (next closer names, source of synthesis) are hashed.
 
+use std::cmp::Ordering;
+
 use data_encoding::BASE32HEX_NOPAD;
 use nameward_dns::Name;
 use nameward_dns::Rtype;
 use nameward_dns::rdata::RecordData;
 use sha1::{Digest, Sha1};
 
-use crate::lower::{MAX_NAME, lower};
+use crate::lower::{LabelStarts, MAX_NAME, lower};
 use crate::zone::Zone;
 
 /// SHA-1, the only NSEC3 hash algorithm (RFC 5155 §11).
@@ -150,9 +152,10 @@ impl Proofs {
         match zone.denial() {
             Denial::None => {}
             Denial::Nsec(owners) => {
-                self.add(nsec_covering(zone, owners, name));
-                if let Some(wild) = wildcard_of(zone, encloser) {
-                    self.add(nsec_covering(zone, owners, &wild));
+                self.add(nsec_covering(zone, owners, name.as_wire()));
+                let mut buf = [0u8; MAX_NAME];
+                if let Some(wild) = wildcard_of(zone, encloser, &mut buf) {
+                    self.add(nsec_covering(zone, owners, wild));
                 }
             }
             Denial::Nsec3(chain) => {
@@ -174,7 +177,8 @@ impl Proofs {
             Denial::None => {}
             Denial::Nsec(owners) => {
                 let own = zone.node(node).is_some_and(|n| n.rrset(Rtype::NSEC).is_some());
-                self.add(if own { Some(node) } else { nsec_covering(zone, owners, name) });
+                let covering = || nsec_covering(zone, owners, name.as_wire());
+                self.add(if own { Some(node) } else { covering() });
             }
             Denial::Nsec3(chain) => match chain.matching(node) {
                 Some(nsec3) => self.add(Some(nsec3)),
@@ -190,7 +194,7 @@ impl Proofs {
     pub(crate) fn wildcard_answer(&mut self, zone: &Zone, name: &Name, encloser: u32) {
         match zone.denial() {
             Denial::None => {}
-            Denial::Nsec(owners) => self.add(nsec_covering(zone, owners, name)),
+            Denial::Nsec(owners) => self.add(nsec_covering(zone, owners, name.as_wire())),
             Denial::Nsec3(chain) => {
                 if let Some(encloser) = zone.node(encloser)
                     && let Some(next) = next_closer(name, encloser.name())
@@ -206,9 +210,9 @@ impl Proofs {
         match zone.denial() {
             Denial::None => {}
             Denial::Nsec(owners) => {
-                self.add(nsec_covering(zone, owners, name));
+                self.add(nsec_covering(zone, owners, name.as_wire()));
                 if let Some(wild) = zone.node(wild) {
-                    self.add(nsec_covering(zone, owners, wild.name()));
+                    self.add(nsec_covering(zone, owners, wild.name().as_wire()));
                 }
             }
             Denial::Nsec3(chain) => {
@@ -260,18 +264,35 @@ impl Proofs {
     }
 }
 
-/// The NSEC owner that is `name` or comes last before it in canonical order; before the apex
-/// (never, for names of the zone), the last one.
-fn nsec_covering(zone: &Zone, owners: &[u32], name: &Name) -> Option<u32> {
+/// The NSEC owner that is `name` (a wire name in the zone) or comes last before it in
+/// canonical order; before the apex (never, for names of the zone), the last one. Node ids
+/// follow canonical order, so `owners` is sorted both ways. Every name compared ends with the
+/// origin, so only the labels in front of it are compared.
+fn nsec_covering(zone: &Zone, owners: &[u32], name: &[u8]) -> Option<u32> {
+    let origin_len = zone.origin().wire_len();
+    let name = LabelStarts::new(below(name, origin_len)?);
     let at = owners.partition_point(|&id| {
-        zone.node(id).is_some_and(|n| n.name().canonical_cmp(name) != std::cmp::Ordering::Greater)
+        let owner = zone.node(id).and_then(|n| below(n.name().as_wire(), origin_len));
+        owner.is_some_and(|o| name.canonical_cmp(o) != Ordering::Less)
     });
     at.checked_sub(1).or(owners.len().checked_sub(1)).and_then(|at| owners.get(at)).copied()
 }
 
-/// `*.` + the name of `encloser`: the source of synthesis that would answer below it.
-fn wildcard_of(zone: &Zone, encloser: u32) -> Option<Name> {
-    zone.node(encloser)?.name().prepend(b"*").ok()
+/// The labels of `wire` in front of its last `suffix_len` octets.
+fn below(wire: &[u8], suffix_len: usize) -> Option<&[u8]> {
+    wire.get(..wire.len().saturating_sub(suffix_len))
+}
+
+/// `*.` + the name of `encloser` in wire form, in `buf`: the source of synthesis that would
+/// answer below it. `None` when that is too long to be a name.
+fn wildcard_of<'b>(zone: &Zone, encloser: u32, buf: &'b mut [u8; MAX_NAME]) -> Option<&'b [u8]> {
+    let node = zone.node(encloser)?;
+    let wire = node.name().as_wire();
+    let all = buf.get_mut(..wire.len() + 2)?;
+    let (star, rest) = all.split_at_mut(2);
+    star.copy_from_slice(&[1, b'*']);
+    rest.copy_from_slice(wire);
+    Some(all)
 }
 
 /// The ancestor of `name` (or `name`) one label longer than `encloser` (RFC 5155 §1.3).
