@@ -27,9 +27,19 @@ pub(crate) enum Denial {
     /// Unsigned, or no usable chain.
     None,
     /// The nodes owning an NSEC RRset, in canonical order.
-    Nsec(Vec<u32>),
+    Nsec(NsecChain),
     /// The NSEC3 chain of the apex NSEC3PARAM.
     Nsec3(Nsec3Chain),
+}
+
+/// The NSEC owners of a zone.
+#[derive(Debug, Clone)]
+pub(crate) struct NsecChain {
+    /// The nodes owning an NSEC RRset, in canonical order.
+    owners: Vec<u32>,
+    /// The NSEC covering `*.` + the origin, which denies the apex wildcard in most NXDOMAIN
+    /// answers: found once at load rather than per query.
+    apex_wildcard: Option<u32>,
 }
 
 /// One NSEC3 chain: its parameters and its owners sorted by hash.
@@ -59,7 +69,13 @@ impl Denial {
         }
         let owners: Vec<u32> =
             zone.nodes().filter(|n| n.rrset(Rtype::NSEC).is_some()).map(|n| n.id()).collect();
-        if owners.is_empty() { Denial::None } else { Denial::Nsec(owners) }
+        if owners.is_empty() {
+            return Denial::None;
+        }
+        let mut buf = [0u8; MAX_NAME];
+        let apex_wildcard =
+            wildcard_of(zone, 0, &mut buf).and_then(|w| nsec_covering(zone, &owners, w));
+        Denial::Nsec(NsecChain { owners, apex_wildcard })
     }
 }
 
@@ -125,24 +141,38 @@ impl Nsec3Chain {
     }
 }
 
+/// Most proof nodes one answer gathers: at most three per name of a CNAME chain (an NSEC3
+/// closest encloser proof with its wildcard) and two for a referral, with room to spare.
+const MAX_PROOFS: usize = 64;
+
 /// The records proving what an answer says does not exist: nodes whose NSEC or NSEC3 RRset
-/// (with its RRSIGs) goes in the authority section, each once.
-#[derive(Debug, Default)]
+/// (with its RRSIGs) goes in the authority section, each once. A fixed array, so that
+/// answering allocates nothing for them.
+#[derive(Debug)]
 pub(crate) struct Proofs {
-    nodes: Vec<u32>,
+    nodes: [u32; MAX_PROOFS],
+    len: usize,
+}
+
+impl Default for Proofs {
+    fn default() -> Proofs {
+        Proofs { nodes: [0; MAX_PROOFS], len: 0 }
+    }
 }
 
 impl Proofs {
     /// The nodes gathered, in the order first needed.
     pub(crate) fn nodes(&self) -> &[u32] {
-        &self.nodes
+        self.nodes.get(..self.len).unwrap_or(&[])
     }
 
     fn add(&mut self, node: Option<u32>) {
         if let Some(node) = node
-            && !self.nodes.contains(&node)
+            && !self.nodes().contains(&node)
+            && let Some(slot) = self.nodes.get_mut(self.len)
         {
-            self.nodes.push(node);
+            *slot = node;
+            self.len += 1;
         }
     }
 
@@ -151,10 +181,12 @@ impl Proofs {
     pub(crate) fn nxdomain(&mut self, zone: &Zone, name: &Name, encloser: u32) {
         match zone.denial() {
             Denial::None => {}
-            Denial::Nsec(owners) => {
+            Denial::Nsec(NsecChain { owners, apex_wildcard }) => {
                 self.add(nsec_covering(zone, owners, name.as_wire()));
                 let mut buf = [0u8; MAX_NAME];
-                if let Some(wild) = wildcard_of(zone, encloser, &mut buf) {
+                if encloser == 0 {
+                    self.add(*apex_wildcard);
+                } else if let Some(wild) = wildcard_of(zone, encloser, &mut buf) {
                     self.add(nsec_covering(zone, owners, wild));
                 }
             }
@@ -175,7 +207,7 @@ impl Proofs {
     pub(crate) fn nodata(&mut self, zone: &Zone, name: &Name, node: u32) {
         match zone.denial() {
             Denial::None => {}
-            Denial::Nsec(owners) => {
+            Denial::Nsec(NsecChain { owners, .. }) => {
                 let own = zone.node(node).is_some_and(|n| n.rrset(Rtype::NSEC).is_some());
                 let covering = || nsec_covering(zone, owners, name.as_wire());
                 self.add(if own { Some(node) } else { covering() });
@@ -194,7 +226,9 @@ impl Proofs {
     pub(crate) fn wildcard_answer(&mut self, zone: &Zone, name: &Name, encloser: u32) {
         match zone.denial() {
             Denial::None => {}
-            Denial::Nsec(owners) => self.add(nsec_covering(zone, owners, name.as_wire())),
+            Denial::Nsec(NsecChain { owners, .. }) => {
+                self.add(nsec_covering(zone, owners, name.as_wire()));
+            }
             Denial::Nsec3(chain) => {
                 if let Some(encloser) = zone.node(encloser)
                     && let Some(next) = next_closer(name, encloser.name())
@@ -209,7 +243,7 @@ impl Proofs {
     pub(crate) fn wildcard_nodata(&mut self, zone: &Zone, name: &Name, encloser: u32, wild: u32) {
         match zone.denial() {
             Denial::None => {}
-            Denial::Nsec(owners) => {
+            Denial::Nsec(NsecChain { owners, .. }) => {
                 self.add(nsec_covering(zone, owners, name.as_wire()));
                 if let Some(wild) = zone.node(wild) {
                     self.add(nsec_covering(zone, owners, wild.name().as_wire()));
