@@ -3,13 +3,15 @@
 //! delegation. The chains are indexed at load; at query time only names that do not exist
 //! (next closer names, source of synthesis) are hashed.
 
+use std::cmp::Ordering;
+
 use data_encoding::BASE32HEX_NOPAD;
 use nameward_dns::Name;
 use nameward_dns::Rtype;
 use nameward_dns::rdata::RecordData;
 use sha1::{Digest, Sha1};
 
-use crate::lower::{MAX_NAME, lower};
+use crate::lower::{LabelStarts, MAX_NAME, lower};
 use crate::zone::Zone;
 
 /// SHA-1, the only NSEC3 hash algorithm (RFC 5155 §11).
@@ -25,9 +27,19 @@ pub(crate) enum Denial {
     /// Unsigned, or no usable chain.
     None,
     /// The nodes owning an NSEC RRset, in canonical order.
-    Nsec(Vec<u32>),
+    Nsec(NsecChain),
     /// The NSEC3 chain of the apex NSEC3PARAM.
     Nsec3(Nsec3Chain),
+}
+
+/// The NSEC owners of a zone.
+#[derive(Debug, Clone)]
+pub(crate) struct NsecChain {
+    /// The nodes owning an NSEC RRset, in canonical order.
+    owners: Vec<u32>,
+    /// The NSEC covering `*.` + the origin, which denies the apex wildcard in most NXDOMAIN
+    /// answers: found once at load rather than per query.
+    apex_wildcard: Option<u32>,
 }
 
 /// One NSEC3 chain: its parameters and its owners sorted by hash.
@@ -57,7 +69,13 @@ impl Denial {
         }
         let owners: Vec<u32> =
             zone.nodes().filter(|n| n.rrset(Rtype::NSEC).is_some()).map(|n| n.id()).collect();
-        if owners.is_empty() { Denial::None } else { Denial::Nsec(owners) }
+        if owners.is_empty() {
+            return Denial::None;
+        }
+        let mut buf = [0u8; MAX_NAME];
+        let apex_wildcard =
+            wildcard_of(zone, 0, &mut buf).and_then(|w| nsec_covering(zone, &owners, w));
+        Denial::Nsec(NsecChain { owners, apex_wildcard })
     }
 }
 
@@ -123,24 +141,38 @@ impl Nsec3Chain {
     }
 }
 
+/// Most proof nodes one answer gathers: at most three per name of a CNAME chain (an NSEC3
+/// closest encloser proof with its wildcard) and two for a referral, with room to spare.
+const MAX_PROOFS: usize = 64;
+
 /// The records proving what an answer says does not exist: nodes whose NSEC or NSEC3 RRset
-/// (with its RRSIGs) goes in the authority section, each once.
-#[derive(Debug, Default)]
+/// (with its RRSIGs) goes in the authority section, each once. A fixed array, so that
+/// answering allocates nothing for them.
+#[derive(Debug)]
 pub(crate) struct Proofs {
-    nodes: Vec<u32>,
+    nodes: [u32; MAX_PROOFS],
+    len: usize,
+}
+
+impl Default for Proofs {
+    fn default() -> Proofs {
+        Proofs { nodes: [0; MAX_PROOFS], len: 0 }
+    }
 }
 
 impl Proofs {
     /// The nodes gathered, in the order first needed.
     pub(crate) fn nodes(&self) -> &[u32] {
-        &self.nodes
+        self.nodes.get(..self.len).unwrap_or(&[])
     }
 
     fn add(&mut self, node: Option<u32>) {
         if let Some(node) = node
-            && !self.nodes.contains(&node)
+            && !self.nodes().contains(&node)
+            && let Some(slot) = self.nodes.get_mut(self.len)
         {
-            self.nodes.push(node);
+            *slot = node;
+            self.len += 1;
         }
     }
 
@@ -149,10 +181,13 @@ impl Proofs {
     pub(crate) fn nxdomain(&mut self, zone: &Zone, name: &Name, encloser: u32) {
         match zone.denial() {
             Denial::None => {}
-            Denial::Nsec(owners) => {
-                self.add(nsec_covering(zone, owners, name));
-                if let Some(wild) = wildcard_of(zone, encloser) {
-                    self.add(nsec_covering(zone, owners, &wild));
+            Denial::Nsec(NsecChain { owners, apex_wildcard }) => {
+                self.add(nsec_covering(zone, owners, name.as_wire()));
+                let mut buf = [0u8; MAX_NAME];
+                if encloser == 0 {
+                    self.add(*apex_wildcard);
+                } else if let Some(wild) = wildcard_of(zone, encloser, &mut buf) {
+                    self.add(nsec_covering(zone, owners, wild));
                 }
             }
             Denial::Nsec3(chain) => {
@@ -172,9 +207,10 @@ impl Proofs {
     pub(crate) fn nodata(&mut self, zone: &Zone, name: &Name, node: u32) {
         match zone.denial() {
             Denial::None => {}
-            Denial::Nsec(owners) => {
+            Denial::Nsec(NsecChain { owners, .. }) => {
                 let own = zone.node(node).is_some_and(|n| n.rrset(Rtype::NSEC).is_some());
-                self.add(if own { Some(node) } else { nsec_covering(zone, owners, name) });
+                let covering = || nsec_covering(zone, owners, name.as_wire());
+                self.add(if own { Some(node) } else { covering() });
             }
             Denial::Nsec3(chain) => match chain.matching(node) {
                 Some(nsec3) => self.add(Some(nsec3)),
@@ -190,7 +226,9 @@ impl Proofs {
     pub(crate) fn wildcard_answer(&mut self, zone: &Zone, name: &Name, encloser: u32) {
         match zone.denial() {
             Denial::None => {}
-            Denial::Nsec(owners) => self.add(nsec_covering(zone, owners, name)),
+            Denial::Nsec(NsecChain { owners, .. }) => {
+                self.add(nsec_covering(zone, owners, name.as_wire()));
+            }
             Denial::Nsec3(chain) => {
                 if let Some(encloser) = zone.node(encloser)
                     && let Some(next) = next_closer(name, encloser.name())
@@ -205,10 +243,10 @@ impl Proofs {
     pub(crate) fn wildcard_nodata(&mut self, zone: &Zone, name: &Name, encloser: u32, wild: u32) {
         match zone.denial() {
             Denial::None => {}
-            Denial::Nsec(owners) => {
-                self.add(nsec_covering(zone, owners, name));
+            Denial::Nsec(NsecChain { owners, .. }) => {
+                self.add(nsec_covering(zone, owners, name.as_wire()));
                 if let Some(wild) = zone.node(wild) {
-                    self.add(nsec_covering(zone, owners, wild.name()));
+                    self.add(nsec_covering(zone, owners, wild.name().as_wire()));
                 }
             }
             Denial::Nsec3(chain) => {
@@ -260,18 +298,35 @@ impl Proofs {
     }
 }
 
-/// The NSEC owner that is `name` or comes last before it in canonical order; before the apex
-/// (never, for names of the zone), the last one.
-fn nsec_covering(zone: &Zone, owners: &[u32], name: &Name) -> Option<u32> {
+/// The NSEC owner that is `name` (a wire name in the zone) or comes last before it in
+/// canonical order; before the apex (never, for names of the zone), the last one. Node ids
+/// follow canonical order, so `owners` is sorted both ways. Every name compared ends with the
+/// origin, so only the labels in front of it are compared.
+fn nsec_covering(zone: &Zone, owners: &[u32], name: &[u8]) -> Option<u32> {
+    let origin_len = zone.origin().wire_len();
+    let name = LabelStarts::new(below(name, origin_len)?);
     let at = owners.partition_point(|&id| {
-        zone.node(id).is_some_and(|n| n.name().canonical_cmp(name) != std::cmp::Ordering::Greater)
+        let owner = zone.node(id).and_then(|n| below(n.name().as_wire(), origin_len));
+        owner.is_some_and(|o| name.canonical_cmp(o) != Ordering::Less)
     });
     at.checked_sub(1).or(owners.len().checked_sub(1)).and_then(|at| owners.get(at)).copied()
 }
 
-/// `*.` + the name of `encloser`: the source of synthesis that would answer below it.
-fn wildcard_of(zone: &Zone, encloser: u32) -> Option<Name> {
-    zone.node(encloser)?.name().prepend(b"*").ok()
+/// The labels of `wire` in front of its last `suffix_len` octets.
+fn below(wire: &[u8], suffix_len: usize) -> Option<&[u8]> {
+    wire.get(..wire.len().saturating_sub(suffix_len))
+}
+
+/// `*.` + the name of `encloser` in wire form, in `buf`: the source of synthesis that would
+/// answer below it. `None` when that is too long to be a name.
+fn wildcard_of<'b>(zone: &Zone, encloser: u32, buf: &'b mut [u8; MAX_NAME]) -> Option<&'b [u8]> {
+    let node = zone.node(encloser)?;
+    let wire = node.name().as_wire();
+    let all = buf.get_mut(..wire.len() + 2)?;
+    let (star, rest) = all.split_at_mut(2);
+    star.copy_from_slice(&[1, b'*']);
+    rest.copy_from_slice(wire);
+    Some(all)
 }
 
 /// The ancestor of `name` (or `name`) one label longer than `encloser` (RFC 5155 §1.3).

@@ -4,6 +4,8 @@ use nameward_dns::rdata::RecordData;
 use nameward_dns::wire::{Mark, Writer};
 use nameward_dns::{Class, Name, Question, Rtype};
 
+use crate::lower::MAX_NAME;
+
 /// Our own EDNS UDP payload size, and the ceiling for UDP responses (DNS flag day 2020).
 pub const DEFAULT_UDP_PAYLOAD: u16 = 1232;
 
@@ -32,6 +34,9 @@ pub(crate) struct RecordHead {
     pub(crate) ttl: u32,
 }
 
+/// Where the question starts: right after the header.
+const QUESTION_AT: usize = 12;
+
 /// Size of an OPT record without options.
 pub(crate) const OPT_LEN: usize = 11;
 
@@ -40,6 +45,36 @@ pub(crate) const OPT_LEN: usize = 11;
 pub(crate) struct Checkpoint {
     mark: Mark,
     counts: [u16; 3],
+}
+
+/// The last name written as nothing but a compression pointer, and that pointer: written
+/// again, the same name compresses to the same pointer, as long as nothing before it is
+/// rolled back (the writer takes the first earlier name that matches, and later names only
+/// add candidates after it). An RRset's owner is written once per record and again for its
+/// RRSIGs, so this spares the writer's search for most of them.
+#[derive(Debug, Clone)]
+struct LastPointer {
+    wire: [u8; MAX_NAME],
+    /// 0: none.
+    len: usize,
+    pointer: [u8; 2],
+}
+
+impl LastPointer {
+    fn get(&self, wire: &[u8]) -> Option<[u8; 2]> {
+        (self.len != 0 && self.wire.get(..self.len) == Some(wire)).then_some(self.pointer)
+    }
+
+    fn set(&mut self, wire: &[u8], pointer: [u8; 2]) {
+        match self.wire.get_mut(..wire.len()) {
+            Some(slot) => {
+                slot.copy_from_slice(wire);
+                self.len = wire.len();
+                self.pointer = pointer;
+            }
+            None => self.len = 0,
+        }
+    }
 }
 
 /// A response under construction. Keep one per worker and reuse it: after the first queries
@@ -54,6 +89,7 @@ pub struct ResponseBuffer {
     counts: [u16; 3],
     /// An answer or authority RRset did not fit.
     truncated: bool,
+    last_pointer: LastPointer,
 }
 
 impl ResponseBuffer {
@@ -66,6 +102,7 @@ impl ResponseBuffer {
             limit: 512,
             counts: [0; 3],
             truncated: false,
+            last_pointer: LastPointer { wire: [0; MAX_NAME], len: 0, pointer: [0; 2] },
         }
     }
 
@@ -97,6 +134,7 @@ impl ResponseBuffer {
     /// Empties the buffer and sets the size limit for the coming response.
     pub(crate) fn reset(&mut self, edns_payload: Option<u16>) {
         self.w.clear();
+        self.last_pointer.len = 0;
         self.counts = [0; 3];
         self.truncated = false;
         self.limit = match (self.transport, edns_payload) {
@@ -113,6 +151,7 @@ impl ResponseBuffer {
     /// Clears everything, so that no response is sent.
     pub(crate) fn clear(&mut self) {
         self.w.clear();
+        self.last_pointer.len = 0;
     }
 
     /// Writes the header with zero counts; flags are patched by [`Self::finish`].
@@ -125,7 +164,29 @@ impl ResponseBuffer {
     }
 
     pub(crate) fn question(&mut self, q: &Question) {
+        let first_name = self.w.len() == QUESTION_AT;
         q.encode(&mut self.w);
+        if first_name {
+            // The first name of the message is written whole and is the first to compress
+            // against: the same name anywhere later is a pointer to it.
+            self.last_pointer.set(q.name.as_wire(), (0xC000 | QUESTION_AT as u16).to_be_bytes());
+        }
+    }
+
+    /// Writes `owner`, compressed.
+    fn owner(&mut self, owner: &Name) {
+        let wire = owner.as_wire();
+        if let Some(pointer) = self.last_pointer.get(wire) {
+            self.w.bytes(&pointer);
+            return;
+        }
+        let at = self.w.len();
+        self.w.compressible_name(owner);
+        if let Some(&[hi, lo]) = self.w.as_bytes().get(at..)
+            && hi & 0xC0 == 0xC0
+        {
+            self.last_pointer.set(wire, [hi, lo]);
+        }
     }
 
     /// True once an answer or authority RRset was dropped: nothing more goes in those sections.
@@ -164,7 +225,7 @@ impl ResponseBuffer {
         let mark = self.w.mark();
         let mut written = 0usize;
         for record in records {
-            self.w.compressible_name(owner);
+            self.owner(owner);
             self.w.u16(head.rtype.0);
             self.w.u16(head.class.0);
             self.w.u32(head.ttl);
@@ -183,6 +244,7 @@ impl ResponseBuffer {
     fn fits(&mut self, section: Section, mark: Mark, records: usize) -> bool {
         if self.w.len() > self.limit {
             self.w.rollback(mark);
+            self.last_pointer.len = 0;
             if section != Section::Additional {
                 self.truncated = true;
             }
@@ -221,6 +283,7 @@ impl ResponseBuffer {
     /// fit leaves with them.
     pub(crate) fn restore(&mut self, at: Checkpoint) {
         self.w.rollback(at.mark);
+        self.last_pointer.len = 0;
         self.counts = at.counts;
     }
 
