@@ -42,6 +42,9 @@ pub enum Command {
     /// EPP (RFC 5730): a client for operators and tests.
     #[command(subcommand)]
     Epp(EppCommand),
+    /// When a registrar fails: declare it failed, move its names, see where they stand.
+    #[command(subcommand)]
+    Continuity(ContinuityCommand),
 }
 
 /// Where the registry's database is: a data directory (SQLite inside it) or a PostgreSQL URL.
@@ -87,6 +90,8 @@ pub enum RegistryCommand {
     Deposit(DepositArgs),
     /// List registrars with their state and prepaid balance.
     Registrars(StoreOnly),
+    /// Move a registrar between ACTIVE, SUSPENDED, FAILED and TERMINATED (operator only).
+    RegistrarState(RegistrarStateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -146,6 +151,12 @@ pub struct AddRegistrarArgs {
     /// Where the registry writes to the registrar.
     #[arg(long)]
     pub email: Option<String>,
+    /// Security deposit lodged at accreditation, in minor units (booked on its Deposit account).
+    #[arg(long, value_name = "AMOUNT", default_value_t = 0)]
+    pub security_deposit: i64,
+    /// The ACTIVE registrar designated to take over the portfolio should this one fail.
+    #[arg(long, value_name = "ID")]
+    pub successor: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -539,4 +550,97 @@ pub struct CtlArgs {
     /// The server's control socket, as given to `nameward serve --control`.
     #[arg(long, value_name = "PATH", default_value = "/run/nameward/control.sock")]
     pub socket: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+#[value(rename_all = "UPPER")]
+pub enum StateArg {
+    Active,
+    Suspended,
+    Failed,
+    Terminated,
+}
+
+#[derive(Debug, Args)]
+pub struct RegistrarStateArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The registrar.
+    pub id: String,
+    /// The new state.
+    #[arg(value_enum, ignore_case = true)]
+    pub state: StateArg,
+    /// Why, for the record (required).
+    #[arg(long)]
+    pub reason: String,
+    /// The instant it takes effect (RFC 3339; default: now).
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContinuityCommand {
+    /// Declare a registrar FAILED (from ACTIVE or SUSPENDED): its names are kept — no
+    /// deletion, renewals on credit — and it can no longer log in.
+    DeclareFailed(DeclareFailedArgs),
+    /// Move a failed registrar's names to another registrar in bulk: no extra year, expiry
+    /// unchanged, no charge; batched, resumable.
+    Transfer(ContinuityTransferArgs),
+    /// A registrar's portfolio by state, what moved away, renewals on credit, and the expiry
+    /// cliff of the next 52 weeks.
+    Status(ContinuityStatusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DeclareFailedArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The registrar.
+    pub registrar: String,
+    /// Why, for the record (the court order, the breach notice ...).
+    #[arg(long)]
+    pub reason: String,
+    /// The instant it takes effect (RFC 3339; default: now).
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ContinuityTransferArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The failed (or terminated) registrar.
+    pub registrar: String,
+    /// The ACTIVE registrar that takes the names (default: the designated successor).
+    #[arg(long, value_name = "GAINING")]
+    pub to: Option<String>,
+    /// Move names held through resellers too (without it they stay with the failed registrar).
+    #[arg(long)]
+    pub include_resellers: bool,
+    /// Count what would move, by state, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Names per transaction.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub batch: u32,
+    /// Stop after this many batches (run again to go on).
+    #[arg(long, value_name = "N")]
+    pub max_batches: Option<u64>,
+    /// The instant it takes effect (RFC 3339; default: now).
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ContinuityStatusArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The registrar.
+    pub registrar: String,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// The instant to look from (RFC 3339; default: now); week 0 of the cliff starts here.
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
 }

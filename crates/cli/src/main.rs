@@ -29,6 +29,7 @@ fn main() -> ExitCode {
         Command::Up(up) => commands::up::run(up),
         Command::Registry(registry) => commands::registry::run(registry),
         Command::Epp(epp) => commands::epp::run(epp),
+        Command::Continuity(continuity) => commands::continuity::run(continuity),
     };
     match outcome {
         Ok(code) => code,

@@ -1,3 +1,4 @@
+pub mod continuity;
 pub mod ctl;
 pub mod epp;
 pub mod hip;

@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use nameward_registry::model::Account;
 use nameward_registry::policy::Policy;
 use nameward_registry::publish::{self, ApexNameserver, ZoneApex};
-use nameward_registry::service::{NewRegistrar, Registry};
+use nameward_registry::service::{Accreditation, NewRegistrar, Registry};
 
 use crate::args::{AddRegistrarArgs, AddTldArgs, RegistryCommand, StoreArgs};
 use crate::data::{now_or, runtime, store_url};
@@ -47,6 +47,14 @@ pub fn run(command: RegistryCommand) -> Result<ExitCode> {
                 let done =
                     registry.deposit(&args.registrar, Account::Prepaid, args.amount, now).await?;
                 println!("{}: prepaid balance {}", args.registrar, done.value);
+                Ok(ExitCode::SUCCESS)
+            }
+            RegistryCommand::RegistrarState(args) => {
+                let registry = open(&args.store).await?;
+                let now = now_or(args.now.as_deref())?;
+                let to = crate::commands::continuity::state(args.state);
+                let done = registry.set_registrar_state(&args.id, to, &args.reason, now).await?;
+                println!("registrar {}: {}", args.id, done.value.state.as_str());
                 Ok(ExitCode::SUCCESS)
             }
             RegistryCommand::Registrars(args) => {
@@ -141,7 +149,9 @@ async fn add_registrar(args: AddRegistrarArgs) -> Result<ExitCode> {
         cert_fingerprints: fingerprints,
         email: args.email,
     };
-    registry.add_registrar(&new, now_or(None)?).await?;
+    let terms =
+        Accreditation { security_deposit: args.security_deposit, successor: args.successor };
+    registry.accredit(&new, &terms, now_or(None)?).await?;
     println!("registrar {} accredited", args.id);
     Ok(ExitCode::SUCCESS)
 }

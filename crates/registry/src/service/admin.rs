@@ -3,11 +3,9 @@
 
 use time::OffsetDateTime;
 
-use super::{Done, Meta, Registry, ServiceError, json, with_tx};
-use crate::lifecycle::OPERATOR;
+use super::{Done, Meta, Registry, ServiceError, with_tx};
 use crate::model::{
     Account, Charge, ChargeKind, HistoryEntry, Money, ObjectKind, PollMessage, Registrar,
-    RegistrarState,
 };
 use crate::policy::Policy;
 use crate::store::{LedgerEntry, PollHead};
@@ -56,42 +54,14 @@ impl Registry {
         self.read(|tx| async move { with_tx!(tx, Ok(tx.registrars().await?)) }).await
     }
 
-    /// Accredits a registrar (ACTIVE).
+    /// Accredits a registrar (ACTIVE) with no deposit and no successor; see
+    /// [`Registry::accredit`].
     pub async fn add_registrar(
         &self,
         new: &NewRegistrar,
         now: OffsetDateTime,
     ) -> Result<Done<Registrar>, ServiceError> {
-        let password_hash = crate::secret::hash_password(&new.password, &mut rand_core::OsRng)
-            .map_err(|error| ServiceError::Internal(format!("hashing the password: {error}")))?;
-        let registrar = Registrar {
-            id: new.id.clone(),
-            name: new.name.clone(),
-            state: RegistrarState::Active,
-            password_hash,
-            cert_fingerprints: new
-                .cert_fingerprints
-                .iter()
-                .map(|f| f.to_ascii_lowercase())
-                .collect(),
-            email: new.email.clone(),
-            successor: None,
-            created_at: now,
-        };
-        let meta = Meta::operator(now);
-        let meta = &meta;
-        let registrar = &registrar;
-        self.write(meta, "registry:add-registrar", |tx, sv_trid| async move {
-            with_tx!(tx, {
-                tx.insert_registrar(registrar).await?;
-                let mut public = registrar.clone();
-                public.password_hash = String::new();
-                record(&mut tx, meta, &sv_trid, &registrar.id, "accredit", None, json(&public))
-                    .await?;
-                Ok(registrar.clone())
-            })
-        })
-        .await
+        self.accredit(new, &super::Accreditation::default(), now).await
     }
 
     /// Changes a registrar's EPP password (a login's `<newPW>`, or the operator's reset); the
@@ -193,29 +163,4 @@ impl Registry {
         })
         .await
     }
-}
-
-async fn record(
-    tx: &mut crate::store::Tx,
-    meta: &Meta<'_>,
-    sv_trid: &str,
-    registrar: &str,
-    action: &'static str,
-    before: Option<serde_json::Value>,
-    after: Option<serde_json::Value>,
-) -> Result<(), ServiceError> {
-    tx.record(&HistoryEntry {
-        at: meta.now,
-        actor: OPERATOR.to_owned(),
-        cl_trid: None,
-        sv_trid: sv_trid.to_owned(),
-        object: ObjectKind::Registrar,
-        object_id: registrar.to_owned(),
-        action: action.to_owned(),
-        reason: None,
-        before,
-        after,
-    })
-    .await?;
-    Ok(())
 }

@@ -10,6 +10,7 @@
 
 mod admin;
 mod contact;
+mod continuity;
 mod domain;
 mod error;
 mod host;
@@ -29,6 +30,9 @@ use crate::store::{Store, StoreError, TransactionRecord, Tx};
 
 pub use admin::NewRegistrar;
 pub use contact::ContactView;
+pub use continuity::{
+    Accreditation, BulkReport, BulkTransfer, ContinuityStatus, DEFAULT_BATCH, StandingCounts,
+};
 pub use domain::{DomainView, TransferOp};
 pub use error::ServiceError;
 pub use tick::TickReport;

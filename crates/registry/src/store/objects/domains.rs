@@ -31,7 +31,7 @@ struct Doc {
 /// bounded statement keeps the prepared-statement cache small.
 const EXISTING_BATCH: usize = 32;
 
-const COLUMNS: &str = "name, roid, sponsor, reseller, expires_at, ds, created_by, created_at, \
+pub(super) const COLUMNS: &str = "name, roid, sponsor, reseller, expires_at, ds, created_by, created_at, \
                        updated_by, updated_at, doc";
 
 /// The role a registrant link is stored under, beside `admin`, `billing` and `tech`.
@@ -53,10 +53,10 @@ fn role(name: &str) -> Option<ContactRole> {
 
 /// A domain's links as stored: name servers in order, then (role, contact) in order with the
 /// registrant first.
-#[derive(Debug, PartialEq, Eq)]
-struct Links {
-    ns: Vec<String>,
-    contacts: Vec<(String, String)>,
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(super) struct Links {
+    pub(super) ns: Vec<String>,
+    pub(super) contacts: Vec<(String, String)>,
 }
 
 impl Links {
@@ -103,18 +103,18 @@ fn zone_of(name: &str) -> Result<&str, StoreError> {
 }
 
 /// The columns every domain write binds, computed once.
-struct Row<'a> {
+pub(super) struct Row<'a> {
     zone: &'a str,
-    expires_at: i64,
-    next_event_at: Option<i64>,
-    in_zone: i64,
+    pub(super) expires_at: i64,
+    pub(super) next_event_at: Option<i64>,
+    pub(super) in_zone: i64,
     ds: String,
-    stamps: StampColumns<'a>,
-    doc: String,
+    pub(super) stamps: StampColumns<'a>,
+    pub(super) doc: String,
 }
 
 impl<'a> Row<'a> {
-    fn of(
+    pub(super) fn of(
         domain: &'a Domain,
         next_event_at: Option<OffsetDateTime>,
     ) -> Result<Row<'a>, StoreError> {
@@ -137,6 +137,13 @@ impl<'a> Row<'a> {
             stamps: StampColumns::of(&domain.stamps)?,
             doc: to_json(&doc, &what)?,
         })
+    }
+}
+
+impl Row<'_> {
+    /// The columns only an insert writes: zone, DS data, creator and creation instant.
+    pub(super) fn insert_columns(&self) -> (&str, String, &str, i64) {
+        (self.zone, self.ds.clone(), self.stamps.created_by, self.stamps.created_at)
     }
 }
 
@@ -402,7 +409,7 @@ impl Tx {
     }
 }
 
-fn domain(row: &AnyRow, links: Links) -> Result<Domain, StoreError> {
+pub(super) fn domain(row: &AnyRow, links: Links) -> Result<Domain, StoreError> {
     let doc: Doc = get_json(row, "doc")?;
     let name: String = get(row, "name")?;
     let mut registrant = None;

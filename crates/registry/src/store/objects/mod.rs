@@ -1,6 +1,7 @@
 //! Contacts, hosts and domains: a row of indexed columns each, the rest as a JSON document, and
 //! the relation tables that link domains to their hosts and contacts.
 
+mod bulk;
 mod contacts;
 mod domains;
 mod hosts;
@@ -13,10 +14,10 @@ use crate::model::Stamps;
 
 /// The audit columns every object table has, in bind order.
 pub(super) struct StampColumns<'a> {
-    created_by: &'a str,
-    created_at: i64,
-    updated_by: Option<&'a str>,
-    updated_at: Option<i64>,
+    pub(super) created_by: &'a str,
+    pub(super) created_at: i64,
+    pub(super) updated_by: Option<&'a str>,
+    pub(super) updated_at: Option<i64>,
 }
 
 impl<'a> StampColumns<'a> {

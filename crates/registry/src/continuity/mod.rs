@@ -1,0 +1,19 @@
+//! When a registrar fails, no registrant loses a name: the registry's own decisions for a
+//! failing registrar, as pure functions the service runs inside its transactions.
+//!
+//! - [`registrar`]: the standing of a registrar (ACTIVE → SUSPENDED → FAILED → TERMINATED,
+//!   and SUSPENDED → ACTIVE), which only the operator moves; the terms of accreditation
+//!   (security deposit, designated successor); who may take part in a bulk transfer.
+//! - [`transfer`]: the bulk transfer of a failed registrar's portfolio the way ICANN's
+//!   De-Accredited Registrar Transition Procedure does it — no extra year, expiry unchanged,
+//!   no charge, names in grace or redemption included, resellers' names only when asked.
+//! - [`portfolio`]: what a portfolio looks like at an instant: domains by state and the
+//!   expiry cliff, week by week.
+//!
+//! While the registrar is FAILED, the lifecycle engine already keeps its names
+//! ([`crate::lifecycle::due::continuity`]): nothing is deleted or purged, and names reaching
+//! expiry are renewed one year on credit.
+
+pub mod portfolio;
+pub mod registrar;
+pub mod transfer;

@@ -1,0 +1,291 @@
+//! Set-based reads and writes for work over a whole portfolio (a failed registrar's bulk
+//! transfer, its status view, a benchmark's fill): a page of full domains in three queries
+//! rather than three per domain, and multi-row statements for the rows a batch writes. They
+//! keep the single-row methods' meaning; only the number of round trips changes.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use time::OffsetDateTime;
+
+use super::super::codec::{get, get_u64, micros, to_json};
+use super::super::error::StoreError;
+use super::super::tx::{Tx, conflict, limit};
+use super::domains::{COLUMNS, Links, Row, domain};
+use crate::model::{ChargeKind, Domain, HistoryEntry, Money, PollMessage};
+
+/// Rows per multi-row statement: well under SQLite's 32,766 and PostgreSQL's 65,535 bound
+/// parameters at the widest row written here (ten columns).
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// `($1, $2), ($3, $4)`: `rows` tuples of `columns` placeholders.
+fn placeholders(rows: usize, columns: usize) -> String {
+    let mut text = String::with_capacity(rows * columns * 5);
+    for row in 0..rows {
+        text.push_str(if row == 0 { "(" } else { ", (" });
+        for column in 0..columns {
+            let separator = if column == 0 { "" } else { ", " };
+            // Writing to a String cannot fail.
+            let _ = write!(text, "{separator}${}", row * columns + column + 1);
+        }
+        text.push(')');
+    }
+    text
+}
+
+impl Tx {
+    /// The domains `sponsor` sponsors, complete with their links, in name order: at most
+    /// `page`, after the name `after`. With `lock`, the rows are locked against other writers
+    /// until this transaction ends (as [`Tx::get_domain_for_update`] locks one).
+    pub async fn domain_page_of(
+        &mut self,
+        sponsor: &str,
+        after: Option<&str>,
+        page: u32,
+        lock: bool,
+    ) -> Result<Vec<Domain>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM domains WHERE sponsor = $1 AND name > $2 ORDER BY name \
+             LIMIT $3{}",
+            self.lock_clause(lock)
+        );
+        let query = sqlx::query(&sql).bind(sponsor).bind(after.unwrap_or("")).bind(limit(page));
+        let rows = self.rows("reading a page of a sponsor's domains", query).await?;
+        let Some(last) = rows.last() else { return Ok(Vec::new()) };
+        let last: String = get(last, "name")?;
+        let links = sqlx::query(
+            "SELECT l.domain AS domain, 0 AS part, l.ord AS ord, l.host AS id, '' AS role \
+             FROM domain_hosts l JOIN domains d ON d.name = l.domain \
+             WHERE d.sponsor = $1 AND d.name > $2 AND d.name <= $3 \
+             UNION ALL \
+             SELECT l.domain AS domain, 1 AS part, l.ord AS ord, l.contact AS id, l.role AS role \
+             FROM domain_contacts l JOIN domains d ON d.name = l.domain \
+             WHERE d.sponsor = $1 AND d.name > $2 AND d.name <= $3 \
+             ORDER BY domain, part, ord",
+        )
+        .bind(sponsor)
+        .bind(after.unwrap_or(""))
+        .bind(last.as_str());
+        let mut by_domain: HashMap<String, Links> = HashMap::new();
+        for row in self.rows("reading a page's links", links).await? {
+            let name: String = get(&row, "domain")?;
+            let part: i64 = get(&row, "part")?;
+            let id: String = get(&row, "id")?;
+            let entry = by_domain.entry(name).or_default();
+            if part == 0 {
+                entry.ns.push(id);
+            } else {
+                entry.contacts.push((get(&row, "role")?, id));
+            }
+        }
+        rows.iter()
+            .map(|row| {
+                let name: String = get(row, "name")?;
+                domain(row, by_domain.remove(&name).unwrap_or_default())
+            })
+            .collect()
+    }
+
+    /// Rewrites many domains at once, each with the instant the lifecycle engine next has
+    /// work on it, for changes that leave a domain's name, links (name servers, contacts),
+    /// DS data and audit creation stamps as they were — a bulk transfer changes sponsor,
+    /// reseller, transfer code, grace periods and transfer record only. Returns how many rows
+    /// changed; [`StoreError::NotFound`] if one of the domains is missing.
+    pub async fn update_domains_in_place(
+        &mut self,
+        domains: &[(Domain, Option<OffsetDateTime>)],
+    ) -> Result<u64, StoreError> {
+        self.writing("update_domains_in_place")?;
+        const COLUMNS: usize = 9;
+        let mut changed = 0;
+        for chunk in domains.chunks(ROWS_PER_STATEMENT) {
+            // The columns of a VALUES list are column1, column2, … on both engines.
+            let sql = format!(
+                "UPDATE domains SET sponsor = v.column2, reseller = v.column3, \
+                 expires_at = v.column4, next_event_at = v.column5, in_zone = v.column6, \
+                 updated_by = v.column7, updated_at = v.column8, doc = v.column9 \
+                 FROM (VALUES {}) AS v WHERE domains.name = v.column1",
+                placeholders(chunk.len(), COLUMNS)
+            );
+            let mut query = sqlx::query(&sql);
+            for (domain, next_event_at) in chunk {
+                let row = Row::of(domain, *next_event_at)?;
+                query = query
+                    .bind(domain.name.clone())
+                    .bind(domain.sponsor.clone())
+                    .bind(domain.reseller.clone())
+                    .bind(row.expires_at)
+                    .bind(row.next_event_at)
+                    .bind(row.in_zone)
+                    .bind(row.stamps.updated_by.map(str::to_owned))
+                    .bind(row.stamps.updated_at)
+                    .bind(row.doc);
+            }
+            let rows = self
+                .run("updating domains in place", query)
+                .await
+                .map_err(|error| conflict(error, "domain", "(batch)"))?;
+            if usize::try_from(rows).ok() != Some(chunk.len()) {
+                return Err(StoreError::NotFound {
+                    kind: "domain",
+                    id: format!("{} of {} in a batch", chunk.len() as u64 - rows, chunk.len()),
+                });
+            }
+            changed += rows;
+        }
+        Ok(changed)
+    }
+
+    /// Appends many entries to the history, in order.
+    pub async fn record_many(&mut self, entries: &[HistoryEntry]) -> Result<(), StoreError> {
+        self.writing("record_many")?;
+        for chunk in entries.chunks(ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "INSERT INTO history (at, actor, cl_trid, sv_trid, object_kind, object_id, \
+                 action, reason, before_doc, after_doc) VALUES {}",
+                placeholders(chunk.len(), 10)
+            );
+            let mut query = sqlx::query(&sql);
+            for entry in chunk {
+                let what = format!("history of {} {}", entry.object.as_str(), entry.object_id);
+                let before =
+                    entry.before.as_ref().map(|value| to_json(value, &what)).transpose()?;
+                let after = entry.after.as_ref().map(|value| to_json(value, &what)).transpose()?;
+                query = query
+                    .bind(micros(entry.at)?)
+                    .bind(entry.actor.clone())
+                    .bind(entry.cl_trid.clone())
+                    .bind(entry.sv_trid.clone())
+                    .bind(entry.object.as_str())
+                    .bind(entry.object_id.clone())
+                    .bind(entry.action.clone())
+                    .bind(entry.reason.clone())
+                    .bind(before)
+                    .bind(after);
+            }
+            self.run("recording history", query).await?;
+        }
+        Ok(())
+    }
+
+    /// Queues many poll messages, in order (ids grow in that order).
+    pub async fn enqueue_many(&mut self, messages: &[PollMessage]) -> Result<(), StoreError> {
+        self.writing("enqueue_many")?;
+        for chunk in messages.chunks(ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "INSERT INTO poll_messages (registrar, at, summary, body) VALUES {}",
+                placeholders(chunk.len(), 4)
+            );
+            let mut query = sqlx::query(&sql);
+            for message in chunk {
+                query = query
+                    .bind(message.registrar.clone())
+                    .bind(micros(message.at)?)
+                    .bind(message.text.clone())
+                    .bind(to_json(&message.body, "poll message")?);
+            }
+            self.run("queuing poll messages", query)
+                .await
+                .map_err(|error| conflict(error, "poll messages for registrar", "(batch)"))?;
+        }
+        Ok(())
+    }
+
+    /// Hosts subordinate to a domain whose name lies in `(after, last]`, as (host,
+    /// superordinate domain), by host name.
+    pub async fn hosts_subordinate_between(
+        &mut self,
+        after: Option<&str>,
+        last: &str,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let query = sqlx::query(
+            "SELECT name, superordinate FROM hosts WHERE superordinate > $1 \
+             AND superordinate <= $2 ORDER BY name",
+        )
+        .bind(after.unwrap_or(""))
+        .bind(last);
+        self.rows("listing subordinate hosts of a range", query)
+            .await?
+            .iter()
+            .map(|row| Ok((get(row, "name")?, get(row, "superordinate")?)))
+            .collect()
+    }
+
+    /// How many charges of `kind` a registrar's ledger holds, and their sum.
+    pub async fn charges_of_kind(
+        &mut self,
+        registrar: &str,
+        kind: ChargeKind,
+    ) -> Result<(u64, Money), StoreError> {
+        let query = sqlx::query(
+            "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total FROM ledger \
+             WHERE registrar = $1 AND kind = $2",
+        )
+        .bind(registrar)
+        .bind(kind.as_str());
+        let row = self.one("summing charges", query).await?;
+        Ok((get_u64(&row, "n")?, get(&row, "total")?))
+    }
+
+    /// Adds many domains that have no links (no name servers, no contacts) at once — how a
+    /// benchmark or an import fills a store quickly. [`StoreError::Invalid`] if one has links.
+    pub async fn insert_unlinked_domains(
+        &mut self,
+        domains: &[(Domain, Option<OffsetDateTime>)],
+    ) -> Result<(), StoreError> {
+        self.writing("insert_unlinked_domains")?;
+        for chunk in domains.chunks(ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "INSERT INTO domains (name, roid, zone, sponsor, reseller, expires_at, \
+                 next_event_at, in_zone, ds, created_by, created_at, updated_by, updated_at, doc) \
+                 VALUES {}",
+                placeholders(chunk.len(), 14)
+            );
+            let mut query = sqlx::query(&sql);
+            for (domain, next_event_at) in chunk {
+                if domain.registrant.is_some()
+                    || !domain.contacts.is_empty()
+                    || !domain.ns.is_empty()
+                {
+                    return Err(StoreError::Invalid {
+                        what: format!("domain {}", domain.name),
+                        detail: "has name servers or contacts; insert it with insert_domain"
+                            .to_owned(),
+                    });
+                }
+                let row = Row::of(domain, *next_event_at)?;
+                let (zone, ds, created_by, created_at) = row.insert_columns();
+                query = query
+                    .bind(domain.name.clone())
+                    .bind(domain.roid.clone())
+                    .bind(zone.to_owned())
+                    .bind(domain.sponsor.clone())
+                    .bind(domain.reseller.clone())
+                    .bind(row.expires_at)
+                    .bind(row.next_event_at)
+                    .bind(row.in_zone)
+                    .bind(ds)
+                    .bind(created_by.to_owned())
+                    .bind(created_at)
+                    .bind(row.stamps.updated_by.map(str::to_owned))
+                    .bind(row.stamps.updated_at)
+                    .bind(row.doc);
+            }
+            self.run("inserting domains", query)
+                .await
+                .map_err(|error| conflict(error, "domain", "(batch)"))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::placeholders;
+
+    #[test]
+    fn placeholders_number_rows_in_order() {
+        assert_eq!(placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(placeholders(1, 1), "($1)");
+    }
+}
