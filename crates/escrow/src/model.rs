@@ -62,7 +62,7 @@ pub struct Manifest {
 }
 
 /// A domain the registrar sponsors, as its own records show it (`domains.csv`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Domain {
     /// The name, lowercase, without the final dot.
     pub name: String,
@@ -80,6 +80,7 @@ pub struct Domain {
     /// Whether the registrant data the registry sees is a privacy/proxy service's.
     pub privacy: bool,
     /// Expiry as the registrar last knew it.
+    #[serde(with = "time::serde::rfc3339")]
     pub expires: OffsetDateTime,
     /// Name servers, lowercase, without final dots.
     pub nameservers: Vec<String>,
@@ -87,7 +88,7 @@ pub struct Domain {
 
 /// A contact (`contacts.csv`), including privacy/proxy contacts, which name the customer behind
 /// them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Contact {
     /// The contact id (the registry's id for contacts it holds).
     pub id: String,
@@ -114,7 +115,7 @@ pub struct Contact {
 }
 
 /// A customer account at the registrar (`customers.csv`), with the money it had paid in.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Customer {
     /// The registrar's customer id.
     pub id: String,
@@ -131,7 +132,7 @@ pub struct Customer {
 }
 
 /// A reseller (`resellers.csv`), with its prepaid balance at the registrar.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Reseller {
     /// The registrar's reseller id.
     pub id: String,
@@ -146,7 +147,7 @@ pub struct Reseller {
 }
 
 /// A DNS zone the registrar hosts for a customer (`zones/DOMAIN.zone`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct HostedZone {
     /// The zone's apex, lowercase, without the final dot.
     pub domain: String,

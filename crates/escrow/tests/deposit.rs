@@ -420,3 +420,15 @@ proptest! {
         }
     }
 }
+
+/// Writes the fuzz seeds (signed with the fuzz target's key):
+/// `cargo test -p nameward-escrow --test deposit -- --ignored write_fuzz_seeds`.
+#[test]
+#[ignore = "writes files into fuzz/seeds"]
+fn write_fuzz_seeds() {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds/escrow_deposit");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("full.tar"), sample().build(&key(), false).unwrap()).unwrap();
+    std::fs::write(dir.join("full.tar.gz"), sample().build(&key(), true).unwrap()).unwrap();
+}

@@ -12,6 +12,7 @@ mod admin;
 mod contact;
 mod domain;
 mod error;
+mod escrow;
 mod host;
 mod tick;
 mod zone;
@@ -31,6 +32,9 @@ pub use admin::NewRegistrar;
 pub use contact::ContactView;
 pub use domain::{DomainView, TransferOp};
 pub use error::ServiceError;
+pub use escrow::{
+    Claims, EmailDifference, EscrowImport, EscrowRefusal, Reconciliation, UnsponsoredName,
+};
 pub use tick::TickReport;
 
 /// How many times a command meeting contention runs before the error is returned.
