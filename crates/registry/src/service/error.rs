@@ -17,6 +17,9 @@ pub enum ServiceError {
     /// Stored data could not be turned into a zone, or a secret could not be hashed.
     #[error("{0}")]
     Internal(String),
+    /// An escrow key or deposit was refused.
+    #[error(transparent)]
+    Escrow(#[from] super::EscrowRefusal),
     /// The store failed or refused a write.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -35,6 +38,7 @@ impl ServiceError {
             ServiceError::Store(StoreError::NotFound { .. }) => 2303,
             ServiceError::Store(StoreError::Linked { .. }) => 2305,
             ServiceError::Store(StoreError::NoSuchMessage { .. }) => 2303,
+            ServiceError::Escrow(_) => 2306,
             ServiceError::Store(_) => 2400,
         }
     }

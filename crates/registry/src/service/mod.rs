@@ -13,6 +13,7 @@ mod contact;
 mod continuity;
 mod domain;
 mod error;
+mod escrow;
 mod host;
 mod tick;
 mod zone;
@@ -35,6 +36,9 @@ pub use continuity::{
 };
 pub use domain::{DomainView, TransferOp};
 pub use error::ServiceError;
+pub use escrow::{
+    Claims, EmailDifference, EscrowImport, EscrowRefusal, Reconciliation, UnsponsoredName,
+};
 pub use tick::TickReport;
 
 /// How many times a command meeting contention runs before the error is returned.

@@ -25,11 +25,18 @@ pub(crate) struct Migration {
 }
 
 /// Every migration this build knows, oldest first.
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "0001_registry.sql",
-    sql: include_str!("../../migrations/0001_registry.sql"),
-}];
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_registry.sql",
+        sql: include_str!("../../migrations/0001_registry.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "0002_escrow.sql",
+        sql: include_str!("../../migrations/0002_escrow.sql"),
+    },
+];
 
 /// Arbitrary key of the PostgreSQL advisory lock that keeps two processes opening the same
 /// database from migrating it at once.

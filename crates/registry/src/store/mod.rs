@@ -63,6 +63,7 @@
 
 mod codec;
 mod error;
+mod escrow;
 mod journal;
 mod ledger;
 mod migrate;
@@ -83,6 +84,7 @@ use sqlx::any::AnyPoolOptions;
 use tokio::sync::Mutex;
 
 pub use error::StoreError;
+pub use escrow::{EscrowDepositRecord, RegistrantEmails};
 pub use journal::{PollHead, TransactionRecord};
 pub use ledger::LedgerEntry;
 pub use tx::Tx;
