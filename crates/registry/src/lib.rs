@@ -3,6 +3,7 @@
 //! Lifecycle decisions are pure functions over (state, now); the store (SQLite or PostgreSQL)
 //! and the clock live at the edges.
 
+pub mod continuity;
 pub mod lifecycle;
 pub mod model;
 pub mod policy;

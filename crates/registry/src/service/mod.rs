@@ -10,9 +10,11 @@
 
 mod admin;
 mod contact;
+mod desk;
 mod domain;
 mod error;
 mod host;
+mod notices;
 mod tick;
 mod zone;
 
@@ -29,8 +31,10 @@ use crate::store::{Store, StoreError, TransactionRecord, Tx};
 
 pub use admin::NewRegistrar;
 pub use contact::ContactView;
+pub use desk::{CaseView, CodeSent, DeskError, DeskOptions, IssuedCode, NewCase};
 pub use domain::{DomainView, TransferOp};
 pub use error::ServiceError;
+pub use notices::{Mail, MailError, MailFuture, Mailer, QueueReport, SendOptions, SendReport};
 pub use tick::TickReport;
 
 /// How many times a command meeting contention runs before the error is returned.

@@ -62,10 +62,12 @@
 //! ```
 
 mod codec;
+mod desk;
 mod error;
 mod journal;
 mod ledger;
 mod migrate;
+mod notices;
 mod objects;
 mod registrars;
 mod settings;
@@ -85,6 +87,7 @@ use tokio::sync::Mutex;
 pub use error::StoreError;
 pub use journal::{PollHead, TransactionRecord};
 pub use ledger::LedgerEntry;
+pub use notices::{NoticedItem, SponsoredName};
 pub use tx::Tx;
 
 /// Which database engine a store runs on.
