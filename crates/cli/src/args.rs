@@ -42,6 +42,12 @@ pub enum Command {
     /// EPP (RFC 5730): a client for operators and tests.
     #[command(subcommand)]
     Epp(EppCommand),
+    /// Registrant notices when a registrar has failed: queue what is due, send it over SMTP.
+    #[command(subcommand)]
+    Notices(crate::commands::notices::NoticesCommand),
+    /// The registrant desk: where registrants of a failed registrar's names get a transfer code.
+    #[command(subcommand)]
+    Desk(crate::commands::desk::DeskCommand),
 }
 
 /// Where the registry's database is: a data directory (SQLite inside it) or a PostgreSQL URL.

@@ -29,6 +29,8 @@ fn main() -> ExitCode {
         Command::Up(up) => commands::up::run(up),
         Command::Registry(registry) => commands::registry::run(registry),
         Command::Epp(epp) => commands::epp::run(epp),
+        Command::Notices(notices) => commands::notices::run(notices),
+        Command::Desk(desk) => commands::desk::run(desk),
     };
     match outcome {
         Ok(code) => code,

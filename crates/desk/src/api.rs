@@ -178,10 +178,7 @@ async fn open_case(
     Ok((StatusCode::CREATED, no_store(), Json(case)).into_response())
 }
 
-async fn show_case(
-    State(desk): State<Desk>,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
+async fn show_case(State(desk): State<Desk>, Path(id): Path<String>) -> Result<Response, ApiError> {
     let case = desk.registry.desk_case(&id).await?;
     Ok((no_store(), Json(case)).into_response())
 }
@@ -194,7 +191,13 @@ async fn send_code(
     let client = client(peer);
     let sent = desk
         .registry
-        .desk_send_email_code(&id, &client, desk.mailer.as_ref(), &desk.registry_name, (desk.clock)())
+        .desk_send_email_code(
+            &id,
+            &client,
+            desk.mailer.as_ref(),
+            &desk.registry_name,
+            (desk.clock)(),
+        )
         .await?;
     tracing::info!(case = %id, client, "desk: e-mail code sent");
     Ok((StatusCode::ACCEPTED, no_store(), Json(sent)).into_response())
@@ -254,10 +257,8 @@ async fn transfer_code(
     peer: ConnectInfo<SocketAddr>,
 ) -> Result<Response, ApiError> {
     let client = client(peer);
-    let issued = desk
-        .registry
-        .desk_issue_transfer_code(&id, desk.options, &client, (desk.clock)())
-        .await?;
+    let issued =
+        desk.registry.desk_issue_transfer_code(&id, desk.options, &client, (desk.clock)()).await?;
     tracing::info!(case = %id, domain = %issued.domain, client, "desk: transfer code issued");
     Ok((no_store(), Json(issued)).into_response())
 }

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
+use lettre::message::header::ContentType;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
@@ -38,7 +38,8 @@ pub struct SmtpConfig {
 impl SmtpConfig {
     /// A plain relay at `relay` (`HOST:PORT`), sending as `from`, 30-second replies.
     pub fn parse(relay: &str, from: &str) -> Result<SmtpConfig, SmtpError> {
-        let (host, port) = relay.rsplit_once(':').ok_or_else(|| SmtpError::Relay(relay.to_owned()))?;
+        let (host, port) =
+            relay.rsplit_once(':').ok_or_else(|| SmtpError::Relay(relay.to_owned()))?;
         let port = port.parse().map_err(|_| SmtpError::Relay(relay.to_owned()))?;
         let host = host.trim_start_matches('[').trim_end_matches(']');
         if host.is_empty() {
@@ -87,32 +88,38 @@ pub struct SmtpMailer {
 
 impl std::fmt::Debug for SmtpMailer {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter.debug_struct("SmtpMailer").field("from", &self.from.to_string()).finish_non_exhaustive()
+        formatter
+            .debug_struct("SmtpMailer")
+            .field("from", &self.from.to_string())
+            .finish_non_exhaustive()
     }
 }
 
 impl SmtpMailer {
     /// A mailer for `config`; connects only when sending.
     pub fn new(config: &SmtpConfig) -> Result<SmtpMailer, SmtpError> {
-        let from: Mailbox = config.from.parse().map_err(|error: lettre::address::AddressError| {
-            SmtpError::From { address: config.from.clone(), reason: error.to_string() }
-        })?;
+        let from: Mailbox =
+            config.from.parse().map_err(|error: lettre::address::AddressError| {
+                SmtpError::From { address: config.from.clone(), reason: error.to_string() }
+            })?;
         let tls = match config.security {
             SmtpSecurity::None => Tls::None,
-            SmtpSecurity::StartTls => Tls::Required(
-                TlsParameters::new(config.host.clone())
-                    .map_err(|error| SmtpError::Tls { host: config.host.clone(), reason: error.to_string() })?,
-            ),
+            SmtpSecurity::StartTls => {
+                Tls::Required(TlsParameters::new(config.host.clone()).map_err(|error| {
+                    SmtpError::Tls { host: config.host.clone(), reason: error.to_string() }
+                })?)
+            }
         };
         // The greeting names the sender's domain: a fixed name, since nothing here asks the
         // system for its host name.
         let hello = ClientId::Domain(from.email.domain().to_owned());
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(config.host.as_str())
-            .port(config.port)
-            .tls(tls)
-            .hello_name(hello)
-            .timeout(Some(config.timeout))
-            .build();
+        let transport =
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(config.host.as_str())
+                .port(config.port)
+                .tls(tls)
+                .hello_name(hello)
+                .timeout(Some(config.timeout))
+                .build();
         Ok(SmtpMailer { transport, from })
     }
 }
@@ -120,10 +127,9 @@ impl SmtpMailer {
 impl Mailer for SmtpMailer {
     fn send<'a>(&'a self, mail: &'a Mail) -> MailFuture<'a> {
         Box::pin(async move {
-            let to: Mailbox = mail
-                .to
-                .parse()
-                .map_err(|error| MailError::Rejected(format!("recipient `{}`: {error}", mail.to)))?;
+            let to: Mailbox = mail.to.parse().map_err(|error| {
+                MailError::Rejected(format!("recipient `{}`: {error}", mail.to))
+            })?;
             let message = lettre::Message::builder()
                 .from(self.from.clone())
                 .to(to)

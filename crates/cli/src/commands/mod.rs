@@ -1,6 +1,8 @@
 pub mod ctl;
+pub mod desk;
 pub mod epp;
 pub mod hip;
+pub mod notices;
 pub mod registry;
 pub mod serve;
 pub mod up;

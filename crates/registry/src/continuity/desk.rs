@@ -430,9 +430,15 @@ mod tests {
             CodeVerdict::Wrong { locks: false, remaining: 4 }
         );
         let last = Case { failures: 4, ..verifying.clone() };
-        assert_eq!(judge_code(&last, |_| false, 0, NOW), CodeVerdict::Wrong { locks: true, remaining: 0 });
+        assert_eq!(
+            judge_code(&last, |_| false, 0, NOW),
+            CodeVerdict::Wrong { locks: true, remaining: 0 }
+        );
         let locked = Case { locked: true, ..verifying.clone() };
-        assert_eq!(judge_code(&locked, |_| true, 0, NOW), CodeVerdict::Refused(DeskRefusal::Locked));
+        assert_eq!(
+            judge_code(&locked, |_| true, 0, NOW),
+            CodeVerdict::Refused(DeskRefusal::Locked)
+        );
         assert_eq!(
             judge_code(&verifying, |_| true, MAX_CLIENT_FAILURES, NOW),
             CodeVerdict::Refused(DeskRefusal::RateLimited)

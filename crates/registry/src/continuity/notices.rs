@@ -128,7 +128,10 @@ pub fn due_notices(
     // about is the one before the current (or the current, if the tick has not run yet).
     for expiry in [add_years(expires_at, -1), expires_at] {
         if window(expiry, expiry + Duration::days(AFTER_EXPIRY_DAYS)) {
-            due.push(DueNotice { kind: NoticeKind::AfterExpiry, occasion: expiry_occasion(expiry) });
+            due.push(DueNotice {
+                kind: NoticeKind::AfterExpiry,
+                occasion: expiry_occasion(expiry),
+            });
         }
     }
     let first = expires_at - Duration::days(FIRST_REMINDER_DAYS);

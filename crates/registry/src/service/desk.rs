@@ -14,7 +14,7 @@ use super::{Meta, Registry, ServiceError, policy_for, with_tx};
 use crate::continuity::desk::{
     AuditEntry, CLIENT_WINDOW, CODE_LIFE, Case, CaseKind, CaseState, CodeVerdict, DeskRefusal,
     MAX_DETAIL, Method, challenge_met, challenge_name, generate_email_code, judge_code,
-    may_check_dns, may_issue_transfer_code, may_send_code, mask_address, new_case_id, new_token,
+    mask_address, may_check_dns, may_issue_transfer_code, may_send_code, new_case_id, new_token,
     normalize_code,
 };
 use crate::lifecycle::{Decision, OPERATOR};
@@ -129,11 +129,7 @@ fn audit(at: OffsetDateTime, action: &str, client: &str, detail: Option<String>)
 }
 
 /// Refuses a domain the desk does not serve.
-async fn eligible(
-    tx: &mut Tx,
-    domain: &Domain,
-    options: DeskOptions,
-) -> Result<(), DeskError> {
+async fn eligible(tx: &mut Tx, domain: &Domain, options: DeskOptions) -> Result<(), DeskError> {
     if options.all_domains {
         return Ok(());
     }
@@ -193,7 +189,9 @@ impl Registry {
     ) -> Result<CaseView, DeskError> {
         let name = new.domain.trim().trim_end_matches('.').to_ascii_lowercase();
         if name.is_empty() || name.len() > 253 {
-            return Err(DeskRefusal::BadRequest("the domain name is empty or too long".into()).into());
+            return Err(
+                DeskRefusal::BadRequest("the domain name is empty or too long".into()).into()
+            );
         }
         if new.detail.as_ref().is_some_and(|detail| detail.len() > MAX_DETAIL) {
             return Err(DeskRefusal::BadRequest(format!(
@@ -294,7 +292,9 @@ impl Registry {
         if let Err(error) = mailer.send(&mail).await {
             let detail = Some(error.to_string());
             let mut tx = self.store().begin().await?;
-            let logged = tx.audit_case(&case.id, &audit(now, "email_code_undelivered", client, detail)).await;
+            let logged = tx
+                .audit_case(&case.id, &audit(now, "email_code_undelivered", client, detail))
+                .await;
             finish(tx, logged.map_err(DeskError::from)).await?;
             return Err(DeskError::Mail(error));
         }
@@ -317,9 +317,10 @@ impl Registry {
             let mut case = load_case(&mut tx, id, true).await?;
             let client_failures = tx.desk_failures_since(client, now - CLIENT_WINDOW).await?;
             let matches = |hash: &str| match &code {
-                Some(code) => {
-                    crate::secret::verify_code(code, &AuthCode { hash: hash.to_owned(), set_at: now })
-                }
+                Some(code) => crate::secret::verify_code(
+                    code,
+                    &AuthCode { hash: hash.to_owned(), set_at: now },
+                ),
                 None => false,
             };
             let verdict = judge_code(&case, matches, client_failures, now);
@@ -331,8 +332,11 @@ impl Registry {
                     case.code_hash = None;
                     case.code_expires_at = None;
                     tx.update_case(&case).await?;
-                    tx.audit_case(&case.id, &audit(now, "verified", client, Some("by e-mail code".into())))
-                        .await?;
+                    tx.audit_case(
+                        &case.id,
+                        &audit(now, "verified", client, Some("by e-mail code".into())),
+                    )
+                    .await?;
                     Ok(Ok(view(&mut tx, case).await?))
                 }
                 CodeVerdict::Wrong { locks, remaining } => {
@@ -392,8 +396,11 @@ impl Registry {
             case.code_expires_at = None;
             case.updated_at = now;
             tx.update_case(&case).await?;
-            tx.audit_case(&case.id, &audit(now, "verified", client, Some("by DNS challenge".into())))
-                .await?;
+            tx.audit_case(
+                &case.id,
+                &audit(now, "verified", client, Some("by DNS challenge".into())),
+            )
+            .await?;
             Ok(Ok(view(&mut tx, case).await?))
         }
         .await;
@@ -439,7 +446,9 @@ impl Registry {
                         Ok(()) => {}
                         Err(DeskError::Refused(refusal)) => return Ok(Err(refusal)),
                         Err(DeskError::Service(error)) => return Err(error),
-                        Err(DeskError::Mail(error)) => return Err(ServiceError::Internal(error.to_string())),
+                        Err(DeskError::Mail(error)) => {
+                            return Err(ServiceError::Internal(error.to_string()));
+                        }
                     }
                     let policy = policy_for(&mut tx, &before.name).await?;
                     let code = crate::secret::generate_code(&mut OsRng);

@@ -64,13 +64,16 @@ impl Tx {
         .bind(case.verified_by.map(Method::as_str))
         .bind(micros(case.created_at)?)
         .bind(micros(case.updated_at)?);
-        self.run("opening a case", query).await.map_err(|error| conflict(error, "case", &case.id))?;
+        self.run("opening a case", query)
+            .await
+            .map_err(|error| conflict(error, "case", &case.id))?;
         Ok(())
     }
 
     /// The case `id`; locked against other writers when `lock`.
     pub async fn get_case(&mut self, id: &str, lock: bool) -> Result<Option<Case>, StoreError> {
-        let sql = format!("SELECT {COLUMNS} FROM desk_cases WHERE id = $1{}", self.lock_clause(lock));
+        let sql =
+            format!("SELECT {COLUMNS} FROM desk_cases WHERE id = $1{}", self.lock_clause(lock));
         self.row("reading a case", sqlx::query(&sql).bind(id)).await?.as_ref().map(case).transpose()
     }
 
@@ -97,7 +100,11 @@ impl Tx {
     }
 
     /// Appends a step to a case's audit trail.
-    pub async fn audit_case(&mut self, case_id: &str, entry: &AuditEntry) -> Result<(), StoreError> {
+    pub async fn audit_case(
+        &mut self,
+        case_id: &str,
+        entry: &AuditEntry,
+    ) -> Result<(), StoreError> {
         self.writing("audit_case")?;
         let query = sqlx::query(
             "INSERT INTO desk_audit (case_id, at, action, client, detail) \

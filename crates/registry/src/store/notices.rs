@@ -3,7 +3,9 @@
 use sqlx::any::AnyRow;
 use time::OffsetDateTime;
 
-use super::codec::{get, get_instant, get_instant_opt, get_json, get_u64, micros, micros_opt, to_json};
+use super::codec::{
+    get, get_instant, get_instant_opt, get_json, get_u64, micros, micros_opt, to_json,
+};
 use super::error::StoreError;
 use super::tx::{Tx, found, limit};
 use crate::continuity::notices::{Notice, NoticeDomain, NoticeKind, NoticeState};
