@@ -45,6 +45,12 @@ pub enum Command {
     /// When a registrar fails: declare it failed, move its names, see where they stand.
     #[command(subcommand)]
     Continuity(ContinuityCommand),
+    /// Registrant notices when a registrar has failed: queue what is due, send it over SMTP.
+    #[command(subcommand)]
+    Notices(crate::commands::notices::NoticesCommand),
+    /// The registrant desk: where registrants of a failed registrar's names get a transfer code.
+    #[command(subcommand)]
+    Desk(crate::commands::desk::DeskCommand),
 }
 
 /// Where the registry's database is: a data directory (SQLite inside it) or a PostgreSQL URL.

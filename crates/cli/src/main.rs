@@ -30,6 +30,8 @@ fn main() -> ExitCode {
         Command::Registry(registry) => commands::registry::run(registry),
         Command::Epp(epp) => commands::epp::run(epp),
         Command::Continuity(continuity) => commands::continuity::run(continuity),
+        Command::Notices(notices) => commands::notices::run(notices),
+        Command::Desk(desk) => commands::desk::run(desk),
     };
     match outcome {
         Ok(code) => code,

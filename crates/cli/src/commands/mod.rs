@@ -1,7 +1,9 @@
 pub mod continuity;
 pub mod ctl;
+pub mod desk;
 pub mod epp;
 pub mod hip;
+pub mod notices;
 pub mod registry;
 pub mod serve;
 pub mod up;

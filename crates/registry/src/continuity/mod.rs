@@ -7,6 +7,8 @@
 //! - [`transfer`]: the bulk transfer of a failed registrar's portfolio the way ICANN's
 //!   De-Accredited Registrar Transition Procedure does it — no extra year, expiry unchanged,
 //!   no charge, names in grace or redemption included, resellers' names only when asked.
+//! - [`notices`]: what registrants are told, and when; [`desk`]: the registrant desk's cases,
+//!   verification codes and their limits.
 //! - [`portfolio`]: what a portfolio looks like at an instant: domains by state and the
 //!   expiry cliff, week by week.
 //!
@@ -14,6 +16,8 @@
 //! ([`crate::lifecycle::due::continuity`]): nothing is deleted or purged, and names reaching
 //! expiry are renewed one year on credit.
 
+pub mod desk;
+pub mod notices;
 pub mod portfolio;
 pub mod registrar;
 pub mod transfer;

@@ -11,10 +11,12 @@
 mod admin;
 mod contact;
 mod continuity;
+mod desk;
 mod domain;
 mod error;
 mod escrow;
 mod host;
+mod notices;
 mod tick;
 mod zone;
 
@@ -34,11 +36,13 @@ pub use contact::ContactView;
 pub use continuity::{
     Accreditation, BulkReport, BulkTransfer, ContinuityStatus, DEFAULT_BATCH, StandingCounts,
 };
+pub use desk::{CaseView, CodeSent, DeskError, DeskOptions, IssuedCode, NewCase};
 pub use domain::{DomainView, TransferOp};
 pub use error::ServiceError;
 pub use escrow::{
     Claims, EmailDifference, EscrowImport, EscrowRefusal, Reconciliation, UnsponsoredName,
 };
+pub use notices::{Mail, MailError, MailFuture, Mailer, QueueReport, SendOptions, SendReport};
 pub use tick::TickReport;
 
 /// How many times a command meeting contention runs before the error is returned.

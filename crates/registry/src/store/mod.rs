@@ -62,11 +62,13 @@
 //! ```
 
 mod codec;
+mod desk;
 mod error;
 mod escrow;
 mod journal;
 mod ledger;
 mod migrate;
+mod notices;
 mod objects;
 mod registrars;
 mod settings;
@@ -87,6 +89,7 @@ pub use error::StoreError;
 pub use escrow::{EscrowDepositRecord, RegistrantEmails};
 pub use journal::{PollHead, TransactionRecord};
 pub use ledger::LedgerEntry;
+pub use notices::{NoticedItem, SponsoredName};
 pub use tx::Tx;
 
 /// Which database engine a store runs on.
