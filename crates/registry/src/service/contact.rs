@@ -3,7 +3,8 @@
 use rand_core::OsRng;
 
 use super::{
-    Availability, Done, Meta, Registry, ServiceError, ctx, default_policy, json, settle, with_tx,
+    Availability, Done, Meta, Registry, ServiceError, ctx, default_policy, json, must_exist,
+    settle, with_tx,
 };
 use crate::lifecycle::contact::{self as engine, ContactCreate, ContactUpdate};
 use crate::lifecycle::{OPERATOR, Refusal, names};
@@ -34,11 +35,7 @@ impl Registry {
                         Ok(()) if tx.contact_exists(id).await? => Some("In use".to_owned()),
                         Ok(()) => None,
                     };
-                    answers.push(Availability {
-                        name: id.clone(),
-                        available: reason.is_none(),
-                        reason,
-                    });
+                    answers.push(Availability::new(id, reason));
                 }
                 Ok(answers)
             })
@@ -169,10 +166,5 @@ impl Registry {
 async fn existing(tx: &mut Tx, id: &str, for_update: bool) -> Result<Contact, ServiceError> {
     let found =
         if for_update { tx.get_contact_for_update(id).await? } else { tx.get_contact(id).await? };
-    found.ok_or_else(|| {
-        ServiceError::Refused(Refusal::ObjectDoesNotExist {
-            object: format!("contact {id}"),
-            reason: String::new(),
-        })
-    })
+    must_exist(found, "contact", id)
 }

@@ -4,8 +4,8 @@ use rand_core::OsRng;
 use time::Date;
 
 use super::{
-    Availability, Done, Meta, Registry, ServiceError, ctx, json, policy_for, settle, tld_of,
-    with_tx,
+    Availability, Done, Meta, Registry, ServiceError, ctx, json, must_exist, policy_for, settle,
+    tld_of, with_tx,
 };
 use crate::lifecycle::domain::{self as engine, DomainCreate, DomainUpdate, RestoreReport};
 use crate::lifecycle::{Decision, Refs, due, host as host_engine, names};
@@ -82,7 +82,7 @@ impl Registry {
                             Ok(lower) if existing.contains(&lower) => Some("In use".to_owned()),
                             Ok(_) => None,
                         };
-                        Availability { name: name.clone(), available: reason.is_none(), reason }
+                        Availability::new(name, reason)
                     })
                     .collect();
                 Ok(answers)
@@ -341,12 +341,7 @@ pub(super) async fn existing(
     } else {
         tx.get_domain(name).await?
     };
-    found.ok_or_else(|| {
-        ServiceError::Refused(crate::lifecycle::Refusal::ObjectDoesNotExist {
-            object: format!("domain {name}"),
-            reason: String::new(),
-        })
-    })
+    must_exist(found, "domain", name)
 }
 
 /// Which of the named contacts and hosts exist.

@@ -1,10 +1,11 @@
 //! Host commands.
 
 use super::{
-    Availability, Done, Meta, Registry, ServiceError, ctx, default_policy, json, settle, with_tx,
+    Availability, Done, Meta, Registry, ServiceError, ctx, default_policy, json, must_exist,
+    settle, with_tx,
 };
 use crate::lifecycle::host::{self as engine, HostCreate, HostUpdate};
-use crate::lifecycle::{Refusal, names};
+use crate::lifecycle::names;
 use crate::model::{Domain, Host, ObjectKind};
 use crate::policy::Policy;
 use crate::store::Tx;
@@ -21,11 +22,7 @@ impl Registry {
                         Ok(lower) if tx.host_exists(&lower).await? => Some("In use".to_owned()),
                         Ok(_) => None,
                     };
-                    answers.push(Availability {
-                        name: name.clone(),
-                        available: reason.is_none(),
-                        reason,
-                    });
+                    answers.push(Availability::new(name, reason));
                 }
                 Ok(answers)
             })
@@ -167,12 +164,7 @@ impl Registry {
 async fn existing(tx: &mut Tx, name: &str, for_update: bool) -> Result<Host, ServiceError> {
     let found =
         if for_update { tx.get_host_for_update(name).await? } else { tx.get_host(name).await? };
-    found.ok_or_else(|| {
-        ServiceError::Refused(Refusal::ObjectDoesNotExist {
-            object: format!("host {name}"),
-            reason: String::new(),
-        })
-    })
+    must_exist(found, "host", name)
 }
 
 /// The policy a host name falls under and, inside one of our TLDs, its superordinate domain

@@ -86,6 +86,23 @@ pub struct Availability {
     pub reason: Option<String>,
 }
 
+impl Availability {
+    /// The answer for `name`: available exactly when there is no reason against it.
+    pub fn new(name: &str, reason: Option<String>) -> Availability {
+        Availability { name: name.to_owned(), available: reason.is_none(), reason }
+    }
+}
+
+/// An object a command names, or the 2303 refusal that says which one is missing.
+fn must_exist<T>(found: Option<T>, kind: &str, id: &str) -> Result<T, ServiceError> {
+    found.ok_or_else(|| {
+        ServiceError::Refused(crate::lifecycle::Refusal::ObjectDoesNotExist {
+            object: format!("{kind} {id}"),
+            reason: String::new(),
+        })
+    })
+}
+
 /// The registry: commands over a [`Store`].
 #[derive(Debug, Clone)]
 pub struct Registry {
