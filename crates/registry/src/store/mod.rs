@@ -85,6 +85,7 @@ use tokio::sync::Mutex;
 pub use error::StoreError;
 pub use journal::{PollHead, TransactionRecord};
 pub use ledger::LedgerEntry;
+pub use objects::HistoryRow;
 pub use tx::Tx;
 
 /// Which database engine a store runs on.
