@@ -17,7 +17,7 @@ use crate::model::{
     Account, Charge, ChargeKind, Domain, HistoryEntry, Money, ObjectKind, Registrar, RegistrarState,
 };
 use crate::policy::Policy;
-use crate::store::Tx;
+use crate::store::{HistoryRow, Tx};
 
 use super::NewRegistrar;
 
@@ -414,7 +414,7 @@ impl Registry {
                         let followed = host_engine::follow_superordinate(&host, &req.gaining, now);
                         tx.update_host(&followed.state).await?;
                         report.hosts_moved += 1;
-                        history.push(HistoryEntry {
+                        history.push(HistoryRow::from(HistoryEntry {
                             at: now,
                             actor: OPERATOR.to_owned(),
                             cl_trid: None,
@@ -425,7 +425,7 @@ impl Registry {
                             reason: Some(reason.to_owned()),
                             before: json(&host),
                             after: json(&followed.state),
-                        });
+                        }));
                     }
                     tx.record_many(&history).await?;
                     tx.enqueue_many(&polls).await?;
@@ -642,8 +642,8 @@ fn domain_entry(
     after: &Domain,
     action: &str,
     reason: Option<&str>,
-) -> HistoryEntry {
-    HistoryEntry {
+) -> HistoryRow {
+    let entry = HistoryEntry {
         at: meta.now,
         actor: OPERATOR.to_owned(),
         cl_trid: None,
@@ -652,7 +652,12 @@ fn domain_entry(
         object_id: before.name.clone(),
         action: action.to_owned(),
         reason: reason.map(str::to_owned),
-        before: json(before),
-        after: json(after),
+        before: None,
+        after: None,
+    };
+    HistoryRow {
+        entry,
+        before: serde_json::to_string(before).ok(),
+        after: serde_json::to_string(after).ok(),
     }
 }

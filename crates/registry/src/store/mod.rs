@@ -90,6 +90,7 @@ pub use escrow::{EscrowDepositRecord, RegistrantEmails};
 pub use journal::{PollHead, TransactionRecord};
 pub use ledger::LedgerEntry;
 pub use notices::{NoticedItem, SponsoredName};
+pub use objects::HistoryRow;
 pub use tx::Tx;
 
 /// Which database engine a store runs on.

@@ -8,15 +8,51 @@ use std::fmt::Write as _;
 
 use time::OffsetDateTime;
 
+use super::super::Engine;
 use super::super::codec::{get, get_u64, micros, to_json};
 use super::super::error::StoreError;
 use super::super::tx::{Tx, conflict, limit};
 use super::domains::{COLUMNS, Links, Row, domain};
 use crate::model::{ChargeKind, Domain, HistoryEntry, Money, PollMessage};
 
-/// Rows per multi-row statement: well under SQLite's 32,766 and PostgreSQL's 65,535 bound
-/// parameters at the widest row written here (ten columns).
-const ROWS_PER_STATEMENT: usize = 500;
+/// Rows per multi-row statement on PostgreSQL: well under its 65,535 bound parameters at the
+/// widest row written here (fourteen columns).
+const POSTGRES_ROWS: usize = 500;
+
+/// Bound parameters per multi-row statement on SQLite. sqlx binds each argument by looking up
+/// the names of all the statement's parameters, so binding costs the square of their number:
+/// a few hundred keeps that small against the statement's fixed cost.
+const SQLITE_PARAMETERS: usize = 240;
+
+/// A history entry for [`Tx::record_many`], whose documents may come as JSON text already: a
+/// bulk writer serializes each object once, straight from its type, rather than building a
+/// `serde_json::Value` first. Text given here takes the place of the entry's `before` and
+/// `after`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryRow {
+    /// The entry.
+    pub entry: HistoryEntry,
+    /// `before` as JSON text.
+    pub before: Option<String>,
+    /// `after` as JSON text.
+    pub after: Option<String>,
+}
+
+impl From<HistoryEntry> for HistoryRow {
+    fn from(entry: HistoryEntry) -> HistoryRow {
+        HistoryRow { entry, before: None, after: None }
+    }
+}
+
+impl Tx {
+    /// Rows of `columns` columns per multi-row statement on this engine.
+    fn rows_per_statement(&self, columns: usize) -> usize {
+        match self.engine() {
+            Engine::Postgres => POSTGRES_ROWS,
+            Engine::Sqlite => (SQLITE_PARAMETERS / columns.max(1)).max(1),
+        }
+    }
+}
 
 /// `($1, $2), ($3, $4)`: `rows` tuples of `columns` placeholders.
 fn placeholders(rows: usize, columns: usize) -> String {
@@ -98,7 +134,7 @@ impl Tx {
         self.writing("update_domains_in_place")?;
         const COLUMNS: usize = 9;
         let mut changed = 0;
-        for chunk in domains.chunks(ROWS_PER_STATEMENT) {
+        for chunk in domains.chunks(self.rows_per_statement(COLUMNS)) {
             // The columns of a VALUES list are column1, column2, … on both engines.
             let sql = format!(
                 "UPDATE domains SET sponsor = v.column2, reseller = v.column3, \
@@ -137,20 +173,26 @@ impl Tx {
     }
 
     /// Appends many entries to the history, in order.
-    pub async fn record_many(&mut self, entries: &[HistoryEntry]) -> Result<(), StoreError> {
+    pub async fn record_many(&mut self, entries: &[HistoryRow]) -> Result<(), StoreError> {
         self.writing("record_many")?;
-        for chunk in entries.chunks(ROWS_PER_STATEMENT) {
+        for chunk in entries.chunks(self.rows_per_statement(10)) {
             let sql = format!(
                 "INSERT INTO history (at, actor, cl_trid, sv_trid, object_kind, object_id, \
                  action, reason, before_doc, after_doc) VALUES {}",
                 placeholders(chunk.len(), 10)
             );
             let mut query = sqlx::query(&sql);
-            for entry in chunk {
+            for row in chunk {
+                let entry = &row.entry;
                 let what = format!("history of {} {}", entry.object.as_str(), entry.object_id);
-                let before =
-                    entry.before.as_ref().map(|value| to_json(value, &what)).transpose()?;
-                let after = entry.after.as_ref().map(|value| to_json(value, &what)).transpose()?;
+                let before = match &row.before {
+                    Some(text) => Some(text.clone()),
+                    None => entry.before.as_ref().map(|value| to_json(value, &what)).transpose()?,
+                };
+                let after = match &row.after {
+                    Some(text) => Some(text.clone()),
+                    None => entry.after.as_ref().map(|value| to_json(value, &what)).transpose()?,
+                };
                 query = query
                     .bind(micros(entry.at)?)
                     .bind(entry.actor.clone())
@@ -171,7 +213,7 @@ impl Tx {
     /// Queues many poll messages, in order (ids grow in that order).
     pub async fn enqueue_many(&mut self, messages: &[PollMessage]) -> Result<(), StoreError> {
         self.writing("enqueue_many")?;
-        for chunk in messages.chunks(ROWS_PER_STATEMENT) {
+        for chunk in messages.chunks(self.rows_per_statement(4)) {
             let sql = format!(
                 "INSERT INTO poll_messages (registrar, at, summary, body) VALUES {}",
                 placeholders(chunk.len(), 4)
@@ -234,7 +276,7 @@ impl Tx {
         domains: &[(Domain, Option<OffsetDateTime>)],
     ) -> Result<(), StoreError> {
         self.writing("insert_unlinked_domains")?;
-        for chunk in domains.chunks(ROWS_PER_STATEMENT) {
+        for chunk in domains.chunks(self.rows_per_statement(14)) {
             let sql = format!(
                 "INSERT INTO domains (name, roid, zone, sponsor, reseller, expires_at, \
                  next_event_at, in_zone, ds, created_by, created_at, updated_by, updated_at, doc) \

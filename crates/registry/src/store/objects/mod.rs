@@ -2,6 +2,8 @@
 //! the relation tables that link domains to their hosts and contacts.
 
 mod bulk;
+
+pub use bulk::HistoryRow;
 mod contacts;
 mod domains;
 mod hosts;
