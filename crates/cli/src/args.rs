@@ -42,6 +42,12 @@ pub enum Command {
     /// EPP (RFC 5730): a client for operators and tests.
     #[command(subcommand)]
     Epp(EppCommand),
+    /// Registrar data escrow: import registrars' deposits and reconcile them with the registry.
+    #[command(subcommand)]
+    Escrow(EscrowCommand),
+    /// When a registrar fails: what it owes, and to whom.
+    #[command(subcommand)]
+    Continuity(ContinuityCommand),
 }
 
 /// Where the registry's database is: a data directory (SQLite inside it) or a PostgreSQL URL.
@@ -87,6 +93,71 @@ pub enum RegistryCommand {
     Deposit(DepositArgs),
     /// List registrars with their state and prepaid balance.
     Registrars(StoreOnly),
+    /// Set the Ed25519 public key a registrar's escrow deposits must be signed with.
+    EscrowKey(EscrowKeyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EscrowKeyArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The registrar.
+    pub registrar: String,
+    /// The public key, PEM (`openssl pkey -in escrow.key -pubout`).
+    #[arg(long, value_name = "PUBKEY.pem")]
+    pub key: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EscrowCommand {
+    /// Deposits registrars make with the registry.
+    #[command(subcommand)]
+    Registrar(EscrowRegistrarCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EscrowRegistrarCommand {
+    /// Verify a deposit (tar or tar.gz) with the registrar's escrow key, import it in one
+    /// transaction (FULL replaces, INCR adds) and report how it compares with the registry.
+    #[command(
+        after_help = "Example:\n  nameward escrow registrar import alpha-2026-01-01.tar.gz --data ./nameward-data"
+    )]
+    Import(EscrowImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EscrowImportArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The deposit archive.
+    pub file: PathBuf,
+    /// The registrar it must be from (default: the one its manifest names).
+    #[arg(long)]
+    pub registrar: Option<String>,
+    /// The instant of the import (RFC 3339; default: now).
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContinuityCommand {
+    /// The creditor inventory of a registrar: every customer and reseller with the prepaid
+    /// balance its latest escrow shows, and what it owes the registry.
+    Claims(ClaimsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ClaimsArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The registrar.
+    pub registrar: String,
+    /// Print RFC 4180 CSV instead of a table.
+    #[arg(long)]
+    pub csv: bool,
 }
 
 #[derive(Debug, Args)]

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use args::{Cli, Command};
+use args::{Cli, Command, ContinuityCommand};
 
 fn main() -> ExitCode {
     // Usage errors exit 1 like every other error: exit 2 and 3 have meanings of their own
@@ -29,6 +29,10 @@ fn main() -> ExitCode {
         Command::Up(up) => commands::up::run(up),
         Command::Registry(registry) => commands::registry::run(registry),
         Command::Epp(epp) => commands::epp::run(epp),
+        Command::Escrow(escrow) => commands::escrow::run(escrow),
+        Command::Continuity(continuity) => match continuity {
+            ContinuityCommand::Claims(args) => commands::claims::run(args),
+        },
     };
     match outcome {
         Ok(code) => code,

@@ -1,5 +1,7 @@
+pub mod claims;
 pub mod ctl;
 pub mod epp;
+pub mod escrow;
 pub mod hip;
 pub mod registry;
 pub mod serve;

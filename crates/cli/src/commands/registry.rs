@@ -49,6 +49,7 @@ pub fn run(command: RegistryCommand) -> Result<ExitCode> {
                 println!("{}: prepaid balance {}", args.registrar, done.value);
                 Ok(ExitCode::SUCCESS)
             }
+            RegistryCommand::EscrowKey(args) => super::escrow::set_key(args).await,
             RegistryCommand::Registrars(args) => {
                 let registry = open(&args.store).await?;
                 for registrar in registry.registrars().await? {
