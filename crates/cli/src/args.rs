@@ -42,7 +42,8 @@ pub enum Command {
     /// EPP (RFC 5730): a client for operators and tests.
     #[command(subcommand)]
     Epp(EppCommand),
-    /// When a registrar fails: declare it failed, move its names, see where they stand.
+    /// When a registrar fails: declare it failed, move its names, see where they stand, list
+    /// its creditors.
     #[command(subcommand)]
     Continuity(ContinuityCommand),
     /// Registrant notices when a registrar has failed: queue what is due, send it over SMTP.
@@ -51,6 +52,9 @@ pub enum Command {
     /// The registrant desk: where registrants of a failed registrar's names get a transfer code.
     #[command(subcommand)]
     Desk(crate::commands::desk::DeskCommand),
+    /// Registrar data escrow: import registrars' deposits and reconcile them with the registry.
+    #[command(subcommand)]
+    Escrow(EscrowCommand),
 }
 
 /// Where the registry's database is: a data directory (SQLite inside it) or a PostgreSQL URL.
@@ -98,6 +102,64 @@ pub enum RegistryCommand {
     Registrars(StoreOnly),
     /// Move a registrar between ACTIVE, SUSPENDED, FAILED and TERMINATED (operator only).
     RegistrarState(RegistrarStateArgs),
+    /// Set the Ed25519 public key a registrar's escrow deposits must be signed with.
+    EscrowKey(EscrowKeyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EscrowKeyArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The registrar.
+    pub registrar: String,
+    /// The public key, PEM (`openssl pkey -in escrow.key -pubout`).
+    #[arg(long, value_name = "PUBKEY.pem")]
+    pub key: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EscrowCommand {
+    /// Deposits registrars make with the registry.
+    #[command(subcommand)]
+    Registrar(EscrowRegistrarCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EscrowRegistrarCommand {
+    /// Verify a deposit (tar or tar.gz) with the registrar's escrow key, import it in one
+    /// transaction (FULL replaces, INCR adds) and report how it compares with the registry.
+    #[command(
+        after_help = "Example:\n  nameward escrow registrar import alpha-2026-01-01.tar.gz --data ./nameward-data"
+    )]
+    Import(EscrowImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EscrowImportArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The deposit archive.
+    pub file: PathBuf,
+    /// The registrar it must be from (default: the one its manifest names).
+    #[arg(long)]
+    pub registrar: Option<String>,
+    /// The instant of the import (RFC 3339; default: now).
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ClaimsArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The registrar.
+    pub registrar: String,
+    /// Print RFC 4180 CSV instead of a table.
+    #[arg(long)]
+    pub csv: bool,
 }
 
 #[derive(Debug, Args)]
@@ -595,6 +657,9 @@ pub enum ContinuityCommand {
     /// A registrar's portfolio by state, what moved away, renewals on credit, and the expiry
     /// cliff of the next 52 weeks.
     Status(ContinuityStatusArgs),
+    /// The creditor inventory of a registrar: every customer and reseller with the prepaid
+    /// balance its latest escrow shows, and what it owes the registry.
+    Claims(ClaimsArgs),
 }
 
 #[derive(Debug, Args)]

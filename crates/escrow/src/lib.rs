@@ -62,5 +62,5 @@ pub use model::{
     Contact, Customer, Deposit, DepositKind, Domain, FileEntry, HostedZone, Manifest, Reseller,
     normalize_name,
 };
-pub use read::{MANIFEST, SIGNATURE};
+pub use read::{MANIFEST, SIGNATURE, claimed_registrar};
 pub use write::{DepositBuilder, Unsealed};

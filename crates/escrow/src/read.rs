@@ -34,6 +34,19 @@ impl Deposit {
     }
 }
 
+/// The registrar a deposit's manifest names, read WITHOUT verifying anything: only for choosing
+/// whose key to verify the deposit with ([`Deposit::read`] then checks the signature).
+pub fn claimed_registrar(bytes: &[u8], limits: &Limits) -> Result<String, EscrowError> {
+    let manifest = unpack(bytes, limits)?
+        .into_iter()
+        .find(|file| file.path == MANIFEST)
+        .ok_or_else(|| EscrowError::Missing { file: MANIFEST.to_owned() })?;
+    let manifest: Manifest = serde_json::from_slice(&manifest.bytes).map_err(|error| {
+        EscrowError::Manifest { detail: format!("line {}: {error}", error.line()) }
+    })?;
+    Ok(manifest.registrar)
+}
+
 /// SHA-256 as lowercase hexadecimal.
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|byte| format!("{byte:02x}")).collect()

@@ -22,6 +22,7 @@ pub fn run(command: ContinuityCommand) -> Result<ExitCode> {
             ContinuityCommand::DeclareFailed(args) => declare_failed(args).await,
             ContinuityCommand::Transfer(args) => transfer(args).await,
             ContinuityCommand::Status(args) => status(args).await,
+            ContinuityCommand::Claims(args) => super::claims::run(args).await,
         }
     })
 }

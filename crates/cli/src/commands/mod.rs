@@ -1,7 +1,9 @@
+pub mod claims;
 pub mod continuity;
 pub mod ctl;
 pub mod desk;
 pub mod epp;
+pub mod escrow;
 pub mod hip;
 pub mod notices;
 pub mod registry;

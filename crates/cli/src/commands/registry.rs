@@ -57,6 +57,7 @@ pub fn run(command: RegistryCommand) -> Result<ExitCode> {
                 println!("registrar {}: {}", args.id, done.value.state.as_str());
                 Ok(ExitCode::SUCCESS)
             }
+            RegistryCommand::EscrowKey(args) => super::escrow::set_key(args).await,
             RegistryCommand::Registrars(args) => {
                 let registry = open(&args.store).await?;
                 for registrar in registry.registrars().await? {
