@@ -212,9 +212,15 @@ fn status_text(status: &ContinuityStatus) -> Result<String> {
         status.owed_on_credit,
         status.security_deposit
     ));
+    let registrants = &status.registrants;
     text.push_str(&format!(
-        "registrants notified: {}; desk cases: {}; transfer codes issued: {}\n",
-        status.notified, status.desk_cases, status.codes_issued
+        "failure notice: {} names notified, {} unreached (bounced or given up), {} waiting; \
+         desk cases: {}; transfer codes issued: {}\n",
+        registrants.names_notified,
+        registrants.names_unreached,
+        registrants.names_notice_queued,
+        registrants.desk_cases,
+        registrants.codes_issued
     ));
     text.push_str(&cliff_chart(portfolio.at, &portfolio.cliff)?);
     Ok(text)

@@ -17,20 +17,29 @@ pub fn run(command: RegistryCommand) -> Result<ExitCode> {
             RegistryCommand::Tick(args) => {
                 let now = now_or(args.now.as_deref())?;
                 let registry = open(&args.store).await?;
-                let report = registry.tick(now).await?;
+                let report = registry.tick_all(now).await?;
+                let lifecycle = &report.lifecycle;
                 let actions: Vec<String> =
-                    report.actions.iter().map(|(action, n)| format!("{action} {n}")).collect();
+                    lifecycle.actions.iter().map(|(action, n)| format!("{action} {n}")).collect();
                 let at = now.format(&time::format_description::well_known::Rfc3339)?;
                 println!(
                     "tick at {at}: {} domains due, {} transitions{}",
-                    report.domains,
-                    report.total(),
+                    lifecycle.domains,
+                    lifecycle.total(),
                     if actions.is_empty() {
                         String::new()
                     } else {
                         format!(" ({})", actions.join(", "))
                     }
                 );
+                let notices = &report.notices;
+                if notices.notices > 0 || notices.unreachable_count > 0 {
+                    println!(
+                        "notices queued: {} covering {} names ({} names without a registrant \
+                         address)",
+                        notices.notices, notices.items, notices.unreachable_count
+                    );
+                }
                 Ok(ExitCode::SUCCESS)
             }
             RegistryCommand::Zone(args) => {

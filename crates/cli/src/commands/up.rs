@@ -261,12 +261,23 @@ async fn build_zone(registry: &Registry, tld: &str) -> Result<Zone> {
         .map_err(|error| anyhow!("the generated zone does not load: {error}"))
 }
 
-/// Runs the lifecycle every `every`, as of the wall clock.
+/// Runs the lifecycle, and queues the registrant notices it makes due, every `every`, as of
+/// the wall clock.
 async fn tick(registry: Arc<Registry>, every: Duration) {
     loop {
-        match registry.tick(OffsetDateTime::now_utc()).await {
-            Ok(report) if report.total() > 0 => tracing::info!(?report.actions, "lifecycle tick"),
-            Ok(_) => {}
+        match registry.tick_all(OffsetDateTime::now_utc()).await {
+            Ok(report) => {
+                if report.lifecycle.total() > 0 {
+                    tracing::info!(?report.lifecycle.actions, "lifecycle tick");
+                }
+                if report.notices.notices > 0 {
+                    tracing::info!(
+                        notices = report.notices.notices,
+                        names = report.notices.items,
+                        "registrant notices queued"
+                    );
+                }
+            }
             Err(error) => tracing::error!("lifecycle tick failed: {error}"),
         }
         tokio::time::sleep(every).await;

@@ -138,6 +138,8 @@ pub struct Case {
     pub id: String,
     /// The domain, lower case.
     pub domain: String,
+    /// The registrar that sponsored the domain when the case was opened.
+    pub sponsor: String,
     /// What is asked for.
     pub kind: CaseKind,
     /// Where it stands.
@@ -406,6 +408,7 @@ mod tests {
         Case {
             id: "c1".to_owned(),
             domain: "a.example".to_owned(),
+            sponsor: "gone".to_owned(),
             kind: CaseKind::TransferCode,
             state,
             token: "tok".to_owned(),

@@ -19,8 +19,10 @@
 //! Continuity mode — the sponsor is FAILED (or TERMINATED with names not yet moved): no
 //! domain moves toward deletion. When a redemption or pendingDelete phase falls due it is
 //! held: its end moves one full phase ahead (`deletion_held`), again and again while the mode
-//! lasts, so that when it ends (a successor sponsors the name, or the registrar recovers) the
-//! domain still has a whole phase ahead of it rather than being purged on the spot. A domain
+//! lasts, so that when it ends (another registrar sponsors the name: the successor after a
+//! bulk transfer, or the one its registrant chose; a FAILED registrar never becomes ACTIVE
+//! again) the domain still has a whole phase ahead of it rather than being purged on the
+//! spot. A domain
 //! already in pendingDelete is held there, not brought back: the operator or the successor
 //! restores it deliberately. A pendingRestore that runs out goes back to redemption, and is
 //! held there. At expiry the domain is renewed one year on credit: a `CreditRenewal` charge

@@ -17,7 +17,7 @@ use crate::model::{
     Account, Charge, ChargeKind, Domain, HistoryEntry, Money, ObjectKind, Registrar, RegistrarState,
 };
 use crate::policy::Policy;
-use crate::store::{HistoryRow, Tx};
+use crate::store::{ContinuityCounts, HistoryRow, Tx};
 
 use super::NewRegistrar;
 
@@ -141,12 +141,8 @@ pub struct ContinuityStatus {
     pub renewed_on_credit: u64,
     /// What those renewals cost, owed by the registrar (positive).
     pub owed_on_credit: Money,
-    /// Hook for registrant notices: registrants told of the failure. 0 until notices exist.
-    pub notified: u64,
-    /// Hook for the registrant desk: cases opened. 0 until the desk exists.
-    pub desk_cases: u64,
-    /// Hook for the registrant desk: transfer codes issued to registrants. 0 until then.
-    pub codes_issued: u64,
+    /// Failure notices by delivery, desk cases and transfer codes the desk issued.
+    pub registrants: ContinuityCounts,
 }
 
 /// The settings key counting names bulk-transferred away from `registrar`.
@@ -520,7 +516,7 @@ impl Registry {
         registrar: &str,
         now: OffsetDateTime,
     ) -> Result<ContinuityStatus, ServiceError> {
-        let (found, deposit, transferred_away, (renewed, cost)) = self
+        let (found, deposit, transferred_away, (renewed, cost), registrants) = self
             .read(|tx| async move {
                 with_tx!(tx, {
                     let found = existing_registrar(&mut tx, registrar, false).await?;
@@ -531,7 +527,8 @@ impl Registry {
                         .and_then(|text| text.parse().ok())
                         .unwrap_or(0);
                     let credit = tx.charges_of_kind(registrar, ChargeKind::CreditRenewal).await?;
-                    Ok((found, deposit, away, credit))
+                    let counts = tx.continuity_counts(registrar).await?;
+                    Ok((found, deposit, away, credit, counts))
                 })
             })
             .await?;
@@ -561,9 +558,7 @@ impl Registry {
             transferred_away,
             renewed_on_credit: renewed,
             owed_on_credit: cost.saturating_neg(),
-            notified: 0,
-            desk_cases: 0,
-            codes_issued: 0,
+            registrants,
         })
     }
 }

@@ -199,9 +199,10 @@ impl Registry {
             ))
             .into());
         }
-        let case = Case {
+        let mut case = Case {
             id: new_case_id(&mut OsRng),
             domain: name,
+            sponsor: String::new(),
             kind: new.kind,
             state: CaseState::Open,
             token: new_token(&mut OsRng),
@@ -221,6 +222,7 @@ impl Registry {
                 return Err(DeskRefusal::NoDomain(case.domain.clone()).into());
             };
             eligible(&mut tx, &domain, options).await?;
+            case.sponsor = domain.sponsor;
             tx.insert_case(&case).await?;
             let entry = audit(now, "opened", client, Some(format!("kind {}", case.kind.as_str())));
             tx.audit_case(&case.id, &entry).await?;

@@ -43,7 +43,7 @@ pub use escrow::{
     Claims, EmailDifference, EscrowImport, EscrowRefusal, Reconciliation, UnsponsoredName,
 };
 pub use notices::{Mail, MailError, MailFuture, Mailer, QueueReport, SendOptions, SendReport};
-pub use tick::TickReport;
+pub use tick::{DueReport, TickReport};
 
 /// How many times a command meeting contention runs before the error is returned.
 const ATTEMPTS: u32 = 5;

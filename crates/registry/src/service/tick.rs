@@ -1,9 +1,10 @@
-//! Time-driven work: everything due at `now`, run domain by domain, one transaction each.
+//! Time-driven work: everything due at `now`, run domain by domain, one transaction each, and
+//! the registrant notices that makes due.
 
 use std::collections::HashSet;
 
 use super::{
-    Meta, Registry, ServiceError,
+    Meta, QueueReport, Registry, ServiceError,
     domain::{existing, store_domain},
     policy_for, with_tx,
 };
@@ -29,7 +30,27 @@ impl TickReport {
     }
 }
 
+/// What [`Registry::tick_all`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DueReport {
+    /// The lifecycle tick.
+    pub lifecycle: TickReport,
+    /// The registrant notices queued after it.
+    pub notices: QueueReport,
+}
+
 impl Registry {
+    /// Everything time-driven that is due at `now`: the lifecycle [`tick`](Registry::tick),
+    /// then the registrant notices of failed registrars' names
+    /// ([`queue_notices`](Registry::queue_notices)), in that order so that a name the tick has
+    /// just renewed on credit is noticed as renewed. Sending is left to `send_notices`, which
+    /// needs a mail server. Idempotent like both of its parts.
+    pub async fn tick_all(&self, now: time::OffsetDateTime) -> Result<DueReport, ServiceError> {
+        let lifecycle = self.tick(now).await?;
+        let notices = self.queue_notices(now).await?;
+        Ok(DueReport { lifecycle, notices })
+    }
+
     /// Runs every transition due at `now`. Idempotent: each transition takes effect at the
     /// instant it fell due and moves the domain's next event past it, so a second run for the
     /// same `now` finds nothing to do.

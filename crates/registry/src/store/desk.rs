@@ -8,7 +8,7 @@ use super::error::StoreError;
 use super::tx::{Tx, conflict, found};
 use crate::continuity::desk::{AuditEntry, Case, CaseKind, CaseState, Method};
 
-const COLUMNS: &str = "id, domain, kind, state, token, detail, code_hash, code_expires_at, \
+const COLUMNS: &str = "id, domain, sponsor, kind, state, token, detail, code_hash, code_expires_at, \
                        codes_sent, failures, locked, verified_by, created_at, updated_at";
 
 fn case(row: &AnyRow) -> Result<Case, StoreError> {
@@ -23,6 +23,7 @@ fn case(row: &AnyRow) -> Result<Case, StoreError> {
     Ok(Case {
         id: get(row, "id")?,
         domain: get(row, "domain")?,
+        sponsor: get(row, "sponsor")?,
         kind: CaseKind::parse(&kind).ok_or_else(|| corrupt("kind", &kind))?,
         state: CaseState::parse(&state).ok_or_else(|| corrupt("state", &state))?,
         token: get(row, "token")?,
@@ -47,8 +48,9 @@ impl Tx {
         self.writing("insert_case")?;
         let query = sqlx::query(
             "INSERT INTO desk_cases (id, domain, kind, state, token, detail, code_hash, \
-             code_expires_at, codes_sent, failures, locked, verified_by, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+             code_expires_at, codes_sent, failures, locked, verified_by, created_at, updated_at, \
+             sponsor) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
         )
         .bind(case.id.as_str())
         .bind(case.domain.as_str())
@@ -63,7 +65,8 @@ impl Tx {
         .bind(i64::from(case.locked))
         .bind(case.verified_by.map(Method::as_str))
         .bind(micros(case.created_at)?)
-        .bind(micros(case.updated_at)?);
+        .bind(micros(case.updated_at)?)
+        .bind(case.sponsor.as_str());
         self.run("opening a case", query)
             .await
             .map_err(|error| conflict(error, "case", &case.id))?;

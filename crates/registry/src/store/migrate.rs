@@ -41,6 +41,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "0003_notices_desk.sql",
         sql: include_str!("../../migrations/0003_notices_desk.sql"),
     },
+    Migration {
+        version: 5,
+        name: "0005_desk_case_sponsor.sql",
+        sql: include_str!("../../migrations/0005_desk_case_sponsor.sql"),
+    },
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock that keeps two processes opening the same

@@ -72,6 +72,7 @@ mod notices;
 mod objects;
 mod registrars;
 mod settings;
+mod standing;
 mod tx;
 mod zone;
 
@@ -91,6 +92,7 @@ pub use journal::{PollHead, TransactionRecord};
 pub use ledger::LedgerEntry;
 pub use notices::{NoticedItem, SponsoredName};
 pub use objects::HistoryRow;
+pub use standing::ContinuityCounts;
 pub use tx::Tx;
 
 /// Which database engine a store runs on.
