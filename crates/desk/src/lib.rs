@@ -13,6 +13,9 @@
 pub mod api;
 pub mod dns;
 pub mod smtp;
+#[cfg(feature = "testing")]
+#[allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+pub mod testing;
 
 pub use api::{Clock, Desk, router, serve};
 pub use smtp::{SmtpConfig, SmtpMailer, SmtpSecurity};

@@ -19,7 +19,8 @@ use serde_json::{Value, json};
 use time::Duration;
 use tower::ServiceExt;
 
-use crate::support::{FAILED_AT, Recorder, SmtpSink, TestClock, code_in, fail, meta, registry};
+use crate::support::{FAILED_AT, Recorder, TestClock, code_in, fail, meta, registry};
+use nameward_desk::testing::SmtpSink;
 
 struct Client {
     app: Router,

@@ -9,7 +9,8 @@ use nameward_registry::service::{Registry, SendOptions};
 use nameward_registry::testing::both;
 use time::{Duration, OffsetDateTime};
 
-use crate::support::{EXPIRY, FAILED_AT, SmtpSink, add_days, fail, letterhead, registry};
+use crate::support::{EXPIRY, FAILED_AT, add_days, fail, letterhead, registry};
+use nameward_desk::testing::SmtpSink;
 
 /// Notices queued so far: (address, kind) → names.
 async fn queued(registry: &Registry) -> BTreeMap<(String, &'static str), Vec<String>> {

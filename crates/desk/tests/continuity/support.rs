@@ -1,10 +1,6 @@
-//! Shared fixtures: a registry with a failed registrar and its registrants, an aiosmtpd sink,
+//! Shared fixtures: a registry with a failed registrar and its registrants,
 //! a recording mailer, a settable clock.
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use nameward_registry::continuity::notices::Letterhead;
@@ -155,91 +151,5 @@ impl TestClock {
     pub fn clock(&self) -> nameward_desk::Clock {
         let inner = Arc::clone(&self.0);
         Arc::new(move || *inner.lock().unwrap())
-    }
-}
-
-/// A received message.
-#[derive(Debug, serde::Deserialize)]
-pub struct Received {
-    pub mail_from: String,
-    pub rcpt_tos: Vec<String>,
-    pub data: String,
-}
-
-/// aiosmtpd on a free loopback port, writing what it accepts to a directory; stopped and
-/// removed on drop.
-pub struct SmtpSink {
-    child: Child,
-    pub port: u16,
-    dir: PathBuf,
-}
-
-impl SmtpSink {
-    /// Starts the sink refusing `rejected`; `None` (after saying so) when aiosmtpd is missing,
-    /// and a panic under CI=true.
-    pub fn start(rejected: &[&str]) -> Option<SmtpSink> {
-        let available = Command::new("python3")
-            .args(["-c", "import aiosmtpd"])
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|status| status.success());
-        if !available {
-            if std::env::var("CI").is_ok_and(|value| value == "true") {
-                panic!("SMTP tests did not run: python3 with aiosmtpd is required under CI");
-            }
-            eprintln!("SMTP tests did not run: install python3-aiosmtpd (or pip install aiosmtpd)");
-            return None;
-        }
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "nameward-smtp-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_sink.py");
-        let mut child = Command::new("python3")
-            .arg(script)
-            .arg(&dir)
-            .args(rejected)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start the SMTP sink");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let port = line
-            .trim()
-            .strip_prefix("READY ")
-            .and_then(|port| port.parse().ok())
-            .unwrap_or_else(|| panic!("SMTP sink did not start: {line:?}"));
-        Some(SmtpSink { child, port, dir })
-    }
-
-    pub fn relay(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
-    }
-
-    /// Every message received so far, in order.
-    pub fn received(&self) -> Vec<Received> {
-        let mut paths: Vec<_> = std::fs::read_dir(&self.dir)
-            .unwrap()
-            .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-            .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-            .collect();
-        paths.sort();
-        paths
-            .iter()
-            .map(|path| serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap())
-            .collect()
-    }
-}
-
-impl Drop for SmtpSink {
-    fn drop(&mut self) {
-        drop(self.child.stdin.take());
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
