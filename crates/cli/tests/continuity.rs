@@ -137,3 +137,146 @@ fn an_operator_declares_a_registrar_failed_and_moves_its_names() {
     assert_eq!(heir["portfolio"]["cliff"][30], 3, "all three expire on 2027-01-01: {heir}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// How many rows `table` holds.
+async fn rows_in(registry: &Registry, table: &str) -> u64 {
+    let counts = registry.store().row_counts().await.unwrap();
+    counts.iter().find(|(name, _)| name == table).map_or(0, |(_, count)| *count)
+}
+
+/// Fills a store with `count` unlinked names of `failing` and a registrar `heir`.
+async fn fill(url: &str, count: u64) {
+    use nameward_registry::lifecycle::{add_years, due};
+    use nameward_registry::model::{Domain, Stamps};
+    use nameward_registry::policy::Policy;
+    use nameward_registry::service::NewRegistrar;
+
+    let registry = Registry::open(url).await.unwrap();
+    let now = datetime!(2026-01-01 0:00 UTC);
+    let policy = Policy::default_for("example");
+    registry.add_tld(&policy, now).await.unwrap();
+    for id in ["failing", "heir"] {
+        let new = NewRegistrar {
+            id: id.to_owned(),
+            name: id.to_owned(),
+            password: format!("{id}-password-long-enough"),
+            cert_fingerprints: vec!["ab".repeat(32)],
+            email: None,
+        };
+        registry.add_registrar(&new, now).await.unwrap();
+    }
+    let rows: Vec<_> = (0..count)
+        .map(|index| {
+            let domain = Domain {
+                name: format!("n{index:05}.example"),
+                roid: format!("D{index}-EXAMPLE"),
+                sponsor: "failing".to_owned(),
+                reseller: None,
+                registrant: None,
+                contacts: Vec::new(),
+                ns: Vec::new(),
+                ds: Vec::new(),
+                max_sig_life: None,
+                statuses: std::collections::BTreeSet::new(),
+                stamps: Stamps::new("failing", now),
+                expires_at: add_years(now, 1),
+                transferred_at: None,
+                auth: None,
+                grace: Vec::new(),
+                deletion: None,
+                transfer: None,
+            };
+            let next = due::next_event_at(&policy, &domain);
+            (domain, next)
+        })
+        .collect();
+    let mut tx = registry.store().begin().await.unwrap();
+    tx.insert_unlinked_domains(&rows).await.unwrap();
+    tx.commit().await.unwrap();
+    registry.store().close().await;
+}
+
+/// A bulk transfer killed with SIGKILL after some batches have committed, then run again:
+/// every name moved exactly once, with one history entry and one poll message each.
+fn killed_midway_then_resumed(url: &str, store_args: &[&str]) {
+    const NAMES: u64 = 4000;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(fill(url, NAMES));
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_nameward"))
+            .args(extra)
+            .args(store_args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let declared =
+        run(&["continuity", "declare-failed", "failing", "--reason", "gone", "--now", NOW])
+            .wait()
+            .unwrap();
+    assert!(declared.success());
+    let registry = runtime.block_on(Registry::open(url)).unwrap();
+    let (history_before, polls_before) = runtime.block_on(async {
+        (rows_in(&registry, "history").await, rows_in(&registry, "poll_messages").await)
+    });
+
+    let transfer =
+        ["continuity", "transfer", "failing", "--to", "heir", "--batch", "10", "--now", NOW];
+    let mut child = run(&transfer);
+    let moved_at_kill = loop {
+        let moved = runtime.block_on(rows_in(&registry, "poll_messages")) - polls_before;
+        if moved > 0 {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            break runtime.block_on(rows_in(&registry, "poll_messages")) - polls_before;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the transfer finished before it could be killed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    };
+    assert!(moved_at_kill > 0 && moved_at_kill < NAMES, "killed midway: {moved_at_kill} moved");
+    assert_eq!(moved_at_kill % 10, 0, "batches commit whole: {moved_at_kill}");
+
+    assert!(run(&transfer).wait().unwrap().success());
+    let (history, polls, status) = runtime.block_on(async {
+        (
+            rows_in(&registry, "history").await - history_before,
+            rows_in(&registry, "poll_messages").await - polls_before,
+            registry.continuity_status("heir", datetime!(2026-06-01 0:00 UTC)).await.unwrap(),
+        )
+    });
+    assert_eq!(status.portfolio.domains, NAMES, "every name is heir's");
+    assert_eq!(polls, NAMES, "one poll message per name, none twice");
+    // One entry per name, none twice, and one on the registrar for the run that finished (the
+    // killed run never got to write its own).
+    assert_eq!(history, NAMES + 1, "one history entry per name, none twice");
+    let failing = runtime
+        .block_on(registry.continuity_status("failing", datetime!(2026-06-01 0:00 UTC)))
+        .unwrap();
+    assert_eq!(failing.transferred_away, NAMES);
+    assert_eq!(failing.portfolio.domains, 0);
+    runtime.block_on(registry.store().close());
+}
+
+#[test]
+fn a_bulk_transfer_killed_midway_resumes_exactly_once_on_sqlite() {
+    let dir = std::env::temp_dir().join(format!("nameward-continuity-kill-{}", std::process::id()));
+    std::fs::remove_dir_all(&dir).ok();
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite:{}", dir.join("registry.sqlite").display());
+    killed_midway_then_resumed(&url, &["--data", dir.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_bulk_transfer_killed_midway_resumes_exactly_once_on_postgres() {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let Some(database) = runtime.block_on(nameward_registry::testing::PostgresDb::new()) else {
+        return;
+    };
+    killed_midway_then_resumed(&database.url, &["--db", &database.url]);
+    runtime.block_on(database.drop_database());
+}
