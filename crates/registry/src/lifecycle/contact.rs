@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use rand_core::RngCore;
 
+use super::statuses::{self, UpdateStatus as _};
 use super::{Ctx, Decision, Refusal, names, refuse};
 use crate::model::{Contact, ContactStatus, Disclose, PostalInfo, PostalKind, Stamps};
 use crate::secret;
@@ -138,48 +139,9 @@ pub fn update(
 ) -> Result<Decision<Contact>, Refusal> {
     let object = label(&contact.id);
     require_sponsor(ctx, contact)?;
-    if !ctx.is_operator() {
-        if contact.statuses.contains(&ContactStatus::ServerUpdateProhibited) {
-            return Err(refuse::status(
-                &object,
-                "status serverUpdateProhibited forbids update".to_owned(),
-            ));
-        }
-        if contact.statuses.contains(&ContactStatus::ClientUpdateProhibited)
-            && !(req.rem_statuses.contains(&ContactStatus::ClientUpdateProhibited)
-                && req.only_statuses())
-        {
-            return Err(refuse::status(
-                &object,
-                "status clientUpdateProhibited forbids update other than removing it".to_owned(),
-            ));
-        }
-    }
+    statuses::may_update(ctx, &object, &contact.statuses, &req.rem_statuses, req.only_statuses())?;
     let mut next = contact.clone();
-    for status in req.add_statuses.iter().chain(&req.rem_statuses) {
-        if is_server(*status) && !ctx.is_operator() {
-            return Err(refuse::policy(
-                &object,
-                format!("status {} is set by the registry only", status_name(*status)),
-            ));
-        }
-    }
-    for status in &req.rem_statuses {
-        if !next.statuses.remove(status) {
-            return Err(refuse::policy(
-                &object,
-                format!("status {} is not set", status_name(*status)),
-            ));
-        }
-    }
-    for status in &req.add_statuses {
-        if !next.statuses.insert(*status) {
-            return Err(refuse::policy(
-                &object,
-                format!("status {} is already set", status_name(*status)),
-            ));
-        }
-    }
+    statuses::change(ctx, &object, &mut next.statuses, &req.add_statuses, &req.rem_statuses)?;
     if !req.postal.is_empty() {
         let changed = check_postal(&object, &req.postal)?;
         for form in changed {
@@ -228,7 +190,7 @@ pub fn delete(ctx: &Ctx<'_>, contact: &Contact, linked: bool) -> Result<Decision
             if contact.statuses.contains(&status) {
                 return Err(refuse::status(
                     &object,
-                    format!("status {} forbids delete", status_name(status)),
+                    format!("status {} forbids delete", status.name()),
                 ));
             }
         }
@@ -247,26 +209,6 @@ fn require_sponsor(ctx: &Ctx<'_>, contact: &Contact) -> Result<(), Refusal> {
             &label(&contact.id),
             format!("registrar {} is not the sponsor", ctx.actor),
         ))
-    }
-}
-
-fn is_server(status: ContactStatus) -> bool {
-    matches!(
-        status,
-        ContactStatus::ServerDeleteProhibited
-            | ContactStatus::ServerTransferProhibited
-            | ContactStatus::ServerUpdateProhibited
-    )
-}
-
-fn status_name(status: ContactStatus) -> &'static str {
-    match status {
-        ContactStatus::ClientDeleteProhibited => "clientDeleteProhibited",
-        ContactStatus::ClientTransferProhibited => "clientTransferProhibited",
-        ContactStatus::ClientUpdateProhibited => "clientUpdateProhibited",
-        ContactStatus::ServerDeleteProhibited => "serverDeleteProhibited",
-        ContactStatus::ServerTransferProhibited => "serverTransferProhibited",
-        ContactStatus::ServerUpdateProhibited => "serverUpdateProhibited",
     }
 }
 

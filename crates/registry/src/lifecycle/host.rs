@@ -10,6 +10,7 @@ use std::net::IpAddr;
 
 use time::OffsetDateTime;
 
+use super::statuses::{self, UpdateStatus as _};
 use super::{Ctx, Decision, Refusal, names, refuse};
 use crate::model::{Domain, Host, HostStatus, Stamps};
 
@@ -185,7 +186,7 @@ fn require_not_prohibited(
     if ctx.is_operator() {
         return Ok(());
     }
-    for (status, name) in [(server, status_name(server)), (client, status_name(client))] {
+    for (status, name) in [(server, server.name()), (client, client.name())] {
         if host.statuses.contains(&status) {
             return Err(refuse::status(
                 &label(&host.name),
@@ -194,19 +195,6 @@ fn require_not_prohibited(
         }
     }
     Ok(())
-}
-
-fn status_name(status: HostStatus) -> &'static str {
-    match status {
-        HostStatus::ClientDeleteProhibited => "clientDeleteProhibited",
-        HostStatus::ClientUpdateProhibited => "clientUpdateProhibited",
-        HostStatus::ServerDeleteProhibited => "serverDeleteProhibited",
-        HostStatus::ServerUpdateProhibited => "serverUpdateProhibited",
-    }
-}
-
-fn is_server(status: HostStatus) -> bool {
-    matches!(status, HostStatus::ServerDeleteProhibited | HostStatus::ServerUpdateProhibited)
 }
 
 /// Updates a host: statuses, addresses, and a rename under the same rules as a create.
@@ -232,48 +220,9 @@ pub fn update(
 ) -> Result<Decision<Host>, Refusal> {
     let object = label(&host.name);
     require_sponsor(ctx, host)?;
-    if !ctx.is_operator() {
-        if host.statuses.contains(&HostStatus::ServerUpdateProhibited) {
-            return Err(refuse::status(
-                &object,
-                "status serverUpdateProhibited forbids update".to_owned(),
-            ));
-        }
-        if host.statuses.contains(&HostStatus::ClientUpdateProhibited)
-            && !(req.rem_statuses.contains(&HostStatus::ClientUpdateProhibited)
-                && req.only_statuses())
-        {
-            return Err(refuse::status(
-                &object,
-                "status clientUpdateProhibited forbids update other than removing it".to_owned(),
-            ));
-        }
-    }
+    statuses::may_update(ctx, &object, &host.statuses, &req.rem_statuses, req.only_statuses())?;
     let mut next = host.clone();
-    for status in req.add_statuses.iter().chain(&req.rem_statuses) {
-        if is_server(*status) && !ctx.is_operator() {
-            return Err(refuse::policy(
-                &object,
-                format!("status {} is set by the registry only", status_name(*status)),
-            ));
-        }
-    }
-    for status in &req.rem_statuses {
-        if !next.statuses.remove(status) {
-            return Err(refuse::policy(
-                &object,
-                format!("status {} is not set", status_name(*status)),
-            ));
-        }
-    }
-    for status in &req.add_statuses {
-        if !next.statuses.insert(*status) {
-            return Err(refuse::policy(
-                &object,
-                format!("status {} is already set", status_name(*status)),
-            ));
-        }
-    }
+    statuses::change(ctx, &object, &mut next.statuses, &req.add_statuses, &req.rem_statuses)?;
     for addr in &req.rem_addrs {
         let before = next.addrs.len();
         next.addrs.retain(|listed| listed != addr);

@@ -26,6 +26,7 @@ pub mod due;
 pub mod host;
 pub mod names;
 mod refusal;
+mod statuses;
 
 use std::collections::BTreeSet;
 

@@ -239,11 +239,6 @@ pub(crate) fn check_max_sig_life(name: &str, value: u32) -> Result<(), Refusal> 
     }
 }
 
-/// Whether a registrar (not the operator) may set or clear `status`.
-pub(crate) fn client_may_change(ctx: &Ctx<'_>, status: DomainStatus) -> bool {
-    ctx.is_operator() || !status.is_server()
-}
-
 /// Takes back every grace period still running at `at` (RFC 3915: a delete inside one
 /// refunds its command), returning the refunds; elapsed periods are dropped without one.
 pub(crate) fn refund_all_grace(domain: &mut Domain, at: OffsetDateTime) -> Vec<Charge> {

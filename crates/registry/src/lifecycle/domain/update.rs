@@ -3,9 +3,10 @@
 use rand_core::RngCore;
 
 use super::{
-    MAX_DS, check_contact_exists, check_contacts, check_ds, check_max_sig_life, check_ns,
-    client_may_change, label, require_settled, require_sponsor,
+    MAX_DS, check_contact_exists, check_contacts, check_ds, check_max_sig_life, check_ns, label,
+    require_settled, require_sponsor,
 };
+use crate::lifecycle::statuses;
 use crate::lifecycle::{Ctx, Decision, Refs, Refusal, refuse};
 use crate::model::{Domain, DomainContact, DomainStatus, DsData};
 use crate::secret;
@@ -90,46 +91,9 @@ pub fn update(
     let object = label(&domain.name);
     require_sponsor(ctx, domain)?;
     require_settled(domain, "update")?;
-    if !ctx.is_operator() {
-        if domain.statuses.contains(&DomainStatus::ServerUpdateProhibited) {
-            return Err(refuse::status(
-                &object,
-                "status serverUpdateProhibited forbids update".to_owned(),
-            ));
-        }
-        if domain.statuses.contains(&DomainStatus::ClientUpdateProhibited)
-            && !(req.rem_statuses.contains(&DomainStatus::ClientUpdateProhibited)
-                && req.only_statuses())
-        {
-            return Err(refuse::status(
-                &object,
-                "status clientUpdateProhibited forbids update other than removing it".to_owned(),
-            ));
-        }
-    }
+    statuses::may_update(ctx, &object, &domain.statuses, &req.rem_statuses, req.only_statuses())?;
     let mut next = domain.clone();
-
-    for status in req.add_statuses.iter().chain(&req.rem_statuses) {
-        if !client_may_change(ctx, *status) {
-            return Err(refuse::policy(
-                &object,
-                format!("status {} is set by the registry only", status.as_str()),
-            ));
-        }
-    }
-    for status in &req.rem_statuses {
-        if !next.statuses.remove(status) {
-            return Err(refuse::policy(&object, format!("status {} is not set", status.as_str())));
-        }
-    }
-    for status in &req.add_statuses {
-        if !next.statuses.insert(*status) {
-            return Err(refuse::policy(
-                &object,
-                format!("status {} is already set", status.as_str()),
-            ));
-        }
-    }
+    statuses::change(ctx, &object, &mut next.statuses, &req.add_statuses, &req.rem_statuses)?;
 
     for host in &req.rem_ns {
         let host = host.to_ascii_lowercase();
