@@ -195,6 +195,17 @@ impl Store {
         let connecting = |source| StoreError::Database { operation: "connecting", source };
         let pool = AnyPoolOptions::new()
             .max_connections(connections)
+            .after_connect(move |connection, _| {
+                Box::pin(async move {
+                    if engine == Engine::Sqlite {
+                        // A page cache of 32 MiB per connection (SQLite's default is 2 MiB):
+                        // portfolio-wide work (a bulk transfer, a notice run) otherwise reads
+                        // the same index pages from the operating system again and again.
+                        sqlx::query("PRAGMA cache_size = -32768").execute(connection).await?;
+                    }
+                    Ok(())
+                })
+            })
             .connect(&url)
             .await
             .map_err(connecting)?;
