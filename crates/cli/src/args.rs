@@ -660,6 +660,37 @@ pub enum ContinuityCommand {
     /// The creditor inventory of a registrar: every customer and reseller with the prepaid
     /// balance its latest escrow shows, and what it owes the registry.
     Claims(ClaimsArgs),
+    /// Switch a failed registrar's name to the registry's own name servers, which serve the
+    /// zone the registrar hosted for it (from escrow); the TLD zone delegates it there without
+    /// DS until its NS change. `nameward up` serves the zone.
+    SwitchDns(SwitchDnsArgs),
+    /// End a name's continuity DNS: the TLD zone publishes its own NS and DS again.
+    EndDns(EndDnsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SwitchDnsArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The domain.
+    pub domain: String,
+    /// The instant it takes effect (RFC 3339; default: now).
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct EndDnsArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The domain.
+    pub domain: String,
+    /// Why, for the record (required).
+    #[arg(long)]
+    pub reason: String,
+    /// The instant it takes effect (RFC 3339; default: now).
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
 }
 
 #[derive(Debug, Args)]

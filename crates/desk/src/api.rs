@@ -8,10 +8,11 @@
 //! | `POST /v1/cases/{id}/verify/email/confirm` `{code}` | checks the code | 200, the case |
 //! | `POST /v1/cases/{id}/verify/dns` | looks up the TXT challenge | 200, the case |
 //! | `POST /v1/cases/{id}/transfer-code` | issues the transfer code, once | 200, `{domain, transfer_code, expires_at}` |
+//! | `POST /v1/cases/{id}/continuity-dns` | (delegation-change) switches the name to the registry's name servers serving its escrowed zone | 200, `{record, nameservers, refreshed}` |
 //!
 //! Errors are `{"error": "<kind>", "message": "<text>"}` with 400 (bad request), 403 (not
 //! eligible, wrong code), 404 (no case or domain), 409 (wrong state), 410 (code expired),
-//! 422 (no address, challenge not found), 423 (locked), 429 (rate-limited), 502 (mail or DNS
+//! 422 (no address, challenge not found, delegation cannot be switched), 423 (locked), 429 (rate-limited), 502 (mail or DNS
 //! failed) or 500. Codes are never logged.
 
 use std::net::SocketAddr;
@@ -64,6 +65,7 @@ pub fn router(desk: Desk) -> Router {
         .route("/v1/cases/{id}/verify/email/confirm", post(confirm_code))
         .route("/v1/cases/{id}/verify/dns", post(check_dns))
         .route("/v1/cases/{id}/transfer-code", post(transfer_code))
+        .route("/v1/cases/{id}/continuity-dns", post(continuity_dns))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(desk)
 }
@@ -130,6 +132,8 @@ fn refusal_error(refusal: DeskRefusal) -> ApiError {
         DeskRefusal::NotEligible { .. } => (StatusCode::FORBIDDEN, "not-eligible"),
         DeskRefusal::WrongState { .. } => (StatusCode::CONFLICT, "wrong-state"),
         DeskRefusal::NotTransferCase(_) => (StatusCode::CONFLICT, "wrong-kind"),
+        DeskRefusal::NotDelegationCase(_) => (StatusCode::CONFLICT, "wrong-kind"),
+        DeskRefusal::CannotSwitch(_) => (StatusCode::UNPROCESSABLE_ENTITY, "cannot-switch"),
         DeskRefusal::NoCode => (StatusCode::CONFLICT, "no-code"),
         DeskRefusal::Locked => (StatusCode::LOCKED, "locked"),
         DeskRefusal::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate-limited"),
@@ -261,4 +265,20 @@ async fn transfer_code(
         desk.registry.desk_issue_transfer_code(&id, desk.options, &client, (desk.clock)()).await?;
     tracing::info!(case = %id, domain = %issued.domain, client, "desk: transfer code issued");
     Ok((no_store(), Json(issued)).into_response())
+}
+
+async fn continuity_dns(
+    State(desk): State<Desk>,
+    Path(id): Path<String>,
+    peer: ConnectInfo<SocketAddr>,
+) -> Result<Response, ApiError> {
+    let client = client(peer);
+    let switched = desk.registry.desk_switch_delegation(&id, &client, (desk.clock)()).await?;
+    tracing::info!(
+        case = %id,
+        domain = %switched.record.domain,
+        client,
+        "desk: delegation switched to continuity DNS"
+    );
+    Ok((no_store(), Json(switched)).into_response())
 }

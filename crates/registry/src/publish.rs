@@ -107,6 +107,14 @@ fn ds(data: &DsData) -> Result<RecordData, PublishError> {
     }))
 }
 
+/// The delegation of a name on continuity DNS (see [`crate::continuity::dns`]): to the TLD's
+/// own apex name servers, which serve the name's escrowed zone, and without DS, as that zone
+/// is served unsigned.
+pub fn continuity_delegation(apex: &ZoneApex, name: String) -> Delegation {
+    let ns = apex.nameservers.iter().map(|server| server.name.clone()).collect();
+    Delegation { name, ns, ds: Vec::new() }
+}
+
 /// Builds the TLD zone: apex first, then every delegation with its DS, then the glue that some
 /// delegation needs (a host under a delegated domain that serves as a name server). Hosts under
 /// domains that are not delegated are left out: their addresses would otherwise be published

@@ -11,7 +11,8 @@ use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
 use crate::args::{
-    ContinuityCommand, ContinuityStatusArgs, ContinuityTransferArgs, DeclareFailedArgs, StateArg,
+    ContinuityCommand, ContinuityStatusArgs, ContinuityTransferArgs, DeclareFailedArgs, EndDnsArgs,
+    StateArg, SwitchDnsArgs,
 };
 use crate::commands::registry::open;
 use crate::data::{now_or, runtime};
@@ -23,6 +24,8 @@ pub fn run(command: ContinuityCommand) -> Result<ExitCode> {
             ContinuityCommand::Transfer(args) => transfer(args).await,
             ContinuityCommand::Status(args) => status(args).await,
             ContinuityCommand::Claims(args) => super::claims::run(args).await,
+            ContinuityCommand::SwitchDns(args) => switch_dns(args).await,
+            ContinuityCommand::EndDns(args) => end_dns(args).await,
         }
     })
 }
@@ -47,6 +50,33 @@ async fn declare_failed(args: DeclareFailedArgs) -> Result<ExitCode> {
         args.registrar,
         now.format(&Rfc3339)?
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn switch_dns(args: SwitchDnsArgs) -> Result<ExitCode> {
+    let registry = open(&args.store).await?;
+    let now = now_or(args.now.as_deref())?;
+    let done = registry.switch_to_continuity_dns(&args.domain, now).await?;
+    let switched = done.value;
+    println!(
+        "{} {}on continuity DNS: delegated to {} (no DS), serving the zone from {}'s escrow          (deposit {}); its own NS and DS are kept and return when its NS change or with          `nameward continuity end-dns`",
+        switched.record.domain,
+        if switched.refreshed { "again " } else { "" },
+        switched.nameservers.join(", "),
+        switched.record.escrow_registrar,
+        switched.record.deposit_id,
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn end_dns(args: EndDnsArgs) -> Result<ExitCode> {
+    let registry = open(&args.store).await?;
+    let now = now_or(args.now.as_deref())?;
+    if registry.end_continuity_dns(&args.domain, &args.reason, now).await?.value {
+        println!("{}: continuity DNS ended; its own NS and DS are published again", args.domain);
+    } else {
+        println!("{} was not on continuity DNS; nothing changed", args.domain);
+    }
     Ok(ExitCode::SUCCESS)
 }
 

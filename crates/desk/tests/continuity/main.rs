@@ -3,6 +3,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+mod continuity_dns;
 mod desk;
 mod notices;
 mod support;

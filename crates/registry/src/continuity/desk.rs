@@ -2,7 +2,8 @@
 //! challenge, and the limits on guessing. The service applies them inside store transactions;
 //! the HTTP layer only maps their refusals onto status codes.
 //!
-//! A case moves `open → verifying → verified → code-issued`, or to `closed`:
+//! A case moves `open → verifying → verified → code-issued` (a transfer-code case) or
+//! `… → verified → delegation-switched` (a delegation-change case), or to `closed`:
 //!
 //! - `open`: created for a domain; nothing proven yet.
 //! - `verifying`: a one-time code was e-mailed to the registrant address on record.
@@ -10,6 +11,9 @@
 //!   in a TXT record at `_nameward-challenge.<domain>`.
 //! - `code-issued`: (transfer-code cases) the registry set a fresh transfer code on the domain
 //!   and handed it out once.
+//! - `delegation-switched`: (delegation-change cases) the registry switched the name to
+//!   continuity DNS ([`crate::continuity::dns`]): its own name servers serve the zone the
+//!   failed registrar hosted.
 //! - `closed`: finished by the operator, or locked after too many wrong codes.
 //!
 //! E-mail codes are 8 digits, hashed at rest, valid 30 minutes; a case locks after 5 wrong
@@ -76,6 +80,8 @@ pub enum CaseState {
     Verified,
     /// A transfer code was issued.
     CodeIssued,
+    /// The delegation was switched to the registry's name servers.
+    DelegationSwitched,
     /// Finished.
     Closed,
 }
@@ -88,6 +94,7 @@ impl CaseState {
             CaseState::Verifying => "verifying",
             CaseState::Verified => "verified",
             CaseState::CodeIssued => "code-issued",
+            CaseState::DelegationSwitched => "delegation-switched",
             CaseState::Closed => "closed",
         }
     }
@@ -99,6 +106,7 @@ impl CaseState {
             CaseState::Verifying,
             CaseState::Verified,
             CaseState::CodeIssued,
+            CaseState::DelegationSwitched,
             CaseState::Closed,
         ]
         .into_iter()
@@ -238,6 +246,13 @@ pub enum DeskRefusal {
     /// A code of another kind of case.
     #[error("a {0} case cannot issue a transfer code")]
     NotTransferCase(&'static str),
+    /// A case of another kind than delegation-change.
+    #[error("a {0} case cannot switch the delegation")]
+    NotDelegationCase(&'static str),
+    /// The registry will not switch the name (its registrar is not failed, no zone was
+    /// escrowed for it, the escrowed zone cannot be served).
+    #[error("the delegation cannot be switched: {0}")]
+    CannotSwitch(String),
     /// The request itself is malformed.
     #[error("{0}")]
     BadRequest(String),
@@ -272,6 +287,18 @@ pub fn may_issue_transfer_code(case: &Case) -> Result<(), DeskRefusal> {
     }
     if case.state != CaseState::Verified {
         return Err(wrong_state(case, "issuing a transfer code", "verified"));
+    }
+    Ok(())
+}
+
+/// Checks a case may switch its domain to continuity DNS.
+pub fn may_switch_delegation(case: &Case) -> Result<(), DeskRefusal> {
+    usable(case)?;
+    if case.kind != CaseKind::DelegationChange {
+        return Err(DeskRefusal::NotDelegationCase(case.kind.as_str()));
+    }
+    if case.state != CaseState::Verified {
+        return Err(wrong_state(case, "switching the delegation", "verified"));
     }
     Ok(())
 }
@@ -471,6 +498,13 @@ mod tests {
             may_issue_transfer_code(&complaint),
             Err(DeskRefusal::NotTransferCase("complaint"))
         );
+        let delegation = Case { kind: CaseKind::DelegationChange, ..case(CaseState::Verified) };
+        assert!(may_switch_delegation(&delegation).is_ok());
+        assert!(may_switch_delegation(&Case { state: CaseState::Open, ..delegation }).is_err());
+        assert_eq!(
+            may_switch_delegation(&case(CaseState::Verified)),
+            Err(DeskRefusal::NotDelegationCase("transfer-code"))
+        );
     }
 
     #[test]
@@ -489,7 +523,9 @@ mod tests {
         assert!(challenge_met("abc", &["x".to_owned(), " ABC ".to_owned()]));
         assert!(!challenge_met("abc", &["abcd".to_owned()]));
         assert_eq!(mask_address("jane@example.net"), "j…@example.net");
-        for state in ["open", "verifying", "verified", "code-issued", "closed"] {
+        for state in
+            ["open", "verifying", "verified", "code-issued", "delegation-switched", "closed"]
+        {
             assert_eq!(CaseState::parse(state).unwrap().as_str(), state);
         }
     }

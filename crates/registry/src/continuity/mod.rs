@@ -11,12 +11,14 @@
 //!   verification codes and their limits.
 //! - [`portfolio`]: what a portfolio looks like at an instant: domains by state and the
 //!   expiry cliff, week by week.
+//! - [`dns`]: continuity DNS, the registry serving the zones the failed registrar hosted.
 //!
 //! While the registrar is FAILED, the lifecycle engine already keeps its names
 //! ([`crate::lifecycle::due::continuity`]): nothing is deleted or purged, and names reaching
 //! expiry are renewed one year on credit.
 
 pub mod desk;
+pub mod dns;
 pub mod notices;
 pub mod portfolio;
 pub mod registrar;

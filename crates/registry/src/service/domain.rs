@@ -402,6 +402,15 @@ pub(super) async fn store_domain(
     if zone_changed(before, decision.state.as_ref()) {
         tx.bump_serial(&policy.tld).await?;
     }
+    super::continuity_dns::after_domain_change(
+        tx,
+        meta,
+        sv_trid,
+        &policy.tld,
+        before,
+        decision.state.as_ref(),
+    )
+    .await?;
     let after = decision.state.as_ref().and_then(json);
     settle(tx, meta, sv_trid, (ObjectKind::Domain, &before.name), json(before), after, &decision)
         .await?;

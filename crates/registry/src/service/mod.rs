@@ -11,6 +11,7 @@
 mod admin;
 mod contact;
 mod continuity;
+mod continuity_dns;
 mod desk;
 mod domain;
 mod error;
@@ -36,6 +37,7 @@ pub use contact::ContactView;
 pub use continuity::{
     Accreditation, BulkReport, BulkTransfer, ContinuityStatus, DEFAULT_BATCH, StandingCounts,
 };
+pub use continuity_dns::{ContinuityZone, SwitchedDelegation};
 pub use desk::{CaseView, CodeSent, DeskError, DeskOptions, IssuedCode, NewCase};
 pub use domain::{DomainView, TransferOp};
 pub use error::ServiceError;

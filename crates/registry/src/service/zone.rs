@@ -2,13 +2,13 @@
 
 use nameward_dns::Record;
 
-use super::{Done, Meta, Registry, ServiceError, with_tx};
+use super::{Done, Meta, Registry, ServiceError, continuity_dns, with_tx};
 use crate::publish::{self, ZoneApex};
 
 /// Rows fetched per page while building a zone.
 const PAGE: u32 = 5000;
 
-fn apex_setting(tld: &str) -> String {
+pub(super) fn apex_setting(tld: &str) -> String {
     format!("zone_apex:{tld}")
 }
 
@@ -72,6 +72,13 @@ impl Registry {
                     let Some(last) = page.last() else { break };
                     after = Some(last.name.clone());
                     delegations.extend(page);
+                }
+                let switched = continuity_dns::switched_names(&mut tx, &apex.tld).await?;
+                for delegation in &mut delegations {
+                    if switched.contains(&delegation.name) {
+                        let name = std::mem::take(&mut delegation.name);
+                        *delegation = publish::continuity_delegation(apex, name);
+                    }
                 }
                 let mut glue = Vec::new();
                 let mut after: Option<String> = None;

@@ -46,6 +46,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "0005_desk_case_sponsor.sql",
         sql: include_str!("../../migrations/0005_desk_case_sponsor.sql"),
     },
+    Migration {
+        version: 6,
+        name: "0006_continuity_dns.sql",
+        sql: include_str!("../../migrations/0006_continuity_dns.sql"),
+    },
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock that keeps two processes opening the same

@@ -62,6 +62,7 @@
 //! ```
 
 mod codec;
+mod continuity_dns;
 mod desk;
 mod error;
 mod escrow;
@@ -86,6 +87,7 @@ use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
 use tokio::sync::Mutex;
 
+pub use continuity_dns::{ContinuityDnsRecord, EscrowedZone};
 pub use error::StoreError;
 pub use escrow::{EscrowDepositRecord, RegistrantEmails};
 pub use journal::{PollHead, TransactionRecord};

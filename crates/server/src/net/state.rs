@@ -188,6 +188,27 @@ impl Shared {
         tracing::info!(zone = %zone.origin(), serial = ?serial_of(&zone), "published");
     }
 
+    /// Stops serving the zone at `origin` that [`Shared::publish`] handed in, with its IXFR
+    /// journal (a zone published again later starts a new history); the zone withdrawn, if
+    /// one was served. Zones read from the configured files are left alone: a reload would
+    /// bring them back, so they are withdrawn by leaving the configuration.
+    pub fn withdraw(&self, origin: &Name) -> Option<Arc<Zone>> {
+        let _one_at_a_time = self.reloading.lock();
+        if self.is_file_zone(origin) {
+            return None;
+        }
+        let old = self.zones.load_full();
+        old.get(origin)?;
+        let mut zones = (*old).clone();
+        let removed = zones.remove(origin);
+        self.zones.store(Arc::new(zones));
+        let mut journals = (**self.journals.load()).clone();
+        journals.remove(origin);
+        self.journals.store(Arc::new(journals));
+        tracing::info!(zone = %origin, "withdrawn");
+        removed
+    }
+
     fn is_file_zone(&self, origin: &Name) -> bool {
         self.config
             .zones
@@ -292,5 +313,9 @@ mod tests {
         let report = shared.reload();
         assert!(report.ok());
         assert_eq!(shared.zones.load().get(&origin).and_then(|z| serial_of(z)), Some(2));
+        assert!(shared.withdraw(&origin).is_some());
+        assert!(shared.zones.load().get(&origin).is_none());
+        assert!(shared.journals.load().get(&origin).is_none());
+        assert!(shared.withdraw(&origin).is_none());
     }
 }
