@@ -41,6 +41,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "0003_notices_desk.sql",
         sql: include_str!("../../migrations/0003_notices_desk.sql"),
     },
+    Migration {
+        version: 4,
+        name: "0004_notice_plan.sql",
+        sql: include_str!("../../migrations/0004_notice_plan.sql"),
+    },
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock that keeps two processes opening the same
