@@ -465,16 +465,16 @@ async fn walk(
     let mut draining = false;
     loop {
         let page = tx.notice_plan_page(&cursor, draining, options.page.max(1)).await?;
-        let Some(last) = page.last().map(|name| name.key.clone()) else {
+        let Some(last) = page.last else {
             finish(tx, &mut opened, None, &mut report).await?;
             return Ok(Step { next: draining.then_some(cursor), report });
         };
         let noticed = tx.noticed_items_planned(&cursor, &last).await?;
-        let wanted = wanted(&page, &noticed, now, &mut report);
+        let wanted = wanted(&page.names, &noticed, now, &mut report);
         record(tx, &wanted, &mut opened, now).await?;
         // The list is in address order: every address before the page's last is complete.
         finish(tx, &mut opened, Some(&last.address), &mut report).await?;
-        seen = seen.saturating_add(u64::try_from(page.len()).unwrap_or(u64::MAX));
+        seen = seen.saturating_add(u64::try_from(page.names.len()).unwrap_or(u64::MAX).max(1));
         cursor = last;
         draining = draining || seen >= u64::from(options.batch);
     }

@@ -89,7 +89,7 @@ pub use error::StoreError;
 pub use escrow::{EscrowDepositRecord, RegistrantEmails};
 pub use journal::{PollHead, TransactionRecord};
 pub use ledger::LedgerEntry;
-pub use notices::{NewNoticeItem, NoticedItem, PlanKey, PlannedName};
+pub use notices::{NewNoticeItem, NoticedItem, PlanKey, PlanPage, PlannedName};
 pub use objects::HistoryRow;
 pub use tx::Tx;
 

@@ -80,6 +80,15 @@ pub struct PlannedName {
     pub domain: NoticeDomain,
 }
 
+/// A page of the work list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlanPage {
+    /// Its names that a FAILED registrar still sponsors, in list order.
+    pub names: Vec<PlannedName>,
+    /// The last position it covers (of a name kept or not); `None` past the end of the list.
+    pub last: Option<PlanKey>,
+}
+
 impl PlannedName {
     /// The address its notices go to, if it has one.
     pub fn address(&self) -> Option<&str> {
@@ -256,47 +265,57 @@ impl Tx {
         Ok(())
     }
 
-    /// The next `page` names of the work list after `after` that a FAILED registrar still
-    /// sponsors, in list order; with `same_address`, only those with `after`'s address.
+    /// The next `page` names of the work list after `after` (only those with `after`'s address
+    /// if `same_address`), keeping those a FAILED registrar still sponsors.
     pub async fn notice_plan_page(
         &mut self,
         after: &PlanKey,
         same_address: bool,
         page: u32,
-    ) -> Result<Vec<PlannedName>, StoreError> {
+    ) -> Result<PlanPage, StoreError> {
         let position = if same_address {
-            "p.address = $1 AND p.domain > $2"
+            "address = $1 AND domain > $2"
         } else {
-            "(p.address, p.domain) > ($1, $2)"
+            "(address, domain) > ($1, $2)"
         };
+        // The page is cut from the list's key alone, and the domains joined to it after: a
+        // planner that misjudges the domains table (its statistics lag a bulk load) cannot
+        // turn a page into a join over the whole portfolio.
         let sql = format!(
             "SELECT p.address AS address, p.domain AS domain, d.expires_at AS expires_at, \
-                    d.sponsor AS sponsor, r.name AS sponsor_name \
-             FROM notice_plan p JOIN domains d ON d.name = p.domain \
-             JOIN registrars r ON r.id = d.sponsor \
-             WHERE {position} AND r.state = $3 ORDER BY p.address, p.domain LIMIT $4"
+                    d.sponsor AS sponsor, r.name AS sponsor_name, r.state AS state \
+             FROM (SELECT address, domain FROM notice_plan WHERE {position} \
+                   ORDER BY address, domain LIMIT $3) p \
+             LEFT JOIN domains d ON d.name = p.domain \
+             LEFT JOIN registrars r ON r.id = d.sponsor \
+             ORDER BY p.address, p.domain"
         );
         let query = sqlx::query(&sql)
             .bind(after.address.as_str())
             .bind(after.domain.as_str())
-            .bind(RegistrarState::Failed.as_str())
             .bind(limit(page));
-        self.rows("reading a page of the notice work list", query)
-            .await?
-            .iter()
-            .map(|row| {
-                let name: String = get(row, "domain")?;
-                Ok(PlannedName {
-                    key: PlanKey { address: get(row, "address")?, domain: name.clone() },
-                    domain: NoticeDomain {
-                        name,
-                        expires_at: get_instant(row, "expires_at")?,
-                        sponsor: get(row, "sponsor")?,
-                        sponsor_name: get(row, "sponsor_name")?,
-                    },
-                })
-            })
-            .collect()
+        let rows = self.rows("reading a page of the notice work list", query).await?;
+        let mut found = PlanPage { names: Vec::with_capacity(rows.len()), last: None };
+        for row in &rows {
+            let key = PlanKey { address: get(row, "address")?, domain: get(row, "domain")? };
+            let state: Option<String> = get(row, "state")?;
+            let (Some(expires_at), Some(sponsor), Some(sponsor_name)) = (
+                get_instant_opt(row, "expires_at")?,
+                get::<Option<String>>(row, "sponsor")?,
+                get::<Option<String>>(row, "sponsor_name")?,
+            ) else {
+                // Deleted since it was put on the list.
+                found.last = Some(key);
+                continue;
+            };
+            if state.as_deref() == Some(RegistrarState::Failed.as_str()) {
+                let domain =
+                    NoticeDomain { name: key.domain.clone(), expires_at, sponsor, sponsor_name };
+                found.names.push(PlannedName { key: key.clone(), domain });
+            }
+            found.last = Some(key);
+        }
+        Ok(found)
     }
 
     /// The notice items recorded for the names of the work list after `after` up to and
