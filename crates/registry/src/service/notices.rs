@@ -469,7 +469,8 @@ async fn walk(
             finish(tx, &mut opened, None, &mut report).await?;
             return Ok(Step { next: draining.then_some(cursor), report });
         };
-        let noticed = tx.noticed_items_planned(&cursor, &last).await?;
+        let names: Vec<&str> = page.names.iter().map(|name| name.key.domain.as_str()).collect();
+        let noticed = tx.noticed_items(&names).await?;
         let wanted = wanted(&page.names, &noticed, now, &mut report);
         record(tx, &wanted, &mut opened, now).await?;
         // The list is in address order: every address before the page's last is complete.

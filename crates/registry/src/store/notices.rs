@@ -278,22 +278,20 @@ impl Tx {
         } else {
             "(address, domain) > ($1, $2)"
         };
-        // The page is cut from the list's key alone, and the domains joined to it after: a
-        // planner that misjudges the domains table (its statistics lag a bulk load) cannot
-        // turn a page into a join over the whole portfolio.
+        // The page is cut from the list's key alone, and the domains joined to it after, with
+        // its size written into the statement: a planner that misjudges a range or a table
+        // (statistics lag a bulk load) cannot turn a page into a join over the portfolio.
+        let page = page.max(1);
         let sql = format!(
             "SELECT p.address AS address, p.domain AS domain, d.expires_at AS expires_at, \
                     d.sponsor AS sponsor, r.name AS sponsor_name, r.state AS state \
              FROM (SELECT address, domain FROM notice_plan WHERE {position} \
-                   ORDER BY address, domain LIMIT $3) p \
+                   ORDER BY address, domain LIMIT {page}) p \
              LEFT JOIN domains d ON d.name = p.domain \
              LEFT JOIN registrars r ON r.id = d.sponsor \
              ORDER BY p.address, p.domain"
         );
-        let query = sqlx::query(&sql)
-            .bind(after.address.as_str())
-            .bind(after.domain.as_str())
-            .bind(limit(page));
+        let query = sqlx::query(&sql).bind(after.address.as_str()).bind(after.domain.as_str());
         let rows = self.rows("reading a page of the notice work list", query).await?;
         let mut found = PlanPage { names: Vec::with_capacity(rows.len()), last: None };
         for row in &rows {
@@ -318,35 +316,34 @@ impl Tx {
         Ok(found)
     }
 
-    /// The notice items recorded for the names of the work list after `after` up to and
-    /// including `last`.
-    pub async fn noticed_items_planned(
+    /// The notice items recorded for `domains`.
+    pub async fn noticed_items(
         &mut self,
-        after: &PlanKey,
-        last: &PlanKey,
+        domains: &[&str],
     ) -> Result<Vec<NoticedItem>, StoreError> {
-        let query = sqlx::query(
-            "SELECT i.domain AS domain, i.kind AS kind, i.occasion AS occasion, \
-                    i.queued_at AS queued_at \
-             FROM notice_plan p JOIN notice_items i ON i.domain = p.domain \
-             WHERE (p.address, p.domain) > ($1, $2) AND (p.address, p.domain) <= ($3, $4)",
-        )
-        .bind(after.address.as_str())
-        .bind(after.domain.as_str())
-        .bind(last.address.as_str())
-        .bind(last.domain.as_str());
-        self.rows("reading a page's notice items", query)
-            .await?
-            .iter()
-            .map(|row| {
-                Ok(NoticedItem {
-                    domain: get(row, "domain")?,
-                    kind: get(row, "kind")?,
-                    occasion: get(row, "occasion")?,
-                    queued_at: get_instant(row, "queued_at")?,
-                })
-            })
-            .collect()
+        let mut items = Vec::with_capacity(domains.len());
+        // By name rather than by a range of the work list: an index lookup per name whatever
+        // the planner believes of the ranges, which PostgreSQL estimates far too wide and
+        // would answer by scanning every item recorded so far, page after page.
+        for chunk in domains.chunks(self.rows_per_statement(1)) {
+            let names = tuples(chunk.len(), 1, 0, |first| format!("${first}"));
+            let sql = format!(
+                "SELECT domain, kind, occasion, queued_at FROM notice_items WHERE domain IN ({names})"
+            );
+            let mut query = sqlx::query(&sql);
+            for domain in chunk {
+                query = query.bind(*domain);
+            }
+            for row in self.rows("reading notice items", query).await? {
+                items.push(NoticedItem {
+                    domain: get(&row, "domain")?,
+                    kind: get(&row, "kind")?,
+                    occasion: get(&row, "occasion")?,
+                    queued_at: get_instant(&row, "queued_at")?,
+                });
+            }
+        }
+        Ok(items)
     }
 
     /// Queues a notice to each (address, kind), listing no names yet (state queued, no
