@@ -151,6 +151,22 @@ pub fn due_notices(
     due
 }
 
+/// The expiry dates for which some reminder may be due at `now`, as ranges `(start, end]`:
+/// wider than what [`due_notices`] decides, and cheap for a database to test on an indexed
+/// column, so that a queue run need not look again at a name no reminder can concern.
+pub fn reminder_expiries(now: OffsetDateTime) -> [(OffsetDateTime, OffsetDateTime); 2] {
+    // This expiry: from the first reminder's window, opening 30 days before it, to the close
+    // of the after-expiry one, 5 days after it.
+    let current =
+        (now - Duration::days(AFTER_EXPIRY_DAYS), now + Duration::days(FIRST_REMINDER_DAYS));
+    // The expiry before, once the tick has renewed the name on credit: its after-expiry
+    // window. A year back is 365 or 366 days (add_years moves 29 February to the 28th); a day
+    // of margin on each side covers both.
+    let previous =
+        (now + Duration::days(365 - AFTER_EXPIRY_DAYS - 1), now + Duration::days(366 + 1));
+    [current, previous]
+}
+
 /// The occasion of a failure notice about `sponsor`'s failure.
 pub fn failure_occasion(sponsor: &str) -> String {
     format!("sponsor:{sponsor}")
@@ -184,8 +200,11 @@ pub struct Notice {
     /// What about.
     #[serde(serialize_with = "kind_name")]
     pub kind: NoticeKind,
-    /// The names it lists.
+    /// The names its letter lists: all of them, or the first [`MAX_LISTED`] by name when
+    /// there are more (the notice's items record every one).
     pub domains: Vec<NoticeDomain>,
+    /// How many names it is about.
+    pub names: u64,
     /// When it fell due.
     #[serde(with = "time::serde::rfc3339")]
     pub due_at: OffsetDateTime,
@@ -233,7 +252,18 @@ pub const MAX_LISTED: usize = 1000;
 
 /// The letter for a notice of `kind` about `domains`.
 pub fn compose(kind: NoticeKind, domains: &[NoticeDomain], head: &Letterhead) -> Letter {
-    let count = domains.len();
+    letter(kind, domains, domains.len(), head)
+}
+
+/// The letter for a queued notice: its listed names, and how many it is about in all.
+pub fn compose_notice(notice: &Notice, head: &Letterhead) -> Letter {
+    let count = usize::try_from(notice.names).unwrap_or(usize::MAX).max(notice.domains.len());
+    letter(notice.kind, &notice.domains, count, head)
+}
+
+/// The letter about `count` names, of which `domains` are the first (at most [`MAX_LISTED`]
+/// of them are listed).
+fn letter(kind: NoticeKind, domains: &[NoticeDomain], count: usize, head: &Letterhead) -> Letter {
     let names = if count == 1 { "domain name" } else { "domain names" };
     let first = domains.first().map(|domain| domain.name.as_str()).unwrap_or_default();
     let about = if count == 1 { first.to_owned() } else { format!("{count} {names}") };
@@ -287,8 +317,9 @@ pub fn compose(kind: NoticeKind, domains: &[NoticeDomain], head: &Letterhead) ->
             domain.sponsor_name
         );
     }
-    if count > MAX_LISTED {
-        let _ = writeln!(body, "  … and {} more, listed at the desk.", count - MAX_LISTED);
+    let listed = domains.len().min(MAX_LISTED);
+    if count > listed {
+        let _ = writeln!(body, "  … and {} more, listed at the desk.", count - listed);
     }
     body.push('\n');
     body.push_str(
@@ -383,6 +414,72 @@ mod tests {
         let noticed = Some(EXPIRY - Duration::days(20));
         assert!(kinds(noticed, EXPIRY - Duration::days(10)).is_empty());
         assert_eq!(kinds(noticed, EXPIRY - Duration::days(6)), vec![NoticeKind::SecondReminder]);
+    }
+
+    proptest::proptest! {
+        /// Whatever the expiry (the Februaries of leap years included), a name a reminder is
+        /// due for lies in the ranges a queue run reads names from.
+        #[test]
+        fn reminder_expiries_cover_every_reminder(
+            expiry_minutes in 0_i64..(4 * 366 * 24 * 60),
+            now_minutes in 0_i64..(4 * 366 * 24 * 60),
+        ) {
+            let base = datetime!(2026-01-01 00:00 UTC);
+            let expires_at = base + Duration::minutes(expiry_minutes);
+            let now = base + Duration::minutes(now_minutes);
+            // Noticed long before anything fell due, so that every window counts.
+            let noticed = Some(base - Duration::days(800));
+            if !due_notices("gone", expires_at, noticed, now).is_empty() {
+                let covered = reminder_expiries(now)
+                    .iter()
+                    .any(|(start, end)| expires_at > *start && expires_at <= *end);
+                proptest::prop_assert!(covered, "{expires_at} at {now}");
+            }
+        }
+    }
+
+    #[test]
+    fn leap_day_expiries_fall_in_the_ranges() {
+        // Renewed on credit from 29 February 2028 to 28 February 2029: the after-expiry
+        // notice is due on 1 March 2028, when the expiry is only 364 days away.
+        let now = datetime!(2028-03-01 12:00 UTC);
+        let expires_at = datetime!(2029-02-28 12:00 UTC);
+        let due = due_notices("gone", expires_at, Some(now - Duration::days(100)), now);
+        assert_eq!(due.len(), 1);
+        assert!(
+            reminder_expiries(now)
+                .iter()
+                .any(|(start, end)| expires_at > *start && expires_at <= *end)
+        );
+    }
+
+    #[test]
+    fn a_notice_about_more_names_than_it_lists_says_how_many_more() {
+        let head =
+            Letterhead { registry: "the registry".to_owned(), desk_url: "https://d".to_owned() };
+        let domain = NoticeDomain {
+            name: "a.example".to_owned(),
+            expires_at: EXPIRY,
+            sponsor: "gone".to_owned(),
+            sponsor_name: "Gone".to_owned(),
+        };
+        let notice = Notice {
+            id: 1,
+            address: "a@b.example".to_owned(),
+            kind: NoticeKind::Failure,
+            domains: vec![domain.clone(), domain],
+            names: 3000,
+            due_at: EXPIRY,
+            state: NoticeState::Queued,
+            attempts: 0,
+            next_attempt_at: EXPIRY,
+            last_error: None,
+            created_at: EXPIRY,
+            sent_at: None,
+        };
+        let letter = compose_notice(&notice, &head);
+        assert!(letter.subject.contains("3000 domain names"), "{}", letter.subject);
+        assert!(letter.body.contains("… and 2998 more, listed at the desk."), "{}", letter.body);
     }
 
     #[test]

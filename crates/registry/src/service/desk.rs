@@ -9,7 +9,7 @@ use rand_core::OsRng;
 use time::OffsetDateTime;
 
 use super::domain::{existing, store_domain};
-use super::notices::{Mail, MailError, Mailer, registrant_address};
+use super::notices::{Mail, MailError, Mailer, holder_address};
 use super::{Meta, Registry, ServiceError, policy_for, with_tx};
 use crate::continuity::desk::{
     AuditEntry, CLIENT_WINDOW, CODE_LIFE, Case, CaseKind, CaseState, CodeVerdict, DeskRefusal,
@@ -170,12 +170,12 @@ async fn view(tx: &mut Tx, case: Case) -> Result<CaseView, DeskError> {
     })
 }
 
-/// The domain's registrant address, for the case's domain.
+/// The address the holder of the case's domain is written to (the same one its notices go to).
 async fn case_address(tx: &mut Tx, domain: &str) -> Result<Option<String>, DeskError> {
     let Some(found) = tx.get_domain(domain).await? else {
         return Err(DeskRefusal::NoDomain(domain.to_owned()).into());
     };
-    Ok(registrant_address(tx, found.registrant.as_deref()).await?)
+    Ok(holder_address(tx, &found.name).await?)
 }
 
 impl Registry {

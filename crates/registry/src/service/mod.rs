@@ -44,7 +44,9 @@ pub use error::ServiceError;
 pub use escrow::{
     Claims, EmailDifference, EscrowImport, EscrowRefusal, Reconciliation, UnsponsoredName,
 };
-pub use notices::{Mail, MailError, MailFuture, Mailer, QueueReport, SendOptions, SendReport};
+pub use notices::{
+    Mail, MailError, MailFuture, Mailer, QueueOptions, QueueReport, SendOptions, SendReport,
+};
 pub use tick::{DueReport, TickReport};
 
 /// How many times a command meeting contention runs before the error is returned.

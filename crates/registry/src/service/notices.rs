@@ -9,8 +9,35 @@
 //! the window for a duplicate is that one step for one notice. A notice marked sent is never
 //! sent again. Run one sender at a time: two senders over the same queue may both send a
 //! notice that neither has marked yet.
+//!
+//! # Queueing at the scale of a failed registrar
+//!
+//! A failed registrar may leave two million names, and one address may hold thousands of them
+//! (a privacy service's address, hundreds of thousands). Each address gets one notice of a kind
+//! covering all its names, while a run holds in memory no more than a page of names and the
+//! names each notice it is writing lists (at most [`MAX_LISTED`]) — never the portfolio.
+//!
+//! Grouping by address across pages needs an address's names together. A run therefore first
+//! fills a work list in the database (`notice_plan`): one `INSERT … SELECT` per chunk of a
+//! failed sponsor's names puts each name there with its holder's address, computed in SQL
+//! (the same expression the desk uses, see [`holder_address`]), keyed by (address, name). It
+//! then walks the list in that order, a keyset page at a time, so that each page is a range of
+//! an index. We chose this over streaming one query ordered by the computed address, which
+//! would hold a read transaction (and, on SQLite, a second connection) open for the whole run
+//! and sort the portfolio again on every resumption. The list costs one more write per name.
+//! Only names that may call for a notice go on it — those without their failure notice, and
+//! those whose expiry a reminder may concern — so a run after all is noticed reads little.
+//!
+//! Each write transaction takes a batch of names and then the rest of its last address's
+//! names, so a notice is created, filled and listed by one transaction. A run killed midway
+//! leaves only whole notices; the next run makes its work list afresh, finds those names
+//! noticed (by `notice_items`' key) and queues the rest: every name is noticed once and no
+//! notice is empty. An address with very many names makes one long transaction (on SQLite,
+//! other writers wait for it). Run one queue at a time: two runs share the work list, and
+//! while each item is still recorded once, by its key, one run may end early and an address's
+//! names may be split over two notices.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration as StdDuration;
@@ -19,13 +46,13 @@ use time::{Duration, OffsetDateTime};
 
 use super::{Registry, ServiceError};
 use crate::continuity::notices::{
-    DueNotice, Letterhead, Notice, NoticeDomain, NoticeKind, NoticeState, compose, due_notices,
-    failure_occasion,
+    Letterhead, MAX_LISTED, Notice, NoticeDomain, NoticeKind, NoticeState, compose_notice,
+    due_notices, failure_occasion,
 };
 use crate::model::RegistrarState;
-use crate::store::{StoreError, Tx};
+use crate::store::{NewNoticeItem, NoticedItem, PlanKey, PlannedName, StoreError, Tx};
 
-/// Names read per page while planning.
+/// Notices read per page while sending.
 const PAGE: u32 = 500;
 /// Most unreachable names a queue report lists by name.
 const MAX_UNREACHABLE_LISTED: usize = 100;
@@ -138,75 +165,144 @@ impl SendReport {
     }
 }
 
-/// The address a registrant of a domain is written to, from its registrant contact.
-///
-/// This is the one place that decides it. Today it is the registry's contact e-mail; once
-/// escrowed registrant data is on file (`Registry::escrow_registrant_email`), the escrowed
-/// address is to be preferred here, since a failed registrar's own contact data is often
-/// stale or belongs to its privacy service.
-pub(super) async fn registrant_address(
-    tx: &mut Tx,
-    registrant: Option<&str>,
-) -> Result<Option<String>, StoreError> {
-    let Some(id) = registrant else { return Ok(None) };
-    Ok(tx
-        .get_contact(id)
-        .await?
-        .map(|contact| contact.email.trim().to_owned())
-        .filter(|email| email.contains('@')))
+/// How a queue run walks its work list (see the module documentation).
+/// [`Registry::queue_notices`] runs with the default; the knobs are for tests (small pages, a
+/// run cut short) and tuning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueOptions {
+    /// Names read per page. With the names listed by the notices being written, this bounds
+    /// what a run holds in memory.
+    pub page: u32,
+    /// Names per write transaction, at least: a transaction goes on to the last name of the
+    /// address it ends on, so that each notice is written whole by one transaction.
+    pub batch: u32,
+    /// Names put on the work list per transaction.
+    pub stage: u32,
+    /// Stop after this many write transactions over the work list, leaving the list and the
+    /// rest of the names as a run killed at that point would; `None` runs to the end.
+    pub stop_after: Option<u32>,
 }
 
-type Groups = BTreeMap<(String, NoticeKind), Vec<(NoticeDomain, String)>>;
+impl Default for QueueOptions {
+    /// Pages of 1000 names, transactions of 10,000, the work list filled 50,000 at a time.
+    fn default() -> QueueOptions {
+        QueueOptions { page: 1000, batch: 10_000, stage: 50_000, stop_after: None }
+    }
+}
+
+impl QueueReport {
+    fn add(&mut self, other: QueueReport) {
+        self.names += other.names;
+        self.notices += other.notices;
+        self.items += other.items;
+        self.unreachable_count += other.unreachable_count;
+        let room = MAX_UNREACHABLE_LISTED.saturating_sub(self.unreachable.len());
+        self.unreachable.extend(other.unreachable.into_iter().take(room));
+    }
+
+    fn unreachable(&mut self, name: &str) {
+        self.unreachable_count += 1;
+        if self.unreachable.len() < MAX_UNREACHABLE_LISTED {
+            self.unreachable.push(name.to_owned());
+        }
+    }
+}
+
+/// The address the holder of `domain` is written to: the one place that decides it, for the
+/// desk's codes and for every notice.
+///
+/// The escrowed customer's e-mail comes first — the actual holder, also behind a
+/// privacy/proxy service, which a failed registrar's own contact data often is — then the
+/// registry's registrant contact e-mail, then the escrowed registrant contact's, all from the
+/// escrow of the domain's sponsor. The decision is one SQL expression in the store
+/// ([`Tx::holder_address`]), so that a queue run computes the very same address for a whole
+/// portfolio in one statement when it fills its work list.
+pub(super) async fn holder_address(
+    tx: &mut Tx,
+    domain: &str,
+) -> Result<Option<String>, StoreError> {
+    tx.holder_address(domain).await
+}
 
 impl Registry {
     /// Queues every notice due at `now` for names of FAILED registrars: one per registrant
     /// address and kind, listing all their names that call for it. Idempotent: a name is
     /// noticed once per (kind, occasion), so running again — at the same or a later instant —
-    /// queues only what fell due since.
+    /// queues only what fell due since. Memory stays bounded by a page, whatever the size of
+    /// the portfolio (see the module documentation).
     pub async fn queue_notices(&self, now: OffsetDateTime) -> Result<QueueReport, ServiceError> {
+        self.queue_notices_with(now, &QueueOptions::default()).await
+    }
+
+    /// [`Registry::queue_notices`] with the work list walked as `options` say.
+    pub async fn queue_notices_with(
+        &self,
+        now: OffsetDateTime,
+        options: &QueueOptions,
+    ) -> Result<QueueReport, ServiceError> {
+        let options = *options;
         let mut report = QueueReport::default();
-        let groups = self.plan_notices(now, &mut report).await?;
-        for ((address, kind), names) in groups {
-            let listed = self
-                .store()
-                .transact(|tx| {
-                    // A transaction body owns what it uses (it may run again on contention).
-                    let (address, names) = (address.clone(), names.clone());
-                    Box::pin(async move {
-                        let id = tx.insert_notice(&address, kind, now).await?;
-                        let mut listed = Vec::with_capacity(names.len());
-                        for (domain, occasion) in &names {
-                            if tx.insert_notice_item(&domain.name, kind, occasion, id, now).await? {
-                                listed.push(domain.clone());
+        let failed = self.failed_registrars().await?;
+        report.registrars = u64::try_from(failed.len()).unwrap_or(u64::MAX);
+        // What a run killed midway left is of no use: this run makes its own list.
+        self.store().transact(|tx| Box::pin(async move { tx.clear_notice_plan().await })).await?;
+        if failed.is_empty() {
+            return Ok(report);
+        }
+        for sponsor in &failed {
+            let mut after = String::new();
+            loop {
+                let upto = self
+                    .store()
+                    .transact(|tx| {
+                        let (sponsor, after) = (sponsor.clone(), after.clone());
+                        Box::pin(async move {
+                            let upto =
+                                tx.sponsored_name_after(&sponsor, &after, options.stage).await?;
+                            if let Some(upto) = &upto {
+                                tx.plan_notices(&sponsor, &after, upto, now).await?;
                             }
-                        }
-                        if listed.is_empty() {
-                            tx.delete_empty_notice(id).await?;
-                        } else {
-                            tx.set_notice_domains(id, &listed).await?;
-                        }
-                        Ok(listed.len())
+                            Ok(upto)
+                        })
                     })
-                })
-                .await?;
-            if listed > 0 {
-                report.notices += 1;
-                report.items += u64::try_from(listed).unwrap_or(u64::MAX);
+                    .await?;
+                let Some(upto) = upto else { break };
+                after = upto;
             }
         }
+        self.store().transact(|tx| Box::pin(async move { tx.analyze_notice_plan().await })).await?;
+        let mut cursor = PlanKey::default();
+        let mut transactions = 0;
+        loop {
+            if options.stop_after.is_some_and(|stop| transactions >= stop) {
+                return Ok(report);
+            }
+            let step = self
+                .store()
+                .transact(|tx| {
+                    let cursor = cursor.clone();
+                    Box::pin(async move { walk(tx, cursor, now, options).await })
+                })
+                .await?;
+            transactions += 1;
+            report.add(step.report);
+            let Some(next) = step.next else { break };
+            cursor = next;
+        }
+        self.store().transact(|tx| Box::pin(async move { tx.clear_notice_plan().await })).await?;
         Ok(report)
     }
 
-    /// Reads what is due, grouped by address and kind, in one snapshot.
-    async fn plan_notices(
-        &self,
-        now: OffsetDateTime,
-        report: &mut QueueReport,
-    ) -> Result<Groups, ServiceError> {
+    /// The ids of the FAILED registrars.
+    async fn failed_registrars(&self) -> Result<Vec<String>, ServiceError> {
         let mut tx = self.store().begin_read().await?;
-        let outcome = plan(&mut tx, now, report).await;
+        let registrars = tx.registrars().await;
         tx.rollback().await.ok();
-        Ok(outcome?)
+        Ok(registrars?
+            .into_iter()
+            .filter(|registrar| registrar.state == RegistrarState::Failed)
+            .map(|registrar| registrar.id)
+            .collect())
     }
 
     /// Sends the notices due at `now` through `mailer`, at most `options.rate_per_second`,
@@ -243,7 +339,7 @@ impl Registry {
                     tokio::time::sleep_until(at + gap).await;
                 }
                 last_send = Some(tokio::time::Instant::now());
-                let letter = compose(notice.kind, &notice.domains, &options.letterhead);
+                let letter = compose_notice(&notice, &options.letterhead);
                 let mail =
                     Mail { to: notice.address.clone(), subject: letter.subject, body: letter.body };
                 let outcome = mailer.send(&mail).await;
@@ -258,7 +354,7 @@ impl Registry {
                 tracing::info!(
                     notice = notice.id,
                     kind = notice.kind.as_str(),
-                    names = notice.domains.len(),
+                    names = notice.names,
                     state = state.map_or("gone", NoticeState::as_str),
                     "notice delivery"
                 );
@@ -328,80 +424,188 @@ impl Registry {
     }
 }
 
-async fn plan(
+/// What one write transaction over the work list did, and where the next one starts.
+struct Step {
+    /// The position to go on from, `None` at the end of the list.
+    next: Option<PlanKey>,
+    /// Its share of the run's report.
+    report: QueueReport,
+}
+
+/// A notice being written: its id, how many names it records, and the first of them by name.
+struct Open {
+    id: u64,
+    names: u64,
+    listed: Vec<NoticeDomain>,
+}
+
+/// The notices being written, by (address, kind).
+type Opened = BTreeMap<(String, NoticeKind), Open>;
+
+/// A notice one name calls for.
+struct Wanted<'a> {
+    address: &'a str,
+    kind: NoticeKind,
+    occasion: String,
+    domain: &'a NoticeDomain,
+}
+
+/// One write transaction's share of the work list: pages from `cursor` until `batch` names
+/// were looked at, then the rest of the last address's names; every notice it opens it
+/// finishes, so each is whole when committed.
+async fn walk(
     tx: &mut Tx,
+    mut cursor: PlanKey,
+    now: OffsetDateTime,
+    options: QueueOptions,
+) -> Result<Step, StoreError> {
+    let mut report = QueueReport::default();
+    let mut opened = Opened::new();
+    let mut seen: u64 = 0;
+    let mut draining = false;
+    loop {
+        let page = tx.notice_plan_page(&cursor, draining, options.page.max(1)).await?;
+        let Some(last) = page.last else {
+            finish(tx, &mut opened, None, &mut report).await?;
+            return Ok(Step { next: draining.then_some(cursor), report });
+        };
+        let names: Vec<&str> = page.names.iter().map(|name| name.key.domain.as_str()).collect();
+        let noticed = tx.noticed_items(&names).await?;
+        let wanted = wanted(&page.names, &noticed, now, &mut report);
+        record(tx, &wanted, &mut opened, now).await?;
+        // The list is in address order: every address before the page's last is complete.
+        finish(tx, &mut opened, Some(&last.address), &mut report).await?;
+        seen = seen.saturating_add(u64::try_from(page.names.len()).unwrap_or(u64::MAX).max(1));
+        cursor = last;
+        draining = draining || seen >= u64::from(options.batch);
+    }
+}
+
+/// The notices the names of `page` call for at `now`, given what was `noticed` of them; names
+/// without an address are counted as unreachable instead.
+fn wanted<'a>(
+    page: &'a [PlannedName],
+    noticed: &[NoticedItem],
     now: OffsetDateTime,
     report: &mut QueueReport,
-) -> Result<Groups, StoreError> {
-    let mut groups = Groups::new();
-    let mut addresses: HashMap<String, Option<String>> = HashMap::new();
-    let failed: Vec<_> = tx
-        .registrars()
-        .await?
-        .into_iter()
-        .filter(|registrar| registrar.state == RegistrarState::Failed)
-        .collect();
-    for registrar in failed {
-        report.registrars += 1;
-        let occasion = failure_occasion(&registrar.id);
-        let mut after: Option<String> = None;
-        loop {
-            let page = tx.sponsored_names(&registrar.id, after.as_deref(), PAGE).await?;
-            let Some(last) = page.last() else { break };
-            after = Some(last.name.clone());
-            for name in page {
-                report.names += 1;
-                let items = tx.noticed_items(&name.name).await?;
-                let noticed_at = items
+) -> Vec<Wanted<'a>> {
+    let mut by_domain: HashMap<&str, Vec<&NoticedItem>> = HashMap::new();
+    for item in noticed {
+        by_domain.entry(item.domain.as_str()).or_default().push(item);
+    }
+    let mut wanted = Vec::new();
+    for name in page {
+        report.names += 1;
+        let domain = &name.domain;
+        let items = by_domain.get(domain.name.as_str()).map(Vec::as_slice).unwrap_or_default();
+        let occasion = failure_occasion(&domain.sponsor);
+        let noticed_at = items
+            .iter()
+            .find(|item| item.kind == NoticeKind::Failure.as_str() && item.occasion == occasion)
+            .map(|item| item.queued_at);
+        let mut due = due_notices(&domain.sponsor, domain.expires_at, noticed_at, now)
+            .into_iter()
+            .filter(|due| {
+                !items
                     .iter()
-                    .find(|item| {
-                        item.kind == NoticeKind::Failure.as_str() && item.occasion == occasion
-                    })
-                    .map(|item| item.queued_at);
-                let due: Vec<DueNotice> =
-                    due_notices(&registrar.id, name.expires_at, noticed_at, now)
-                        .into_iter()
-                        .filter(|due| {
-                            !items.iter().any(|item| {
-                                item.kind == due.kind.as_str() && item.occasion == due.occasion
-                            })
-                        })
-                        .collect();
-                if due.is_empty() {
-                    continue;
-                }
-                let address = match &name.registrant {
-                    Some(id) => match addresses.get(id) {
-                        Some(known) => known.clone(),
-                        None => {
-                            let found = registrant_address(tx, Some(id)).await?;
-                            addresses.insert(id.clone(), found.clone());
-                            found
-                        }
-                    },
-                    None => None,
-                };
-                let Some(address) = address else {
-                    report.unreachable_count += 1;
-                    if report.unreachable.len() < MAX_UNREACHABLE_LISTED {
-                        report.unreachable.push(name.name.clone());
-                    }
-                    continue;
-                };
-                let listed = NoticeDomain {
-                    name: name.name.clone(),
-                    expires_at: name.expires_at,
-                    sponsor: registrar.id.clone(),
-                    sponsor_name: registrar.name.clone(),
-                };
-                for due in due {
-                    groups
-                        .entry((address.to_ascii_lowercase(), due.kind))
-                        .or_default()
-                        .push((listed.clone(), due.occasion));
-                }
+                    .any(|item| item.kind == due.kind.as_str() && item.occasion == due.occasion)
+            })
+            .peekable();
+        if due.peek().is_none() {
+            continue;
+        }
+        let Some(address) = name.address() else {
+            report.unreachable(&domain.name);
+            continue;
+        };
+        wanted.extend(due.map(|due| Wanted {
+            address,
+            kind: due.kind,
+            occasion: due.occasion,
+            domain,
+        }));
+    }
+    wanted
+}
+
+/// Records the `wanted` items, opening the notices they need, and adds those recorded (the
+/// others were recorded by another run meanwhile) to their notices.
+async fn record(
+    tx: &mut Tx,
+    wanted: &[Wanted<'_>],
+    opened: &mut Opened,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let new: BTreeSet<(String, NoticeKind)> = wanted
+        .iter()
+        .map(|want| (want.address.to_owned(), want.kind))
+        .filter(|key| !opened.contains_key(key))
+        .collect();
+    if !new.is_empty() {
+        let new: Vec<_> = new.into_iter().collect();
+        for (id, address, kind) in tx.insert_notices(&new, now).await? {
+            opened.insert((address, kind), Open { id, names: 0, listed: Vec::new() });
+        }
+    }
+    let mut items = Vec::with_capacity(wanted.len());
+    for want in wanted {
+        let Some(open) = opened.get(&(want.address.to_owned(), want.kind)) else {
+            return Err(StoreError::Corrupt {
+                what: "notices".to_owned(),
+                detail: format!("no {} notice was opened for {}", want.kind.as_str(), want.address),
+            });
+        };
+        items.push(NewNoticeItem {
+            domain: &want.domain.name,
+            kind: want.kind,
+            occasion: &want.occasion,
+            notice: open.id,
+        });
+    }
+    let recorded = tx.insert_notice_items(&items, now).await?;
+    // In page order, so that a notice lists its names in name order.
+    for want in wanted {
+        if !recorded.contains(&(want.domain.name.clone(), want.kind)) {
+            continue;
+        }
+        if let Some(open) = opened.get_mut(&(want.address.to_owned(), want.kind)) {
+            open.names += 1;
+            if open.listed.len() < MAX_LISTED {
+                open.listed.push(want.domain.clone());
             }
         }
     }
-    Ok(groups)
+    Ok(())
+}
+
+/// Finishes the notices of every address but `keep`: lists their names, or removes those that
+/// ended up with none.
+async fn finish(
+    tx: &mut Tx,
+    opened: &mut Opened,
+    keep: Option<&str>,
+    report: &mut QueueReport,
+) -> Result<(), StoreError> {
+    let done = match keep {
+        // Every notice of `keep` and after it; none is after it, the list being walked in
+        // order. NoticeKind::Failure is the least kind.
+        Some(keep) => {
+            let kept = opened.split_off(&(keep.to_owned(), NoticeKind::Failure));
+            std::mem::replace(opened, kept)
+        }
+        None => std::mem::take(opened),
+    };
+    let mut listed = Vec::new();
+    let mut empty = Vec::new();
+    for open in done.into_values() {
+        if open.names == 0 {
+            empty.push(open.id);
+        } else {
+            report.notices += 1;
+            report.items += open.names;
+            listed.push((open.id, open.listed));
+        }
+    }
+    tx.set_notices_domains(&listed).await?;
+    tx.delete_empty_notices(&empty).await
 }

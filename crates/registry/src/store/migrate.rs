@@ -42,6 +42,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/0003_notices_desk.sql"),
     },
     Migration {
+        version: 4,
+        name: "0004_notice_plan.sql",
+        sql: include_str!("../../migrations/0004_notice_plan.sql"),
+    },
+    Migration {
         version: 5,
         name: "0005_desk_case_sponsor.sql",
         sql: include_str!("../../migrations/0005_desk_case_sponsor.sql"),

@@ -92,7 +92,7 @@ pub use error::StoreError;
 pub use escrow::{EscrowDepositRecord, RegistrantEmails};
 pub use journal::{PollHead, TransactionRecord};
 pub use ledger::LedgerEntry;
-pub use notices::{NoticedItem, SponsoredName};
+pub use notices::{NewNoticeItem, NoticedItem, PlanKey, PlanPage, PlannedName};
 pub use objects::HistoryRow;
 pub use standing::ContinuityCounts;
 pub use tx::Tx;

@@ -46,7 +46,7 @@ impl From<HistoryEntry> for HistoryRow {
 
 impl Tx {
     /// Rows of `columns` columns per multi-row statement on this engine.
-    fn rows_per_statement(&self, columns: usize) -> usize {
+    pub(in crate::store) fn rows_per_statement(&self, columns: usize) -> usize {
         match self.engine() {
             Engine::Postgres => POSTGRES_ROWS,
             Engine::Sqlite => (SQLITE_PARAMETERS / columns.max(1)).max(1),
