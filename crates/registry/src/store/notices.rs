@@ -166,8 +166,10 @@ fn tuples(rows: usize, columns: usize, shared: usize, tuple: impl Fn(usize) -> S
 }
 
 impl Tx {
-    /// The address the holder of `domain` is written to (see [`holder_address`] for the
-    /// order), or `None` when the domain does not exist or has none.
+    /// The address the holder of `domain` is written to, or `None` when the domain does not
+    /// exist or has none: the sponsor's escrowed customer's e-mail (the actual holder, also
+    /// behind a privacy/proxy contact), else the registry's registrant contact's, else the
+    /// sponsor's escrowed registrant contact's; trimmed, lowercased, and only with an `@`.
     pub async fn holder_address(&mut self, domain: &str) -> Result<Option<String>, StoreError> {
         let sql = format!(
             "SELECT {} AS address FROM domains d {HOLDER_JOINS} WHERE d.name = $1",
