@@ -338,24 +338,33 @@ async fn build_zone(registry: &Registry, tld: &str) -> Result<Zone> {
         .map_err(|error| anyhow!("the generated zone does not load: {error}"))
 }
 
-/// Runs the lifecycle, and queues the registrant notices it makes due, every `every`, as of
-/// the wall clock.
+/// How often `up` queues registrant notices. Reminder windows are days wide, and a queue run
+/// re-reads every name of every failed registrar (seconds for millions of names), so once an
+/// hour is both soon enough and cheap; `nameward registry tick` queues on every run.
+const QUEUE_NOTICES_EVERY: Duration = Duration::from_secs(3600);
+
+/// Runs the lifecycle every `every`, and queues the registrant notices that fall due every
+/// [`QUEUE_NOTICES_EVERY`], as of the wall clock.
 async fn tick(registry: Arc<Registry>, every: Duration) {
+    let mut last_queued: Option<tokio::time::Instant> = None;
     loop {
-        match registry.tick_all(OffsetDateTime::now_utc()).await {
-            Ok(report) => {
-                if report.lifecycle.total() > 0 {
-                    tracing::info!(?report.lifecycle.actions, "lifecycle tick");
-                }
-                if report.notices.notices > 0 {
-                    tracing::info!(
-                        notices = report.notices.notices,
-                        names = report.notices.items,
-                        "registrant notices queued"
-                    );
-                }
-            }
+        let now = OffsetDateTime::now_utc();
+        match registry.tick(now).await {
+            Ok(report) if report.total() > 0 => tracing::info!(?report.actions, "lifecycle tick"),
+            Ok(_) => {}
             Err(error) => tracing::error!("lifecycle tick failed: {error}"),
+        }
+        if last_queued.is_none_or(|at| at.elapsed() >= QUEUE_NOTICES_EVERY) {
+            last_queued = Some(tokio::time::Instant::now());
+            match registry.queue_notices(now).await {
+                Ok(report) if report.notices > 0 => tracing::info!(
+                    notices = report.notices,
+                    names = report.items,
+                    "registrant notices queued"
+                ),
+                Ok(_) => {}
+                Err(error) => tracing::error!("queueing registrant notices failed: {error}"),
+            }
         }
         tokio::time::sleep(every).await;
     }
