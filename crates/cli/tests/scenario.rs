@@ -429,6 +429,12 @@ fn play(scenario: &Scenario) {
     for expected in ["within 30 days", "within 7 days", "passed its expiry date"] {
         assert!(jane.iter().any(|subject| subject.contains(expected)), "{expected}: {jane:?}");
     }
+    // jane2.example, registered for two years, passes its first anniversary without expiring:
+    // only jane1.example is in the after-expiry notice.
+    assert!(
+        jane.iter().any(|subject| subject.contains("jane1.example passed its expiry date")),
+        "{jane:?}"
+    );
     let asha = sink.subjects_to("asha@example.org");
     assert!(
         asha.iter().any(|subject| subject.contains("shop.example passed its expiry date")),

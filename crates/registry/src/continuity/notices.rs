@@ -110,11 +110,13 @@ pub struct DueNotice {
 
 /// The notices a name of the failed registrar `sponsor`, expiring at `expires_at`, calls for at
 /// `now`. `failure_noticed_at` is when its failure notice for this sponsor was queued, if it
-/// was. Notices already queued are the caller's to leave out (by their key).
+/// was; `renewed_on_credit_at` when the registry last renewed the name on credit, if it ever
+/// did. Notices already queued are the caller's to leave out (by their key).
 pub fn due_notices(
     sponsor: &str,
     expires_at: OffsetDateTime,
     failure_noticed_at: Option<OffsetDateTime>,
+    renewed_on_credit_at: Option<OffsetDateTime>,
     now: OffsetDateTime,
 ) -> Vec<DueNotice> {
     let Some(noticed) = failure_noticed_at else {
@@ -125,8 +127,13 @@ pub fn due_notices(
         opens > noticed && opens <= now && now < closes
     };
     // The tick renews a name on credit at its expiry, so after expiry the date the notice is
-    // about is the one before the current (or the current, if the tick has not run yet).
-    for expiry in [add_years(expires_at, -1), expires_at] {
+    // about is the one before the current (or the current, if the tick has not run yet). The
+    // one before counts only if a credit renewal did take the name past it: a name registered
+    // for two years has no expiry a year before its current one.
+    let previous = add_years(expires_at, -1);
+    let renewed_past_previous = renewed_on_credit_at.is_some_and(|at| at >= previous);
+    let expiries = [renewed_past_previous.then_some(previous), Some(expires_at)];
+    for expiry in expiries.into_iter().flatten() {
         if window(expiry, expiry + Duration::days(AFTER_EXPIRY_DAYS)) {
             due.push(DueNotice {
                 kind: NoticeKind::AfterExpiry,
@@ -378,14 +385,14 @@ mod tests {
     const EXPIRY: OffsetDateTime = datetime!(2026-06-30 12:00 UTC);
 
     fn kinds(noticed: Option<OffsetDateTime>, now: OffsetDateTime) -> Vec<NoticeKind> {
-        due_notices("gone", EXPIRY, noticed, now).into_iter().map(|due| due.kind).collect()
+        due_notices("gone", EXPIRY, noticed, None, now).into_iter().map(|due| due.kind).collect()
     }
 
     #[test]
     fn the_failure_notice_comes_first_and_alone() {
         let now = EXPIRY - Duration::days(3);
         assert_eq!(kinds(None, now), vec![NoticeKind::Failure]);
-        assert_eq!(due_notices("gone", EXPIRY, None, now)[0].occasion, "sponsor:gone");
+        assert_eq!(due_notices("gone", EXPIRY, None, None, now)[0].occasion, "sponsor:gone");
         // Queued just now: the 7-day window opened before, so the failure notice covers it.
         assert!(kinds(Some(now), now).is_empty());
         assert!(kinds(Some(now), now + Duration::days(1)).is_empty());
@@ -402,11 +409,28 @@ mod tests {
         // Before the tick renews it and after, the notice is about the same expiry.
         assert_eq!(kinds(noticed, EXPIRY), vec![NoticeKind::AfterExpiry]);
         let renewed = add_years(EXPIRY, 1);
-        let after = due_notices("gone", renewed, noticed, EXPIRY + Duration::days(4));
+        let credit = Some(EXPIRY);
+        let after = due_notices("gone", renewed, noticed, credit, EXPIRY + Duration::days(4));
         assert_eq!(after.len(), 1);
         assert_eq!(after[0].kind, NoticeKind::AfterExpiry);
-        assert_eq!(after[0].occasion, due_notices("gone", EXPIRY, noticed, EXPIRY)[0].occasion);
-        assert!(due_notices("gone", renewed, noticed, EXPIRY + Duration::days(5)).is_empty());
+        assert_eq!(
+            after[0].occasion,
+            due_notices("gone", EXPIRY, noticed, None, EXPIRY)[0].occasion
+        );
+        assert!(
+            due_notices("gone", renewed, noticed, credit, EXPIRY + Duration::days(5)).is_empty()
+        );
+        // A name registered for two years reaches its first anniversary without an expiry.
+        let anniversary = due_notices("gone", renewed, noticed, None, EXPIRY + Duration::days(2));
+        assert!(anniversary.is_empty(), "{anniversary:?}");
+        let earlier = due_notices(
+            "gone",
+            renewed,
+            noticed,
+            Some(EXPIRY - Duration::days(365)),
+            EXPIRY + Duration::days(2),
+        );
+        assert!(earlier.is_empty(), "a credit renewal a year before does not count: {earlier:?}");
     }
 
     #[test]
@@ -429,7 +453,9 @@ mod tests {
             let now = base + Duration::minutes(now_minutes);
             // Noticed long before anything fell due, so that every window counts.
             let noticed = Some(base - Duration::days(800));
-            if !due_notices("gone", expires_at, noticed, now).is_empty() {
+            // Renewed on credit whenever an expiry passed, so that every window counts.
+            let credit = Some(add_years(expires_at, -1));
+            if !due_notices("gone", expires_at, noticed, credit, now).is_empty() {
                 let covered = reminder_expiries(now)
                     .iter()
                     .any(|(start, end)| expires_at > *start && expires_at <= *end);
@@ -444,7 +470,8 @@ mod tests {
         // notice is due on 1 March 2028, when the expiry is only 364 days away.
         let now = datetime!(2028-03-01 12:00 UTC);
         let expires_at = datetime!(2029-02-28 12:00 UTC);
-        let due = due_notices("gone", expires_at, Some(now - Duration::days(100)), now);
+        let credit = Some(datetime!(2028-02-29 12:00 UTC));
+        let due = due_notices("gone", expires_at, Some(now - Duration::days(100)), credit, now);
         assert_eq!(due.len(), 1);
         assert!(
             reminder_expiries(now)

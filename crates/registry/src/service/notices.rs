@@ -503,14 +503,20 @@ fn wanted<'a>(
             .iter()
             .find(|item| item.kind == NoticeKind::Failure.as_str() && item.occasion == occasion)
             .map(|item| item.queued_at);
-        let mut due = due_notices(&domain.sponsor, domain.expires_at, noticed_at, now)
-            .into_iter()
-            .filter(|due| {
-                !items
-                    .iter()
-                    .any(|item| item.kind == due.kind.as_str() && item.occasion == due.occasion)
-            })
-            .peekable();
+        let mut due = due_notices(
+            &domain.sponsor,
+            domain.expires_at,
+            noticed_at,
+            name.renewed_on_credit_at,
+            now,
+        )
+        .into_iter()
+        .filter(|due| {
+            !items
+                .iter()
+                .any(|item| item.kind == due.kind.as_str() && item.occasion == due.occasion)
+        })
+        .peekable();
         if due.peek().is_none() {
             continue;
         }

@@ -78,6 +78,8 @@ pub struct PlannedName {
     pub key: PlanKey,
     /// The name as a notice lists it (current expiry and sponsor).
     pub domain: NoticeDomain,
+    /// When the registry last renewed it on credit, if it ever did.
+    pub renewed_on_credit_at: Option<OffsetDateTime>,
 }
 
 /// A page of the work list.
@@ -286,7 +288,9 @@ impl Tx {
         let page = page.max(1);
         let sql = format!(
             "SELECT p.address AS address, p.domain AS domain, d.expires_at AS expires_at, \
-                    d.sponsor AS sponsor, r.name AS sponsor_name, r.state AS state \
+                    d.sponsor AS sponsor, r.name AS sponsor_name, r.state AS state, \
+                    (SELECT MAX(l.at) FROM ledger l WHERE l.domain = p.domain \
+                     AND l.kind = 'credit_renewal') AS renewed_at \
              FROM (SELECT address, domain FROM notice_plan WHERE {position} \
                    ORDER BY address, domain LIMIT {page}) p \
              LEFT JOIN domains d ON d.name = p.domain \
@@ -311,7 +315,8 @@ impl Tx {
             if state.as_deref() == Some(RegistrarState::Failed.as_str()) {
                 let domain =
                     NoticeDomain { name: key.domain.clone(), expires_at, sponsor, sponsor_name };
-                found.names.push(PlannedName { key: key.clone(), domain });
+                let renewed_on_credit_at = get_instant_opt(row, "renewed_at")?;
+                found.names.push(PlannedName { key: key.clone(), domain, renewed_on_credit_at });
             }
             found.last = Some(key);
         }
