@@ -198,16 +198,22 @@ async fn a_full_then_an_incremental_deposit_and_the_reconciliation() {
         assert_eq!(difference.registry, "ravi@old-isp.example");
         assert_eq!(difference.escrow.as_deref(), Some("ravi@new-isp.example"));
 
-        // The holder behind the proxy, not the proxy, is who to write to.
+        // The holder behind the proxy, not the proxy, is who to write to; the escrow's
+        // customer before the registry's stale contact; the registry's contact for a name
+        // the escrow lacks.
         assert_eq!(
-            registry.escrow_registrant_email("shop.example").await.unwrap().as_deref(),
+            registry.holder_address("shop.example").await.unwrap().as_deref(),
             Some("asha@example.org")
         );
         assert_eq!(
-            registry.escrow_registrant_email("RAVI.example.").await.unwrap().as_deref(),
+            registry.holder_address("RAVI.example.").await.unwrap().as_deref(),
             Some("ravi@new-isp.example")
         );
-        assert_eq!(registry.escrow_registrant_email("lost.example").await.unwrap(), None);
+        assert_eq!(
+            registry.holder_address("lost.example").await.unwrap().as_deref(),
+            Some("ravi@old-isp.example")
+        );
+        assert_eq!(registry.holder_address("unknown.example").await.unwrap(), None);
         let zone = registry.hosted_zone("shop.example").await.unwrap().unwrap();
         assert!(zone.contains("192.0.2.80"));
         assert_eq!(registry.hosted_zone("ravi.example").await.unwrap(), None);

@@ -9,7 +9,7 @@ use rand_core::OsRng;
 use time::OffsetDateTime;
 
 use super::domain::{existing, store_domain};
-use super::notices::{Mail, MailError, Mailer, holder_address};
+use super::notices::{Mail, MailError, Mailer};
 use super::{Meta, Registry, ServiceError, policy_for, with_tx};
 use crate::continuity::desk::{
     AuditEntry, CLIENT_WINDOW, CODE_LIFE, Case, CaseKind, CaseState, CodeVerdict, DeskRefusal,
@@ -175,7 +175,7 @@ async fn case_address(tx: &mut Tx, domain: &str) -> Result<Option<String>, DeskE
     let Some(found) = tx.get_domain(domain).await? else {
         return Err(DeskRefusal::NoDomain(domain.to_owned()).into());
     };
-    Ok(holder_address(tx, &found.name).await?)
+    Ok(tx.holder_address(&found.name).await?)
 }
 
 impl Registry {

@@ -265,42 +265,13 @@ impl Registry {
         self.read(|tx| async move { with_tx!(tx, Ok(tx.escrow_deposits(registrar).await?)) }).await
     }
 
-    /// The best e-mail address to reach the holder of `domain` without its registrar: from the
-    /// escrow of the registrar the registry has sponsor it (else any registrar's escrow that
-    /// holds it), the e-mail of the customer behind the name — behind a privacy/proxy service,
-    /// the actual holder — else that of the escrowed registrant contact, else that of the
-    /// customer a proxy contact stands in for.
-    pub async fn escrow_registrant_email(
-        &self,
-        domain: &str,
-    ) -> Result<Option<String>, ServiceError> {
+    /// The address the registry writes to about `domain` (notices, desk codes): see
+    /// [`Tx::holder_address`] for the order of preference. `None` when it has none, or
+    /// when the domain is not registered.
+    pub async fn holder_address(&self, domain: &str) -> Result<Option<String>, ServiceError> {
         let name = domain.trim_end_matches('.').to_ascii_lowercase();
         let name = name.as_str();
-        self.read(|tx| async move {
-            with_tx!(tx, {
-                let sponsor = tx.get_domain(name).await?.map(|domain| domain.sponsor);
-                let mut rows = tx.escrow_domains_named(name).await?;
-                // The sponsor's escrow first, then the others in registrar order.
-                rows.sort_by_key(|(registrar, _)| Some(registrar) != sponsor.as_ref());
-                for (registrar, escrowed) in rows {
-                    if let Some(id) = &escrowed.customer
-                        && let Some(customer) = tx.escrow_customer(&registrar, id).await?
-                    {
-                        return Ok(Some(customer.email));
-                    }
-                    let Some(id) = &escrowed.registrant else { continue };
-                    let Some(contact) = tx.escrow_contact(&registrar, id).await? else { continue };
-                    if let Some(id) = &contact.customer
-                        && let Some(customer) = tx.escrow_customer(&registrar, id).await?
-                    {
-                        return Ok(Some(customer.email));
-                    }
-                    return Ok(Some(contact.email));
-                }
-                Ok(None)
-            })
-        })
-        .await
+        self.read(|tx| async move { with_tx!(tx, Ok(tx.holder_address(name).await?)) }).await
     }
 
     /// The registrar's customers as its escrow shows them, with their prepaid balances.

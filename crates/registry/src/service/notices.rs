@@ -20,7 +20,8 @@
 //! Grouping by address across pages needs an address's names together. A run therefore first
 //! fills a work list in the database (`notice_plan`): one `INSERT … SELECT` per chunk of a
 //! failed sponsor's names puts each name there with its holder's address, computed in SQL
-//! (the same expression the desk uses, see [`holder_address`]), keyed by (address, name). It
+//! (the same expression the desk uses, see
+//! [`Tx::holder_address`](crate::store::Tx::holder_address)), keyed by (address, name). It
 //! then walks the list in that order, a keyset page at a time, so that each page is a range of
 //! an index. We chose this over streaming one query ordered by the computed address, which
 //! would hold a read transaction (and, on SQLite, a second connection) open for the whole run
@@ -206,22 +207,6 @@ impl QueueReport {
             self.unreachable.push(name.to_owned());
         }
     }
-}
-
-/// The address the holder of `domain` is written to: the one place that decides it, for the
-/// desk's codes and for every notice.
-///
-/// The escrowed customer's e-mail comes first — the actual holder, also behind a
-/// privacy/proxy service, which a failed registrar's own contact data often is — then the
-/// registry's registrant contact e-mail, then the escrowed registrant contact's, all from the
-/// escrow of the domain's sponsor. The decision is one SQL expression in the store
-/// ([`Tx::holder_address`]), so that a queue run computes the very same address for a whole
-/// portfolio in one statement when it fills its work list.
-pub(super) async fn holder_address(
-    tx: &mut Tx,
-    domain: &str,
-) -> Result<Option<String>, StoreError> {
-    tx.holder_address(domain).await
 }
 
 impl Registry {

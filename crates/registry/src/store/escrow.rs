@@ -95,43 +95,6 @@ fn deposit_record(row: &AnyRow) -> Result<EscrowDepositRecord, StoreError> {
     })
 }
 
-fn domain_row(row: &AnyRow) -> Result<Domain, StoreError> {
-    let nameservers: String = get(row, "nameservers")?;
-    let privacy: i64 = get(row, "privacy")?;
-    Ok(Domain {
-        name: get(row, "name")?,
-        registrant: get(row, "registrant")?,
-        customer: get(row, "customer")?,
-        admin: get(row, "admin")?,
-        tech: get(row, "tech")?,
-        reseller: get(row, "reseller")?,
-        privacy: privacy == 1,
-        expires: get_instant(row, "expires_at")?,
-        nameservers: nameservers
-            .split(' ')
-            .filter(|ns| !ns.is_empty())
-            .map(str::to_owned)
-            .collect(),
-    })
-}
-
-fn contact_row(row: &AnyRow) -> Result<Contact, StoreError> {
-    let street: String = get(row, "street")?;
-    Ok(Contact {
-        id: get(row, "id")?,
-        name: get(row, "name")?,
-        org: get(row, "org")?,
-        street: street.split('\n').filter(|line| !line.is_empty()).map(str::to_owned).collect(),
-        city: get(row, "city")?,
-        sp: get(row, "sp")?,
-        pc: get(row, "pc")?,
-        cc: get(row, "cc")?,
-        voice: get(row, "voice")?,
-        email: get(row, "email")?,
-        customer: get(row, "customer")?,
-    })
-}
-
 fn customer_row(row: &AnyRow) -> Result<Customer, StoreError> {
     Ok(Customer {
         id: get(row, "id")?,
@@ -434,54 +397,6 @@ impl Tx {
                 .map_err(|error| conflict(error, table, registrar))?;
         }
         Ok(())
-    }
-
-    /// Every registrar's escrowed row for the domain `name`, as (registrar, domain).
-    pub async fn escrow_domains_named(
-        &mut self,
-        name: &str,
-    ) -> Result<Vec<(String, Domain)>, StoreError> {
-        let query = sqlx::query(
-            "SELECT registrar, name, registrant, customer, admin, tech, reseller, privacy, \
-             expires_at, nameservers FROM escrow_domains WHERE name = $1 ORDER BY registrar",
-        )
-        .bind(name);
-        let rows = self.rows("reading escrowed domains", query).await?;
-        rows.iter().map(|row| Ok((get(row, "registrar")?, domain_row(row)?))).collect()
-    }
-
-    /// The escrowed contact `id` of `registrar`.
-    pub async fn escrow_contact(
-        &mut self,
-        registrar: &str,
-        id: &str,
-    ) -> Result<Option<Contact>, StoreError> {
-        let query = sqlx::query(
-            "SELECT id, name, org, street, city, sp, pc, cc, voice, email, customer \
-             FROM escrow_contacts WHERE registrar = $1 AND id = $2",
-        )
-        .bind(registrar)
-        .bind(id);
-        self.row("reading an escrowed contact", query).await?.as_ref().map(contact_row).transpose()
-    }
-
-    /// The escrowed customer `id` of `registrar`.
-    pub async fn escrow_customer(
-        &mut self,
-        registrar: &str,
-        id: &str,
-    ) -> Result<Option<Customer>, StoreError> {
-        let query = sqlx::query(
-            "SELECT id, name, email, balance, currency, reseller FROM escrow_customers \
-             WHERE registrar = $1 AND id = $2",
-        )
-        .bind(registrar)
-        .bind(id);
-        self.row("reading an escrowed customer", query)
-            .await?
-            .as_ref()
-            .map(customer_row)
-            .transpose()
     }
 
     /// Every escrowed customer of `registrar`, by id.
