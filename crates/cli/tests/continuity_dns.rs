@@ -5,73 +5,22 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-use std::net::{SocketAddr, UdpSocket};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::Output;
 use std::time::{Duration, Instant};
 
-use nameward_dns::message::{Header, Message};
-use nameward_dns::wire::DecodeOptions;
-use nameward_dns::{Class, Name, Question, RecordData, Rtype};
+use nameward_dns::{RecordData, Rtype};
 use nameward_escrow::{Customer, DepositBuilder, DepositKind, Domain, SigningKey, public_key_pem};
 use time::macros::datetime;
+
+mod support;
+use support::{ask, nameward, temp_dir, terminate, up};
 
 const SHOP_ZONE: &str = "$TTL 300\n\
     @ IN SOA ns1.oldhost.test. admin.shop.example. 7 3600 600 86400 300\n\
     @ IN NS ns1.oldhost.test.\n\
     www IN A 192.0.2.80\n";
-
-fn nameward() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_nameward"))
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("nameward-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
-/// Starts `nameward up` on free ports and waits for its up.json to name them.
-#[allow(clippy::zombie_processes, reason = "the caller terminates and waits for the child")]
-fn up(data: &Path) -> (Child, serde_json::Value) {
-    let mut child = nameward()
-        .args(["up", "--data"])
-        .arg(data)
-        .args(["--epp", "127.0.0.1:0", "--dns", "127.0.0.1:0"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    loop {
-        if let Ok(text) = std::fs::read_to_string(data.join("up.json")) {
-            let info: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-            if info["epp"].as_str().is_some_and(|epp| !epp.is_empty() && !epp.ends_with(":0")) {
-                return (child, info);
-            }
-        }
-        if started.elapsed() > Duration::from_secs(60) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("nameward up did not come up");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn terminate(mut child: Child) {
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-    assert!(status.success());
-    let started = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            assert!(status.success(), "SIGTERM ends nameward up with 0: {status}");
-            return;
-        }
-        assert!(started.elapsed() < Duration::from_secs(15), "nameward up did not stop");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 fn ok(out: Output) -> String {
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -94,24 +43,6 @@ fn epp(data: &Path, verb: &[&str]) -> String {
     let stdout = ok(out);
     assert!(stdout.contains("code=\"1000\""), "{stdout}");
     stdout
-}
-
-fn ask(addr: SocketAddr, qname: &str, qtype: Rtype) -> Message {
-    let query = Message {
-        header: Header { id: 11, ..Header::default() },
-        questions: vec![Question {
-            name: Name::parse(qname, Some(&Name::root())).unwrap(),
-            qtype,
-            qclass: Class::IN,
-        }],
-        ..Message::default()
-    };
-    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-    socket.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    socket.send_to(&query.encode(), addr).unwrap();
-    let mut buf = [0u8; 4096];
-    let n = socket.recv(&mut buf).unwrap();
-    Message::decode(&buf[..n], DecodeOptions::STRICT).unwrap()
 }
 
 /// The addresses of an authoritative answer for `qname` A, or none.
