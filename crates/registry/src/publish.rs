@@ -115,16 +115,9 @@ pub fn continuity_delegation(apex: &ZoneApex, name: String) -> Delegation {
     Delegation { name, ns, ds: Vec::new() }
 }
 
-/// Builds the TLD zone: apex first, then every delegation with its DS, then the glue that some
-/// delegation needs (a host under a delegated domain that serves as a name server). Hosts under
-/// domains that are not delegated are left out: their addresses would otherwise be published
-/// as if the TLD were authoritative for them.
-pub fn tld_zone(
-    apex: &ZoneApex,
-    serial: u32,
-    delegations: impl IntoIterator<Item = Delegation>,
-    glue: impl IntoIterator<Item = Glue>,
-) -> Result<Vec<Record>, PublishError> {
+/// The zone's origin, its SOA and apex NS records, and the addresses of the apex name servers
+/// that lie inside the TLD.
+fn apex_records(apex: &ZoneApex, serial: u32) -> Result<(Name, Vec<Record>), PublishError> {
     let origin = name("TLD", &apex.tld)?;
     let ttl = apex.ttl;
     let Some(primary) = apex.nameservers.first() else {
@@ -158,21 +151,52 @@ pub fn tld_zone(
             records.extend(server.addrs.iter().map(|addr| address(&owner, ttl, *addr)));
         }
     }
+    Ok((origin, records))
+}
 
+/// A delegation's owner and the records it publishes there: NS in order, then DS.
+pub fn delegation_records(
+    delegation: &Delegation,
+    ttl: u32,
+) -> Result<(Name, Vec<Record>), PublishError> {
+    let owner = name("domain", &delegation.name)?;
+    let mut records = Vec::with_capacity(delegation.ns.len() + delegation.ds.len());
+    for server in &delegation.ns {
+        let nsdname = name("name server", server)?;
+        records.push(record(&owner, ttl, RecordData::Ns(Ns { nsdname })));
+    }
+    for data in &delegation.ds {
+        records.push(record(&owner, ttl, ds(data)?));
+    }
+    Ok((owner, records))
+}
+
+/// The name servers a delegation's records name.
+fn nameservers(records: &[Record]) -> impl Iterator<Item = &Name> {
+    records.iter().filter_map(|record| match &record.data {
+        RecordData::Ns(ns) => Some(&ns.nsdname),
+        _ => None,
+    })
+}
+
+/// Builds the TLD zone: apex first, then every delegation with its DS, then the glue that some
+/// delegation needs (a host under a delegated domain that serves as a name server). Hosts under
+/// domains that are not delegated are left out: their addresses would otherwise be published
+/// as if the TLD were authoritative for them.
+pub fn tld_zone(
+    apex: &ZoneApex,
+    serial: u32,
+    delegations: impl IntoIterator<Item = Delegation>,
+    glue: impl IntoIterator<Item = Glue>,
+) -> Result<Vec<Record>, PublishError> {
+    let (origin, mut records) = apex_records(apex, serial)?;
+    let ttl = apex.ttl;
     let mut delegated = BTreeSet::new();
     let mut wanted_glue = BTreeSet::new();
     for delegation in delegations {
-        let owner = name("domain", &delegation.name)?;
-        for server in &delegation.ns {
-            let nsdname = name("name server", server)?;
-            if nsdname.is_subdomain_of(&origin) {
-                wanted_glue.insert(nsdname.clone());
-            }
-            records.push(record(&owner, ttl, RecordData::Ns(Ns { nsdname })));
-        }
-        for data in &delegation.ds {
-            records.push(record(&owner, ttl, ds(data)?));
-        }
+        let (owner, rrs) = delegation_records(&delegation, ttl)?;
+        wanted_glue.extend(nameservers(&rrs).filter(|ns| ns.is_subdomain_of(&origin)).cloned());
+        records.extend(rrs);
         delegated.insert(owner);
     }
 
@@ -187,6 +211,65 @@ pub fn tld_zone(
     }
     records.extend(glue_records.into_values().flatten());
     Ok(records)
+}
+
+/// What the registry holds, now, for some owners of a TLD zone: the delegations among them
+/// (continuity DNS already applied), the glue candidates among them with whether a delegation
+/// that is not on continuity DNS names them, and whether any delegation of the zone is on
+/// continuity DNS (it names the apex name servers).
+#[derive(Debug, Clone, Default)]
+pub struct OwnerFacts {
+    /// The delegations among the owners.
+    pub delegations: Vec<Delegation>,
+    /// Hosts among the owners with addresses, whose superordinate domain is delegated, and
+    /// whether a delegation not on continuity DNS names them as name servers.
+    pub glue: Vec<(Glue, bool)>,
+    /// Whether some delegation of the zone is on continuity DNS.
+    pub any_switched: bool,
+}
+
+/// The records the TLD zone publishes at each of `owners`, by the rules of [`tld_zone`]
+/// (which builds the whole zone), from the facts the registry holds for those owners alone:
+/// what incremental publication compares with the zone served. Every owner is in the result,
+/// an owner that publishes nothing with no records.
+pub fn records_at(
+    apex: &ZoneApex,
+    owners: &BTreeSet<Name>,
+    facts: &OwnerFacts,
+) -> Result<BTreeMap<Name, Vec<Record>>, PublishError> {
+    // The serial does not matter here: the apex's SOA is not among the owners' records.
+    let (origin, apex_rrs) = apex_records(apex, 0)?;
+    let ttl = apex.ttl;
+    let mut published: BTreeMap<Name, Vec<Record>> =
+        owners.iter().map(|owner| (owner.clone(), Vec::new())).collect();
+    let mut put = |record: Record| {
+        if let Some(rrs) = published.get_mut(&record.owner) {
+            rrs.push(record);
+        }
+    };
+    apex_rrs.into_iter().filter(|r| r.owner != origin).for_each(&mut put);
+    let apex_servers: BTreeSet<Name> = apex
+        .nameservers
+        .iter()
+        .map(|server| name("name server", &server.name))
+        .collect::<Result<_, _>>()?;
+    for delegation in &facts.delegations {
+        delegation_records(delegation, ttl)?.1.into_iter().for_each(&mut put);
+    }
+    for (host, named) in &facts.glue {
+        let owner = name("host", &host.name)?;
+        let named = *named || (facts.any_switched && apex_servers.contains(&owner));
+        if named && owner.is_subdomain_of(&origin) {
+            host.addrs.iter().map(|addr| address(&owner, ttl, *addr)).for_each(&mut put);
+        }
+    }
+    Ok(published)
+}
+
+/// The name servers that the records of a delegation name inside the zone at `origin`: the
+/// owners whose glue a change of that delegation can add or remove.
+pub fn glue_owners<'r>(origin: &'r Name, records: &'r [Record]) -> impl Iterator<Item = &'r Name> {
+    nameservers(records).filter(move |ns| ns.is_subdomain_of(origin) && *ns != origin)
 }
 
 /// Whether `owner` is a delegated domain or lies below one.

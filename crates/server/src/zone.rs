@@ -389,6 +389,15 @@ impl Zone {
         origin: &Name,
         entries: impl IntoIterator<Item = Entry>,
     ) -> Result<Zone, LoadError> {
+        Zone::load_with(origin, entries, &CheckOptions::default())
+    }
+
+    /// [`Zone::load`] with the zone checks set by `options`.
+    pub fn load_with(
+        origin: &Name,
+        entries: impl IntoIterator<Item = Entry>,
+        options: &CheckOptions,
+    ) -> Result<Zone, LoadError> {
         let mut builder = ZoneBuilder::new(origin);
         let mut errors = Vec::new();
         for entry in entries {
@@ -401,7 +410,7 @@ impl Zone {
             }
         }
         let store = builder.finish();
-        let mut result = Zone::from_store(&store, &CheckOptions::default());
+        let mut result = Zone::from_store(&store, options);
         if let Err(e) = &mut result {
             errors.append(&mut e.diagnostics);
             e.diagnostics = errors;
@@ -448,18 +457,27 @@ impl Zone {
     /// loaded), the apex SOA included: the order of a zone transfer. Each record carries its
     /// RRset's TTL.
     pub fn records(&self) -> impl Iterator<Item = Record> + '_ {
-        self.nodes().flat_map(|node| {
-            node.rrsets().flat_map(move |set| {
-                set.records().filter_map(move |record| {
-                    Some(Record {
-                        owner: node.name().clone(),
-                        class: set.class(),
-                        ttl: set.ttl(),
-                        data: set.decode(record)?,
-                    })
-                })
-            })
-        })
+        self.nodes().flat_map(node_records)
+    }
+
+    /// Number of records, the apex SOA included.
+    pub fn record_count(&self) -> usize {
+        self.nodes().flat_map(|node| node.rrsets()).map(|set| set.len()).sum()
+    }
+
+    /// The records owned by `name` and by every name below it, in canonical order: the part of
+    /// the zone that a change at `name` can touch. Empty when the zone has no such name.
+    pub fn subtree(&self, name: &Name) -> Vec<Record> {
+        let mut buf = [0u8; MAX_NAME];
+        let Some(first) = self.lookup(crate::lower::lower(name, &mut buf)) else {
+            return Vec::new();
+        };
+        // Canonical order puts every name right before the names below it.
+        (first..)
+            .map_while(|id| self.node(id))
+            .take_while(|node| node.name().is_subdomain_of(name))
+            .flat_map(node_records)
+            .collect()
     }
 
     /// Number of names, empty non-terminals included.
@@ -793,6 +811,20 @@ impl Compiler {
             }
         }
     }
+}
+
+/// The records of one node, each with its RRset's TTL.
+fn node_records<'z>(node: NodeRef<'z>) -> impl Iterator<Item = Record> + 'z {
+    node.rrsets().flat_map(move |set| {
+        set.records().filter_map(move |record| {
+            Some(Record {
+                owner: node.name().clone(),
+                class: set.class(),
+                ttl: set.ttl(),
+                data: set.decode(record)?,
+            })
+        })
+    })
 }
 
 fn load_error(origin: &Name, message: &str) -> LoadError {

@@ -4,24 +4,22 @@
 //! lifecycle schedule until Ctrl-C or SIGTERM. Names on continuity DNS (a failed registrar's
 //! names switched to the registry's servers) have their escrowed zones served beside the TLD.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use anyhow::{Context, Result, anyhow};
-use nameward_dns::zone::{Entry, Source};
-use nameward_dns::{Name, Record};
+use anyhow::{Context, Result};
 use nameward_epp::pki::{CertificateAuthority, IssuedCert, Validity};
 use nameward_epp::server::{EppServer, ServerOptions};
 use nameward_epp::session::{Clock, EppSessions};
+use nameward_publish::Publisher;
 use nameward_registry::model::Account;
 use nameward_registry::policy::Policy;
 use nameward_registry::publish::ApexNameserver;
 use nameward_registry::service::{NewRegistrar, Registry};
-use nameward_server::{Config, Server, Shared, Zone};
+use nameward_server::{Config, Server, Shared};
 use time::OffsetDateTime;
 
 use crate::args::UpArgs;
@@ -35,8 +33,9 @@ const DEMO_REGISTRARS: [(&str, &str); 2] =
 /// Prepaid money each demo registrar starts with, in minor units.
 const DEMO_BALANCE: i64 = 1_000_000;
 
-/// How often the zone publisher looks for a new serial.
-const PUBLISH_EVERY: Duration = Duration::from_millis(500);
+/// How often the zone publisher looks for a new serial: one indexed read, and the bound on
+/// how long a committed change waits before it is published.
+const PUBLISH_EVERY: Duration = Duration::from_millis(100);
 
 pub fn run(args: UpArgs) -> Result<ExitCode> {
     crate::data::init_logging();
@@ -68,13 +67,10 @@ async fn serve(
     };
 
     // The zone is served before anyone is told where to find it.
-    let serial = registry.zone_serial(&tld).await?;
-    let zone = build_zone(&registry, &tld).await?;
-    let mut continuity = Continuity::default();
-    continuity.publish(&registry, &tld, &dns).await?;
-    let first = Arc::clone(&dns);
-    tokio::task::spawn_blocking(move || first.publish(zone)).await?;
-    continuity.withdraw_ended(&dns).await;
+    let mut publisher = Publisher::new(Arc::clone(&registry), dns, std::slice::from_ref(&tld))?;
+    for (_, outcome) in publisher.publish().await {
+        outcome?;
+    }
 
     let tls = nameward_epp::tls::server_config_from_pem_files(
         &dir.join("pki/epp.pem"),
@@ -89,8 +85,7 @@ async fn serve(
     up.dns = dns_addr.to_string();
     up.write(&dir)?;
 
-    let publisher =
-        tokio::spawn(publish_zone(Arc::clone(&registry), tld.clone(), dns, serial, continuity));
+    let publisher = tokio::spawn(publisher.run(PUBLISH_EVERY));
     let ticker =
         tokio::spawn(tick(Arc::clone(&registry), Duration::from_secs(args.tick_every.max(1))));
     let clock: Clock = Arc::new(OffsetDateTime::now_utc);
@@ -229,113 +224,6 @@ fn write_cert(dir: &Path, name: &str, cert: &IssuedCert) -> Result<PathBuf> {
         .with_context(|| format!("cannot write {}", pem.display()))?;
     write_private(&dir.join(format!("{name}.key")), cert.key_pem.as_bytes())?;
     std::fs::canonicalize(&pem).with_context(|| format!("cannot resolve {}", pem.display()))
-}
-
-/// Publishes the TLD zone whenever its serial moves, within [`PUBLISH_EVERY`] of the change
-/// (whichever process made it: EPP here, or `nameward registry tick` beside us), with the
-/// continuity DNS zones (a switch or its end moves the serial too).
-async fn publish_zone(
-    registry: Arc<Registry>,
-    tld: String,
-    dns: Arc<Shared>,
-    published: u32,
-    mut continuity: Continuity,
-) {
-    let mut published = Some(published);
-    loop {
-        match registry.zone_serial(&tld).await {
-            Ok(serial) if Some(serial) != published => match build_zone(&registry, &tld).await {
-                Ok(zone) => {
-                    // A newly switched name's zone is served before the TLD delegates to it,
-                    // and an ended one stops only after the delegation moved away.
-                    if let Err(error) = continuity.publish(&registry, &tld, &dns).await {
-                        tracing::error!(tld, "cannot publish the continuity DNS zones: {error:#}");
-                    }
-                    let tld_dns = Arc::clone(&dns);
-                    if tokio::task::spawn_blocking(move || tld_dns.publish(zone)).await.is_ok() {
-                        published = Some(serial);
-                    }
-                    continuity.withdraw_ended(&dns).await;
-                }
-                Err(error) => tracing::error!(tld, "cannot publish the zone: {error:#}"),
-            },
-            Ok(_) => {}
-            Err(error) => tracing::error!(tld, "cannot read the zone serial: {error}"),
-        }
-        tokio::time::sleep(PUBLISH_EVERY).await;
-    }
-}
-
-/// The zones served for names on continuity DNS, each with the records it was built from.
-#[derive(Default)]
-struct Continuity {
-    served: HashMap<String, Vec<Record>>,
-    ended: Vec<String>,
-}
-
-impl Continuity {
-    /// Serves the zone of every name now on continuity DNS that is new or changed, and notes
-    /// the ones no longer on it for [`Continuity::withdraw_ended`].
-    async fn publish(&mut self, registry: &Registry, tld: &str, dns: &Arc<Shared>) -> Result<()> {
-        let (_, zones) = registry.continuity_dns_zones(tld).await?;
-        let mut current = HashMap::with_capacity(zones.len());
-        for zone in zones {
-            let domain = zone.record.domain;
-            let entries = match zone.served {
-                Ok(entries) => entries,
-                Err(error) => {
-                    tracing::error!(domain, "cannot serve the continuity DNS zone: {error}");
-                    continue;
-                }
-            };
-            let records: Vec<Record> = entries.iter().map(|entry| entry.record.clone()).collect();
-            if self.served.get(&domain) != Some(&records) {
-                let origin = Name::parse(&domain, Some(&Name::root()))
-                    .map_err(|e| anyhow!("continuity DNS name {domain}: {e}"))?;
-                let loaded = tokio::task::spawn_blocking(move || Zone::load(&origin, entries));
-                match loaded.await? {
-                    Ok(compiled) => {
-                        let dns = Arc::clone(dns);
-                        tokio::task::spawn_blocking(move || dns.publish(compiled)).await?;
-                        tracing::info!(domain, "serving the escrowed zone (continuity DNS)");
-                    }
-                    Err(error) => {
-                        tracing::error!(domain, "the continuity DNS zone does not load: {error}");
-                        continue;
-                    }
-                }
-            }
-            current.insert(domain, records);
-        }
-        let old = std::mem::replace(&mut self.served, current);
-        self.ended.extend(old.into_keys().filter(|domain| !self.served.contains_key(domain)));
-        Ok(())
-    }
-
-    /// Stops serving the zones of names no longer on continuity DNS.
-    async fn withdraw_ended(&mut self, dns: &Arc<Shared>) {
-        for domain in std::mem::take(&mut self.ended) {
-            let Ok(origin) = Name::parse(&domain, Some(&Name::root())) else { continue };
-            let dns = Arc::clone(dns);
-            if tokio::task::spawn_blocking(move || dns.withdraw(&origin)).await.is_ok() {
-                tracing::info!(domain, "no longer serving the escrowed zone (continuity DNS)");
-            }
-        }
-    }
-}
-
-async fn build_zone(registry: &Registry, tld: &str) -> Result<Zone> {
-    let (_, records) = registry.tld_zone(tld).await?;
-    let origin = Name::parse(tld, Some(&Name::root())).map_err(|e| anyhow!("TLD {tld}: {e}"))?;
-    let file: Arc<str> = Arc::from("registry database");
-    let entries: Vec<Entry> = records
-        .into_iter()
-        .zip(1..)
-        .map(|(record, line)| Entry { record, source: Source { file: Arc::clone(&file), line } })
-        .collect();
-    tokio::task::spawn_blocking(move || Zone::load(&origin, entries))
-        .await?
-        .map_err(|error| anyhow!("the generated zone does not load: {error}"))
 }
 
 /// How often `up` queues registrant notices. Reminder windows are days wide, and a queue run

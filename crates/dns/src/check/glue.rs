@@ -21,6 +21,7 @@ pub(super) fn check(
     store: &ZoneStore,
     name: &Name,
     node: &[RecordRef<'_>],
+    missing: Severity,
     out: &mut Findings,
 ) {
     for ns in node.iter().filter(|r| r.rtype() == Rtype::NS) {
@@ -64,7 +65,7 @@ pub(super) fn check(
                  (A or AAAA); add them"
             ),
         };
-        out.at(ns, Severity::Error, message);
+        out.at(ns, missing, message);
     }
 }
 

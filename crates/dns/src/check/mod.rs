@@ -111,11 +111,20 @@ pub struct CheckOptions {
     /// Most diagnostics [`check_zone`] returns (the first ones by source); the others are
     /// counted in a final summary. [`check_zone_each`] ignores it.
     pub max_diagnostics: usize,
+    /// What a name server inside the zone without address records is (see `glue.rs`): an
+    /// error by default, for zones written by hand; a warning for a TLD zone that a registry
+    /// builds from its delegations, where one registrant's lame delegation must not stop the
+    /// whole zone from being published.
+    pub missing_glue: Severity,
 }
 
 impl Default for CheckOptions {
     fn default() -> CheckOptions {
-        CheckOptions { record_checks: Vec::new(), max_diagnostics: DEFAULT_MAX_DIAGNOSTICS }
+        CheckOptions {
+            record_checks: Vec::new(),
+            max_diagnostics: DEFAULT_MAX_DIAGNOSTICS,
+            missing_glue: Severity::Error,
+        }
     }
 }
 
@@ -167,7 +176,7 @@ fn walk(
         names::check(origin, &name, &node, &mut out);
         rrset::ttls(&name, &node, &mut out);
         if served {
-            glue::check(origin, store, &name, &node, &mut out);
+            glue::check(origin, store, &name, &node, options.missing_glue, &mut out);
         }
         record_checks(&name, &node, options, &mut out);
     }

@@ -180,6 +180,16 @@ fn ttls_differ_within_an_rrset() {
 }
 
 #[test]
+fn missing_glue_can_be_a_warning() {
+    let zone = "a 60 IN NS ns1.b\nb 60 IN TXT no-address";
+    let options = CheckOptions { missing_glue: Severity::Warning, ..CheckOptions::default() };
+    let diagnostics = check_with(zone, &options);
+    assert_one(&diagnostics, 5, Severity::Warning, "in this zone but has no address records");
+    let diagnostics = check_with(zone, &CheckOptions::default());
+    assert_one(&diagnostics, 5, Severity::Error, "in this zone but has no address records");
+}
+
+#[test]
 fn record_checks_run_on_their_type() {
     let options = CheckOptions {
         record_checks: vec![RecordCheck::for_type(Rtype::TXT, |record| {

@@ -245,7 +245,7 @@ async fn switch(
         switched_at: meta.now,
     };
     tx.put_continuity_dns(&record).await?;
-    tx.bump_serial(&tld).await?;
+    tx.bump_serial(&tld, &[name]).await?;
     let mut reason = format!(
         "delegated to {} serving the zone from {}'s escrow (deposit {}); own NS and DS kept, \
          DS not published",
@@ -282,7 +282,7 @@ async fn end(
     if !tx.end_continuity_dns(name).await? {
         return Ok(false);
     }
-    tx.bump_serial(tld).await?;
+    tx.bump_serial(tld, &[name]).await?;
     tx.record(&HistoryEntry {
         at: meta.now,
         actor: meta.actor.to_owned(),

@@ -139,7 +139,7 @@ impl Registry {
                 tx.insert_domain(&decision.state, due::next_event_at(&policy, &decision.state))
                     .await?;
                 if decision.state.in_zone() {
-                    tx.bump_serial(&policy.tld).await?;
+                    tx.bump_serial(&policy.tld, &[&decision.state.name]).await?;
                 }
                 let after = json(&decision.state);
                 settle(
@@ -400,7 +400,7 @@ pub(super) async fn store_domain(
         }
     }
     if zone_changed(before, decision.state.as_ref()) {
-        tx.bump_serial(&policy.tld).await?;
+        tx.bump_serial(&policy.tld, &[&before.name]).await?;
     }
     super::continuity_dns::after_domain_change(
         tx,

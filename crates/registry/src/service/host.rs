@@ -1,5 +1,7 @@
 //! Host commands.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use super::{
     Availability, Done, Meta, Registry, ServiceError, ctx, default_policy, json, must_exist,
     settle, with_tx,
@@ -107,13 +109,26 @@ impl Registry {
                     taken,
                     new_superordinate.as_ref(),
                 )?;
-                if decision.state.name != before.name {
+                let renamed = decision.state.name != before.name;
+                if renamed {
                     tx.rename_host(&before.name, &decision.state.name).await?;
                 }
                 tx.update_host(&decision.state).await?;
+                let mut changed: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
                 if before.superordinate.is_some() || decision.state.superordinate.is_some() {
                     // Glue may have changed.
-                    tx.bump_serial(&policy.tld).await?;
+                    let names = [before.name.clone(), decision.state.name.clone()];
+                    changed.entry(policy.tld.clone()).or_default().extend(names);
+                }
+                if renamed {
+                    // Every delegation naming the host now names it by its new name.
+                    for (domain, zone) in tx.delegations_using_host(&decision.state.name).await? {
+                        changed.entry(zone).or_default().insert(domain);
+                    }
+                }
+                for (zone, names) in &changed {
+                    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                    tx.bump_serial(zone, &names).await?;
                 }
                 let after = json(&decision.state);
                 settle(

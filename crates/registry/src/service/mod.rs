@@ -48,6 +48,7 @@ pub use notices::{
     Mail, MailError, MailFuture, Mailer, QueueOptions, QueueReport, SendOptions, SendReport,
 };
 pub use tick::{DueReport, TickReport};
+pub use zone::ZoneDelta;
 
 /// How many times a command meeting contention runs before the error is returned.
 const ATTEMPTS: u32 = 5;

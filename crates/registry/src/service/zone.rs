@@ -1,9 +1,33 @@
-//! Zone publication: the TLD zone from the database.
+//! Zone publication: the TLD zone from the database, whole or as the records of the owners
+//! that changed since a version already published.
 
-use nameward_dns::Record;
+use std::collections::{BTreeMap, BTreeSet};
+
+use nameward_dns::{Name, Record};
 
 use super::{Done, Meta, Registry, ServiceError, continuity_dns, with_tx};
-use crate::publish::{self, ZoneApex};
+use crate::publish::{self, OwnerFacts, ZoneApex};
+
+/// How the TLD zone stands against a version already published.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ZoneDelta {
+    /// Still the version published.
+    Unchanged,
+    /// The records now at every owner that the changes since that version can have touched;
+    /// every other owner publishes what it did (the SOA aside).
+    Owners {
+        /// The serial these records are of.
+        serial: u32,
+        /// Each owner with its records (none for an owner that publishes nothing now).
+        owners: BTreeMap<Name, Vec<Record>>,
+    },
+    /// The changes are not known owner by owner (the apex changed, or the notes of some
+    /// serial are gone): the zone is to be built whole.
+    Rebuild {
+        /// The serial now.
+        serial: u32,
+    },
+}
 
 /// Rows fetched per page while building a zone.
 const PAGE: u32 = 5000;
@@ -26,7 +50,7 @@ impl Registry {
         self.write(&meta, "registry:zone-apex", |tx, _| async move {
             with_tx!(tx, {
                 tx.set_setting(&apex_setting(&apex.tld), text).await?;
-                tx.bump_serial(&apex.tld).await?;
+                tx.bump_serial(&apex.tld, &[&apex.tld]).await?;
                 Ok(())
             })
         })
@@ -95,4 +119,102 @@ impl Registry {
         })
         .await
     }
+}
+
+impl Registry {
+    /// The TLD zone of `apex` against the version `published` of it, from one consistent
+    /// snapshot: which owners the changes since then touched (the names each change noted,
+    /// the hosts below a touched domain, the name servers a touched delegation names now) and
+    /// what they publish now. `served(touched)` adds what only the published version knows:
+    /// the owners it has at or below each touched name and the name servers its delegations
+    /// there named. The cost follows the size of the change, not of the zone.
+    pub async fn zone_delta(
+        &self,
+        apex: &ZoneApex,
+        published: u32,
+        served: &(dyn Fn(&BTreeSet<Name>) -> BTreeSet<Name> + Sync),
+    ) -> Result<ZoneDelta, ServiceError> {
+        let tld = apex.tld.as_str();
+        let origin = Name::parse(tld, Some(&Name::root()))
+            .map_err(|error| ServiceError::Internal(format!("TLD {tld}: {error}")))?;
+        self.read(|tx| async move {
+            with_tx!(tx, {
+                let serial = tx.serial(tld).await?;
+                if serial == published {
+                    return Ok(ZoneDelta::Unchanged);
+                }
+                let Some(noted) = tx.zone_changes(tld, published, serial).await? else {
+                    return Ok(ZoneDelta::Rebuild { serial });
+                };
+                let mut touched = BTreeSet::new();
+                for text in &noted {
+                    match Name::parse(text, Some(&Name::root())) {
+                        Ok(name) if name != origin && name.is_subdomain_of(&origin) => {
+                            touched.insert(name);
+                        }
+                        // The apex, or a name the zone cannot hold: build it whole.
+                        _ => return Ok(ZoneDelta::Rebuild { serial }),
+                    }
+                }
+                let mut owners = served(&touched);
+                owners.extend(touched.iter().cloned());
+                let touched: Vec<String> = touched.iter().map(registry_name).collect();
+                for host in tx.hosts_subordinate_to_any(&touched).await? {
+                    owners.extend(Name::parse(&host, Some(&Name::root())).ok());
+                }
+                let now = facts(&mut tx, apex, &touched).await?;
+                let mut glue = BTreeSet::new();
+                for delegation in &now.delegations {
+                    let (_, records) = publish::delegation_records(delegation, apex.ttl)
+                        .map_err(|error| ServiceError::Internal(error.to_string()))?;
+                    glue.extend(publish::glue_owners(&origin, &records).cloned());
+                }
+                owners.extend(glue);
+                let names: Vec<String> = owners.iter().map(registry_name).collect();
+                let facts = facts(&mut tx, apex, &names).await?;
+                let owners = publish::records_at(apex, &owners, &facts)
+                    .map_err(|error| ServiceError::Internal(error.to_string()))?;
+                Ok(ZoneDelta::Owners { serial, owners })
+            })
+        })
+        .await
+    }
+
+    /// Forgets the zone-change notes of `tld` up to `serial`, once every publisher has served
+    /// it (older notes would only let a publisher that fell further behind skip a rebuild).
+    pub async fn forget_zone_changes(&self, tld: &str, serial: u32) -> Result<u64, ServiceError> {
+        let meta = Meta::operator(time::OffsetDateTime::now_utc());
+        let done = self
+            .write(&meta, "registry:forget-zone-changes", |tx, _| async move {
+                with_tx!(tx, Ok(tx.forget_zone_changes(tld, serial).await?))
+            })
+            .await?;
+        Ok(done.value)
+    }
+}
+
+/// A zone name as the registry stores it: lower case, no final dot.
+fn registry_name(name: &Name) -> String {
+    name.to_string().trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// What the registry holds now for the owners `names` of `apex`'s zone.
+async fn facts(
+    tx: &mut crate::store::Tx,
+    apex: &ZoneApex,
+    names: &[String],
+) -> Result<OwnerFacts, crate::store::StoreError> {
+    let tld = apex.tld.as_str();
+    let mut delegations = tx.delegations_named(tld, names).await?;
+    let names_of: Vec<String> = delegations.iter().map(|d| d.name.clone()).collect();
+    let switched = tx.continuity_dns_among(&names_of).await?;
+    for delegation in &mut delegations {
+        if switched.contains(&delegation.name) {
+            let name = std::mem::take(&mut delegation.name);
+            *delegation = publish::continuity_delegation(apex, name);
+        }
+    }
+    let glue = tx.glue_named(tld, names).await?;
+    let any_switched = tx.any_switched_delegation(tld).await?;
+    Ok(OwnerFacts { delegations, glue, any_switched })
 }

@@ -1,12 +1,14 @@
 //! Continuity DNS overrides: names the registry delegates to its own name servers, with the
 //! escrowed zone it serves for each (see [`crate::continuity::dns`]).
 
+use std::collections::BTreeSet;
+
 use sqlx::any::AnyRow;
 use time::OffsetDateTime;
 
 use super::codec::{get, get_instant, micros};
 use super::error::StoreError;
-use super::tx::{Tx, limit};
+use super::tx::{Tx, limit, list_placeholders};
 
 const COLUMNS: &str = "c.domain AS domain, c.zone AS zone, c.zone_text AS zone_text, \
                        c.escrow_registrar AS escrow_registrar, c.deposit_id AS deposit_id, \
@@ -116,6 +118,25 @@ impl Tx {
         .bind(limit(page));
         let rows = self.rows("reading continuity DNS names", query).await?;
         rows.iter().map(|row| get(row, "domain")).collect()
+    }
+
+    /// Which of `names` are on continuity DNS.
+    pub async fn continuity_dns_among(
+        &mut self,
+        names: &[String],
+    ) -> Result<BTreeSet<String>, StoreError> {
+        let mut switched = BTreeSet::new();
+        for batch in names.chunks(500) {
+            let sql = format!(
+                "SELECT domain FROM continuity_dns WHERE domain IN ({})",
+                list_placeholders(1, batch.len())
+            );
+            let query = batch.iter().fold(sqlx::query(&sql), |q, name| q.bind(name));
+            for row in self.rows("reading continuity DNS names", query).await? {
+                switched.insert(get(&row, "domain")?);
+            }
+        }
+        Ok(switched)
     }
 
     /// The overrides of `zone` whose domain the TLD zone delegates (not on hold, not being

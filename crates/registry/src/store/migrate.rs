@@ -56,6 +56,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "0006_continuity_dns.sql",
         sql: include_str!("../../migrations/0006_continuity_dns.sql"),
     },
+    Migration {
+        version: 7,
+        name: "0007_zone_changes.sql",
+        sql: include_str!("../../migrations/0007_zone_changes.sql"),
+    },
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock that keeps two processes opening the same

@@ -56,9 +56,12 @@ impl Tx {
         })
     }
 
-    /// Advances the zone serial of `tld` by one and returns it. A plain counter: it never goes
-    /// back, and the lock it takes orders concurrent publications of one zone.
-    pub async fn bump_serial(&mut self, tld: &str) -> Result<u32, StoreError> {
+    /// Advances the zone serial of `tld` by one and returns it, noting that the change may have
+    /// altered what the zone publishes at or below each of `names` (domains whose delegation
+    /// changed, hosts whose glue did, `tld` itself for the apex; see `zone_changes` in the
+    /// migrations). A plain counter: it never goes back, and the lock it takes orders
+    /// concurrent publications of one zone.
+    pub async fn bump_serial(&mut self, tld: &str, names: &[&str]) -> Result<u32, StoreError> {
         self.writing("bump_serial")?;
         let sql = format!("SELECT serial FROM tlds WHERE tld = $1{}", self.lock_clause(true));
         let row = self.row("reading a zone serial", sqlx::query(&sql).bind(tld)).await?;
@@ -74,6 +77,10 @@ impl Tx {
             .bind(tld)
             .bind(i64::from(next));
         self.run("advancing a zone serial", query).await?;
+        // A change that names nothing would leave the publisher no way to tell what it did.
+        let apex = [tld];
+        let names = if names.is_empty() { &apex[..] } else { names };
+        self.note_zone_change(tld, next, names).await?;
         Ok(next)
     }
 

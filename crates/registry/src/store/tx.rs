@@ -219,3 +219,8 @@ pub(super) fn found(rows: u64, kind: &'static str, id: &str) -> Result<(), Store
 pub(super) fn limit(limit: u32) -> i64 {
     i64::from(limit)
 }
+
+/// `$first, $first+1, …`: `count` numbered placeholders for an `IN (…)` list.
+pub(super) fn list_placeholders(first: usize, count: usize) -> String {
+    (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
+}

@@ -1,8 +1,10 @@
 //! Zone publication: the delegations and glue of one zone, read in pages.
 
+use std::collections::BTreeSet;
+
 use super::codec::{get, get_json};
 use super::error::StoreError;
-use super::tx::{Tx, limit};
+use super::tx::{Tx, limit, list_placeholders};
 use crate::publish::{Delegation, Glue};
 
 impl Tx {
@@ -62,5 +64,157 @@ impl Tx {
             .iter()
             .map(|row| Ok(Glue { name: get(row, "name")?, addrs: get_json(row, "addrs")? }))
             .collect()
+    }
+}
+
+/// Most names bound in one `IN (…)` list.
+const NAMES_BATCH: usize = 500;
+
+impl Tx {
+    /// Notes that the change that gave `zone` its serial `serial` may have altered what the zone
+    /// publishes at or below each of `names` (see [`Tx::bump_serial`]).
+    pub(super) async fn note_zone_change(
+        &mut self,
+        zone: &str,
+        serial: u32,
+        names: &[&str],
+    ) -> Result<(), StoreError> {
+        let names: BTreeSet<&str> = names.iter().copied().collect();
+        for name in names {
+            let query =
+                sqlx::query("INSERT INTO zone_changes (zone, serial, name) VALUES ($1, $2, $3)")
+                    .bind(zone)
+                    .bind(i64::from(serial))
+                    .bind(name);
+            self.run("noting a zone change", query).await?;
+        }
+        Ok(())
+    }
+
+    /// The names noted for the serials of `zone` after `after` up to `upto`, or `None` when a
+    /// serial in between has no note (its change is not known name by name).
+    pub async fn zone_changes(
+        &mut self,
+        zone: &str,
+        after: u32,
+        upto: u32,
+    ) -> Result<Option<BTreeSet<String>>, StoreError> {
+        if upto < after {
+            return Ok(None);
+        }
+        let query = sqlx::query(
+            "SELECT serial, name FROM zone_changes WHERE zone = $1 AND serial > $2 AND serial <= $3",
+        )
+        .bind(zone)
+        .bind(i64::from(after))
+        .bind(i64::from(upto));
+        let mut serials = BTreeSet::new();
+        let mut names = BTreeSet::new();
+        for row in self.rows("reading zone changes", query).await? {
+            serials.insert(get::<i64>(&row, "serial")?);
+            names.insert(get::<String>(&row, "name")?);
+        }
+        let complete = serials.len() as u64 == u64::from(upto - after);
+        Ok(complete.then_some(names))
+    }
+
+    /// Forgets the notes of `zone`'s serials up to `upto`, which no publisher needs any more.
+    pub async fn forget_zone_changes(&mut self, zone: &str, upto: u32) -> Result<u64, StoreError> {
+        self.writing("forget_zone_changes")?;
+        let query = sqlx::query("DELETE FROM zone_changes WHERE zone = $1 AND serial <= $2")
+            .bind(zone)
+            .bind(i64::from(upto));
+        self.run("forgetting zone changes", query).await
+    }
+
+    /// The delegations of `zone` among `names` (as [`Tx::delegations`] reads them).
+    pub async fn delegations_named(
+        &mut self,
+        zone: &str,
+        names: &[String],
+    ) -> Result<Vec<Delegation>, StoreError> {
+        let mut delegations: Vec<Delegation> = Vec::new();
+        for batch in names.chunks(NAMES_BATCH) {
+            let sql = format!(
+                "SELECT d.name AS name, d.ds AS ds, h.host AS host \
+                 FROM domains d JOIN domain_hosts h ON h.domain = d.name \
+                 WHERE d.zone = $1 AND d.in_zone = 1 AND d.name IN ({}) \
+                 ORDER BY d.name, h.ord",
+                list_placeholders(2, batch.len())
+            );
+            let query = batch.iter().fold(sqlx::query(&sql).bind(zone), |q, name| q.bind(name));
+            for row in self.rows("reading delegations", query).await? {
+                let name: String = get(&row, "name")?;
+                let host: String = get(&row, "host")?;
+                match delegations.last_mut() {
+                    Some(last) if last.name == name => last.ns.push(host),
+                    _ => delegations.push(Delegation {
+                        ds: get_json(&row, "ds")?,
+                        ns: vec![host],
+                        name,
+                    }),
+                }
+            }
+        }
+        Ok(delegations)
+    }
+
+    /// The hosts among `names` that are candidates for glue in `zone` (with addresses, their
+    /// superordinate domain delegated), each with whether a delegation of `zone` that is not
+    /// on continuity DNS names it as a name server.
+    pub async fn glue_named(
+        &mut self,
+        zone: &str,
+        names: &[String],
+    ) -> Result<Vec<(Glue, bool)>, StoreError> {
+        let mut glue = Vec::new();
+        for batch in names.chunks(NAMES_BATCH) {
+            let sql = format!(
+                "SELECT h.name AS name, h.addrs AS addrs, \
+                   (SELECT COUNT(*) FROM domain_hosts l JOIN domains r ON r.name = l.domain \
+                    WHERE l.host = h.name AND r.zone = $1 AND r.in_zone = 1 \
+                      AND NOT EXISTS (SELECT 1 FROM continuity_dns c WHERE c.domain = r.name)) \
+                   AS refs \
+                 FROM hosts h JOIN domains d ON d.name = h.superordinate \
+                 WHERE d.zone = $1 AND d.in_zone = 1 AND h.addrs <> '[]' AND h.name IN ({})",
+                list_placeholders(2, batch.len())
+            );
+            let query = batch.iter().fold(sqlx::query(&sql).bind(zone), |q, name| q.bind(name));
+            for row in self.rows("reading glue", query).await? {
+                let host = Glue { name: get(&row, "name")?, addrs: get_json(&row, "addrs")? };
+                glue.push((host, get::<i64>(&row, "refs")? > 0));
+            }
+        }
+        Ok(glue)
+    }
+
+    /// The hosts whose superordinate domain is one of `domains`.
+    pub async fn hosts_subordinate_to_any(
+        &mut self,
+        domains: &[String],
+    ) -> Result<Vec<String>, StoreError> {
+        let mut hosts = Vec::new();
+        for batch in domains.chunks(NAMES_BATCH) {
+            let sql = format!(
+                "SELECT name FROM hosts WHERE superordinate IN ({})",
+                list_placeholders(1, batch.len())
+            );
+            let query = batch.iter().fold(sqlx::query(&sql), |q, name| q.bind(name));
+            for row in self.rows("listing subordinate hosts", query).await? {
+                hosts.push(get(&row, "name")?);
+            }
+        }
+        Ok(hosts)
+    }
+
+    /// Whether some delegation of `zone` is on continuity DNS (and so names the TLD's own
+    /// name servers).
+    pub async fn any_switched_delegation(&mut self, zone: &str) -> Result<bool, StoreError> {
+        let query = sqlx::query(
+            "SELECT 1 AS hit FROM continuity_dns c JOIN domains d ON d.name = c.domain \
+             WHERE c.zone = $1 AND d.in_zone = 1 LIMIT 1",
+        )
+        .bind(zone);
+        self.any("looking for switched delegations", query).await
     }
 }

@@ -164,10 +164,23 @@ async fn policies_serials_and_settings_round_trip() {
         assert_eq!(all, ["other", "test"]);
 
         assert_eq!(tx.serial("test").await.unwrap(), 0);
-        assert_eq!(tx.bump_serial("test").await.unwrap(), 1);
-        assert_eq!(tx.bump_serial("test").await.unwrap(), 2);
+        assert_eq!(tx.bump_serial("test", &["a.test", "ns1.b.test", "a.test"]).await.unwrap(), 1);
+        assert_eq!(tx.bump_serial("test", &[]).await.unwrap(), 2);
         assert_eq!(tx.serial("other").await.unwrap(), 0);
-        assert!(matches!(tx.bump_serial("none").await, Err(StoreError::NotFound { .. })));
+        assert!(matches!(
+            tx.bump_serial("none", &["x.none"]).await,
+            Err(StoreError::NotFound { .. })
+        ));
+        // Each serial's names, the apex for a change that named none; a gap means unknown.
+        let names = |list: &[&str]| Some(list.iter().map(|n| (*n).to_owned()).collect());
+        assert_eq!(tx.zone_changes("test", 0, 1).await.unwrap(), names(&["a.test", "ns1.b.test"]));
+        assert_eq!(tx.zone_changes("test", 1, 2).await.unwrap(), names(&["test"]));
+        assert_eq!(tx.zone_changes("test", 2, 2).await.unwrap(), names(&[]));
+        assert_eq!(tx.zone_changes("test", 0, 3).await.unwrap(), None);
+        assert_eq!(tx.zone_changes("other", 0, 1).await.unwrap(), None);
+        assert_eq!(tx.forget_zone_changes("test", 1).await.unwrap(), 2);
+        assert_eq!(tx.zone_changes("test", 0, 2).await.unwrap(), None);
+        assert_eq!(tx.zone_changes("test", 1, 2).await.unwrap(), names(&["test"]));
 
         assert_eq!(tx.setting("greeting").await.unwrap(), None);
         tx.set_setting("greeting", "nameward").await.unwrap();
@@ -179,7 +192,7 @@ async fn policies_serials_and_settings_round_trip() {
         assert_eq!(tx.serial("test").await.unwrap(), 2);
         assert_eq!(tx.setting("greeting").await.unwrap().as_deref(), Some("nameward registry"));
         assert!(matches!(
-            tx.bump_serial("test").await,
+            tx.bump_serial("test", &["a.test"]).await,
             Err(StoreError::ReadOnly { operation: "bump_serial" })
         ));
         assert_eq!(T0.unix_timestamp(), fixtures::T0.unix_timestamp());

@@ -8,13 +8,15 @@ use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
 use nameward_dns::Name;
-use nameward_dns::check::{Diagnostic, Severity};
+use nameward_dns::check::{CheckOptions, Diagnostic, Severity};
 use nameward_dns::zone::{IncludeLoader, ReaderOptions, ZoneReader};
 
 use crate::config::{Config, ZoneConfig};
 use crate::net::metrics::Metrics;
 use crate::net::transfer_hook::zone_replaced;
-use crate::transfer::{Journals, Notifier, RetryPolicy, TransferConfig, notify_after_reload};
+use crate::transfer::{
+    ApplyError, Diff, Journals, Notifier, RetryPolicy, TransferConfig, notify_after_reload,
+};
 use crate::{Zone, Zones};
 
 /// The state shared by the listeners, the control socket and the signal handlers.
@@ -181,11 +183,38 @@ impl Shared {
         let old = self.zones.load_full();
         let zone = Arc::new(zone);
         let previous = old.get(zone.origin()).cloned();
-        zone_replaced(self, previous.as_ref(), &zone);
+        zone_replaced(self, previous.as_ref(), &zone, None);
         let mut zones = (*old).clone();
         zones.insert(Arc::clone(&zone));
         self.zones.store(Arc::new(zones));
         tracing::info!(zone = %zone.origin(), serial = ?serial_of(&zone), "published");
+    }
+
+    /// Serves the next version of a zone handed in by [`Shared::publish`], made from the
+    /// version served now by `diff` (see [`Diff::apply_to`]): the publisher knows what
+    /// changed, so nothing is compared, and `diff` is what goes to the IXFR journal. Blocking,
+    /// as compiling is. The new version passes the zone checks set by `options`. The serial
+    /// now served, or why nothing changed.
+    pub fn apply(
+        &self,
+        origin: &Name,
+        diff: Diff,
+        options: &CheckOptions,
+    ) -> Result<u32, ApplyError> {
+        let _one_at_a_time = self.reloading.lock();
+        let old = self.zones.load_full();
+        let previous = old.get(origin).cloned();
+        let Some(previous) = previous else {
+            return Err(ApplyError::NotFrom { from: diff.from_serial(), served: None });
+        };
+        let zone = Arc::new(diff.apply_to(&previous, options)?);
+        let serial = diff.to_serial();
+        zone_replaced(self, Some(&previous), &zone, Some(diff));
+        let mut zones = (*old).clone();
+        zones.insert(Arc::clone(&zone));
+        self.zones.store(Arc::new(zones));
+        tracing::info!(zone = %origin, serial, "published a difference");
+        Ok(serial)
     }
 
     /// Stops serving the zone at `origin` that [`Shared::publish`] handed in, with its IXFR
@@ -244,7 +273,7 @@ impl Shared {
                         error: None,
                     };
                     let zone = Arc::new(zone);
-                    zone_replaced(self, previous.as_ref(), &zone);
+                    zone_replaced(self, previous.as_ref(), &zone, None);
                     zones.insert(zone);
                     status
                 }

@@ -16,7 +16,7 @@ use crate::net::metrics::{SharedCounters, question_type};
 use crate::net::state::{Shared, now_ms};
 use crate::transfer::tsig::might_be_signed;
 use crate::transfer::{
-    Journals, Request, RetryPolicy, TransferConfig, TransferKind, notify_after_reload,
+    Diff, Journals, Request, RetryPolicy, TransferConfig, TransferKind, notify_after_reload,
     respond_notify, respond_signed, respond_transfer,
 };
 use crate::{Outcome, ResponseBuffer, Transport, Zone, Zones, answer};
@@ -107,10 +107,19 @@ pub fn transfer_response(
 /// (a journal ahead of the published zone is harmless: IXFR falls back to a full transfer
 /// until the zone catches up) and queues NOTIFY when the serial went up, replacing a NOTIFY
 /// still under way for an older version.
-pub fn zone_replaced(shared: &Shared, old: Option<&Arc<Zone>>, new: &Arc<Zone>) {
+/// `diff`, when the caller knows it, is journalled as it is instead of comparing the versions.
+pub fn zone_replaced(
+    shared: &Shared,
+    old: Option<&Arc<Zone>>,
+    new: &Arc<Zone>,
+    diff: Option<Diff>,
+) {
     let Some(old) = old else { return };
     let mut journals = Journals::clone(&shared.journals.load());
-    let update = journals.update(old, new);
+    let update = match diff {
+        Some(diff) => journals.record(new.origin(), diff),
+        None => journals.update(old, new),
+    };
     tracing::debug!(zone = %new.origin(), "journal: {update:?}");
     shared.journals.store(Arc::new(journals));
     let targets = shared.transfer.policy(new.origin()).map_or(&[][..], |p| &p.notify);

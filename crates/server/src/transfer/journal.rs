@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
+use nameward_dns::check::CheckOptions;
 use nameward_dns::rdata::RecordData;
 use nameward_dns::wire::{WireMode, Writer};
 use nameward_dns::{Name, Record, Rtype};
@@ -57,6 +58,72 @@ impl Diff {
             .chain(&self.added)
             .map(|r| r.owner.wire_len() + 10 + r.data.to_wire().len())
             .sum()
+    }
+}
+
+/// Why a [`Diff`] cannot be applied to a zone: it was not taken from that version.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ApplyError {
+    /// The zone serves another version than the one the difference starts from.
+    #[error("the difference starts at serial {from}, the zone is at {served:?}")]
+    NotFrom {
+        /// The serial the difference starts from.
+        from: u32,
+        /// The serial served.
+        served: Option<u32>,
+    },
+    /// A record to delete is not in the zone.
+    #[error("cannot delete `{0}`: not in the zone")]
+    Missing(String),
+    /// A record to add is in the zone already.
+    #[error("cannot add `{0}`: already in the zone")]
+    Present(String),
+    /// The new version does not pass the zone checks.
+    #[error("{0}")]
+    Load(#[from] crate::zone::LoadError),
+}
+
+impl Diff {
+    /// The version that `zone` becomes with this difference: its records less the deleted,
+    /// plus the added, under the new SOA, compiled and checked as any zone is. Refused unless
+    /// `zone` is the version the difference was taken from and every record deleted is there
+    /// and every record added is not, so that a publisher's view and the served zone can never
+    /// silently part.
+    /// The new version passes the zone checks set by `options`.
+    pub fn apply_to(&self, zone: &Zone, options: &CheckOptions) -> Result<Zone, ApplyError> {
+        let served = zone.serial();
+        if served != Some(self.from_serial()) {
+            return Err(ApplyError::NotFrom { from: self.from_serial(), served });
+        }
+        let mut deleted: BTreeMap<Key, &Record> =
+            self.deleted.iter().map(|r| (key(r), r)).collect();
+        let mut added: BTreeMap<Key, &Record> = self.added.iter().map(|r| (key(r), r)).collect();
+        let origin = zone.origin().clone();
+        let mut records = Vec::with_capacity(zone.record_count() + added.len());
+        records.push(self.to.clone());
+        for record in zone.records() {
+            if record.rtype() == Rtype::SOA && record.owner == origin {
+                continue;
+            }
+            let k = key(&record);
+            if added.remove(&k).is_some() {
+                return Err(ApplyError::Present(record.to_string()));
+            }
+            if deleted.remove(&k).is_none() {
+                records.push(record);
+            }
+        }
+        if let Some(record) = deleted.into_values().next() {
+            return Err(ApplyError::Missing(record.to_string()));
+        }
+        records.extend(added.into_values().cloned());
+        let file: Arc<str> = Arc::from("published difference");
+        let entries = records.into_iter().map(|record| nameward_dns::zone::Entry {
+            record,
+            source: nameward_dns::zone::Source { file: Arc::clone(&file), line: 0 },
+        });
+        Ok(Zone::load_with(&origin, entries, options)?)
     }
 }
 
@@ -118,19 +185,26 @@ impl Journal {
         JournalUpdate::Reset(why)
     }
 
-    /// Records the change from `old` to `new`, two versions of the same zone. A new version
-    /// must carry a higher serial (RFC 1982); otherwise the history no longer describes what
-    /// secondaries hold and is dropped.
+    /// Records the change from `old` to `new`, two versions of the same zone, found by
+    /// comparing them record by record. A new version must carry a higher serial (RFC 1982);
+    /// otherwise the history no longer describes what secondaries hold and is dropped.
     pub fn update(&mut self, old: &Zone, new: &Zone) -> JournalUpdate {
         let (Some(from), Some(to)) = (old.soa(), new.soa()) else {
             return self.reset("a version has no SOA");
         };
-        let (Some(old_serial), Some(new_serial)) = (soa_serial(&from), soa_serial(&to)) else {
+        let (deleted, added) = difference(old, new);
+        self.record(Diff { from, to, deleted, added })
+    }
+
+    /// Records `diff`, a change already known (a publisher that knows what it changed need
+    /// not compare whole versions), with the same serial rules as [`Journal::update`].
+    pub fn record(&mut self, diff: Diff) -> JournalUpdate {
+        let (Some(old_serial), Some(new_serial)) = (soa_serial(&diff.from), soa_serial(&diff.to))
+        else {
             return self.reset("a version has no SOA");
         };
-        let (deleted, added) = difference(old, new);
         if old_serial == new_serial {
-            if deleted.is_empty() && added.is_empty() && from == to {
+            if diff.deleted.is_empty() && diff.added.is_empty() && diff.from == diff.to {
                 return JournalUpdate::Unchanged;
             }
             return self.reset("the zone changed but its serial did not");
@@ -141,7 +215,6 @@ impl Journal {
         if self.diffs.back().is_some_and(|d| d.to_serial() != old_serial) {
             self.reset("the journal did not end at the old version");
         }
-        let diff = Diff { from, to, deleted, added };
         let size = diff.wire_size();
         if size > self.limits.max_bytes {
             return self.reset("the difference is larger than the journal");

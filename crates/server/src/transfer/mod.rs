@@ -72,7 +72,7 @@ use tests::support as tests_support;
 pub use acl::{Acl, Cidr, NotifyTarget, Rule, ZonePolicy};
 pub use axfr::full_zone;
 pub use ixfr::incremental;
-pub use journal::{Diff, Journal, JournalLimits, JournalUpdate};
+pub use journal::{ApplyError, Diff, Journal, JournalLimits, JournalUpdate};
 pub use notify::{Notifier, NotifyEvent, Outgoing, RetryPolicy, notify_after_reload};
 pub use respond::{
     Journals, Request, TransferConfig, respond_notify, respond_signed, respond_transfer,

@@ -74,6 +74,12 @@ impl Journals {
             .update(old, new)
     }
 
+    /// Records a known difference of the zone at `apex` (see [`Journal::record`]).
+    pub fn record(&mut self, apex: &Name, diff: super::Diff) -> JournalUpdate {
+        let limits = self.limits;
+        self.journals.entry(apex.clone()).or_insert_with(|| Journal::new(limits)).record(diff)
+    }
+
     /// Forgets a zone no longer served.
     pub fn remove(&mut self, apex: &Name) {
         self.journals.remove(apex);

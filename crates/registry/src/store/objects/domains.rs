@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 
 use super::super::codec::{get, get_instant, get_json, get_u64, micros, micros_opt, to_json};
 use super::super::error::StoreError;
-use super::super::tx::{Tx, conflict, found, limit, still_linked};
+use super::super::tx::{Tx, conflict, found, limit, list_placeholders, still_linked};
 use super::{StampColumns, stamps};
 use crate::model::{
     AuthCode, ContactRole, Deletion, Domain, DomainContact, DomainStatus, DsData, GracePeriod,
@@ -341,9 +341,10 @@ impl Tx {
     ) -> Result<BTreeSet<String>, StoreError> {
         let mut existing = BTreeSet::new();
         for batch in names.chunks(EXISTING_BATCH) {
-            let placeholders: Vec<String> = (1..=batch.len()).map(|n| format!("${n}")).collect();
-            let sql =
-                format!("SELECT name FROM domains WHERE name IN ({})", placeholders.join(", "));
+            let sql = format!(
+                "SELECT name FROM domains WHERE name IN ({})",
+                list_placeholders(1, batch.len())
+            );
             let query = batch.iter().fold(sqlx::query(&sql), |query, name| query.bind(name));
             for row in self.rows("checking domains", query).await? {
                 existing.insert(get(&row, "name")?);

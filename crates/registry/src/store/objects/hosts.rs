@@ -140,6 +140,24 @@ impl Tx {
         self.any("checking a host's links", query).await
     }
 
+    /// The published delegations that name the host `name` as a name server, each with the
+    /// zone it is published in: what a rename of the host changes in those zones.
+    pub async fn delegations_using_host(
+        &mut self,
+        name: &str,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let query = sqlx::query(
+            "SELECT d.name AS name, d.zone AS zone FROM domain_hosts l \
+             JOIN domains d ON d.name = l.domain WHERE l.host = $1 AND d.in_zone = 1",
+        )
+        .bind(name);
+        self.rows("listing a host's delegations", query)
+            .await?
+            .iter()
+            .map(|row| Ok((get(row, "name")?, get(row, "zone")?)))
+            .collect()
+    }
+
     /// Whether a domain other than `domain` delegates to the host `name` (a subordinate host
     /// its own domain uses does not stop that domain's deletion).
     pub async fn host_is_linked_elsewhere(

@@ -1,0 +1,270 @@
+//! The publication loop: each TLD's zone served at the registry's serial, by difference when
+//! the change is known owner by owner, whole otherwise.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use nameward_dns::Name;
+use nameward_dns::check::{CheckOptions, Severity};
+use nameward_dns::zone::{Entry, Source};
+use nameward_registry::service::{Registry, ServiceError, ZoneDelta};
+use nameward_server::{LoadError, Shared, Zone};
+
+use crate::continuity::Continuity;
+use crate::diff::{difference, served_owners};
+
+/// How many serials of change notes are kept behind the one served: a publisher that falls
+/// further behind (another process stopped for a while) rebuilds its zone whole once.
+const KEEP_NOTES: u32 = 100_000;
+
+/// How often the notes older than that are forgotten.
+const FORGET_EVERY: Duration = Duration::from_secs(600);
+
+/// What one round of publication did for one TLD.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Published {
+    /// The serial had not moved.
+    Unchanged,
+    /// The zone was built whole from the database.
+    Whole {
+        /// The serial now served.
+        serial: u32,
+        /// Records in the zone.
+        records: usize,
+    },
+    /// The served zone was changed by a difference.
+    Difference {
+        /// The serial now served.
+        serial: u32,
+        /// Records removed.
+        deleted: usize,
+        /// Records added.
+        added: usize,
+    },
+}
+
+/// Why a TLD's zone was not published; the version served before keeps being served.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PublishError {
+    /// The registry could not be read.
+    #[error("TLD {tld}: {source}")]
+    Registry {
+        /// The TLD.
+        tld: String,
+        /// What went wrong.
+        source: ServiceError,
+    },
+    /// The TLD has no zone apex (name servers, SOA values) yet.
+    #[error("TLD {tld}: no zone apex is set")]
+    NoApex {
+        /// The TLD.
+        tld: String,
+    },
+    /// The zone the database holds does not pass the zone checks.
+    #[error("TLD {tld}: serial {serial} does not load: {source}")]
+    Load {
+        /// The TLD.
+        tld: String,
+        /// The serial refused.
+        serial: u32,
+        /// The checks that failed.
+        source: LoadError,
+    },
+    /// The TLD is not a domain name.
+    #[error("TLD {tld} is not a domain name")]
+    BadTld {
+        /// The TLD.
+        tld: String,
+    },
+}
+
+/// One TLD being published.
+#[derive(Debug)]
+struct Tld {
+    name: String,
+    origin: Name,
+    continuity: Continuity,
+    /// A serial that failed to publish: not tried again until the serial moves.
+    failed: Option<u32>,
+}
+
+/// Serves the registry's TLD zones from `dns` and keeps them at the registry's serial.
+#[derive(Debug)]
+pub struct Publisher {
+    registry: Arc<Registry>,
+    dns: Arc<Shared>,
+    tlds: Vec<Tld>,
+}
+
+impl Publisher {
+    /// A publisher of `tlds` (without dots) into `dns`; nothing is served until
+    /// [`Publisher::publish`] runs.
+    pub fn new(
+        registry: Arc<Registry>,
+        dns: Arc<Shared>,
+        tlds: &[String],
+    ) -> Result<Publisher, PublishError> {
+        let tlds = tlds
+            .iter()
+            .map(|tld| {
+                let name = tld.trim_matches('.').to_ascii_lowercase();
+                let origin = Name::parse(&name, Some(&Name::root()))
+                    .map_err(|_| PublishError::BadTld { tld: tld.clone() })?;
+                Ok(Tld { name, origin, continuity: Continuity::default(), failed: None })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Publisher { registry, dns, tlds })
+    }
+
+    /// One round: every TLD whose serial moved is published at its new serial.
+    pub async fn publish(&mut self) -> Vec<(String, Result<Published, PublishError>)> {
+        let mut report = Vec::with_capacity(self.tlds.len());
+        for tld in &mut self.tlds {
+            let outcome = publish_tld(&self.registry, &self.dns, tld).await;
+            report.push((tld.name.clone(), outcome));
+        }
+        report
+    }
+
+    /// Publishes every `every` until the task is dropped, logging what each round did.
+    pub async fn run(mut self, every: Duration) {
+        let mut forgotten = Instant::now();
+        loop {
+            for (tld, outcome) in self.publish().await {
+                match outcome {
+                    Ok(Published::Unchanged) => {}
+                    Ok(published) => tracing::debug!(tld, ?published, "zone published"),
+                    Err(error) => tracing::error!("cannot publish the zone: {error}"),
+                }
+            }
+            if forgotten.elapsed() >= FORGET_EVERY {
+                forgotten = Instant::now();
+                self.forget_old_notes().await;
+            }
+            tokio::time::sleep(every).await;
+        }
+    }
+
+    async fn forget_old_notes(&self) {
+        let zones = self.dns.zones.load();
+        for tld in &self.tlds {
+            let Some(serial) = zones.get(&tld.origin).and_then(|zone| zone.serial()) else {
+                continue;
+            };
+            let Some(upto) = serial.checked_sub(KEEP_NOTES) else { continue };
+            if let Err(error) = self.registry.forget_zone_changes(&tld.name, upto).await {
+                tracing::warn!(tld = tld.name, "cannot forget old zone-change notes: {error}");
+            }
+        }
+    }
+}
+
+async fn publish_tld(
+    registry: &Registry,
+    dns: &Arc<Shared>,
+    tld: &mut Tld,
+) -> Result<Published, PublishError> {
+    let failed = |source| PublishError::Registry { tld: tld.name.clone(), source };
+    let apex = registry.zone_apex(&tld.name).await.map_err(failed)?;
+    let apex = apex.ok_or_else(|| PublishError::NoApex { tld: tld.name.clone() })?;
+    let served = dns.zones.load().get(&tld.origin).cloned();
+    let Some(zone) = served else { return whole(registry, dns, tld).await };
+    let published = zone.serial().unwrap_or(0);
+    let view = Arc::clone(&zone);
+    let served_owners = move |touched: &BTreeSet<Name>| served_owners(&view, touched);
+    let delta = registry.zone_delta(&apex, published, &served_owners).await.map_err(failed)?;
+    let (serial, owners) = match delta {
+        ZoneDelta::Unchanged => return Ok(Published::Unchanged),
+        ZoneDelta::Rebuild { serial } if tld.failed == Some(serial) => {
+            return Ok(Published::Unchanged);
+        }
+        ZoneDelta::Rebuild { .. } => return whole(registry, dns, tld).await,
+        ZoneDelta::Owners { serial, .. } if tld.failed == Some(serial) => {
+            return Ok(Published::Unchanged);
+        }
+        ZoneDelta::Owners { serial, owners } => (serial, owners),
+    };
+    let Some(diff) = difference(&zone, serial, &owners) else {
+        return whole(registry, dns, tld).await;
+    };
+    let (deleted, added) = (diff.deleted.len(), diff.added.len());
+    serve_continuity_zones(registry, dns, tld).await;
+    let origin = tld.origin.clone();
+    let server = Arc::clone(dns);
+    let applied = tokio::task::spawn_blocking(move || server.apply(&origin, diff, &checks())).await;
+    match applied {
+        Ok(Ok(_)) => {}
+        Ok(Err(nameward_server::transfer::ApplyError::Load(source))) => {
+            tld.failed = Some(serial);
+            return Err(PublishError::Load { tld: tld.name.clone(), serial, source });
+        }
+        Ok(Err(error)) => {
+            // The served zone is not the version the registry's view was taken against:
+            // never serve a guess, build it whole.
+            tracing::warn!(
+                tld = tld.name,
+                "the zone difference does not apply ({error}); rebuilding"
+            );
+            return whole(registry, dns, tld).await;
+        }
+        Err(_) => return whole(registry, dns, tld).await,
+    }
+    tld.continuity.withdraw_ended(dns).await;
+    tld.failed = None;
+    Ok(Published::Difference { serial, deleted, added })
+}
+
+/// Builds the zone whole from the database and serves it.
+async fn whole(
+    registry: &Registry,
+    dns: &Arc<Shared>,
+    tld: &mut Tld,
+) -> Result<Published, PublishError> {
+    let (serial, records) = registry
+        .tld_zone(&tld.name)
+        .await
+        .map_err(|source| PublishError::Registry { tld: tld.name.clone(), source })?;
+    let count = records.len();
+    let origin = tld.origin.clone();
+    let file: Arc<str> = Arc::from("registry database");
+    let entries: Vec<Entry> = records
+        .into_iter()
+        .zip(1..)
+        .map(|(record, line)| Entry { record, source: Source { file: Arc::clone(&file), line } })
+        .collect();
+    let loaded =
+        tokio::task::spawn_blocking(move || Zone::load_with(&origin, entries, &checks())).await;
+    let zone = match loaded {
+        Ok(Ok(zone)) => zone,
+        Ok(Err(source)) => {
+            tld.failed = Some(serial);
+            return Err(PublishError::Load { tld: tld.name.clone(), serial, source });
+        }
+        Err(_) => return Ok(Published::Unchanged),
+    };
+    serve_continuity_zones(registry, dns, tld).await;
+    let server = Arc::clone(dns);
+    if tokio::task::spawn_blocking(move || server.publish(zone)).await.is_err() {
+        return Ok(Published::Unchanged);
+    }
+    tld.continuity.withdraw_ended(dns).await;
+    tld.failed = None;
+    Ok(Published::Whole { serial, records: count })
+}
+
+/// The zone checks a TLD zone built by the registry must pass. A delegation to a name server
+/// inside the TLD that has no glue (its domain is not delegated, or the host has no address)
+/// is lame for that one name; it is the registrant's to mend, and must not stop the whole TLD
+/// from being published, so it is a warning here.
+fn checks() -> CheckOptions {
+    CheckOptions { missing_glue: Severity::Warning, ..CheckOptions::default() }
+}
+
+/// A newly switched name's zone is served before the TLD delegates to it.
+async fn serve_continuity_zones(registry: &Registry, dns: &Arc<Shared>, tld: &mut Tld) {
+    if let Err(error) = tld.continuity.publish(registry, &tld.name, dns).await {
+        tracing::error!(tld = tld.name, "cannot publish the continuity DNS zones: {error}");
+    }
+}
