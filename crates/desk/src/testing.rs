@@ -40,7 +40,7 @@ impl SmtpSink {
     /// Starts the sink refusing `rejected`; `None` (after saying so) when aiosmtpd is missing,
     /// and a panic under CI=true.
     pub fn start(rejected: &[&str]) -> Option<SmtpSink> {
-        let available = Command::new("python3")
+        let available = Command::new(python())
             .args(["-c", "import aiosmtpd"])
             .stderr(Stdio::null())
             .status()
@@ -60,7 +60,7 @@ impl SmtpSink {
         ));
         std::fs::create_dir_all(&dir).unwrap();
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_sink.py");
-        let mut child = Command::new("python3")
+        let mut child = Command::new(python())
             .arg(script)
             .arg(&dir)
             .args(rejected)
@@ -114,4 +114,11 @@ impl Drop for SmtpSink {
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// Debian's python3, where `.ci/run` installs python3-aiosmtpd, when there is one: a python3
+/// earlier on PATH (pyenv's, a virtualenv's) does not see Debian's packages.
+fn python() -> &'static str {
+    const DEBIAN: &str = "/usr/bin/python3";
+    if std::path::Path::new(DEBIAN).exists() { DEBIAN } else { "python3" }
 }
