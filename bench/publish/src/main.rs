@@ -113,7 +113,12 @@ fn tld_records(origin: &Name, names: usize) -> Result<Vec<Record>> {
             }
         }
         if i % 10 == 0 {
-            let ds = Ds { key_tag: (i % 65_536) as u16, algorithm: 13, digest_type: 2, digest: vec![0xab; 32] };
+            let ds = Ds {
+                key_tag: (i % 65_536) as u16,
+                algorithm: 13,
+                digest_type: 2,
+                digest: vec![0xab; 32],
+            };
             records.push(record(&owner, RecordData::Ds(ds)));
         }
     }
@@ -122,7 +127,9 @@ fn tld_records(origin: &Name, names: usize) -> Result<Vec<Record>> {
 
 fn entries(records: Vec<Record>) -> impl Iterator<Item = Entry> {
     let file: Arc<str> = Arc::from("bench");
-    records.into_iter().map(move |record| Entry { record, source: Source { file: Arc::clone(&file), line: 1 } })
+    records
+        .into_iter()
+        .map(move |record| Entry { record, source: Source { file: Arc::clone(&file), line: 1 } })
 }
 
 /// A new delegation `new{change}.example` at the next serial.

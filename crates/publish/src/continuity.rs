@@ -66,6 +66,12 @@ impl Continuity {
         Ok(())
     }
 
+    /// Whether the zone of `domain` is served now.
+    pub(crate) fn serves(&self, domain: &Name) -> bool {
+        let text = domain.to_string();
+        self.served.contains_key(text.trim_end_matches('.'))
+    }
+
     /// Stops serving the zones of names no longer on continuity DNS.
     pub(crate) async fn withdraw_ended(&mut self, dns: &Arc<Shared>) {
         for domain in std::mem::take(&mut self.ended) {

@@ -5,9 +5,10 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use nameward_dns::Name;
 use nameward_dns::check::{CheckOptions, Severity};
+use nameward_dns::rdata::RecordData;
 use nameward_dns::zone::{Entry, Source};
+use nameward_dns::{Name, Record};
 use nameward_registry::service::{Registry, ServiceError, ZoneDelta};
 use nameward_server::{LoadError, Shared, Zone};
 
@@ -190,7 +191,19 @@ async fn publish_tld(
         return whole(registry, dns, tld).await;
     };
     let (deleted, added) = (diff.deleted.len(), diff.added.len());
-    serve_continuity_zones(registry, dns, tld).await;
+    // Switching a name to continuity DNS, ending it or taking it out of the zone touches that
+    // name, so the continuity zones (whose texts are large) are read again only then.
+    let apex_servers: BTreeSet<Name> = apex
+        .nameservers
+        .iter()
+        .filter_map(|s| Name::parse(&s.name, Some(&Name::root())).ok())
+        .collect();
+    let continuity = owners.iter().any(|(owner, records)| {
+        tld.continuity.serves(owner) || delegates_to(records, &apex_servers)
+    });
+    if continuity {
+        serve_continuity_zones(registry, dns, tld).await;
+    }
     let origin = tld.origin.clone();
     let server = Arc::clone(dns);
     let applied = tokio::task::spawn_blocking(move || server.apply(&origin, diff, &checks())).await;
@@ -214,6 +227,19 @@ async fn publish_tld(
     tld.continuity.withdraw_ended(dns).await;
     tld.failed = None;
     Ok(Published::Difference { serial, deleted, added })
+}
+
+/// Whether `records` delegate their owner to exactly the name servers `servers` (as a name
+/// on continuity DNS is, to the TLD's own).
+fn delegates_to(records: &[Record], servers: &BTreeSet<Name>) -> bool {
+    let named: BTreeSet<&Name> = records
+        .iter()
+        .filter_map(|record| match &record.data {
+            RecordData::Ns(ns) => Some(&ns.nsdname),
+            _ => None,
+        })
+        .collect();
+    !named.is_empty() && named.len() == servers.len() && named.iter().all(|n| servers.contains(*n))
 }
 
 /// Builds the zone whole from the database and serves it.
