@@ -9,7 +9,9 @@ use std::sync::Arc;
 
 use nameward_dns::Name;
 use nameward_dns::check::{CheckOptions, Severity};
+use nameward_dns::wire::DecodeOptions;
 use nameward_dns::zone::{Entry, Source};
+use nameward_dns::{Class, Header, Message, Question, Rtype};
 use nameward_publish::{Published, Publisher};
 use nameward_registry::lifecycle::domain::{DomainCreate, DomainUpdate, SecDnsUpdate};
 use nameward_registry::lifecycle::host::{HostCreate, HostUpdate};
@@ -19,7 +21,7 @@ use nameward_registry::publish::{ApexNameserver, ZoneApex};
 use nameward_registry::service::{Meta, NewRegistrar, Registry};
 use nameward_registry::store::Store;
 use nameward_registry::testing::{SqliteFile, both};
-use nameward_server::{Config, Shared, Zone};
+use nameward_server::{Config, ResponseBuffer, Shared, Transport, Zone, Zones, answer};
 use proptest::prelude::*;
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -201,6 +203,50 @@ async fn rebuilt(registry: &Registry) -> Zone {
     Zone::load_with(&origin(), entries, &checks).unwrap()
 }
 
+/// Every question about the universe's names is answered byte for byte alike by the zone
+/// served (layered, when published by differences) and by the zone built whole: referrals with
+/// their glue, negative answers with the SOA, the apex.
+fn same_answers(served: &Arc<Zone>, expected: Zone, context: &str) {
+    let (mut layered, mut whole) = (Zones::new(), Zones::new());
+    layered.insert(Arc::clone(served));
+    whole.insert(Arc::new(expected));
+    let mut names =
+        vec!["example.".to_owned(), "nx.example.".to_owned(), "ns1.nic.example.".to_owned()];
+    for i in 0..DOMAINS {
+        names.push(format!("{}.", domain(i)));
+        names.push(format!("www.{}.", domain(i)));
+    }
+    names.extend((0..2 * DOMAINS).map(|n| format!("{}.", nameserver(n))));
+    for name in &names {
+        for qtype in [Rtype::SOA, Rtype::NS, Rtype::DS, Rtype::A] {
+            let query = Message {
+                header: Header { id: 7, ..Header::default() },
+                questions: vec![Question {
+                    name: Name::parse(name, None).unwrap(),
+                    qtype,
+                    qclass: Class::IN,
+                }],
+                ..Message::default()
+            }
+            .encode();
+            let (mut a, mut b) =
+                (ResponseBuffer::new(Transport::Udp), ResponseBuffer::new(Transport::Udp));
+            answer(&layered, &query, &mut a);
+            answer(&whole, &query, &mut b);
+            if a.as_bytes() != b.as_bytes() {
+                let decode = |out: &ResponseBuffer| {
+                    Message::decode(out.as_bytes(), DecodeOptions::STRICT).map(|m| format!("{m:?}"))
+                };
+                panic!(
+                    "{name} {qtype}: served {:?}\nwhole {:?}\n{context}",
+                    decode(&a),
+                    decode(&b)
+                );
+            }
+        }
+    }
+}
+
 /// Runs `ops`, publishing after each, and checks the served zone against a full rebuild every
 /// time; every publication after the first must be a difference.
 async fn run(store: Store, ops: &[Op]) {
@@ -222,6 +268,7 @@ async fn run(store: Store, ops: &[Op]) {
         let served = dns.zones.load().get(&origin()).cloned().unwrap();
         let expected = rebuilt(&registry).await;
         assert_eq!(lines(&served), lines(&expected), "after step {step}: {op:?} ({ops:?})");
+        same_answers(&served, expected, &format!("after step {step}: {op:?} ({ops:?})"));
     }
     // The journal holds the differences applied, one per serial published.
     let journals = dns.journals.load();

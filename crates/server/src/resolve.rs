@@ -94,8 +94,12 @@ pub(crate) fn resolve(
         hip_additional(zones, &hip, ctx.out);
     }
     if let Some(cut) = resolved.referral {
-        for glue in cut.glue() {
-            addresses(ctx.out, &glue);
+        if zone.layered() {
+            layered_glue(zone, &cut, ctx.out);
+        } else {
+            for glue in cut.glue() {
+                addresses(ctx.out, &glue);
+            }
         }
     }
     Resolved { rcode: resolved.rcode, authoritative: resolved.authoritative }
@@ -159,7 +163,9 @@ fn step<'z>(
     let zone = ctx.zone;
     let key = lower(name, buf);
     let Some(found) = zone.find(key) else { return Step::NxDomain };
-    let Some(node) = zone.node(found.node) else { return Step::NxDomain };
+    let Some(node) = found.node_ref() else { return Step::NxDomain };
+    // The layer that holds the name (the zone itself unless it is layered).
+    let zone = found.zone;
     if let Some(stop) = node.above() {
         return stop_at(ctx, stop, name, qtype);
     }
@@ -310,10 +316,27 @@ fn referral(ctx: &mut Ctx<'_, '_>, cut: &NodeRef<'_>) {
         }
         None => {
             let mut buf = [0u8; MAX_NAME];
-            let id = ctx.zone.find(lower(cut.name(), &mut buf)).map(|f| f.node);
-            if let Some(id) = id {
-                ctx.proofs.nodata(ctx.zone, cut.name(), id);
+            if let Some(found) = ctx.zone.find(lower(cut.name(), &mut buf)) {
+                ctx.proofs.nodata(found.zone, cut.name(), found.node);
             }
+        }
+    }
+}
+
+/// The glue of a referral in a layered zone, looked up name by name: the cut and the name
+/// servers it names may lie in different layers (a delegation changed over a base whose glue
+/// did not, or the reverse), so the links worked out when each layer was compiled do not hold.
+fn layered_glue(zone: &Zone, cut: &NodeRef<'_>, out: &mut ResponseBuffer) {
+    let Some(ns) = cut.rrset(Rtype::NS) else { return };
+    let mut buf = [0u8; MAX_NAME];
+    for record in ns.records() {
+        let Some(target) = ns.name_in(record) else { continue };
+        if !target.is_subdomain_of(zone.origin()) {
+            continue;
+        }
+        let key = lower(target, &mut buf);
+        if let Some(node) = zone.find(key).filter(|f| f.exact).and_then(|f| f.node_ref()) {
+            addresses(out, &node);
         }
     }
 }
@@ -339,7 +362,7 @@ fn hip_additional(zones: &Zones, set: &Rrset<'_>, out: &mut ResponseBuffer) {
         let key = lower_wire(rvs, &mut buf);
         let Some(zone) = zones.find_lower(key, false) else { continue };
         let Some(found) = zone.find(key).filter(|f| f.exact) else { continue };
-        let Some(node) = zone.node(found.node) else { continue };
+        let Some(node) = found.node_ref() else { continue };
         if node.above().is_none() && !node.cut() {
             addresses(out, &node);
         }

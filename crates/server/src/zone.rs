@@ -11,8 +11,9 @@
 
 use std::fmt;
 use std::hash::BuildHasher;
+use std::sync::Arc;
 
-use hashbrown::{DefaultHashBuilder, HashTable};
+use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 use nameward_dns::check::{CheckOptions, Diagnostic, Severity, check_zone};
 use nameward_dns::rdata::RecordData;
 use nameward_dns::store::{RecordRef, ZoneBuilder, ZoneStore};
@@ -125,6 +126,11 @@ impl<'z> Rrset<'z> {
     fn name_at(&self, record: &[u8], at: usize) -> Option<&'z Name> {
         let &[a, b, c, d] = record.get(at..at + 4)? else { return None };
         self.zone.names.get(u32::from_be_bytes([a, b, c, d]) as usize)
+    }
+
+    /// The name of `record` (one of [`Self::records`]) of an NS, CNAME or PTR set.
+    pub(crate) fn name_in(&self, record: &[u8]) -> Option<&'z Name> {
+        self.name_at(record, 0)
     }
 
     /// The first record's name, for NS, CNAME and PTR (the target).
@@ -294,11 +300,30 @@ impl<'z> NodeRef<'z> {
     }
 }
 
-/// Where a lookup ended: at a node holding the name itself, or at its closest encloser.
+/// Where a lookup ended: at a node holding the name itself, or at its closest encloser, in the
+/// layer of the zone that holds that part of it (see [`Zone::layered`]).
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Found {
+pub(crate) struct Found<'z> {
+    pub(crate) zone: &'z Zone,
     pub(crate) node: u32,
     pub(crate) exact: bool,
+}
+
+impl<'z> Found<'z> {
+    pub(crate) fn node_ref(&self) -> Option<NodeRef<'z>> {
+        self.zone.node(self.node)
+    }
+}
+
+/// The older version a layered zone lays its changed delegations over.
+#[derive(Debug)]
+struct Under {
+    base: Arc<Zone>,
+    /// Lower-cased wire names one label below the apex whose whole subtree the top layer
+    /// holds (a delegation changed, added or removed, with its glue), found by their hash,
+    /// each with the serial of its last change (a fold of an earlier version already has
+    /// the delegations that did not change since).
+    shadowed: HashMap<Box<[u8]>, u32>,
 }
 
 /// A compiled, immutable zone. `Send + Sync`; share it behind an `Arc`.
@@ -326,6 +351,9 @@ pub struct Zone {
     signed: bool,
     /// What proves denial of existence in this zone.
     denial: Denial,
+    /// For a zone published by differences: the version below, which answers for every
+    /// delegation this one does not hold.
+    under: Option<Arc<Under>>,
 }
 
 /// Why a zone could not be loaded: every error found, with its source.
@@ -456,25 +484,37 @@ impl Zone {
     /// Every record, in canonical order (RFC 4034 §6.1 names, types in numeric order, RDATA as
     /// loaded), the apex SOA included: the order of a zone transfer. Each record carries its
     /// RRset's TTL.
+    ///
+    /// A layered zone gives its top layer's records, then the base's for the delegations the
+    /// top does not hold: canonical order within each.
     pub fn records(&self) -> impl Iterator<Item = Record> + '_ {
-        self.nodes().flat_map(node_records)
+        self.all_nodes().flat_map(node_records)
+    }
+
+    /// Every node of the zone, a layered zone's top layer first (see [`Zone::records`]).
+    fn all_nodes(&self) -> impl Iterator<Item = NodeRef<'_>> {
+        let base = self.under.as_ref().map(|under| &*under.base);
+        let below = base.into_iter().flat_map(|base| base.nodes());
+        self.nodes().chain(below.filter(|node| self.base_holds(node)))
     }
 
     /// Number of records, the apex SOA included.
     pub fn record_count(&self) -> usize {
-        self.nodes().flat_map(|node| node.rrsets()).map(|set| set.len()).sum()
+        self.all_nodes().flat_map(|node| node.rrsets()).map(|set| set.len()).sum()
     }
 
     /// The records owned by `name` and by every name below it, in canonical order: the part of
     /// the zone that a change at `name` can touch. Empty when the zone has no such name.
     pub fn subtree(&self, name: &Name) -> Vec<Record> {
         let mut buf = [0u8; MAX_NAME];
-        let Some(first) = self.lookup(crate::lower::lower(name, &mut buf)) else {
+        let key = crate::lower::lower(name, &mut buf);
+        let zone = self.layer_for(key);
+        let Some(first) = zone.lookup(key) else {
             return Vec::new();
         };
         // Canonical order puts every name right before the names below it.
         (first..)
-            .map_while(|id| self.node(id))
+            .map_while(|id| zone.node(id))
             .take_while(|node| node.name().is_subdomain_of(name))
             .flat_map(node_records)
             .collect()
@@ -517,16 +557,163 @@ impl Zone {
         &self.denial
     }
 
-    /// The node of `key` (a lower-cased wire name inside the zone), or its closest encloser.
-    pub(crate) fn find(&self, key: &[u8]) -> Option<Found> {
+    /// The node of `key` (a lower-cased wire name inside the zone), or its closest encloser,
+    /// in the layer that holds that part of the zone.
+    pub(crate) fn find(&self, key: &[u8]) -> Option<Found<'_>> {
+        let zone = self.layer_for(key);
         let mut exact = true;
         for suffix in suffixes(key) {
-            if let Some(node) = self.lookup(suffix) {
-                return Some(Found { node, exact });
+            if let Some(node) = zone.lookup(suffix) {
+                return Some(Found { zone, node, exact });
             }
             exact = false;
         }
         None
+    }
+
+    /// True for a zone published by differences: a small top layer (this zone's own nodes:
+    /// the apex and the delegations changed since the base was built) over an older base
+    /// that answers for every other delegation. Only unsigned zones are layered.
+    pub fn layered(&self) -> bool {
+        self.under.is_some()
+    }
+
+    /// This zone compiled whole, in one layer: what a layered zone folds into once its top
+    /// layer has grown (a compilation of the whole zone, so it runs off the publishing path).
+    pub fn folded(&self, options: &CheckOptions) -> Result<Zone, LoadError> {
+        let file: Arc<str> = Arc::from("folded layers");
+        let entries = self.records().map(|record| Entry {
+            record,
+            source: nameward_dns::zone::Source { file: Arc::clone(&file), line: 0 },
+        });
+        Zone::load_with(&self.origin, entries, options)
+    }
+
+    /// This layered zone over `folded`, a fold of its version `serial` (or of an older one):
+    /// the top layer keeps only the delegations changed after `serial`, which the fold does
+    /// not have. The same records, the same answers; a smaller top. `None` when this zone is
+    /// not layered.
+    pub fn rebased(&self, folded: Arc<Zone>, serial: u32) -> Option<Result<Zone, LoadError>> {
+        let under = self.under.as_ref()?;
+        let soa = self.soa()?;
+        let shadowed: HashMap<Box<[u8]>, u32> = under
+            .shadowed
+            .iter()
+            .filter(|(_, changed)| crate::transfer::serial_gt(**changed, serial))
+            .map(|(key, changed)| (key.clone(), *changed))
+            .collect();
+        let mut records: Vec<Record> =
+            self.apex().map(node_records).into_iter().flatten().collect();
+        for delegation in shadowed.keys() {
+            let Ok(name) = Name::from_wire(delegation) else { continue };
+            records.extend(self.subtree(&name));
+        }
+        let options = CheckOptions::default();
+        Some(compile_top(&self.origin, records, &soa, &[], &[], &options).map(|mut laid| {
+            laid.zone.under = Some(Arc::new(Under { base: folded, shadowed }));
+            laid.zone
+        }))
+    }
+
+    /// The `i`th node of the walk [`Zone::records`] makes (a layered zone's top layer, then
+    /// its base): `Some(None)` for a base node the top layer holds, to be skipped; `None`
+    /// past the end. For cursors that cannot borrow the zone.
+    pub(crate) fn walk_node(&self, i: u32) -> Option<Option<NodeRef<'_>>> {
+        let top = u32::try_from(self.nodes.len()).ok()?;
+        if i < top {
+            return Some(self.node(i));
+        }
+        let base = &self.under.as_ref()?.base;
+        let node = base.node(i - top)?;
+        Some(self.base_holds(&node).then_some(node))
+    }
+
+    /// Nodes in the base layer (none for a zone that is not layered).
+    pub fn base_node_count(&self) -> usize {
+        self.under.as_ref().map_or(0, |under| under.base.nodes.len())
+    }
+
+    /// Whether both zones are layered over the very same base.
+    pub(crate) fn same_base(&self, other: &Zone) -> bool {
+        match (&self.under, &other.under) {
+            (Some(a), Some(b)) => Arc::ptr_eq(&a.base, &b.base),
+            _ => false,
+        }
+    }
+
+    /// Nodes in the top layer (all of them for a zone that is not layered).
+    pub fn top_node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// The layer that holds `key` (lower-cased wire): the base when the zone is layered and the
+    /// delegation `key` lies at or below is not shadowed by the top; this zone otherwise.
+    fn layer_for(&self, key: &[u8]) -> &Zone {
+        match &self.under {
+            Some(under) if !self.shadows(under, key) => &under.base,
+            _ => self,
+        }
+    }
+
+    /// Whether the top layer holds `key`: the apex, or a name at or below a shadowed delegation.
+    fn shadows(&self, under: &Under, key: &[u8]) -> bool {
+        match delegation_key(key, self.origin.wire_len()) {
+            Some(delegation) => under.shadowed.contains_key(delegation),
+            None => true,
+        }
+    }
+
+    /// The base of a layered zone and whether it, not the top, holds the node `node` of it.
+    fn base_holds(&self, node: &NodeRef<'_>) -> bool {
+        let Some(under) = &self.under else { return false };
+        let mut buf = [0u8; MAX_NAME];
+        !self.shadows(under, crate::lower::lower(node.name(), &mut buf))
+    }
+
+    /// Lays `changes` over this version: the next version of the zone, whose top layer holds
+    /// the apex (with `soa`) and the whole subtree of every delegation that `changes` touch or
+    /// that an earlier layer already held, with `deleted` removed and `added` added; every
+    /// other delegation is answered from the base, shared, not copied. The cost follows the
+    /// size of the top layer, not of the zone. `None` for a signed zone (its denial chain
+    /// spans the whole zone): compile it whole.
+    pub(crate) fn lay_over(
+        self: &Arc<Zone>,
+        soa: &Record,
+        deleted: &[Record],
+        added: &[Record],
+        options: &CheckOptions,
+    ) -> Option<Result<Laid, LoadError>> {
+        if self.signed {
+            return None;
+        }
+        let (base, mut shadowed) = match &self.under {
+            Some(under) => (Arc::clone(&under.base), under.shadowed.clone()),
+            None => (Arc::clone(self), HashMap::default()),
+        };
+        let serial = match &soa.data {
+            RecordData::Soa(soa) => soa.serial,
+            _ => 0,
+        };
+        let apex_len = self.origin.wire_len();
+        let mut buf = [0u8; MAX_NAME];
+        for record in deleted.iter().chain(added) {
+            let key = crate::lower::lower(&record.owner, &mut buf);
+            if let Some(delegation) = delegation_key(key, apex_len) {
+                shadowed.insert(delegation.into(), serial);
+            }
+        }
+        // The top's records: the apex, then every shadowed delegation's subtree as this
+        // version has it.
+        let mut records: Vec<Record> =
+            self.apex().map(node_records).into_iter().flatten().collect();
+        for delegation in shadowed.keys() {
+            let Ok(name) = Name::from_wire(delegation) else { continue };
+            records.extend(self.subtree(&name));
+        }
+        Some(compile_top(&self.origin, records, soa, deleted, added, options).map(|mut laid| {
+            laid.zone.under = Some(Arc::new(Under { base, shadowed }));
+            laid
+        }))
     }
 
     /// The node whose owner is `key` (lower-cased wire).
@@ -566,6 +753,7 @@ impl Compiler {
             negative_ttl: 0,
             signed: false,
             denial: Denial::None,
+            under: None,
         };
         Compiler { zone, interned: HashTable::new() }
     }
@@ -811,6 +999,73 @@ impl Compiler {
             }
         }
     }
+}
+
+/// The name one label below the apex (of wire length `apex_len`) that `key` (lower-cased wire)
+/// lies at or below: the delegation that holds it in a TLD zone. `None` for the apex itself.
+pub(crate) fn delegation_key(key: &[u8], apex_len: usize) -> Option<&[u8]> {
+    let mut below = None;
+    for suffix in suffixes(key) {
+        if suffix.len() <= apex_len {
+            return below;
+        }
+        below = Some(suffix);
+    }
+    None
+}
+
+/// A top layer compiled by [`compile_top`], with what did not fit the change.
+pub(crate) struct Laid {
+    pub(crate) zone: Zone,
+    /// Records to delete that were not there.
+    pub(crate) missing: Vec<Record>,
+    /// Records to add that were there already.
+    pub(crate) present: Vec<Record>,
+}
+
+/// Compiles a top layer from `records` (the apex and whole delegation subtrees) changed by
+/// `deleted` and `added` under the new `soa`; with the records to delete that were not there
+/// and the records to add that were.
+fn compile_top(
+    origin: &Name,
+    records: Vec<Record>,
+    soa: &Record,
+    deleted: &[Record],
+    added: &[Record],
+    options: &CheckOptions,
+) -> Result<Laid, LoadError> {
+    let mut missing: Vec<Record> = deleted.to_vec();
+    let mut present = Vec::new();
+    let mut kept = Vec::with_capacity(records.len() + added.len());
+    kept.push(soa.clone());
+    for record in records {
+        if record.rtype() == Rtype::SOA && &record.owner == origin {
+            continue;
+        }
+        if added.contains(&record) {
+            present.push(record.clone());
+        }
+        match missing.iter().position(|gone| *gone == record) {
+            Some(at) => {
+                missing.swap_remove(at);
+            }
+            None => kept.push(record),
+        }
+    }
+    kept.extend(added.iter().cloned());
+    let file: std::sync::Arc<str> = std::sync::Arc::from("published difference");
+    let entries = kept.into_iter().map(|record| Entry {
+        record,
+        source: nameward_dns::zone::Source { file: std::sync::Arc::clone(&file), line: 0 },
+    });
+    // The top alone names servers whose addresses the base holds: glue is checked across the
+    // whole zone when it is folded, not per layer.
+    let options = CheckOptions {
+        missing_glue: Severity::Warning,
+        record_checks: Vec::new(),
+        max_diagnostics: options.max_diagnostics,
+    };
+    Ok(Laid { zone: Zone::load_with(origin, entries, &options)?, missing, present })
 }
 
 /// The records of one node, each with its RRset's TTL.

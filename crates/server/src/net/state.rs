@@ -1,6 +1,7 @@
 //! What every part of a running server shares: the zone snapshot, the settings, the counters;
 //! and reloading, which builds a new snapshot and swaps it in.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -37,7 +38,26 @@ pub struct Shared {
     pub notifiers: Mutex<Vec<Notifier>>,
     /// One reload at a time.
     reloading: Mutex<()>,
+    /// Folds of layered zones under way (see [`Shared::apply`]), by origin.
+    folds: Mutex<HashMap<Name, Fold>>,
 }
+
+/// A layered zone being compiled whole on a thread of its own.
+#[derive(Debug)]
+struct Fold {
+    /// The version folded: its fold stands for it only under a zone layered over the same
+    /// base (a whole version published since starts another line).
+    snapshot: Arc<Zone>,
+    /// Its serial.
+    serial: u32,
+    job: std::thread::JoinHandle<Result<Zone, crate::LoadError>>,
+}
+
+/// A layered zone is folded once its top layer holds more nodes than this, plus one for every
+/// [`FOLD_SHARE`] nodes of its base: each change compiles the top anew, so the top is kept
+/// small, and a fold compiles the whole zone, so it is not done for every few changes.
+const FOLD_AT: usize = 2048;
+const FOLD_SHARE: usize = 256;
 
 /// How one zone fared in a load or reload.
 #[derive(Debug, Clone)]
@@ -172,6 +192,7 @@ impl Shared {
             journals: ArcSwap::from_pointee(Journals::default()),
             notifiers: Mutex::new(notifiers),
             reloading: Mutex::new(()),
+            folds: Mutex::new(HashMap::new()),
         })
     }
 
@@ -202,6 +223,7 @@ impl Shared {
         options: &CheckOptions,
     ) -> Result<u32, ApplyError> {
         let _one_at_a_time = self.reloading.lock();
+        self.finish_fold(origin);
         let old = self.zones.load_full();
         let previous = old.get(origin).cloned();
         let Some(previous) = previous else {
@@ -213,8 +235,66 @@ impl Shared {
         let mut zones = (*old).clone();
         zones.insert(Arc::clone(&zone));
         self.zones.store(Arc::new(zones));
-        tracing::info!(zone = %origin, serial, "published a difference");
+        tracing::debug!(zone = %origin, serial, "published a difference");
+        self.start_fold(&zone, options.missing_glue);
         Ok(serial)
+    }
+
+    /// Starts folding `zone` on a thread of its own when its top layer has grown past
+    /// [`FOLD_AT`] and no fold of it is under way.
+    fn start_fold(&self, zone: &Arc<Zone>, missing_glue: Severity) {
+        let Some(serial) = zone.serial().filter(|_| zone.layered()) else { return };
+        if zone.top_node_count() <= FOLD_AT + zone.base_node_count() / FOLD_SHARE {
+            return;
+        }
+        let Ok(mut folds) = self.folds.lock() else { return };
+        if folds.contains_key(zone.origin()) {
+            return;
+        }
+        let snapshot = Arc::clone(zone);
+        let job = std::thread::Builder::new().name("nameward-fold".to_owned()).spawn(move || {
+            snapshot.folded(&CheckOptions { missing_glue, ..CheckOptions::default() })
+        });
+        match job {
+            Ok(job) => {
+                let snapshot = Arc::clone(zone);
+                folds.insert(zone.origin().clone(), Fold { snapshot, serial, job });
+            }
+            Err(error) => tracing::warn!(zone = %zone.origin(), "cannot start a fold: {error}"),
+        }
+    }
+
+    /// Lays the zone at `origin` over its finished fold, if one finished: the same records, a
+    /// smaller top layer. Called with the reload lock held.
+    fn finish_fold(&self, origin: &Name) {
+        let Ok(mut folds) = self.folds.lock() else { return };
+        if !folds.get(origin).is_some_and(|fold| fold.job.is_finished()) {
+            return;
+        }
+        let Some(fold) = folds.remove(origin) else { return };
+        drop(folds);
+        let folded = match fold.job.join() {
+            Ok(Ok(folded)) => Arc::new(folded),
+            Ok(Err(error)) => {
+                tracing::warn!(zone = %origin, "the fold did not load, the layers stay: {error}");
+                return;
+            }
+            Err(_) => return,
+        };
+        let old = self.zones.load_full();
+        let Some(current) = old.get(origin).filter(|zone| zone.same_base(&fold.snapshot)) else {
+            return;
+        };
+        match current.rebased(folded, fold.serial) {
+            Some(Ok(rebased)) => {
+                let mut zones = (*old).clone();
+                zones.insert(Arc::new(rebased));
+                self.zones.store(Arc::new(zones));
+                tracing::debug!(zone = %origin, serial = fold.serial, "layers folded");
+            }
+            Some(Err(error)) => tracing::warn!(zone = %origin, "cannot rebase the layers: {error}"),
+            None => {}
+        }
     }
 
     /// Stops serving the zone at `origin` that [`Shared::publish`] handed in, with its IXFR
@@ -313,6 +393,7 @@ impl Shared {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transfer::Diff;
 
     fn zone(serial: u32, host: &str) -> Zone {
         let text = format!(
@@ -323,6 +404,120 @@ mod tests {
         );
         let origin = Name::parse("example.", None).unwrap();
         Zone::from_text(&origin, "published", &text).unwrap()
+    }
+
+    /// A TLD zone of `names` delegations at `serial`.
+    fn tld(serial: u32, names: usize) -> Zone {
+        let mut text = format!(
+            "@ 3600 IN SOA ns1 hostmaster {serial} 1800 900 604800 900\n\
+             @ 3600 IN NS ns1\nns1 3600 IN A 192.0.2.53\n"
+        );
+        for i in 0..names {
+            text.push_str(&format!("d{i} 3600 IN NS ns.d{i}\nns.d{i} 3600 IN A 192.0.2.1\n"));
+        }
+        Zone::from_text(&Name::parse("example.", None).unwrap(), "tld", &text).unwrap()
+    }
+
+    /// The records an AXFR of `zone` sends, the closing SOA aside, sorted.
+    fn axfr(zone: &Arc<Zone>) -> Vec<String> {
+        let question = nameward_dns::Question {
+            name: zone.origin().clone(),
+            qtype: nameward_dns::Rtype::AXFR,
+            qclass: nameward_dns::Class::IN,
+        };
+        let stream = crate::transfer::full_zone(Arc::clone(zone), 1, 0, question, None);
+        let mut lines: Vec<String> = stream
+            .flat_map(|message| {
+                let options = nameward_dns::wire::DecodeOptions::STRICT;
+                nameward_dns::Message::decode(&message, options).unwrap().answers
+            })
+            .map(|r| r.to_string())
+            .collect();
+        lines.pop();
+        lines.sort();
+        lines
+    }
+
+    fn sorted(zone: &Zone) -> Vec<String> {
+        let mut lines: Vec<String> = zone.records().map(|r| r.to_string()).collect();
+        lines.sort();
+        lines
+    }
+
+    /// Differences layer the zone; once the top grows past its bound it is folded on a thread
+    /// and the next difference lays the zone over the fold, keeping only what changed since:
+    /// the records are the same as a zone built whole at every step.
+    #[test]
+    fn differences_layer_and_fold() {
+        let shared = Shared::load(Config::default()).unwrap();
+        let origin = Name::parse("example.", None).unwrap();
+        shared.publish(tld(1, 3000));
+        let served = || shared.zones.load().get(&origin).cloned().unwrap();
+        // A difference touching 2100 delegations: each loses its glue's old address.
+        let changed = 2100;
+        let record = |line: &str| {
+            let zone = Zone::from_text(
+                &origin,
+                "r",
+                &format!("@ 1 IN SOA a b 1 1 1 1 1\n@ 1 IN NS ns.test.\n{line}\n"),
+            )
+            .unwrap();
+            zone.records()
+                .find(|r| r.to_string().starts_with(line.split(' ').next().unwrap()))
+                .unwrap()
+        };
+        let soa = |serial: u32| tld(serial, 0).soa().unwrap();
+        let diff = Diff {
+            from: soa(1),
+            to: soa(2),
+            deleted: (0..changed)
+                .map(|i| record(&format!("ns.d{i}.example. 3600 IN A 192.0.2.1")))
+                .collect(),
+            added: (0..changed)
+                .map(|i| record(&format!("ns.d{i}.example. 3600 IN A 192.0.2.2")))
+                .collect(),
+        };
+        let options = CheckOptions::default();
+        assert_eq!(shared.apply(&origin, diff, &options).unwrap(), 2);
+        let layered = served();
+        assert!(layered.layered());
+        assert!(layered.top_node_count() > 2 * changed);
+        let whole: Vec<String> = sorted(&tld(2, 3000))
+            .into_iter()
+            .map(|line| {
+                let ends = line.ends_with("A 192.0.2.1") && line.starts_with("ns.d");
+                let number: usize = line
+                    .trim_start_matches("ns.d")
+                    .split('.')
+                    .next()
+                    .unwrap_or("")
+                    .parse()
+                    .unwrap_or(usize::MAX);
+                if ends && number < changed { line.replace("192.0.2.1", "192.0.2.2") } else { line }
+            })
+            .collect();
+        assert_eq!(sorted(&layered), whole);
+        assert_eq!(axfr(&layered), whole, "AXFR walks both layers");
+        // The fold runs on its own thread; the next difference finds it done.
+        while !shared.folds.lock().unwrap().get(&origin).is_some_and(|f| f.job.is_finished()) {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let one = Diff {
+            from: soa(2),
+            to: soa(3),
+            deleted: vec![],
+            added: vec![record("new.example. 3600 IN NS ns.elsewhere.test.")],
+        };
+        assert_eq!(shared.apply(&origin, one, &options).unwrap(), 3);
+        let rebased = served();
+        assert!(rebased.layered());
+        // The apex and the one new delegation.
+        assert!(rebased.top_node_count() <= 3, "{}", rebased.top_node_count());
+        let mut whole: Vec<String> =
+            whole.into_iter().map(|l| l.replace(" 2 1800 900", " 3 1800 900")).collect();
+        whole.push("new.example. 3600 IN NS ns.elsewhere.test.".to_owned());
+        whole.sort();
+        assert_eq!(sorted(&rebased), whole);
     }
 
     #[test]

@@ -86,15 +86,27 @@ pub enum ApplyError {
 
 impl Diff {
     /// The version that `zone` becomes with this difference: its records less the deleted,
-    /// plus the added, under the new SOA, compiled and checked as any zone is. Refused unless
+    /// plus the added, under the new SOA, checked as any zone is. An unsigned zone gets a
+    /// layered version (see [`Zone::layered`]): only the delegations the difference touches
+    /// are compiled anew, over the older version's base; a signed one is compiled whole. Refused unless
     /// `zone` is the version the difference was taken from and every record deleted is there
     /// and every record added is not, so that a publisher's view and the served zone can never
     /// silently part.
     /// The new version passes the zone checks set by `options`.
-    pub fn apply_to(&self, zone: &Zone, options: &CheckOptions) -> Result<Zone, ApplyError> {
+    pub fn apply_to(&self, zone: &Arc<Zone>, options: &CheckOptions) -> Result<Zone, ApplyError> {
         let served = zone.serial();
         if served != Some(self.from_serial()) {
             return Err(ApplyError::NotFrom { from: self.from_serial(), served });
+        }
+        if let Some(layered) = zone.lay_over(&self.to, &self.deleted, &self.added, options) {
+            let laid = layered?;
+            if let Some(record) = laid.missing.first() {
+                return Err(ApplyError::Missing(record.to_string()));
+            }
+            if let Some(record) = laid.present.first() {
+                return Err(ApplyError::Present(record.to_string()));
+            }
+            return Ok(laid.zone);
         }
         let mut deleted: BTreeMap<Key, &Record> =
             self.deleted.iter().map(|r| (key(r), r)).collect();

@@ -47,7 +47,11 @@ impl Iterator for ZoneCursor {
 
     fn next(&mut self) -> Option<Record> {
         loop {
-            let node = self.zone.node(self.node)?;
+            let Some(node) = self.zone.walk_node(self.node)? else {
+                // A base node that the top layer of a layered zone holds.
+                self.node = self.node.checked_add(1)?;
+                continue;
+            };
             let Some(set) = node.rrsets().nth(self.rrset) else {
                 self.node = self.node.checked_add(1)?;
                 self.rrset = 0;
