@@ -78,9 +78,10 @@ pub struct UpArgs {
     /// Where the authoritative DNS server answers (UDP and TCP).
     #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:5353")]
     pub dns: std::net::SocketAddr,
-    /// The demo TLD created on first start.
-    #[arg(long, default_value = "example")]
-    pub tld: String,
+    /// The demo TLD created on first start (default `example`). Every TLD of the registry
+    /// that has a zone apex is served; on later starts this only checks that the TLD exists.
+    #[arg(long)]
+    pub tld: Option<String>,
     /// Seconds between lifecycle ticks.
     #[arg(long, default_value_t = 60)]
     pub tick_every: u64,

@@ -123,3 +123,39 @@ fn tick_with_now_renews_at_expiry() {
     assert!(second.contains("0 transitions"), "running it twice changes nothing: {second}");
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// Every TLD of the registry is served, one added while `up` runs included; a start that
+/// names a TLD the registry lacks refuses, saying how to add it, and changes nothing.
+#[test]
+fn up_serves_every_tld_and_refuses_an_unknown_one() {
+    let data = temp_dir("up-tlds");
+    let (child, info) = up(&data);
+    let dns: SocketAddr = info["dns"].as_str().unwrap().parse().unwrap();
+    let out = nameward()
+        .args(["registry", "add-tld", "test", "--ns", "ns1.nic.test=127.0.0.1", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let started = Instant::now();
+    while !ask(dns, "test", Rtype::SOA).header.aa {
+        assert!(started.elapsed() < Duration::from_secs(10), "the new TLD was not served");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let soa = ask(dns, "example", Rtype::SOA);
+    assert!(soa.header.aa && soa.answers.len() == 1, "the first TLD is still served: {soa:?}");
+    terminate(child);
+
+    let before = std::fs::read_to_string(data.join("up.json")).unwrap();
+    let out = nameward()
+        .args(["up", "--tld", "other", "--epp", "127.0.0.1:0", "--dns", "127.0.0.1:0", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("TLD other is not in this registry"), "{stderr}");
+    assert!(stderr.contains("add-tld other"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(data.join("up.json")).unwrap(), before);
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -97,7 +97,12 @@ pub struct Publisher {
     registry: Arc<Registry>,
     dns: Arc<Shared>,
     tlds: Vec<Tld>,
+    /// For [`Publisher::every_tld`]: when the registry's TLDs were last listed.
+    listed: Option<Option<Instant>>,
 }
+
+/// How often a publisher of every TLD looks for TLDs added since.
+const LIST_EVERY: Duration = Duration::from_secs(2);
 
 impl Publisher {
     /// A publisher of `tlds` (without dots) into `dns`; nothing is served until
@@ -116,12 +121,50 @@ impl Publisher {
                 Ok(Tld { name, origin, continuity: Continuity::default(), failed: None })
             })
             .collect::<Result<_, _>>()?;
-        Ok(Publisher { registry, dns, tlds })
+        Ok(Publisher { registry, dns, tlds, listed: None })
+    }
+
+    /// A publisher of every TLD of the registry that has a zone apex, TLDs added later
+    /// included (they are looked for every [`LIST_EVERY`]).
+    pub fn every_tld(registry: Arc<Registry>, dns: Arc<Shared>) -> Publisher {
+        Publisher { registry, dns, tlds: Vec::new(), listed: Some(None) }
+    }
+
+    /// The TLDs published, in the order they were found.
+    pub fn tlds(&self) -> impl Iterator<Item = &str> {
+        self.tlds.iter().map(|tld| tld.name.as_str())
+    }
+
+    /// Adds the registry's TLDs that have a zone apex and are not published yet.
+    async fn find_tlds(&mut self) -> Result<(), PublishError> {
+        let failed = |source| PublishError::Registry { tld: "*".to_owned(), source };
+        for policy in self.registry.tlds().await.map_err(failed)? {
+            if self.tlds.iter().any(|tld| tld.name == policy.tld) {
+                continue;
+            }
+            if self.registry.zone_apex(&policy.tld).await.map_err(failed)?.is_none() {
+                continue;
+            }
+            let origin = Name::parse(&policy.tld, Some(&Name::root()))
+                .map_err(|_| PublishError::BadTld { tld: policy.tld.clone() })?;
+            tracing::info!(tld = policy.tld, "publishing the TLD zone");
+            let continuity = Continuity::default();
+            self.tlds.push(Tld { name: policy.tld, origin, continuity, failed: None });
+        }
+        Ok(())
     }
 
     /// One round: every TLD whose serial moved is published at its new serial.
     pub async fn publish(&mut self) -> Vec<(String, Result<Published, PublishError>)> {
-        let mut report = Vec::with_capacity(self.tlds.len());
+        let mut report = Vec::with_capacity(self.tlds.len() + 1);
+        if let Some(listed) = self.listed
+            && listed.is_none_or(|at| at.elapsed() >= LIST_EVERY)
+        {
+            self.listed = Some(Some(Instant::now()));
+            if let Err(error) = self.find_tlds().await {
+                report.push(("*".to_owned(), Err(error)));
+            }
+        }
         for tld in &mut self.tlds {
             let outcome = publish_tld(&self.registry, &self.dns, tld).await;
             report.push((tld.name.clone(), outcome));

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, anyhow};
 use nameward_epp::pki::{CertificateAuthority, IssuedCert, Validity};
 use nameward_epp::server::{EppServer, ServerOptions};
 use nameward_epp::session::{Clock, EppSessions};
@@ -30,6 +30,9 @@ use crate::data::{UpInfo, UpRegistrar, runtime, write_private};
 const DEMO_REGISTRARS: [(&str, &str); 2] =
     [("alpha", "Alpha Registrar"), ("beta", "Beta Registrar")];
 
+/// The TLD a first start creates when `--tld` does not name one.
+const DEMO_TLD: &str = "example";
+
 /// Prepaid money each demo registrar starts with, in minor units.
 const DEMO_BALANCE: i64 = 1_000_000;
 
@@ -39,7 +42,7 @@ const PUBLISH_EVERY: Duration = Duration::from_millis(100);
 
 pub fn run(args: UpArgs) -> Result<ExitCode> {
     crate::data::init_logging();
-    let tld = args.tld.trim_matches('.').to_ascii_lowercase();
+    let tld = args.tld.as_deref().map(|tld| tld.trim_matches('.').to_ascii_lowercase());
     // The DNS server runs its own threads and runtime; it starts with no zone and the TLD
     // zone is published into it from the database.
     let dns = Server::start(Config { listen: vec![args.dns], workers: 1, ..Config::default() })
@@ -53,7 +56,7 @@ pub fn run(args: UpArgs) -> Result<ExitCode> {
 
 async fn serve(
     args: UpArgs,
-    tld: String,
+    tld: Option<String>,
     dns_addr: SocketAddr,
     dns: Arc<Shared>,
 ) -> Result<ExitCode> {
@@ -61,13 +64,24 @@ async fn serve(
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let registry = Arc::new(open(&args.store).await?);
     let now = OffsetDateTime::now_utc();
-    let mut up = match registry.tlds().await?.iter().any(|policy| policy.tld == tld) {
-        true => UpInfo::read(&dir)?,
-        false => provision(&registry, &dir, &tld, dns_addr, now).await?,
+    let tlds = registry.tlds().await?;
+    let mut up = match (tlds.is_empty(), &tld) {
+        (true, tld) => {
+            let tld = tld.as_deref().unwrap_or(DEMO_TLD);
+            provision(&registry, &dir, tld, dns_addr, now).await?
+        }
+        (false, Some(tld)) if !tlds.iter().any(|policy| &policy.tld == tld) => {
+            return Err(anyhow!(
+                "TLD {tld} is not in this registry (it has {}); add it with `nameward registry \
+                 add-tld {tld} --ns NAME[=ADDR]`, and every TLD with name servers is served",
+                tlds.iter().map(|policy| policy.tld.as_str()).collect::<Vec<_>>().join(", ")
+            ));
+        }
+        (false, _) => UpInfo::read(&dir)?,
     };
 
-    // The zone is served before anyone is told where to find it.
-    let mut publisher = Publisher::new(Arc::clone(&registry), dns, std::slice::from_ref(&tld))?;
+    // The zones are served before anyone is told where to find them.
+    let mut publisher = Publisher::every_tld(Arc::clone(&registry), dns);
     for (_, outcome) in publisher.publish().await {
         outcome?;
     }
