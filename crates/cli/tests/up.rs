@@ -159,3 +159,63 @@ fn up_serves_every_tld_and_refuses_an_unknown_one() {
     assert_eq!(std::fs::read_to_string(data.join("up.json")).unwrap(), before);
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// `kill -9` in the middle of a burst of creates: after the restart every create that was
+/// confirmed is served, and what is served is exactly what the database holds.
+#[test]
+fn kill_9_during_a_burst_loses_no_committed_change() {
+    let data = temp_dir("up-kill");
+    let (mut child, _) = up(&data);
+    assert!(epp(&data, "alpha", &["host-create", "ns1.elsewhere.test"]).status.success());
+    let burst = {
+        let data = data.clone();
+        std::thread::spawn(move || {
+            let mut confirmed = Vec::new();
+            for i in 0..40 {
+                let name = format!("burst{i}.example");
+                let out =
+                    epp(&data, "alpha", &["domain-create", &name, "--ns", "ns1.elsewhere.test"]);
+                if String::from_utf8_lossy(&out.stdout).contains("code=\"1000\"") {
+                    confirmed.push(name);
+                }
+            }
+            confirmed
+        })
+    };
+    // Killed once some creates went through, while the others are under way.
+    let started = Instant::now();
+    loop {
+        let zone = nameward()
+            .args(["registry", "zone", "--tld", "example", "--data"])
+            .arg(&data)
+            .output()
+            .unwrap();
+        if String::from_utf8_lossy(&zone.stdout).matches("IN NS ns1.elsewhere.test.").count() >= 8 {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "the burst did not get going");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let confirmed = burst.join().unwrap();
+    assert!(confirmed.len() >= 8 && confirmed.len() < 40, "{} confirmed", confirmed.len());
+
+    let (child, info) = up(&data);
+    let dns: SocketAddr = info["dns"].as_str().unwrap().parse().unwrap();
+    let zone = nameward()
+        .args(["registry", "zone", "--tld", "example", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    let zone = String::from_utf8_lossy(&zone.stdout).into_owned();
+    for i in 0..40 {
+        let name = format!("burst{i}.example");
+        let stored = zone.contains(&format!("{name}. 3600 IN NS ns1.elsewhere.test."));
+        assert!(stored || !confirmed.contains(&name), "{name} was confirmed but is not stored");
+        let served = delegated_to(dns, &name) == ["ns1.elsewhere.test."];
+        assert_eq!(served, stored, "{name}: served {served}, in the database {stored}");
+    }
+    terminate(child);
+    let _ = std::fs::remove_dir_all(&data);
+}
