@@ -139,7 +139,6 @@ async fn connection(
     let mut writer = BufWriter::with_capacity(16 * 1024, writer);
     let mut query = vec![0u8; usize::from(tcp.max_message_size.max(12))];
     let mut out = ResponseBuffer::new(Transport::Tcp).with_udp_payload(shared.config.udp_payload);
-    let mut transfer = Vec::new();
     loop {
         let mut prefix = [0u8; 2];
         // Waiting for the next query is where an idle connection sits, and where shutdown
@@ -178,17 +177,19 @@ async fn connection(
                 transport: Transport::Tcp,
                 counters: &shared.metrics.shared,
             };
-            transfer.clear();
-            if let Some(code) = transfer_response(&ctx, body, &mut transfer) {
-                metrics.response(code, false);
-            }
+            let responses = transfer_response(&ctx, body);
             drop(zones);
             drop(journals);
             let mut result = Ok(());
-            for message in &transfer {
-                result = write(&mut writer, message, idle).await;
-                if result.is_err() {
-                    break;
+            if let Some((code, responses)) = responses {
+                metrics.response(code, false);
+                // Each message is made as the one before has been written: a transfer holds
+                // one message, not the zone, and a slow reader slows only its own transfer.
+                for message in responses {
+                    result = write(&mut writer, &message, idle).await;
+                    if result.is_err() {
+                        break;
+                    }
                 }
             }
             result

@@ -16,8 +16,8 @@ use crate::net::metrics::{SharedCounters, question_type};
 use crate::net::state::{Shared, now_ms};
 use crate::transfer::tsig::might_be_signed;
 use crate::transfer::{
-    Diff, Journals, Request, RetryPolicy, TransferConfig, TransferKind, notify_after_reload,
-    respond_notify, respond_signed, respond_transfer,
+    Diff, Journals, Request, RetryPolicy, TransferConfig, TransferKind, TransferStream,
+    notify_after_reload, respond_notify, respond_signed, respond_transfer,
 };
 use crate::{Outcome, ResponseBuffer, Transport, Zone, Zones, answer};
 
@@ -57,24 +57,41 @@ pub fn wants_transfer(query: &[u8], transport: Transport) -> bool {
             || might_be_signed(query))
 }
 
-/// Answers a transfer request, a NOTIFY or a signed query, appending each response message
-/// to `out` (an AXFR answer takes several). Messages are complete DNS messages, without the
-/// TCP length prefix. Returns the response code of the first message, or None when nothing
-/// is to be sent.
-pub fn transfer_response(
-    ctx: &TransferContext<'_>,
-    query: &[u8],
-    out: &mut Vec<Vec<u8>>,
-) -> Option<u16> {
+/// The messages that answer a transfer request, a NOTIFY or a signed query: gathered (one or
+/// two small messages) or, for AXFR and IXFR, produced one at a time as the caller sends them,
+/// so that a transfer holds one message in memory, not the whole zone.
+#[derive(Debug)]
+pub enum Responses {
+    /// Messages already made.
+    Gathered(std::vec::IntoIter<Vec<u8>>),
+    /// A zone transfer, message by message: the first one made already, then the rest.
+    Stream(Option<Vec<u8>>, Box<TransferStream>),
+}
+
+impl Iterator for Responses {
+    type Item = Vec<u8>;
+
+    fn next(&mut self) -> Option<Vec<u8>> {
+        match self {
+            Responses::Gathered(messages) => messages.next(),
+            Responses::Stream(first, rest) => first.take().or_else(|| rest.next()),
+        }
+    }
+}
+
+/// Answers a transfer request, a NOTIFY or a signed query. Messages are complete DNS
+/// messages, without the TCP length prefix. Returns the response code of the first message
+/// with the messages, or None when nothing is to be sent.
+pub fn transfer_response(ctx: &TransferContext<'_>, query: &[u8]) -> Option<(u16, Responses)> {
     let request =
         Request { query, client: ctx.peer.ip(), transport: ctx.transport, now: now_ms() / 1000 };
+    let one = |message: Vec<u8>| Responses::Gathered(vec![message].into_iter());
     let code = (query.get(2)? >> 3) & 0xF;
     if code == opcode::NOTIFY {
         ctx.counters.notifies.fetch_add(1, Ordering::Relaxed);
         let response = respond_notify(ctx.zones, ctx.transfer, &request)?;
         let rcode = u16::from(*response.get(3)? & 0xF);
-        out.push(response);
-        return Some(rcode);
+        return Some((rcode, one(response)));
     }
     if matches!(question_type(query).map(Rtype), Some(Rtype::AXFR | Rtype::IXFR)) {
         let stream = respond_transfer(ctx.zones, ctx.journals, ctx.transfer, &request);
@@ -87,19 +104,17 @@ pub fn transfer_response(
         if let Some(counter) = counter {
             counter.fetch_add(1, Ordering::Relaxed);
         }
-        let before = out.len();
-        out.extend(stream);
-        return (out.len() > before).then_some(summary.rcode);
+        let mut stream = Box::new(stream);
+        let first = stream.next()?;
+        return Some((summary.rcode, Responses::Stream(Some(first), stream)));
     }
     if let Some(response) = respond_signed(ctx.zones, ctx.transfer, &request) {
         let rcode = u16::from(*response.get(3)? & 0xF);
-        out.push(response);
-        return Some(rcode);
+        return Some((rcode, one(response)));
     }
     let mut buffer = ResponseBuffer::new(ctx.transport).with_udp_payload(ctx.config.udp_payload);
     let Outcome::Response(summary) = answer(ctx.zones, query, &mut buffer) else { return None };
-    out.push(buffer.as_bytes().to_vec());
-    Some(summary.rcode)
+    Some((summary.rcode, one(buffer.as_bytes().to_vec())))
 }
 
 /// Called by a reload (on its blocking thread, before the new set is published) for each zone
@@ -163,9 +178,10 @@ mod tests {
             transport: Transport::Tcp,
             counters: &counters,
         };
-        let mut out = Vec::new();
-        assert_eq!(transfer_response(&ctx, &axfr, &mut out), Some(rcode::NOTAUTH));
+        let (code, out) = transfer_response(&ctx, &axfr).unwrap();
+        let out: Vec<Vec<u8>> = out.collect();
+        assert_eq!(code, rcode::NOTAUTH);
         assert_eq!(out[0][3] & 0xF, 9);
-        assert_eq!(transfer_response(&ctx, &notify, &mut out), Some(rcode::NOTAUTH));
+        assert_eq!(transfer_response(&ctx, &notify).map(|(code, _)| code), Some(rcode::NOTAUTH));
     }
 }

@@ -157,9 +157,9 @@ impl Worker {
                     transport: Transport::Udp,
                     counters: &self.shared.metrics.shared,
                 };
-                let mut messages = Vec::new();
-                if let Some(code) = transfer_response(&ctx, query, &mut messages)
-                    && let Some(first) = messages.into_iter().next()
+                // One message goes back over UDP: the first, and nothing more is made.
+                if let Some((code, mut messages)) = transfer_response(&ctx, query)
+                    && let Some(first) = messages.next()
                 {
                     self.metrics.response(code, false);
                     *scratch = first;
