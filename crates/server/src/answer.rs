@@ -30,9 +30,10 @@ pub struct Summary {
     pub transfer: bool,
 }
 
-/// Header bits copied from the query into the response: opcode and RD (RFC 1035 §4.1.1).
+/// Header bits copied from a QUERY into the response: opcode and RD (RFC 1035 §4.1.1).
 /// CD is cleared, as RFC 4035 §3.1.6 asks of authoritative servers (Knot and NSD do the same).
-const ECHOED_FLAGS: u16 = 0x7800 | 1 << 8;
+const ECHOED_FLAGS: u16 = OPCODE | 1 << 8;
+const OPCODE: u16 = 0x7800;
 const QR: u16 = 1 << 15;
 const AA: u16 = 1 << 10;
 
@@ -48,7 +49,9 @@ pub fn answer(zones: &Zones, query: &[u8], out: &mut ResponseBuffer) -> Outcome 
     if header.is_response() {
         return Outcome::NoResponse;
     }
-    let echoed = header.flags & ECHOED_FLAGS;
+    // RD is defined for QUERY only (RFC 1035 §4.1.1): another opcode gets it cleared, as BIND
+    // and NSD do.
+    let echoed = header.flags & if header.is_query() { ECHOED_FLAGS } else { OPCODE };
     let decoded = query::decode(query, &header);
     let Ok(q) = decoded else {
         // The body cannot be trusted, so neither can an OPT in it: header only. Other opcodes

@@ -14,7 +14,8 @@
 //!   referral glue and for the rendezvous servers of a HIP answer (RFC 5205 §4.2).
 //! - `ANY` (RFC 8482 §4.1): the RRset of lowest type at the name.
 //! - CNAMEs are followed inside the zone only, at most 16 steps, stopping at a loop.
-//! - RD is copied, CD cleared (RFC 4035 §3.1.6), AD and Z never set.
+//! - RD is copied for QUERY (cleared for other opcodes, as BIND and NSD do), CD cleared (RFC
+//!   4035 §3.1.6), AD and Z never set.
 //! - TC only when an answer or authority RRset did not fit; additional RRsets that do not fit
 //!   are left out silently. Truncation is by whole RRsets.
 //! - AXFR and IXFR are answered NOTIMP and flagged in the [`Summary`], for a transfer-capable

@@ -407,6 +407,18 @@ fn other_opcodes_get_notimp() {
     let r = send(&zones(), &q, Transport::Udp);
     assert_eq!(r.rcode(), rcode::NOTIMP);
     assert_eq!(r.header.opcode, opcode::NOTIFY);
+    assert!(!r.header.rd, "RD is defined for QUERY only, and cleared for other opcodes");
+    // An opcode nobody defined, every flag set: answered NOTIMP with its opcode, RD clear.
+    let mut bytes = query_message("example.", Rtype::SOA).encode();
+    bytes[2] = 0x7F;
+    bytes[3] = 0x70;
+    let mut out = ResponseBuffer::new(Transport::Udp);
+    answer(&zones(), &bytes, &mut out);
+    let r = Message::decode(out.as_bytes(), DecodeOptions::STRICT).unwrap();
+    assert_eq!((r.rcode(), r.header.opcode, r.header.rd), (rcode::NOTIMP, 15, false));
+    assert!(r.header.qr && !r.header.aa && !r.header.tc);
+    // A QUERY keeps its RD.
+    assert!(send(&zones(), &query_message("example.", Rtype::SOA), Transport::Udp).header.rd);
 }
 
 #[test]
