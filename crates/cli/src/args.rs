@@ -603,6 +603,9 @@ pub struct ServeArgs {
     /// limiting; off by default).
     #[arg(long, value_name = "N")]
     pub rrl_responses_per_second: Option<u32>,
+    /// The name server identifier sent to clients that ask for it (RFC 5001, `dig +nsid`).
+    #[arg(long, value_name = "TEXT")]
+    pub nsid: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -160,4 +160,5 @@ fn the_readme_configuration_reads() {
     assert_eq!(config.listen.len(), 2);
     assert_eq!(config.zones.len(), 1);
     assert_eq!(config.rrl.map(|r| r.slip), Some(2));
+    assert_eq!(config.nsid.as_deref(), Some("ns1-ams"));
 }

@@ -56,12 +56,12 @@ pub fn answer(zones: &Zones, query: &[u8], out: &mut ResponseBuffer) -> Outcome 
     let Ok(q) = decoded else {
         // The body cannot be trusted, so neither can an OPT in it: header only. Other opcodes
         // (UPDATE's sections follow other rules) are not implemented rather than malformed.
-        out.reset(None);
+        out.reset(None, false);
         let code = if header.is_query() { rcode::FORMERR } else { rcode::NOTIMP };
         return finish(out, header.id, None, echoed, code, None, false);
     };
     let opt = q.edns.map(|e| e.dnssec_ok);
-    out.reset(q.edns.map(|e| e.payload));
+    out.reset(q.edns.map(|e| e.payload), q.edns.is_some_and(|e| e.nsid));
     let question = match (&q.question, header.qdcount) {
         (Some(question), 1) => question,
         (_, _) if !header.is_query() => {

@@ -28,6 +28,10 @@ pub struct Config {
     /// Our EDNS UDP payload size (RFC 6891 §6.2.5).
     #[serde(default = "default_udp_payload")]
     pub udp_payload: u16,
+    /// The name server identifier sent to queries that ask for it (RFC 5001), as text: which
+    /// server of several (an anycast node, one of the secondaries) answered. Absent: none.
+    #[serde(default)]
+    pub nsid: Option<String>,
     /// TCP limits (RFC 7766).
     #[serde(default)]
     pub tcp: TcpConfig,
@@ -47,6 +51,14 @@ pub struct Config {
     pub keys: Vec<TsigKeyConfig>,
 }
 
+impl Config {
+    /// A response buffer for `transport` with this server's EDNS settings (payload size, NSID).
+    pub fn response_buffer(&self, transport: crate::Transport) -> crate::ResponseBuffer {
+        let nsid = self.nsid.as_deref().unwrap_or_default().as_bytes();
+        crate::ResponseBuffer::new(transport).with_udp_payload(self.udp_payload).with_nsid(nsid)
+    }
+}
+
 fn default_udp_payload() -> u16 {
     crate::DEFAULT_UDP_PAYLOAD
 }
@@ -60,6 +72,7 @@ impl Default for Config {
             metrics: None,
             control: None,
             udp_payload: default_udp_payload(),
+            nsid: None,
             tcp: TcpConfig::default(),
             rrl: None,
             secondaries: Vec::new(),

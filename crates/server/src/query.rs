@@ -5,12 +5,16 @@ use nameward_dns::rdata::RecordData;
 use nameward_dns::wire::{DecodeOptions, Reader, WireError};
 use nameward_dns::{Question, Record, Rtype};
 
+use crate::response::NSID;
+
 /// What the requester said about EDNS (RFC 6891 §6.1.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct EdnsRequest {
     pub(crate) payload: u16,
     pub(crate) version: u8,
     pub(crate) dnssec_ok: bool,
+    /// The OPT carried an NSID option (RFC 5001 §2.1).
+    pub(crate) nsid: bool,
 }
 
 /// The header fields a response needs, readable from any 12 octets.
@@ -85,7 +89,8 @@ pub(crate) fn decode(bytes: &[u8], header: &RawHeader) -> Result<Query, Malforme
         if record.rtype() != Rtype::OPT {
             continue;
         }
-        if edns.is_some() || !record.owner.is_root() || !matches!(record.data, RecordData::Opt(_)) {
+        let RecordData::Opt(opt) = &record.data else { return Err(Malformed) };
+        if edns.is_some() || !record.owner.is_root() {
             return Err(Malformed);
         }
         // An OPT owned by a compressed root name: accepted like the plain one.
@@ -93,6 +98,7 @@ pub(crate) fn decode(bytes: &[u8], header: &RawHeader) -> Result<Query, Malforme
             payload: record.class.0,
             version: (record.ttl >> 16) as u8,
             dnssec_ok: record.ttl & 0x8000 != 0,
+            nsid: opt.options.iter().any(|option| option.code == NSID),
         });
     }
     r.finish().map_err(|_| Malformed)?;
@@ -115,12 +121,19 @@ fn read_opt(r: &mut Reader<'_>) -> Result<Option<EdnsRequest>, Malformed> {
     let ttl = peek.u32().map_err(bad)?;
     let rdlength = usize::from(peek.u16().map_err(bad)?);
     let mut rdata = peek.split_window(rdlength).map_err(bad)?;
+    let mut nsid = false;
     while !rdata.is_empty() {
-        rdata.u16().map_err(bad)?;
+        let code = rdata.u16().map_err(bad)?;
         let len = usize::from(rdata.u16().map_err(bad)?);
         rdata.bytes(len).map_err(bad)?;
+        nsid |= code == NSID;
     }
     *r = peek;
-    // Options are ignored: none is implemented yet, and unknown ones must be (RFC 6891 §6.1.2).
-    Ok(Some(EdnsRequest { payload, version: (ttl >> 16) as u8, dnssec_ok: ttl & 0x8000 != 0 }))
+    // Other options are ignored, as unknown ones must be (RFC 6891 §6.1.2).
+    Ok(Some(EdnsRequest {
+        payload,
+        version: (ttl >> 16) as u8,
+        dnssec_ok: ttl & 0x8000 != 0,
+        nsid,
+    }))
 }

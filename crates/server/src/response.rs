@@ -37,6 +37,12 @@ pub(crate) struct RecordHead {
 /// Where the question starts: right after the header.
 const QUESTION_AT: usize = 12;
 
+/// The NSID option code (RFC 5001 §2.3).
+pub(crate) const NSID: u16 = 3;
+
+/// Most octets of NSID kept.
+const MAX_NSID: usize = 512;
+
 /// Size of an OPT record without options.
 pub(crate) const OPT_LEN: usize = 11;
 
@@ -90,6 +96,10 @@ pub struct ResponseBuffer {
     /// An answer or authority RRset did not fit.
     truncated: bool,
     last_pointer: LastPointer,
+    /// Our name server identifier (RFC 5001), sent to a query that asks for it; empty: none.
+    nsid: Box<[u8]>,
+    /// The query being answered asked for the NSID.
+    nsid_asked: bool,
 }
 
 impl ResponseBuffer {
@@ -103,7 +113,16 @@ impl ResponseBuffer {
             counts: [0; 3],
             truncated: false,
             last_pointer: LastPointer { wire: [0; MAX_NAME], len: 0, pointer: [0; 2] },
+            nsid: Box::default(),
+            nsid_asked: false,
         }
+    }
+
+    /// Sets the name server identifier sent to queries that ask for it (RFC 5001); at most
+    /// 512 octets are kept, which leaves room for answers in any response.
+    pub fn with_nsid(mut self, nsid: &[u8]) -> ResponseBuffer {
+        self.nsid = nsid.get(..nsid.len().min(MAX_NSID)).unwrap_or_default().into();
+        self
     }
 
     /// Sets our own EDNS payload size (at least 512).
@@ -132,8 +151,10 @@ impl ResponseBuffer {
     }
 
     /// Empties the buffer and sets the size limit for the coming response.
-    pub(crate) fn reset(&mut self, edns_payload: Option<u16>) {
+    /// `nsid`: the query's OPT carried an NSID option.
+    pub(crate) fn reset(&mut self, edns_payload: Option<u16>, nsid: bool) {
         self.w.clear();
+        self.nsid_asked = nsid && edns_payload.is_some() && !self.nsid.is_empty();
         self.last_pointer.len = 0;
         self.counts = [0; 3];
         self.truncated = false;
@@ -143,8 +164,8 @@ impl ResponseBuffer {
             (Transport::Udp, Some(asked)) => usize::from(asked.max(512).min(self.udp_payload)),
         };
         if edns_payload.is_some() {
-            // The OPT record always fits.
-            self.limit -= OPT_LEN;
+            // The OPT record always fits, with the NSID when asked for.
+            self.limit -= OPT_LEN + self.nsid_option_len();
         }
     }
 
@@ -264,7 +285,13 @@ impl ResponseBuffer {
             self.w.u16(self.udp_payload);
             let do_bit = if dnssec_ok { 0x8000 } else { 0 };
             self.w.u32(u32::from(extended_rcode) << 24 | do_bit);
-            self.w.u16(0);
+            let rdlength = self.nsid_option_len();
+            self.w.u16(u16::try_from(rdlength).unwrap_or(0));
+            if rdlength > 0 {
+                self.w.u16(NSID);
+                self.w.u16(u16::try_from(self.nsid.len()).unwrap_or(0));
+                self.w.bytes(&self.nsid);
+            }
             additional = additional.saturating_add(1);
         }
         let flags = if self.truncated { flags | 1 << 9 } else { flags };
@@ -272,6 +299,11 @@ impl ResponseBuffer {
         self.w.patch_u16(6, self.counts[0]);
         self.w.patch_u16(8, self.counts[1]);
         self.w.patch_u16(10, additional);
+    }
+
+    /// Octets of the NSID option this response carries (none unless asked for).
+    fn nsid_option_len(&self) -> usize {
+        if self.nsid_asked { 4 + self.nsid.len() } else { 0 }
     }
 
     /// The state to come back to with [`Self::restore`].

@@ -506,6 +506,31 @@ fn unknown_edns_options_are_ignored() {
     assert_eq!((r.rcode(), r.answers.len()), (rcode::NOERROR, 1));
 }
 
+/// RFC 5001: the NSID goes back in the OPT of a response to a query whose OPT asked for it
+/// (an empty NSID option), and nowhere else; a server with none configured sends none.
+#[test]
+fn nsid_is_sent_when_asked_for() {
+    let ask_nsid = |nsid: &[u8], options: Vec<nameward_dns::message::EdnsOption>, edns: bool| {
+        let mut q = query_message("www.example.", Rtype::A);
+        if edns {
+            q.edns = Some(Edns { udp_payload: 1232, options, ..Edns::default() });
+        }
+        let mut out = ResponseBuffer::new(Transport::Udp).with_nsid(nsid);
+        answer(&zones(), &q.encode(), &mut out);
+        let r = Message::decode(out.as_bytes(), DecodeOptions::STRICT).unwrap();
+        assert_eq!((r.rcode(), r.answers.len()), (rcode::NOERROR, 1));
+        r.edns.map(|e| e.options)
+    };
+    let nsid = || nameward_dns::message::EdnsOption { code: 3, data: vec![] };
+    let other = || nameward_dns::message::EdnsOption { code: 65001, data: vec![1] };
+    let sent = ask_nsid(b"ns1.example-anycast-ams", vec![other(), nsid()], true).unwrap();
+    assert_eq!(sent.len(), 1);
+    assert_eq!((sent[0].code, &sent[0].data[..]), (3, &b"ns1.example-anycast-ams"[..]));
+    assert_eq!(ask_nsid(b"ns1", vec![other()], true), Some(vec![]), "not asked for");
+    assert_eq!(ask_nsid(b"", vec![nsid()], true), Some(vec![]), "none configured");
+    assert_eq!(ask_nsid(b"ns1", vec![], false), None, "no EDNS, no OPT");
+}
+
 #[test]
 fn two_opt_records_are_formerr() {
     let q = query_message("www.example.", Rtype::A);

@@ -478,7 +478,9 @@ fn kdig_gets_answers_over_udp_and_tcp() {
         return;
     }
     let dir = Dir::new("kdig");
-    let server = start(config(&dir));
+    let mut config = config(&dir);
+    config.nsid = Some("nameward-test-1".to_owned());
+    let server = start(config);
     let addr = server.local_addrs()[0];
     for transport in ["+notcp", "+tcp"] {
         let out = std::process::Command::new("kdig")
@@ -488,6 +490,14 @@ fn kdig_gets_answers_over_udp_and_tcp() {
             .unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.contains("ns1.example.test. host.example.test. 1 3600"), "{text}");
+        // kdig asks for the NSID (RFC 5001) and shows the one we send.
+        let out = std::process::Command::new("kdig")
+            .args(["@127.0.0.1", "-p", &addr.port().to_string(), transport, "+nsid"])
+            .args(["-t", "SOA", "example.test."])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("NSID: ") && text.contains("\"nameward-test-1\""), "{text}");
     }
     server.shutdown();
 }

@@ -50,6 +50,9 @@ fn resolve(args: ServeArgs) -> Result<Config> {
     if let Some(rate) = args.rrl_responses_per_second {
         config.rrl = Some(RrlConfig::new(rate));
     }
+    if args.nsid.is_some() {
+        config.nsid = args.nsid;
+    }
     if config.zones.is_empty() {
         bail!("no zone to serve: give --zone ORIGIN=FILE");
     }

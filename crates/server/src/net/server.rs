@@ -133,6 +133,11 @@ impl Server {
             if std::os::unix::net::UnixStream::connect(path).is_err() {
                 let _ = std::fs::remove_file(path);
             }
+            // Its directory (/run/nameward by default) does not exist on a fresh machine.
+            if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .map_err(io_error(format!("control socket directory {}", dir.display())))?;
+            }
             let listener = tokio::net::UnixListener::bind(path)
                 .map_err(io_error(format!("control socket {}", path.display())))?;
             // Only the server's own user may reload it.

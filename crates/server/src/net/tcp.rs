@@ -19,7 +19,7 @@ use tokio::time::timeout;
 use crate::net::metrics::{WorkerMetrics, question_type};
 use crate::net::state::Shared;
 use crate::net::transfer_hook::{TransferContext, transfer_response, wants_transfer};
-use crate::{Outcome, ResponseBuffer, Transport, answer};
+use crate::{Outcome, Transport, answer};
 
 /// Connection counts, checked when a connection is accepted (never per query).
 #[derive(Debug)]
@@ -138,7 +138,7 @@ async fn connection(
     let mut reader = BufReader::with_capacity(16 * 1024, reader);
     let mut writer = BufWriter::with_capacity(16 * 1024, writer);
     let mut query = vec![0u8; usize::from(tcp.max_message_size.max(12))];
-    let mut out = ResponseBuffer::new(Transport::Tcp).with_udp_payload(shared.config.udp_payload);
+    let mut out = shared.config.response_buffer(Transport::Tcp);
     loop {
         let mut prefix = [0u8; 2];
         // Waiting for the next query is where an idle connection sits, and where shutdown

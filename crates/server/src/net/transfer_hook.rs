@@ -19,7 +19,7 @@ use crate::transfer::{
     Diff, Journals, Request, RetryPolicy, TransferConfig, TransferKind, TransferStream,
     notify_after_reload, respond_notify, respond_signed, respond_transfer,
 };
-use crate::{Outcome, ResponseBuffer, Transport, Zone, Zones, answer};
+use crate::{Outcome, Transport, Zone, Zones, answer};
 
 /// What a transfer handler may look at.
 #[derive(Debug, Clone, Copy)]
@@ -112,7 +112,7 @@ pub fn transfer_response(ctx: &TransferContext<'_>, query: &[u8]) -> Option<(u16
         let rcode = u16::from(*response.get(3)? & 0xF);
         return Some((rcode, one(response)));
     }
-    let mut buffer = ResponseBuffer::new(ctx.transport).with_udp_payload(ctx.config.udp_payload);
+    let mut buffer = ctx.config.response_buffer(ctx.transport);
     let Outcome::Response(summary) = answer(ctx.zones, query, &mut buffer) else { return None };
     Some((summary.rcode, one(buffer.as_bytes().to_vec())))
 }

@@ -74,7 +74,7 @@ struct Worker {
 
 /// Runs a worker on `socket` until `stop` is set.
 pub fn run(socket: UdpSocket, shared: Arc<Shared>, metrics: Arc<WorkerMetrics>, stop: &AtomicBool) {
-    let payload = shared.config.udp_payload;
+    let responses = (0..BATCH).map(|_| shared.config.response_buffer(Transport::Udp)).collect();
     let queries = vec![[0u8; MAX_QUERY]; BATCH].into_boxed_slice().try_into();
     let Ok(queries) = queries else { return };
     let mut worker = Worker {
@@ -84,9 +84,7 @@ pub fn run(socket: UdpSocket, shared: Arc<Shared>, metrics: Arc<WorkerMetrics>, 
         metrics,
         queries,
         received: [(0, None, false); BATCH],
-        responses: (0..BATCH)
-            .map(|_| ResponseBuffer::new(Transport::Udp).with_udp_payload(payload))
-            .collect(),
+        responses,
         scratch: (0..BATCH).map(|_| Vec::with_capacity(512)).collect(),
         replies: [Reply::None; BATCH],
         started: Instant::now(),
