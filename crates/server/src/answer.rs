@@ -56,12 +56,13 @@ pub fn answer(zones: &Zones, query: &[u8], out: &mut ResponseBuffer) -> Outcome 
     let Ok(q) = decoded else {
         // The body cannot be trusted, so neither can an OPT in it: header only. Other opcodes
         // (UPDATE's sections follow other rules) are not implemented rather than malformed.
-        out.reset(None, false);
+        out.reset(None, false, false);
         let code = if header.is_query() { rcode::FORMERR } else { rcode::NOTIMP };
         return finish(out, header.id, None, echoed, code, None, false);
     };
     let opt = q.edns.map(|e| e.dnssec_ok);
-    out.reset(q.edns.map(|e| e.payload), q.edns.is_some_and(|e| e.nsid));
+    let (nsid, expire) = q.edns.map_or((false, false), |e| (e.nsid, e.expire));
+    out.reset(q.edns.map(|e| e.payload), nsid, expire);
     let question = match (&q.question, header.qdcount) {
         (Some(question), 1) => question,
         (_, _) if !header.is_query() => {
@@ -88,6 +89,7 @@ pub fn answer(zones: &Zones, query: &[u8], out: &mut ResponseBuffer) -> Outcome 
     let (Some(zone), Class::IN) = (zone, question.qclass) else {
         return finish(out, header.id, Some(question), echoed, rcode::REFUSED, opt, false);
     };
+    out.set_expire(zone.expire());
     out.header(header.id, 1);
     out.question(question);
     let dnssec_ok = opt.unwrap_or(false);

@@ -14,6 +14,8 @@
 //!   referral glue and for the rendezvous servers of a HIP answer (RFC 5205 §4.2).
 //! - `ANY` (RFC 8482 §4.1): the RRset of lowest type at the name.
 //! - CNAMEs are followed inside the zone only, at most 16 steps, stopping at a loop.
+//! - EDNS options: NSID (RFC 5001) when configured and asked for; EXPIRE (RFC 7314) as a
+//!   primary gives it, the SOA expire, when asked for; others ignored (RFC 6891 §6.1.2).
 //! - RD is copied for QUERY (cleared for other opcodes, as BIND and NSD do), CD cleared (RFC
 //!   4035 §3.1.6), AD and Z never set.
 //! - TC only when an answer or authority RRset did not fit; additional RRsets that do not fit

@@ -5,7 +5,7 @@ use nameward_dns::rdata::RecordData;
 use nameward_dns::wire::{DecodeOptions, Reader, WireError};
 use nameward_dns::{Question, Record, Rtype};
 
-use crate::response::NSID;
+use crate::response::{EXPIRE, NSID};
 
 /// What the requester said about EDNS (RFC 6891 §6.1.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,6 +15,8 @@ pub(crate) struct EdnsRequest {
     pub(crate) dnssec_ok: bool,
     /// The OPT carried an NSID option (RFC 5001 §2.1).
     pub(crate) nsid: bool,
+    /// The OPT carried an EXPIRE option (RFC 7314 §2).
+    pub(crate) expire: bool,
 }
 
 /// The header fields a response needs, readable from any 12 octets.
@@ -99,6 +101,7 @@ pub(crate) fn decode(bytes: &[u8], header: &RawHeader) -> Result<Query, Malforme
             version: (record.ttl >> 16) as u8,
             dnssec_ok: record.ttl & 0x8000 != 0,
             nsid: opt.options.iter().any(|option| option.code == NSID),
+            expire: opt.options.iter().any(|option| option.code == EXPIRE),
         });
     }
     r.finish().map_err(|_| Malformed)?;
@@ -121,12 +124,13 @@ fn read_opt(r: &mut Reader<'_>) -> Result<Option<EdnsRequest>, Malformed> {
     let ttl = peek.u32().map_err(bad)?;
     let rdlength = usize::from(peek.u16().map_err(bad)?);
     let mut rdata = peek.split_window(rdlength).map_err(bad)?;
-    let mut nsid = false;
+    let (mut nsid, mut expire) = (false, false);
     while !rdata.is_empty() {
         let code = rdata.u16().map_err(bad)?;
         let len = usize::from(rdata.u16().map_err(bad)?);
         rdata.bytes(len).map_err(bad)?;
         nsid |= code == NSID;
+        expire |= code == EXPIRE;
     }
     *r = peek;
     // Other options are ignored, as unknown ones must be (RFC 6891 §6.1.2).
@@ -135,5 +139,6 @@ fn read_opt(r: &mut Reader<'_>) -> Result<Option<EdnsRequest>, Malformed> {
         version: (ttl >> 16) as u8,
         dnssec_ok: ttl & 0x8000 != 0,
         nsid,
+        expire,
     }))
 }

@@ -40,6 +40,9 @@ const QUESTION_AT: usize = 12;
 /// The NSID option code (RFC 5001 §2.3).
 pub(crate) const NSID: u16 = 3;
 
+/// The EXPIRE option code (RFC 7314 §2).
+pub(crate) const EXPIRE: u16 = 9;
+
 /// Most octets of NSID kept.
 const MAX_NSID: usize = 512;
 
@@ -100,6 +103,10 @@ pub struct ResponseBuffer {
     nsid: Box<[u8]>,
     /// The query being answered asked for the NSID.
     nsid_asked: bool,
+    /// The query being answered asked for EXPIRE (RFC 7314), and its value once the zone is
+    /// known.
+    expire_asked: bool,
+    expire: Option<u32>,
 }
 
 impl ResponseBuffer {
@@ -115,6 +122,8 @@ impl ResponseBuffer {
             last_pointer: LastPointer { wire: [0; MAX_NAME], len: 0, pointer: [0; 2] },
             nsid: Box::default(),
             nsid_asked: false,
+            expire_asked: false,
+            expire: None,
         }
     }
 
@@ -151,10 +160,12 @@ impl ResponseBuffer {
     }
 
     /// Empties the buffer and sets the size limit for the coming response.
-    /// `nsid`: the query's OPT carried an NSID option.
-    pub(crate) fn reset(&mut self, edns_payload: Option<u16>, nsid: bool) {
+    /// `nsid` and `expire`: the query's OPT carried those options.
+    pub(crate) fn reset(&mut self, edns_payload: Option<u16>, nsid: bool, expire: bool) {
         self.w.clear();
         self.nsid_asked = nsid && edns_payload.is_some() && !self.nsid.is_empty();
+        self.expire_asked = expire && edns_payload.is_some();
+        self.expire = None;
         self.last_pointer.len = 0;
         self.counts = [0; 3];
         self.truncated = false;
@@ -165,7 +176,7 @@ impl ResponseBuffer {
         };
         if edns_payload.is_some() {
             // The OPT record always fits, with the NSID when asked for.
-            self.limit -= OPT_LEN + self.nsid_option_len();
+            self.limit -= OPT_LEN + self.nsid_option_len() + self.expire_option_len();
         }
     }
 
@@ -285,12 +296,18 @@ impl ResponseBuffer {
             self.w.u16(self.udp_payload);
             let do_bit = if dnssec_ok { 0x8000 } else { 0 };
             self.w.u32(u32::from(extended_rcode) << 24 | do_bit);
-            let rdlength = self.nsid_option_len();
+            let expire = self.expire.filter(|_| self.expire_asked);
+            let rdlength = self.nsid_option_len() + if expire.is_some() { 8 } else { 0 };
             self.w.u16(u16::try_from(rdlength).unwrap_or(0));
-            if rdlength > 0 {
+            if self.nsid_asked {
                 self.w.u16(NSID);
                 self.w.u16(u16::try_from(self.nsid.len()).unwrap_or(0));
                 self.w.bytes(&self.nsid);
+            }
+            if let Some(expire) = expire {
+                self.w.u16(EXPIRE);
+                self.w.u16(4);
+                self.w.u32(expire);
             }
             additional = additional.saturating_add(1);
         }
@@ -299,6 +316,16 @@ impl ResponseBuffer {
         self.w.patch_u16(6, self.counts[0]);
         self.w.patch_u16(8, self.counts[1]);
         self.w.patch_u16(10, additional);
+    }
+
+    /// Octets reserved for the EXPIRE option (sent when asked for and the zone is ours).
+    fn expire_option_len(&self) -> usize {
+        if self.expire_asked { 8 } else { 0 }
+    }
+
+    /// The EXPIRE value of the zone answering (RFC 7314 §3: a primary sends its SOA expire).
+    pub(crate) fn set_expire(&mut self, expire: Option<u32>) {
+        self.expire = expire;
     }
 
     /// Octets of the NSID option this response carries (none unless asked for).

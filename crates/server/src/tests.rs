@@ -531,6 +531,32 @@ fn nsid_is_sent_when_asked_for() {
     assert_eq!(ask_nsid(b"ns1", vec![], false), None, "no EDNS, no OPT");
 }
 
+/// RFC 7314: a query whose OPT carries EXPIRE gets the zone's SOA expire timer back, as a
+/// primary gives it; a query without it, or for a zone not served, gets no EXPIRE.
+#[test]
+fn expire_is_the_soa_expire_when_asked_for() {
+    let option = |options: &[u16], qname: &str| {
+        let mut q = query_message(qname, Rtype::SOA);
+        let options = options
+            .iter()
+            .map(|&code| nameward_dns::message::EdnsOption { code, data: vec![] })
+            .collect();
+        q.edns = Some(Edns { udp_payload: 1232, options, ..Edns::default() });
+        let mut out = ResponseBuffer::new(Transport::Udp).with_nsid(b"n1");
+        answer(&zones(), &q.encode(), &mut out);
+        let r = Message::decode(out.as_bytes(), DecodeOptions::STRICT).unwrap();
+        r.edns.unwrap().options.into_iter().map(|o| (o.code, o.data)).collect::<Vec<_>>()
+    };
+    let expire = zones().get(&name("example.")).unwrap().expire().unwrap();
+    assert_eq!(option(&[9], "example."), [(9, expire.to_be_bytes().to_vec())]);
+    assert_eq!(
+        option(&[3, 9], "www.example."),
+        [(3, b"n1".to_vec()), (9, expire.to_be_bytes().to_vec())]
+    );
+    assert_eq!(option(&[], "example."), []);
+    assert_eq!(option(&[9], "not-served."), [], "REFUSED: no zone, no EXPIRE");
+}
+
 #[test]
 fn two_opt_records_are_formerr() {
     let q = query_message("www.example.", Rtype::A);

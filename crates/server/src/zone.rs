@@ -474,6 +474,14 @@ impl Zone {
         Some(Record { owner: apex.name().clone(), class: set.class(), ttl: set.ttl(), data })
     }
 
+    /// The SOA expire timer (RFC 1035 §3.3.13), which a primary gives as the EXPIRE option
+    /// (RFC 7314 §3).
+    pub fn expire(&self) -> Option<u32> {
+        let set = self.apex()?.rrset(Rtype::SOA)?;
+        let &[a, b, c, d] = set.records().next()?.get(20..24)? else { return None };
+        Some(u32::from_be_bytes([a, b, c, d]))
+    }
+
     /// The SOA serial.
     pub fn serial(&self) -> Option<u32> {
         let set = self.apex()?.rrset(Rtype::SOA)?;

@@ -498,6 +498,15 @@ fn kdig_gets_answers_over_udp_and_tcp() {
             .unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.contains("NSID: ") && text.contains("\"nameward-test-1\""), "{text}");
+        // And the EXPIRE timer (RFC 7314), which a primary takes from its SOA.
+        let out = std::process::Command::new("kdig")
+            .args(["@127.0.0.1", "-p", &addr.port().to_string(), transport, "+expire"])
+            .args(["-t", "SOA", "example.test."])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        let expire = text.lines().find(|line| line.contains("EXPIRE: ")).unwrap_or_default();
+        assert!(expire.contains("EXPIRE: 86400"), "{text}");
     }
     server.shutdown();
 }
