@@ -72,12 +72,17 @@ pub struct StoreArgs {
 pub struct UpArgs {
     #[command(flatten)]
     pub store: StoreArgs,
-    /// Where EPP listens (TLS, RFC 5734).
-    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:7700")]
-    pub epp: std::net::SocketAddr,
-    /// Where the authoritative DNS server answers (UDP and TCP).
-    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:5353")]
-    pub dns: std::net::SocketAddr,
+    /// A TOML configuration file: EPP's address, and the DNS server's settings (listen
+    /// addresses, limits, secondaries, TSIG keys...). A commented example is written into the
+    /// data directory on first start.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
+    /// Where EPP listens (TLS, RFC 5734); default 127.0.0.1:7700.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub epp: Option<std::net::SocketAddr>,
+    /// Where the authoritative DNS server answers (UDP and TCP); default 127.0.0.1:5353.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub dns: Option<std::net::SocketAddr>,
     /// The demo TLD created on first start (default `example`). Every TLD of the registry
     /// that has a zone apex is served; on later starts this only checks that the TLD exists.
     #[arg(long)]

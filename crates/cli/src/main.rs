@@ -4,6 +4,7 @@ mod args;
 mod commands;
 mod data;
 mod fs_loader;
+mod up_config;
 
 use std::process::ExitCode;
 

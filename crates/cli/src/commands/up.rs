@@ -25,6 +25,7 @@ use time::OffsetDateTime;
 use crate::args::UpArgs;
 use crate::commands::registry::{default_apex, open};
 use crate::data::{UpInfo, UpRegistrar, runtime, write_private};
+use crate::up_config::{self, UpConfig};
 
 /// The demo registrars created on first start.
 const DEMO_REGISTRARS: [(&str, &str); 2] =
@@ -43,19 +44,42 @@ const PUBLISH_EVERY: Duration = Duration::from_millis(100);
 pub fn run(args: UpArgs) -> Result<ExitCode> {
     crate::data::init_logging();
     let tld = args.tld.as_deref().map(|tld| tld.trim_matches('.').to_ascii_lowercase());
+    let file = match &args.config {
+        Some(path) => up_config::read(path)?,
+        None => UpConfig::default(),
+    };
+    let epp = args.epp.or(file.epp.listen).unwrap_or(DEFAULT_EPP);
+    let dns_config = dns_config(file.dns, args.dns);
+    let first_dns = dns_config.listen.first().copied().unwrap_or(DEFAULT_DNS);
     // The DNS server runs its own threads and runtime; it starts with no zone and the TLD
-    // zone is published into it from the database.
-    let dns = Server::start(Config { listen: vec![args.dns], workers: 1, ..Config::default() })
-        .context("cannot start the DNS server")?;
-    let dns_addr = dns.local_addrs().first().copied().unwrap_or(args.dns);
+    // zones are published into it from the database.
+    let dns = Server::start(dns_config).context("cannot start the DNS server")?;
+    let dns_addr = dns.local_addrs().first().copied().unwrap_or(first_dns);
     let shared = Arc::clone(dns.shared());
-    let outcome = runtime()?.block_on(serve(args, tld, dns_addr, shared));
+    let outcome = runtime()?.block_on(serve(args, epp, tld, dns_addr, shared));
     dns.shutdown();
     outcome
 }
 
+const DEFAULT_EPP: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 7700);
+const DEFAULT_DNS: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 5353);
+
+/// The DNS server's settings: the file's `[dns]` (one worker unless it says otherwise), with
+/// `--dns` in place of its listen addresses.
+fn dns_config(file: Option<Config>, flag: Option<SocketAddr>) -> Config {
+    let mut config = file.unwrap_or(Config { workers: 1, ..Config::default() });
+    if let Some(addr) = flag {
+        config.listen = vec![addr];
+    }
+    if config.listen.is_empty() {
+        config.listen = vec![DEFAULT_DNS];
+    }
+    config
+}
+
 async fn serve(
     args: UpArgs,
+    epp_listen: SocketAddr,
     tld: Option<String>,
     dns_addr: SocketAddr,
     dns: Arc<Shared>,
@@ -91,10 +115,10 @@ async fn serve(
         &dir.join("pki/epp.key"),
     )
     .context("cannot load the EPP server certificate")?;
-    let epp = EppServer::bind(args.epp, ServerOptions::new(tls))
+    let epp = EppServer::bind(epp_listen, ServerOptions::new(tls))
         .await
-        .with_context(|| format!("cannot listen for EPP on {}", args.epp))?;
-    let epp_addr = epp.local_addrs().first().copied().unwrap_or(args.epp);
+        .with_context(|| format!("cannot listen for EPP on {epp_listen}"))?;
+    let epp_addr = epp.local_addrs().first().copied().unwrap_or(epp_listen);
     up.epp = epp_addr.to_string();
     up.dns = dns_addr.to_string();
     up.write(&dir)?;
@@ -219,6 +243,11 @@ async fn provision(
             cert: cert_path,
             key: pki.join(format!("{id}.key")),
         });
+    }
+    let example = dir.join(up_config::EXAMPLE_FILE);
+    if !example.exists() {
+        std::fs::write(&example, up_config::EXAMPLE)
+            .with_context(|| format!("cannot write {}", example.display()))?;
     }
     let up = UpInfo {
         tld: tld.to_owned(),

@@ -18,13 +18,18 @@ pub fn nameward() -> Command {
 }
 
 /// Starts `nameward up` on free ports and waits for its up.json to name them.
-#[allow(clippy::zombie_processes, reason = "the caller terminates and waits for the child")]
 pub fn up(data: &Path) -> (Child, serde_json::Value) {
+    up_with(data, &["--epp", "127.0.0.1:0", "--dns", "127.0.0.1:0"])
+}
+
+/// Starts `nameward up` with `args` and waits for its up.json to name its addresses.
+#[allow(clippy::zombie_processes, reason = "the caller terminates and waits for the child")]
+pub fn up_with(data: &Path, args: &[&str]) -> (Child, serde_json::Value) {
     let before = std::fs::read_to_string(data.join("up.json")).ok();
     let mut child = nameward()
         .args(["up", "--data"])
         .arg(data)
-        .args(["--epp", "127.0.0.1:0", "--dns", "127.0.0.1:0"])
+        .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

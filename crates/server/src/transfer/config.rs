@@ -50,12 +50,11 @@ impl TransferConfig {
             }
             Ok(false)
         };
-        let mut policies = HashMap::new();
-        for zone in &config.zones {
-            let origin = absolute(&zone.origin, "zone origin")?;
+        // The policy made of the secondaries and access lists whose zone lists `covered`.
+        let policy_of = |covered: &dyn Fn(&[String]) -> Result<bool, String>| {
             let mut policy = ZonePolicy::default();
             for s in &config.secondaries {
-                if !covers(&s.zones, &origin)? {
+                if !covered(&s.zones)? {
                     continue;
                 }
                 let key = key_ref(&s.key)?;
@@ -64,7 +63,7 @@ impl TransferConfig {
                 policy.notify.push(NotifyTarget { address: s.address, key });
             }
             for acl in &config.acl {
-                if !covers(&acl.zones, &origin)? {
+                if !covered(&acl.zones)? {
                     continue;
                 }
                 let key = key_ref(&acl.key)?;
@@ -77,9 +76,32 @@ impl TransferConfig {
                 }
             }
             policy.notify_from = Acl { rules: policy.transfer.rules.clone() };
+            Ok::<_, String>(policy)
+        };
+        // Every zone configured, and every zone a secondary or an access list names: a zone
+        // published from memory (a registry's TLD) has no [[zone]] entry.
+        let mut origins = Vec::new();
+        let named = config.secondaries.iter().flat_map(|s| &s.zones);
+        let named = named.chain(config.acl.iter().flat_map(|acl| &acl.zones));
+        for text in config.zones.iter().map(|zone| &zone.origin).chain(named) {
+            let origin = absolute(text, "zone origin")?;
+            if !origins.contains(&origin) {
+                origins.push(origin);
+            }
+        }
+        let mut policies = HashMap::new();
+        for origin in origins {
+            let policy = policy_of(&|zones| covers(zones, &origin))?;
             policies.insert(origin, policy);
         }
-        Ok(TransferConfig { keys, policies, ..TransferConfig::default() })
+        // A zone named nowhere gets what covers every zone.
+        let everywhere = config.secondaries.iter().any(|s| s.zones.is_empty())
+            || config.acl.iter().any(|acl| acl.zones.is_empty());
+        let any_zone = match everywhere {
+            true => Some(policy_of(&|zones| Ok(zones.is_empty()))?),
+            false => None,
+        };
+        Ok(TransferConfig { keys, policies, any_zone, ..TransferConfig::default() })
     }
 }
 
@@ -120,6 +142,20 @@ mod tests {
         let other = t.policy(&Name::parse("other.", None).unwrap()).unwrap();
         assert!(other.notify.is_empty());
         assert!(!other.transfer.allows("192.0.2.53".parse().unwrap(), Some(&k)));
+        // A zone named nowhere (published from memory, as a registry's TLD is) gets what covers
+        // every zone: the access list, not the secondary of example.
+        let tld = t.policy(&Name::parse("tld.", None).unwrap()).unwrap();
+        assert!(tld.notify.is_empty());
+        assert!(tld.transfer.allows("10.1.2.3".parse().unwrap(), None));
+        assert!(!tld.transfer.allows("192.0.2.53".parse().unwrap(), Some(&k)));
+        // A secondary that names a zone nobody configured gets that zone's policy.
+        let mut published = config.clone();
+        published.zones.clear();
+        published.acl.clear();
+        let t = TransferConfig::from_config(&published).unwrap();
+        let example = t.policy(&Name::parse("example.", None).unwrap()).unwrap();
+        assert_eq!(example.notify.len(), 1);
+        assert!(t.policy(&Name::parse("tld.", None).unwrap()).is_none());
 
         let mut bad = config.clone();
         bad.secondaries[0].key = Some("missing".into());

@@ -29,20 +29,28 @@ pub struct TransferConfig {
     pub keys: KeyRing,
     /// Policies by zone apex.
     pub policies: HashMap<Name, ZonePolicy>,
+    /// The policy of a zone named nowhere (one published from memory, such as a registry's
+    /// TLD, rather than configured): the secondaries and access lists that cover every zone.
+    pub any_zone: Option<ZonePolicy>,
     /// Fudge put in the TSIG records we sign.
     pub fudge: u16,
 }
 
 impl Default for TransferConfig {
     fn default() -> TransferConfig {
-        TransferConfig { keys: KeyRing::new(), policies: HashMap::new(), fudge: DEFAULT_FUDGE }
+        TransferConfig {
+            keys: KeyRing::new(),
+            policies: HashMap::new(),
+            any_zone: None,
+            fudge: DEFAULT_FUDGE,
+        }
     }
 }
 
 impl TransferConfig {
     /// The policy of the zone at `apex`.
     pub fn policy(&self, apex: &Name) -> Option<&ZonePolicy> {
-        self.policies.get(apex)
+        self.policies.get(apex).or(self.any_zone.as_ref())
     }
 }
 
