@@ -219,3 +219,21 @@ fn kill_9_during_a_burst_loses_no_committed_change() {
     terminate(child);
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// A configuration file with an error is refused with its file and line, before anything is
+/// created or bound.
+#[test]
+fn a_bad_configuration_file_is_refused_with_its_line() {
+    let dir = temp_dir("up-bad-config");
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("up.toml");
+    std::fs::write(&config, "[dns]\nlisten = [\"127.0.0.1:0\"]\nworkers = \"two\"\n").unwrap();
+    let data = dir.join("data");
+    let out =
+        nameward().args(["up", "--config"]).arg(&config).arg("--data").arg(&data).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains(&format!("{}:3:", config.display())), "{stderr}");
+    assert!(!data.exists(), "nothing is created");
+    let _ = std::fs::remove_dir_all(&dir);
+}
