@@ -122,6 +122,22 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_configuration_reads() {
+        let readme = include_str!("../../../README.md");
+        let block = readme
+            .split("```toml\n")
+            .skip(1)
+            .map(|block| block.split("```").next().unwrap_or_default())
+            .find(|block| block.contains("[epp]"))
+            .unwrap();
+        let config = parse(block).unwrap();
+        let dns = config.dns.unwrap();
+        assert_eq!(dns.listen.len(), 2);
+        assert_eq!(dns.secondaries.len(), 1);
+        assert_eq!(dns.keys.len(), 1);
+    }
+
+    #[test]
     fn errors_name_the_line() {
         let (line, message) = parse("[epp]\nlisten = \"127.0.0.1:7700\"\nport = 7\n").unwrap_err();
         assert_eq!(line, 3);

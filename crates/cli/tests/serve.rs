@@ -154,8 +154,12 @@ fn refuses_to_start_on_a_broken_zone() {
 #[test]
 fn the_readme_configuration_reads() {
     let readme = std::fs::read_to_string(workspace_root().join("README.md")).unwrap();
-    let block = readme.split("```toml\n").nth(1).expect("a TOML block in the README");
-    let block = block.split("```").next().unwrap();
+    let block = readme
+        .split("```toml\n")
+        .skip(1)
+        .map(|block| block.split("```").next().unwrap())
+        .find(|block| block.contains("[[zone]]"))
+        .expect("the serve TOML block in the README");
     let config = nameward_server::Config::from_toml(block).expect("the README's TOML reads");
     assert_eq!(config.listen.len(), 2);
     assert_eq!(config.zones.len(), 1);
