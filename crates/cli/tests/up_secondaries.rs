@@ -10,31 +10,20 @@
 
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::net::{SocketAddr, TcpStream, UdpSocket};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use nameward_dns::wire::DecodeOptions;
 use nameward_dns::{Class, Header, Message, Name, Question, RecordData, Rtype};
+
+use nameward_server::testing::{Daemon, Peer, free_port};
 
 mod support;
 use support::{nameward, temp_dir, terminate, up_with};
 
 const KEY_NAME: &str = "xfr.key.";
 const SECRET: &str = "dXAtc2Vjb25kYXJpZXMta2V5LW5hbWV3YXJkLTAwMQ==";
-
-/// A loopback port free for UDP and TCP alike.
-fn free_port() -> u16 {
-    for _ in 0..50 {
-        let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let port = udp.local_addr().unwrap().port();
-        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
-    panic!("no free loopback port");
-}
 
 /// One UDP query, or None when nothing answers in time.
 fn ask(server: SocketAddr, qname: &str, qtype: Rtype) -> Option<Message> {
@@ -102,54 +91,6 @@ fn ixfr_served(metrics: SocketAddr) -> u64 {
         .unwrap_or_else(|| panic!("no IXFR counter in {text}"))
 }
 
-struct Daemon {
-    child: Child,
-    dir: PathBuf,
-    log: PathBuf,
-}
-
-impl Daemon {
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn spawn(program: &str, args: &[&str], dir: PathBuf) -> Daemon {
-    let log = dir.join("daemon.log");
-    let file = std::fs::File::create(&log).unwrap();
-    let child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(file.try_clone().unwrap())
-        .stderr(file)
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {program}: {e}"));
-    Daemon { child, dir, log }
-}
-
-fn available(binary: &str, package: &str) -> bool {
-    if Path::new(binary).exists() {
-        return true;
-    }
-    assert!(
-        !std::env::var("CI").is_ok_and(|v| v == "true"),
-        "secondaries of nameward up cannot be tested under CI: {binary} ({package}) is missing"
-    );
-    eprintln!(
-        "\n*** SECONDARY {binary} OF NAMEWARD UP DID NOT RUN: it is missing (Debian package \
-         {package}).\n"
-    );
-    false
-}
-
 fn wait_for_serial(secondary: SocketAddr, serial: u32, peer: &str, daemon: &mut Daemon) {
     let started = Instant::now();
     while serial_at(secondary) != Some(serial) {
@@ -165,9 +106,13 @@ fn wait_for_serial(secondary: SocketAddr, serial: u32, peer: &str, daemon: &mut 
     }
 }
 
-/// `up` with `peer` as its secondary (started by `start(primary, port, dir)`), through the
-/// configuration file; a stream of EPP changes; the secondary answering as `up` does.
-fn follow(peer: &str, start: impl FnOnce(SocketAddr, u16, PathBuf) -> Daemon) {
+/// `up` with `peer` as its secondary, through the configuration file; a stream of EPP
+/// changes; the secondary answering as `up` does.
+fn follow(secondary_peer: Peer) {
+    if !secondary_peer.available("secondary of nameward up") {
+        return;
+    }
+    let peer = secondary_peer.name();
     let data = temp_dir(&format!("up-{peer}"));
     std::fs::create_dir_all(&data).unwrap();
     let (dns_port, peer_port, metrics_port) = (free_port(), free_port(), free_port());
@@ -188,9 +133,7 @@ fn follow(peer: &str, start: impl FnOnce(SocketAddr, u16, PathBuf) -> Daemon) {
     let primary: SocketAddr = info["dns"].as_str().unwrap().parse().unwrap();
     assert_eq!(primary.port(), dns_port, "the DNS address comes from the file");
     let secondary: SocketAddr = ([127, 0, 0, 1], peer_port).into();
-    let peer_dir = temp_dir(&format!("up-{peer}-secondary"));
-    std::fs::create_dir_all(&peer_dir).unwrap();
-    let mut daemon = start(primary, peer_port, peer_dir);
+    let mut daemon = secondary_peer.secondary("example.", primary, peer_port, KEY_NAME, SECRET);
     wait_for_serial(secondary, serial_at(primary).unwrap(), peer, &mut daemon);
 
     epp(&data, &["host-create", "ns1.elsewhere.test"]);
@@ -249,74 +192,15 @@ fn follow(peer: &str, start: impl FnOnce(SocketAddr, u16, PathBuf) -> Daemon) {
 
 #[test]
 fn knot_follows_up() {
-    if !available("/usr/sbin/knotd", "knot") {
-        return;
-    }
-    follow("knot", |primary, port, dir| {
-        let d = dir.display();
-        let config = format!(
-            "server:\n    rundir: \"{d}\"\n    listen: 127.0.0.1@{port}\n\
-             database:\n    storage: \"{d}\"\n\
-             log:\n  - target: stderr\n    any: info\n\
-             key:\n  - id: {KEY_NAME}\n    algorithm: hmac-sha256\n    secret: {SECRET}\n\
-             remote:\n  - id: primary\n    address: {ip}@{pport}\n    key: {KEY_NAME}\n\
-             acl:\n  - id: from_primary\n    address: 127.0.0.1\n    key: {KEY_NAME}\n    action: notify\n\
-             template:\n  - id: default\n    storage: \"{d}\"\n\
-             zone:\n  - domain: example.\n    master: primary\n    acl: from_primary\n",
-            ip = primary.ip(),
-            pport = primary.port(),
-        );
-        std::fs::write(dir.join("knot.conf"), config).unwrap();
-        let conf = dir.join("knot.conf");
-        spawn("/usr/sbin/knotd", &["-c", conf.to_str().unwrap()], dir)
-    });
+    follow(Peer::Knot);
 }
 
 #[test]
 fn nsd_follows_up() {
-    if !available("/usr/sbin/nsd", "nsd") {
-        return;
-    }
-    follow("nsd", |primary, port, dir| {
-        let d = dir.display();
-        let config = format!(
-            "server:\n  ip-address: 127.0.0.1@{port}\n  port: {port}\n  zonesdir: \"{d}\"\n  database: \"\"\n\
-             \x20 zonelistfile: \"{d}/zone.list\"\n  xfrdfile: \"{d}/xfrd.state\"\n  xfrdir: \"{d}\"\n\
-             \x20 pidfile: \"{d}/nsd.pid\"\n  username: \"\"\n  verbosity: 2\n  server-count: 1\n\
-             remote-control:\n  control-enable: no\n\
-             key:\n  name: \"{KEY_NAME}\"\n  algorithm: hmac-sha256\n  secret: \"{SECRET}\"\n\
-             zone:\n  name: \"example.\"\n  zonefile: \"example.zone\"\n\
-             \x20 allow-notify: 127.0.0.1 {KEY_NAME}\n  request-xfr: {ip}@{pport} {KEY_NAME}\n",
-            ip = primary.ip(),
-            pport = primary.port(),
-        );
-        std::fs::write(dir.join("nsd.conf"), config).unwrap();
-        let conf = dir.join("nsd.conf");
-        spawn("/usr/sbin/nsd", &["-d", "-c", conf.to_str().unwrap()], dir)
-    });
+    follow(Peer::Nsd);
 }
 
 #[test]
 fn bind_follows_up() {
-    if !available("/usr/sbin/named", "bind9") {
-        return;
-    }
-    follow("bind", |primary, port, dir| {
-        let d = dir.display();
-        let config = format!(
-            "options {{ directory \"{d}\"; listen-on port {port} {{ 127.0.0.1; }}; listen-on-v6 {{ none; }};\n\
-             pid-file \"{d}/named.pid\"; session-keyfile \"{d}/session.key\"; managed-keys-directory \"{d}\";\n\
-             recursion no; notify no; dnssec-validation no; }};\n\
-             controls {{ }};\n\
-             key \"{KEY_NAME}\" {{ algorithm hmac-sha256; secret \"{SECRET}\"; }};\n\
-             zone \"example.\" {{ type secondary; file \"example.db\";\n\
-             primaries {{ {ip} port {pport} key \"{KEY_NAME}\"; }};\n\
-             allow-notify {{ key \"{KEY_NAME}\"; }}; }};\n",
-            ip = primary.ip(),
-            pport = primary.port(),
-        );
-        std::fs::write(dir.join("named.conf"), config).unwrap();
-        let conf = dir.join("named.conf");
-        spawn("/usr/sbin/named", &["-g", "-n", "1", "-c", conf.to_str().unwrap()], dir)
-    });
+    follow(Peer::Bind);
 }

@@ -43,6 +43,9 @@ pub mod net;
 mod query;
 mod resolve;
 mod response;
+#[cfg(feature = "testing")]
+#[allow(clippy::expect_used, clippy::panic)]
+pub mod testing;
 pub mod transfer;
 mod zone;
 mod zones;

@@ -12,9 +12,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeSet;
-use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::net::{SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::Ordering;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -22,6 +21,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use nameward_dns::wire::DecodeOptions;
 use nameward_dns::{Class, Header, Message, Name, Question, Rtype};
 use nameward_server::config::{SecondaryConfig, TsigKeyConfig, ZoneConfig};
+use nameward_server::testing::{Daemon, Peer, free_port};
 use nameward_server::{Config, ResponseBuffer, Server, Transport, Zones, answer};
 
 const SECRET: &str = "aW50ZXJvcC10cmFuc2Zlci1rZXktbmFtZXdhcmQtMDAx";
@@ -86,25 +86,6 @@ fn start_nameward(dir: &Path, secondary: SocketAddr) -> Server {
 fn transfers(server: &Server) -> (u64, u64) {
     let c = &server.shared().metrics.shared;
     (c.transfers_axfr.load(Ordering::Relaxed), c.transfers_ixfr.load(Ordering::Relaxed))
-}
-
-/// A UDP socket and a TCP listener on the same loopback port.
-fn bind_pair() -> (UdpSocket, TcpListener) {
-    for _ in 0..50 {
-        let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let port = udp.local_addr().unwrap().port();
-        if let Ok(tcp) = TcpListener::bind(("127.0.0.1", port)) {
-            return (udp, tcp);
-        }
-    }
-    panic!("no free loopback port");
-}
-
-fn free_port() -> u16 {
-    let (udp, tcp) = bind_pair();
-    let port = udp.local_addr().unwrap().port();
-    drop((udp, tcp));
-    port
 }
 
 /// One UDP query; the response decoded.
@@ -185,26 +166,6 @@ fn wait_for_serial(secondary: SocketAddr, serial: u32, peer: &str, daemon: &mut 
     panic!("{peer} never reached serial {serial}:\n{}", daemon.log());
 }
 
-struct Daemon {
-    child: Child,
-    dir: PathBuf,
-    log: PathBuf,
-}
-
-impl Daemon {
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
 fn temp_dir(peer: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "nameward-xfr-{peer}-{}-{}",
@@ -215,43 +176,19 @@ fn temp_dir(peer: &str) -> PathBuf {
     dir
 }
 
-fn available(binary: &str, package: &str) -> bool {
-    if Path::new(binary).exists() {
-        return true;
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!(
-            "transfer interop cannot run under CI: {binary} (Debian package {package}) is missing"
-        );
-    }
-    eprintln!(
-        "\n*** TRANSFER INTEROP WITH {binary} DID NOT RUN: it is missing (Debian package \
-         {package}).\n*** nameward's transfers were NOT checked against it.\n"
-    );
-    false
-}
-
-fn spawn(program: &str, args: &[&str], dir: PathBuf) -> Daemon {
-    let log = dir.join("daemon.log");
-    let file = std::fs::File::create(&log).unwrap();
-    let child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(file.try_clone().unwrap())
-        .stderr(file)
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {program}: {e}"));
-    Daemon { child, dir, log }
-}
-
 /// AXFR, compare, reload + NOTIFY, IXFR, compare.
-fn scenario(peer: &str, start: impl FnOnce(SocketAddr, u16) -> Daemon) {
+fn scenario(secondary_peer: Peer) {
+    if !secondary_peer.available("transfer interop") {
+        return;
+    }
+    let peer = secondary_peer.name();
     let port = free_port();
     let secondary: SocketAddr = ([127, 0, 0, 1], port).into();
     let dir = temp_dir(&format!("{peer}-primary"));
     std::fs::write(dir.join("example.zone"), zone_text(2026112101, "gone A 192.0.2.66\n")).unwrap();
     let server = start_nameward(&dir, secondary);
-    let mut daemon = start(server.local_addrs()[0], port);
+    let mut daemon =
+        secondary_peer.secondary("example.", server.local_addrs()[0], port, KEY_NAME, SECRET);
     wait_for_serial(secondary, 2026112101, peer, &mut daemon);
     compare(&server, secondary, peer);
     assert_eq!(transfers(&server), (1, 0), "{peer}: AXFR, IXFR served\n{}", daemon.log());
@@ -278,77 +215,15 @@ fn scenario(peer: &str, start: impl FnOnce(SocketAddr, u16) -> Daemon) {
 
 #[test]
 fn knot_secondary() {
-    if !available("/usr/sbin/knotd", "knot") {
-        return;
-    }
-    scenario("knot", |primary, port| {
-        let dir = temp_dir("knot");
-        let d = dir.display();
-        let config = format!(
-            "server:\n    rundir: \"{d}\"\n    listen: 127.0.0.1@{port}\n\
-             database:\n    storage: \"{d}\"\n\
-             log:\n  - target: stderr\n    any: debug\n\
-             key:\n  - id: {KEY_NAME}\n    algorithm: hmac-sha256\n    secret: {SECRET}\n\
-             remote:\n  - id: primary\n    address: {ip}@{pport}\n    key: {KEY_NAME}\n\
-             acl:\n  - id: from_primary\n    address: 127.0.0.1\n    key: {KEY_NAME}\n    action: notify\n\
-             template:\n  - id: default\n    storage: \"{d}\"\n\
-             zone:\n  - domain: example.\n    master: primary\n    acl: from_primary\n",
-            ip = primary.ip(),
-            pport = primary.port(),
-        );
-        std::fs::write(dir.join("knot.conf"), config).unwrap();
-        let conf = dir.join("knot.conf");
-        spawn("/usr/sbin/knotd", &["-c", conf.to_str().unwrap()], dir)
-    });
+    scenario(Peer::Knot);
 }
 
 #[test]
 fn nsd_secondary() {
-    if !available("/usr/sbin/nsd", "nsd") {
-        return;
-    }
-    scenario("nsd", |primary, port| {
-        let dir = temp_dir("nsd");
-        let d = dir.display();
-        let config = format!(
-            "server:\n  ip-address: 127.0.0.1@{port}\n  port: {port}\n  zonesdir: \"{d}\"\n  database: \"\"\n\
-             \x20 zonelistfile: \"{d}/zone.list\"\n  xfrdfile: \"{d}/xfrd.state\"\n  xfrdir: \"{d}\"\n\
-             \x20 pidfile: \"{d}/nsd.pid\"\n  username: \"\"\n  verbosity: 2\n  server-count: 1\n\
-             remote-control:\n  control-enable: no\n\
-             key:\n  name: \"{KEY_NAME}\"\n  algorithm: hmac-sha256\n  secret: \"{SECRET}\"\n\
-             zone:\n  name: \"example.\"\n  zonefile: \"example.zone\"\n\
-             \x20 allow-notify: 127.0.0.1 {KEY_NAME}\n  request-xfr: {ip}@{pport} {KEY_NAME}\n",
-            ip = primary.ip(),
-            pport = primary.port(),
-        );
-        std::fs::write(dir.join("nsd.conf"), config).unwrap();
-        let conf = dir.join("nsd.conf");
-        spawn("/usr/sbin/nsd", &["-d", "-c", conf.to_str().unwrap()], dir)
-    });
+    scenario(Peer::Nsd);
 }
 
 #[test]
 fn bind_secondary() {
-    if !available("/usr/sbin/named", "bind9") {
-        return;
-    }
-    scenario("bind", |primary, port| {
-        let dir = temp_dir("bind");
-        let d = dir.display();
-        let config = format!(
-            "options {{ directory \"{d}\"; listen-on port {port} {{ 127.0.0.1; }}; listen-on-v6 {{ none; }};\n\
-             pid-file \"{d}/named.pid\"; session-keyfile \"{d}/session.key\"; managed-keys-directory \"{d}\";\n\
-             recursion no; notify no; dnssec-validation no; }};\n\
-             controls {{ }};\n\
-             key \"{KEY_NAME}\" {{ algorithm hmac-sha256; secret \"{SECRET}\"; }};\n\
-             zone \"example.\" {{ type secondary; file \"example.db\";\n\
-             primaries {{ {ip} port {pport} key \"{KEY_NAME}\"; }};\n\
-             allow-notify {{ key \"{KEY_NAME}\"; }}; }};\n",
-            ip = primary.ip(),
-            pport = primary.port(),
-        );
-        std::fs::write(dir.join("named.conf"), config).unwrap();
-        let conf = dir.join("named.conf");
-        spawn("/usr/sbin/named", &["-g", "-n", "1", "-c", conf.to_str().unwrap()], dir)
-    });
+    scenario(Peer::Bind);
 }
