@@ -8,7 +8,6 @@
 //! included, which run on their own thread), and prints the median, 99th percentile and
 //! maximum of each, with the process's peak resident memory. No database, no sockets.
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow};
@@ -16,7 +15,6 @@ use clap::Parser;
 use nameward_dns::check::{CheckOptions, Severity};
 use nameward_dns::rdata::rfc1035::{A, Ns, Soa};
 use nameward_dns::rdata::{Ds, RecordData};
-use nameward_dns::zone::{Entry, Source};
 use nameward_dns::{Class, Name, Record};
 use nameward_server::transfer::Diff;
 use nameward_server::{Config, Shared, Zone};
@@ -45,7 +43,7 @@ fn main() -> Result<()> {
     let mut zone = None;
     for _ in 0..args.loads.max(1) {
         let started = Instant::now();
-        let loaded = Zone::load_with(&origin, entries(records.clone()), &checks)
+        let loaded = Zone::from_records(&origin, records.clone(), "bench", &checks)
             .map_err(|e| anyhow!("the zone does not load: {e}"))?;
         loads.push(started.elapsed().as_secs_f64());
         zone = Some(loaded);
@@ -133,13 +131,6 @@ fn tld_records(origin: &Name, names: usize) -> Result<Vec<Record>> {
         }
     }
     Ok(records)
-}
-
-fn entries(records: Vec<Record>) -> impl Iterator<Item = Entry> {
-    let file: Arc<str> = Arc::from("bench");
-    records
-        .into_iter()
-        .map(move |record| Entry { record, source: Source { file: Arc::clone(&file), line: 1 } })
 }
 
 /// A new delegation `new{change}.example` at the next serial.

@@ -5,24 +5,12 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 use std::net::SocketAddr;
-use std::path::Path;
-use std::process::Output;
 use std::time::{Duration, Instant};
 
 use nameward_dns::{RecordData, Rtype};
 
 mod support;
-use support::{ask, nameward, temp_dir, terminate, up};
-
-fn epp(data: &Path, registrar: &str, verb: &[&str]) -> Output {
-    nameward()
-        .args(["epp", "client", "--up"])
-        .arg(data)
-        .args(["--registrar", registrar])
-        .args(verb)
-        .output()
-        .unwrap()
-}
+use support::{ask, epp, nameward, temp_dir, terminate, up};
 
 /// The NS names a referral for `name` carries.
 fn delegated_to(dns: SocketAddr, name: &str) -> Vec<String> {

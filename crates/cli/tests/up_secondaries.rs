@@ -10,47 +10,18 @@
 
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream, UdpSocket};
-use std::path::Path;
+use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use nameward_dns::wire::DecodeOptions;
-use nameward_dns::{Class, Header, Message, Name, Question, RecordData, Rtype};
+use nameward_dns::Rtype;
 
-use nameward_server::testing::{Daemon, Peer, free_port};
+use nameward_server::testing::{Peer, ask, free_port, serial_at};
 
 mod support;
-use support::{nameward, temp_dir, terminate, up_with};
+use support::{epp_ok, nameward, temp_dir, terminate, up_with};
 
 const KEY_NAME: &str = "xfr.key.";
 const SECRET: &str = "dXAtc2Vjb25kYXJpZXMta2V5LW5hbWV3YXJkLTAwMQ==";
-
-/// One UDP query, or None when nothing answers in time.
-fn ask(server: SocketAddr, qname: &str, qtype: Rtype) -> Option<Message> {
-    let query = Message {
-        header: Header { id: 9, ..Header::default() },
-        questions: vec![Question {
-            name: Name::parse(qname, Some(&Name::root())).unwrap(),
-            qtype,
-            qclass: Class::IN,
-        }],
-        ..Message::default()
-    };
-    let socket = UdpSocket::bind("127.0.0.1:0").ok()?;
-    socket.set_read_timeout(Some(Duration::from_millis(500))).ok()?;
-    socket.send_to(&query.encode(), server).ok()?;
-    let mut buf = [0u8; 4096];
-    let n = socket.recv(&mut buf).ok()?;
-    Message::decode(&buf[..n], DecodeOptions::STRICT).ok()
-}
-
-fn serial_at(server: SocketAddr) -> Option<u32> {
-    let answer = ask(server, "example.", Rtype::SOA)?;
-    answer.answers.iter().find_map(|r| match &r.data {
-        RecordData::Soa(soa) if answer.header.aa => Some(soa.serial),
-        _ => None,
-    })
-}
 
 /// What a server says about `qname`: rcode, and every record of every section but OPT, as
 /// lower-case text, sorted.
@@ -67,18 +38,6 @@ fn view(server: SocketAddr, qname: &str, qtype: Rtype) -> (u16, BTreeSet<String>
     (answer.rcode(), records)
 }
 
-fn epp(data: &Path, verb: &[&str]) {
-    let out = nameward()
-        .args(["epp", "client", "--up"])
-        .arg(data)
-        .args(["--registrar", "alpha"])
-        .args(verb)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success() && text.contains("code=\"1000\""), "{verb:?}: {text}");
-}
-
 /// The IXFRs `up` served, from its metrics endpoint.
 fn ixfr_served(metrics: SocketAddr) -> u64 {
     let mut stream = TcpStream::connect(metrics).unwrap();
@@ -89,21 +48,6 @@ fn ixfr_served(metrics: SocketAddr) -> u64 {
         .find_map(|line| line.strip_prefix("nameward_transfers_total{type=\"IXFR\"} "))
         .and_then(|n| n.trim().parse().ok())
         .unwrap_or_else(|| panic!("no IXFR counter in {text}"))
-}
-
-fn wait_for_serial(secondary: SocketAddr, serial: u32, peer: &str, daemon: &mut Daemon) {
-    let started = Instant::now();
-    while serial_at(secondary) != Some(serial) {
-        if let Ok(Some(status)) = daemon.child.try_wait() {
-            panic!("{peer} exited ({status}):\n{}", daemon.log());
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(40),
-            "{peer} never reached serial {serial}:\n{}",
-            daemon.log()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 /// `up` with `peer` as its secondary, through the configuration file; a stream of EPP
@@ -134,17 +78,17 @@ fn follow(secondary_peer: Peer) {
     assert_eq!(primary.port(), dns_port, "the DNS address comes from the file");
     let secondary: SocketAddr = ([127, 0, 0, 1], peer_port).into();
     let mut daemon = secondary_peer.secondary("example.", primary, peer_port, KEY_NAME, SECRET);
-    wait_for_serial(secondary, serial_at(primary).unwrap(), peer, &mut daemon);
+    daemon.wait_for_serial(secondary, "example.", serial_at(primary, "example.").unwrap());
 
-    epp(&data, &["host-create", "ns1.elsewhere.test"]);
-    epp(&data, &["domain-create", "a.example", "--ns", "ns1.elsewhere.test"]);
-    epp(&data, &["domain-create", "b.example", "--ns", "ns1.elsewhere.test"]);
-    epp(&data, &["host-create", "ns1.b.example", "192.0.2.7"]);
-    epp(&data, &["domain-update", "b.example", "--add-ns", "ns1.b.example"]);
-    epp(&data, &["domain-create", "c.example", "--ns", "ns1.b.example"]);
-    epp(&data, &["domain-update", "a.example", "--add-status", "clientHold"]);
-    epp(&data, &["domain-create", "d.example", "--ns", "ns1.elsewhere.test"]);
-    epp(&data, &["domain-delete", "d.example"]);
+    epp_ok(&data, &["host-create", "ns1.elsewhere.test"]);
+    epp_ok(&data, &["domain-create", "a.example", "--ns", "ns1.elsewhere.test"]);
+    epp_ok(&data, &["domain-create", "b.example", "--ns", "ns1.elsewhere.test"]);
+    epp_ok(&data, &["host-create", "ns1.b.example", "192.0.2.7"]);
+    epp_ok(&data, &["domain-update", "b.example", "--add-ns", "ns1.b.example"]);
+    epp_ok(&data, &["domain-create", "c.example", "--ns", "ns1.b.example"]);
+    epp_ok(&data, &["domain-update", "a.example", "--add-status", "clientHold"]);
+    epp_ok(&data, &["domain-create", "d.example", "--ns", "ns1.elsewhere.test"]);
+    epp_ok(&data, &["domain-delete", "d.example"]);
 
     // up publishes within its polling interval; the secondary follows on NOTIFY.
     let started = Instant::now();
@@ -161,13 +105,13 @@ fn follow(secondary_peer: Peer) {
             .and_then(|line| line.split_whitespace().nth(6))
             .and_then(|serial| serial.parse().ok())
             .unwrap();
-        if serial_at(primary) == Some(registry_serial) {
+        if serial_at(primary, "example.") == Some(registry_serial) {
             break registry_serial;
         }
         assert!(started.elapsed() < Duration::from_secs(10), "up did not publish");
         std::thread::sleep(Duration::from_millis(100));
     };
-    wait_for_serial(secondary, last, peer, &mut daemon);
+    daemon.wait_for_serial(secondary, "example.", last);
     for name in ["a", "b", "c", "d", "www.b", "ns1.b", "nothere"] {
         let qname = format!("{name}.example");
         for qtype in [Rtype::A, Rtype::NS, Rtype::DS] {

@@ -24,7 +24,7 @@ mod diff;
 mod publisher;
 
 pub use diff::{difference, served_owners};
-pub use publisher::{PublishError, Published, Publisher};
+pub use publisher::{PublishError, Published, Publisher, zone_checks};
 
 #[cfg(doc)]
 use nameward_registry::service::Registry;

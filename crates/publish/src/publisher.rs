@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 
 use nameward_dns::check::{CheckOptions, Severity};
 use nameward_dns::rdata::RecordData;
-use nameward_dns::zone::{Entry, Source};
 use nameward_dns::{Name, Record};
 use nameward_registry::service::{Registry, ServiceError, ZoneDelta};
 use nameward_server::{LoadError, Shared, Zone};
@@ -219,15 +218,12 @@ async fn publish_tld(
     let view = Arc::clone(&zone);
     let served_owners = move |touched: &BTreeSet<Name>| served_owners(&view, touched);
     let delta = registry.zone_delta(&apex, published, &served_owners).await.map_err(failed)?;
+    if delta.serial().is_some() && delta.serial() == tld.failed {
+        return Ok(Published::Unchanged);
+    }
     let (serial, owners) = match delta {
         ZoneDelta::Unchanged => return Ok(Published::Unchanged),
-        ZoneDelta::Rebuild { serial } if tld.failed == Some(serial) => {
-            return Ok(Published::Unchanged);
-        }
         ZoneDelta::Rebuild { .. } => return whole(registry, dns, tld).await,
-        ZoneDelta::Owners { serial, .. } if tld.failed == Some(serial) => {
-            return Ok(Published::Unchanged);
-        }
         ZoneDelta::Owners { serial, owners } => (serial, owners),
     };
     let Some(diff) = difference(&zone, serial, &owners) else {
@@ -249,7 +245,8 @@ async fn publish_tld(
     }
     let origin = tld.origin.clone();
     let server = Arc::clone(dns);
-    let applied = tokio::task::spawn_blocking(move || server.apply(&origin, diff, &checks())).await;
+    let applied =
+        tokio::task::spawn_blocking(move || server.apply(&origin, diff, &zone_checks())).await;
     match applied {
         Ok(Ok(_)) => {}
         Ok(Err(nameward_server::transfer::ApplyError::Load(source))) => {
@@ -297,14 +294,10 @@ async fn whole(
         .map_err(|source| PublishError::Registry { tld: tld.name.clone(), source })?;
     let count = records.len();
     let origin = tld.origin.clone();
-    let file: Arc<str> = Arc::from("registry database");
-    let entries: Vec<Entry> = records
-        .into_iter()
-        .zip(1..)
-        .map(|(record, line)| Entry { record, source: Source { file: Arc::clone(&file), line } })
-        .collect();
-    let loaded =
-        tokio::task::spawn_blocking(move || Zone::load_with(&origin, entries, &checks())).await;
+    let loaded = tokio::task::spawn_blocking(move || {
+        Zone::from_records(&origin, records, "registry database", &zone_checks())
+    })
+    .await;
     let zone = match loaded {
         Ok(Ok(zone)) => zone,
         Ok(Err(source)) => {
@@ -327,7 +320,7 @@ async fn whole(
 /// inside the TLD that has no glue (its domain is not delegated, or the host has no address)
 /// is lame for that one name; it is the registrant's to mend, and must not stop the whole TLD
 /// from being published, so it is a warning here.
-fn checks() -> CheckOptions {
+pub fn zone_checks() -> CheckOptions {
     CheckOptions { missing_glue: Severity::Warning, ..CheckOptions::default() }
 }
 

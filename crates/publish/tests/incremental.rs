@@ -8,19 +8,16 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use nameward_dns::Name;
-use nameward_dns::check::{CheckOptions, Severity};
 use nameward_dns::wire::DecodeOptions;
-use nameward_dns::zone::{Entry, Source};
 use nameward_dns::{Class, Header, Message, Question, Rtype};
-use nameward_publish::{Published, Publisher};
+use nameward_publish::{Published, Publisher, zone_checks};
 use nameward_registry::lifecycle::domain::{DomainCreate, DomainUpdate, SecDnsUpdate};
 use nameward_registry::lifecycle::host::{HostCreate, HostUpdate};
 use nameward_registry::model::{Account, DomainStatus, DsData};
 use nameward_registry::policy::Policy;
-use nameward_registry::publish::{ApexNameserver, ZoneApex};
 use nameward_registry::service::{Meta, NewRegistrar, Registry};
 use nameward_registry::store::Store;
-use nameward_registry::testing::{SqliteFile, both};
+use nameward_registry::testing::{SqliteFile, both, example_apex};
 use nameward_server::{Config, ResponseBuffer, Shared, Transport, Zone, Zones, answer};
 use proptest::prelude::*;
 use time::OffsetDateTime;
@@ -79,19 +76,7 @@ fn op() -> impl Strategy<Value = Op> {
 async fn registry(store: Store) -> Registry {
     let registry = Registry::new(store);
     registry.add_tld(&Policy::default_for("example"), START).await.unwrap();
-    let apex = ZoneApex {
-        tld: "example".to_owned(),
-        nameservers: vec![ApexNameserver {
-            name: "ns1.nic.example".to_owned(),
-            addrs: vec!["192.0.2.53".parse().unwrap()],
-        }],
-        hostmaster: "hostmaster@nic.example".to_owned(),
-        ttl: 3600,
-        refresh: 1800,
-        retry: 900,
-        expire: 1_209_600,
-        minimum: 900,
-    };
+    let apex = example_apex();
     registry.set_zone_apex(&apex, START).await.unwrap();
     let new = NewRegistrar {
         id: "alpha".to_owned(),
@@ -194,13 +179,7 @@ fn lines(zone: &Zone) -> Vec<String> {
 /// The zone as `Registry::tld_zone` builds it whole.
 async fn rebuilt(registry: &Registry) -> Zone {
     let (_, records) = registry.tld_zone("example").await.unwrap();
-    let file: Arc<str> = Arc::from("rebuilt");
-    let entries = records
-        .into_iter()
-        .map(|record| Entry { record, source: Source { file: Arc::clone(&file), line: 1 } });
-    // As the publisher loads it: a lame delegation is a warning, not a refusal.
-    let checks = CheckOptions { missing_glue: Severity::Warning, ..CheckOptions::default() };
-    Zone::load_with(&origin(), entries, &checks).unwrap()
+    Zone::from_records(&origin(), records, "rebuilt", &zone_checks()).unwrap()
 }
 
 /// Every question about the universe's names is answered byte for byte alike by the zone

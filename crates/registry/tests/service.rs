@@ -7,10 +7,10 @@ use nameward_registry::lifecycle::domain::DomainCreate;
 use nameward_registry::lifecycle::host::HostCreate;
 use nameward_registry::model::{Account, DeletionPhase, TransferStatus};
 use nameward_registry::policy::Policy;
-use nameward_registry::publish::{ApexNameserver, ZoneApex, zone_text};
+use nameward_registry::publish::zone_text;
 use nameward_registry::service::{Meta, NewRegistrar, Registry, TransferOp};
 use nameward_registry::store::Store;
-use nameward_registry::testing::both;
+use nameward_registry::testing::{both, example_apex};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
@@ -20,19 +20,7 @@ const CODE: &str = "k7Qm2ZpX9vRt4LcW8nBy3H";
 async fn registry(store: Store) -> Registry {
     let registry = Registry::new(store);
     registry.add_tld(&Policy::default_for("example"), START).await.unwrap();
-    let apex = ZoneApex {
-        tld: "example".to_owned(),
-        nameservers: vec![ApexNameserver {
-            name: "ns1.nic.example".to_owned(),
-            addrs: vec!["192.0.2.53".parse().unwrap()],
-        }],
-        hostmaster: "hostmaster@nic.example".to_owned(),
-        ttl: 3600,
-        refresh: 1800,
-        retry: 900,
-        expire: 1_209_600,
-        minimum: 900,
-    };
+    let apex = example_apex();
     registry.set_zone_apex(&apex, START).await.unwrap();
     for id in ["alpha", "beta"] {
         let new = NewRegistrar {

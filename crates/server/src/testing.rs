@@ -5,7 +5,10 @@
 use std::net::{SocketAddr, TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use nameward_dns::wire::DecodeOptions;
+use nameward_dns::{Class, Header, Message, Name, Question, RecordData, Rtype};
 
 /// A secondary daemon: killed, and its directory removed, when dropped.
 #[derive(Debug)]
@@ -21,6 +24,51 @@ impl Daemon {
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
+
+    /// Waits until the daemon, answering at `server`, serves `zone` at `serial`; panics with
+    /// its log when it exits or takes more than 40 seconds.
+    pub fn wait_for_serial(&mut self, server: SocketAddr, zone: &str, serial: u32) {
+        let started = Instant::now();
+        while serial_at(server, zone) != Some(serial) {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("the secondary exited ({status}):\n{}", self.log());
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(40),
+                "the secondary never reached serial {serial} of {zone}:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+/// One UDP query to `server`; its response, or `None` when nothing readable came in time.
+pub fn ask(server: SocketAddr, qname: &str, qtype: Rtype) -> Option<Message> {
+    let query = Message {
+        header: Header { id: 0x3344, ..Header::default() },
+        questions: vec![Question {
+            name: Name::parse(qname, Some(&Name::root())).ok()?,
+            qtype,
+            qclass: Class::IN,
+        }],
+        ..Message::default()
+    };
+    let socket = UdpSocket::bind("127.0.0.1:0").ok()?;
+    socket.set_read_timeout(Some(Duration::from_millis(500))).ok()?;
+    socket.send_to(&query.encode(), server).ok()?;
+    let mut buf = [0u8; 65535];
+    let len = socket.recv(&mut buf).ok()?;
+    Message::decode(buf.get(..len)?, DecodeOptions::LENIENT).ok()
+}
+
+/// The serial of `zone` that `server` answers with authority, if it does.
+pub fn serial_at(server: SocketAddr, zone: &str) -> Option<u32> {
+    let answer = ask(server, zone, Rtype::SOA)?;
+    answer.answers.iter().find_map(|r| match &r.data {
+        RecordData::Soa(soa) if answer.header.aa => Some(soa.serial),
+        _ => None,
+    })
 }
 
 impl Drop for Daemon {

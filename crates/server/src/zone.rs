@@ -448,6 +448,22 @@ impl Zone {
         result
     }
 
+    /// [`Zone::load_with`] for records built in memory rather than read from a file: a
+    /// diagnostic names `file` and the record's position, counted from 1.
+    pub fn from_records(
+        origin: &Name,
+        records: impl IntoIterator<Item = Record>,
+        file: &str,
+        options: &CheckOptions,
+    ) -> Result<Zone, LoadError> {
+        let file: Arc<str> = Arc::from(file);
+        let entries = records.into_iter().zip(1..).map(|(record, line)| Entry {
+            record,
+            source: nameward_dns::zone::Source { file: Arc::clone(&file), line },
+        });
+        Zone::load_with(origin, entries, options)
+    }
+
     /// Compiles a store, refusing a zone with any error-level finding of the zone checks.
     pub fn from_store(store: &ZoneStore, options: &CheckOptions) -> Result<Zone, LoadError> {
         let origin = store.origin().clone();
@@ -501,9 +517,7 @@ impl Zone {
 
     /// Every node of the zone, a layered zone's top layer first (see [`Zone::records`]).
     fn all_nodes(&self) -> impl Iterator<Item = NodeRef<'_>> {
-        let base = self.under.as_ref().map(|under| &*under.base);
-        let below = base.into_iter().flat_map(|base| base.nodes());
-        self.nodes().chain(below.filter(|node| self.base_holds(node)))
+        (0..).map_while(|i| self.walk_node(i)).flatten()
     }
 
     /// Number of records, the apex SOA included.
@@ -589,12 +603,7 @@ impl Zone {
     /// This zone compiled whole, in one layer: what a layered zone folds into once its top
     /// layer has grown (a compilation of the whole zone, so it runs off the publishing path).
     pub fn folded(&self, options: &CheckOptions) -> Result<Zone, LoadError> {
-        let file: Arc<str> = Arc::from("folded layers");
-        let entries = self.records().map(|record| Entry {
-            record,
-            source: nameward_dns::zone::Source { file: Arc::clone(&file), line: 0 },
-        });
-        Zone::load_with(&self.origin, entries, options)
+        Zone::from_records(&self.origin, self.records(), "folded layers", options)
     }
 
     /// This layered zone over `folded`, a fold of its version `serial` (or of an older one):
@@ -603,24 +612,15 @@ impl Zone {
     /// not layered.
     pub fn rebased(&self, folded: Arc<Zone>, serial: u32) -> Option<Result<Zone, LoadError>> {
         let under = self.under.as_ref()?;
-        let soa = self.soa()?;
         let shadowed: HashMap<Box<[u8]>, u32> = under
             .shadowed
             .iter()
             .filter(|(_, changed)| crate::transfer::serial_gt(**changed, serial))
             .map(|(key, changed)| (key.clone(), *changed))
             .collect();
-        let mut records: Vec<Record> =
-            self.apex().map(node_records).into_iter().flatten().collect();
-        for delegation in shadowed.keys() {
-            let Ok(name) = Name::from_wire(delegation) else { continue };
-            records.extend(self.subtree(&name));
-        }
-        let options = CheckOptions::default();
-        Some(compile_top(&self.origin, records, &soa, &[], &[], &options).map(|mut laid| {
-            laid.zone.under = Some(Arc::new(Under { base: folded, shadowed }));
-            laid.zone
-        }))
+        let mut layer = Layer { records: self.top_records(&shadowed), base: folded, shadowed };
+        let records = std::mem::take(&mut layer.records);
+        Some(layer.compile(&self.origin, records, &CheckOptions::default()))
     }
 
     /// The `i`th node of the walk [`Zone::records`] makes (a layered zone's top layer, then
@@ -678,19 +678,18 @@ impl Zone {
         !self.shadows(under, crate::lower::lower(node.name(), &mut buf))
     }
 
-    /// Lays `changes` over this version: the next version of the zone, whose top layer holds
-    /// the apex (with `soa`) and the whole subtree of every delegation that `changes` touch or
-    /// that an earlier layer already held, with `deleted` removed and `added` added; every
-    /// other delegation is answered from the base, shared, not copied. The cost follows the
-    /// size of the top layer, not of the zone. `None` for a signed zone (its denial chain
-    /// spans the whole zone): compile it whole.
-    pub(crate) fn lay_over(
+    /// The top layer that a change to `owners` at `serial` starts from when laid over this
+    /// version: the apex and the whole subtree of every delegation the change touches or an
+    /// earlier layer already holds, as this version has them. The caller applies the change
+    /// to [`Layer::records`] and compiles it with [`Layer::compile`]; every other delegation
+    /// is answered from the base, shared, not copied, so the cost follows the size of the top
+    /// layer, not of the zone. `None` for a signed zone (its denial chain spans the whole
+    /// zone): compile it whole.
+    pub(crate) fn plan_layer<'r>(
         self: &Arc<Zone>,
-        soa: &Record,
-        deleted: &[Record],
-        added: &[Record],
-        options: &CheckOptions,
-    ) -> Option<Result<Laid, LoadError>> {
+        owners: impl IntoIterator<Item = &'r Name>,
+        serial: u32,
+    ) -> Option<Layer> {
         if self.signed {
             return None;
         }
@@ -698,30 +697,27 @@ impl Zone {
             Some(under) => (Arc::clone(&under.base), under.shadowed.clone()),
             None => (Arc::clone(self), HashMap::default()),
         };
-        let serial = match &soa.data {
-            RecordData::Soa(soa) => soa.serial,
-            _ => 0,
-        };
         let apex_len = self.origin.wire_len();
         let mut buf = [0u8; MAX_NAME];
-        for record in deleted.iter().chain(added) {
-            let key = crate::lower::lower(&record.owner, &mut buf);
+        for owner in owners {
+            let key = crate::lower::lower(owner, &mut buf);
             if let Some(delegation) = delegation_key(key, apex_len) {
                 shadowed.insert(delegation.into(), serial);
             }
         }
-        // The top's records: the apex, then every shadowed delegation's subtree as this
-        // version has it.
+        Some(Layer { records: self.top_records(&shadowed), base, shadowed })
+    }
+
+    /// The apex's records and the subtrees of the `shadowed` delegations, as this version has
+    /// them: what a top layer holding those delegations starts from.
+    fn top_records(&self, shadowed: &HashMap<Box<[u8]>, u32>) -> Vec<Record> {
         let mut records: Vec<Record> =
             self.apex().map(node_records).into_iter().flatten().collect();
         for delegation in shadowed.keys() {
             let Ok(name) = Name::from_wire(delegation) else { continue };
             records.extend(self.subtree(&name));
         }
-        Some(compile_top(&self.origin, records, soa, deleted, added, options).map(|mut laid| {
-            laid.zone.under = Some(Arc::new(Under { base, shadowed }));
-            laid
-        }))
+        records
     }
 
     /// The node whose owner is `key` (lower-cased wire).
@@ -1022,58 +1018,34 @@ pub(crate) fn delegation_key(key: &[u8], apex_len: usize) -> Option<&[u8]> {
     None
 }
 
-/// A top layer compiled by [`compile_top`], with what did not fit the change.
-pub(crate) struct Laid {
-    pub(crate) zone: Zone,
-    /// Records to delete that were not there.
-    pub(crate) missing: Vec<Record>,
-    /// Records to add that were there already.
-    pub(crate) present: Vec<Record>,
+/// A top layer being made (see [`Zone::plan_layer`]).
+#[derive(Debug)]
+pub(crate) struct Layer {
+    /// What the top layer starts from: the apex and the subtrees it holds.
+    pub(crate) records: Vec<Record>,
+    base: Arc<Zone>,
+    shadowed: HashMap<Box<[u8]>, u32>,
 }
 
-/// Compiles a top layer from `records` (the apex and whole delegation subtrees) changed by
-/// `deleted` and `added` under the new `soa`; with the records to delete that were not there
-/// and the records to add that were.
-fn compile_top(
-    origin: &Name,
-    records: Vec<Record>,
-    soa: &Record,
-    deleted: &[Record],
-    added: &[Record],
-    options: &CheckOptions,
-) -> Result<Laid, LoadError> {
-    let mut missing: Vec<Record> = deleted.to_vec();
-    let mut present = Vec::new();
-    let mut kept = Vec::with_capacity(records.len() + added.len());
-    kept.push(soa.clone());
-    for record in records {
-        if record.rtype() == Rtype::SOA && &record.owner == origin {
-            continue;
-        }
-        if added.contains(&record) {
-            present.push(record.clone());
-        }
-        match missing.iter().position(|gone| *gone == record) {
-            Some(at) => {
-                missing.swap_remove(at);
-            }
-            None => kept.push(record),
-        }
+impl Layer {
+    /// Compiles `records` (the layer's, changed) as the top layer over its base.
+    pub(crate) fn compile(
+        self,
+        origin: &Name,
+        records: Vec<Record>,
+        options: &CheckOptions,
+    ) -> Result<Zone, LoadError> {
+        // The top alone names servers whose addresses the base holds: glue is checked across
+        // the whole zone when it is folded, not per layer.
+        let options = CheckOptions {
+            missing_glue: Severity::Warning,
+            record_checks: Vec::new(),
+            max_diagnostics: options.max_diagnostics,
+        };
+        let mut top = Zone::from_records(origin, records, "published difference", &options)?;
+        top.under = Some(Arc::new(Under { base: self.base, shadowed: self.shadowed }));
+        Ok(top)
     }
-    kept.extend(added.iter().cloned());
-    let file: std::sync::Arc<str> = std::sync::Arc::from("published difference");
-    let entries = kept.into_iter().map(|record| Entry {
-        record,
-        source: nameward_dns::zone::Source { file: std::sync::Arc::clone(&file), line: 0 },
-    });
-    // The top alone names servers whose addresses the base holds: glue is checked across the
-    // whole zone when it is folded, not per layer.
-    let options = CheckOptions {
-        missing_glue: Severity::Warning,
-        record_checks: Vec::new(),
-        max_diagnostics: options.max_diagnostics,
-    };
-    Ok(Laid { zone: Zone::load_with(origin, entries, &options)?, missing, present })
 }
 
 /// The records of one node, each with its RRset's TTL.

@@ -670,8 +670,8 @@ fn scratch(peer: &str) -> (PathBuf, u16) {
     let dir = std::env::temp_dir()
         .join(format!("nameward-differential-{peer}-{}-{nanos}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let port = UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    (dir, port)
+    // Free for TCP too: a port free for UDP alone made the peer fail to start now and then.
+    (dir, nameward_server::testing::free_port())
 }
 
 fn spawn(

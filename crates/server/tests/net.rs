@@ -482,29 +482,23 @@ fn kdig_gets_answers_over_udp_and_tcp() {
     config.nsid = Some("nameward-test-1".to_owned());
     let server = start(config);
     let addr = server.local_addrs()[0];
-    for transport in ["+notcp", "+tcp"] {
+    let port = addr.port().to_string();
+    // kdig's output for an SOA query over `transport` with `option`.
+    let kdig = |transport: &str, option: &str| {
         let out = std::process::Command::new("kdig")
-            .args(["@127.0.0.1", "-p", &addr.port().to_string(), transport, "+short"])
-            .args(["-t", "SOA", "example.test."])
+            .args(["@127.0.0.1", "-p", &port, transport, option, "-t", "SOA", "example.test."])
             .output()
             .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    for transport in ["+notcp", "+tcp"] {
+        let text = kdig(transport, "+short");
         assert!(text.contains("ns1.example.test. host.example.test. 1 3600"), "{text}");
         // kdig asks for the NSID (RFC 5001) and shows the one we send.
-        let out = std::process::Command::new("kdig")
-            .args(["@127.0.0.1", "-p", &addr.port().to_string(), transport, "+nsid"])
-            .args(["-t", "SOA", "example.test."])
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout);
+        let text = kdig(transport, "+nsid");
         assert!(text.contains("NSID: ") && text.contains("\"nameward-test-1\""), "{text}");
         // And the EXPIRE timer (RFC 7314), which a primary takes from its SOA.
-        let out = std::process::Command::new("kdig")
-            .args(["@127.0.0.1", "-p", &addr.port().to_string(), transport, "+expire"])
-            .args(["-t", "SOA", "example.test."])
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout);
+        let text = kdig(transport, "+expire");
         let expire = text.lines().find(|line| line.contains("EXPIRE: ")).unwrap_or_default();
         assert!(expire.contains("EXPIRE: 86400"), "{text}");
     }

@@ -12,7 +12,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeSet;
-use std::net::{SocketAddr, UdpSocket};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::thread;
@@ -21,7 +21,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use nameward_dns::wire::DecodeOptions;
 use nameward_dns::{Class, Header, Message, Name, Question, Rtype};
 use nameward_server::config::{SecondaryConfig, TsigKeyConfig, ZoneConfig};
-use nameward_server::testing::{Daemon, Peer, free_port};
+use nameward_server::testing::{Peer, ask, free_port};
 use nameward_server::{Config, ResponseBuffer, Server, Transport, Zones, answer};
 
 const SECRET: &str = "aW50ZXJvcC10cmFuc2Zlci1rZXktbmFtZXdhcmQtMDAx";
@@ -88,21 +88,6 @@ fn transfers(server: &Server) -> (u64, u64) {
     (c.transfers_axfr.load(Ordering::Relaxed), c.transfers_ixfr.load(Ordering::Relaxed))
 }
 
-/// One UDP query; the response decoded.
-fn ask(server: SocketAddr, qname: &str, qtype: Rtype) -> Option<Message> {
-    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-    socket.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
-    let query = Message {
-        header: Header { id: 0x3344, ..Header::default() },
-        questions: vec![Question { name: name(qname), qtype, qclass: Class::IN }],
-        ..Message::default()
-    };
-    socket.send_to(&query.encode(), server).ok()?;
-    let mut buf = [0u8; 65535];
-    let (len, _) = socket.recv_from(&mut buf).ok()?;
-    Message::decode(&buf[..len], DecodeOptions::LENIENT).ok()
-}
-
 fn ours(zones: &Zones, qname: &str, qtype: Rtype) -> Message {
     let query = Message {
         header: Header { id: 0x3344, ..Header::default() },
@@ -112,14 +97,6 @@ fn ours(zones: &Zones, qname: &str, qtype: Rtype) -> Message {
     let mut buffer = ResponseBuffer::new(Transport::Tcp);
     answer(zones, &query.encode(), &mut buffer);
     Message::decode(buffer.as_bytes(), DecodeOptions::STRICT).unwrap()
-}
-
-fn serial_at(server: SocketAddr) -> Option<u32> {
-    let m = ask(server, "example.", Rtype::SOA)?;
-    m.answers.iter().find_map(|r| match &r.data {
-        nameward_dns::RecordData::Soa(soa) => Some(soa.serial),
-        _ => None,
-    })
 }
 
 /// The secondary and nameward give the same rcode and answer section.
@@ -152,20 +129,6 @@ fn compare(server: &Server, secondary: SocketAddr, peer: &str) {
     }
 }
 
-fn wait_for_serial(secondary: SocketAddr, serial: u32, peer: &str, daemon: &mut Daemon) {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(40) {
-        if serial_at(secondary) == Some(serial) {
-            return;
-        }
-        if let Ok(Some(status)) = daemon.child.try_wait() {
-            panic!("{peer} exited ({status}):\n{}", daemon.log());
-        }
-        thread::sleep(Duration::from_millis(200));
-    }
-    panic!("{peer} never reached serial {serial}:\n{}", daemon.log());
-}
-
 fn temp_dir(peer: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "nameward-xfr-{peer}-{}-{}",
@@ -189,14 +152,14 @@ fn scenario(secondary_peer: Peer) {
     let server = start_nameward(&dir, secondary);
     let mut daemon =
         secondary_peer.secondary("example.", server.local_addrs()[0], port, KEY_NAME, SECRET);
-    wait_for_serial(secondary, 2026112101, peer, &mut daemon);
+    daemon.wait_for_serial(secondary, "example.", 2026112101);
     compare(&server, secondary, peer);
     assert_eq!(transfers(&server), (1, 0), "{peer}: AXFR, IXFR served\n{}", daemon.log());
 
     let new = zone_text(2026112102, "added A 192.0.2.77\nwww A 192.0.2.11\n");
     std::fs::write(dir.join("example.zone"), new).unwrap();
     assert!(server.reload().ok());
-    wait_for_serial(secondary, 2026112102, peer, &mut daemon);
+    daemon.wait_for_serial(secondary, "example.", 2026112102);
     compare(&server, secondary, peer);
     assert_eq!(transfers(&server), (1, 1), "{peer}: AXFR, IXFR served\n{}", daemon.log());
     // The NOTIFY was acknowledged: nothing left to send.

@@ -5,7 +5,7 @@
 
 use std::net::{SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use nameward_dns::message::{Header, Message};
@@ -91,4 +91,23 @@ pub fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("nameward-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     dir
+}
+
+/// `nameward epp client` against the `up` of `data`, as `registrar`.
+pub fn epp(data: &Path, registrar: &str, verb: &[&str]) -> Output {
+    nameward()
+        .args(["epp", "client", "--up"])
+        .arg(data)
+        .args(["--registrar", registrar])
+        .args(verb)
+        .output()
+        .unwrap()
+}
+
+/// [`epp`] as `alpha`, which must succeed with result code 1000; its output.
+pub fn epp_ok(data: &Path, verb: &[&str]) -> String {
+    let out = epp(data, "alpha", verb);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success() && stdout.contains("code=\"1000\""), "{verb:?}: {stdout}");
+    stdout
 }

@@ -15,9 +15,8 @@ use nameward_escrow::{Customer, DepositBuilder, DepositKind, Domain, Limits, Sig
 use nameward_registry::lifecycle::domain::DomainUpdate;
 use nameward_registry::lifecycle::host::HostCreate;
 use nameward_registry::model::ObjectKind;
-use nameward_registry::publish::{ApexNameserver, ZoneApex};
 use nameward_registry::service::{DeskOptions, Registry};
-use nameward_registry::testing::both;
+use nameward_registry::testing::{both, example_apex};
 use serde_json::{Value, json};
 use time::Duration;
 use tower::ServiceExt;
@@ -40,19 +39,7 @@ async fn call(app: &Router, path: &str, body: Value) -> (StatusCode, Value) {
 /// The support registry, with apex name servers for `example`, a.example and b.example on
 /// gone's name server, and gone's escrow holding a.example's zone; then gone fails.
 async fn prepare(registry: &Registry) {
-    let apex = ZoneApex {
-        tld: "example".to_owned(),
-        nameservers: vec![ApexNameserver {
-            name: "ns1.nic.example".to_owned(),
-            addrs: vec!["192.0.2.53".parse().unwrap()],
-        }],
-        hostmaster: "hostmaster@nic.example".to_owned(),
-        ttl: 3600,
-        refresh: 1800,
-        retry: 900,
-        expire: 1_209_600,
-        minimum: 900,
-    };
+    let apex = example_apex();
     registry.set_zone_apex(&apex, START).await.unwrap();
     let host = HostCreate { name: "ns1.gone-dns.test".to_owned(), addrs: vec![] };
     registry.host_create(&meta("gone", START), &host).await.unwrap();

@@ -36,6 +36,16 @@ pub(super) fn apex_setting(tld: &str) -> String {
     format!("zone_apex:{tld}")
 }
 
+impl ZoneDelta {
+    /// The serial the zone has now, when it moved.
+    pub fn serial(&self) -> Option<u32> {
+        match self {
+            ZoneDelta::Unchanged => None,
+            ZoneDelta::Owners { serial, .. } | ZoneDelta::Rebuild { serial } => Some(*serial),
+        }
+    }
+}
+
 impl Registry {
     /// Stores what the apex of `apex.tld`'s zone says (name servers, SOA values).
     pub async fn set_zone_apex(
@@ -162,9 +172,8 @@ impl Registry {
                 for host in tx.hosts_subordinate_to_any(&touched).await? {
                     owners.extend(Name::parse(&host, Some(&Name::root())).ok());
                 }
-                let now = facts(&mut tx, apex, &touched).await?;
                 let mut glue = BTreeSet::new();
-                for delegation in &now.delegations {
+                for delegation in &delegations_now(&mut tx, apex, &touched).await? {
                     let (_, records) = publish::delegation_records(delegation, apex.ttl)
                         .map_err(|error| ServiceError::Internal(error.to_string()))?;
                     glue.extend(publish::glue_owners(&origin, &records).cloned());
@@ -205,7 +214,20 @@ async fn facts(
     names: &[String],
 ) -> Result<OwnerFacts, crate::store::StoreError> {
     let tld = apex.tld.as_str();
-    let mut delegations = tx.delegations_named(tld, names).await?;
+    let delegations = delegations_now(tx, apex, names).await?;
+    let glue = tx.glue_named(tld, names).await?;
+    let any_switched = tx.any_switched_delegation(tld).await?;
+    Ok(OwnerFacts { delegations, glue, any_switched })
+}
+
+/// The delegations of `apex`'s zone among `names` as published: on continuity DNS, to the
+/// TLD's own name servers.
+async fn delegations_now(
+    tx: &mut crate::store::Tx,
+    apex: &ZoneApex,
+    names: &[String],
+) -> Result<Vec<publish::Delegation>, crate::store::StoreError> {
+    let mut delegations = tx.delegations_named(&apex.tld, names).await?;
     let names_of: Vec<String> = delegations.iter().map(|d| d.name.clone()).collect();
     let switched = tx.continuity_dns_among(&names_of).await?;
     for delegation in &mut delegations {
@@ -214,7 +236,5 @@ async fn facts(
             *delegation = publish::continuity_delegation(apex, name);
         }
     }
-    let glue = tx.glue_named(tld, names).await?;
-    let any_switched = tx.any_switched_delegation(tld).await?;
-    Ok(OwnerFacts { delegations, glue, any_switched })
+    Ok(delegations)
 }

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use super::codec::{get, get_instant, micros};
 use super::error::StoreError;
-use super::tx::{Tx, limit, list_placeholders};
+use super::tx::{Tx, limit};
 
 const COLUMNS: &str = "c.domain AS domain, c.zone AS zone, c.zone_text AS zone_text, \
                        c.escrow_registrar AS escrow_registrar, c.deposit_id AS deposit_id, \
@@ -125,18 +125,11 @@ impl Tx {
         &mut self,
         names: &[String],
     ) -> Result<BTreeSet<String>, StoreError> {
-        let mut switched = BTreeSet::new();
-        for batch in names.chunks(500) {
-            let sql = format!(
-                "SELECT domain FROM continuity_dns WHERE domain IN ({})",
-                list_placeholders(1, batch.len())
-            );
-            let query = batch.iter().fold(sqlx::query(&sql), |q, name| q.bind(name));
-            for row in self.rows("reading continuity DNS names", query).await? {
-                switched.insert(get(&row, "domain")?);
-            }
-        }
-        Ok(switched)
+        let sql =
+            |list: &str| format!("SELECT domain FROM continuity_dns WHERE domain IN ({list})");
+        let rows =
+            self.rows_for_names("reading continuity DNS names", names, 500, &[], sql).await?;
+        rows.iter().map(|row| get(row, "domain")).collect()
     }
 
     /// The overrides of `zone` whose domain the TLD zone delegates (not on hold, not being

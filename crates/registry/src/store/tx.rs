@@ -148,6 +148,26 @@ impl Tx {
         }
     }
 
+    /// Runs `sql(list)` for `names`, `batch` names at a time, `list` being the batch's
+    /// numbered placeholders (after `leading`'s, bound first to each run); every row.
+    pub(super) async fn rows_for_names(
+        &mut self,
+        operation: &'static str,
+        names: &[String],
+        batch: usize,
+        leading: &[&str],
+        sql: impl Fn(&str) -> String,
+    ) -> Result<Vec<AnyRow>, StoreError> {
+        let mut rows = Vec::new();
+        for chunk in names.chunks(batch.max(1)) {
+            let sql = sql(&list_placeholders(leading.len() + 1, chunk.len()));
+            let query = leading.iter().fold(sqlx::query(&sql), |query, value| query.bind(*value));
+            let query = chunk.iter().fold(query, |query, name| query.bind(name));
+            rows.extend(self.rows(operation, query).await?);
+        }
+        Ok(rows)
+    }
+
     /// Runs a query; its first row, if any.
     pub(super) async fn row(
         &mut self,

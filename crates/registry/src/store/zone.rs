@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use super::codec::{get, get_json};
 use super::error::StoreError;
-use super::tx::{Tx, limit, list_placeholders};
+use super::tx::{Tx, limit};
 use crate::publish::{Delegation, Glue};
 
 impl Tx {
@@ -133,26 +133,24 @@ impl Tx {
         zone: &str,
         names: &[String],
     ) -> Result<Vec<Delegation>, StoreError> {
-        let mut delegations: Vec<Delegation> = Vec::new();
-        for batch in names.chunks(NAMES_BATCH) {
-            let sql = format!(
+        let sql = |list: &str| {
+            format!(
                 "SELECT d.name AS name, d.ds AS ds, h.host AS host \
                  FROM domains d JOIN domain_hosts h ON h.domain = d.name \
-                 WHERE d.zone = $1 AND d.in_zone = 1 AND d.name IN ({}) \
-                 ORDER BY d.name, h.ord",
-                list_placeholders(2, batch.len())
-            );
-            let query = batch.iter().fold(sqlx::query(&sql).bind(zone), |q, name| q.bind(name));
-            for row in self.rows("reading delegations", query).await? {
-                let name: String = get(&row, "name")?;
-                let host: String = get(&row, "host")?;
-                match delegations.last_mut() {
-                    Some(last) if last.name == name => last.ns.push(host),
-                    _ => delegations.push(Delegation {
-                        ds: get_json(&row, "ds")?,
-                        ns: vec![host],
-                        name,
-                    }),
+                 WHERE d.zone = $1 AND d.in_zone = 1 AND d.name IN ({list}) \
+                 ORDER BY d.name, h.ord"
+            )
+        };
+        let rows =
+            self.rows_for_names("reading delegations", names, NAMES_BATCH, &[zone], sql).await?;
+        let mut delegations: Vec<Delegation> = Vec::new();
+        for row in rows {
+            let name: String = get(&row, "name")?;
+            let host: String = get(&row, "host")?;
+            match delegations.last_mut() {
+                Some(last) if last.name == name => last.ns.push(host),
+                _ => {
+                    delegations.push(Delegation { ds: get_json(&row, "ds")?, ns: vec![host], name })
                 }
             }
         }
@@ -167,25 +165,24 @@ impl Tx {
         zone: &str,
         names: &[String],
     ) -> Result<Vec<(Glue, bool)>, StoreError> {
-        let mut glue = Vec::new();
-        for batch in names.chunks(NAMES_BATCH) {
-            let sql = format!(
+        let sql = |list: &str| {
+            format!(
                 "SELECT h.name AS name, h.addrs AS addrs, \
                    (SELECT COUNT(*) FROM domain_hosts l JOIN domains r ON r.name = l.domain \
                     WHERE l.host = h.name AND r.zone = $1 AND r.in_zone = 1 \
                       AND NOT EXISTS (SELECT 1 FROM continuity_dns c WHERE c.domain = r.name)) \
                    AS refs \
                  FROM hosts h JOIN domains d ON d.name = h.superordinate \
-                 WHERE d.zone = $1 AND d.in_zone = 1 AND h.addrs <> '[]' AND h.name IN ({})",
-                list_placeholders(2, batch.len())
-            );
-            let query = batch.iter().fold(sqlx::query(&sql).bind(zone), |q, name| q.bind(name));
-            for row in self.rows("reading glue", query).await? {
-                let host = Glue { name: get(&row, "name")?, addrs: get_json(&row, "addrs")? };
-                glue.push((host, get::<i64>(&row, "refs")? > 0));
-            }
-        }
-        Ok(glue)
+                 WHERE d.zone = $1 AND d.in_zone = 1 AND h.addrs <> '[]' AND h.name IN ({list})"
+            )
+        };
+        let rows = self.rows_for_names("reading glue", names, NAMES_BATCH, &[zone], sql).await?;
+        rows.iter()
+            .map(|row| {
+                let host = Glue { name: get(row, "name")?, addrs: get_json(row, "addrs")? };
+                Ok((host, get::<i64>(row, "refs")? > 0))
+            })
+            .collect()
     }
 
     /// The hosts whose superordinate domain is one of `domains`.
@@ -193,18 +190,11 @@ impl Tx {
         &mut self,
         domains: &[String],
     ) -> Result<Vec<String>, StoreError> {
-        let mut hosts = Vec::new();
-        for batch in domains.chunks(NAMES_BATCH) {
-            let sql = format!(
-                "SELECT name FROM hosts WHERE superordinate IN ({})",
-                list_placeholders(1, batch.len())
-            );
-            let query = batch.iter().fold(sqlx::query(&sql), |q, name| q.bind(name));
-            for row in self.rows("listing subordinate hosts", query).await? {
-                hosts.push(get(&row, "name")?);
-            }
-        }
-        Ok(hosts)
+        let sql = |list: &str| format!("SELECT name FROM hosts WHERE superordinate IN ({list})");
+        let rows = self
+            .rows_for_names("listing subordinate hosts", domains, NAMES_BATCH, &[], sql)
+            .await?;
+        rows.iter().map(|row| get(row, "name")).collect()
     }
 
     /// Whether some delegation of `zone` is on continuity DNS (and so names the TLD's own

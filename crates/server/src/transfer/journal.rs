@@ -98,44 +98,48 @@ impl Diff {
         if served != Some(self.from_serial()) {
             return Err(ApplyError::NotFrom { from: self.from_serial(), served });
         }
-        if let Some(layered) = zone.lay_over(&self.to, &self.deleted, &self.added, options) {
-            let laid = layered?;
-            if let Some(record) = laid.missing.first() {
-                return Err(ApplyError::Missing(record.to_string()));
+        let owners = self.deleted.iter().chain(&self.added).map(|record| &record.owner);
+        match zone.plan_layer(owners, self.to_serial()) {
+            Some(mut layer) => {
+                let records = self.applied(zone.origin(), std::mem::take(&mut layer.records))?;
+                Ok(layer.compile(zone.origin(), records, options)?)
             }
-            if let Some(record) = laid.present.first() {
-                return Err(ApplyError::Present(record.to_string()));
+            None => {
+                let records = self.applied(zone.origin(), zone.records())?;
+                Ok(Zone::from_records(zone.origin(), records, "published difference", options)?)
             }
-            return Ok(laid.zone);
         }
+    }
+
+    /// `records` (a version's, or the part of it the difference touches) changed by this
+    /// difference: the apex SOA replaced by the new one, the deleted records out, the added
+    /// ones in. Refused when a record to delete is not there or one to add already is.
+    fn applied(
+        &self,
+        origin: &Name,
+        records: impl IntoIterator<Item = Record>,
+    ) -> Result<Vec<Record>, ApplyError> {
         let mut deleted: BTreeMap<Key, &Record> =
             self.deleted.iter().map(|r| (key(r), r)).collect();
-        let mut added: BTreeMap<Key, &Record> = self.added.iter().map(|r| (key(r), r)).collect();
-        let origin = zone.origin().clone();
-        let mut records = Vec::with_capacity(zone.record_count() + added.len());
-        records.push(self.to.clone());
-        for record in zone.records() {
-            if record.rtype() == Rtype::SOA && record.owner == origin {
+        let added: BTreeMap<Key, &Record> = self.added.iter().map(|r| (key(r), r)).collect();
+        let mut applied = vec![self.to.clone()];
+        for record in records {
+            if record.rtype() == Rtype::SOA && record.owner == *origin {
                 continue;
             }
             let k = key(&record);
-            if added.remove(&k).is_some() {
+            if added.contains_key(&k) {
                 return Err(ApplyError::Present(record.to_string()));
             }
             if deleted.remove(&k).is_none() {
-                records.push(record);
+                applied.push(record);
             }
         }
         if let Some(record) = deleted.into_values().next() {
             return Err(ApplyError::Missing(record.to_string()));
         }
-        records.extend(added.into_values().cloned());
-        let file: Arc<str> = Arc::from("published difference");
-        let entries = records.into_iter().map(|record| nameward_dns::zone::Entry {
-            record,
-            source: nameward_dns::zone::Source { file: Arc::clone(&file), line: 0 },
-        });
-        Ok(Zone::load_with(&origin, entries, options)?)
+        applied.extend(added.into_values().cloned());
+        Ok(applied)
     }
 }
 

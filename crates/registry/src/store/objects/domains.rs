@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 
 use super::super::codec::{get, get_instant, get_json, get_u64, micros, micros_opt, to_json};
 use super::super::error::StoreError;
-use super::super::tx::{Tx, conflict, found, limit, list_placeholders, still_linked};
+use super::super::tx::{Tx, conflict, found, limit, still_linked};
 use super::{StampColumns, stamps};
 use crate::model::{
     AuthCode, ContactRole, Deletion, Domain, DomainContact, DomainStatus, DsData, GracePeriod,
@@ -339,18 +339,9 @@ impl Tx {
         &mut self,
         names: &[String],
     ) -> Result<BTreeSet<String>, StoreError> {
-        let mut existing = BTreeSet::new();
-        for batch in names.chunks(EXISTING_BATCH) {
-            let sql = format!(
-                "SELECT name FROM domains WHERE name IN ({})",
-                list_placeholders(1, batch.len())
-            );
-            let query = batch.iter().fold(sqlx::query(&sql), |query, name| query.bind(name));
-            for row in self.rows("checking domains", query).await? {
-                existing.insert(get(&row, "name")?);
-            }
-        }
-        Ok(existing)
+        let sql = |list: &str| format!("SELECT name FROM domains WHERE name IN ({list})");
+        let rows = self.rows_for_names("checking domains", names, EXISTING_BATCH, &[], sql).await?;
+        rows.iter().map(|row| get(row, "name")).collect()
     }
 
     /// The domains whose next lifecycle event is due at `now`, earliest first, at most `page`.
