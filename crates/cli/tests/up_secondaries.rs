@@ -18,7 +18,7 @@ use nameward_dns::Rtype;
 use nameward_server::testing::{Peer, ask, free_port, serial_at};
 
 mod support;
-use support::{epp_ok, nameward, temp_dir, terminate, up_with};
+use support::{Stopped, epp_ok, nameward, temp_dir, up_with};
 
 const KEY_NAME: &str = "xfr.key.";
 const SECRET: &str = "dXAtc2Vjb25kYXJpZXMta2V5LW5hbWV3YXJkLTAwMQ==";
@@ -74,6 +74,7 @@ fn follow(secondary_peer: Peer) {
     )
     .unwrap();
     let (child, info) = up_with(&data, &["--config", config.to_str().unwrap()]);
+    let up = Stopped::guard(child);
     let primary: SocketAddr = info["dns"].as_str().unwrap().parse().unwrap();
     assert_eq!(primary.port(), dns_port, "the DNS address comes from the file");
     let secondary: SocketAddr = ([127, 0, 0, 1], peer_port).into();
@@ -129,7 +130,7 @@ fn follow(secondary_peer: Peer) {
         "{peer}: no IXFR\n{}",
         daemon.log()
     );
-    terminate(child);
+    up.stop();
     drop(daemon);
     let _ = std::fs::remove_dir_all(&data);
 }

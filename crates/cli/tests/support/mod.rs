@@ -111,3 +111,30 @@ pub fn epp_ok(data: &Path, verb: &[&str]) -> String {
     assert!(out.status.success() && stdout.contains("code=\"1000\""), "{verb:?}: {stdout}");
     stdout
 }
+
+/// A child process that is killed if the test panics before it is [`Stopped::stop`]ped, so a
+/// failed assertion leaves no `nameward up` behind holding its ports.
+pub struct Stopped(Option<Child>);
+
+impl Stopped {
+    /// Guards `child`.
+    pub fn guard(child: Child) -> Stopped {
+        Stopped(Some(child))
+    }
+
+    /// Stops the child as [`terminate`] does.
+    pub fn stop(mut self) {
+        if let Some(child) = self.0.take() {
+            terminate(child);
+        }
+    }
+}
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
