@@ -69,7 +69,7 @@ fn an_operator_declares_a_registrar_failed_and_moves_its_names() {
     std::fs::write(&pem, cert.cert.pem()).unwrap();
     let pem = pem.to_str().unwrap();
 
-    ok(&data, &["registry", "add-tld", "example", "--ns", "ns1.nic.example"]);
+    ok(&data, &["registry", "add-tld", "example", "--ns", "ns1.nic.example=192.0.2.53"]);
     let password = ["--password", "a-password-long-enough", "--cert", pem];
     ok(&data, &[&["registry", "add-registrar", "heir", "--name", "Heir"][..], &password].concat());
     let error = fails(

@@ -77,16 +77,16 @@ impl Policy {
         }
     }
 
-    /// Checks that the policy can work: a one-label TLD, a repository id that fits RFC 5730's
+    /// Checks that the policy can work: a TLD that is one lower-case LDH label, not all digits
+    /// ([`crate::lifecycle::names::check_tld`]), a repository id that fits RFC 5730's
     /// `roidType` (1–8 letters, digits or underscores), 1 ≤ `min_years` ≤ `max_years` ≤ 99 (the
     /// EPP period range), and no negative price.
     pub fn check(&self) -> Result<(), PolicyError> {
         let invalid = |reason: String| PolicyError { tld: self.tld.clone(), reason };
-        if self.tld.is_empty()
-            || self.tld.len() > 63
-            || !self.tld.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        {
-            return Err(invalid("the TLD must be one lower-case LDH label".to_owned()));
+        match crate::lifecycle::names::check_tld(&self.tld) {
+            Ok(lower) if lower == self.tld => {}
+            Ok(_) => return Err(invalid("the TLD must be lower-case".to_owned())),
+            Err(refusal) => return Err(invalid(refusal.to_string())),
         }
         crate::lifecycle::names::check_repository(&self.repository)
             .map_err(|refusal| invalid(refusal.to_string()))?;

@@ -10,6 +10,7 @@ use nameward_dns::rdata::{Aaaa, Ds};
 use nameward_dns::{Class, Name, Record, RecordData};
 
 use crate::model::DsData;
+use crate::policy::PolicyError;
 
 /// What the apex of a TLD zone says about itself.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -31,6 +32,67 @@ pub struct ZoneApex {
     pub expire: u32,
     /// SOA minimum.
     pub minimum: u32,
+}
+
+impl ZoneApex {
+    /// Checks that the apex makes a zone secondaries and resolvers can use: at least one name
+    /// server, each a valid host name listed once, an address for every one inside the TLD
+    /// (its glue: without it the TLD cannot be resolved), a hostmaster that is a mailbox or a
+    /// name, and SOA timers that are not zero, with expire longer than refresh plus retry
+    /// (RFC 1912 §2.2) and every value within RFC 2181's 2^31 - 1.
+    pub fn check(&self) -> Result<(), PolicyError> {
+        let invalid = |reason: String| PolicyError { tld: self.tld.clone(), reason };
+        if self.nameservers.is_empty() {
+            return Err(invalid("the zone needs at least one name server".to_owned()));
+        }
+        let origin = name("TLD", &self.tld).map_err(|error| invalid(error.to_string()))?;
+        let mut seen = std::collections::HashSet::new();
+        for server in &self.nameservers {
+            let host = crate::lifecycle::names::check_host_name(&server.name)
+                .map_err(|refusal| invalid(format!("name server: {refusal}")))?;
+            if !seen.insert(host.clone()) {
+                return Err(invalid(format!("name server {host} is listed twice")));
+            }
+            let inside = name("name server", &host)
+                .map_err(|error| invalid(error.to_string()))?
+                .is_subdomain_of(&origin);
+            if inside && server.addrs.is_empty() {
+                return Err(invalid(format!(
+                    "name server {host} lies inside the TLD and needs an address (its glue)"
+                )));
+            }
+        }
+        let timers = [
+            ("TTL", self.ttl),
+            ("SOA refresh", self.refresh),
+            ("SOA retry", self.retry),
+            ("SOA expire", self.expire),
+            ("SOA minimum", self.minimum),
+        ];
+        for (what, value) in timers {
+            if value == 0 || value > i32::MAX as u32 {
+                return Err(invalid(format!("{what} {value} is not within 1 to 2147483647")));
+            }
+        }
+        if u64::from(self.expire) <= u64::from(self.refresh) + u64::from(self.retry) {
+            return Err(invalid(format!(
+                "SOA expire {} must be longer than refresh {} plus retry {}",
+                self.expire, self.refresh, self.retry
+            )));
+        }
+        let mailbox = match self.hostmaster.split_once('@') {
+            Some(_) => crate::lifecycle::names::is_email(&self.hostmaster),
+            None => crate::lifecycle::names::check_host_name(&self.hostmaster).is_ok(),
+        };
+        if !mailbox {
+            return Err(invalid(format!(
+                "hostmaster {:?} is neither a mailbox (hostmaster@nic.{}) nor a domain name",
+                self.hostmaster, self.tld
+            )));
+        }
+        apex_records(self, 1).map_err(|error| invalid(error.to_string()))?;
+        Ok(())
+    }
 }
 
 /// One of the TLD's own name servers.
@@ -337,6 +399,25 @@ mod tests {
 
     fn lines(records: &[Record]) -> Vec<String> {
         records.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn apex_check_refuses_what_cannot_be_served() {
+        assert_eq!(apex().check(), Ok(()));
+        let refused = |change: &dyn Fn(&mut ZoneApex), expect: &str| {
+            let mut bad = apex();
+            change(&mut bad);
+            let error = bad.check().unwrap_err().to_string();
+            assert!(error.contains(expect), "{error} lacks {expect}");
+        };
+        refused(&|apex| apex.nameservers.clear(), "at least one");
+        refused(&|apex| apex.nameservers[0].addrs.clear(), "needs an address");
+        refused(&|apex| apex.nameservers[1].name = "ns1.NIC.example".to_owned(), "twice");
+        refused(&|apex| apex.nameservers[1].name = "bad_name.test".to_owned(), "name server");
+        refused(&|apex| apex.retry = 0, "SOA retry 0");
+        refused(&|apex| apex.expire = 2000, "longer than refresh");
+        refused(&|apex| apex.ttl = u32::MAX, "TTL");
+        refused(&|apex| apex.hostmaster = "a@@b".to_owned(), "hostmaster");
     }
 
     #[test]

@@ -17,7 +17,7 @@ async fn registry(store: nameward_registry::store::Store) -> Registry {
     let now = datetime!(2030-01-01 0:00 UTC);
     registry.add_tld(&Policy::default_for("example"), now).await.unwrap();
     let new = NewRegistrar {
-        id: "r1".into(),
+        id: "reg1".into(),
         name: "R1".into(),
         password: "first-pw".into(),
         cert_fingerprints: vec![FINGERPRINT.into()],
@@ -31,13 +31,14 @@ async fn registry(store: nameward_registry::store::Store) -> Registry {
 async fn set_password_replaces_the_login_password_and_leaves_history() {
     both(|store| async move {
         let registry = registry(store).await;
-        let meta = Meta { actor: "r1", cl_trid: Some("CL-1"), now: datetime!(2030-01-02 0:00 UTC) };
-        let done = registry.set_password(&meta, "r1", "second-pw").await.unwrap();
+        let meta =
+            Meta { actor: "reg1", cl_trid: Some("CL-1"), now: datetime!(2030-01-02 0:00 UTC) };
+        let done = registry.set_password(&meta, "reg1", "second-pw").await.unwrap();
         assert!(!done.sv_trid.is_empty());
-        assert!(registry.login("r1", "first-pw", FINGERPRINT).await.is_err());
-        assert!(registry.login("r1", "second-pw", FINGERPRINT).await.is_ok());
+        assert!(registry.login("reg1", "first-pw", FINGERPRINT).await.is_err());
+        assert!(registry.login("reg1", "second-pw", FINGERPRINT).await.is_ok());
         let mut tx = registry.store().begin_read().await.unwrap();
-        let history = tx.history(ObjectKind::Registrar, "r1").await.unwrap();
+        let history = tx.history(ObjectKind::Registrar, "reg1").await.unwrap();
         tx.rollback().await.unwrap();
         let last = history.last().unwrap();
         assert_eq!(last.action, "set_password");
@@ -54,10 +55,11 @@ async fn log_command_records_only_the_log_line() {
         let registry = registry(store).await;
         let before = registry.store().row_counts().await.unwrap();
         assert!(before.iter().any(|(table, count)| table == "registrars" && *count == 1));
-        let meta = Meta { actor: "r1", cl_trid: Some("CL-9"), now: datetime!(2030-01-02 0:00 UTC) };
+        let meta =
+            Meta { actor: "reg1", cl_trid: Some("CL-9"), now: datetime!(2030-01-02 0:00 UTC) };
         let sv_trid = registry.log_command(&meta, "domain:create", 2302).await.unwrap();
         let mut tx = registry.store().begin_read().await.unwrap();
-        let logged = tx.seen_cl_trid("r1", "CL-9").await.unwrap().unwrap();
+        let logged = tx.seen_cl_trid("reg1", "CL-9").await.unwrap().unwrap();
         tx.rollback().await.unwrap();
         assert_eq!((logged.sv_trid, logged.result_code), (sv_trid, 2302));
         let after = registry.store().row_counts().await.unwrap();
@@ -75,17 +77,17 @@ async fn the_log_records_1001_for_a_delete_left_pending() {
     both(|store| async move {
         let registry = registry(store).await;
         let start = datetime!(2030-01-01 0:00 UTC);
-        registry.deposit("r1", Account::Prepaid, 10_000, start).await.unwrap();
+        registry.deposit("reg1", Account::Prepaid, 10_000, start).await.unwrap();
         let create = DomainCreate { name: "a.example".into(), years: 1, ..DomainCreate::default() };
-        let meta = Meta { actor: "r1", cl_trid: Some("CL-1"), now: start };
+        let meta = Meta { actor: "reg1", cl_trid: Some("CL-1"), now: start };
         registry.domain_create(&meta, &create).await.unwrap();
         let later = datetime!(2030-01-10 0:00 UTC);
-        let meta = Meta { actor: "r1", cl_trid: Some("CL-2"), now: later };
+        let meta = Meta { actor: "reg1", cl_trid: Some("CL-2"), now: later };
         let done = registry.domain_delete(&meta, "a.example").await.unwrap();
         assert!(done.value.is_some(), "past the add grace period the domain is in redemption");
         let mut tx = registry.store().begin_read().await.unwrap();
-        let created = tx.seen_cl_trid("r1", "CL-1").await.unwrap().unwrap();
-        let deleted = tx.seen_cl_trid("r1", "CL-2").await.unwrap().unwrap();
+        let created = tx.seen_cl_trid("reg1", "CL-1").await.unwrap().unwrap();
+        let deleted = tx.seen_cl_trid("reg1", "CL-2").await.unwrap().unwrap();
         tx.rollback().await.unwrap();
         assert_eq!((created.result_code, deleted.result_code), (1000, 1001));
     })

@@ -127,17 +127,76 @@ fn check_label(object: &str, label: &str) -> Result<(), Refusal> {
     Ok(())
 }
 
+/// Checks a TLD for a new registry TLD: one LDH label (an IDN TLD in A-label form), not all
+/// digits (RFC 3696 §2: a numeric TLD would read as an IPv4 address). Returns it lower-cased.
+pub fn check_tld(tld: &str) -> Result<String, Refusal> {
+    let object = format!("TLD {tld}");
+    let lower = tld.to_ascii_lowercase();
+    if lower.contains('.') {
+        return Err(refuse::syntax(&object, "a TLD is one label, without dots".to_owned()));
+    }
+    check_label(&object, &lower)?;
+    if lower.bytes().all(|byte| byte.is_ascii_digit()) {
+        return Err(refuse::syntax(&object, "a TLD cannot be all digits".to_owned()));
+    }
+    Ok(lower)
+}
+
 /// Checks a contact id (RFC 5733 `clIDType`: a token of 3–16 characters). Beyond the schema,
 /// the id must be printable ASCII without spaces, so it can appear in URLs and file names.
 pub fn check_contact_id(id: &str) -> Result<(), Refusal> {
-    let object = format!("contact {id}");
+    check_client_id(&format!("contact {id}"), id)
+}
+
+/// Checks a registrar's EPP client id, as `<login>` will carry it (RFC 5730 `clIDType`, with
+/// the same printable-ASCII rule as contact ids).
+pub fn check_registrar_id(id: &str) -> Result<(), Refusal> {
+    check_client_id(&format!("registrar {id}"), id)
+}
+
+/// Shortest EPP password (RFC 5730 `pwType`).
+pub const MIN_PASSWORD_LENGTH: usize = 6;
+
+/// Longest password `<login>` carries without loginSec (RFC 5730 `pwType`).
+pub const MAX_PLAIN_PASSWORD_LENGTH: usize = 16;
+
+/// Longest password this server reads from `<loginSec:pw>` (RFC 8807).
+pub const MAX_PASSWORD_LENGTH: usize = 1024;
+
+/// Checks a registrar's EPP password: 6 to 1024 characters (more than 16 only through RFC
+/// 8807 loginSec), and an XML Schema token as `<pw>` delivers it (no leading, trailing or
+/// doubled spaces, no tabs or line ends), so the password set is one a login can present.
+pub fn check_password(password: &str) -> Result<(), Refusal> {
+    let object = "registrar password";
+    let length = password.chars().count();
+    if !(MIN_PASSWORD_LENGTH..=MAX_PASSWORD_LENGTH).contains(&length) {
+        return Err(refuse::range(
+            object,
+            format!(
+                "the password is {length} characters, not {MIN_PASSWORD_LENGTH} to \
+                 {MAX_PASSWORD_LENGTH}"
+            ),
+        ));
+    }
+    let collapsed = password.split([' ', '\t', '\n', '\r']).filter(|part| !part.is_empty());
+    if collapsed.collect::<Vec<_>>().join(" ") != password {
+        return Err(refuse::syntax(
+            object,
+            "leading, trailing or doubled spaces, tabs and line ends cannot be sent in <pw>"
+                .to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+fn check_client_id(object: &str, id: &str) -> Result<(), Refusal> {
     let length = id.chars().count();
     if !(3..=16).contains(&length) {
-        return Err(refuse::range(&object, format!("the id is {length} characters, not 3 to 16")));
+        return Err(refuse::range(object, format!("the id is {length} characters, not 3 to 16")));
     }
     if !id.bytes().all(|byte| (b'!'..=b'~').contains(&byte)) {
         return Err(refuse::syntax(
-            &object,
+            object,
             "the id must be printable ASCII without spaces".to_owned(),
         ));
     }
@@ -280,6 +339,25 @@ mod tests {
         assert!(is_in_tld(&policy, "foo.example"));
         assert!(!is_in_tld(&policy, "example"));
         assert!(!is_in_tld(&policy, "foo.examples"));
+    }
+
+    #[test]
+    fn tlds_registrar_ids_and_passwords() {
+        assert_eq!(check_tld("Example").unwrap(), "example");
+        assert_eq!(check_tld("xn--p1ai").unwrap(), "xn--p1ai");
+        for bad in ["Bad.TLD", "", "-ab", "a_b", "123", "ab--c", "xn--", "b\u{fc}cher"] {
+            assert!(check_tld(bad).is_err(), "{bad}");
+        }
+        assert!(check_registrar_id("alpha").is_ok());
+        assert_eq!(check_registrar_id("ab").unwrap_err().epp_code(), 2004);
+        assert!(check_registrar_id("al pha").is_err());
+        assert!(check_password("secret").is_ok());
+        assert!(check_password("correct horse battery staple").is_ok());
+        assert_eq!(check_password("abc").unwrap_err().epp_code(), 2004);
+        assert!(check_password(&"x".repeat(1025)).is_err());
+        for bad in [" secret", "secret ", "sec  ret", "sec\tret"] {
+            assert_eq!(check_password(bad).unwrap_err().epp_code(), 2005, "{bad:?}");
+        }
     }
 
     #[test]

@@ -31,12 +31,14 @@ impl Registry {
         self.read(|tx| async move { with_tx!(tx, Ok(tx.tlds().await?)) }).await
     }
 
-    /// Adds a TLD.
+    /// Adds a TLD; a policy that cannot work ([`Policy::check`]) is refused before anything is
+    /// written.
     pub async fn add_tld(
         &self,
         policy: &Policy,
         now: OffsetDateTime,
     ) -> Result<Done<()>, ServiceError> {
+        policy.check()?;
         let meta = Meta::operator(now);
         self.write(&meta, "registry:add-tld", |tx, _| async move {
             with_tx!(tx, Ok(tx.insert_tld(policy).await?))
@@ -72,6 +74,7 @@ impl Registry {
         registrar: &str,
         password: &str,
     ) -> Result<Done<()>, ServiceError> {
+        crate::lifecycle::names::check_password(password)?;
         let password_hash = crate::secret::hash_password(password, &mut rand_core::OsRng)
             .map_err(|error| ServiceError::Internal(format!("hashing the password: {error}")))?;
         let password_hash = password_hash.as_str();

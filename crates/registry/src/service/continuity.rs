@@ -160,13 +160,16 @@ struct Batch {
 impl Registry {
     /// Accredits a registrar (ACTIVE) under `terms`: the security deposit is booked on its
     /// Deposit account and the successor recorded, in the same transaction as the
-    /// accreditation and its history entry.
+    /// accreditation and its history entry. The id and password are checked as `<login>` will
+    /// read them, so a registrar is never created that could not log in.
     pub async fn accredit(
         &self,
         new: &NewRegistrar,
         terms: &Accreditation,
         now: OffsetDateTime,
     ) -> Result<Done<Registrar>, ServiceError> {
+        crate::lifecycle::names::check_registrar_id(&new.id)?;
+        crate::lifecycle::names::check_password(&new.password)?;
         let password_hash = crate::secret::hash_password(&new.password, &mut rand_core::OsRng)
             .map_err(|error| ServiceError::Internal(format!("hashing the password: {error}")))?;
         let registrar = Registrar {

@@ -17,6 +17,9 @@ pub enum ServiceError {
     /// Stored data could not be turned into a zone, or a secret could not be hashed.
     #[error("{0}")]
     Internal(String),
+    /// A TLD policy that cannot work ([`crate::policy::Policy::check`]).
+    #[error(transparent)]
+    Policy(#[from] crate::policy::PolicyError),
     /// An escrow key or deposit was refused.
     #[error(transparent)]
     Escrow(#[from] super::EscrowRefusal),
@@ -38,7 +41,7 @@ impl ServiceError {
             ServiceError::Store(StoreError::NotFound { .. }) => 2303,
             ServiceError::Store(StoreError::Linked { .. }) => 2305,
             ServiceError::Store(StoreError::NoSuchMessage { .. }) => 2303,
-            ServiceError::Escrow(_) => 2306,
+            ServiceError::Escrow(_) | ServiceError::Policy(_) => 2306,
             ServiceError::Store(_) => 2400,
         }
     }

@@ -47,12 +47,17 @@ impl ZoneDelta {
 }
 
 impl Registry {
-    /// Stores what the apex of `apex.tld`'s zone says (name servers, SOA values).
+    /// Stores what the apex of `apex.tld`'s zone says (name servers, SOA values), after
+    /// [`ZoneApex::check`]; the TLD must exist.
     pub async fn set_zone_apex(
         &self,
         apex: &ZoneApex,
         now: time::OffsetDateTime,
     ) -> Result<Done<()>, ServiceError> {
+        apex.check()?;
+        if !self.tlds().await?.iter().any(|policy| policy.tld == apex.tld) {
+            return Err(ServiceError::UnknownTld(apex.tld.clone()));
+        }
         let text = serde_json::to_string(apex)
             .map_err(|error| ServiceError::Internal(error.to_string()))?;
         let text = text.as_str();
