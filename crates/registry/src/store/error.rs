@@ -8,6 +8,23 @@ use crate::model::Money;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
+    /// The engine cannot do what was asked.
+    #[error("not supported: {what}")]
+    Unsupported {
+        /// What was asked.
+        what: &'static str,
+    },
+    /// A file next to the database could not be written.
+    #[error("{operation} {path}: {source}")]
+    Io {
+        /// What was being done.
+        operation: &'static str,
+        /// The file.
+        path: String,
+        /// The failure.
+        #[source]
+        source: std::io::Error,
+    },
     /// The URL names no engine the store speaks.
     #[error("unsupported database URL {url:?}: expected sqlite:PATH or postgres://USER@HOST/DB")]
     BadUrl {

@@ -67,6 +67,7 @@ mod desk;
 mod error;
 mod escrow;
 mod journal;
+mod leader;
 mod ledger;
 mod migrate;
 mod notices;
@@ -91,6 +92,7 @@ pub use continuity_dns::{ContinuityDnsRecord, EscrowedZone};
 pub use error::StoreError;
 pub use escrow::{EscrowDepositRecord, RegistrantEmails};
 pub use journal::{PollHead, TransactionRecord};
+pub use leader::Leadership;
 pub use ledger::LedgerEntry;
 pub use notices::{NewNoticeItem, NoticedItem, PlanKey, PlanPage, PlannedName};
 pub use objects::HistoryRow;
@@ -245,6 +247,39 @@ impl Store {
     /// The engine underneath.
     pub fn engine(&self) -> Engine {
         self.shared.engine
+    }
+
+    /// SQLite only: writes a consistent copy of the whole database to `path` while the
+    /// registry keeps running (`VACUUM INTO` reads one snapshot, so writers are not stopped),
+    /// through a temporary file renamed into place, so `path` is either the old copy or a
+    /// complete new one. PostgreSQL has its own tools for this (`pg_dump`).
+    pub async fn backup_sqlite(&self, path: &std::path::Path) -> Result<(), StoreError> {
+        if self.shared.engine != Engine::Sqlite {
+            return Err(StoreError::Unsupported {
+                what: "an online copy of a PostgreSQL registry (use pg_dump)",
+            });
+        }
+        let partial = path.with_extension("partial");
+        let io = |operation: &'static str, source: std::io::Error| StoreError::Io {
+            operation,
+            path: partial.display().to_string(),
+            source,
+        };
+        match std::fs::remove_file(&partial) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                return Err(io("removing a stale partial backup", error));
+            }
+            _ => {}
+        }
+        let target = partial
+            .to_str()
+            .ok_or_else(|| StoreError::Unsupported { what: "a backup path that is not UTF-8" })?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(target.to_owned())
+            .execute(&self.shared.pool)
+            .await
+            .map_err(|source| StoreError::Database { operation: "copying the database", source })?;
+        std::fs::rename(&partial, path).map_err(|error| io("renaming the backup", error))
     }
 
     /// Opens a write transaction (see the module documentation for how it serializes). Write

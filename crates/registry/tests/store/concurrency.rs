@@ -227,3 +227,51 @@ async fn deadlocks_are_retried() {
     store.close().await;
     database.drop_database().await;
 }
+
+/// One leader among the processes sharing a PostgreSQL registry, and a new one as soon as it
+/// goes; on SQLite every process leads.
+#[tokio::test]
+async fn one_leader_at_a_time() {
+    let file = nameward_registry::testing::SqliteFile::new();
+    let sqlite = Store::open(&file.url()).await.unwrap();
+    let mut first = sqlite.try_lead().await.unwrap().expect("SQLite: every process leads");
+    assert!(sqlite.try_lead().await.unwrap().is_some());
+    assert!(first.still_held().await);
+    sqlite.close().await;
+
+    let Some(database) = nameward_registry::testing::PostgresDb::new().await else {
+        return;
+    };
+    // Two stores stand for two processes: each its own pool and sessions.
+    let one = Store::open(&database.url).await.unwrap();
+    let two = Store::open(&database.url).await.unwrap();
+    let mut leader = one.try_lead().await.unwrap().expect("the first to ask leads");
+    // A process starting while a leader lives opens the store (and runs its migrations).
+    let three =
+        tokio::time::timeout(std::time::Duration::from_secs(10), Store::open(&database.url))
+            .await
+            .expect("opening the store is not held up by the leader")
+            .unwrap();
+    three.close().await;
+    assert!(two.try_lead().await.unwrap().is_none(), "a second leader while the first holds");
+    assert!(one.try_lead().await.unwrap().is_none(), "not even a second session of the first");
+    assert!(leader.still_held().await);
+    leader.release().await;
+    let mut next = two.try_lead().await.unwrap().expect("the standby leads once it is released");
+    assert!(next.still_held().await);
+    drop(next);
+    // Dropping the session ends it as a dead process's does: the lock goes with it.
+    let mut waited = 0;
+    let again = loop {
+        if let Some(again) = one.try_lead().await.unwrap() {
+            break again;
+        }
+        waited += 1;
+        assert!(waited < 100, "a dropped leadership was not released");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    again.release().await;
+    one.close().await;
+    two.close().await;
+    database.drop_database().await;
+}

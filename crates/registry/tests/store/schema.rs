@@ -61,3 +61,29 @@ async fn unknown_urls_are_refused() {
     assert!(!error.to_string().contains("secret"), "{error}");
     assert!(Store::open("sqlite::memory:").await.is_err());
 }
+
+#[tokio::test]
+async fn an_online_backup_is_a_complete_database() {
+    let file = SqliteFile::new();
+    let store = Store::open(&file.url()).await.unwrap();
+    fixtures::seed(&store).await;
+    let backup_file = SqliteFile::new();
+    let backup = &backup_file.path;
+    store.backup_sqlite(backup).await.unwrap();
+    // Written while the store stays open and in use, and again over the first copy.
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_registrar(&fixtures::registrar("r9")).await.unwrap();
+    tx.commit().await.unwrap();
+    store.backup_sqlite(backup).await.unwrap();
+    let outline = store.schema_outline().await.unwrap();
+    store.close().await;
+
+    let copy = Store::open(&backup_file.url()).await.unwrap();
+    assert_eq!(copy.schema_outline().await.unwrap(), outline);
+    let mut tx = copy.begin_read().await.unwrap();
+    assert!(tx.get_registrar("r1").await.unwrap().is_some());
+    assert!(tx.get_registrar("r9").await.unwrap().is_some(), "the second copy is the newer one");
+    tx.rollback().await.unwrap();
+    copy.close().await;
+    assert!(!backup.with_extension("partial").exists());
+}
