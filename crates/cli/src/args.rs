@@ -60,8 +60,9 @@ pub enum Command {
 /// Where the registry's database is: a data directory (SQLite inside it) or a PostgreSQL URL.
 #[derive(Debug, Clone, Args)]
 pub struct StoreArgs {
-    /// The data directory; its SQLite database is `DIR/registry.sqlite`.
-    #[arg(long, value_name = "DIR", default_value = "nameward-data", conflicts_with = "db")]
+    /// The data directory: the SQLite database `DIR/registry.sqlite` (unless `--db` names a
+    /// PostgreSQL one), and what `up` writes (up.json, the demo's certificates, backups).
+    #[arg(long, value_name = "DIR", default_value = "nameward-data")]
     pub data: PathBuf,
     /// A PostgreSQL database instead (`postgres://user:password@host/db`).
     #[arg(long, value_name = "URL")]
@@ -110,6 +111,18 @@ pub enum RegistryCommand {
     RegistrarState(RegistrarStateArgs),
     /// Set the Ed25519 public key a registrar's escrow deposits must be signed with.
     EscrowKey(EscrowKeyArgs),
+    /// Write a backup of the database while the registry runs: a consistent copy of the SQLite
+    /// file, or `pg_dump`'s custom-format archive of a PostgreSQL registry (for `pg_restore`).
+    Backup(BackupArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Where the backup goes (replaced if it exists).
+    #[arg(long, value_name = "FILE")]
+    pub to: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -12,18 +12,24 @@ use crate::args::StoreArgs;
 /// The file in a data directory that describes a running `nameward up`.
 pub const UP_FILE: &str = "up.json";
 
-/// `DIR/up.json`: how scripts and tests connect to what `nameward up` runs.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// `DIR/up.json`: how scripts and tests connect to what `nameward up` runs. Paths in the file
+/// are relative to the data directory, so it stays true wherever it is read from and when the
+/// directory moves; [`UpInfo::read`] returns them joined to the directory.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct UpInfo {
-    /// The demo TLD.
-    pub tld: String,
+    /// The TLDs served.
+    #[serde(default)]
+    pub tlds: Vec<String>,
     /// The EPP server, `ADDR:PORT`.
     pub epp: String,
     /// The DNS server, `ADDR:PORT`.
     pub dns: String,
-    /// The CA certificate the EPP server's certificate chains to.
-    pub ca_cert: PathBuf,
+    /// The demo CA certificate the EPP server's certificate chains to (none when the server's
+    /// certificate comes from the configuration file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_cert: Option<PathBuf>,
     /// The demo registrars and their credentials.
+    #[serde(default)]
     pub registrars: Vec<UpRegistrar>,
 }
 
@@ -41,7 +47,7 @@ pub struct UpRegistrar {
 }
 
 impl UpInfo {
-    /// Reads `DIR/up.json`.
+    /// Reads `DIR/up.json`, its paths joined to `dir`.
     pub fn read(dir: &Path) -> Result<UpInfo> {
         let path = dir.join(UP_FILE);
         let text = std::fs::read_to_string(&path).with_context(|| {
@@ -51,14 +57,33 @@ impl UpInfo {
                 dir.display()
             )
         })?;
-        serde_json::from_str(&text)
-            .with_context(|| format!("{}: not a valid up.json", path.display()))
+        let mut info: UpInfo = serde_json::from_str(&text)
+            .with_context(|| format!("{}: not a valid up.json", path.display()))?;
+        info.map_paths(|path| dir.join(path));
+        Ok(info)
     }
 
-    /// Writes `DIR/up.json` (readable by its owner only: it holds passwords).
+    /// [`UpInfo::read`], or nothing yet when there is no `DIR/up.json` (a registry set up by
+    /// `registry add-tld` rather than by `up`).
+    pub fn read_if_present(dir: &Path) -> Result<UpInfo> {
+        if dir.join(UP_FILE).exists() { UpInfo::read(dir) } else { Ok(UpInfo::default()) }
+    }
+
+    /// Writes `DIR/up.json` (readable by its owner only: it holds passwords), its paths made
+    /// relative to `dir`.
     pub fn write(&self, dir: &Path) -> Result<()> {
-        let text = serde_json::to_string_pretty(self)?;
+        let mut relative = self.clone();
+        relative.map_paths(|path| path.strip_prefix(dir).unwrap_or(path).to_owned());
+        let text = serde_json::to_string_pretty(&relative)?;
         write_private(&dir.join(UP_FILE), text.as_bytes())
+    }
+
+    fn map_paths(&mut self, map: impl Fn(&Path) -> PathBuf) {
+        let registrars = self.registrars.iter_mut();
+        let paths = registrars.flat_map(|r| [&mut r.cert, &mut r.key]).chain(self.ca_cert.as_mut());
+        for path in paths {
+            *path = map(path);
+        }
     }
 }
 
@@ -88,7 +113,12 @@ pub fn store_url(args: &StoreArgs) -> Result<String> {
     }
     std::fs::create_dir_all(&args.data)
         .with_context(|| format!("cannot create the data directory {}", args.data.display()))?;
-    Ok(format!("sqlite:{}", args.data.join("registry.sqlite").display()))
+    Ok(format!("sqlite:{}", sqlite_file(&args.data).display()))
+}
+
+/// The SQLite database of the registry in data directory `dir`.
+pub fn sqlite_file(dir: &Path) -> PathBuf {
+    dir.join("registry.sqlite")
 }
 
 /// `--now` as given, or the wall clock.

@@ -1,6 +1,7 @@
 //! `nameward`: the one binary of nameward, `nameward <area> <verb>`.
 
 mod args;
+mod backup;
 mod commands;
 mod data;
 mod fs_loader;

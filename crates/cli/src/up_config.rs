@@ -1,15 +1,23 @@
-//! The configuration file of `nameward up` (`up --config FILE`): where EPP listens, and the
-//! authoritative DNS server's settings as `nameward serve --config` reads them (listen
-//! addresses, TCP limits, rate limiting, NSID, metrics, secondaries, transfer access lists and
-//! TSIG keys) under `[dns]`, without zones: `up` serves the registry's TLDs. Flags override
-//! the file. A file with an error is refused with `FILE:LINE: what is wrong`, and nothing
-//! starts.
+//! The configuration file of `nameward up` (`up --config FILE`): the registry's TLDs with
+//! their apex name servers and SOA, the EPP server (address, certificate, connection limits),
+//! the scheduled backup, and the authoritative DNS server's settings as `nameward serve
+//! --config` reads them (listen addresses, TCP limits, rate limiting, NSID, metrics,
+//! secondaries, transfer access lists and TSIG keys) under `[dns]`, without zones: `up` serves
+//! the registry's TLDs. Flags override the file. A file with an error is refused with
+//! `FILE:LINE: what is wrong`, and nothing starts. Relative paths in the file are relative to
+//! the file's directory.
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Result, anyhow};
+use nameward_registry::policy::Policy;
+use nameward_registry::publish::ZoneApex;
 use serde::Deserialize;
+use toml::Spanned;
+
+use crate::commands::registry::{apex_nameserver, default_apex};
 
 /// What the file says.
 #[derive(Debug, Default, Deserialize)]
@@ -18,6 +26,13 @@ pub struct UpConfig {
     /// The EPP server.
     #[serde(default)]
     pub epp: EppConfig,
+    /// The TLDs to run. When the file names any, `up` is a production registry: these TLDs
+    /// are added (or their apex brought up to date) on start, and nothing of the demo (CA,
+    /// registrars, money) is created.
+    #[serde(default, rename = "tld")]
+    pub tlds: Vec<Spanned<TldConfig>>,
+    /// The scheduled backup of the database.
+    pub backup: Option<BackupConfig>,
     /// The DNS server, as `nameward serve --config` reads it, without zones.
     #[serde(default)]
     pub dns: Option<nameward_server::Config>,
@@ -29,6 +44,103 @@ pub struct UpConfig {
 pub struct EppConfig {
     /// Where EPP listens (TLS, RFC 5734).
     pub listen: Option<SocketAddr>,
+    /// The server's certificate chain (PEM); with `key`. Without them `up` uses the demo
+    /// certificate it made on first start.
+    pub certificate: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    pub key: Option<PathBuf>,
+    /// Connections open at once, handshakes included.
+    pub max_connections: Option<usize>,
+    /// Seconds allowed for the TLS handshake.
+    pub handshake_timeout_secs: Option<u64>,
+    /// Seconds a session may stay silent between commands.
+    pub idle_timeout_secs: Option<u64>,
+}
+
+impl EppConfig {
+    /// `options` with what the file sets.
+    pub fn apply(&self, options: &mut nameward_epp::server::ServerOptions) {
+        if let Some(max) = self.max_connections {
+            options.max_connections = max;
+        }
+        if let Some(secs) = self.handshake_timeout_secs {
+            options.handshake_timeout = Duration::from_secs(secs);
+        }
+        if let Some(secs) = self.idle_timeout_secs {
+            options.idle_timeout = Duration::from_secs(secs);
+        }
+    }
+}
+
+/// One TLD the registry runs.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TldConfig {
+    /// The TLD, without dots.
+    pub name: String,
+    /// Its name servers, as `NAME` or `NAME=ADDR,ADDR` (the addresses are the glue published
+    /// for a name server inside the TLD), as `registry add-tld --ns` takes them.
+    pub nameservers: Vec<String>,
+    /// The SOA mailbox; default `hostmaster@nic.TLD`.
+    pub hostmaster: Option<String>,
+    /// TTL of the apex and of every delegation (default 3600).
+    pub ttl: Option<u32>,
+    /// SOA refresh (default 1800).
+    pub refresh: Option<u32>,
+    /// SOA retry (default 900).
+    pub retry: Option<u32>,
+    /// SOA expire (default 1209600).
+    pub expire: Option<u32>,
+    /// SOA minimum, the negative-answer TTL (default 900).
+    pub minimum: Option<u32>,
+}
+
+impl TldConfig {
+    /// The TLD's policy and apex, checked as `registry add-tld` checks them.
+    pub fn resolve(&self) -> Result<(Policy, ZoneApex), String> {
+        let policy = Policy::default_for(&self.name);
+        policy.check().map_err(|error| error.to_string())?;
+        let nameservers = self
+            .nameservers
+            .iter()
+            .map(|ns| apex_nameserver(ns))
+            .collect::<Result<Vec<_>>>()
+            .map_err(|error| error.to_string())?;
+        let hostmaster =
+            self.hostmaster.clone().unwrap_or_else(|| format!("hostmaster@nic.{}", policy.tld));
+        let mut apex = default_apex(&policy.tld, nameservers, &hostmaster);
+        let timers = [
+            (&mut apex.ttl, self.ttl),
+            (&mut apex.refresh, self.refresh),
+            (&mut apex.retry, self.retry),
+            (&mut apex.expire, self.expire),
+            (&mut apex.minimum, self.minimum),
+        ];
+        for (field, value) in timers {
+            if let Some(value) = value {
+                *field = value;
+            }
+        }
+        apex.check().map_err(|error| error.to_string())?;
+        Ok((policy, apex))
+    }
+}
+
+/// The scheduled backup.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupConfig {
+    /// Hours between backups (the first one runs an interval after start).
+    pub every_hours: u64,
+    /// Where backups go (default: `backups` in the data directory).
+    pub dir: Option<PathBuf>,
+    /// How many backups to keep; older ones are removed (default 7).
+    #[serde(default = "default_keep")]
+    pub keep: usize,
+}
+
+fn default_keep() -> usize {
+    7
 }
 
 /// The name of the commented example `up` writes into a new data directory.
@@ -40,6 +152,33 @@ pub const EXAMPLE: &str = r#"# nameward up --config FILE: one registry, its EPP 
 
 [epp]
 listen = "127.0.0.1:7700"
+# The server certificate chain and key (PEM). Without them `up` uses the demo certificate
+# it made on first start; a production registry names its own.
+# certificate = "/etc/nameward/epp.pem"
+# key = "/etc/nameward/epp.key"
+# max_connections = 256              # connections at once, TLS handshakes included
+# handshake_timeout_secs = 10
+# idle_timeout_secs = 600
+
+# The TLDs this registry runs. When any is listed, `up` sets them up (and applies changed
+# name servers or SOA values on every start) and creates nothing of the demo: no demo CA,
+# registrars or money. Accredit registrars with `nameward registry add-registrar`.
+# [[tld]]
+# name = "example"
+# nameservers = ["ns1.nic.example=192.0.2.53,2001:db8::53", "ns2.dns-provider.net"]
+# hostmaster = "hostmaster@nic.example"
+# ttl = 3600                         # apex and delegations
+# refresh = 1800
+# retry = 900
+# expire = 1209600
+# minimum = 900                      # negative-answer TTL
+
+# A backup of the database every few hours, the newest `keep` kept: SQLite copied online,
+# PostgreSQL dumped with pg_dump (which must be on PATH).
+# [backup]
+# every_hours = 24
+# dir = "/var/backups/nameward"      # default: backups/ in the data directory
+# keep = 7
 
 # The DNS server that publishes the registry's TLD zones (every TLD with name servers).
 # The same settings as `nameward serve --config`, without [[zone]].
@@ -76,11 +215,25 @@ max_connections_per_client = 16
 # key = "xfr-key"
 "#;
 
-/// Reads `path`; the error names the file, the line and what is wrong.
+/// Reads `path`; the error names the file, the line and what is wrong. Relative paths in it
+/// come back joined to the file's directory.
 pub fn read(path: &Path) -> Result<UpConfig> {
     let text = std::fs::read_to_string(path)
         .map_err(|error| anyhow!("cannot read {}: {error}", path.display()))?;
-    parse(&text).map_err(|(line, message)| anyhow!("{}:{line}: {message}", path.display()))
+    let mut config =
+        parse(&text).map_err(|(line, message)| anyhow!("{}:{line}: {message}", path.display()))?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let paths = [
+        config.epp.certificate.as_mut(),
+        config.epp.key.as_mut(),
+        config.backup.as_mut().and_then(|backup| backup.dir.as_mut()),
+    ];
+    for path in paths.into_iter().flatten() {
+        if path.is_relative() {
+            *path = base.join(&*path);
+        }
+    }
+    Ok(config)
 }
 
 /// Parses the file's text; an error is its line (1-based) and what is wrong.
@@ -97,6 +250,22 @@ fn parse(text: &str) -> Result<UpConfig, (usize, String)> {
              `nameward registry add-tld`)"
                 .to_owned(),
         ));
+    }
+    if config.epp.certificate.is_some() != config.epp.key.is_some() {
+        let at = text.find("[epp]").map_or(1, |at| line_of(text, at));
+        return Err((at, "[epp] needs both certificate and key, or neither".to_owned()));
+    }
+    if config.backup.as_ref().is_some_and(|backup| backup.every_hours == 0 || backup.keep == 0) {
+        let at = text.find("[backup]").map_or(1, |at| line_of(text, at));
+        return Err((at, "[backup] every_hours and keep must be at least 1".to_owned()));
+    }
+    let mut names = std::collections::HashSet::new();
+    for tld in &config.tlds {
+        let line = line_of(text, tld.span().start);
+        let (policy, _) = tld.get_ref().resolve().map_err(|message| (line, message))?;
+        if !names.insert(policy.tld.clone()) {
+            return Err((line, format!("TLD {} is listed twice", policy.tld)));
+        }
     }
     Ok(config)
 }
@@ -131,10 +300,41 @@ mod tests {
             .find(|block| block.contains("[epp]"))
             .unwrap();
         let config = parse(block).unwrap();
+        assert_eq!(config.tlds.len(), 1);
+        assert_eq!(config.backup.as_ref().map(|backup| backup.keep), Some(7));
         let dns = config.dns.unwrap();
         assert_eq!(dns.listen.len(), 2);
         assert_eq!(dns.secondaries.len(), 1);
         assert_eq!(dns.keys.len(), 1);
+    }
+
+    #[test]
+    fn tlds_are_checked_where_they_are_written() {
+        let text = "[[tld]]\nname = \"example\"\nnameservers = [\"ns1.nic.example=192.0.2.1\"]\n\n\
+                    [[tld]]\nname = \"bad.tld\"\nnameservers = [\"ns1.example.net\"]\n";
+        let (line, message) = parse(text).unwrap_err();
+        assert_eq!(line, 5);
+        assert!(message.contains("one label"), "{message}");
+        let glueless = "[[tld]]\nname = \"example\"\nnameservers = [\"ns1.nic.example\"]\n";
+        let (line, message) = parse(glueless).unwrap_err();
+        assert_eq!(line, 1);
+        assert!(message.contains("needs an address"), "{message}");
+        let twice = "[[tld]]\nname = \"net\"\nnameservers = [\"a.example\"]\n\
+                     [[tld]]\nname = \"NET\"\nnameservers = [\"a.example\"]\n";
+        assert!(parse(twice).unwrap_err().1.contains("twice"));
+        let (line, message) = parse("\n[epp]\ncertificate = \"a.pem\"\n").unwrap_err();
+        assert_eq!(line, 2);
+        assert!(message.contains("both certificate and key"), "{message}");
+        let config = parse(
+            &EXAMPLE
+                .replace("# [[tld]]\n# name", "[[tld]]\nname")
+                .replace("# nameservers = [\"ns1", "nameservers = [\"ns1"),
+        )
+        .unwrap();
+        let (policy, apex) = config.tlds[0].get_ref().resolve().unwrap();
+        assert_eq!(policy.tld, "example");
+        assert_eq!(apex.nameservers.len(), 2);
+        assert_eq!(apex.expire, 1_209_600);
     }
 
     #[test]

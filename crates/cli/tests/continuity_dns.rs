@@ -15,7 +15,7 @@ use nameward_escrow::{Customer, DepositBuilder, DepositKind, Domain, SigningKey,
 use time::macros::datetime;
 
 mod support;
-use support::{ask, epp_ok, nameward, temp_dir, terminate, up};
+use support::{ask, epp_ok, nameward, ns_names, temp_dir, terminate, up};
 
 const SHOP_ZONE: &str = "$TTL 300\n\
     @ IN SOA ns1.oldhost.test. admin.shop.example. 7 3600 600 86400 300\n\
@@ -54,14 +54,7 @@ fn referral(dns: SocketAddr, qname: &str) -> Vec<String> {
     if answer.header.aa {
         return Vec::new();
     }
-    answer
-        .authority
-        .iter()
-        .filter_map(|record| match &record.data {
-            RecordData::Ns(ns) => Some(ns.nsdname.to_string()),
-            _ => None,
-        })
-        .collect()
+    ns_names(&answer.authority)
 }
 
 fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
@@ -141,15 +134,7 @@ fn a_switched_name_is_served_by_up_from_its_escrowed_zone() {
     });
     let ns = ask(dns, "shop.example", Rtype::NS);
     assert!(ns.header.aa, "{ns:?}");
-    let names: Vec<String> = ns
-        .answers
-        .iter()
-        .filter_map(|record| match &record.data {
-            RecordData::Ns(ns) => Some(ns.nsdname.to_string()),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(names, ["ns1.nic.example."]);
+    assert_eq!(ns_names(&ns.answers), ["ns1.nic.example."]);
     // The TLD's side: delegated to the registry's server, no DS.
     let ds = ask(dns, "shop.example", Rtype::DS);
     assert!(ds.answers.is_empty(), "{ds:?}");

@@ -501,7 +501,8 @@ fn play(scenario: &Scenario) {
         &["poll"],
         scenario
             .command(&["epp", "client", "--server", up_json["epp"].as_str().unwrap()])
-            .args(["--ca", up_json["ca_cert"].as_str().unwrap()])
+            .arg("--ca")
+            .arg(scenario.data().join(up_json["ca_cert"].as_str().unwrap()))
             .args(["--cert", cert_pem, "--key", key_pem.to_str().unwrap()])
             .args(["--client-id", "heir", "--password", "Heir-pass-2026xy", "poll"])
             .output()

@@ -7,28 +7,21 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use nameward_dns::{RecordData, Rtype};
+use nameward_dns::Rtype;
 
 mod support;
-use support::{ask, epp, nameward, temp_dir, terminate, up};
+use support::{ask, epp, nameward, ns_names, temp_dir, terminate, up};
 
 /// The NS names a referral for `name` carries.
 fn delegated_to(dns: SocketAddr, name: &str) -> Vec<String> {
-    ask(dns, name, Rtype::A)
-        .authority
-        .iter()
-        .filter_map(|record| match &record.data {
-            RecordData::Ns(ns) => Some(ns.nsdname.to_string()),
-            _ => None,
-        })
-        .collect()
+    ns_names(&ask(dns, name, Rtype::A).authority)
 }
 
 #[test]
 fn up_serves_epp_and_publishes_to_dns_and_keeps_its_data() {
     let data = temp_dir("up");
     let (child, info) = up(&data);
-    assert_eq!(info["tld"], "example");
+    assert_eq!(info["tlds"], serde_json::json!(["example"]));
     assert_eq!(info["registrars"].as_array().unwrap().len(), 2);
     let dns: SocketAddr = info["dns"].as_str().unwrap().parse().unwrap();
     let soa = ask(dns, "example", Rtype::SOA);
@@ -67,10 +60,21 @@ fn up_serves_epp_and_publishes_to_dns_and_keeps_its_data() {
     );
     terminate(child);
 
-    // Again: same data, same registrars, the domain still there.
+    // Again, from a data directory that moved: same data, same registrars, the domain still
+    // there, and up.json still true when read from another working directory.
+    let moved = temp_dir("up-moved");
+    std::fs::rename(&data, &moved).unwrap();
+    let data = moved;
     let (child, again) = up(&data);
     assert_eq!(again["registrars"], info["registrars"]);
-    let out = epp(&data, "alpha", &["domain-info", "hello.example"]);
+    assert_eq!(again["registrars"][0]["cert"], "pki/alpha.pem", "relative to the data directory");
+    let out = nameward()
+        .current_dir("/")
+        .args(["epp", "client", "--up"])
+        .arg(std::fs::canonicalize(&data).unwrap())
+        .args(["--registrar", "alpha", "domain-info", "hello.example"])
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("<domain:clID>alpha</domain:clID>"));
     let dns: SocketAddr = again["dns"].as_str().unwrap().parse().unwrap();
     let started = Instant::now();

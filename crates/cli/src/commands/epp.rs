@@ -61,7 +61,7 @@ fn target(args: &EppClientArgs) -> Result<Target> {
     let server_name =
         args.server_name.clone().unwrap_or_else(|| host.trim_matches(['[', ']']).to_owned());
     Ok(Target {
-        ca: pick(&args.ca, from_up.as_ref().map(|(up, _)| up.ca_cert.clone()), "ca")?,
+        ca: pick(&args.ca, from_up.as_ref().and_then(|(up, _)| up.ca_cert.clone()), "ca")?,
         cert: pick(&args.cert, from_up.as_ref().map(|(_, r)| r.cert.clone()), "cert")?,
         key: pick(&args.key, from_up.as_ref().map(|(_, r)| r.key.clone()), "key")?,
         client_id: args

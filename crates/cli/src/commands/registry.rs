@@ -2,14 +2,15 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, anyhow};
+use nameward_registry::lifecycle::names;
 use nameward_registry::model::Account;
 use nameward_registry::policy::Policy;
 use nameward_registry::publish::{self, ApexNameserver, ZoneApex};
 use nameward_registry::service::{Accreditation, NewRegistrar, Registry};
 
 use crate::args::{AddRegistrarArgs, AddTldArgs, RegistryCommand, StoreArgs};
-use crate::data::{now_or, runtime, store_url};
+use crate::data::{now_or, runtime, sqlite_file, store_url};
 
 pub fn run(command: RegistryCommand) -> Result<ExitCode> {
     runtime()?.block_on(async move {
@@ -67,6 +68,12 @@ pub fn run(command: RegistryCommand) -> Result<ExitCode> {
                 Ok(ExitCode::SUCCESS)
             }
             RegistryCommand::EscrowKey(args) => super::escrow::set_key(args).await,
+            RegistryCommand::Backup(args) => {
+                let registry = open(&args.store).await?;
+                crate::backup::backup(&registry, args.store.db.as_deref(), &args.to).await?;
+                println!("registry backed up to {}", args.to.display());
+                Ok(ExitCode::SUCCESS)
+            }
             RegistryCommand::Registrars(args) => {
                 let registry = open(&args.store).await?;
                 for registrar in registry.registrars().await? {
@@ -84,8 +91,26 @@ pub fn run(command: RegistryCommand) -> Result<ExitCode> {
     })
 }
 
-/// Opens the registry the arguments name.
+/// Opens the registry the arguments name, which must exist: a command that reads or changes
+/// a registry does not create an empty one in a mistyped directory.
 pub async fn open(store: &StoreArgs) -> Result<Registry> {
+    if store.db.is_none() {
+        let file = sqlite_file(&store.data);
+        if !file.exists() {
+            return Err(anyhow!(
+                "no registry at {}: `nameward up --data {dir}` or `nameward registry add-tld \
+                 --data {dir}` creates one",
+                file.display(),
+                dir = store.data.display()
+            ));
+        }
+    }
+    create_or_open(store).await
+}
+
+/// Opens the registry the arguments name, creating it (an empty SQLite database in the data
+/// directory) when there is none: for `nameward up` and `registry add-tld`, which start one.
+pub async fn create_or_open(store: &StoreArgs) -> Result<Registry> {
     let url = store_url(store)?;
     Registry::open(&url)
         .await
@@ -129,15 +154,20 @@ pub fn default_apex(tld: &str, nameservers: Vec<ApexNameserver>, hostmaster: &st
     }
 }
 
+/// Adds a TLD and its apex, both checked before the registry is opened (or created), so a
+/// refused TLD leaves nothing behind.
 async fn add_tld(args: AddTldArgs) -> Result<ExitCode> {
-    let registry = open(&args.store).await?;
     let now = now_or(None)?;
     let tld = args.tld.trim_matches('.').to_ascii_lowercase();
     let policy = Policy::default_for(&tld);
-    registry.add_tld(&policy, now).await?;
+    policy.check()?;
     let nameservers =
         args.nameservers.iter().map(|ns| apex_nameserver(ns)).collect::<Result<Vec<_>>>()?;
-    registry.set_zone_apex(&default_apex(&tld, nameservers, &args.hostmaster), now).await?;
+    let apex = default_apex(&tld, nameservers, &args.hostmaster);
+    apex.check()?;
+    let registry = create_or_open(&args.store).await?;
+    registry.add_tld(&policy, now).await?;
+    registry.set_zone_apex(&apex, now).await?;
     println!("TLD {tld} added (repository {})", policy.repository);
     Ok(ExitCode::SUCCESS)
 }
@@ -163,5 +193,11 @@ async fn add_registrar(args: AddRegistrarArgs) -> Result<ExitCode> {
         Accreditation { security_deposit: args.security_deposit, successor: args.successor };
     registry.accredit(&new, &terms, now_or(None)?).await?;
     println!("registrar {} accredited", args.id);
+    if new.password.chars().count() > names::MAX_PLAIN_PASSWORD_LENGTH {
+        println!(
+            "its password is longer than {} characters: it logs in with RFC 8807 loginSec",
+            names::MAX_PLAIN_PASSWORD_LENGTH
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,9 +1,15 @@
-//! `nameward up`: the registry on its embedded default. On first start it creates the data
-//! directory (SQLite database, demo TLD, two demo registrars with certificates and passwords,
-//! a CA); then it runs EPP, the authoritative DNS server publishing the TLD zone, and the
-//! lifecycle schedule until Ctrl-C or SIGTERM. Names on continuity DNS (a failed registrar's
-//! names switched to the registry's servers) have their escrowed zones served beside the TLD.
+//! `nameward up`: the registry on its embedded default. On first start without a
+//! configuration file it creates the demo in the data directory (SQLite database, demo TLD,
+//! two demo registrars with certificates and passwords, a CA); with a configuration file that
+//! lists TLDs it sets those up and nothing of the demo. Then it runs EPP, the authoritative DNS
+//! server publishing every TLD zone, the lifecycle schedule and the scheduled backup until
+//! Ctrl-C or SIGTERM. Names on continuity DNS (a failed registrar's names switched to the
+//! registry's servers) have their escrowed zones served beside the TLD. Several `up`s may share
+//! one PostgreSQL registry: each serves EPP and DNS, and one at a time (the holder of an
+//! advisory lock, see `nameward_registry::store::Leadership`) ticks, queues notices and backs up.
 
+use std::collections::HashSet;
+use std::ffi::OsString;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -23,7 +29,7 @@ use nameward_server::{Config, Server, Shared};
 use time::OffsetDateTime;
 
 use crate::args::UpArgs;
-use crate::commands::registry::{default_apex, open};
+use crate::commands::registry::{create_or_open, default_apex};
 use crate::data::{UpInfo, UpRegistrar, runtime, write_private};
 use crate::up_config::{self, UpConfig};
 
@@ -43,20 +49,28 @@ const PUBLISH_EVERY: Duration = Duration::from_millis(100);
 
 pub fn run(args: UpArgs) -> Result<ExitCode> {
     crate::data::init_logging();
-    let tld = args.tld.as_deref().map(|tld| tld.trim_matches('.').to_ascii_lowercase());
-    let file = match &args.config {
+    let mut file = match &args.config {
         Some(path) => up_config::read(path)?,
         None => UpConfig::default(),
     };
+    if let (Some(tld), false) = (&args.tld, file.tlds.is_empty()) {
+        return Err(anyhow!(
+            "--tld {tld} names the demo TLD; the configuration file lists the TLDs ([[tld]])"
+        ));
+    }
+    let tld = args.tld.as_deref().map(|tld| tld.trim_matches('.').to_ascii_lowercase());
+    if let Some(tld) = &tld {
+        Policy::default_for(tld).check()?;
+    }
     let epp = args.epp.or(file.epp.listen).unwrap_or(DEFAULT_EPP);
-    let dns_config = dns_config(file.dns, args.dns);
+    let dns_config = dns_config(file.dns.take(), args.dns);
     let first_dns = dns_config.listen.first().copied().unwrap_or(DEFAULT_DNS);
     // The DNS server runs its own threads and runtime; it starts with no zone and the TLD
     // zones are published into it from the database.
     let dns = Server::start(dns_config).context("cannot start the DNS server")?;
     let dns_addr = dns.local_addrs().first().copied().unwrap_or(first_dns);
     let shared = Arc::clone(dns.shared());
-    let outcome = runtime()?.block_on(serve(args, epp, tld, dns_addr, shared));
+    let outcome = runtime()?.block_on(serve(args, file, epp, tld, dns_addr, shared));
     dns.shutdown();
     outcome
 }
@@ -77,32 +91,82 @@ fn dns_config(file: Option<Config>, flag: Option<SocketAddr>) -> Config {
     config
 }
 
+/// What this start sets up.
+enum Setup {
+    /// The configuration file lists the TLDs: a production registry, no demo parts.
+    Configured,
+    /// An empty registry and no TLDs configured: the demo, with this TLD.
+    Demo(String),
+    /// A registry that exists already (made by an earlier `up` or by `registry add-tld`).
+    Existing,
+}
+
 async fn serve(
     args: UpArgs,
+    file: UpConfig,
     epp_listen: SocketAddr,
     tld: Option<String>,
     dns_addr: SocketAddr,
     dns: Arc<Shared>,
 ) -> Result<ExitCode> {
     let dir = args.store.data.clone();
+    let first_start = FirstStart::watch(&dir, args.store.db.is_none())?;
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let registry = Arc::new(open(&args.store).await?);
+    let registry = Arc::new(create_or_open(&args.store).await?);
     let now = OffsetDateTime::now_utc();
     let tlds = registry.tlds().await?;
-    let mut up = match (tlds.is_empty(), &tld) {
-        (true, tld) => {
-            let tld = tld.as_deref().unwrap_or(DEMO_TLD);
-            provision(&registry, &dir, tld, dns_addr, now).await?
-        }
-        (false, Some(tld)) if !tlds.iter().any(|policy| &policy.tld == tld) => {
+    let setup = match (file.tlds.is_empty(), tlds.is_empty(), tld) {
+        (false, _, _) => Setup::Configured,
+        (true, true, tld) => Setup::Demo(tld.unwrap_or_else(|| DEMO_TLD.to_owned())),
+        (true, false, Some(tld)) if !tlds.iter().any(|policy| policy.tld == tld) => {
             return Err(anyhow!(
                 "TLD {tld} is not in this registry (it has {}); add it with `nameward registry \
                  add-tld {tld} --ns NAME[=ADDR]`, and every TLD with name servers is served",
                 tlds.iter().map(|policy| policy.tld.as_str()).collect::<Vec<_>>().join(", ")
             ));
         }
-        (false, _) => UpInfo::read(&dir)?,
+        (true, false, _) => Setup::Existing,
     };
+
+    // Everything that can fail without writing to the database comes first: the demo's
+    // certificates, the EPP certificate, the EPP listener.
+    let demo = match &setup {
+        Setup::Demo(_) => Some(DemoPki::generate(&dir)?),
+        _ => None,
+    };
+    let (certificate, key) = match (&file.epp.certificate, &file.epp.key) {
+        (Some(certificate), Some(key)) => (certificate.clone(), key.clone()),
+        _ => (dir.join("pki/epp.pem"), dir.join("pki/epp.key")),
+    };
+    if !certificate.exists() {
+        return Err(anyhow!(
+            "no EPP server certificate at {}: set [epp] certificate and key in the \
+             configuration file (the demo makes its own on first start)",
+            certificate.display()
+        ));
+    }
+    let tls =
+        nameward_epp::tls::server_config_from_pem_files(&certificate, &key).with_context(|| {
+            format!("cannot load the EPP server certificate {}", certificate.display())
+        })?;
+    let mut options = ServerOptions::new(tls);
+    file.epp.apply(&mut options);
+    let epp = EppServer::bind(epp_listen, options)
+        .await
+        .with_context(|| format!("cannot listen for EPP on {epp_listen}"))?;
+
+    let mut up = match setup {
+        Setup::Configured => {
+            configure_tlds(&registry, &file, now).await?;
+            UpInfo::read_if_present(&dir)?
+        }
+        Setup::Demo(tld) => {
+            let pki = demo.ok_or_else(|| anyhow!("the demo certificates were not made"))?;
+            provision_demo(&registry, &dir, &tld, pki, dns_addr, now).await?
+        }
+        Setup::Existing => UpInfo::read_if_present(&dir)?,
+    };
+    up.tlds = registry.tlds().await?.into_iter().map(|policy| policy.tld).collect();
 
     // The zones are served before anyone is told where to find them.
     let mut publisher = Publisher::every_tld(Arc::clone(&registry), dns);
@@ -110,30 +174,146 @@ async fn serve(
         outcome?;
     }
 
-    let tls = nameward_epp::tls::server_config_from_pem_files(
-        &dir.join("pki/epp.pem"),
-        &dir.join("pki/epp.key"),
-    )
-    .context("cannot load the EPP server certificate")?;
-    let epp = EppServer::bind(epp_listen, ServerOptions::new(tls))
-        .await
-        .with_context(|| format!("cannot listen for EPP on {epp_listen}"))?;
     let epp_addr = epp.local_addrs().first().copied().unwrap_or(epp_listen);
     up.epp = epp_addr.to_string();
     up.dns = dns_addr.to_string();
     up.write(&dir)?;
+    first_start.keep();
 
     let publisher = tokio::spawn(publisher.run(PUBLISH_EVERY));
-    let ticker =
-        tokio::spawn(tick(Arc::clone(&registry), Duration::from_secs(args.tick_every.max(1))));
+    let leading = tokio::spawn(lead(LeaderWork {
+        registry: Arc::clone(&registry),
+        tick_every: Duration::from_secs(args.tick_every.max(1)),
+        backups: file.backup.map(|backup| crate::backup::Schedule::new(&backup, &dir)),
+        db: args.store.db.clone(),
+    }));
     let clock: Clock = Arc::new(OffsetDateTime::now_utc);
     let sessions = EppSessions::new(Arc::clone(&registry), clock, "nameward");
     print_welcome(&up, &dir);
     epp.run(sessions, shutdown_signal()).await;
     publisher.abort();
-    ticker.abort();
+    leading.abort();
     tracing::info!("nameward up stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The work that runs in exactly one `nameward up` among those sharing a database: lifecycle
+/// ticks, notice queueing and backups. Every `up` serves EPP and follows the registry's
+/// changes into its own DNS server.
+struct LeaderWork {
+    registry: Arc<Registry>,
+    tick_every: Duration,
+    backups: Option<crate::backup::Schedule>,
+    db: Option<String>,
+}
+
+/// How often a standby asks for leadership, and a leader checks that it still holds it.
+const LEAD_CHECK_EVERY: Duration = Duration::from_secs(1);
+
+/// Takes leadership when no other process holds it, does the leader's work while it holds,
+/// and stands by again when it is lost.
+async fn lead(work: LeaderWork) {
+    let mut said_standby = false;
+    loop {
+        match work.registry.store().try_lead().await {
+            Ok(Some(mut leadership)) => {
+                tracing::info!("leading: lifecycle ticks, notices and backups run in this process");
+                said_standby = false;
+                let mut tasks = tokio::task::JoinSet::new();
+                tasks.spawn(tick(Arc::clone(&work.registry), work.tick_every));
+                if let Some(schedule) = &work.backups {
+                    tasks.spawn(schedule.clone().run(Arc::clone(&work.registry), work.db.clone()));
+                }
+                while leadership.still_held().await {
+                    tokio::time::sleep(LEAD_CHECK_EVERY).await;
+                }
+                tasks.abort_all();
+                tracing::warn!("leadership lost (its database session ended); standing by");
+            }
+            Ok(None) if !said_standby => {
+                tracing::info!("standing by: another process leads (ticks, notices, backups)");
+                said_standby = true;
+            }
+            Ok(None) => {}
+            Err(error) => tracing::error!("cannot ask for leadership: {error}"),
+        }
+        tokio::time::sleep(LEAD_CHECK_EVERY).await;
+    }
+}
+
+/// Adds the configuration file's TLDs the registry lacks and brings every configured apex up
+/// to date. Every TLD is checked before the first is written.
+async fn configure_tlds(registry: &Registry, file: &UpConfig, now: OffsetDateTime) -> Result<()> {
+    let wanted = file
+        .tlds
+        .iter()
+        .map(|tld| tld.get_ref().resolve().map_err(|message| anyhow!(message)))
+        .collect::<Result<Vec<_>>>()?;
+    let existing = registry.tlds().await?;
+    for (policy, apex) in wanted {
+        if !existing.iter().any(|have| have.tld == policy.tld) {
+            registry.add_tld(&policy, now).await?;
+            tracing::info!(tld = policy.tld, "TLD added from the configuration file");
+        }
+        if registry.zone_apex(&policy.tld).await?.as_ref() != Some(&apex) {
+            registry.set_zone_apex(&apex, now).await?;
+            tracing::info!(tld = policy.tld, "zone apex set from the configuration file");
+        }
+    }
+    Ok(())
+}
+
+/// What a first start creates in the data directory, removed again when the start fails
+/// before it serves, so that a failed first start leaves nothing behind and the next one
+/// starts afresh. Only a start that found no SQLite registry is a first start; a PostgreSQL
+/// registry keeps what a failed first start wrote to it (the checks and the EPP listener come
+/// before the first write, so what remains is complete in itself).
+struct FirstStart {
+    dir: PathBuf,
+    /// The directory's entries before the start; `None` when it did not exist.
+    before: Option<HashSet<OsString>>,
+    armed: bool,
+}
+
+impl FirstStart {
+    fn watch(dir: &Path, sqlite: bool) -> Result<FirstStart> {
+        let armed = sqlite && !crate::data::sqlite_file(dir).exists();
+        let before = match std::fs::read_dir(dir) {
+            Ok(entries) => Some(
+                entries
+                    .map(|entry| entry.map(|entry| entry.file_name()))
+                    .collect::<std::io::Result<_>>()
+                    .with_context(|| format!("cannot read {}", dir.display()))?,
+            ),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
+            Err(error) => return Err(anyhow!("cannot read {}: {error}", dir.display())),
+        };
+        Ok(FirstStart { dir: dir.to_owned(), before, armed })
+    }
+
+    /// The start succeeded: keep everything.
+    fn keep(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for FirstStart {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        let Some(before) = &self.before else {
+            let _ = std::fs::remove_dir_all(&self.dir);
+            return;
+        };
+        let Ok(entries) = std::fs::read_dir(&self.dir) else { return };
+        for entry in entries.flatten() {
+            if !before.contains(&entry.file_name()) {
+                let path = entry.path();
+                let _ = std::fs::remove_dir_all(&path).or_else(|_| std::fs::remove_file(&path));
+            }
+        }
+    }
 }
 
 /// Ctrl-C or SIGTERM.
@@ -153,15 +333,18 @@ pub async fn shutdown_signal() {
 }
 
 fn print_welcome(up: &UpInfo, dir: &Path) {
-    let first = up.registrars.first().map_or("alpha", |r| r.id.as_str());
-    println!("nameward up: registry for .{} running", up.tld);
-    println!("  EPP (TLS, RFC 5734)  {}   CA certificate {}", up.epp, up.ca_cert.display());
+    let tlds = up.tlds.iter().map(|tld| format!(".{tld}")).collect::<Vec<_>>().join(" ");
+    println!("nameward up: registry for {tlds} running");
+    match &up.ca_cert {
+        Some(ca) => println!("  EPP (TLS, RFC 5734)  {}   CA certificate {}", up.epp, ca.display()),
+        None => println!("  EPP (TLS, RFC 5734)  {}", up.epp),
+    }
+    let first_tld = up.tlds.first().map_or(DEMO_TLD, String::as_str);
     println!(
-        "  DNS (UDP and TCP)    {}   try: dig @{} -p {} {} SOA",
+        "  DNS (UDP and TCP)    {}   try: dig @{} -p {} {first_tld} SOA",
         up.dns,
         host(&up.dns),
         port(&up.dns),
-        up.tld
     );
     for registrar in &up.registrars {
         println!(
@@ -172,11 +355,18 @@ fn print_welcome(up: &UpInfo, dir: &Path) {
         );
     }
     println!("  connection details for scripts: {}", dir.join(crate::data::UP_FILE).display());
-    println!(
-        "  try: nameward epp client --up {} --registrar {first} domain-create hello.{}",
-        dir.display(),
-        up.tld
-    );
+    match up.registrars.first() {
+        Some(first) => println!(
+            "  try: nameward epp client --up {} --registrar {} domain-create hello.{first_tld}",
+            dir.display(),
+            first.id
+        ),
+        None => println!(
+            "  no demo registrars; accredit one with: nameward registry add-registrar ID --name \
+             NAME --password PASSWORD --cert CLIENT.pem --data {}",
+            dir.display()
+        ),
+    }
     println!("Ctrl-C stops it; running it again keeps the data.");
 }
 
@@ -188,17 +378,46 @@ fn port(addr: &str) -> &str {
     addr.rsplit_once(':').map_or("53", |(_, port)| port)
 }
 
-/// First start: TLD, zone apex, CA and certificates, demo registrars with money, up.json.
-async fn provision(
+/// The demo's certificates, made before anything is written to the database: a CA, the EPP
+/// server's certificate and one client certificate per demo registrar, in `DIR/pki`.
+struct DemoPki {
+    /// The CA certificate.
+    ca_cert: PathBuf,
+    /// Per demo registrar: its client certificate.
+    clients: Vec<IssuedCert>,
+}
+
+impl DemoPki {
+    fn generate(dir: &Path) -> Result<DemoPki> {
+        let pki = dir.join("pki");
+        std::fs::create_dir_all(&pki)
+            .with_context(|| format!("cannot create {}", pki.display()))?;
+        let validity = Validity::days_from(SystemTime::now(), 3650);
+        let ca = CertificateAuthority::generate("nameward demo CA", validity)?;
+        write_cert(&pki, "ca", ca.cert())?;
+        let server = ca.issue_server(&["localhost", "127.0.0.1", "::1"], validity)?;
+        write_cert(&pki, "epp", &server)?;
+        let mut clients = Vec::new();
+        for (id, _) in DEMO_REGISTRARS {
+            let cert = ca.issue_client(id, validity)?;
+            write_cert(&pki, id, &cert)?;
+            clients.push(cert);
+        }
+        Ok(DemoPki { ca_cert: pki.join("ca.pem"), clients })
+    }
+}
+
+/// First start of the demo: TLD, zone apex, demo registrars with money, the example
+/// configuration file.
+async fn provision_demo(
     registry: &Registry,
     dir: &Path,
     tld: &str,
+    pki: DemoPki,
     dns: SocketAddr,
     now: OffsetDateTime,
 ) -> Result<UpInfo> {
     tracing::info!(data = %dir.display(), tld, "first start: creating the demo registry");
-    let policy = Policy::default_for(tld);
-    registry.add_tld(&policy, now).await?;
     let ns_addr = match dns.ip() {
         ip if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
         ip => ip,
@@ -208,20 +427,12 @@ async fn provision(
         vec![ApexNameserver { name: format!("ns1.nic.{tld}"), addrs: vec![ns_addr] }],
         &format!("hostmaster@nic.{tld}"),
     );
+    apex.check()?;
+    registry.add_tld(&Policy::default_for(tld), now).await?;
     registry.set_zone_apex(&apex, now).await?;
 
-    let pki = dir.join("pki");
-    std::fs::create_dir_all(&pki).with_context(|| format!("cannot create {}", pki.display()))?;
-    let validity = Validity::days_from(SystemTime::now(), 3650);
-    let ca = CertificateAuthority::generate("nameward demo CA", validity)?;
-    let ca_cert = write_cert(&pki, "ca", ca.cert())?;
-    let server = ca.issue_server(&["localhost", "127.0.0.1", "::1"], validity)?;
-    write_cert(&pki, "epp", &server)?;
-
     let mut registrars = Vec::new();
-    for (id, name) in DEMO_REGISTRARS {
-        let cert = ca.issue_client(id, validity)?;
-        let cert_path = write_cert(&pki, id, &cert)?;
+    for ((id, name), cert) in DEMO_REGISTRARS.into_iter().zip(pki.clients) {
         // EPP passwords are 6 to 16 characters (RFC 5730 pwType): 16 of the code's letters and
         // digits carry about 95 bits.
         let password: String = nameward_registry::secret::generate_code(&mut rand_core::OsRng)
@@ -240,8 +451,8 @@ async fn provision(
         registrars.push(UpRegistrar {
             id: id.to_owned(),
             password,
-            cert: cert_path,
-            key: pki.join(format!("{id}.key")),
+            cert: dir.join(format!("pki/{id}.pem")),
+            key: dir.join(format!("pki/{id}.key")),
         });
     }
     let example = dir.join(up_config::EXAMPLE_FILE);
@@ -249,24 +460,15 @@ async fn provision(
         std::fs::write(&example, up_config::EXAMPLE)
             .with_context(|| format!("cannot write {}", example.display()))?;
     }
-    let up = UpInfo {
-        tld: tld.to_owned(),
-        epp: String::new(),
-        dns: dns.to_string(),
-        ca_cert,
-        registrars,
-    };
-    up.write(dir)?;
-    Ok(up)
+    Ok(UpInfo { ca_cert: Some(pki.ca_cert), registrars, ..UpInfo::default() })
 }
 
-/// Writes `NAME.pem` (and `NAME.key`, private) into `dir`; returns the certificate's path.
-fn write_cert(dir: &Path, name: &str, cert: &IssuedCert) -> Result<PathBuf> {
+/// Writes `NAME.pem` (and `NAME.key`, private) into `dir`.
+fn write_cert(dir: &Path, name: &str, cert: &IssuedCert) -> Result<()> {
     let pem = dir.join(format!("{name}.pem"));
     std::fs::write(&pem, &cert.cert_pem)
         .with_context(|| format!("cannot write {}", pem.display()))?;
-    write_private(&dir.join(format!("{name}.key")), cert.key_pem.as_bytes())?;
-    std::fs::canonicalize(&pem).with_context(|| format!("cannot resolve {}", pem.display()))
+    write_private(&dir.join(format!("{name}.key")), cert.key_pem.as_bytes())
 }
 
 /// How often `up` queues registrant notices. Reminder windows are days wide, and a queue run

@@ -23,15 +23,20 @@ pub fn up(data: &Path) -> (Child, serde_json::Value) {
 }
 
 /// Starts `nameward up` with `args` and waits for its up.json to name its addresses.
-#[allow(clippy::zombie_processes, reason = "the caller terminates and waits for the child")]
 pub fn up_with(data: &Path, args: &[&str]) -> (Child, serde_json::Value) {
+    up_logging(data, args, Stdio::null())
+}
+
+/// [`up_with`], its log (standard error) going to `log`.
+#[allow(clippy::zombie_processes, reason = "the caller terminates and waits for the child")]
+pub fn up_logging(data: &Path, args: &[&str], log: impl Into<Stdio>) -> (Child, serde_json::Value) {
     let before = std::fs::read_to_string(data.join("up.json")).ok();
     let mut child = nameward()
         .args(["up", "--data"])
         .arg(data)
         .args(args)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .unwrap();
     let started = Instant::now();
@@ -102,6 +107,47 @@ pub fn epp(data: &Path, registrar: &str, verb: &[&str]) -> Output {
         .args(verb)
         .output()
         .unwrap()
+}
+
+/// The NS names among `records`, in order.
+pub fn ns_names(records: &[nameward_dns::Record]) -> Vec<String> {
+    records
+        .iter()
+        .filter_map(|record| match &record.data {
+            nameward_dns::RecordData::Ns(ns) => Some(ns.nsdname.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A registrar's credentials for `nameward epp client` without an up.json.
+pub struct Login<'a> {
+    pub server: &'a str,
+    pub ca: &'a Path,
+    pub cert: &'a Path,
+    pub key: &'a Path,
+    pub id: &'a str,
+    pub password: &'a str,
+}
+
+impl Login<'_> {
+    /// Runs `verb`, which must succeed with result code 1000; its output.
+    pub fn ok(&self, verb: &[&str]) -> String {
+        let out = nameward()
+            .args(["epp", "client", "--server", self.server, "--ca"])
+            .arg(self.ca)
+            .arg("--cert")
+            .arg(self.cert)
+            .arg("--key")
+            .arg(self.key)
+            .args(["--client-id", self.id, "--password", self.password])
+            .args(verb)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success() && stdout.contains("code=\"1000\""), "{verb:?}: {stdout}");
+        stdout
+    }
 }
 
 /// [`epp`] as `alpha`, which must succeed with result code 1000; its output.
