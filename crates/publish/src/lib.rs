@@ -21,9 +21,11 @@
 
 mod continuity;
 mod diff;
+mod metrics;
 mod publisher;
 
 pub use diff::{difference, served_owners};
+pub use metrics::PublishMetrics;
 pub use publisher::{PublishError, Published, Publisher, zone_checks};
 
 #[cfg(doc)]

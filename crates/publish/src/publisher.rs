@@ -13,6 +13,7 @@ use nameward_server::{LoadError, Shared, Zone};
 
 use crate::continuity::Continuity;
 use crate::diff::{difference, served_owners};
+use crate::metrics::PublishMetrics;
 
 /// How many serials of change notes are kept behind the one served: a publisher that falls
 /// further behind (another process stopped for a while) rebuilds its zone whole once.
@@ -98,6 +99,7 @@ pub struct Publisher {
     tlds: Vec<Tld>,
     /// For [`Publisher::every_tld`]: when the registry's TLDs were last listed.
     listed: Option<Option<Instant>>,
+    metrics: Arc<PublishMetrics>,
 }
 
 /// How often a publisher of every TLD looks for TLDs added since.
@@ -120,13 +122,20 @@ impl Publisher {
                 Ok(Tld { name, origin, continuity: Continuity::default(), failed: None })
             })
             .collect::<Result<_, _>>()?;
-        Ok(Publisher { registry, dns, tlds, listed: None })
+        let metrics = Arc::new(PublishMetrics::new(Arc::clone(&dns)));
+        Ok(Publisher { registry, dns, tlds, listed: None, metrics })
     }
 
     /// A publisher of every TLD of the registry that has a zone apex, TLDs added later
     /// included (they are looked for every [`LIST_EVERY`]).
     pub fn every_tld(registry: Arc<Registry>, dns: Arc<Shared>) -> Publisher {
-        Publisher { registry, dns, tlds: Vec::new(), listed: Some(None) }
+        let metrics = Arc::new(PublishMetrics::new(Arc::clone(&dns)));
+        Publisher { registry, dns, tlds: Vec::new(), listed: Some(None), metrics }
+    }
+
+    /// What this publisher did, per TLD, for a Prometheus endpoint.
+    pub fn metrics(&self) -> Arc<PublishMetrics> {
+        Arc::clone(&self.metrics)
     }
 
     /// The TLDs published, in the order they were found.
@@ -166,6 +175,14 @@ impl Publisher {
         }
         for tld in &mut self.tlds {
             let outcome = publish_tld(&self.registry, &self.dns, tld).await;
+            match &outcome {
+                Ok(Published::Unchanged) => {}
+                Ok(published) => {
+                    let lag = lag(&self.registry, &tld.name, published).await;
+                    self.metrics.published(&tld.name, published, lag);
+                }
+                Err(_) => self.metrics.failed(&tld.name),
+            }
             report.push((tld.name.clone(), outcome));
         }
         report
@@ -202,6 +219,19 @@ impl Publisher {
             }
         }
     }
+}
+
+/// How long ago the serial just published was committed; none when the registry has moved
+/// on since (the figure would belong to another serial) or did not record the time.
+async fn lag(registry: &Registry, tld: &str, published: &Published) -> Option<Duration> {
+    let serial = match published {
+        Published::Unchanged => return None,
+        Published::Whole { serial, .. } | Published::Difference { serial, .. } => *serial,
+    };
+    let (now_serial, committed) = registry.zone_serial_time(tld).await.ok()?;
+    let committed = committed.filter(|_| now_serial == serial)?;
+    let elapsed = time::OffsetDateTime::now_utc() - committed;
+    Some(elapsed.try_into().unwrap_or(Duration::ZERO))
 }
 
 async fn publish_tld(

@@ -257,6 +257,29 @@ async fn run(store: Store, ops: &[Op]) {
         .unwrap_or_default();
     let kept = differences.len().min(16);
     assert_eq!(journalled, differences[differences.len() - kept..], "{ops:?}");
+
+    // The metrics say the same: one whole build, then the differences, each with its lag
+    // from the commit of its serial.
+    let mut text = String::new();
+    publisher.metrics().render(&mut text);
+    let published = 1 + differences.len();
+    for line in [
+        "nameward_publications_total{zone=\"example\",kind=\"whole\"} 1".to_owned(),
+        format!(
+            "nameward_publications_total{{zone=\"example\",kind=\"difference\"}} {}",
+            differences.len()
+        ),
+        format!("nameward_publication_lag_seconds_count{{zone=\"example\"}} {published}"),
+        format!(
+            "nameward_publication_lag_seconds_bucket{{zone=\"example\",le=\"+Inf\"}} {published}"
+        ),
+        format!("nameward_journal_differences{{zone=\"example\"}} {kept}"),
+        "nameward_publication_failures_total{zone=\"example\"} 0".to_owned(),
+    ] {
+        assert!(text.lines().any(|have| have == line), "{line} missing from\n{text}");
+    }
+    let serial = registry.zone_serial("example").await.unwrap();
+    assert!(text.contains(&format!("nameward_zone_serial{{zone=\"example\"}} {serial}\n")));
 }
 
 /// Glue coming and going with its delegations, a rename seen by every delegation naming the

@@ -39,6 +39,7 @@
 
 mod commands;
 mod convert;
+mod counts;
 mod render;
 
 use std::sync::Arc;
@@ -52,6 +53,8 @@ use crate::response::Response;
 use crate::result::ResultCode;
 use crate::server::{CloseReason, PeerInfo, Reply, Session, SessionFactory};
 use crate::types::{Namespace, ObjectKind};
+
+pub use counts::CommandCounts;
 
 /// Where a session gets the time: the wall clock in production, a test's or `--now`'s clock
 /// otherwise.
@@ -82,6 +85,7 @@ struct Shared {
     clock: Clock,
     server_id: String,
     limits: SessionLimits,
+    counts: Arc<CommandCounts>,
 }
 
 impl EppSessions {
@@ -99,8 +103,19 @@ impl EppSessions {
         limits: SessionLimits,
     ) -> EppSessions {
         EppSessions {
-            shared: Arc::new(Shared { registry, clock, server_id: server_id.into(), limits }),
+            shared: Arc::new(Shared {
+                registry,
+                clock,
+                server_id: server_id.into(),
+                limits,
+                counts: Arc::default(),
+            }),
         }
+    }
+
+    /// The commands every session answered, by command and result code.
+    pub fn counts(&self) -> Arc<CommandCounts> {
+        Arc::clone(&self.shared.counts)
     }
 }
 
@@ -202,6 +217,7 @@ impl Session for EppSession {
                     "EPP command refused by the codec: {}",
                     error.message
                 );
+                self.shared.counts.record("unreadable", error.code.code());
                 return Reply::keep_open(Response::from_parse_error(&error, sv_trid).to_xml());
             }
         };
@@ -218,6 +234,7 @@ impl Session for EppSession {
             sv_trid = response.sv_trid.as_str(),
             "EPP command"
         );
+        self.shared.counts.record(name, response.result.code());
         let bytes = response.to_xml();
         if close || response.result.ends_session() {
             Reply::then_close(bytes)

@@ -99,6 +99,14 @@ impl Registry {
         self.read(|tx| async move { with_tx!(tx, Ok(tx.serial(tld).await?)) }).await
     }
 
+    /// The serial the TLD zone has now and the wall-clock time its last change committed.
+    pub async fn zone_serial_time(
+        &self,
+        tld: &str,
+    ) -> Result<(u32, Option<time::OffsetDateTime>), ServiceError> {
+        self.read(|tx| async move { with_tx!(tx, Ok(tx.serial_time(tld).await?)) }).await
+    }
+
     /// The TLD zone as it stands, with its serial, from one consistent snapshot.
     pub async fn zone(&self, apex: &ZoneApex) -> Result<(u32, Vec<Record>), ServiceError> {
         self.read(|tx| async move {

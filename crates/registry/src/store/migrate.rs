@@ -61,6 +61,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "0007_zone_changes.sql",
         sql: include_str!("../../migrations/0007_zone_changes.sql"),
     },
+    Migration {
+        version: 8,
+        name: "0008_serial_time.sql",
+        sql: include_str!("../../migrations/0008_serial_time.sql"),
+    },
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock that keeps two processes opening the same

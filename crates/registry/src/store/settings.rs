@@ -1,6 +1,8 @@
 //! TLD policies with their zone serials, and registry-wide settings.
 
-use super::codec::{from_json, get, get_json, to_json};
+use time::OffsetDateTime;
+
+use super::codec::{from_json, get, get_json, instant, micros, to_json};
 use super::error::StoreError;
 use super::tx::{Tx, conflict, found};
 use crate::policy::Policy;
@@ -56,6 +58,24 @@ impl Tx {
         })
     }
 
+    /// The zone serial of `tld` and when it advanced to it (none before the first change
+    /// recorded with its time).
+    pub async fn serial_time(
+        &mut self,
+        tld: &str,
+    ) -> Result<(u32, Option<OffsetDateTime>), StoreError> {
+        let query = sqlx::query("SELECT serial, serial_at FROM tlds WHERE tld = $1").bind(tld);
+        let row = self.row("reading a zone serial", query).await?;
+        let row = row.ok_or_else(|| StoreError::NotFound { kind: "TLD", id: tld.to_owned() })?;
+        let serial: i64 = get(&row, "serial")?;
+        let at: Option<i64> = get(&row, "serial_at")?;
+        let serial = u32::try_from(serial).map_err(|_| StoreError::Corrupt {
+            what: format!("zone serial of {tld}"),
+            detail: format!("{serial} is not a 32-bit serial"),
+        })?;
+        Ok((serial, at.map(|at| instant(at, "tlds.serial_at")).transpose()?))
+    }
+
     /// Advances the zone serial of `tld` by one and returns it, noting that the change may have
     /// altered what the zone publishes at or below each of `names` (domains whose delegation
     /// changed, hosts whose glue did, `tld` itself for the apex; see `zone_changes` in the
@@ -73,9 +93,12 @@ impl Tx {
                 detail: format!("{serial} cannot grow within 32 bits"),
             },
         )?;
-        let query = sqlx::query("UPDATE tlds SET serial = $2 WHERE tld = $1")
+        // The wall clock, not the command's `now` (which a replay may set): this is what
+        // publication lag is measured from.
+        let query = sqlx::query("UPDATE tlds SET serial = $2, serial_at = $3 WHERE tld = $1")
             .bind(tld)
-            .bind(i64::from(next));
+            .bind(i64::from(next))
+            .bind(micros(OffsetDateTime::now_utc())?);
         self.run("advancing a zone serial", query).await?;
         // A change that names nothing would leave the publisher no way to tell what it did.
         let apex = [tld];
