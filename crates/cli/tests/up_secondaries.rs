@@ -38,16 +38,21 @@ fn view(server: SocketAddr, qname: &str, qtype: Rtype) -> (u16, BTreeSet<String>
     (answer.rcode(), records)
 }
 
-/// The IXFRs `up` served, from its metrics endpoint.
-fn ixfr_served(metrics: SocketAddr) -> u64 {
+/// `up`'s metrics endpoint, scraped.
+fn scrape(metrics: SocketAddr) -> String {
     let mut stream = TcpStream::connect(metrics).unwrap();
     stream.write_all(b"GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n").unwrap();
     let mut text = String::new();
     stream.read_to_string(&mut text).unwrap();
+    text
+}
+
+/// The value of the sample `name` (with its labels) in `text`.
+fn sample(text: &str, name: &str) -> f64 {
     text.lines()
-        .find_map(|line| line.strip_prefix("nameward_transfers_total{type=\"IXFR\"} "))
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
         .and_then(|n| n.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no IXFR counter in {text}"))
+        .unwrap_or_else(|| panic!("no {name} in {text}"))
 }
 
 /// `up` with `peer` as its secondary, through the configuration file; a stream of EPP
@@ -125,11 +130,28 @@ fn follow(secondary_peer: Peer) {
     }
     let (_, b) = view(secondary, "www.b.example", Rtype::A);
     assert!(b.contains("ns1.b.example. 3600 in a 192.0.2.7"), "{peer}: glue {b:?}");
+    let metrics = scrape(([127, 0, 0, 1], metrics_port).into());
     assert!(
-        ixfr_served(([127, 0, 0, 1], metrics_port).into()) >= 1,
+        sample(&metrics, "nameward_transfers_total{type=\"IXFR\"}") >= 1.0,
         "{peer}: no IXFR\n{}",
         daemon.log()
     );
+    // What an operator watches: EPP results, publication and its lag, NOTIFY results.
+    assert!(
+        sample(&metrics, "nameward_epp_commands_total{command=\"login\",code=\"1000\"}") >= 1.0
+    );
+    assert_eq!(sample(&metrics, "nameward_zone_serial{zone=\"example\"}"), f64::from(last));
+    let published =
+        sample(&metrics, "nameward_publications_total{zone=\"example\",kind=\"difference\"}");
+    assert!(published >= 1.0, "{metrics}");
+    let lagged = sample(&metrics, "nameward_publication_lag_seconds_count{zone=\"example\"}");
+    assert!(lagged >= published, "every publication has its lag: {metrics}");
+    assert!(
+        sample(&metrics, "nameward_publication_lag_seconds_bucket{zone=\"example\",le=\"1\"}")
+            >= 1.0
+    );
+    assert!(sample(&metrics, "nameward_journal_differences{zone=\"example\"}") >= 1.0);
+    assert!(sample(&metrics, "nameward_notify_results_total{result=\"acknowledged\"}") >= 1.0);
     up.stop();
     drop(daemon);
     let _ = std::fs::remove_dir_all(&data);

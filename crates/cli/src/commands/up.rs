@@ -169,7 +169,9 @@ async fn serve(
     up.tlds = registry.tlds().await?.into_iter().map(|policy| policy.tld).collect();
 
     // The zones are served before anyone is told where to find them.
-    let mut publisher = Publisher::every_tld(Arc::clone(&registry), dns);
+    let mut publisher = Publisher::every_tld(Arc::clone(&registry), Arc::clone(&dns));
+    let publication = publisher.metrics();
+    dns.metrics.add_source(Arc::new(move |out| publication.render(out)));
     for (_, outcome) in publisher.publish().await {
         outcome?;
     }
@@ -189,6 +191,8 @@ async fn serve(
     }));
     let clock: Clock = Arc::new(OffsetDateTime::now_utc);
     let sessions = EppSessions::new(Arc::clone(&registry), clock, "nameward");
+    let counts = sessions.counts();
+    dns.metrics.add_source(Arc::new(move |out| counts.render(out)));
     print_welcome(&up, &dir);
     epp.run(sessions, shutdown_signal()).await;
     publisher.abort();

@@ -100,14 +100,32 @@ pub struct SharedCounters {
     pub transfers_ixfr: AtomicU64,
     /// NOTIFY messages sent and received.
     pub notifies: AtomicU64,
+    /// NOTIFYs a secondary acknowledged (NOERROR).
+    pub notify_acknowledged: AtomicU64,
+    /// NOTIFYs a secondary answered with an error.
+    pub notify_rejected: AtomicU64,
+    /// NOTIFYs never answered, after every retry.
+    pub notify_unanswered: AtomicU64,
 }
 
+/// Prometheus text that another part of the process adds to `/metrics` (the registry's
+/// publication and EPP counters when `nameward up` runs the server).
+pub type MetricsSource = Arc<dyn Fn(&mut String) + Send + Sync>;
+
 /// Every worker's counters and the shared ones.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Metrics {
     workers: Mutex<Vec<(&'static str, Arc<WorkerMetrics>)>>,
     /// Rare events.
     pub shared: SharedCounters,
+    /// More families, rendered after the server's own.
+    sources: Mutex<Vec<MetricsSource>>,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("Metrics").field("shared", &self.shared).finish_non_exhaustive()
+    }
 }
 
 impl Metrics {
@@ -119,6 +137,13 @@ impl Metrics {
             workers.push((transport, Arc::clone(&block)));
         }
         block
+    }
+
+    /// Adds `source`'s families to every scrape.
+    pub fn add_source(&self, source: MetricsSource) {
+        if let Ok(mut sources) = self.sources.lock() {
+            sources.push(source);
+        }
     }
 
     /// The Prometheus text exposition (format 0.0.4).
@@ -249,6 +274,24 @@ impl Metrics {
             get(&s.transfers_axfr),
             get(&s.transfers_ixfr)
         );
+        let _ = writeln!(
+            out,
+            "# HELP nameward_notify_results_total What secondaries made of the NOTIFYs sent.\n\
+             # TYPE nameward_notify_results_total counter\n\
+             nameward_notify_results_total{{result=\"acknowledged\"}} {}\n\
+             nameward_notify_results_total{{result=\"rejected\"}} {}\n\
+             nameward_notify_results_total{{result=\"unanswered\"}} {}",
+            get(&s.notify_acknowledged),
+            get(&s.notify_rejected),
+            get(&s.notify_unanswered)
+        );
+        let sources = match self.sources.lock() {
+            Ok(sources) => sources.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        for source in sources {
+            source(&mut out);
+        }
         out
     }
 }
@@ -324,6 +367,9 @@ mod tests {
         assert!(text.contains("nameward_responses_total{rcode=\"NXDOMAIN\"} 1"));
         assert!(text.contains("nameward_responses_truncated_total 1"));
         assert!(text.contains("nameward_transfers_total{type=\"AXFR\"} 0"));
+        assert!(text.contains("nameward_notify_results_total{result=\"unanswered\"} 0"));
+        metrics.add_source(Arc::new(|out: &mut String| out.push_str("other_family 7\n")));
+        assert!(metrics.render().ends_with("other_family 7\n"));
     }
 
     #[test]

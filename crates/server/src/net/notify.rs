@@ -38,6 +38,7 @@ pub fn run(shared: Arc<Shared>, stop: &AtomicBool) {
                 for event in events {
                     if let NotifyEvent::GaveUp(to) = event {
                         tracing::warn!(zone = %n.zone(), "NOTIFY to {to} never answered");
+                        bump(&shared.metrics.shared.notify_unanswered);
                     }
                 }
             }
@@ -64,15 +65,24 @@ pub fn run(shared: Arc<Shared>, stop: &AtomicBool) {
     }
 }
 
+fn bump(counter: &std::sync::atomic::AtomicU64) {
+    counter.fetch_add(1, Ordering::Relaxed);
+}
+
 fn answered(shared: &Shared, from: SocketAddr, message: &[u8]) {
     let Ok(mut notifiers) = shared.notifiers.lock() else { return };
     for n in notifiers.iter_mut() {
         match n.on_response(from, message, now_ms()) {
             Some(NotifyEvent::Rejected(to, code)) => {
                 tracing::warn!(zone = %n.zone(), "NOTIFY to {to} answered with rcode {code}");
+                bump(&shared.metrics.shared.notify_rejected);
                 return;
             }
-            Some(_) => return,
+            Some(NotifyEvent::Acknowledged(_)) => {
+                bump(&shared.metrics.shared.notify_acknowledged);
+                return;
+            }
+            Some(NotifyEvent::GaveUp(_)) => return,
             None => {}
         }
     }
