@@ -1,7 +1,8 @@
 //! Real secondaries follow `nameward up` through its configuration file alone: Knot, NSD and
 //! BIND, each a TSIG-keyed secondary of the TLD zone in `up --config`, reach every change made
-//! over EPP (creates, NS and glue changes, a hold, a delete) by NOTIFY and IXFR, and answer
-//! for every name what `up` answers.
+//! over EPP (creates, NS and glue changes, a hold, a delete, a DS) and renewals past expiry by
+//! NOTIFY and IXFR, answer for every name what `up` answers, and hold a copy of the zone that
+//! ldns-compare-zones finds equal to `nameward registry zone`.
 //!
 //! Without the peer's daemon the test says that it did not run; under `CI=true` that is a
 //! failure.
@@ -15,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use nameward_dns::Rtype;
 
-use nameward_server::testing::{Peer, ask, free_port, serial_at};
+use nameward_server::testing::{Peer, ask, free_port, serial_at, tool_available};
 
 mod support;
 use support::{Stopped, epp_ok, nameward, temp_dir, up_with};
@@ -53,6 +54,68 @@ fn sample(text: &str, name: &str) -> f64 {
         .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
         .and_then(|n| n.trim().parse().ok())
         .unwrap_or_else(|| panic!("no {name} in {text}"))
+}
+
+/// A DS record added to c.example (RFC 5910).
+const ADD_DS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><command><update>
+<domain:update xmlns:domain="urn:ietf:params:xml:ns:domain-1.0"><domain:name>c.example</domain:name></domain:update>
+</update><extension><secDNS:update xmlns:secDNS="urn:ietf:params:xml:ns:secDNS-1.1"><secDNS:add><secDNS:dsData>
+<secDNS:keyTag>12345</secDNS:keyTag><secDNS:alg>13</secDNS:alg><secDNS:digestType>2</secDNS:digestType>
+<secDNS:digest>E2D3C916F6DEEAC73294E8268FB5885044A833FC5459588F4A9184CFC41A5766</secDNS:digest>
+</secDNS:dsData></secDNS:add></secDNS:update></extension><clTRID>DS-1</clTRID></command></epp>
+"#;
+
+/// The secondary's whole copy of the zone, transferred out of it, equals `nameward registry
+/// zone` record for record, SOA included (ldns-compare-zones, from ldnsutils, judges).
+fn same_zone(data: &std::path::Path, secondary: SocketAddr, peer: &str) {
+    let what = format!("comparing {peer}'s copy with ldns-compare-zones");
+    if !tool_available("/usr/bin/ldns-compare-zones", "ldnsutils", &what)
+        || !tool_available("/usr/bin/kdig", "knot-dnsutils", &what)
+    {
+        return;
+    }
+    let key = format!("hmac-sha256:{KEY_NAME}:{SECRET}");
+    let server = format!("@{}", secondary.ip());
+    let port = secondary.port().to_string();
+    let axfr = std::process::Command::new("kdig")
+        .args(["-y", &key, &server, "-p", &port, "example.", "AXFR"])
+        .output()
+        .unwrap();
+    assert!(axfr.status.success(), "{}", String::from_utf8_lossy(&axfr.stderr));
+    // The transfer ends with the SOA it began with (a zone file holds it once), and kdig
+    // prints the transfer's TSIG, which is no part of the zone.
+    let mut copy: Vec<String> = String::from_utf8_lossy(&axfr.stdout)
+        .lines()
+        .filter(|line| !line.trim().is_empty() && !line.starts_with(';'))
+        .filter(|line| line.split_whitespace().nth(3) != Some("TSIG"))
+        .map(str::to_owned)
+        .collect();
+    copy.dedup_by(|a, b| a == b);
+    if copy.len() > 1 && copy.first() == copy.last() {
+        copy.pop();
+    }
+    let copy_file = data.join(format!("{peer}-copy.zone"));
+    std::fs::write(&copy_file, copy.join("\n") + "\n").unwrap();
+    let zone = nameward()
+        .args(["registry", "zone", "--tld", "example", "--data"])
+        .arg(data)
+        .output()
+        .unwrap();
+    let registry_file = data.join("registry.zone");
+    std::fs::write(&registry_file, &zone.stdout).unwrap();
+    let compared = std::process::Command::new("ldns-compare-zones")
+        .args(["-s", "-a", "-e"])
+        .args([&registry_file, &copy_file])
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&compared.stdout);
+    assert!(
+        compared.status.success() && report.lines().all(|line| !line.starts_with(['+', '-', '~'])),
+        "{peer}'s copy differs from the registry's zone:\n{report}{}",
+        String::from_utf8_lossy(&compared.stderr)
+    );
+    assert!(copy.iter().any(|line| line.contains("DS")), "{peer}: the DS is in the copy");
 }
 
 /// `up` with `peer` as its secondary, through the configuration file; a stream of EPP
@@ -95,6 +158,20 @@ fn follow(secondary_peer: Peer) {
     epp_ok(&data, &["domain-update", "a.example", "--add-status", "clientHold"]);
     epp_ok(&data, &["domain-create", "d.example", "--ns", "ns1.elsewhere.test"]);
     epp_ok(&data, &["domain-delete", "d.example"]);
+    let add_ds = data.join("add-ds.xml");
+    std::fs::write(&add_ds, ADD_DS).unwrap();
+    epp_ok(&data, &["xml", add_ds.to_str().unwrap()]);
+    // A year and more on, the lifecycle renews every name past its expiry; all stay in the zone.
+    let later = (time::OffsetDateTime::now_utc() + time::Duration::days(400))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let tick = nameward()
+        .args(["registry", "tick", "--now", &later, "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    let ticked = String::from_utf8_lossy(&tick.stdout);
+    assert!(ticked.contains("auto_renew"), "{ticked}{}", String::from_utf8_lossy(&tick.stderr));
 
     // up publishes within its polling interval; the secondary follows on NOTIFY.
     let started = Instant::now();
@@ -130,6 +207,7 @@ fn follow(secondary_peer: Peer) {
     }
     let (_, b) = view(secondary, "www.b.example", Rtype::A);
     assert!(b.contains("ns1.b.example. 3600 in a 192.0.2.7"), "{peer}: glue {b:?}");
+    same_zone(&data, secondary, peer);
     let metrics = scrape(([127, 0, 0, 1], metrics_port).into());
     assert!(
         sample(&metrics, "nameward_transfers_total{type=\"IXFR\"}") >= 1.0,

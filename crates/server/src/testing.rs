@@ -90,6 +90,22 @@ pub enum Peer {
     Bind,
 }
 
+/// Whether the peer program `binary` (from Debian package `package`) is installed, for the
+/// test `what`. When it is not, the test says so loudly and returns; under `CI=true`, where
+/// every peer is installed, this fails the test instead.
+pub fn tool_available(binary: &str, package: &str, what: &str) -> bool {
+    if Path::new(binary).exists() {
+        return true;
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{what} cannot run under CI: {binary} (Debian package {package}) is missing");
+    }
+    eprintln!(
+        "\n*** {what} WITH {binary} DID NOT RUN: it is missing (Debian package {package}).\n"
+    );
+    false
+}
+
 impl Peer {
     /// The daemon's path and its Debian package.
     fn binary(self) -> (&'static str, &'static str) {
@@ -113,21 +129,13 @@ impl Peer {
     /// and returns; under `CI=true` this fails the test instead.
     pub fn available(self, what: &str) -> bool {
         let (binary, package) = self.binary();
-        if Path::new(binary).exists() {
-            return true;
-        }
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("{what} cannot run under CI: {binary} (Debian package {package}) is missing");
-        }
-        eprintln!(
-            "\n*** {what} WITH {binary} DID NOT RUN: it is missing (Debian package {package}).\n"
-        );
-        false
+        tool_available(binary, package, what)
     }
 
     /// Starts the daemon on 127.0.0.1:`port` as a secondary of `zone` (an origin with its final
     /// dot) from `primary`, transfers and NOTIFY signed with the HMAC-SHA256 key `key_name`
-    /// (`secret` in base64).
+    /// (`secret` in base64). The same key may transfer the zone out of it, so a test can
+    /// compare the secondary's copy with the primary's.
     pub fn secondary(
         self,
         zone: &str,
@@ -149,8 +157,9 @@ impl Peer {
                      key:\n  - id: {key_name}\n    algorithm: hmac-sha256\n    secret: {secret}\n\
                      remote:\n  - id: primary\n    address: {ip}@{pport}\n    key: {key_name}\n\
                      acl:\n  - id: from_primary\n    address: 127.0.0.1\n    key: {key_name}\n    action: notify\n\
+                     \x20 - id: transfer_out\n    address: 127.0.0.1\n    key: {key_name}\n    action: transfer\n\
                      template:\n  - id: default\n    storage: \"{d}\"\n\
-                     zone:\n  - domain: {zone}\n    master: primary\n    acl: from_primary\n"
+                     zone:\n  - domain: {zone}\n    master: primary\n    acl: [from_primary, transfer_out]\n"
                 ),
                 &["-c"],
             ),
@@ -163,7 +172,8 @@ impl Peer {
                      remote-control:\n  control-enable: no\n\
                      key:\n  name: \"{key_name}\"\n  algorithm: hmac-sha256\n  secret: \"{secret}\"\n\
                      zone:\n  name: \"{zone}\"\n  zonefile: \"secondary.zone\"\n\
-                     \x20 allow-notify: 127.0.0.1 {key_name}\n  request-xfr: {ip}@{pport} {key_name}\n"
+                     \x20 allow-notify: 127.0.0.1 {key_name}\n  request-xfr: {ip}@{pport} {key_name}\n\
+                     \x20 provide-xfr: 127.0.0.1 {key_name}\n"
                 ),
                 &["-d", "-c"],
             ),
@@ -177,7 +187,7 @@ impl Peer {
                      key \"{key_name}\" {{ algorithm hmac-sha256; secret \"{secret}\"; }};\n\
                      zone \"{zone}\" {{ type secondary; file \"secondary.db\";\n\
                      primaries {{ {ip} port {pport} key \"{key_name}\"; }};\n\
-                     allow-notify {{ key \"{key_name}\"; }}; }};\n"
+                     allow-notify {{ key \"{key_name}\"; }}; allow-transfer {{ key \"{key_name}\"; }}; }};\n"
                 ),
                 &["-g", "-n", "1", "-c"],
             ),
