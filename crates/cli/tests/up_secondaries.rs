@@ -2,7 +2,8 @@
 //! BIND, each a TSIG-keyed secondary of the TLD zone in `up --config`, reach every change made
 //! over EPP (creates, NS and glue changes, a hold, a delete, a DS) and renewals past expiry by
 //! NOTIFY and IXFR, answer for every name what `up` answers, and hold a copy of the zone that
-//! ldns-compare-zones finds equal to `nameward registry zone`.
+//! ldns-compare-zones finds equal to `nameward registry zone`; restarted, `up` answers IXFR
+//! from before the restart out of the history the registry kept.
 //!
 //! Without the peer's daemon the test says that it did not run; under `CI=true` that is a
 //! failure.
@@ -147,7 +148,8 @@ fn follow(secondary_peer: Peer) {
     assert_eq!(primary.port(), dns_port, "the DNS address comes from the file");
     let secondary: SocketAddr = ([127, 0, 0, 1], peer_port).into();
     let mut daemon = secondary_peer.secondary("example.", primary, peer_port, KEY_NAME, SECRET);
-    daemon.wait_for_serial(secondary, "example.", serial_at(primary, "example.").unwrap());
+    let first_serial = serial_at(primary, "example.").unwrap();
+    daemon.wait_for_serial(secondary, "example.", first_serial);
 
     epp_ok(&data, &["host-create", "ns1.elsewhere.test"]);
     epp_ok(&data, &["domain-create", "a.example", "--ns", "ns1.elsewhere.test"]);
@@ -230,6 +232,28 @@ fn follow(secondary_peer: Peer) {
     );
     assert!(sample(&metrics, "nameward_journal_differences{zone=\"example\"}") >= 1.0);
     assert!(sample(&metrics, "nameward_notify_results_total{result=\"acknowledged\"}") >= 1.0);
+    up.stop();
+
+    // Restarted, up takes its IXFR history back from the registry: a secondary still at the
+    // first serial would get IXFR from the new process, not the whole zone again.
+    let (child, _) = up_with(&data, &["--config", config.to_str().unwrap()]);
+    let up = Stopped::guard(child);
+    assert_eq!(serial_at(primary, "example."), Some(last));
+    let key = format!("hmac-sha256:{KEY_NAME}:{SECRET}");
+    let ixfr = std::process::Command::new("kdig")
+        .args(["-y", &key, "@127.0.0.1", "-p", &dns_port.to_string()])
+        .args(["example.", &format!("IXFR={first_serial}")])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&ixfr.stdout);
+    let soas: Vec<&str> = text.lines().filter(|line| line.contains("\tSOA\t")).collect();
+    assert!(
+        soas.len() >= 3 && soas[1].split_whitespace().nth(6) == Some(&first_serial.to_string()),
+        "{peer}: an incremental answer from serial {first_serial} after the restart:\n{text}"
+    );
+    let metrics = scrape(([127, 0, 0, 1], metrics_port).into());
+    assert!(sample(&metrics, "nameward_transfers_total{type=\"IXFR\"}") >= 1.0, "{metrics}");
+    assert_eq!(sample(&metrics, "nameward_transfers_total{type=\"AXFR\"}"), 0.0, "{metrics}");
     up.stop();
     drop(daemon);
     let _ = std::fs::remove_dir_all(&data);

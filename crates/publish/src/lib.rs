@@ -21,6 +21,7 @@
 
 mod continuity;
 mod diff;
+mod history;
 mod metrics;
 mod publisher;
 

@@ -13,6 +13,7 @@ use nameward_server::{LoadError, Shared, Zone};
 
 use crate::continuity::Continuity;
 use crate::diff::{difference, served_owners};
+use crate::history;
 use crate::metrics::PublishMetrics;
 
 /// How many serials of change notes are kept behind the one served: a publisher that falls
@@ -296,7 +297,53 @@ async fn publish_tld(
     }
     tld.continuity.withdraw_ended(dns).await;
     tld.failed = None;
+    remember(registry, dns, tld, serial).await;
     Ok(Published::Difference { serial, deleted, added })
+}
+
+/// Records in the registry the journal's difference that led to `serial`, so that a later
+/// start can answer IXFR from before it. A failure costs only that history: it is logged.
+async fn remember(registry: &Registry, dns: &Arc<Shared>, tld: &Tld, serial: u32) {
+    let journals = dns.journals.load();
+    let newest = journals.get(&tld.origin).and_then(|journal| journal.diffs().last());
+    let Some(diff) = newest.filter(|diff| diff.to_serial() == serial) else { return };
+    let text = history::encode(diff);
+    let from = diff.from_serial();
+    drop(journals);
+    if let Err(error) = registry.record_zone_difference(&tld.name, from, serial, &text).await {
+        tracing::warn!(tld = tld.name, serial, "cannot record the zone difference: {error}");
+    }
+}
+
+/// After a start, the IXFR history of `tld` taken back from the differences recorded before.
+async fn restore(registry: &Registry, dns: &Arc<Shared>, tld: &Tld, serial: u32) {
+    let most = dns.journals.load().limits().max_versions;
+    let rows = match registry.zone_differences_to(&tld.name, serial, most).await {
+        Ok(rows) => rows,
+        Err(error) => {
+            tracing::warn!(tld = tld.name, "cannot read the recorded zone differences: {error}");
+            return;
+        }
+    };
+    let mut diffs = Vec::with_capacity(rows.len());
+    for (from, to, text) in rows.into_iter().rev() {
+        match history::decode(&text, &tld.origin) {
+            Ok(diff) if diff.from_serial() == from && diff.to_serial() == to => diffs.push(diff),
+            Ok(_) | Err(_) => {
+                tracing::warn!(tld = tld.name, to, "a recorded zone difference does not read");
+                break;
+            }
+        }
+    }
+    diffs.reverse();
+    let server = Arc::clone(dns);
+    let origin = tld.origin.clone();
+    let kept = tokio::task::spawn_blocking(move || server.restore_history(&origin, diffs)).await;
+    if let Ok(kept) = kept
+        && kept > 0
+    {
+        tracing::info!(tld = tld.name, differences = kept, "IXFR history taken from the registry");
+    }
 }
 
 /// Whether `records` delegate their owner to exactly the name servers `servers` (as a name
@@ -337,12 +384,18 @@ async fn whole(
         Err(_) => return Ok(Published::Unchanged),
     };
     serve_continuity_zones(registry, dns, tld).await;
+    let first = dns.zones.load().get(&tld.origin).is_none();
     let server = Arc::clone(dns);
     if tokio::task::spawn_blocking(move || server.publish(zone)).await.is_err() {
         return Ok(Published::Unchanged);
     }
     tld.continuity.withdraw_ended(dns).await;
     tld.failed = None;
+    if first {
+        restore(registry, dns, tld, serial).await;
+    } else {
+        remember(registry, dns, tld, serial).await;
+    }
     Ok(Published::Whole { serial, records: count })
 }
 

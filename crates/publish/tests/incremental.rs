@@ -18,6 +18,7 @@ use nameward_registry::policy::Policy;
 use nameward_registry::service::{Meta, NewRegistrar, Registry};
 use nameward_registry::store::Store;
 use nameward_registry::testing::{SqliteFile, both, example_apex};
+use nameward_server::transfer::{Diff, JournalLimits};
 use nameward_server::{Config, ResponseBuffer, Shared, Transport, Zone, Zones, answer};
 use proptest::prelude::*;
 use time::OffsetDateTime;
@@ -255,7 +256,7 @@ async fn run(store: Store, ops: &[Op]) {
         .get(&origin())
         .map(|journal| journal.diffs().map(|d| d.to_serial()).collect())
         .unwrap_or_default();
-    let kept = differences.len().min(16);
+    let kept = differences.len().min(JournalLimits::default().max_versions);
     assert_eq!(journalled, differences[differences.len() - kept..], "{ops:?}");
 
     // The metrics say the same: one whole build, then the differences, each with its lag
@@ -280,6 +281,24 @@ async fn run(store: Store, ops: &[Op]) {
     }
     let serial = registry.zone_serial("example").await.unwrap();
     assert!(text.contains(&format!("nameward_zone_serial{{zone=\"example\"}} {serial}\n")));
+
+    // A restart: a new server and publisher build the zone whole and take the IXFR history
+    // back from what the registry recorded, difference for difference.
+    let restarted = Arc::new(Shared::load(Config::default()).unwrap());
+    let mut again =
+        Publisher::new(Arc::clone(&registry), Arc::clone(&restarted), &["example".to_owned()])
+            .unwrap();
+    let first = again.publish().await.remove(0).1.unwrap();
+    assert!(matches!(first, Published::Whole { .. }), "{first:?}");
+    let history = |dns: &Shared| -> Vec<Diff> {
+        let journals = dns.journals.load();
+        journals
+            .get(&origin())
+            .map(|journal| journal.diffs().cloned().collect())
+            .unwrap_or_default()
+    };
+    assert_eq!(history(&restarted).len(), kept, "{ops:?}");
+    assert_eq!(history(&restarted), history(&dns), "{ops:?}");
 }
 
 /// Glue coming and going with its delegations, a rename seen by every delegation naming the

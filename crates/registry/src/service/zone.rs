@@ -202,6 +202,36 @@ impl Registry {
         .await
     }
 
+    /// Records the difference a publisher served for `tld` from serial `from` to `to`, as
+    /// zone-file text, for the IXFR history of a later start (no transaction-log entry: this
+    /// is the publisher's bookkeeping, not a registry change).
+    pub async fn record_zone_difference(
+        &self,
+        tld: &str,
+        from: u32,
+        to: u32,
+        difference: &str,
+    ) -> Result<(), ServiceError> {
+        let mut tx = self.store.begin().await?;
+        tx.record_zone_difference(tld, from, to, difference).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The recorded differences of `tld` leading to serial `to`, oldest first, at most `most`
+    /// (see [`crate::store::Tx::zone_differences_to`]).
+    pub async fn zone_differences_to(
+        &self,
+        tld: &str,
+        to: u32,
+        most: usize,
+    ) -> Result<Vec<(u32, u32, String)>, ServiceError> {
+        self.read(
+            |tx| async move { with_tx!(tx, Ok(tx.zone_differences_to(tld, to, most).await?)) },
+        )
+        .await
+    }
+
     /// Forgets the zone-change notes of `tld` up to `serial`, once every publisher has served
     /// it (older notes would only let a publisher that fell further behind skip a rebuild).
     pub async fn forget_zone_changes(&self, tld: &str, serial: u32) -> Result<u64, ServiceError> {

@@ -66,6 +66,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "0008_serial_time.sql",
         sql: include_str!("../../migrations/0008_serial_time.sql"),
     },
+    Migration {
+        version: 9,
+        name: "0009_zone_differences.sql",
+        sql: include_str!("../../migrations/0009_zone_differences.sql"),
+    },
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock that keeps two processes opening the same

@@ -118,13 +118,79 @@ impl Tx {
         Ok(complete.then_some(names))
     }
 
-    /// Forgets the notes of `zone`'s serials up to `upto`, which no publisher needs any more.
+    /// Forgets the notes and the served differences of `zone`'s serials up to `upto`, which no
+    /// publisher needs any more.
     pub async fn forget_zone_changes(&mut self, zone: &str, upto: u32) -> Result<u64, StoreError> {
         self.writing("forget_zone_changes")?;
+        let query = sqlx::query("DELETE FROM zone_differences WHERE zone = $1 AND to_serial <= $2")
+            .bind(zone)
+            .bind(i64::from(upto));
+        self.run("forgetting zone differences", query).await?;
         let query = sqlx::query("DELETE FROM zone_changes WHERE zone = $1 AND serial <= $2")
             .bind(zone)
             .bind(i64::from(upto));
         self.run("forgetting zone changes", query).await
+    }
+
+    /// Records the difference a publisher served going from `from` to `to` (zone-file text,
+    /// see `zone_differences` in the migrations); a difference already recorded for `to` is
+    /// kept.
+    pub async fn record_zone_difference(
+        &mut self,
+        zone: &str,
+        from: u32,
+        to: u32,
+        difference: &str,
+    ) -> Result<(), StoreError> {
+        self.writing("record_zone_difference")?;
+        let query = sqlx::query(
+            "INSERT INTO zone_differences (zone, to_serial, from_serial, difference) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (zone, to_serial) DO NOTHING",
+        )
+        .bind(zone)
+        .bind(i64::from(to))
+        .bind(i64::from(from))
+        .bind(difference);
+        self.run("recording a zone difference", query).await?;
+        Ok(())
+    }
+
+    /// The served differences of `zone` that lead to serial `to`, newest last: walking back
+    /// from `to` along recorded differences, at most `most` of them, stopping where one is
+    /// missing. Each is `(from, to, text)`.
+    pub async fn zone_differences_to(
+        &mut self,
+        zone: &str,
+        to: u32,
+        most: usize,
+    ) -> Result<Vec<(u32, u32, String)>, StoreError> {
+        let query = sqlx::query(
+            "SELECT from_serial, to_serial, difference FROM zone_differences \
+             WHERE zone = $1 AND to_serial <= $2 ORDER BY to_serial DESC LIMIT $3",
+        )
+        .bind(zone)
+        .bind(i64::from(to))
+        .bind(i64::try_from(most).unwrap_or(i64::MAX));
+        let rows = self.rows("reading zone differences", query).await?;
+        let serial = |value: i64| {
+            u32::try_from(value).map_err(|_| StoreError::Corrupt {
+                what: format!("zone difference of {zone}"),
+                detail: format!("{value} is not a 32-bit serial"),
+            })
+        };
+        let mut chain = Vec::new();
+        let mut next = to;
+        for row in rows {
+            let (from, upto) =
+                (serial(get(&row, "from_serial")?)?, serial(get(&row, "to_serial")?)?);
+            if upto != next {
+                break;
+            }
+            chain.push((from, upto, get(&row, "difference")?));
+            next = from;
+        }
+        chain.reverse();
+        Ok(chain)
     }
 
     /// The delegations of `zone` among `names` (as [`Tx::delegations`] reads them).

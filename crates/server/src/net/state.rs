@@ -211,6 +211,35 @@ impl Shared {
         tracing::info!(zone = %zone.origin(), serial = ?serial_of(&zone), "published");
     }
 
+    /// Gives the zone `origin` the IXFR history `diffs` (oldest first) that was kept from
+    /// before this process served it, in place of any it has. Only the differences that chain
+    /// up to the serial served now are taken, so an IXFR is never answered from a history
+    /// that does not lead to the zone served; how many were taken.
+    pub fn restore_history(&self, origin: &Name, diffs: Vec<Diff>) -> usize {
+        let _one_at_a_time = self.reloading.lock();
+        let Some(served) = self.zones.load().get(origin).and_then(|zone| zone.serial()) else {
+            return 0;
+        };
+        let mut chain: Vec<Diff> = Vec::new();
+        let mut next = served;
+        for diff in diffs.into_iter().rev() {
+            if diff.to_serial() != next {
+                break;
+            }
+            next = diff.from_serial();
+            chain.push(diff);
+        }
+        chain.reverse();
+        let mut journals = (**self.journals.load()).clone();
+        journals.remove(origin);
+        for diff in chain {
+            journals.record(origin, diff);
+        }
+        let kept = journals.get(origin).map_or(0, |journal| journal.len());
+        self.journals.store(Arc::new(journals));
+        kept
+    }
+
     /// Serves the next version of a zone handed in by [`Shared::publish`], made from the
     /// version served now by `diff` (see [`Diff::apply_to`]): the publisher knows what
     /// changed, so nothing is compared, and `diff` is what goes to the IXFR journal. Blocking,

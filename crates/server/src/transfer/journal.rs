@@ -22,8 +22,11 @@ pub struct JournalLimits {
 }
 
 impl Default for JournalLimits {
+    /// A thousand versions in at most 64 MiB per zone: a registry's TLD changes every few
+    /// seconds, and a secondary that falls a few minutes behind should still get IXFR, not a
+    /// transfer of millions of delegations.
     fn default() -> JournalLimits {
-        JournalLimits { max_versions: 16, max_bytes: 16 << 20 }
+        JournalLimits { max_versions: 1000, max_bytes: 64 << 20 }
     }
 }
 

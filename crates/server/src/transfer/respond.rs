@@ -68,6 +68,11 @@ impl Journals {
         Journals { limits, journals: HashMap::new() }
     }
 
+    /// How much history each zone keeps.
+    pub fn limits(&self) -> JournalLimits {
+        self.limits
+    }
+
     /// The journal of the zone at `apex`.
     pub fn get(&self, apex: &Name) -> Option<&Journal> {
         self.journals.get(apex)
