@@ -333,6 +333,40 @@ async fn a_day_of_changes_on_both_engines() {
     .await;
 }
 
+/// A change the database holds but DNS cannot publish (a DS digest that is not hex, written
+/// past the service's checks): the version served before keeps serving, the failure is
+/// counted, and the next good change is published.
+#[tokio::test]
+async fn an_unpublishable_change_leaves_the_old_zone_serving() {
+    let file = SqliteFile::new();
+    let registry = Arc::new(registry(Store::open(&file.url()).await.unwrap()).await);
+    let dns = Arc::new(Shared::load(Config::default()).unwrap());
+    let mut publisher =
+        Publisher::new(Arc::clone(&registry), Arc::clone(&dns), &["example".to_owned()]).unwrap();
+    apply(&registry, &Op::Create { domain: 0, ns: vec![10] }).await;
+    publisher.publish().await.remove(0).1.unwrap();
+    let good = dns.zones.load().get(&origin()).and_then(|zone| zone.serial()).unwrap();
+
+    let mut tx = registry.store().begin().await.unwrap();
+    let mut broken = tx.get_domain_for_update(&domain(0)).await.unwrap().unwrap();
+    broken.ds = vec![DsData { key_tag: 1, alg: 13, digest_type: 2, digest: "not hex".to_owned() }];
+    tx.update_domain(&broken, None).await.unwrap();
+    tx.bump_serial("example", &[domain(0).as_str()]).await.unwrap();
+    tx.commit().await.unwrap();
+    let refused = publisher.publish().await.remove(0).1;
+    assert!(refused.is_err(), "{refused:?}");
+    assert_eq!(dns.zones.load().get(&origin()).and_then(|zone| zone.serial()), Some(good));
+    let mut text = String::new();
+    publisher.metrics().render(&mut text);
+    assert!(text.contains("nameward_publication_failures_total{zone=\"example\"} 1"), "{text}");
+
+    apply(&registry, &Op::RemAllDs { domain: 0 }).await;
+    let published = publisher.publish().await.remove(0).1.unwrap();
+    assert!(!matches!(published, Published::Unchanged), "{published:?}");
+    let served = dns.zones.load().get(&origin()).cloned().unwrap();
+    assert_eq!(lines(&served), lines(&rebuilt(&registry).await));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
