@@ -68,7 +68,11 @@ impl PostgresDb {
                     "PostgreSQL tests did not run: set NAMEWARD_TEST_POSTGRES (required under CI)"
                 );
             }
-            eprintln!("PostgreSQL tests did not run: set NAMEWARD_TEST_POSTGRES");
+            // Past the harness's capture of `eprintln!`, so that the note is seen.
+            let _ = std::io::Write::write_all(
+                &mut std::io::stderr(),
+                b"\n*** PostgreSQL tests DID NOT RUN: set NAMEWARD_TEST_POSTGRES\n",
+            );
             return None;
         };
         let name = unique("nw_test");

@@ -2,6 +2,7 @@
 //! secondaries of one zone on loopback, and the rule for a peer that is not installed (the test
 //! says loudly that it did not run; under `CI=true` it fails).
 
+use std::io::Write as _;
 use std::net::{SocketAddr, TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -100,7 +101,10 @@ pub fn tool_available(binary: &str, package: &str, what: &str) -> bool {
     if std::env::var("CI").is_ok_and(|v| v == "true") {
         panic!("{what} cannot run under CI: {binary} (Debian package {package}) is missing");
     }
-    eprintln!(
+    // Written to the standard error itself, not through `eprintln!`, which the test harness
+    // captures and hides for a test that passes: the note must reach whoever reads the run.
+    let _ = writeln!(
+        std::io::stderr(),
         "\n*** {what} WITH {binary} DID NOT RUN: it is missing (Debian package {package}).\n"
     );
     false
