@@ -17,10 +17,10 @@ use std::time::{Duration, Instant};
 
 use nameward_dns::Rtype;
 
-use nameward_server::testing::{Peer, ask, free_port, serial_at, tool_available};
+use nameward_server::testing::{Daemon, Peer, ask, free_port, serial_at, tool_available};
 
 mod support;
-use support::{Stopped, epp_ok, nameward, temp_dir, up_with};
+use support::{Stopped, epp, epp_ok, nameward, temp_dir, up_with};
 
 const KEY_NAME: &str = "xfr.key.";
 const SECRET: &str = "dXAtc2Vjb25kYXJpZXMta2V5LW5hbWV3YXJkLTAwMQ==";
@@ -116,40 +116,119 @@ fn same_zone(data: &std::path::Path, secondary: SocketAddr, peer: &str) {
         "{peer}'s copy differs from the registry's zone:\n{report}{}",
         String::from_utf8_lossy(&compared.stderr)
     );
-    assert!(copy.iter().any(|line| line.contains("DS")), "{peer}: the DS is in the copy");
+}
+
+/// `nameward up` with a secondary that follows it through the configuration file alone.
+struct Running {
+    peer: &'static str,
+    data: std::path::PathBuf,
+    config: std::path::PathBuf,
+    up: Stopped,
+    daemon: Daemon,
+    primary: SocketAddr,
+    secondary: SocketAddr,
+    metrics: SocketAddr,
+    first_serial: u32,
+}
+
+impl Running {
+    /// Starts `up` with `peer` as its TSIG-keyed secondary, once the secondary holds the zone;
+    /// `None` (having said so) when the peer is not installed.
+    fn start(peer: Peer, test: &str) -> Option<Running> {
+        if !peer.available("secondary of nameward up") {
+            return None;
+        }
+        let data = temp_dir(&format!("{test}-{}", peer.name()));
+        std::fs::create_dir_all(&data).unwrap();
+        let (dns_port, peer_port, metrics_port) = (free_port(), free_port(), free_port());
+        let config = data.join("up.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[epp]\nlisten = \"127.0.0.1:0\"\n\n\
+                 [dns]\nlisten = [\"127.0.0.1:{dns_port}\"]\nworkers = 1\n\
+                 metrics = \"127.0.0.1:{metrics_port}\"\n\n\
+                 [[dns.secondary]]\naddress = \"127.0.0.1:{peer_port}\"\nzones = [\"example.\"]\n\
+                 key = \"{KEY_NAME}\"\n\n\
+                 [[dns.key]]\nname = \"{KEY_NAME}\"\nalgorithm = \"hmac-sha256\"\nsecret = \"{SECRET}\"\n"
+            ),
+        )
+        .unwrap();
+        let (child, info) = up_with(&data, &["--config", config.to_str().unwrap()]);
+        let up = Stopped::guard(child);
+        let primary: SocketAddr = info["dns"].as_str().unwrap().parse().unwrap();
+        assert_eq!(primary.port(), dns_port, "the DNS address comes from the file");
+        let secondary: SocketAddr = ([127, 0, 0, 1], peer_port).into();
+        let mut daemon = peer.secondary("example.", primary, peer_port, KEY_NAME, SECRET);
+        let first_serial = serial_at(primary, "example.").unwrap();
+        daemon.wait_for_serial(secondary, "example.", first_serial);
+        Some(Running {
+            peer: peer.name(),
+            data,
+            config,
+            up,
+            daemon,
+            primary,
+            secondary,
+            metrics: ([127, 0, 0, 1], metrics_port).into(),
+            first_serial,
+        })
+    }
+
+    /// Stops `up` (unless it is dead already) and starts it again on the same data and
+    /// configuration.
+    fn restart(&mut self) {
+        self.up.terminate();
+        let (child, _) = up_with(&self.data, &["--config", self.config.to_str().unwrap()]);
+        self.up = Stopped::guard(child);
+    }
+
+    /// Waits until `up` serves the registry's serial, and the secondary too; that serial.
+    fn caught_up(&mut self) -> u32 {
+        let started = Instant::now();
+        let last = loop {
+            let serial = registry_serial(&self.data);
+            if serial_at(self.primary, "example.") == Some(serial) {
+                break serial;
+            }
+            assert!(started.elapsed() < Duration::from_secs(10), "up did not publish");
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        self.daemon.wait_for_serial(self.secondary, "example.", last);
+        last
+    }
+
+    fn finish(self) {
+        self.up.stop();
+        drop(self.daemon);
+        let _ = std::fs::remove_dir_all(&self.data);
+    }
+}
+
+/// The serial of `nameward registry zone`.
+fn registry_serial(data: &std::path::Path) -> u32 {
+    let zone = nameward()
+        .args(["registry", "zone", "--tld", "example", "--data"])
+        .arg(data)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&zone.stdout)
+        .lines()
+        .find(|line| line.contains(" SOA "))
+        .and_then(|line| line.split_whitespace().nth(6))
+        .and_then(|serial| serial.parse().ok())
+        .unwrap()
 }
 
 /// `up` with `peer` as its secondary, through the configuration file; a stream of EPP
 /// changes; the secondary answering as `up` does.
 fn follow(secondary_peer: Peer) {
-    if !secondary_peer.available("secondary of nameward up") {
-        return;
-    }
-    let peer = secondary_peer.name();
-    let data = temp_dir(&format!("up-{peer}"));
-    std::fs::create_dir_all(&data).unwrap();
-    let (dns_port, peer_port, metrics_port) = (free_port(), free_port(), free_port());
-    let config = data.join("up.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[epp]\nlisten = \"127.0.0.1:0\"\n\n\
-             [dns]\nlisten = [\"127.0.0.1:{dns_port}\"]\nworkers = 1\n\
-             metrics = \"127.0.0.1:{metrics_port}\"\n\n\
-             [[dns.secondary]]\naddress = \"127.0.0.1:{peer_port}\"\nzones = [\"example.\"]\n\
-             key = \"{KEY_NAME}\"\n\n\
-             [[dns.key]]\nname = \"{KEY_NAME}\"\nalgorithm = \"hmac-sha256\"\nsecret = \"{SECRET}\"\n"
-        ),
-    )
-    .unwrap();
-    let (child, info) = up_with(&data, &["--config", config.to_str().unwrap()]);
-    let up = Stopped::guard(child);
-    let primary: SocketAddr = info["dns"].as_str().unwrap().parse().unwrap();
-    assert_eq!(primary.port(), dns_port, "the DNS address comes from the file");
-    let secondary: SocketAddr = ([127, 0, 0, 1], peer_port).into();
-    let mut daemon = secondary_peer.secondary("example.", primary, peer_port, KEY_NAME, SECRET);
-    let first_serial = serial_at(primary, "example.").unwrap();
-    daemon.wait_for_serial(secondary, "example.", first_serial);
+    let Some(mut running) = Running::start(secondary_peer, "up-follow") else { return };
+    let (data, primary, secondary, peer) =
+        (running.data.clone(), running.primary, running.secondary, running.peer);
+    let first_serial = running.first_serial;
+    let metrics_at = running.metrics;
+    let dns_port = primary.port();
 
     epp_ok(&data, &["host-create", "ns1.elsewhere.test"]);
     epp_ok(&data, &["domain-create", "a.example", "--ns", "ns1.elsewhere.test"]);
@@ -176,27 +255,7 @@ fn follow(secondary_peer: Peer) {
     assert!(ticked.contains("auto_renew"), "{ticked}{}", String::from_utf8_lossy(&tick.stderr));
 
     // up publishes within its polling interval; the secondary follows on NOTIFY.
-    let started = Instant::now();
-    let last = loop {
-        let zone = nameward()
-            .args(["registry", "zone", "--tld", "example", "--data"])
-            .arg(&data)
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&zone.stdout).into_owned();
-        let registry_serial: u32 = text
-            .lines()
-            .find(|line| line.contains(" SOA "))
-            .and_then(|line| line.split_whitespace().nth(6))
-            .and_then(|serial| serial.parse().ok())
-            .unwrap();
-        if serial_at(primary, "example.") == Some(registry_serial) {
-            break registry_serial;
-        }
-        assert!(started.elapsed() < Duration::from_secs(10), "up did not publish");
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    daemon.wait_for_serial(secondary, "example.", last);
+    let last = running.caught_up();
     for name in ["a", "b", "c", "d", "www.b", "ns1.b", "nothere"] {
         let qname = format!("{name}.example");
         for qtype in [Rtype::A, Rtype::NS, Rtype::DS] {
@@ -210,11 +269,13 @@ fn follow(secondary_peer: Peer) {
     let (_, b) = view(secondary, "www.b.example", Rtype::A);
     assert!(b.contains("ns1.b.example. 3600 in a 192.0.2.7"), "{peer}: glue {b:?}");
     same_zone(&data, secondary, peer);
-    let metrics = scrape(([127, 0, 0, 1], metrics_port).into());
+    let (_, ds) = view(secondary, "c.example", Rtype::DS);
+    assert!(ds.iter().any(|record| record.contains(" ds 12345 13 2 ")), "{peer}: {ds:?}");
+    let metrics = scrape(metrics_at);
     assert!(
         sample(&metrics, "nameward_transfers_total{type=\"IXFR\"}") >= 1.0,
         "{peer}: no IXFR\n{}",
-        daemon.log()
+        running.daemon.log()
     );
     // What an operator watches: EPP results, publication and its lag, NOTIFY results.
     assert!(
@@ -232,12 +293,10 @@ fn follow(secondary_peer: Peer) {
     );
     assert!(sample(&metrics, "nameward_journal_differences{zone=\"example\"}") >= 1.0);
     assert!(sample(&metrics, "nameward_notify_results_total{result=\"acknowledged\"}") >= 1.0);
-    up.stop();
 
     // Restarted, up takes its IXFR history back from the registry: a secondary still at the
     // first serial would get IXFR from the new process, not the whole zone again.
-    let (child, _) = up_with(&data, &["--config", config.to_str().unwrap()]);
-    let up = Stopped::guard(child);
+    running.restart();
     assert_eq!(serial_at(primary, "example."), Some(last));
     let key = format!("hmac-sha256:{KEY_NAME}:{SECRET}");
     let ixfr = std::process::Command::new("kdig")
@@ -251,12 +310,62 @@ fn follow(secondary_peer: Peer) {
         soas.len() >= 3 && soas[1].split_whitespace().nth(6) == Some(&first_serial.to_string()),
         "{peer}: an incremental answer from serial {first_serial} after the restart:\n{text}"
     );
-    let metrics = scrape(([127, 0, 0, 1], metrics_port).into());
+    let metrics = scrape(metrics_at);
     assert!(sample(&metrics, "nameward_transfers_total{type=\"IXFR\"}") >= 1.0, "{metrics}");
     assert_eq!(sample(&metrics, "nameward_transfers_total{type=\"AXFR\"}"), 0.0, "{metrics}");
-    up.stop();
-    drop(daemon);
-    let _ = std::fs::remove_dir_all(&data);
+    running.finish();
+}
+
+/// `up` killed with SIGKILL in the middle of a burst of creates: restarted, it serves every
+/// committed change, and the secondary reaches the same zone, record for record.
+fn catch_up_after_kill(secondary_peer: Peer) {
+    let Some(mut running) = Running::start(secondary_peer, "up-kill") else { return };
+    let data = running.data.clone();
+    epp_ok(&data, &["host-create", "ns1.elsewhere.test"]);
+    let burst = {
+        let data = data.clone();
+        std::thread::spawn(move || {
+            (0..30)
+                .filter(|i| {
+                    let name = format!("burst{i}.example");
+                    let out = epp(
+                        &data,
+                        "alpha",
+                        &["domain-create", &name, "--ns", "ns1.elsewhere.test"],
+                    );
+                    String::from_utf8_lossy(&out.stdout).contains("code=\"1000\"")
+                })
+                .count()
+        })
+    };
+    let started = Instant::now();
+    while registry_serial(&data) < running.first_serial + 6 {
+        assert!(started.elapsed() < Duration::from_secs(60), "the burst did not get going");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    running.up.kill();
+    let confirmed = burst.join().unwrap();
+    assert!((5..30).contains(&confirmed), "{confirmed} creates confirmed before the kill");
+    running.restart();
+    let last = running.caught_up();
+    assert!(last > running.first_serial + 5);
+    same_zone(&data, running.secondary, running.peer);
+    running.finish();
+}
+
+#[test]
+fn knot_catches_up_after_a_kill() {
+    catch_up_after_kill(Peer::Knot);
+}
+
+#[test]
+fn nsd_catches_up_after_a_kill() {
+    catch_up_after_kill(Peer::Nsd);
+}
+
+#[test]
+fn bind_catches_up_after_a_kill() {
+    catch_up_after_kill(Peer::Bind);
 }
 
 #[test]

@@ -168,8 +168,21 @@ impl Stopped {
         Stopped(Some(child))
     }
 
+    /// Kills the child with SIGKILL and reaps it, as a crash would end it.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+    }
+
     /// Stops the child as [`terminate`] does.
     pub fn stop(mut self) {
+        self.terminate();
+    }
+
+    /// Stops the child as [`terminate`] does, keeping the guard (empty) for another.
+    pub fn terminate(&mut self) {
         if let Some(child) = self.0.take() {
             terminate(child);
         }

@@ -120,8 +120,8 @@ pub fn transfer_response(ctx: &TransferContext<'_>, query: &[u8]) -> Option<(u16
 /// Called by a reload (on its blocking thread, before the new set is published) for each zone
 /// whose file loaded: `old` is the version served until now, if any. Journals the difference
 /// (a journal ahead of the published zone is harmless: IXFR falls back to a full transfer
-/// until the zone catches up) and queues NOTIFY when the serial went up, replacing a NOTIFY
-/// still under way for an older version.
+/// until the zone catches up) and queues NOTIFY when the serial went up or the zone is new,
+/// replacing a NOTIFY still under way for an older version.
 /// `diff`, when the caller knows it, is journalled as it is instead of comparing the versions.
 pub fn zone_replaced(
     shared: &Shared,
@@ -129,19 +129,23 @@ pub fn zone_replaced(
     new: &Arc<Zone>,
     diff: Option<Diff>,
 ) {
-    let Some(old) = old else { return };
-    let mut journals = Journals::clone(&shared.journals.load());
-    let update = match diff {
-        Some(diff) => journals.record(new.origin(), diff),
-        None => journals.update(old, new),
-    };
-    tracing::debug!(zone = %new.origin(), "journal: {update:?}");
-    shared.journals.store(Arc::new(journals));
+    if let Some(old) = old {
+        let mut journals = Journals::clone(&shared.journals.load());
+        let update = match diff {
+            Some(diff) => journals.record(new.origin(), diff),
+            None => journals.update(old, new),
+        };
+        tracing::debug!(zone = %new.origin(), "journal: {update:?}");
+        shared.journals.store(Arc::new(journals));
+    }
+    // A zone served for the first time (a start of `up`) is announced too, as a file zone is
+    // at load: secondaries that fell behind while the primary was down learn of it now rather
+    // than at their next refresh.
     let targets = shared.transfer.policy(new.origin()).map_or(&[][..], |p| &p.notify);
     let keys = &shared.transfer.keys;
     let policy = RetryPolicy::default();
-    let Some(notifier) = notify_after_reload(Some(old), new, targets, keys, policy, now_ms())
-    else {
+    let old = old.map(|old| &**old);
+    let Some(notifier) = notify_after_reload(old, new, targets, keys, policy, now_ms()) else {
         return;
     };
     if let Ok(mut queued) = shared.notifiers.lock() {
