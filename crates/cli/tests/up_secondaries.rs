@@ -1,9 +1,11 @@
 //! Real secondaries follow `nameward up` through its configuration file alone: Knot, NSD and
-//! BIND, each a TSIG-keyed secondary of the TLD zone in `up --config`, reach every change made
-//! over EPP (creates, NS and glue changes, a hold, a delete, a DS) and renewals past expiry by
-//! NOTIFY and IXFR, answer for every name what `up` answers, and hold a copy of the zone that
-//! ldns-compare-zones finds equal to `nameward registry zone`; restarted, `up` answers IXFR
-//! from before the restart out of the history the registry kept.
+//! BIND, each a TSIG-keyed secondary of the TLD zone in `up --config`, reach every change
+//! made over EPP (creates, NS and glue changes, a hold, a delete, a DS), renewals past expiry
+//! and a continuity DNS switch by NOTIFY and IXFR, answer for every name what `up` answers,
+//! and hold a copy of the zone that ldns-compare-zones finds equal to `nameward registry
+//! zone`. Restarted, `up` answers IXFR from before the restart out of the history the registry
+//! kept; killed with SIGKILL in a burst of changes and restarted, it brings the secondaries to
+//! every committed change.
 //!
 //! Without the peer's daemon the test says that it did not run; under `CI=true` that is a
 //! failure.
@@ -16,6 +18,10 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use nameward_dns::Rtype;
+use nameward_escrow::{
+    Customer, DepositBuilder, DepositKind, Domain as EscrowedDomain, SigningKey, public_key_pem,
+};
+use time::OffsetDateTime;
 
 use nameward_server::testing::{Daemon, Peer, ask, free_port, serial_at, tool_available};
 
@@ -57,10 +63,10 @@ fn sample(text: &str, name: &str) -> f64 {
         .unwrap_or_else(|| panic!("no {name} in {text}"))
 }
 
-/// A DS record added to c.example (RFC 5910).
+/// A DS record added to b.example (RFC 5910).
 const ADD_DS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><command><update>
-<domain:update xmlns:domain="urn:ietf:params:xml:ns:domain-1.0"><domain:name>c.example</domain:name></domain:update>
+<domain:update xmlns:domain="urn:ietf:params:xml:ns:domain-1.0"><domain:name>b.example</domain:name></domain:update>
 </update><extension><secDNS:update xmlns:secDNS="urn:ietf:params:xml:ns:secDNS-1.1"><secDNS:add><secDNS:dsData>
 <secDNS:keyTag>12345</secDNS:keyTag><secDNS:alg>13</secDNS:alg><secDNS:digestType>2</secDNS:digestType>
 <secDNS:digest>E2D3C916F6DEEAC73294E8268FB5885044A833FC5459588F4A9184CFC41A5766</secDNS:digest>
@@ -220,6 +226,53 @@ fn registry_serial(data: &std::path::Path) -> u32 {
         .unwrap()
 }
 
+/// The registrar alpha fails, and `domain` (delegated to ns1.b.example) goes on continuity
+/// DNS: the TLD delegates it to the registry's own server, which serves its escrowed zone.
+/// For a secondary of the TLD, a delegation that changes.
+fn switch_to_continuity_dns(data: &std::path::Path, domain: &str) {
+    let run = |args: &[&str]| {
+        let out = nameward().args(args).arg("--data").arg(data).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    let key = SigningKey::from_bytes(&[7; 32]);
+    let key_path = data.join("alpha-escrow.pub.pem");
+    std::fs::write(&key_path, public_key_pem(&key.verifying_key()).unwrap()).unwrap();
+    run(&["registry", "escrow-key", "alpha", "--key", key_path.to_str().unwrap()]);
+    let zone = format!(
+        "$TTL 300\n@ IN SOA ns1.b.example. admin.{domain}. 7 3600 600 86400 300\n\
+         @ IN NS ns1.b.example.\nwww IN A 192.0.2.80\n"
+    );
+    let deposit =
+        DepositBuilder::new("alpha", "alpha-full-1", DepositKind::Full, OffsetDateTime::now_utc())
+            .customer(Customer {
+                id: "asha".to_owned(),
+                name: "Asha".to_owned(),
+                email: "asha@example.org".to_owned(),
+                balance: 0,
+                currency: "USD".to_owned(),
+                reseller: None,
+            })
+            .domain(EscrowedDomain {
+                name: domain.to_owned(),
+                registrant: None,
+                customer: Some("asha".to_owned()),
+                admin: None,
+                tech: None,
+                reseller: None,
+                privacy: false,
+                expires: OffsetDateTime::now_utc() + time::Duration::days(365),
+                nameservers: vec!["ns1.b.example".to_owned()],
+            })
+            .zone(domain, &zone)
+            .build(&key, true)
+            .unwrap();
+    let deposit_path = data.join("alpha-full-1.tar.gz");
+    std::fs::write(&deposit_path, deposit).unwrap();
+    run(&["escrow", "registrar", "import", deposit_path.to_str().unwrap()]);
+    run(&["continuity", "declare-failed", "alpha", "--reason", "registrar went dark"]);
+    run(&["continuity", "switch-dns", domain]);
+}
+
 /// `up` with `peer` as its secondary, through the configuration file; a stream of EPP
 /// changes; the secondary answering as `up` does.
 fn follow(secondary_peer: Peer) {
@@ -254,9 +307,13 @@ fn follow(secondary_peer: Peer) {
     let ticked = String::from_utf8_lossy(&tick.stdout);
     assert!(ticked.contains("auto_renew"), "{ticked}{}", String::from_utf8_lossy(&tick.stderr));
 
+    switch_to_continuity_dns(&data, "c.example");
+
     // up publishes within its polling interval; the secondary follows on NOTIFY.
     let last = running.caught_up();
-    for name in ["a", "b", "c", "d", "www.b", "ns1.b", "nothere"] {
+    // (c.example is on continuity DNS: up answers for it from its escrowed zone, where the
+    // secondary of the TLD refers; that referral is checked below.)
+    for name in ["a", "b", "d", "www.b", "ns1.b", "nothere"] {
         let qname = format!("{name}.example");
         for qtype in [Rtype::A, Rtype::NS, Rtype::DS] {
             assert_eq!(
@@ -269,8 +326,14 @@ fn follow(secondary_peer: Peer) {
     let (_, b) = view(secondary, "www.b.example", Rtype::A);
     assert!(b.contains("ns1.b.example. 3600 in a 192.0.2.7"), "{peer}: glue {b:?}");
     same_zone(&data, secondary, peer);
-    let (_, ds) = view(secondary, "c.example", Rtype::DS);
+    let (_, ds) = view(secondary, "b.example", Rtype::DS);
     assert!(ds.iter().any(|record| record.contains(" ds 12345 13 2 ")), "{peer}: {ds:?}");
+    let (_, switched) = view(secondary, "www.c.example", Rtype::A);
+    assert!(
+        switched.contains("c.example. 3600 in ns ns1.nic.example.")
+            && !switched.iter().any(|record| record.contains("ns1.b.example.")),
+        "{peer}: c.example delegated to the registry's server: {switched:?}"
+    );
     let metrics = scrape(metrics_at);
     assert!(
         sample(&metrics, "nameward_transfers_total{type=\"IXFR\"}") >= 1.0,
