@@ -31,7 +31,7 @@ use time::OffsetDateTime;
 use crate::args::UpArgs;
 use crate::commands::registry::{create_or_open, default_apex};
 use crate::data::{UpInfo, UpRegistrar, runtime, write_private};
-use crate::up_config::{self, UpConfig};
+use crate::up_config::{self, EppConfig, UpConfig};
 
 /// The demo registrars created on first start.
 const DEMO_REGISTRARS: [(&str, &str); 2] =
@@ -134,26 +134,7 @@ async fn serve(
         Setup::Demo(_) => Some(DemoPki::generate(&dir)?),
         _ => None,
     };
-    let (certificate, key) = match (&file.epp.certificate, &file.epp.key) {
-        (Some(certificate), Some(key)) => (certificate.clone(), key.clone()),
-        _ => (dir.join("pki/epp.pem"), dir.join("pki/epp.key")),
-    };
-    if !certificate.exists() {
-        return Err(anyhow!(
-            "no EPP server certificate at {}: set [epp] certificate and key in the \
-             configuration file (the demo makes its own on first start)",
-            certificate.display()
-        ));
-    }
-    let tls =
-        nameward_epp::tls::server_config_from_pem_files(&certificate, &key).with_context(|| {
-            format!("cannot load the EPP server certificate {}", certificate.display())
-        })?;
-    let mut options = ServerOptions::new(tls);
-    file.epp.apply(&mut options);
-    let epp = EppServer::bind(epp_listen, options)
-        .await
-        .with_context(|| format!("cannot listen for EPP on {epp_listen}"))?;
+    let epp = bind_epp(&file.epp, &dir, epp_listen).await?;
 
     let mut up = match setup {
         Setup::Configured => {
@@ -243,6 +224,31 @@ async fn lead(work: LeaderWork) {
         }
         tokio::time::sleep(LEAD_CHECK_EVERY).await;
     }
+}
+
+/// The EPP server listening on `listen`, with the certificate the configuration file names
+/// or else the demo's, and the file's connection limits.
+async fn bind_epp(config: &EppConfig, dir: &Path, listen: SocketAddr) -> Result<EppServer> {
+    let (certificate, key) = match (&config.certificate, &config.key) {
+        (Some(certificate), Some(key)) => (certificate.clone(), key.clone()),
+        _ => (dir.join("pki/epp.pem"), dir.join("pki/epp.key")),
+    };
+    if !certificate.exists() {
+        return Err(anyhow!(
+            "no EPP server certificate at {}: set [epp] certificate and key in the \
+             configuration file (the demo makes its own on first start)",
+            certificate.display()
+        ));
+    }
+    let tls =
+        nameward_epp::tls::server_config_from_pem_files(&certificate, &key).with_context(|| {
+            format!("cannot load the EPP server certificate {}", certificate.display())
+        })?;
+    let mut options = ServerOptions::new(tls);
+    config.apply(&mut options);
+    EppServer::bind(listen, options)
+        .await
+        .with_context(|| format!("cannot listen for EPP on {listen}"))
 }
 
 /// Adds the configuration file's TLDs the registry lacks and brings every configured apex up
