@@ -54,6 +54,10 @@ idle_timeout_secs = 10
 max_connections = 1024
 max_connections_per_client = 16
 
+# [dns.cookies]                    # DNS Cookies (RFC 7873, RFC 9018), on by default
+# secret = "32 hex digits"         # openssl rand -hex 16; shared by an anycast set; absent: random
+# previous_secret = "32 hex digits" # the one being replaced, still accepted
+
 # [dns.rrl]                        # response-rate limiting, off unless present
 # responses_per_second = 20
 # slip = 2

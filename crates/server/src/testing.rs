@@ -79,6 +79,22 @@ impl Drop for Daemon {
     }
 }
 
+/// Whether the peer program `binary` (from the Debian package `package`) is installed. When it
+/// is not, the test that wanted it (`what`) says so loudly and returns; under `CI=true` this
+/// fails the test instead.
+pub fn tool_available(what: &str, binary: &str, package: &str) -> bool {
+    if Path::new(binary).exists() {
+        return true;
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{what} cannot run under CI: {binary} (Debian package {package}) is missing");
+    }
+    eprintln!(
+        "\n*** {what} WITH {binary} DID NOT RUN: it is missing (Debian package {package}).\n"
+    );
+    false
+}
+
 /// The peers this module starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Peer {
@@ -109,20 +125,10 @@ impl Peer {
         }
     }
 
-    /// Whether the daemon is installed. When it is not, the test that wanted it says so loudly
-    /// and returns; under `CI=true` this fails the test instead.
+    /// Whether the daemon is installed (see [`tool_available`]).
     pub fn available(self, what: &str) -> bool {
         let (binary, package) = self.binary();
-        if Path::new(binary).exists() {
-            return true;
-        }
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("{what} cannot run under CI: {binary} (Debian package {package}) is missing");
-        }
-        eprintln!(
-            "\n*** {what} WITH {binary} DID NOT RUN: it is missing (Debian package {package}).\n"
-        );
-        false
+        tool_available(what, binary, package)
     }
 
     /// Starts the daemon on 127.0.0.1:`port` as a secondary of `zone` (an origin with its final

@@ -158,9 +158,22 @@ impl<'a> Reader<'a> {
     /// Every pointer must point strictly before the previous one, so that no chain can loop,
     /// and the decompressed name may not exceed 255 octets.
     pub fn name_with(&mut self, pointers: Pointers) -> Result<Name, WireError> {
+        let mut wire = [0u8; MAX_NAME_LEN];
+        let len = self.name_into(pointers, &mut wire)?;
+        let at = self.pos;
+        Name::from_wire(&wire[..len]).map_err(|_| WireError::new(at, WireErrorKind::NameTooLong))
+    }
+
+    /// Reads a name as [`Self::name_with`] does, with the same checks, into `wire`
+    /// (decompressed, case kept) without allocating; returns its length. For readers that
+    /// look at a name on a hot path and make a [`Name`] only when they need one.
+    pub fn name_into(
+        &mut self,
+        pointers: Pointers,
+        wire: &mut [u8; MAX_NAME_LEN],
+    ) -> Result<usize, WireError> {
         let follow = !self.options.standalone
             && (pointers == Pointers::Allowed || self.options.lenient_names);
-        let mut wire = [0u8; MAX_NAME_LEN];
         let mut len = 0usize;
         // Where reading resumes in the window once the name is done.
         let mut resume: Option<usize> = None;
@@ -217,6 +230,6 @@ impl<'a> Reader<'a> {
             }
         }
         self.pos = resume.unwrap_or(at);
-        Name::from_wire(&wire[..len]).map_err(|_| WireError::new(at, WireErrorKind::NameTooLong))
+        Ok(len)
     }
 }

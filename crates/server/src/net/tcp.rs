@@ -16,10 +16,10 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio::time::timeout;
 
-use crate::net::metrics::{WorkerMetrics, question_type};
-use crate::net::state::Shared;
-use crate::net::transfer_hook::{TransferContext, transfer_response, wants_transfer};
-use crate::{Outcome, Transport, answer};
+use crate::net::metrics::WorkerMetrics;
+use crate::net::state::{Shared, now_secs};
+use crate::net::transfer_hook::{TransferContext, transfer_response};
+use crate::{Incoming, Outcome, Requester, Route, Transport, answer_incoming};
 
 /// Connection counts, checked when a connection is accepted (never per query).
 #[derive(Debug)]
@@ -163,9 +163,10 @@ async fn connection(
             Ok(Err(_)) => return false,
             Err(_) => return true,
         }
-        let body = &*body;
-        metrics.query(question_type(body));
-        let sent = if wants_transfer(body, Transport::Tcp) {
+        // Read once; everything below looks at this view.
+        let incoming = Incoming::parse(body);
+        metrics.query(incoming.as_ref().and_then(Incoming::qtype));
+        let sent = if let Some(incoming) = incoming.filter(|m| m.route() == Route::Transfer) {
             let zones = shared.zones.load();
             let journals = shared.journals.load();
             let ctx = TransferContext {
@@ -177,7 +178,7 @@ async fn connection(
                 transport: Transport::Tcp,
                 counters: &shared.metrics.shared,
             };
-            let responses = transfer_response(&ctx, body);
+            let responses = transfer_response(&ctx, &incoming);
             drop(zones);
             drop(journals);
             let mut result = Ok(());
@@ -193,8 +194,11 @@ async fn connection(
                 }
             }
             result
-        } else {
-            let outcome = answer(&shared.zones.load(), body, &mut out);
+        } else if let Some(incoming) = incoming {
+            let now = now_secs();
+            let secrets = shared.cookies.as_ref().map(|c| c.secrets(now));
+            let requester = Requester { address: Some(peer.ip()), now, cookies: secrets.as_ref() };
+            let outcome = answer_incoming(&shared.zones.load(), &incoming, &requester, &mut out);
             match outcome {
                 Outcome::Response(summary) => {
                     metrics.response(summary.rcode, summary.truncated);
@@ -205,6 +209,10 @@ async fn connection(
                     Ok(())
                 }
             }
+        } else {
+            // Shorter than a header.
+            metrics.dropped();
+            Ok(())
         };
         if let Err(timed_out) = sent {
             return timed_out;

@@ -1,6 +1,7 @@
 //! The seam between the network layer and zone transfers: AXFR and IXFR, NOTIFY, and any
-//! query that may carry a TSIG are handed to [`transfer_response`] instead of
-//! [`crate::answer`], which calls the pure functions of [`crate::transfer`]. [`zone_replaced`]
+//! query that carries a TSIG ([`Route::Transfer`] of the message's parsed view) are handed to
+//! [`transfer_response`] instead of [`crate::answer_incoming`], which calls the pure functions
+//! of [`crate::transfer`]. [`zone_replaced`]
 //! is the other seam: every reload calls it for each zone that got a new version, which
 //! records the IXFR difference and queues NOTIFY to the secondaries.
 
@@ -12,14 +13,13 @@ use nameward_dns::Rtype;
 use nameward_dns::message::opcode;
 
 use crate::config::Config;
-use crate::net::metrics::{SharedCounters, question_type};
+use crate::net::metrics::SharedCounters;
 use crate::net::state::{Shared, now_ms};
-use crate::transfer::tsig::might_be_signed;
 use crate::transfer::{
     Diff, Journals, Request, RetryPolicy, TransferConfig, TransferKind, TransferStream,
     notify_after_reload, respond_notify, respond_signed, respond_transfer,
 };
-use crate::{Outcome, Transport, Zone, Zones, answer};
+use crate::{Incoming, Outcome, Requester, Transport, Zone, Zones, answer_incoming};
 
 /// What a transfer handler may look at.
 #[derive(Debug, Clone, Copy)]
@@ -38,23 +38,6 @@ pub struct TransferContext<'a> {
     pub transport: Transport,
     /// Counters for transfers and NOTIFY.
     pub counters: &'a SharedCounters,
-}
-
-/// True when `query` goes to [`transfer_response`]: NOTIFY, AXFR and IXFR on any transport,
-/// and queries that may be TSIG-signed (a cheap look at the counts and the OPT record).
-pub fn wants_transfer(query: &[u8], transport: Transport) -> bool {
-    let _ = transport;
-    let Some(&flags) = query.get(2) else { return false };
-    if flags & 0x80 != 0 {
-        return false;
-    }
-    let code = (flags >> 3) & 0xF;
-    if code == opcode::NOTIFY {
-        return true;
-    }
-    code == opcode::QUERY
-        && (matches!(question_type(query).map(Rtype), Some(Rtype::AXFR | Rtype::IXFR))
-            || might_be_signed(query))
 }
 
 /// The messages that answer a transfer request, a NOTIFY or a signed query: gathered (one or
@@ -82,18 +65,21 @@ impl Iterator for Responses {
 /// Answers a transfer request, a NOTIFY or a signed query. Messages are complete DNS
 /// messages, without the TCP length prefix. Returns the response code of the first message
 /// with the messages, or None when nothing is to be sent.
-pub fn transfer_response(ctx: &TransferContext<'_>, query: &[u8]) -> Option<(u16, Responses)> {
-    let request =
-        Request { query, client: ctx.peer.ip(), transport: ctx.transport, now: now_ms() / 1000 };
+pub fn transfer_response(
+    ctx: &TransferContext<'_>,
+    message: &Incoming<'_>,
+) -> Option<(u16, Responses)> {
+    let client = ctx.peer.ip();
+    let now = now_ms() / 1000;
+    let request = Request { message, client, transport: ctx.transport, now };
     let one = |message: Vec<u8>| Responses::Gathered(vec![message].into_iter());
-    let code = (query.get(2)? >> 3) & 0xF;
-    if code == opcode::NOTIFY {
+    if message.header().opcode() == opcode::NOTIFY {
         ctx.counters.notifies.fetch_add(1, Ordering::Relaxed);
         let response = respond_notify(ctx.zones, ctx.transfer, &request)?;
         let rcode = u16::from(*response.get(3)? & 0xF);
         return Some((rcode, one(response)));
     }
-    if matches!(question_type(query).map(Rtype), Some(Rtype::AXFR | Rtype::IXFR)) {
+    if matches!(message.qtype(), Some(Rtype::AXFR | Rtype::IXFR)) {
         let stream = respond_transfer(ctx.zones, ctx.journals, ctx.transfer, &request);
         let summary = stream.summary();
         let counter = match summary.kind {
@@ -113,7 +99,11 @@ pub fn transfer_response(ctx: &TransferContext<'_>, query: &[u8]) -> Option<(u16
         return Some((rcode, one(response)));
     }
     let mut buffer = ctx.config.response_buffer(ctx.transport);
-    let Outcome::Response(summary) = answer(ctx.zones, query, &mut buffer) else { return None };
+    let requester = Requester::default();
+    let Outcome::Response(summary) = answer_incoming(ctx.zones, message, &requester, &mut buffer)
+    else {
+        return None;
+    };
     Some((summary.rcode, one(buffer.as_bytes().to_vec())))
 }
 
@@ -156,15 +146,12 @@ mod tests {
     use nameward_dns::message::rcode;
 
     #[test]
-    fn routes_transfers_and_notify() {
+    fn answers_transfers_and_notify() {
         let mut axfr = vec![0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0];
         axfr.extend_from_slice(b"\x07example\x00\x00\xfc\x00\x01");
-        assert!(wants_transfer(&axfr, Transport::Tcp));
-        assert!(wants_transfer(&axfr, Transport::Udp));
         let mut notify = axfr.clone();
         notify[2] = opcode::NOTIFY << 3;
         notify[22] = 6;
-        assert!(wants_transfer(&notify, Transport::Udp));
         let config = Config::default();
         let counters = SharedCounters::default();
         let transfer = TransferConfig::default();
@@ -178,10 +165,11 @@ mod tests {
             transport: Transport::Tcp,
             counters: &counters,
         };
-        let (code, out) = transfer_response(&ctx, &axfr).unwrap();
+        let (code, out) = transfer_response(&ctx, &Incoming::parse(&axfr).unwrap()).unwrap();
         let out: Vec<Vec<u8>> = out.collect();
         assert_eq!(code, rcode::NOTAUTH);
         assert_eq!(out[0][3] & 0xF, 9);
+        let notify = Incoming::parse(&notify).unwrap();
         assert_eq!(transfer_response(&ctx, &notify).map(|(code, _)| code), Some(rcode::NOTAUTH));
     }
 }

@@ -15,6 +15,7 @@ use super::tsig::{
     self, Algorithm, Key, KeyRing, SignParams, StreamVerifier, TsigError, error as tsig_error,
 };
 use super::*;
+use crate::Incoming;
 use crate::{Transport, Zone, Zones};
 
 const NOW: u64 = 1_790_000_000;
@@ -104,7 +105,11 @@ fn run(
     bytes: &[u8],
     transport: Transport,
 ) -> (TransferSummary, Vec<Vec<u8>>) {
-    let request = Request { query: bytes, client: loopback(), transport, now: NOW };
+    // A message shorter than a header has no view: the network layer sends nothing.
+    let Some(message) = Incoming::parse(bytes) else {
+        return (TransferStream::empty().summary(), Vec::new());
+    };
+    let request = Request { message: &message, client: loopback(), transport, now: NOW };
     let stream = respond_transfer(zones, journals, config, &request);
     let summary = stream.summary();
     (summary, stream.collect())
@@ -539,8 +544,10 @@ fn notify_answers() {
             questions: vec![Question { name: name(qname), qtype, qclass: Class::IN }],
             ..Message::default()
         };
+        let bytes = m.encode();
+        let message = Incoming::parse(&bytes).unwrap();
         let request =
-            Request { query: &m.encode(), client: loopback(), transport: Transport::Udp, now: NOW };
+            Request { message: &message, client: loopback(), transport: Transport::Udp, now: NOW };
         decode(&respond_notify(&zs, cfg, &request).unwrap())
     };
     let ack = notify("example.", Rtype::SOA, &config(Acl::any()));
@@ -597,8 +604,9 @@ fn notifier_retries_then_gives_up_or_is_acknowledged() {
 
     // The signed one is answered by our own NOTIFY handler, as a secondary would.
     let zs = zones(&new);
+    let message = Incoming::parse(&out[1].message).unwrap();
     let request =
-        Request { query: &out[1].message, client: b.ip(), transport: Transport::Udp, now: NOW };
+        Request { message: &message, client: b.ip(), transport: Transport::Udp, now: NOW };
     let ack = respond_notify(&zs, &config(Acl::any()), &request).unwrap();
     let mut wrong_id = ack.clone();
     wrong_id[1] ^= 1;
@@ -628,10 +636,14 @@ fn signed_ordinary_queries_get_signed_answers() {
     let zs = zones(&z);
     let cfg = config(Acl::any());
     let mut q = query(Rtype::SOA, None).encode();
-    let request = Request { query: &q, client: loopback(), transport: Transport::Udp, now: NOW };
+    let message = Incoming::parse(&q).unwrap();
+    let request =
+        Request { message: &message, client: loopback(), transport: Transport::Udp, now: NOW };
     assert_eq!(respond_signed(&zs, &cfg, &request), None);
     let mac = tsig::sign(&mut q, &key(), &SignParams::request(NOW));
-    let request = Request { query: &q, client: loopback(), transport: Transport::Udp, now: NOW };
+    let message = Incoming::parse(&q).unwrap();
+    let request =
+        Request { message: &message, client: loopback(), transport: Transport::Udp, now: NOW };
     let response = respond_signed(&zs, &cfg, &request).unwrap();
     tsig::verify_response(&response, &key(), &mac, NOW).unwrap();
     let m = decode(&response);
@@ -643,18 +655,19 @@ fn signed_ordinary_queries_get_signed_answers() {
 }
 
 #[test]
-fn might_be_signed_rules_out_plain_queries_only() {
+fn the_parsed_view_tells_signed_queries_from_plain_ones() {
+    let signed = |bytes: &[u8]| Incoming::parse(bytes).is_some_and(|m| m.is_signed());
     let plain = query(Rtype::A, None).encode();
-    assert!(!tsig::might_be_signed(&plain));
+    assert!(!signed(&plain));
     let with_edns = Message { edns: Some(nameward_dns::Edns::default()), ..query(Rtype::A, None) };
-    assert!(!tsig::might_be_signed(&with_edns.encode()));
-    let mut signed = plain.clone();
-    tsig::sign(&mut signed, &key(), &SignParams::request(NOW));
-    assert!(tsig::might_be_signed(&signed));
+    assert!(!signed(&with_edns.encode()));
+    let mut signed_plain = plain.clone();
+    tsig::sign(&mut signed_plain, &key(), &SignParams::request(NOW));
+    assert!(signed(&signed_plain));
     let mut signed_edns = with_edns.encode();
     tsig::sign(&mut signed_edns, &key(), &SignParams::request(NOW));
-    assert!(tsig::might_be_signed(&signed_edns));
-    assert!(!tsig::might_be_signed(&[0; 5]));
+    assert!(signed(&signed_edns));
+    assert!(!signed(&[0; 5]));
 }
 
 /// What the property tests share with these.
