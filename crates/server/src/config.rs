@@ -32,7 +32,7 @@ pub struct Config {
     /// server of several (an anycast node, one of the secondaries) answered. Absent: none.
     #[serde(default)]
     pub nsid: Option<String>,
-    /// TCP limits (RFC 7766).
+    /// TCP limits (RFC 7766), concurrent zone transfers among them.
     #[serde(default)]
     pub tcp: TcpConfig,
     /// DNS Cookies (RFC 7873, RFC 9018): on unless turned off.
@@ -124,6 +124,23 @@ pub struct TcpConfig {
     pub max_connections_per_client: usize,
     /// The largest query accepted; a longer length prefix closes the connection.
     pub max_message_size: u16,
+    /// Zone transfers (AXFR, and IXFR that sends a difference or the zone) under way at once,
+    /// over all clients; one more is answered SERVFAIL.
+    #[serde(deserialize_with = "transfer_limit")]
+    pub max_transfers: usize,
+    /// Zone transfers under way at once to one client address.
+    #[serde(deserialize_with = "transfer_limit")]
+    pub max_transfers_per_client: usize,
+}
+
+fn transfer_limit<'de, D: Deserializer<'de>>(deserializer: D) -> Result<usize, D::Error> {
+    let limit = usize::deserialize(deserializer)?;
+    if limit == 0 {
+        return Err(serde::de::Error::custom(
+            "a transfer limit must be at least 1 (to serve no transfers, allow none in [[acl]])",
+        ));
+    }
+    Ok(limit)
 }
 
 impl Default for TcpConfig {
@@ -133,6 +150,8 @@ impl Default for TcpConfig {
             max_connections: 1024,
             max_connections_per_client: 16,
             max_message_size: 16 * 1024,
+            max_transfers: 16,
+            max_transfers_per_client: 2,
         }
     }
 }
@@ -373,25 +392,30 @@ mod tests {
     }
 
     #[test]
-    fn reads_cookie_settings() {
+    fn reads_cookie_and_transfer_settings() {
         let config = Config::from_toml(
             r#"
+            [tcp]
+            max_transfers = 4
+            max_transfers_per_client = 1
             [cookies]
             secret = "e5e973e5a6b2a43f48e7dc849e37bfcf"
             previous_secret = "DD3BDF9344B678B185A6F5CB60FCA715"
             "#,
         )
         .unwrap();
+        assert_eq!((config.tcp.max_transfers, config.tcp.max_transfers_per_client), (4, 1));
         let secret = config.cookies.secret.as_ref().unwrap();
         assert_eq!(secret.0[..2], [0xe5, 0xe9]);
         assert_eq!(config.cookies.previous_secret.as_ref().unwrap().0[0], 0xdd);
         assert!(!format!("{config:?}").contains("e5e9"), "secrets stay out of logs");
         let defaults = Config::default();
+        assert_eq!((defaults.tcp.max_transfers, defaults.tcp.max_transfers_per_client), (16, 2));
         assert!(defaults.cookies.enabled && defaults.cookies.secret.is_none());
     }
 
     #[test]
-    fn bad_cookie_settings_say_what_is_wrong() {
+    fn bad_cookie_and_transfer_settings_say_what_is_wrong() {
         let cases = [
             ("[cookies]\nsecret = \"e5e9\"", "32 hexadecimal digits"),
             ("[cookies]\nsecret = \"g5e973e5a6b2a43f48e7dc849e37bfcf\"", "hexadecimal digits only"),
@@ -401,6 +425,8 @@ mod tests {
             ),
             ("[cookies]\nlifetime_secs = 60", "between 3600"),
             ("[cookies]\nsecrets = \"\"", "secrets"),
+            ("[tcp]\nmax_transfers = 0", "at least 1"),
+            ("[tcp]\nmax_transfers_per_client = 0", "at least 1"),
         ];
         for (text, expected) in cases {
             let error = Config::from_toml(text).unwrap_err();

@@ -15,7 +15,8 @@
 //! - `ANY` (RFC 8482 §4.1): the RRset of lowest type at the name.
 //! - CNAMEs are followed inside the zone only, at most 16 steps, stopping at a loop.
 //! - EDNS options: NSID (RFC 5001) when configured and asked for; EXPIRE (RFC 7314) as a
-//!   primary gives it, the SOA expire, when asked for; COOKIE (RFC 7873) answered with an RFC 9018 server cookie when the
+//!   primary gives it, the SOA expire, when asked for (in answers and in the first message of
+//!   a zone transfer); COOKIE (RFC 7873) answered with an RFC 9018 server cookie when the
 //!   network layer passes the secrets, a malformed one refused with FORMERR; others ignored
 //!   (RFC 6891 §6.1.2).
 //! - RD is copied for QUERY (cleared for other opcodes, as BIND and NSD do), CD cleared (RFC

@@ -98,6 +98,8 @@ pub struct SharedCounters {
     pub transfers_axfr: AtomicU64,
     /// Outgoing incremental transfers (IXFR) served.
     pub transfers_ixfr: AtomicU64,
+    /// Zone transfers answered SERVFAIL because too many were under way.
+    pub transfers_refused: AtomicU64,
     /// NOTIFY messages sent and received.
     pub notifies: AtomicU64,
 }
@@ -169,7 +171,7 @@ impl Metrics {
             workers.iter().map(|(_, w)| get(f(w))).sum()
         };
         let s = &self.shared;
-        let simple: [(&str, &str, &str, u64); 11] = [
+        let simple: [(&str, &str, &str, u64); 12] = [
             (
                 "nameward_responses_truncated_total",
                 "counter",
@@ -229,6 +231,12 @@ impl Metrics {
                 "counter",
                 "Reloads in which a zone failed to load and kept its old version.",
                 get(&s.reloads_failed),
+            ),
+            (
+                "nameward_transfers_refused_total",
+                "counter",
+                "Zone transfers answered SERVFAIL because too many were under way.",
+                get(&s.transfers_refused),
             ),
             (
                 "nameward_notify_total",

@@ -15,6 +15,7 @@ use nameward_dns::zone::{IncludeLoader, ReaderOptions, ZoneReader};
 use crate::config::{Config, ZoneConfig};
 use crate::cookie::Cookies;
 use crate::net::metrics::Metrics;
+use crate::net::tcp::Limits;
 use crate::net::transfer_hook::zone_replaced;
 use crate::transfer::{
     ApplyError, Diff, Journals, Notifier, RetryPolicy, TransferConfig, notify_after_reload,
@@ -39,6 +40,8 @@ pub struct Shared {
     pub notifiers: Mutex<Vec<Notifier>>,
     /// Where DNS Cookie secrets come from; `None` when cookies are off.
     pub cookies: Option<Cookies>,
+    /// Zone transfers under way over TCP, in total and per client.
+    pub transfer_limits: Arc<Limits>,
     /// One reload at a time.
     reloading: Mutex<()>,
     /// Folds of layered zones under way (see [`Shared::apply`]), by origin.
@@ -194,6 +197,8 @@ impl Shared {
             })
             .collect();
         let cookies = Cookies::from_config(&config.cookies);
+        let tcp = &config.tcp;
+        let transfer_limits = Limits::new(tcp.max_transfers, tcp.max_transfers_per_client);
         Ok(Shared {
             zones: ArcSwap::from_pointee(zones),
             config,
@@ -202,6 +207,7 @@ impl Shared {
             journals: ArcSwap::from_pointee(Journals::default()),
             notifiers: Mutex::new(notifiers),
             cookies,
+            transfer_limits,
             reloading: Mutex::new(()),
             folds: Mutex::new(HashMap::new()),
         })

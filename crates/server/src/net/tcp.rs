@@ -21,7 +21,8 @@ use crate::net::state::{Shared, now_secs};
 use crate::net::transfer_hook::{TransferContext, transfer_response};
 use crate::{Incoming, Outcome, Requester, Route, Transport, answer_incoming};
 
-/// Connection counts, checked when a connection is accepted (never per query).
+/// Counts of things open at once, in total and per client address: connections, checked when
+/// one is accepted (never per query), and zone transfers under way.
 #[derive(Debug)]
 pub struct Limits {
     total: Arc<Semaphore>,
@@ -39,7 +40,9 @@ impl Limits {
         })
     }
 
-    fn admit(self: &Arc<Limits>, client: IpAddr) -> Option<Admitted> {
+    /// A place for one more from `client`, held until dropped; `None` when either limit is
+    /// reached.
+    pub fn admit(self: &Arc<Limits>, client: IpAddr) -> Option<Admitted> {
         let permit = Arc::clone(&self.total).try_acquire_owned().ok()?;
         let mut map = self.per_client.lock().ok()?;
         let count = map.entry(client).or_insert(0);
@@ -51,8 +54,9 @@ impl Limits {
     }
 }
 
-/// A connection's place under the limits, given back when it closes.
-struct Admitted {
+/// A place under the limits, given back when dropped.
+#[derive(Debug)]
+pub struct Admitted {
     limits: Arc<Limits>,
     client: IpAddr,
     _permit: OwnedSemaphorePermit,
@@ -177,6 +181,7 @@ async fn connection(
                 peer,
                 transport: Transport::Tcp,
                 counters: &shared.metrics.shared,
+                limits: Some(&shared.transfer_limits),
             };
             let responses = transfer_response(&ctx, &incoming);
             drop(zones);

@@ -158,6 +158,7 @@ impl Worker {
                     peer,
                     transport: Transport::Udp,
                     counters: &self.shared.metrics.shared,
+                    limits: None,
                 };
                 // One message goes back over UDP: the first, and nothing more is made.
                 if let Some((code, mut messages)) = transfer_response(&ctx, &incoming)

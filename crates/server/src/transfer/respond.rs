@@ -14,7 +14,7 @@ use super::acl::ZonePolicy;
 use super::axfr::full_zone;
 use super::ixfr::incremental;
 use super::journal::{Journal, JournalLimits, JournalUpdate};
-use super::stream::{TransferKind, TransferStream, TransferSummary};
+use super::stream::{FirstOpt, TransferKind, TransferStream, TransferSummary};
 use super::tsig::{self, DEFAULT_FUDGE, KeyRing, StreamSigner, TsigError, Verified};
 use crate::query::{Incoming, RawHeader};
 use crate::response::{DEFAULT_UDP_PAYLOAD, Transport};
@@ -286,12 +286,21 @@ pub fn respond_transfer(
     let signer = verified.map(|v| StreamSigner::new(v.key, v.tsig.mac, request.now, config.fudge));
     let zone: Arc<Zone> = Arc::clone(zone);
     let question = question.clone();
-    match client_serial {
+    // We are the primary of every zone we serve: EXPIRE is the SOA expire (RFC 7314 §4).
+    let opt = request
+        .message
+        .edns()
+        .map(|edns| FirstOpt { expire: if edns.expire { zone.expire() } else { None } });
+    let stream = match client_serial {
         None => full_zone(zone, header.id, header.flags, question, signer),
         Some(serial) => {
             let journal = journals.get(zone.origin());
             incremental(zone, journal, serial, header.id, header.flags, question, signer)
         }
+    };
+    match opt {
+        Some(opt) => stream.with_opt(opt),
+        None => stream,
     }
 }
 

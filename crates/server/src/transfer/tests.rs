@@ -714,3 +714,73 @@ fn axfr_keeps_each_rrsig_with_the_ttl_of_the_rrset_it_covers() {
     sigs.sort();
     assert_eq!(sigs, [(Rtype::TXT, 3600), (Rtype::AAAA, 300)]);
 }
+
+#[test]
+fn a_transfer_asked_for_expire_carries_the_soa_expire_in_its_first_message() {
+    let extra: String =
+        (0..3000).map(|i| format!("host{i} TXT \"a record to fill several messages\"\n")).collect();
+    let z = zone(5, &extra);
+    let zs = zones(&z);
+    let j = Journals::default();
+    let with_expire = |options| Message {
+        edns: Some(nameward_dns::Edns { options, ..nameward_dns::Edns::default() }),
+        ..query(Rtype::AXFR, None)
+    };
+    let expire = nameward_dns::message::EdnsOption { code: 9, data: vec![] };
+    let cfg = config(Acl::any());
+    let (summary, messages) =
+        run(&zs, &j, &cfg, &with_expire(vec![expire.clone()]).encode(), Transport::Tcp);
+    assert_eq!(summary.kind, TransferKind::Full);
+    assert!(messages.len() > 1, "the zone fills {} message(s)", messages.len());
+    let first = decode(&messages[0]);
+    let options = &first.edns.as_ref().expect("an OPT in the first message").options;
+    // A primary sends its SOA expire (RFC 7314 §4): 1209600 in this zone.
+    assert_eq!(
+        options,
+        &[nameward_dns::message::EdnsOption { code: 9, data: 1209600u32.to_be_bytes().to_vec() }]
+    );
+    assert_eq!(Some(1209600), z.expire());
+    for later in &messages[1..] {
+        assert!(decode(later).edns.is_none(), "OPT in the first message only");
+    }
+    // The records are the zone, whole.
+    let records: usize = messages.iter().map(|m| decode(m).answers.len()).sum();
+    assert_eq!(records, z.records().count() + 1);
+    // EDNS without EXPIRE: an OPT without options; no EDNS: no OPT.
+    let (_, messages) = run(&zs, &j, &cfg, &with_expire(vec![]).encode(), Transport::Tcp);
+    assert_eq!(decode(&messages[0]).edns.map(|e| e.options), Some(vec![]));
+    let (_, messages) = run(&zs, &j, &cfg, &query(Rtype::AXFR, None).encode(), Transport::Tcp);
+    assert!(decode(&messages[0]).edns.is_none());
+    // A signed transfer keeps its OPT before the TSIG, and verifies.
+    let mut signed = with_expire(vec![expire]).encode();
+    let mac = tsig::sign(&mut signed, &key(), &SignParams::request(NOW));
+    let (_, messages) = run(&zs, &j, &cfg, &signed, Transport::Tcp);
+    let mut verifier = StreamVerifier::new(key(), mac, NOW);
+    for m in &messages {
+        verifier.next(m).unwrap();
+    }
+    let first = decode(&messages[0]);
+    assert_eq!(first.edns.map(|e| e.options.len()), Some(1));
+}
+
+#[test]
+fn a_refused_transfer_is_one_servfail_signed_like_the_transfer() {
+    let z = zone(5, "");
+    let zs = zones(&z);
+    let mut signed = query(Rtype::AXFR, None).encode();
+    let mac = tsig::sign(&mut signed, &key(), &SignParams::request(NOW));
+    let message = Incoming::parse(&signed).unwrap();
+    let request =
+        Request { message: &message, client: loopback(), transport: Transport::Tcp, now: NOW };
+    let stream = respond_transfer(&zs, &Journals::default(), &config(Acl::any()), &request);
+    let refused = stream.refused(rcode::SERVFAIL);
+    assert_eq!(
+        refused.summary(),
+        TransferSummary { rcode: rcode::SERVFAIL, kind: TransferKind::Error }
+    );
+    let messages: Vec<Vec<u8>> = refused.collect();
+    assert_eq!(messages.len(), 1);
+    tsig::verify_response(&messages[0], &key(), &mac, NOW).unwrap();
+    let m = decode(&messages[0]);
+    assert_eq!((m.rcode(), m.answers.len(), m.questions.len()), (rcode::SERVFAIL, 0, 1));
+}
