@@ -226,6 +226,27 @@ impl Cookies {
     }
 }
 
+/// The secrets of [`Cookies`] as a worker keeps them: worked out again only when the second
+/// changes, not for every query.
+#[derive(Debug, Clone, Default)]
+pub struct SecretsCache {
+    at: Option<(u32, CookieSecrets)>,
+}
+
+impl SecretsCache {
+    /// The secrets of `cookies` in force at `now`.
+    pub fn get(&mut self, cookies: &Cookies, now: u32) -> CookieSecrets {
+        match self.at {
+            Some((second, secrets)) if second == now => secrets,
+            _ => {
+                let secrets = cookies.secrets(now);
+                self.at = Some((now, secrets));
+                secrets
+            }
+        }
+    }
+}
+
 fn derive(master: &[u8; SECRET_LEN], period: u32) -> [u8; SECRET_LEN] {
     SipHasher24x128::new_with_key(master).hash(&period.to_be_bytes()).as_bytes()
 }

@@ -7,7 +7,6 @@
 //! (questions and an OPT) is read without allocating: this runs for every query.
 
 use nameward_dns::message::opcode;
-use nameward_dns::name::MAX_NAME_LEN;
 use nameward_dns::rdata::RecordData;
 use nameward_dns::wire::{DecodeOptions, Pointers, Reader, WireError};
 use nameward_dns::{Class, Name, Question, Record, Rtype};
@@ -76,11 +75,18 @@ impl RawHeader {
     }
 }
 
-/// The first question, its name decompressed with the case it came in.
+/// Where the question starts: right after the header.
+const QUESTION_AT: usize = 12;
+
+/// The first question. Its name is looked at where it stands (nothing copied), which every
+/// sender's question is: uncompressed.
 #[derive(Debug, Clone, Copy)]
 struct QuestionView {
-    name: [u8; MAX_NAME_LEN],
-    name_len: usize,
+    /// Where the name ends in the message.
+    name_end: usize,
+    /// The name stands uncompressed at [`QUESTION_AT`]..`name_end`; else it has a
+    /// compression pointer (allowed, but sent by no one) and is read again when needed.
+    in_place: bool,
     qtype: Rtype,
     qclass: Class,
 }
@@ -146,10 +152,11 @@ impl<'a> Incoming<'a> {
         self.question.as_ref().map(|q| q.qtype)
     }
 
-    /// The name of the first question in wire form (decompressed, case as sent), if one could
-    /// be read.
-    pub fn qname_wire(&self) -> Option<&[u8]> {
-        self.question.as_ref().and_then(|q| q.name.get(..q.name_len))
+    /// The name of the first question in wire form (case as sent), if one could be read and
+    /// stands uncompressed (as every sender writes it; `None` for a compressed one).
+    pub fn qname_wire(&self) -> Option<&'a [u8]> {
+        let q = self.question.as_ref().filter(|q| q.in_place)?;
+        self.bytes.get(QUESTION_AT..q.name_end)
     }
 
     /// The message decoded whole, and a TSIG record is in it.
@@ -190,8 +197,14 @@ impl<'a> Incoming<'a> {
         let body = self.body?;
         let question = match &self.question {
             Some(q) => {
-                let wire = q.name.get(..q.name_len).ok_or(Malformed)?;
-                let name = Name::from_wire(wire).map_err(|_| Malformed)?;
+                let name = match self.qname_wire() {
+                    Some(wire) => Name::from_wire(wire).map_err(|_| Malformed)?,
+                    None => {
+                        let mut r = Reader::new(self.bytes, DecodeOptions::STRICT);
+                        r.bytes(QUESTION_AT).map_err(bad)?;
+                        r.name().map_err(bad)?
+                    }
+                };
                 Some(Question { name, qtype: q.qtype, qclass: q.qclass })
             }
             None => None,
@@ -224,13 +237,15 @@ fn read_body(
     question: &mut Option<QuestionView>,
 ) -> Result<Body, Malformed> {
     let mut r = Reader::new(bytes, DecodeOptions::STRICT);
-    r.bytes(12).map_err(bad)?;
+    r.bytes(QUESTION_AT).map_err(bad)?;
     for _ in 0..header.qdcount {
-        let mut name = [0u8; MAX_NAME_LEN];
-        let name_len = r.name_into(Pointers::Allowed, &mut name).map_err(bad)?;
+        let start = r.position();
+        let len = r.skip_name(Pointers::Allowed).map_err(bad)?;
+        let name_end = r.position();
         let qtype = Rtype(r.u16().map_err(bad)?);
         let qclass = Class(r.u16().map_err(bad)?);
-        question.get_or_insert(QuestionView { name, name_len, qtype, qclass });
+        let in_place = start == QUESTION_AT && name_end - start == len;
+        question.get_or_insert(QuestionView { name_end, in_place, qtype, qclass });
     }
     let [an, ns, ar] = header.counts;
     for _ in 0..u32::from(an) + u32::from(ns) {
@@ -411,6 +426,27 @@ mod tests {
         response[2] |= 0x80;
         assert_eq!(Incoming::parse(&response).unwrap().route(), Route::Answer);
         assert!(Incoming::parse(&[0; 11]).is_none());
+    }
+
+    #[test]
+    fn a_compressed_question_name_is_read_again_when_needed() {
+        // The question's name is a pointer back into... the header, at offset 11: the root.
+        let mut bytes = vec![0, 7, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0];
+        bytes.extend_from_slice(b"\xc0\x0b\x00\x02\x00\x01");
+        let incoming = Incoming::parse(&bytes).unwrap();
+        assert_eq!(incoming.qtype(), Some(Rtype::NS));
+        assert_eq!(incoming.qname_wire(), None);
+        let query = incoming.query().unwrap();
+        assert!(query.question.unwrap().name.is_root());
+    }
+
+    #[test]
+    fn a_question_cut_short_is_no_question() {
+        let bytes = query(&[], 0);
+        for cut in 13..bytes.len() {
+            let incoming = Incoming::parse(&bytes[..cut]).unwrap();
+            assert_eq!((incoming.qtype(), incoming.qname_wire()), (None, None), "cut at {cut}");
+        }
     }
 
     #[test]

@@ -159,18 +159,24 @@ impl<'a> Reader<'a> {
     /// and the decompressed name may not exceed 255 octets.
     pub fn name_with(&mut self, pointers: Pointers) -> Result<Name, WireError> {
         let mut wire = [0u8; MAX_NAME_LEN];
-        let len = self.name_into(pointers, &mut wire)?;
+        let len = self.read_name(pointers, Some(&mut wire))?;
         let at = self.pos;
         Name::from_wire(&wire[..len]).map_err(|_| WireError::new(at, WireErrorKind::NameTooLong))
     }
 
-    /// Reads a name as [`Self::name_with`] does, with the same checks, into `wire`
-    /// (decompressed, case kept) without allocating; returns its length. For readers that
-    /// look at a name on a hot path and make a [`Name`] only when they need one.
-    pub fn name_into(
+    /// Steps over a name with the checks of [`Self::name_with`], copying nothing; returns the
+    /// length of the name decompressed. For readers on a hot path that look at a name where it
+    /// stands and make a [`Name`] only when they need one: the name is in place, uncompressed,
+    /// exactly when the reader moved by that length.
+    pub fn skip_name(&mut self, pointers: Pointers) -> Result<usize, WireError> {
+        self.read_name(pointers, None)
+    }
+
+    /// Reads a name into `wire` when given (decompressed, case kept); returns its length.
+    fn read_name(
         &mut self,
         pointers: Pointers,
-        wire: &mut [u8; MAX_NAME_LEN],
+        mut wire: Option<&mut [u8; MAX_NAME_LEN]>,
     ) -> Result<usize, WireError> {
         let follow = !self.options.standalone
             && (pointers == Pointers::Allowed || self.options.lenient_names);
@@ -194,8 +200,10 @@ impl<'a> Reader<'a> {
                     if at + 1 + label_len > limit {
                         return Err(WireError::new(at, WireErrorKind::Truncated));
                     }
-                    wire[len..len + 1 + label_len]
-                        .copy_from_slice(&self.message[at..at + 1 + label_len]);
+                    if let Some(wire) = wire.as_deref_mut() {
+                        wire[len..len + 1 + label_len]
+                            .copy_from_slice(&self.message[at..at + 1 + label_len]);
+                    }
                     len += 1 + label_len;
                     at += 1 + label_len;
                     if label_len == 0 {

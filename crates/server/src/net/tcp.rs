@@ -16,6 +16,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio::time::timeout;
 
+use crate::cookie::SecretsCache;
 use crate::net::metrics::WorkerMetrics;
 use crate::net::state::{Shared, now_secs};
 use crate::net::transfer_hook::{TransferContext, transfer_response};
@@ -143,6 +144,7 @@ async fn connection(
     let mut writer = BufWriter::with_capacity(16 * 1024, writer);
     let mut query = vec![0u8; usize::from(tcp.max_message_size.max(12))];
     let mut out = shared.config.response_buffer(Transport::Tcp);
+    let mut secrets = SecretsCache::default();
     loop {
         let mut prefix = [0u8; 2];
         // Waiting for the next query is where an idle connection sits, and where shutdown
@@ -201,7 +203,7 @@ async fn connection(
             result
         } else if let Some(incoming) = incoming {
             let now = now_secs();
-            let secrets = shared.cookies.as_ref().map(|c| c.secrets(now));
+            let secrets = shared.cookies.as_ref().map(|c| secrets.get(c, now));
             let requester = Requester { address: Some(peer.ip()), now, cookies: secrets.as_ref() };
             let outcome = answer_incoming(&shared.zones.load(), &incoming, &requester, &mut out);
             match outcome {

@@ -16,6 +16,7 @@ use nix::sys::socket::{
 };
 use socket2::{Domain, Protocol, Socket, Type};
 
+use crate::cookie::SecretsCache;
 use crate::net::metrics::WorkerMetrics;
 use crate::net::rrl::{RateLimiter, Verdict, slipped};
 use crate::net::state::{Shared, now_secs};
@@ -70,6 +71,10 @@ struct Worker {
     replies: [Reply; BATCH],
     rrl: Option<RateLimiter>,
     started: Instant,
+    /// Seconds since the epoch when `started` was taken: the clock read once per batch serves
+    /// both rate limiting and cookies.
+    started_unix: u32,
+    secrets: SecretsCache,
 }
 
 /// Runs a worker on `socket` until `stop` is set.
@@ -88,6 +93,8 @@ pub fn run(socket: UdpSocket, shared: Arc<Shared>, metrics: Arc<WorkerMetrics>, 
         scratch: (0..BATCH).map(|_| Vec::with_capacity(512)).collect(),
         replies: [Reply::None; BATCH],
         started: Instant::now(),
+        started_unix: now_secs(),
+        secrets: SecretsCache::default(),
     };
     let mut recv_headers = MultiHeaders::<SockaddrStorage>::preallocate(BATCH, None);
     let mut send_headers = MultiHeaders::<SockaddrStorage>::preallocate(BATCH, None);
@@ -127,8 +134,8 @@ impl Worker {
     fn answer_batch(&mut self, n: usize) {
         let zones = self.shared.zones.load();
         let second = self.started.elapsed().as_secs();
-        let now = now_secs();
-        let secrets = self.shared.cookies.as_ref().map(|c| c.secrets(now));
+        let now = self.started_unix.wrapping_add(second as u32);
+        let secrets = self.shared.cookies.as_ref().map(|c| self.secrets.get(c, now));
         let batch = self
             .received
             .iter()
