@@ -509,6 +509,46 @@ fn rate_limiting_trusts_a_valid_cookie_and_not_a_forged_one() {
     server.shutdown();
 }
 
+/// dnspython (as a resolver would) sends a client cookie, learns the server cookie, sends both
+/// back and is answered with the same; a malformed COOKIE gets FORMERR.
+#[test]
+fn dnspython_learns_a_server_cookie_and_is_known_by_it() {
+    const PYTHON: &str = "/usr/bin/python3";
+    if !nameward_server::testing::tool_available("cookie interop", PYTHON, "python3-dnspython") {
+        return;
+    }
+    let dir = Dir::new("dnspython-cookie");
+    let server = start(config(&dir));
+    let port = server.local_addrs()[0].port().to_string();
+    let script = r#"
+import sys
+import dns.edns, dns.message, dns.query, dns.rcode
+port = int(sys.argv[1])
+def ask(cookie):
+    q = dns.message.make_query('www.example.test.', 'A', use_edns=0,
+                               options=[dns.edns.GenericOption(10, cookie)])
+    r = dns.query.udp(q, '127.0.0.1', port=port, timeout=2)
+    sent = [o.data for o in r.options if o.otype == 10]
+    return dns.rcode.to_text(r.rcode()), len(r.answer), sent[0] if sent else b''
+rcode, answers, first = ask(b'dnspytho')
+assert (rcode, answers) == ('NOERROR', 1), (rcode, answers)
+assert len(first) == 24 and first[:8] == b'dnspytho' and first[8] == 1, first.hex()
+rcode, answers, again = ask(first)
+assert (rcode, answers, again) == ('NOERROR', 1, first), (rcode, answers, again.hex())
+rcode, answers, _ = ask(b'short')
+assert rcode == 'FORMERR', rcode
+print('ok', first.hex())
+"#;
+    let out = std::process::Command::new(PYTHON).args(["-c", script, &port]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.starts_with("ok "),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    server.shutdown();
+}
+
 #[test]
 fn transfers_reach_the_transfer_hook() {
     let dir = Dir::new("axfr");
