@@ -3,7 +3,11 @@
 measured with dnsperf (method: ../shared/specs/bench-recipe.md; results: docs/benchmarks.md).
 
 Usage: run.py [--data DIR] [--runs 3] [--seconds 12] [--servers nameward,nsd,knot,bind]
-              [--configs udp,tcp,do] [--json FILE]
+              [--configs udp,tcp,do] [--json FILE] [--baseline BINARY]
+
+--baseline BINARY adds a server `nameward-base`: another nameward binary (an earlier commit's
+release build), timed in the same rounds as the others, so that a change is measured before and
+after under the same load.
 
 Steps:
 1. Generates the data (gen.py) into DIR unless it is there already.
@@ -41,7 +45,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 ZONES = ["host.bench.", "tld."]
-PORTS = {"nameward": 53531, "nsd": 53532, "knot": 53533, "bind": 53534}
+PORTS = {"nameward": 53531, "nsd": 53532, "knot": 53533, "bind": 53534, "nameward-base": 53535}
+# The nameward binary of each nameward server (--baseline sets the second).
+BINARIES = {"nameward": os.path.join(REPO, "target", "release", "nameward")}
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -55,9 +61,8 @@ def zone_files(data, signed):
             for z in ZONES}
 
 
-def cmd_nameward(work, port, files):
-    args = [os.path.join(REPO, "target", "release", "nameward"), "serve", "--workers", "1",
-            "--listen", f"127.0.0.1:{port}"]
+def cmd_nameward(work, port, files, binary="nameward"):
+    args = [BINARIES[binary], "serve", "--workers", "1", "--listen", f"127.0.0.1:{port}"]
     for origin, path in files.items():
         args += ["--zone", f"{origin}={path}"]
     return args
@@ -145,7 +150,13 @@ controls {{ }};
     return ["named", "-g", "-c", conf, "-n", "1", "-U", "1"]
 
 
-COMMANDS = {"nameward": cmd_nameward, "nsd": cmd_nsd, "knot": cmd_knot, "bind": cmd_bind}
+COMMANDS = {
+    "nameward": cmd_nameward,
+    "nsd": cmd_nsd,
+    "knot": cmd_knot,
+    "bind": cmd_bind,
+    "nameward-base": lambda work, port, files: cmd_nameward(work, port, files, "nameward-base"),
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -506,10 +517,14 @@ def main():
                         help="refuse to time when an answer differs")
     parser.add_argument("--skip-check", action="store_true")
     parser.add_argument("--json", help="write every run's figures here")
+    parser.add_argument("--baseline", help="another nameward binary, timed as nameward-base")
     args = parser.parse_args()
     # A SIGTERM (from timeout(1), say) unwinds like an exception, so every server is stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     servers = args.servers.split(",")
+    if args.baseline:
+        BINARIES["nameward-base"] = os.path.abspath(args.baseline)
+        servers.append("nameward-base")
     configs = args.configs.split(",")
     args.data = os.path.abspath(args.data)
     if not os.path.exists(os.path.join(args.data, "params.json")):

@@ -192,6 +192,12 @@ workers = 1                        # UDP worker threads per address; 0: one per 
 idle_timeout_secs = 10
 max_connections = 1024
 max_connections_per_client = 16
+max_transfers = 16                 # zone transfers under way at once (SERVFAIL beyond)
+max_transfers_per_client = 2
+
+# [dns.cookies]                    # DNS Cookies (RFC 7873, RFC 9018), on by default
+# secret = "32 hex digits"         # openssl rand -hex 16; shared by an anycast set; absent: random
+# previous_secret = "32 hex digits" # the one being replaced, still accepted
 
 # [dns.rrl]                        # response-rate limiting, off unless present
 # responses_per_second = 20

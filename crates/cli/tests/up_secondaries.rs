@@ -77,8 +77,8 @@ const ADD_DS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 /// zone` record for record, SOA included (ldns-compare-zones, from ldnsutils, judges).
 fn same_zone(data: &std::path::Path, secondary: SocketAddr, peer: &str) {
     let what = format!("comparing {peer}'s copy with ldns-compare-zones");
-    if !tool_available("/usr/bin/ldns-compare-zones", "ldnsutils", &what)
-        || !tool_available("/usr/bin/kdig", "knot-dnsutils", &what)
+    if !tool_available(&what, "/usr/bin/ldns-compare-zones", "ldnsutils")
+        || !tool_available(&what, "/usr/bin/kdig", "knot-dnsutils")
     {
         return;
     }

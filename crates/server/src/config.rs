@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 
 /// Everything the server runs with. Command-line options and the TOML file fill the same struct.
 #[derive(Debug, Clone, Deserialize)]
@@ -32,9 +32,12 @@ pub struct Config {
     /// server of several (an anycast node, one of the secondaries) answered. Absent: none.
     #[serde(default)]
     pub nsid: Option<String>,
-    /// TCP limits (RFC 7766).
+    /// TCP limits (RFC 7766), concurrent zone transfers among them.
     #[serde(default)]
     pub tcp: TcpConfig,
+    /// DNS Cookies (RFC 7873, RFC 9018): on unless turned off.
+    #[serde(default)]
+    pub cookies: CookieConfig,
     /// Response-rate limiting; absent means off.
     #[serde(default)]
     pub rrl: Option<RrlConfig>,
@@ -74,6 +77,7 @@ impl Default for Config {
             udp_payload: default_udp_payload(),
             nsid: None,
             tcp: TcpConfig::default(),
+            cookies: CookieConfig::default(),
             rrl: None,
             secondaries: Vec::new(),
             acl: Vec::new(),
@@ -120,6 +124,23 @@ pub struct TcpConfig {
     pub max_connections_per_client: usize,
     /// The largest query accepted; a longer length prefix closes the connection.
     pub max_message_size: u16,
+    /// Zone transfers (AXFR, and IXFR that sends a difference or the zone) under way at once,
+    /// over all clients; one more is answered SERVFAIL.
+    #[serde(deserialize_with = "transfer_limit")]
+    pub max_transfers: usize,
+    /// Zone transfers under way at once to one client address.
+    #[serde(deserialize_with = "transfer_limit")]
+    pub max_transfers_per_client: usize,
+}
+
+fn transfer_limit<'de, D: Deserializer<'de>>(deserializer: D) -> Result<usize, D::Error> {
+    let limit = usize::deserialize(deserializer)?;
+    if limit == 0 {
+        return Err(serde::de::Error::custom(
+            "a transfer limit must be at least 1 (to serve no transfers, allow none in [[acl]])",
+        ));
+    }
+    Ok(limit)
 }
 
 impl Default for TcpConfig {
@@ -129,6 +150,8 @@ impl Default for TcpConfig {
             max_connections: 1024,
             max_connections_per_client: 16,
             max_message_size: 16 * 1024,
+            max_transfers: 16,
+            max_transfers_per_client: 2,
         }
     }
 }
@@ -137,6 +160,120 @@ impl TcpConfig {
     /// The idle timeout as a duration.
     pub fn idle_timeout(&self) -> Duration {
         Duration::from_secs(self.idle_timeout_secs.max(1))
+    }
+}
+
+/// DNS Cookies (RFC 7873) with server cookies made as RFC 9018 says, so that the servers of
+/// an anycast set, nameward or not, accept each other's when they share the secret.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "CookieFields")]
+pub struct CookieConfig {
+    /// Whether COOKIE options are answered (and malformed ones refused with FORMERR).
+    pub enabled: bool,
+    /// The server secret, shared by the servers of an anycast set; `None`: a random one made
+    /// at start, replaced every `lifetime_secs`.
+    pub secret: Option<CookieSecret>,
+    /// The secret `secret` replaces, still accepted while clients move on (RFC 9018 §5).
+    pub previous_secret: Option<CookieSecret>,
+    /// How long a random secret is used before the next one; the one before stays valid for
+    /// an hour after.
+    pub lifetime_secs: u32,
+}
+
+/// The longest and shortest lifetimes of a random secret: a secret should change between
+/// every day or so and every 36 days (RFC 7873 §7.1), and a cookie lives an hour.
+const MIN_COOKIE_LIFETIME: u32 = 3600;
+const MAX_COOKIE_LIFETIME: u32 = 36 * 86400;
+
+impl Default for CookieConfig {
+    fn default() -> CookieConfig {
+        // 26 hours, as Knot's default.
+        CookieConfig { enabled: true, secret: None, previous_secret: None, lifetime_secs: 93600 }
+    }
+}
+
+/// `[cookies]` as written, before its checks.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CookieFields {
+    #[serde(default = "enabled")]
+    enabled: bool,
+    #[serde(default)]
+    secret: Option<CookieSecret>,
+    #[serde(default)]
+    previous_secret: Option<CookieSecret>,
+    #[serde(default)]
+    lifetime_secs: Option<u32>,
+}
+
+fn enabled() -> bool {
+    true
+}
+
+impl TryFrom<CookieFields> for CookieConfig {
+    type Error = String;
+
+    fn try_from(fields: CookieFields) -> Result<CookieConfig, String> {
+        if fields.previous_secret.is_some() && fields.secret.is_none() {
+            return Err("cookies: previous_secret needs the secret that replaces it".to_owned());
+        }
+        if fields.secret.is_some() && fields.lifetime_secs.is_some() {
+            return Err("cookies: lifetime_secs is for the random secret; a configured secret \
+                        is rotated by hand (secret = the new one, previous_secret = the old)"
+                .to_owned());
+        }
+        let lifetime_secs = fields.lifetime_secs.unwrap_or(CookieConfig::default().lifetime_secs);
+        if !(MIN_COOKIE_LIFETIME..=MAX_COOKIE_LIFETIME).contains(&lifetime_secs) {
+            return Err(format!(
+                "cookies: lifetime_secs must be between {MIN_COOKIE_LIFETIME} (an hour) and \
+                 {MAX_COOKIE_LIFETIME} (36 days), not {lifetime_secs}"
+            ));
+        }
+        Ok(CookieConfig {
+            enabled: fields.enabled,
+            secret: fields.secret,
+            previous_secret: fields.previous_secret,
+            lifetime_secs,
+        })
+    }
+}
+
+/// A cookie server secret: 16 octets, written as 32 hexadecimal digits (the SipHash-2-4 key of
+/// RFC 9018 §4.4, as BIND's and Knot's `cookie-secret`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct CookieSecret(pub [u8; crate::cookie::SECRET_LEN]);
+
+impl std::fmt::Debug for CookieSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Kept out of logs.
+        f.write_str("CookieSecret(..)")
+    }
+}
+
+impl std::str::FromStr for CookieSecret {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<CookieSecret, String> {
+        let wanted = 2 * crate::cookie::SECRET_LEN;
+        if text.len() != wanted {
+            return Err(format!(
+                "a cookie secret is {wanted} hexadecimal digits (16 octets), not {} characters \
+                 (make one with: openssl rand -hex 16)",
+                text.len()
+            ));
+        }
+        let bytes = data_encoding::HEXLOWER_PERMISSIVE
+            .decode(text.as_bytes())
+            .map_err(|_| format!("a cookie secret is hexadecimal digits only: `{text}` is not"))?;
+        let secret = bytes.try_into().map_err(|_| "a cookie secret is 16 octets".to_owned())?;
+        Ok(CookieSecret(secret))
+    }
+}
+
+impl<'de> Deserialize<'de> for CookieSecret {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<CookieSecret, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -252,6 +389,51 @@ mod tests {
         assert_eq!(config.rrl.unwrap().slip, 2);
         assert_eq!(config.secondaries.len(), 1);
         assert_eq!(config.keys[0].algorithm, "hmac-sha256");
+    }
+
+    #[test]
+    fn reads_cookie_and_transfer_settings() {
+        let config = Config::from_toml(
+            r#"
+            [tcp]
+            max_transfers = 4
+            max_transfers_per_client = 1
+            [cookies]
+            secret = "e5e973e5a6b2a43f48e7dc849e37bfcf"
+            previous_secret = "DD3BDF9344B678B185A6F5CB60FCA715"
+            "#,
+        )
+        .unwrap();
+        assert_eq!((config.tcp.max_transfers, config.tcp.max_transfers_per_client), (4, 1));
+        let secret = config.cookies.secret.as_ref().unwrap();
+        assert_eq!(secret.0[..2], [0xe5, 0xe9]);
+        assert_eq!(config.cookies.previous_secret.as_ref().unwrap().0[0], 0xdd);
+        assert!(!format!("{config:?}").contains("e5e9"), "secrets stay out of logs");
+        let defaults = Config::default();
+        assert_eq!((defaults.tcp.max_transfers, defaults.tcp.max_transfers_per_client), (16, 2));
+        assert!(defaults.cookies.enabled && defaults.cookies.secret.is_none());
+    }
+
+    #[test]
+    fn bad_cookie_and_transfer_settings_say_what_is_wrong() {
+        let cases = [
+            ("[cookies]\nsecret = \"e5e9\"", "32 hexadecimal digits"),
+            ("[cookies]\nsecret = \"g5e973e5a6b2a43f48e7dc849e37bfcf\"", "hexadecimal digits only"),
+            (
+                "[cookies]\nprevious_secret = \"e5e973e5a6b2a43f48e7dc849e37bfcf\"",
+                "needs the secret",
+            ),
+            ("[cookies]\nlifetime_secs = 60", "between 3600"),
+            ("[cookies]\nsecrets = \"\"", "secrets"),
+            ("[tcp]\nmax_transfers = 0", "at least 1"),
+            ("[tcp]\nmax_transfers_per_client = 0", "at least 1"),
+        ];
+        for (text, expected) in cases {
+            let error = Config::from_toml(text).unwrap_err();
+            assert!(error.to_string().contains(expected), "{text}: {error}");
+            // The error points at the line.
+            assert!(error.span().is_some(), "{text}: {error}");
+        }
     }
 
     #[test]

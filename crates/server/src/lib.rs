@@ -15,7 +15,10 @@
 //! - `ANY` (RFC 8482 §4.1): the RRset of lowest type at the name.
 //! - CNAMEs are followed inside the zone only, at most 16 steps, stopping at a loop.
 //! - EDNS options: NSID (RFC 5001) when configured and asked for; EXPIRE (RFC 7314) as a
-//!   primary gives it, the SOA expire, when asked for; others ignored (RFC 6891 §6.1.2).
+//!   primary gives it, the SOA expire, when asked for (in answers and in the first message of
+//!   a zone transfer); COOKIE (RFC 7873) answered with an RFC 9018 server cookie when the
+//!   network layer passes the secrets, a malformed one refused with FORMERR; others ignored
+//!   (RFC 6891 §6.1.2).
 //! - RD is copied for QUERY (cleared for other opcodes, as BIND and NSD do), CD cleared (RFC
 //!   4035 §3.1.6), AD and Z never set.
 //! - TC only when an answer or authority RRset did not fit; additional RRsets that do not fit
@@ -37,6 +40,7 @@
 
 mod answer;
 pub mod config;
+pub mod cookie;
 mod denial;
 mod lower;
 pub mod net;
@@ -53,7 +57,8 @@ mod zones;
 #[cfg(test)]
 mod tests;
 
-pub use answer::{Outcome, Summary, answer};
+pub use answer::{Outcome, Requester, Summary, answer, answer_incoming};
+pub use query::{Incoming, Route};
 pub use response::{DEFAULT_UDP_PAYLOAD, ResponseBuffer, Transport};
 pub use zone::{LoadError, Zone};
 pub use zones::Zones;

@@ -4,6 +4,7 @@ use nameward_dns::rdata::RecordData;
 use nameward_dns::wire::{Mark, Writer};
 use nameward_dns::{Class, Name, Question, Rtype};
 
+use crate::cookie::CookieReply;
 use crate::lower::MAX_NAME;
 
 /// Our own EDNS UDP payload size, and the ceiling for UDP responses (DNS flag day 2020).
@@ -42,6 +43,12 @@ pub(crate) const NSID: u16 = 3;
 
 /// The EXPIRE option code (RFC 7314 §2).
 pub(crate) const EXPIRE: u16 = 9;
+
+/// The COOKIE option code (RFC 7873 §4).
+pub(crate) const COOKIE: u16 = 10;
+
+/// The COOKIE option sent back: the client cookie and our server cookie (RFC 9018 §4).
+pub(crate) const COOKIE_REPLY_LEN: usize = 24;
 
 /// Most octets of NSID kept.
 const MAX_NSID: usize = 512;
@@ -107,6 +114,10 @@ pub struct ResponseBuffer {
     /// known.
     expire_asked: bool,
     expire: Option<u32>,
+    /// The COOKIE option for the response being written (RFC 7873 §5.2), if any.
+    cookie: Option<CookieReply>,
+    /// Where the question written ends (12 without one).
+    question_end: usize,
 }
 
 impl ResponseBuffer {
@@ -124,6 +135,8 @@ impl ResponseBuffer {
             nsid_asked: false,
             expire_asked: false,
             expire: None,
+            cookie: None,
+            question_end: QUESTION_AT,
         }
     }
 
@@ -160,12 +173,21 @@ impl ResponseBuffer {
     }
 
     /// Empties the buffer and sets the size limit for the coming response.
-    /// `nsid` and `expire`: the query's OPT carried those options.
-    pub(crate) fn reset(&mut self, edns_payload: Option<u16>, nsid: bool, expire: bool) {
+    /// `nsid` and `expire`: the query's OPT carried those options; `cookie`: the COOKIE option
+    /// to send back.
+    pub(crate) fn reset(
+        &mut self,
+        edns_payload: Option<u16>,
+        nsid: bool,
+        expire: bool,
+        cookie: Option<CookieReply>,
+    ) {
         self.w.clear();
         self.nsid_asked = nsid && edns_payload.is_some() && !self.nsid.is_empty();
         self.expire_asked = expire && edns_payload.is_some();
         self.expire = None;
+        self.cookie = cookie.filter(|_| edns_payload.is_some());
+        self.question_end = QUESTION_AT;
         self.last_pointer.len = 0;
         self.counts = [0; 3];
         self.truncated = false;
@@ -175,8 +197,9 @@ impl ResponseBuffer {
             (Transport::Udp, Some(asked)) => usize::from(asked.max(512).min(self.udp_payload)),
         };
         if edns_payload.is_some() {
-            // The OPT record always fits, with the NSID when asked for.
-            self.limit -= OPT_LEN + self.nsid_option_len() + self.expire_option_len();
+            // The OPT record always fits, with the options asked for.
+            self.limit -=
+                OPT_LEN + self.nsid_option_len() + self.expire_option_len() + self.cookie_len();
         }
     }
 
@@ -184,6 +207,14 @@ impl ResponseBuffer {
     pub(crate) fn clear(&mut self) {
         self.w.clear();
         self.last_pointer.len = 0;
+        self.question_end = QUESTION_AT;
+        self.cookie = None;
+    }
+
+    /// Where the question of the response written ends: header and question are what a
+    /// slipped (truncated) copy keeps.
+    pub fn question_end(&self) -> usize {
+        self.question_end
     }
 
     /// Writes the header with zero counts; flags are patched by [`Self::finish`].
@@ -199,6 +230,7 @@ impl ResponseBuffer {
         let first_name = self.w.len() == QUESTION_AT;
         q.encode(&mut self.w);
         if first_name {
+            self.question_end = self.w.len();
             // The first name of the message is written whole and is the first to compress
             // against: the same name anywhere later is a pointer to it.
             self.last_pointer.set(q.name.as_wire(), (0xC000 | QUESTION_AT as u16).to_be_bytes());
@@ -297,7 +329,8 @@ impl ResponseBuffer {
             let do_bit = if dnssec_ok { 0x8000 } else { 0 };
             self.w.u32(u32::from(extended_rcode) << 24 | do_bit);
             let expire = self.expire.filter(|_| self.expire_asked);
-            let rdlength = self.nsid_option_len() + if expire.is_some() { 8 } else { 0 };
+            let rdlength =
+                self.nsid_option_len() + if expire.is_some() { 8 } else { 0 } + self.cookie_len();
             self.w.u16(u16::try_from(rdlength).unwrap_or(0));
             if self.nsid_asked {
                 self.w.u16(NSID);
@@ -309,6 +342,11 @@ impl ResponseBuffer {
                 self.w.u16(4);
                 self.w.u32(expire);
             }
+            if let Some(cookie) = &self.cookie {
+                self.w.u16(COOKIE);
+                self.w.u16(COOKIE_REPLY_LEN as u16);
+                self.w.bytes(&cookie.option);
+            }
             additional = additional.saturating_add(1);
         }
         let flags = if self.truncated { flags | 1 << 9 } else { flags };
@@ -316,6 +354,16 @@ impl ResponseBuffer {
         self.w.patch_u16(6, self.counts[0]);
         self.w.patch_u16(8, self.counts[1]);
         self.w.patch_u16(10, additional);
+    }
+
+    /// The query being answered carried a valid server cookie.
+    pub(crate) fn valid_cookie(&self) -> bool {
+        self.cookie.is_some_and(|c| c.valid)
+    }
+
+    /// Octets of the COOKIE option this response carries.
+    fn cookie_len(&self) -> usize {
+        if self.cookie.is_some() { 4 + COOKIE_REPLY_LEN } else { 0 }
     }
 
     /// Octets reserved for the EXPIRE option (sent when asked for and the zone is ours).

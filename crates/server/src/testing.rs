@@ -80,21 +80,10 @@ impl Drop for Daemon {
     }
 }
 
-/// The peers this module starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Peer {
-    /// Knot DNS (`knotd`).
-    Knot,
-    /// NSD.
-    Nsd,
-    /// BIND (`named`).
-    Bind,
-}
-
-/// Whether the peer program `binary` (from Debian package `package`) is installed, for the
-/// test `what`. When it is not, the test says so loudly and returns; under `CI=true`, where
-/// every peer is installed, this fails the test instead.
-pub fn tool_available(binary: &str, package: &str, what: &str) -> bool {
+/// Whether the peer program `binary` (from the Debian package `package`) is installed. When it
+/// is not, the test that wanted it (`what`) says so loudly and returns; under `CI=true` this
+/// fails the test instead.
+pub fn tool_available(what: &str, binary: &str, package: &str) -> bool {
     if Path::new(binary).exists() {
         return true;
     }
@@ -108,6 +97,17 @@ pub fn tool_available(binary: &str, package: &str, what: &str) -> bool {
         "\n*** {what} WITH {binary} DID NOT RUN: it is missing (Debian package {package}).\n"
     );
     false
+}
+
+/// The peers this module starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Peer {
+    /// Knot DNS (`knotd`).
+    Knot,
+    /// NSD.
+    Nsd,
+    /// BIND (`named`).
+    Bind,
 }
 
 impl Peer {
@@ -129,11 +129,10 @@ impl Peer {
         }
     }
 
-    /// Whether the daemon is installed. When it is not, the test that wanted it says so loudly
-    /// and returns; under `CI=true` this fails the test instead.
+    /// Whether the daemon is installed (see [`tool_available`]).
     pub fn available(self, what: &str) -> bool {
         let (binary, package) = self.binary();
-        tool_available(binary, package, what)
+        tool_available(what, binary, package)
     }
 
     /// Starts the daemon on 127.0.0.1:`port` as a secondary of `zone` (an origin with its final

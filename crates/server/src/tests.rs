@@ -6,7 +6,8 @@ use nameward_dns::message::{Edns, opcode, rcode};
 use nameward_dns::wire::DecodeOptions;
 use nameward_dns::{Class, Header, Message, Name, Question, Record, Rtype};
 
-use crate::{Outcome, ResponseBuffer, Transport, Zone, Zones, answer};
+use crate::cookie::CookieSecrets;
+use crate::{Incoming, Outcome, Requester, ResponseBuffer, Transport, Zone, Zones, answer};
 
 const KEY: &str = "AwEAAbdxyhNuSutc5EMzxTs9LBPCIkOFH8cIvM4p9+LrV4e19WzK00+CI6zBCQTdtWsuxKbWIy87UOoJTwkUs7lBu+Upr1gsNrut79ryra+bSRGQb1slImA8YVJyuIDsj7kwzG7jnERNqnWxZ48AWkskmdHaVDP4BcelrTI3rMXdXF5D";
 const HIT: &str = "200100107B1A74DF365639CC39F1D578";
@@ -748,6 +749,99 @@ fn types_are_send_sync() {
     check::<ResponseBuffer>();
 }
 
+mod cookies {
+    use nameward_dns::message::EdnsOption;
+
+    use super::*;
+    use crate::answer_incoming;
+
+    const NOW: u32 = 1_700_000_000;
+
+    fn secrets() -> CookieSecrets {
+        CookieSecrets::new([0x5a; 16], None)
+    }
+
+    /// Sends `www.example. A` with a COOKIE option of `cookie` from 192.0.2.7; the response
+    /// and whether its cookie was valid.
+    fn with_cookie(cookie: &[u8]) -> (Message, bool) {
+        let query = Message {
+            edns: Some(Edns {
+                options: vec![EdnsOption { code: 10, data: cookie.to_vec() }],
+                ..Edns::default()
+            }),
+            ..query_message("www.example.", Rtype::A)
+        };
+        let bytes = query.encode();
+        let incoming = Incoming::parse(&bytes).unwrap();
+        let secrets = secrets();
+        let requester = Requester {
+            address: Some("192.0.2.7".parse().unwrap()),
+            now: NOW,
+            cookies: Some(&secrets),
+        };
+        let mut out = ResponseBuffer::new(Transport::Udp);
+        let Outcome::Response(summary) = answer_incoming(&zones(), &incoming, &requester, &mut out)
+        else {
+            panic!("no response");
+        };
+        let response = Message::decode(out.as_bytes(), DecodeOptions::STRICT).unwrap();
+        assert_eq!(response.rcode(), summary.rcode);
+        (response, summary.valid_cookie)
+    }
+
+    fn cookie_of(response: &Message) -> Vec<u8> {
+        let edns = response.edns.as_ref().expect("an OPT record");
+        edns.options.iter().find(|o| o.code == 10).expect("a COOKIE option").data.clone()
+    }
+
+    #[test]
+    fn a_client_cookie_alone_gets_a_server_cookie() {
+        let (response, valid) = with_cookie(b"clientck");
+        assert_eq!(response.rcode(), rcode::NOERROR);
+        assert_eq!(response.answers.len(), 1);
+        assert!(!valid);
+        let cookie = cookie_of(&response);
+        assert_eq!(cookie.len(), 24);
+        assert_eq!(&cookie[..8], b"clientck");
+        let expected = secrets().server_cookie(b"clientck", "192.0.2.7".parse().unwrap(), NOW);
+        assert_eq!(cookie[8..], expected);
+    }
+
+    #[test]
+    fn a_valid_server_cookie_is_recognised_and_a_forged_one_is_not() {
+        let (first, _) = with_cookie(b"clientck");
+        let echoed = cookie_of(&first);
+        let (second, valid) = with_cookie(&echoed);
+        assert!(valid);
+        assert_eq!(cookie_of(&second), echoed, "a young cookie comes back unchanged");
+        let mut forged = echoed.clone();
+        forged[23] ^= 0xff;
+        let (third, valid) = with_cookie(&forged);
+        // Answered all the same, with a fresh cookie, but not trusted.
+        assert_eq!((third.rcode(), third.answers.len(), valid), (rcode::NOERROR, 1, false));
+        assert_eq!(cookie_of(&third), echoed);
+    }
+
+    #[test]
+    fn malformed_cookies_get_formerr() {
+        for len in [0, 1, 7, 9, 15, 41, 64] {
+            let (response, valid) = with_cookie(&vec![3; len]);
+            assert_eq!(response.rcode(), rcode::FORMERR, "COOKIE of {len} octets");
+            assert!(response.answers.is_empty() && !valid);
+            assert!(response.edns.is_some(), "the OPT stays in a FORMERR to an EDNS query");
+        }
+        // Without secrets (the pure `answer`), the option is ignored like any unknown one.
+        let query = Message {
+            edns: Some(Edns {
+                options: vec![EdnsOption { code: 10, data: vec![3; 9] }],
+                ..Edns::default()
+            }),
+            ..query_message("www.example.", Rtype::A)
+        };
+        assert_eq!(send(&zones(), &query, Transport::Udp).rcode(), rcode::NOERROR);
+    }
+}
+
 mod props {
     use proptest::prelude::*;
 
@@ -771,6 +865,42 @@ mod props {
         #[test]
         fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
             check(&zones(), &bytes);
+        }
+
+        #[test]
+        fn queries_with_cookies_never_panic(
+            cookie in proptest::collection::vec(any::<u8>(), 0..48),
+            v6 in any::<bool>(),
+            now in any::<u32>(),
+            flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 0..3),
+        ) {
+            let q = Message {
+                edns: Some(Edns {
+                    options: vec![nameward_dns::message::EdnsOption { code: 10, data: cookie }],
+                    ..Edns::default()
+                }),
+                ..query_message("www.example.", Rtype::A)
+            };
+            let mut bytes = q.encode();
+            for (at, value) in flips {
+                let len = bytes.len();
+                bytes[at % len] ^= value;
+            }
+            let secrets = CookieSecrets::new([1; 16], Some([2; 16]));
+            let address = if v6 { "2001:db8::1" } else { "192.0.2.1" };
+            let requester =
+                Requester { address: address.parse().ok(), now, cookies: Some(&secrets) };
+            let Some(incoming) = Incoming::parse(&bytes) else { return Ok(()) };
+            let _ = (incoming.route(), incoming.qtype(), incoming.qname_wire(), incoming.is_signed());
+            let mut out = ResponseBuffer::new(Transport::Udp);
+            if let Outcome::Response(summary) =
+                crate::answer_incoming(&zones(), &incoming, &requester, &mut out)
+            {
+                let r = Message::decode(out.as_bytes(), DecodeOptions::STRICT).unwrap();
+                prop_assert_eq!(r.rcode(), summary.rcode);
+                prop_assert!(out.as_bytes().len() <= 1232);
+                prop_assert!(out.question_end() <= out.as_bytes().len());
+            }
         }
 
         #[test]

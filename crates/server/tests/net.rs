@@ -458,6 +458,97 @@ fn rate_limiting_drops_and_slips_identical_responses() {
     assert!(text.contains("nameward_rrl_slipped_total"), "{text}");
 }
 
+/// `www.example.test. A` with EDNS and a COOKIE option of `cookie`.
+fn query_with_cookie(id: u16, cookie: &[u8]) -> Vec<u8> {
+    let mut q =
+        Message::decode(&query(id, "www.example.test.", Rtype::A), DecodeOptions::STRICT).unwrap();
+    q.edns = Some(nameward_dns::Edns {
+        options: vec![nameward_dns::message::EdnsOption { code: 10, data: cookie.to_vec() }],
+        ..nameward_dns::Edns::default()
+    });
+    q.encode()
+}
+
+fn cookie_of(response: &Message) -> Vec<u8> {
+    let options = &response.edns.as_ref().expect("an OPT record").options;
+    options.iter().find(|o| o.code == 10).expect("a COOKIE option").data.clone()
+}
+
+#[test]
+fn rate_limiting_trusts_a_valid_cookie_and_not_a_forged_one() {
+    let dir = Dir::new("rrl-cookie");
+    let mut config = config(&dir);
+    config.workers = 1;
+    // Everything over one response a second is dropped.
+    config.rrl = Some(RrlConfig { responses_per_second: 1, slip: 0, table_size: 1024 });
+    let server = start(config);
+    let socket = udp_client(server.local_addrs()[0]);
+    socket.set_read_timeout(Some(Duration::from_millis(300))).unwrap();
+    socket.send(&query_with_cookie(1, b"clientck")).unwrap();
+    let mut buf = [0u8; 4096];
+    let n = socket.recv(&mut buf).unwrap();
+    let cookie = cookie_of(&decode(&buf[..n]));
+    assert_eq!((cookie.len(), &cookie[..8]), (24, &b"clientck"[..]));
+    let mut forged = cookie.clone();
+    forged[20] ^= 0x55;
+    let mut answered = |cookie: &[u8]| {
+        for id in 0..10 {
+            socket.send(&query_with_cookie(id, cookie)).unwrap();
+        }
+        let mut count = 0;
+        while let Ok(n) = socket.recv(&mut buf) {
+            let r = decode(&buf[..n]);
+            assert_eq!((r.rcode(), r.answers.len()), (0, 1));
+            count += 1;
+        }
+        count
+    };
+    assert_eq!(answered(&cookie), 10, "a valid cookie proves the address: never limited");
+    let forged_answers = answered(&forged);
+    assert!(forged_answers <= 2, "{forged_answers} answers to a forged cookie");
+    server.shutdown();
+}
+
+/// dnspython (as a resolver would) sends a client cookie, learns the server cookie, sends both
+/// back and is answered with the same; a malformed COOKIE gets FORMERR.
+#[test]
+fn dnspython_learns_a_server_cookie_and_is_known_by_it() {
+    const PYTHON: &str = "/usr/bin/python3";
+    if !nameward_server::testing::tool_available("cookie interop", PYTHON, "python3-dnspython") {
+        return;
+    }
+    let dir = Dir::new("dnspython-cookie");
+    let server = start(config(&dir));
+    let port = server.local_addrs()[0].port().to_string();
+    let script = r#"
+import sys
+import dns.edns, dns.message, dns.query, dns.rcode
+port = int(sys.argv[1])
+def ask(cookie):
+    q = dns.message.make_query('www.example.test.', 'A', use_edns=0,
+                               options=[dns.edns.GenericOption(10, cookie)])
+    r = dns.query.udp(q, '127.0.0.1', port=port, timeout=2)
+    sent = [o.data for o in r.options if o.otype == 10]
+    return dns.rcode.to_text(r.rcode()), len(r.answer), sent[0] if sent else b''
+rcode, answers, first = ask(b'dnspytho')
+assert (rcode, answers) == ('NOERROR', 1), (rcode, answers)
+assert len(first) == 24 and first[:8] == b'dnspytho' and first[8] == 1, first.hex()
+rcode, answers, again = ask(first)
+assert (rcode, answers, again) == ('NOERROR', 1, first), (rcode, answers, again.hex())
+rcode, answers, _ = ask(b'short')
+assert rcode == 'FORMERR', rcode
+print('ok', first.hex())
+"#;
+    let out = std::process::Command::new(PYTHON).args(["-c", script, &port]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.starts_with("ok "),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    server.shutdown();
+}
+
 #[test]
 fn transfers_reach_the_transfer_hook() {
     let dir = Dir::new("axfr");
@@ -471,10 +562,7 @@ fn transfers_reach_the_transfer_hook() {
 
 #[test]
 fn kdig_gets_answers_over_udp_and_tcp() {
-    let present = std::process::Command::new("kdig").arg("-V").output().is_ok();
-    if !present {
-        assert!(std::env::var("CI").is_err(), "kdig (knot-dnsutils) is needed in CI");
-        eprintln!("kdig not installed: skipped");
+    if !nameward_server::testing::tool_available("kdig", "/usr/bin/kdig", "knot-dnsutils") {
         return;
     }
     let dir = Dir::new("kdig");
@@ -483,24 +571,48 @@ fn kdig_gets_answers_over_udp_and_tcp() {
     let server = start(config);
     let addr = server.local_addrs()[0];
     let port = addr.port().to_string();
-    // kdig's output for an SOA query over `transport` with `option`.
-    let kdig = |transport: &str, option: &str| {
-        let out = std::process::Command::new("kdig")
-            .args(["@127.0.0.1", "-p", &port, transport, option, "-t", "SOA", "example.test."])
+    // kdig's output for an SOA query over `transport` with `options`.
+    let kdig = |transport: &str, options: &[&str]| {
+        let out = std::process::Command::new("/usr/bin/kdig")
+            .args(["@127.0.0.1", "-p", &port, transport, "-t", "SOA", "example.test."])
+            .args(options)
             .output()
             .unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
+    // The line of `option` (`NSID: `, `EXPIRE: `, `COOKIE: `) in kdig's output.
+    let line = |text: &str, option: &str| {
+        text.lines().find(|l| l.contains(option)).map(str::to_owned).unwrap_or_default()
+    };
     for transport in ["+notcp", "+tcp"] {
-        let text = kdig(transport, "+short");
+        let text = kdig(transport, &["+short"]);
         assert!(text.contains("ns1.example.test. host.example.test. 1 3600"), "{text}");
-        // kdig asks for the NSID (RFC 5001) and shows the one we send.
-        let text = kdig(transport, "+nsid");
-        assert!(text.contains("NSID: ") && text.contains("\"nameward-test-1\""), "{text}");
-        // And the EXPIRE timer (RFC 7314), which a primary takes from its SOA.
-        let text = kdig(transport, "+expire");
-        let expire = text.lines().find(|line| line.contains("EXPIRE: ")).unwrap_or_default();
-        assert!(expire.contains("EXPIRE: 86400"), "{text}");
+        // kdig asks for the NSID (RFC 5001), the EXPIRE timer (RFC 7314, which a primary takes
+        // from its SOA) and a server cookie (RFC 7873), and shows what we send.
+        let text = kdig(transport, &["+nsid", "+expire", "+cookie"]);
+        assert!(text.contains("status: NOERROR"), "{text}");
+        assert!(line(&text, "NSID: ").contains("\"nameward-test-1\""), "{text}");
+        assert!(line(&text, "EXPIRE: ").contains("EXPIRE: 86400"), "{text}");
+        let cookie = line(&text, "COOKIE: ");
+        let hex: String = cookie
+            .split("COOKIE: ")
+            .nth(1)
+            .unwrap_or_default()
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .filter(char::is_ascii_hexdigit)
+            .collect::<String>()
+            .to_ascii_lowercase();
+        assert_eq!(hex.len(), 48, "a client and a 16-octet server cookie: {text}");
+        assert!(hex[16..].starts_with("01000000"), "an RFC 9018 server cookie: {cookie}");
+        // Sent back whole, it is accepted: the same server cookie comes back (a fresh one
+        // is made only after half an hour).
+        let text = kdig(transport, &[&format!("+cookie={hex}")]);
+        assert!(text.contains("status: NOERROR"), "{text}");
+        let again = line(&text, "COOKIE: ").to_ascii_lowercase();
+        assert!(again.contains(&hex), "{again} after {cookie}");
     }
     server.shutdown();
 }

@@ -25,7 +25,7 @@ use nameward_server::transfer::tsig::{self, Algorithm, Key, KeyRing, SignParams}
 use nameward_server::transfer::{
     Acl, Journals, Request, TransferConfig, TransferKind, ZonePolicy, respond_transfer,
 };
-use nameward_server::{Transport, Zone, Zones};
+use nameward_server::{Incoming, Transport, Zone, Zones};
 
 const PYTHON: &str = "/usr/bin/python3";
 const SECRET: &str = "bmFtZXdhcmQtdHNpZy1pbnRlcm9wLXNlY3JldC0wMTIzNDU2Nzg5";
@@ -191,7 +191,8 @@ fn respond(
     query: &[u8],
 ) -> (TransferKind, Vec<Vec<u8>>) {
     let client: IpAddr = "127.0.0.1".parse().unwrap();
-    let request = Request { query, client, transport: Transport::Tcp, now: now() };
+    let message = Incoming::parse(query).unwrap();
+    let request = Request { message: &message, client, transport: Transport::Tcp, now: now() };
     let stream = respond_transfer(zones, journals, config, &request);
     let kind = stream.summary().kind;
     (kind, stream.collect())
@@ -304,8 +305,10 @@ fn nameward_tsig_errors_read_by_dnspython() {
     }
     // BADTIME: nameward's clock an hour ahead of the signer's.
     let q = py.ask(&[format!("query hmac-sha256 interop.key. {SECRET} AXFR")]);
+    let bytes = unhex(&q[0]);
+    let message = Incoming::parse(&bytes).unwrap();
     let request = Request {
-        query: &unhex(&q[0]),
+        message: &message,
         client: "127.0.0.1".parse().unwrap(),
         transport: Transport::Tcp,
         now: now() + 3600,

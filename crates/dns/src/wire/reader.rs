@@ -158,9 +158,28 @@ impl<'a> Reader<'a> {
     /// Every pointer must point strictly before the previous one, so that no chain can loop,
     /// and the decompressed name may not exceed 255 octets.
     pub fn name_with(&mut self, pointers: Pointers) -> Result<Name, WireError> {
+        let mut wire = [0u8; MAX_NAME_LEN];
+        let len = self.read_name(pointers, Some(&mut wire))?;
+        let at = self.pos;
+        Name::from_wire(&wire[..len]).map_err(|_| WireError::new(at, WireErrorKind::NameTooLong))
+    }
+
+    /// Steps over a name with the checks of [`Self::name_with`], copying nothing; returns the
+    /// length of the name decompressed. For readers on a hot path that look at a name where it
+    /// stands and make a [`Name`] only when they need one: the name is in place, uncompressed,
+    /// exactly when the reader moved by that length.
+    pub fn skip_name(&mut self, pointers: Pointers) -> Result<usize, WireError> {
+        self.read_name(pointers, None)
+    }
+
+    /// Reads a name into `wire` when given (decompressed, case kept); returns its length.
+    fn read_name(
+        &mut self,
+        pointers: Pointers,
+        mut wire: Option<&mut [u8; MAX_NAME_LEN]>,
+    ) -> Result<usize, WireError> {
         let follow = !self.options.standalone
             && (pointers == Pointers::Allowed || self.options.lenient_names);
-        let mut wire = [0u8; MAX_NAME_LEN];
         let mut len = 0usize;
         // Where reading resumes in the window once the name is done.
         let mut resume: Option<usize> = None;
@@ -181,8 +200,10 @@ impl<'a> Reader<'a> {
                     if at + 1 + label_len > limit {
                         return Err(WireError::new(at, WireErrorKind::Truncated));
                     }
-                    wire[len..len + 1 + label_len]
-                        .copy_from_slice(&self.message[at..at + 1 + label_len]);
+                    if let Some(wire) = wire.as_deref_mut() {
+                        wire[len..len + 1 + label_len]
+                            .copy_from_slice(&self.message[at..at + 1 + label_len]);
+                    }
                     len += 1 + label_len;
                     at += 1 + label_len;
                     if label_len == 0 {
@@ -217,6 +238,6 @@ impl<'a> Reader<'a> {
             }
         }
         self.pos = resume.unwrap_or(at);
-        Name::from_wire(&wire[..len]).map_err(|_| WireError::new(at, WireErrorKind::NameTooLong))
+        Ok(len)
     }
 }

@@ -5,12 +5,19 @@
 //!
 //! Each UDP worker owns one fixed-size table (no lock, bounded memory). Colliding keys share a
 //! slot, which can only make limiting stricter for the two, never let more through.
+//!
+//! A query with a valid server cookie (RFC 7873) never reaches the limiter: the cookie proves
+//! that the query comes from the address it claims, so its response cannot be reflected at
+//! anyone else (BIND and Knot exempt such queries too).
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::net::IpAddr;
 
+use nameward_dns::Rtype;
+
 use crate::config::RrlConfig;
+use crate::lower::{MAX_NAME, lower_wire};
 
 /// What to do with a response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,23 +58,28 @@ impl RateLimiter {
         }
     }
 
-    /// Decides about `response` to `client` at `second` (any monotonic count of seconds).
-    /// Responses are "identical" when they go to the same /24 (IPv4) or /56 (IPv6) with the
-    /// same response code and, for positive answers, the same question; negative and error
-    /// responses are keyed on the code alone, so random names do not escape the limit.
-    pub fn check(&mut self, client: IpAddr, response: &[u8], second: u64) -> Verdict {
+    /// Decides about a response of code `rcode` to `client` at `second` (any monotonic count
+    /// of seconds), for `question` (the query's name in wire form and its type). Responses are
+    /// "identical" when they go to the same /24 (IPv4) or /56 (IPv6) with the same response
+    /// code and, for positive answers, the same question; negative and error responses are
+    /// keyed on the code alone, so random names do not escape the limit.
+    pub fn check(
+        &mut self,
+        client: IpAddr,
+        rcode: u16,
+        question: Option<(&[u8], Rtype)>,
+        second: u64,
+    ) -> Verdict {
         let mut h = self.hasher.build_hasher();
         match client {
             IpAddr::V4(a) => a.octets().get(..3).hash(&mut h),
             IpAddr::V6(a) => a.octets().get(..7).hash(&mut h),
         }
-        let rcode = response.get(3).map_or(0, |b| b & 0xF);
         rcode.hash(&mut h);
-        if rcode == 0 {
-            let question = response.get(12..question_end(response).unwrap_or(12)).unwrap_or(&[]);
-            for byte in question {
-                byte.to_ascii_lowercase().hash(&mut h);
-            }
+        if let (0, Some((name, qtype))) = (rcode, question) {
+            let mut buf = [0u8; MAX_NAME];
+            h.write(lower_wire(name, &mut buf));
+            qtype.0.hash(&mut h);
         }
         let key = h.finish() | 1;
         let len = self.table.len() as u64;
@@ -84,25 +96,11 @@ impl RateLimiter {
     }
 }
 
-/// The end of the first question of a message.
-fn question_end(message: &[u8]) -> Option<usize> {
-    let mut at = 12;
-    loop {
-        let len = usize::from(*message.get(at)?);
-        if len == 0 {
-            return Some(at + 5);
-        }
-        if len & 0xC0 != 0 {
-            return Some(at + 6);
-        }
-        at += 1 + len;
-    }
-}
-
-/// Writes into `out` the slipped form of `response`: header and question only, TC set.
-pub fn slipped(response: &[u8], out: &mut Vec<u8>) {
+/// Writes into `out` the slipped form of `response`, whose question ends at `question_end`:
+/// header and question only, TC set.
+pub fn slipped(response: &[u8], question_end: usize, out: &mut Vec<u8>) {
     out.clear();
-    let end = question_end(response).filter(|&e| e <= response.len()).unwrap_or(12);
+    let end = Some(question_end).filter(|&e| e <= response.len()).unwrap_or(12);
     out.extend_from_slice(response.get(..end).unwrap_or(&[]));
     if out.len() >= 12 {
         if let Some(flags) = out.get_mut(2) {
@@ -135,19 +133,22 @@ mod tests {
         let mut rrl =
             RateLimiter::new(&RrlConfig { responses_per_second: 2, slip: 2, table_size: 64 });
         let client: IpAddr = "192.0.2.7".parse().unwrap();
-        let r = response(b"\x01a\x00", 0);
-        let verdicts: Vec<Verdict> = (0..6).map(|_| rrl.check(client, &r, 1)).collect();
+        let q = Some((&b"\x01a\x00"[..], Rtype::A));
+        let verdicts: Vec<Verdict> = (0..6).map(|_| rrl.check(client, 0, q, 1)).collect();
         use Verdict::*;
         assert_eq!(verdicts, [Send, Send, Drop, Slip, Drop, Slip]);
+        // The same name in other letters is the same response; another name is not.
+        assert_eq!(rrl.check(client, 0, Some((&b"\x01A\x00"[..], Rtype::A)), 1), Drop);
+        assert_eq!(rrl.check(client, 0, Some((&b"\x01b\x00"[..], Rtype::A)), 1), Send);
         // Another network and the next second are unaffected.
-        assert_eq!(rrl.check("198.51.100.1".parse().unwrap(), &r, 1), Send);
-        assert_eq!(rrl.check(client, &r, 2), Send);
+        assert_eq!(rrl.check("198.51.100.1".parse().unwrap(), 0, q, 1), Send);
+        assert_eq!(rrl.check(client, 0, q, 2), Send);
     }
 
     #[test]
     fn slipped_keeps_the_question_only() {
         let mut out = Vec::new();
-        slipped(&response(b"\x01a\x00", 0), &mut out);
+        slipped(&response(b"\x01a\x00", 0), 12 + 3 + 4, &mut out);
         assert_eq!(out.len(), 12 + 3 + 4);
         assert_eq!(out[2] & 0x02, 0x02);
         assert_eq!(&out[6..12], &[0; 6]);

@@ -13,7 +13,9 @@ use nameward_dns::check::{CheckOptions, Diagnostic, Severity};
 use nameward_dns::zone::{IncludeLoader, ReaderOptions, ZoneReader};
 
 use crate::config::{Config, ZoneConfig};
+use crate::cookie::Cookies;
 use crate::net::metrics::Metrics;
+use crate::net::tcp::Limits;
 use crate::net::transfer_hook::zone_replaced;
 use crate::transfer::{
     ApplyError, Diff, Journals, Notifier, RetryPolicy, TransferConfig, notify_after_reload,
@@ -36,6 +38,10 @@ pub struct Shared {
     pub journals: ArcSwap<Journals>,
     /// NOTIFYs under way (the notify task sends them).
     pub notifiers: Mutex<Vec<Notifier>>,
+    /// Where DNS Cookie secrets come from; `None` when cookies are off.
+    pub cookies: Option<Cookies>,
+    /// Zone transfers under way over TCP, in total and per client.
+    pub transfer_limits: Arc<Limits>,
     /// One reload at a time.
     reloading: Mutex<()>,
     /// Folds of layered zones under way (see [`Shared::apply`]), by origin.
@@ -105,6 +111,12 @@ pub fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// Seconds since the epoch as DNS keeps them (32 bits, compared in serial number arithmetic),
+/// the clock of DNS Cookies.
+pub fn now_secs() -> u32 {
+    (now_ms() / 1000) as u32
 }
 
 /// The SOA serial of a zone.
@@ -184,6 +196,9 @@ impl Shared {
                 notify_after_reload(None, zone, targets, &transfer.keys, policy, now_ms())
             })
             .collect();
+        let cookies = Cookies::from_config(&config.cookies);
+        let tcp = &config.tcp;
+        let transfer_limits = Limits::new(tcp.max_transfers, tcp.max_transfers_per_client);
         Ok(Shared {
             zones: ArcSwap::from_pointee(zones),
             config,
@@ -191,6 +206,8 @@ impl Shared {
             transfer,
             journals: ArcSwap::from_pointee(Journals::default()),
             notifiers: Mutex::new(notifiers),
+            cookies,
+            transfer_limits,
             reloading: Mutex::new(()),
             folds: Mutex::new(HashMap::new()),
         })

@@ -16,12 +16,14 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio::time::timeout;
 
-use crate::net::metrics::{WorkerMetrics, question_type};
-use crate::net::state::Shared;
-use crate::net::transfer_hook::{TransferContext, transfer_response, wants_transfer};
-use crate::{Outcome, Transport, answer};
+use crate::cookie::SecretsCache;
+use crate::net::metrics::WorkerMetrics;
+use crate::net::state::{Shared, now_secs};
+use crate::net::transfer_hook::{TransferContext, transfer_response};
+use crate::{Incoming, Outcome, Requester, Route, Transport, answer_incoming};
 
-/// Connection counts, checked when a connection is accepted (never per query).
+/// Counts of things open at once, in total and per client address: connections, checked when
+/// one is accepted (never per query), and zone transfers under way.
 #[derive(Debug)]
 pub struct Limits {
     total: Arc<Semaphore>,
@@ -39,7 +41,9 @@ impl Limits {
         })
     }
 
-    fn admit(self: &Arc<Limits>, client: IpAddr) -> Option<Admitted> {
+    /// A place for one more from `client`, held until dropped; `None` when either limit is
+    /// reached.
+    pub fn admit(self: &Arc<Limits>, client: IpAddr) -> Option<Admitted> {
         let permit = Arc::clone(&self.total).try_acquire_owned().ok()?;
         let mut map = self.per_client.lock().ok()?;
         let count = map.entry(client).or_insert(0);
@@ -51,8 +55,9 @@ impl Limits {
     }
 }
 
-/// A connection's place under the limits, given back when it closes.
-struct Admitted {
+/// A place under the limits, given back when dropped.
+#[derive(Debug)]
+pub struct Admitted {
     limits: Arc<Limits>,
     client: IpAddr,
     _permit: OwnedSemaphorePermit,
@@ -139,6 +144,7 @@ async fn connection(
     let mut writer = BufWriter::with_capacity(16 * 1024, writer);
     let mut query = vec![0u8; usize::from(tcp.max_message_size.max(12))];
     let mut out = shared.config.response_buffer(Transport::Tcp);
+    let mut secrets = SecretsCache::default();
     loop {
         let mut prefix = [0u8; 2];
         // Waiting for the next query is where an idle connection sits, and where shutdown
@@ -163,9 +169,10 @@ async fn connection(
             Ok(Err(_)) => return false,
             Err(_) => return true,
         }
-        let body = &*body;
-        metrics.query(question_type(body));
-        let sent = if wants_transfer(body, Transport::Tcp) {
+        // Read once; everything below looks at this view.
+        let incoming = Incoming::parse(body);
+        metrics.query(incoming.as_ref().and_then(Incoming::qtype));
+        let sent = if let Some(incoming) = incoming.filter(|m| m.route() == Route::Transfer) {
             let zones = shared.zones.load();
             let journals = shared.journals.load();
             let ctx = TransferContext {
@@ -176,8 +183,9 @@ async fn connection(
                 peer,
                 transport: Transport::Tcp,
                 counters: &shared.metrics.shared,
+                limits: Some(&shared.transfer_limits),
             };
-            let responses = transfer_response(&ctx, body);
+            let responses = transfer_response(&ctx, &incoming);
             drop(zones);
             drop(journals);
             let mut result = Ok(());
@@ -193,8 +201,11 @@ async fn connection(
                 }
             }
             result
-        } else {
-            let outcome = answer(&shared.zones.load(), body, &mut out);
+        } else if let Some(incoming) = incoming {
+            let now = now_secs();
+            let secrets = shared.cookies.as_ref().map(|c| secrets.get(c, now));
+            let requester = Requester { address: Some(peer.ip()), now, cookies: secrets.as_ref() };
+            let outcome = answer_incoming(&shared.zones.load(), &incoming, &requester, &mut out);
             match outcome {
                 Outcome::Response(summary) => {
                     metrics.response(summary.rcode, summary.truncated);
@@ -205,6 +216,10 @@ async fn connection(
                     Ok(())
                 }
             }
+        } else {
+            // Shorter than a header.
+            metrics.dropped();
+            Ok(())
         };
         if let Err(timed_out) = sent {
             return timed_out;

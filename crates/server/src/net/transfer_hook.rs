@@ -1,6 +1,7 @@
 //! The seam between the network layer and zone transfers: AXFR and IXFR, NOTIFY, and any
-//! query that may carry a TSIG are handed to [`transfer_response`] instead of
-//! [`crate::answer`], which calls the pure functions of [`crate::transfer`]. [`zone_replaced`]
+//! query that carries a TSIG ([`Route::Transfer`] of the message's parsed view) are handed to
+//! [`transfer_response`] instead of [`crate::answer_incoming`], which calls the pure functions
+//! of [`crate::transfer`]. [`zone_replaced`]
 //! is the other seam: every reload calls it for each zone that got a new version, which
 //! records the IXFR difference and queues NOTIFY to the secondaries.
 
@@ -9,17 +10,17 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use nameward_dns::Rtype;
-use nameward_dns::message::opcode;
+use nameward_dns::message::{opcode, rcode};
 
 use crate::config::Config;
-use crate::net::metrics::{SharedCounters, question_type};
+use crate::net::metrics::SharedCounters;
 use crate::net::state::{Shared, now_ms};
-use crate::transfer::tsig::might_be_signed;
+use crate::net::tcp::{Admitted, Limits};
 use crate::transfer::{
     Diff, Journals, Request, RetryPolicy, TransferConfig, TransferKind, TransferStream,
     notify_after_reload, respond_notify, respond_signed, respond_transfer,
 };
-use crate::{Outcome, Transport, Zone, Zones, answer};
+use crate::{Incoming, Outcome, Requester, Transport, Zone, Zones, answer_incoming};
 
 /// What a transfer handler may look at.
 #[derive(Debug, Clone, Copy)]
@@ -38,23 +39,9 @@ pub struct TransferContext<'a> {
     pub transport: Transport,
     /// Counters for transfers and NOTIFY.
     pub counters: &'a SharedCounters,
-}
-
-/// True when `query` goes to [`transfer_response`]: NOTIFY, AXFR and IXFR on any transport,
-/// and queries that may be TSIG-signed (a cheap look at the counts and the OPT record).
-pub fn wants_transfer(query: &[u8], transport: Transport) -> bool {
-    let _ = transport;
-    let Some(&flags) = query.get(2) else { return false };
-    if flags & 0x80 != 0 {
-        return false;
-    }
-    let code = (flags >> 3) & 0xF;
-    if code == opcode::NOTIFY {
-        return true;
-    }
-    code == opcode::QUERY
-        && (matches!(question_type(query).map(Rtype), Some(Rtype::AXFR | Rtype::IXFR))
-            || might_be_signed(query))
+    /// Zone transfers under way, in total and per client; `None`: unlimited (UDP, where a
+    /// transfer is one message at most).
+    pub limits: Option<&'a Arc<Limits>>,
 }
 
 /// The messages that answer a transfer request, a NOTIFY or a signed query: gathered (one or
@@ -64,8 +51,9 @@ pub fn wants_transfer(query: &[u8], transport: Transport) -> bool {
 pub enum Responses {
     /// Messages already made.
     Gathered(std::vec::IntoIter<Vec<u8>>),
-    /// A zone transfer, message by message: the first one made already, then the rest.
-    Stream(Option<Vec<u8>>, Box<TransferStream>),
+    /// A zone transfer, message by message: the first one made already, then the rest, and
+    /// its place under the transfer limits, held while it is sent.
+    Stream(Option<Vec<u8>>, Box<TransferStream>, Option<Admitted>),
 }
 
 impl Iterator for Responses {
@@ -74,7 +62,7 @@ impl Iterator for Responses {
     fn next(&mut self) -> Option<Vec<u8>> {
         match self {
             Responses::Gathered(messages) => messages.next(),
-            Responses::Stream(first, rest) => first.take().or_else(|| rest.next()),
+            Responses::Stream(first, rest, _) => first.take().or_else(|| rest.next()),
         }
     }
 }
@@ -82,19 +70,40 @@ impl Iterator for Responses {
 /// Answers a transfer request, a NOTIFY or a signed query. Messages are complete DNS
 /// messages, without the TCP length prefix. Returns the response code of the first message
 /// with the messages, or None when nothing is to be sent.
-pub fn transfer_response(ctx: &TransferContext<'_>, query: &[u8]) -> Option<(u16, Responses)> {
-    let request =
-        Request { query, client: ctx.peer.ip(), transport: ctx.transport, now: now_ms() / 1000 };
+///
+/// Beyond the transfer limits, a transfer that would send records (the zone, or an IXFR
+/// difference) is answered SERVFAIL, as BIND answers when its `transfers-out` quota is used
+/// up: the secondary takes it for a passing failure of this server and retries later or asks
+/// another primary, where REFUSED would tell it that it is not allowed at all (RFC 5936 §2.2.1
+/// keeps REFUSED for policy). An IXFR answered with the SOA alone costs nothing and is not
+/// limited.
+pub fn transfer_response(
+    ctx: &TransferContext<'_>,
+    message: &Incoming<'_>,
+) -> Option<(u16, Responses)> {
+    let client = ctx.peer.ip();
+    let now = now_ms() / 1000;
+    let request = Request { message, client, transport: ctx.transport, now };
     let one = |message: Vec<u8>| Responses::Gathered(vec![message].into_iter());
-    let code = (query.get(2)? >> 3) & 0xF;
-    if code == opcode::NOTIFY {
+    if message.header().opcode() == opcode::NOTIFY {
         ctx.counters.notifies.fetch_add(1, Ordering::Relaxed);
         let response = respond_notify(ctx.zones, ctx.transfer, &request)?;
         let rcode = u16::from(*response.get(3)? & 0xF);
         return Some((rcode, one(response)));
     }
-    if matches!(question_type(query).map(Rtype), Some(Rtype::AXFR | Rtype::IXFR)) {
-        let stream = respond_transfer(ctx.zones, ctx.journals, ctx.transfer, &request);
+    if matches!(message.qtype(), Some(Rtype::AXFR | Rtype::IXFR)) {
+        let mut stream = respond_transfer(ctx.zones, ctx.journals, ctx.transfer, &request);
+        let mut place = None;
+        if matches!(stream.summary().kind, TransferKind::Full | TransferKind::Incremental)
+            && let Some(limits) = ctx.limits
+        {
+            place = limits.admit(client);
+            if place.is_none() {
+                ctx.counters.transfers_refused.fetch_add(1, Ordering::Relaxed);
+                tracing::info!(%client, "zone transfer refused: too many under way");
+                stream = stream.refused(rcode::SERVFAIL);
+            }
+        }
         let summary = stream.summary();
         let counter = match summary.kind {
             TransferKind::Full => Some(&ctx.counters.transfers_axfr),
@@ -106,14 +115,18 @@ pub fn transfer_response(ctx: &TransferContext<'_>, query: &[u8]) -> Option<(u16
         }
         let mut stream = Box::new(stream);
         let first = stream.next()?;
-        return Some((summary.rcode, Responses::Stream(Some(first), stream)));
+        return Some((summary.rcode, Responses::Stream(Some(first), stream, place)));
     }
     if let Some(response) = respond_signed(ctx.zones, ctx.transfer, &request) {
         let rcode = u16::from(*response.get(3)? & 0xF);
         return Some((rcode, one(response)));
     }
     let mut buffer = ctx.config.response_buffer(ctx.transport);
-    let Outcome::Response(summary) = answer(ctx.zones, query, &mut buffer) else { return None };
+    let requester = Requester::default();
+    let Outcome::Response(summary) = answer_incoming(ctx.zones, message, &requester, &mut buffer)
+    else {
+        return None;
+    };
     Some((summary.rcode, one(buffer.as_bytes().to_vec())))
 }
 
@@ -157,18 +170,14 @@ pub fn zone_replaced(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nameward_dns::message::rcode;
 
     #[test]
-    fn routes_transfers_and_notify() {
+    fn answers_transfers_and_notify() {
         let mut axfr = vec![0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0];
         axfr.extend_from_slice(b"\x07example\x00\x00\xfc\x00\x01");
-        assert!(wants_transfer(&axfr, Transport::Tcp));
-        assert!(wants_transfer(&axfr, Transport::Udp));
         let mut notify = axfr.clone();
         notify[2] = opcode::NOTIFY << 3;
         notify[22] = 6;
-        assert!(wants_transfer(&notify, Transport::Udp));
         let config = Config::default();
         let counters = SharedCounters::default();
         let transfer = TransferConfig::default();
@@ -181,11 +190,64 @@ mod tests {
             peer: "127.0.0.1:1".parse().unwrap(),
             transport: Transport::Tcp,
             counters: &counters,
+            limits: None,
         };
-        let (code, out) = transfer_response(&ctx, &axfr).unwrap();
+        let (code, out) = transfer_response(&ctx, &Incoming::parse(&axfr).unwrap()).unwrap();
         let out: Vec<Vec<u8>> = out.collect();
         assert_eq!(code, rcode::NOTAUTH);
         assert_eq!(out[0][3] & 0xF, 9);
+        let notify = Incoming::parse(&notify).unwrap();
         assert_eq!(transfer_response(&ctx, &notify).map(|(code, _)| code), Some(rcode::NOTAUTH));
+    }
+
+    #[test]
+    fn transfers_beyond_the_limits_get_servfail_and_are_counted() {
+        use crate::transfer::{Acl, ZonePolicy};
+        let origin = nameward_dns::Name::parse("example.", None).unwrap();
+        let text = "$TTL 60\n@ SOA ns h 1 1 1 1 1\n@ NS ns\nns A 192.0.2.1\n";
+        let mut zones = Zones::new();
+        zones.insert(Arc::new(Zone::from_text(&origin, "t", text).unwrap()));
+        let policy =
+            ZonePolicy { transfer: Acl::any(), notify_from: Acl::any(), notify: Vec::new() };
+        let transfer = TransferConfig {
+            policies: std::collections::HashMap::from([(origin, policy)]),
+            ..TransferConfig::default()
+        };
+        let (config, counters, journals) =
+            (Config::default(), SharedCounters::default(), Journals::default());
+        // Two at once in all, one per client.
+        let limits = Limits::new(2, 1);
+        let ctx = |peer: &str| TransferContext {
+            zones: &zones,
+            config: &config,
+            transfer: &transfer,
+            journals: &journals,
+            peer: peer.parse().unwrap(),
+            transport: Transport::Tcp,
+            counters: &counters,
+            limits: Some(&limits),
+        };
+        let mut axfr = vec![0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0];
+        axfr.extend_from_slice(b"\x07example\x00\x00\xfc\x00\x01");
+        let axfr = Incoming::parse(&axfr).unwrap();
+        let rcode_of = |responses: &Option<(u16, Responses)>| responses.as_ref().map(|r| r.0);
+        let a = transfer_response(&ctx("192.0.2.1:1000"), &axfr);
+        assert_eq!(rcode_of(&a), Some(rcode::NOERROR));
+        // The same client again while the first is under way: SERVFAIL, one message.
+        let again = transfer_response(&ctx("192.0.2.1:1001"), &axfr);
+        assert_eq!(rcode_of(&again), Some(rcode::SERVFAIL));
+        let messages: Vec<Vec<u8>> = again.unwrap().1.collect();
+        assert_eq!((messages.len(), messages[0][3] & 0xF), (1, 2));
+        let b = transfer_response(&ctx("192.0.2.2:1000"), &axfr);
+        assert_eq!(rcode_of(&b), Some(rcode::NOERROR));
+        // The total is reached.
+        let c = transfer_response(&ctx("192.0.2.3:1000"), &axfr);
+        assert_eq!(rcode_of(&c), Some(rcode::SERVFAIL));
+        assert_eq!(counters.transfers_refused.load(Ordering::Relaxed), 2);
+        // A transfer sent to the end gives its place back.
+        assert!(a.unwrap().1.count() >= 1);
+        let c = transfer_response(&ctx("192.0.2.3:1000"), &axfr);
+        assert_eq!(rcode_of(&c), Some(rcode::NOERROR));
+        drop((b, c));
     }
 }

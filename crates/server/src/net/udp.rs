@@ -16,11 +16,12 @@ use nix::sys::socket::{
 };
 use socket2::{Domain, Protocol, Socket, Type};
 
-use crate::net::metrics::{WorkerMetrics, question_type};
+use crate::cookie::SecretsCache;
+use crate::net::metrics::WorkerMetrics;
 use crate::net::rrl::{RateLimiter, Verdict, slipped};
-use crate::net::state::Shared;
-use crate::net::transfer_hook::{TransferContext, transfer_response, wants_transfer};
-use crate::{Outcome, ResponseBuffer, Transport, answer};
+use crate::net::state::{Shared, now_secs};
+use crate::net::transfer_hook::{TransferContext, transfer_response};
+use crate::{Incoming, Outcome, Requester, ResponseBuffer, Route, Transport, answer_incoming};
 
 /// Messages per recvmmsg/sendmmsg call.
 const BATCH: usize = 32;
@@ -70,6 +71,10 @@ struct Worker {
     replies: [Reply; BATCH],
     rrl: Option<RateLimiter>,
     started: Instant,
+    /// Seconds since the epoch when `started` was taken: the clock read once per batch serves
+    /// both rate limiting and cookies.
+    started_unix: u32,
+    secrets: SecretsCache,
 }
 
 /// Runs a worker on `socket` until `stop` is set.
@@ -88,6 +93,8 @@ pub fn run(socket: UdpSocket, shared: Arc<Shared>, metrics: Arc<WorkerMetrics>, 
         scratch: (0..BATCH).map(|_| Vec::with_capacity(512)).collect(),
         replies: [Reply::None; BATCH],
         started: Instant::now(),
+        started_unix: now_secs(),
+        secrets: SecretsCache::default(),
     };
     let mut recv_headers = MultiHeaders::<SockaddrStorage>::preallocate(BATCH, None);
     let mut send_headers = MultiHeaders::<SockaddrStorage>::preallocate(BATCH, None);
@@ -127,6 +134,8 @@ impl Worker {
     fn answer_batch(&mut self, n: usize) {
         let zones = self.shared.zones.load();
         let second = self.started.elapsed().as_secs();
+        let now = self.started_unix.wrapping_add(second as u32);
+        let secrets = self.shared.cookies.as_ref().map(|c| self.secrets.get(c, now));
         let batch = self
             .received
             .iter()
@@ -137,14 +146,16 @@ impl Worker {
             .take(n);
         for ((((&(len, addr, cut), query), out), scratch), reply) in batch {
             *reply = Reply::None;
-            let query = query.get(..len).unwrap_or(&[]);
-            self.metrics.query(question_type(query));
-            if cut {
+            // Read once; everything below looks at this view.
+            let incoming = Incoming::parse(query.get(..len).unwrap_or(&[]));
+            self.metrics.query(incoming.as_ref().and_then(Incoming::qtype));
+            let Some(incoming) = incoming.filter(|_| !cut) else {
                 self.metrics.dropped();
                 continue;
-            }
-            if wants_transfer(query, Transport::Udp) {
-                let Some(peer) = addr.as_ref().and_then(socket_addr) else { continue };
+            };
+            let peer = addr.as_ref().and_then(socket_addr);
+            if incoming.route() == Route::Transfer {
+                let Some(peer) = peer else { continue };
                 let journals = self.shared.journals.load();
                 let ctx = TransferContext {
                     zones: &zones,
@@ -154,9 +165,10 @@ impl Worker {
                     peer,
                     transport: Transport::Udp,
                     counters: &self.shared.metrics.shared,
+                    limits: None,
                 };
                 // One message goes back over UDP: the first, and nothing more is made.
-                if let Some((code, mut messages)) = transfer_response(&ctx, query)
+                if let Some((code, mut messages)) = transfer_response(&ctx, &incoming)
                     && let Some(first) = messages.next()
                 {
                     self.metrics.response(code, false);
@@ -165,15 +177,22 @@ impl Worker {
                 }
                 continue;
             }
-            let Outcome::Response(summary) = answer(&zones, query, out) else {
+            let client = peer.map(|p| p.ip());
+            let requester = Requester { address: client, now, cookies: secrets.as_ref() };
+            let Outcome::Response(summary) = answer_incoming(&zones, &incoming, &requester, out)
+            else {
                 self.metrics.dropped();
                 continue;
             };
             self.metrics.response(summary.rcode, summary.truncated);
             *reply = Reply::Answer;
-            let client = addr.as_ref().and_then(socket_addr).map(|a| a.ip());
+            // A valid server cookie proves the source address: nothing to reflect.
+            if summary.valid_cookie {
+                continue;
+            }
             if let (Some(rrl), Some(client)) = (self.rrl.as_mut(), client) {
-                match rrl.check(client, out.as_bytes(), second) {
+                let question = incoming.qname_wire().zip(incoming.qtype());
+                match rrl.check(client, summary.rcode, question, second) {
                     Verdict::Send => {}
                     Verdict::Drop => {
                         self.metrics.rate_limited(false);
@@ -181,7 +200,7 @@ impl Worker {
                     }
                     Verdict::Slip => {
                         self.metrics.rate_limited(true);
-                        slipped(out.as_bytes(), scratch);
+                        slipped(out.as_bytes(), out.question_end(), scratch);
                         *reply = Reply::Scratch;
                     }
                 }

@@ -28,8 +28,9 @@
 //!   pub fn respond_signed(zones: &Zones, config: &TransferConfig, request: &Request<'_>)
 //!       -> Option<Vec<u8>>
 //!   ```
-//!   `None`: the query is not signed, answer it with [`crate::answer`] as usual. (Cheap to
-//!   rule out on the hot path: a signed query has ARCOUNT > 0.)
+//!   `None`: the query is not signed, answer it with [`crate::answer`] as usual. (The
+//!   network layer knows before: [`crate::Incoming::route`] sends only messages with a TSIG
+//!   record here.)
 //! - **NOTIFY received** (opcode 4, UDP or TCP):
 //!   ```text
 //!   pub fn respond_notify(zones: &Zones, config: &TransferConfig, request: &Request<'_>)
@@ -48,8 +49,8 @@
 //!   `on_response(from, bytes, now_ms)`; sleep until `next_deadline()`; drop it once
 //!   `is_finished()` (or when a newer version replaces it).
 //!
-//! [`Request`] carries the message bytes, the client address, the transport and the time
-//! (seconds since the epoch, for TSIG).
+//! [`Request`] carries the message as the network layer read it ([`crate::Incoming`]), the
+//! client address, the transport and the time (seconds since the epoch, for TSIG).
 
 mod acl;
 mod axfr;

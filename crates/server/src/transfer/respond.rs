@@ -14,9 +14,9 @@ use super::acl::ZonePolicy;
 use super::axfr::full_zone;
 use super::ixfr::incremental;
 use super::journal::{Journal, JournalLimits, JournalUpdate};
-use super::stream::{TransferKind, TransferStream, TransferSummary};
+use super::stream::{FirstOpt, TransferKind, TransferStream, TransferSummary};
 use super::tsig::{self, DEFAULT_FUDGE, KeyRing, StreamSigner, TsigError, Verified};
-use crate::query::RawHeader;
+use crate::query::{Incoming, RawHeader};
 use crate::response::{DEFAULT_UDP_PAYLOAD, Transport};
 use crate::zone::Zone;
 use crate::zones::Zones;
@@ -102,8 +102,9 @@ impl Journals {
 /// One message received, with what the network layer knows about it.
 #[derive(Debug, Clone, Copy)]
 pub struct Request<'a> {
-    /// The message as received (without the TCP length prefix).
-    pub query: &'a [u8],
+    /// The message as received (without the TCP length prefix), read once by the network
+    /// layer.
+    pub message: &'a Incoming<'a>,
     /// The client's address.
     pub client: IpAddr,
     /// How it came.
@@ -183,14 +184,15 @@ fn check(
     keys: &KeyRing,
     fudge: u16,
 ) -> Result<Checked, Option<(Vec<u8>, u16)>> {
-    let Some(header) = RawHeader::read(request.query) else { return Err(None) };
+    let header = *request.message.header();
     if header.is_response() {
         return Err(None);
     }
-    let verified = match tsig::verify_request(request.query, keys, request.now) {
+    let query = request.message.bytes();
+    let verified = match tsig::verify_request(query, keys, request.now) {
         Ok(v) => v,
         Err(rejected) => {
-            let decoded = Message::decode(request.query, DecodeOptions::LENIENT).ok();
+            let decoded = Message::decode(query, DecodeOptions::LENIENT).ok();
             let question = decoded.as_ref().and_then(|m| m.questions.first());
             let reply = Reply { header, question, verified: None, fudge, now: request.now };
             let code =
@@ -200,7 +202,7 @@ fn check(
             return Err(Some((response, code)));
         }
     };
-    match Message::decode(request.query, DecodeOptions::STRICT) {
+    match Message::decode(query, DecodeOptions::STRICT) {
         Ok(message) if message.questions.len() == 1 => Ok(Checked { header, message, verified }),
         _ => {
             let reply = Reply {
@@ -289,12 +291,21 @@ pub fn respond_transfer(
     let signer = verified.map(|v| StreamSigner::new(v.key, v.tsig.mac, request.now, config.fudge));
     let zone: Arc<Zone> = Arc::clone(zone);
     let question = question.clone();
-    match client_serial {
+    // We are the primary of every zone we serve: EXPIRE is the SOA expire (RFC 7314 §4).
+    let opt = request
+        .message
+        .edns()
+        .map(|edns| FirstOpt { expire: if edns.expire { zone.expire() } else { None } });
+    let stream = match client_serial {
         None => full_zone(zone, header.id, header.flags, question, signer),
         Some(serial) => {
             let journal = journals.get(zone.origin());
             incremental(zone, journal, serial, header.id, header.flags, question, signer)
         }
+    };
+    match opt {
+        Some(opt) => stream.with_opt(opt),
+        None => stream,
     }
 }
 
@@ -348,15 +359,16 @@ pub fn respond_signed(
     config: &TransferConfig,
     request: &Request<'_>,
 ) -> Option<Vec<u8>> {
-    let header = RawHeader::read(request.query)?;
-    if header.is_response() {
+    let header = *request.message.header();
+    if header.is_response() || !request.message.is_signed() {
         return None;
     }
-    let verified = match tsig::verify_request(request.query, &config.keys, request.now) {
+    let query = request.message.bytes();
+    let verified = match tsig::verify_request(query, &config.keys, request.now) {
         Ok(Some(v)) => v,
         Ok(None) => return None,
         Err(rejected) => {
-            let decoded = Message::decode(request.query, DecodeOptions::LENIENT).ok();
+            let decoded = Message::decode(query, DecodeOptions::LENIENT).ok();
             let question = decoded.as_ref().and_then(|m| m.questions.first());
             let reply =
                 Reply { header, question, verified: None, fudge: config.fudge, now: request.now };
@@ -367,7 +379,7 @@ pub fn respond_signed(
             return Some(response);
         }
     };
-    let unsigned = tsig::split(request.query).ok().flatten()?.unsigned;
+    let unsigned = tsig::split(query).ok().flatten()?.unsigned;
     let mut buffer = crate::ResponseBuffer::new(request.transport);
     if let crate::Outcome::NoResponse = crate::answer(zones, &unsigned, &mut buffer) {
         return None;
@@ -375,10 +387,10 @@ pub fn respond_signed(
     let mut response = buffer.as_bytes().to_vec();
     let limit = match request.transport {
         Transport::Tcp => usize::from(u16::MAX),
-        Transport::Udp => {
-            let edns = Message::decode(&unsigned, DecodeOptions::LENIENT).ok().and_then(|m| m.edns);
-            edns.map_or(512, |e| usize::from(e.udp_payload.clamp(512, DEFAULT_UDP_PAYLOAD)))
-        }
+        Transport::Udp => request
+            .message
+            .edns()
+            .map_or(512, |e| usize::from(e.payload.clamp(512, DEFAULT_UDP_PAYLOAD))),
     };
     let overhead = verified.key.name().wire_len()
         + verified.key.algorithm().name().wire_len()

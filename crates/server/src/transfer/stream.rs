@@ -1,6 +1,8 @@
 //! Packing a sequence of records into transfer response messages: each filled up to 64 KiB
 //! with name compression, the question in the first message only (RFC 5936 §2.2), the query's
-//! ID in all, and every message TSIG-signed when the query was.
+//! ID in all, and every message TSIG-signed when the query was. When the query had EDNS, the
+//! first message carries an OPT record, with the EXPIRE option when it was asked for (RFC
+//! 7314 §4: a secondary takes the expire timer from the first message of a transfer).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -10,6 +12,7 @@ use nameward_dns::wire::Writer;
 use nameward_dns::{Question, Record, Rtype};
 
 use super::tsig::StreamSigner;
+use crate::response::{DEFAULT_UDP_PAYLOAD, EXPIRE, OPT_LEN};
 use crate::zone::Zone;
 
 const QR: u16 = 1 << 15;
@@ -89,6 +92,37 @@ pub struct TransferStream {
     ready: Option<Vec<u8>>,
     first: bool,
     summary: TransferSummary,
+    /// The OPT record of the first message, when the query had EDNS.
+    opt: Option<FirstOpt>,
+}
+
+/// What the OPT record of a transfer's first message says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FirstOpt {
+    /// The EXPIRE option's value, when the query asked for it.
+    pub(crate) expire: Option<u32>,
+}
+
+impl FirstOpt {
+    fn len(&self) -> usize {
+        OPT_LEN + if self.expire.is_some() { 8 } else { 0 }
+    }
+
+    fn write(&self, w: &mut Writer) {
+        w.u8(0);
+        w.u16(Rtype::OPT.0);
+        w.u16(DEFAULT_UDP_PAYLOAD);
+        w.u32(0);
+        match self.expire {
+            Some(expire) => {
+                w.u16(8);
+                w.u16(EXPIRE);
+                w.u16(4);
+                w.u32(expire);
+            }
+            None => w.u16(0),
+        }
+    }
 }
 
 /// What a transfer response is, for logs and metrics.
@@ -133,7 +167,39 @@ impl TransferStream {
             ready: None,
             first: true,
             summary: TransferSummary { rcode: rcode::NOERROR, kind },
+            opt: None,
         }
+    }
+
+    /// Puts an OPT record with `opt` in the first message.
+    pub(crate) fn with_opt(mut self, opt: FirstOpt) -> TransferStream {
+        if self.first {
+            self.opt = Some(opt);
+        }
+        self
+    }
+
+    /// The same transfer refused with `code` before a record is sent (too many under way):
+    /// one message, header and question, signed as the transfer would have been.
+    pub fn refused(mut self, code: u16) -> TransferStream {
+        if !self.first {
+            return self;
+        }
+        let mut w = Writer::new();
+        w.u16(self.id);
+        w.u16(QR | (self.flags & RD) | (code & 0xF));
+        let question = self.question.take();
+        for count in [u16::from(question.is_some()), 0, 0, 0] {
+            w.u16(count);
+        }
+        if let Some(q) = &question {
+            q.encode(&mut w);
+        }
+        let mut bytes = w.into_bytes();
+        if let Some(signer) = &mut self.signer {
+            signer.sign(&mut bytes);
+        }
+        TransferStream::single(bytes, TransferSummary { rcode: code, kind: TransferKind::Error })
     }
 
     /// A stream of one prepared message.
@@ -148,6 +214,7 @@ impl TransferStream {
             ready: Some(message),
             first: false,
             summary,
+            opt: None,
         }
     }
 
@@ -187,7 +254,10 @@ impl TransferStream {
     /// Packs the next message, or `None` when every record was sent.
     fn pack(&mut self) -> Option<Vec<u8>> {
         let first_record = self.next_record()?;
-        let limit = MAX_MESSAGE - self.signer.as_ref().map_or(0, StreamSigner::overhead);
+        let opt = if self.first { self.opt.take() } else { None };
+        let limit = MAX_MESSAGE
+            - self.signer.as_ref().map_or(0, StreamSigner::overhead)
+            - opt.as_ref().map_or(0, FirstOpt::len);
         let mut w = Writer::new();
         w.u16(self.id);
         w.u16(self.flags);
@@ -218,6 +288,10 @@ impl TransferStream {
             record = self.next_record();
         }
         w.patch_u16(6, count);
+        if let Some(opt) = opt {
+            opt.write(&mut w);
+            w.patch_u16(10, 1);
+        }
         self.first = false;
         let mut bytes = w.into_bytes();
         if let Some(signer) = &mut self.signer {

@@ -15,6 +15,7 @@ use super::tsig::{
     self, Algorithm, Key, KeyRing, SignParams, StreamVerifier, TsigError, error as tsig_error,
 };
 use super::*;
+use crate::Incoming;
 use crate::{Transport, Zone, Zones};
 
 const NOW: u64 = 1_790_000_000;
@@ -104,7 +105,11 @@ fn run(
     bytes: &[u8],
     transport: Transport,
 ) -> (TransferSummary, Vec<Vec<u8>>) {
-    let request = Request { query: bytes, client: loopback(), transport, now: NOW };
+    // A message shorter than a header has no view: the network layer sends nothing.
+    let Some(message) = Incoming::parse(bytes) else {
+        return (TransferStream::empty().summary(), Vec::new());
+    };
+    let request = Request { message: &message, client: loopback(), transport, now: NOW };
     let stream = respond_transfer(zones, journals, config, &request);
     let summary = stream.summary();
     (summary, stream.collect())
@@ -539,8 +544,10 @@ fn notify_answers() {
             questions: vec![Question { name: name(qname), qtype, qclass: Class::IN }],
             ..Message::default()
         };
+        let bytes = m.encode();
+        let message = Incoming::parse(&bytes).unwrap();
         let request =
-            Request { query: &m.encode(), client: loopback(), transport: Transport::Udp, now: NOW };
+            Request { message: &message, client: loopback(), transport: Transport::Udp, now: NOW };
         decode(&respond_notify(&zs, cfg, &request).unwrap())
     };
     let ack = notify("example.", Rtype::SOA, &config(Acl::any()));
@@ -597,8 +604,9 @@ fn notifier_retries_then_gives_up_or_is_acknowledged() {
 
     // The signed one is answered by our own NOTIFY handler, as a secondary would.
     let zs = zones(&new);
+    let message = Incoming::parse(&out[1].message).unwrap();
     let request =
-        Request { query: &out[1].message, client: b.ip(), transport: Transport::Udp, now: NOW };
+        Request { message: &message, client: b.ip(), transport: Transport::Udp, now: NOW };
     let ack = respond_notify(&zs, &config(Acl::any()), &request).unwrap();
     let mut wrong_id = ack.clone();
     wrong_id[1] ^= 1;
@@ -628,10 +636,14 @@ fn signed_ordinary_queries_get_signed_answers() {
     let zs = zones(&z);
     let cfg = config(Acl::any());
     let mut q = query(Rtype::SOA, None).encode();
-    let request = Request { query: &q, client: loopback(), transport: Transport::Udp, now: NOW };
+    let message = Incoming::parse(&q).unwrap();
+    let request =
+        Request { message: &message, client: loopback(), transport: Transport::Udp, now: NOW };
     assert_eq!(respond_signed(&zs, &cfg, &request), None);
     let mac = tsig::sign(&mut q, &key(), &SignParams::request(NOW));
-    let request = Request { query: &q, client: loopback(), transport: Transport::Udp, now: NOW };
+    let message = Incoming::parse(&q).unwrap();
+    let request =
+        Request { message: &message, client: loopback(), transport: Transport::Udp, now: NOW };
     let response = respond_signed(&zs, &cfg, &request).unwrap();
     tsig::verify_response(&response, &key(), &mac, NOW).unwrap();
     let m = decode(&response);
@@ -643,18 +655,19 @@ fn signed_ordinary_queries_get_signed_answers() {
 }
 
 #[test]
-fn might_be_signed_rules_out_plain_queries_only() {
+fn the_parsed_view_tells_signed_queries_from_plain_ones() {
+    let signed = |bytes: &[u8]| Incoming::parse(bytes).is_some_and(|m| m.is_signed());
     let plain = query(Rtype::A, None).encode();
-    assert!(!tsig::might_be_signed(&plain));
+    assert!(!signed(&plain));
     let with_edns = Message { edns: Some(nameward_dns::Edns::default()), ..query(Rtype::A, None) };
-    assert!(!tsig::might_be_signed(&with_edns.encode()));
-    let mut signed = plain.clone();
-    tsig::sign(&mut signed, &key(), &SignParams::request(NOW));
-    assert!(tsig::might_be_signed(&signed));
+    assert!(!signed(&with_edns.encode()));
+    let mut signed_plain = plain.clone();
+    tsig::sign(&mut signed_plain, &key(), &SignParams::request(NOW));
+    assert!(signed(&signed_plain));
     let mut signed_edns = with_edns.encode();
     tsig::sign(&mut signed_edns, &key(), &SignParams::request(NOW));
-    assert!(tsig::might_be_signed(&signed_edns));
-    assert!(!tsig::might_be_signed(&[0; 5]));
+    assert!(signed(&signed_edns));
+    assert!(!signed(&[0; 5]));
 }
 
 /// What the property tests share with these.
@@ -700,4 +713,74 @@ fn axfr_keeps_each_rrsig_with_the_ttl_of_the_rrset_it_covers() {
         .collect();
     sigs.sort();
     assert_eq!(sigs, [(Rtype::TXT, 3600), (Rtype::AAAA, 300)]);
+}
+
+#[test]
+fn a_transfer_asked_for_expire_carries_the_soa_expire_in_its_first_message() {
+    let extra: String =
+        (0..3000).map(|i| format!("host{i} TXT \"a record to fill several messages\"\n")).collect();
+    let z = zone(5, &extra);
+    let zs = zones(&z);
+    let j = Journals::default();
+    let with_expire = |options| Message {
+        edns: Some(nameward_dns::Edns { options, ..nameward_dns::Edns::default() }),
+        ..query(Rtype::AXFR, None)
+    };
+    let expire = nameward_dns::message::EdnsOption { code: 9, data: vec![] };
+    let cfg = config(Acl::any());
+    let (summary, messages) =
+        run(&zs, &j, &cfg, &with_expire(vec![expire.clone()]).encode(), Transport::Tcp);
+    assert_eq!(summary.kind, TransferKind::Full);
+    assert!(messages.len() > 1, "the zone fills {} message(s)", messages.len());
+    let first = decode(&messages[0]);
+    let options = &first.edns.as_ref().expect("an OPT in the first message").options;
+    // A primary sends its SOA expire (RFC 7314 §4): 1209600 in this zone.
+    assert_eq!(
+        options,
+        &[nameward_dns::message::EdnsOption { code: 9, data: 1209600u32.to_be_bytes().to_vec() }]
+    );
+    assert_eq!(Some(1209600), z.expire());
+    for later in &messages[1..] {
+        assert!(decode(later).edns.is_none(), "OPT in the first message only");
+    }
+    // The records are the zone, whole.
+    let records: usize = messages.iter().map(|m| decode(m).answers.len()).sum();
+    assert_eq!(records, z.records().count() + 1);
+    // EDNS without EXPIRE: an OPT without options; no EDNS: no OPT.
+    let (_, messages) = run(&zs, &j, &cfg, &with_expire(vec![]).encode(), Transport::Tcp);
+    assert_eq!(decode(&messages[0]).edns.map(|e| e.options), Some(vec![]));
+    let (_, messages) = run(&zs, &j, &cfg, &query(Rtype::AXFR, None).encode(), Transport::Tcp);
+    assert!(decode(&messages[0]).edns.is_none());
+    // A signed transfer keeps its OPT before the TSIG, and verifies.
+    let mut signed = with_expire(vec![expire]).encode();
+    let mac = tsig::sign(&mut signed, &key(), &SignParams::request(NOW));
+    let (_, messages) = run(&zs, &j, &cfg, &signed, Transport::Tcp);
+    let mut verifier = StreamVerifier::new(key(), mac, NOW);
+    for m in &messages {
+        verifier.next(m).unwrap();
+    }
+    let first = decode(&messages[0]);
+    assert_eq!(first.edns.map(|e| e.options.len()), Some(1));
+}
+
+#[test]
+fn a_refused_transfer_is_one_servfail_signed_like_the_transfer() {
+    let z = zone(5, "");
+    let zs = zones(&z);
+    let mut signed = query(Rtype::AXFR, None).encode();
+    let mac = tsig::sign(&mut signed, &key(), &SignParams::request(NOW));
+    let message = Incoming::parse(&signed).unwrap();
+    let request =
+        Request { message: &message, client: loopback(), transport: Transport::Tcp, now: NOW };
+    let stream = respond_transfer(&zs, &Journals::default(), &config(Acl::any()), &request);
+    let refused = stream.refused(rcode::SERVFAIL);
+    assert_eq!(
+        refused.summary(),
+        TransferSummary { rcode: rcode::SERVFAIL, kind: TransferKind::Error }
+    );
+    let messages: Vec<Vec<u8>> = refused.collect();
+    assert_eq!(messages.len(), 1);
+    tsig::verify_response(&messages[0], &key(), &mac, NOW).unwrap();
+    let m = decode(&messages[0]);
+    assert_eq!((m.rcode(), m.answers.len(), m.questions.len()), (rcode::SERVFAIL, 0, 1));
 }

@@ -711,26 +711,3 @@ pub fn verify_response(
     v.next(message)?;
     Ok(tsig)
 }
-
-/// A cheap test for the query path: false only when `message` surely carries no TSIG (no
-/// additional record, or a single question followed by nothing but an OPT record).
-pub fn might_be_signed(message: &[u8]) -> bool {
-    let count = |at: usize| read_u16(message, at);
-    let (qd, an, ns, ar) = (count(4), count(6), count(8), count(10));
-    if ar == 0 {
-        return false;
-    }
-    if (qd, an, ns, ar) != (1, 0, 0, 1) {
-        return true;
-    }
-    // Skip the question name (a query's question is never compressed) and type and class.
-    let mut at = 12usize;
-    while let Some(&len) = message.get(at) {
-        if len == 0 || len & 0xC0 != 0 {
-            break;
-        }
-        at += 1 + usize::from(len);
-    }
-    let opt_owner_and_type = message.get(at + 5..at + 8);
-    opt_owner_and_type != Some(&[0, 0, 41])
-}
