@@ -153,3 +153,46 @@ async fn a_zone_publishes_its_delegations_and_glue() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_bulk_insert_reads_back_as_single_inserts_do() {
+    both(|store| async move {
+        fixtures::seed(&store).await;
+        // A delegated name with an in-bailiwick name server (its host goes in with it), one
+        // with an external name server only, and one with none.
+        let full = Domain { deletion: None, ..fixtures::full_domain("rao.test", "r1") };
+        let external =
+            Domain { ns: vec!["ns.dns.example".to_owned()], ..bare_domain("b.test", "r1") };
+        let bare = bare_domain("c.test", "r1");
+        let glue = fixtures::host("ns1.rao.test", "r1", Some("rao.test"));
+        let rows: Vec<_> = [&full, &external, &bare]
+            .into_iter()
+            .map(|domain| (domain.clone(), Some(at_days(300))))
+            .collect();
+        let mut tx = store.begin().await.unwrap();
+        tx.insert_domains(&rows, std::slice::from_ref(&glue)).await.unwrap();
+        tx.commit().await.unwrap();
+
+        let mut tx = store.begin_read().await.unwrap();
+        for domain in [&full, &external, &bare] {
+            assert_eq!(tx.get_domain(&domain.name).await.unwrap().as_ref(), Some(domain));
+        }
+        assert_eq!(tx.get_host("ns1.rao.test").await.unwrap(), Some(glue.clone()));
+        let names: Vec<String> =
+            tx.delegations("test", None, 100).await.unwrap().into_iter().map(|d| d.name).collect();
+        assert_eq!(names, ["b.test", "rao.test"]);
+        assert_eq!(
+            tx.glue("test", None, 100).await.unwrap(),
+            [Glue { name: glue.name.clone(), addrs: glue.addrs.clone() }]
+        );
+        assert_eq!(tx.domains_due(at_days(301), 10).await.unwrap().len(), 3);
+        tx.rollback().await.unwrap();
+
+        // A name server that does not exist refuses the whole batch.
+        let lame =
+            Domain { ns: vec!["ns.nowhere.example".to_owned()], ..bare_domain("d.test", "r1") };
+        let mut tx = store.begin().await.unwrap();
+        assert!(tx.insert_domains(&[(lame, None)], &[]).await.is_err());
+    })
+    .await;
+}

@@ -12,8 +12,10 @@ use super::super::Engine;
 use super::super::codec::{get, get_u64, micros, to_json};
 use super::super::error::StoreError;
 use super::super::tx::{Tx, conflict, limit};
+use super::StampColumns;
 use super::domains::{COLUMNS, Links, Row, domain};
-use crate::model::{ChargeKind, Domain, HistoryEntry, Money, PollMessage};
+use super::hosts::{addrs_column, doc_column};
+use crate::model::{ChargeKind, Domain, HistoryEntry, Host, Money, PollMessage};
 
 /// Rows per multi-row statement on PostgreSQL: well under its 65,535 bound parameters at the
 /// widest row written here (fourteen columns).
@@ -276,6 +278,118 @@ impl Tx {
         domains: &[(Domain, Option<OffsetDateTime>)],
     ) -> Result<(), StoreError> {
         self.writing("insert_unlinked_domains")?;
+        if let Some((domain, _)) = domains.iter().find(|(domain, _)| {
+            domain.registrant.is_some() || !domain.contacts.is_empty() || !domain.ns.is_empty()
+        }) {
+            return Err(StoreError::Invalid {
+                what: format!("domain {}", domain.name),
+                detail: "has name servers or contacts; insert it with insert_domain".to_owned(),
+            });
+        }
+        self.insert_domain_rows(domains).await
+    }
+
+    /// Adds many domains with their links, and the hosts `hosts`, at once — how an import or a
+    /// benchmark fills a store with delegated names quickly. The rows go in the order the
+    /// foreign keys need, each kind in multi-row statements: the domains, then the hosts (so a
+    /// host subordinate to one of these domains, an in-bailiwick name server with its glue, can
+    /// be among them), then the domains' links to their name servers and contacts (which must
+    /// exist by then). Each row means what the single-row methods write.
+    pub async fn insert_domains(
+        &mut self,
+        domains: &[(Domain, Option<OffsetDateTime>)],
+        hosts: &[Host],
+    ) -> Result<(), StoreError> {
+        self.writing("insert_domains")?;
+        let links = domains
+            .iter()
+            .map(|(domain, _)| Ok((domain.name.as_str(), Links::of(domain)?)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        self.insert_domain_rows(domains).await?;
+        self.insert_hosts(hosts).await?;
+        let ns: Vec<(&str, i64, &str)> = links
+            .iter()
+            .flat_map(|(name, links)| {
+                (0_i64..).zip(&links.ns).map(move |(ord, host)| (*name, ord, host.as_str()))
+            })
+            .collect();
+        for chunk in ns.chunks(self.rows_per_statement(3)) {
+            let sql = format!(
+                "INSERT INTO domain_hosts (domain, host, ord) VALUES {}",
+                placeholders(chunk.len(), 3)
+            );
+            let mut query = sqlx::query(&sql);
+            for (domain, ord, host) in chunk {
+                query = query.bind(domain.to_string()).bind(host.to_string()).bind(*ord);
+            }
+            self.run("linking name servers", query)
+                .await
+                .map_err(|error| conflict(error, "domain", "(batch)"))?;
+        }
+        let contacts: Vec<(&str, i64, &str, &str)> = links
+            .iter()
+            .flat_map(|(name, links)| {
+                (0_i64..).zip(&links.contacts).map(move |(ord, (role, contact))| {
+                    (*name, ord, role.as_str(), contact.as_str())
+                })
+            })
+            .collect();
+        for chunk in contacts.chunks(self.rows_per_statement(4)) {
+            let sql = format!(
+                "INSERT INTO domain_contacts (domain, contact, role, ord) VALUES {}",
+                placeholders(chunk.len(), 4)
+            );
+            let mut query = sqlx::query(&sql);
+            for (domain, ord, role, contact) in chunk {
+                query = query
+                    .bind(domain.to_string())
+                    .bind(contact.to_string())
+                    .bind(role.to_string())
+                    .bind(*ord);
+            }
+            self.run("linking contacts", query)
+                .await
+                .map_err(|error| conflict(error, "domain", "(batch)"))?;
+        }
+        Ok(())
+    }
+
+    /// Adds many hosts at once, as [`Tx::insert_host`] adds one.
+    pub async fn insert_hosts(&mut self, hosts: &[Host]) -> Result<(), StoreError> {
+        self.writing("insert_hosts")?;
+        for chunk in hosts.chunks(self.rows_per_statement(10)) {
+            let sql = format!(
+                "INSERT INTO hosts (name, roid, sponsor, superordinate, addrs, created_by, \
+                 created_at, updated_by, updated_at, doc) VALUES {}",
+                placeholders(chunk.len(), 10)
+            );
+            let mut query = sqlx::query(&sql);
+            for host in chunk {
+                let stamp = StampColumns::of(&host.stamps)?;
+                query = query
+                    .bind(host.name.clone())
+                    .bind(host.roid.clone())
+                    .bind(host.sponsor.clone())
+                    .bind(host.superordinate.clone())
+                    .bind(addrs_column(host)?)
+                    .bind(stamp.created_by.to_owned())
+                    .bind(stamp.created_at)
+                    .bind(stamp.updated_by.map(str::to_owned))
+                    .bind(stamp.updated_at)
+                    .bind(doc_column(host)?);
+            }
+            self.run("inserting hosts", query)
+                .await
+                .map_err(|error| conflict(error, "host", "(batch)"))?;
+        }
+        Ok(())
+    }
+
+    /// The domain rows of `domains`, in multi-row statements; their links are the caller's.
+    async fn insert_domain_rows(
+        &mut self,
+        domains: &[(Domain, Option<OffsetDateTime>)],
+    ) -> Result<(), StoreError> {
         for chunk in domains.chunks(self.rows_per_statement(14)) {
             let sql = format!(
                 "INSERT INTO domains (name, roid, zone, sponsor, reseller, expires_at, \
@@ -285,16 +399,6 @@ impl Tx {
             );
             let mut query = sqlx::query(&sql);
             for (domain, next_event_at) in chunk {
-                if domain.registrant.is_some()
-                    || !domain.contacts.is_empty()
-                    || !domain.ns.is_empty()
-                {
-                    return Err(StoreError::Invalid {
-                        what: format!("domain {}", domain.name),
-                        detail: "has name servers or contacts; insert it with insert_domain"
-                            .to_owned(),
-                    });
-                }
                 let row = Row::of(domain, *next_event_at)?;
                 let (zone, ds, created_by, created_at) = row.insert_columns();
                 query = query

@@ -60,7 +60,7 @@ pub(super) struct Links {
 }
 
 impl Links {
-    fn of(domain: &Domain) -> Result<Links, StoreError> {
+    pub(super) fn of(domain: &Domain) -> Result<Links, StoreError> {
         let mut contacts = Vec::with_capacity(domain.contacts.len() + 1);
         if let Some(registrant) = &domain.registrant {
             contacts.push((REGISTRANT.to_owned(), registrant.clone()));

@@ -32,13 +32,22 @@ fn host(row: &AnyRow) -> Result<Host, StoreError> {
     })
 }
 
+/// The `addrs` column of a host.
+pub(super) fn addrs_column(host: &Host) -> Result<String, StoreError> {
+    to_json(&host.addrs, &format!("host {}", host.name))
+}
+
+/// The `doc` column of a host.
+pub(super) fn doc_column(host: &Host) -> Result<String, StoreError> {
+    to_json(&Doc { statuses: host.statuses.clone() }, &format!("host {}", host.name))
+}
+
 impl Tx {
     /// Adds a host; [`StoreError::Exists`] if its name (or ROID) is taken,
     /// [`StoreError::MissingReference`] if its sponsor or superordinate domain is missing.
     pub async fn insert_host(&mut self, host: &Host) -> Result<(), StoreError> {
         self.writing("insert_host")?;
         let stamp = StampColumns::of(&host.stamps)?;
-        let what = format!("host {}", host.name);
         let query = sqlx::query(
             "INSERT INTO hosts (name, roid, sponsor, superordinate, addrs, created_by, \
              created_at, updated_by, updated_at, doc) \
@@ -48,12 +57,12 @@ impl Tx {
         .bind(host.roid.as_str())
         .bind(host.sponsor.as_str())
         .bind(host.superordinate.as_deref())
-        .bind(to_json(&host.addrs, &what)?)
+        .bind(addrs_column(host)?)
         .bind(stamp.created_by)
         .bind(stamp.created_at)
         .bind(stamp.updated_by)
         .bind(stamp.updated_at)
-        .bind(to_json(&Doc { statuses: host.statuses.clone() }, &what)?);
+        .bind(doc_column(host)?);
         self.run("inserting a host", query)
             .await
             .map_err(|error| conflict(error, "host", &host.name))?;
@@ -83,7 +92,6 @@ impl Tx {
     pub async fn update_host(&mut self, host: &Host) -> Result<(), StoreError> {
         self.writing("update_host")?;
         let stamp = StampColumns::of(&host.stamps)?;
-        let what = format!("host {}", host.name);
         let query = sqlx::query(
             "UPDATE hosts SET sponsor = $2, superordinate = $3, addrs = $4, created_by = $5, \
              created_at = $6, updated_by = $7, updated_at = $8, doc = $9 WHERE name = $1",
@@ -91,12 +99,12 @@ impl Tx {
         .bind(host.name.as_str())
         .bind(host.sponsor.as_str())
         .bind(host.superordinate.as_deref())
-        .bind(to_json(&host.addrs, &what)?)
+        .bind(addrs_column(host)?)
         .bind(stamp.created_by)
         .bind(stamp.created_at)
         .bind(stamp.updated_by)
         .bind(stamp.updated_at)
-        .bind(to_json(&Doc { statuses: host.statuses.clone() }, &what)?);
+        .bind(doc_column(host)?);
         let rows = self
             .run("updating a host", query)
             .await
