@@ -17,7 +17,7 @@ use nameward_registry::publish::ZoneApex;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::commands::registry::{apex_nameserver, default_apex};
+use crate::commands::registry::apex_nameserver;
 
 /// What the file says.
 #[derive(Debug, Default, Deserialize)]
@@ -108,7 +108,7 @@ impl TldConfig {
             .map_err(|error| error.to_string())?;
         let hostmaster =
             self.hostmaster.clone().unwrap_or_else(|| format!("hostmaster@nic.{}", policy.tld));
-        let mut apex = default_apex(&policy.tld, nameservers, &hostmaster);
+        let mut apex = ZoneApex::usual(&policy.tld, nameservers, &hostmaster);
         let timers = [
             (&mut apex.ttl, self.ttl),
             (&mut apex.refresh, self.refresh),

@@ -35,6 +35,21 @@ pub struct ZoneApex {
 }
 
 impl ZoneApex {
+    /// The apex of `tld` served by `nameservers`, with the usual SOA values of a TLD zone:
+    /// TTL 3600, refresh 1800, retry 900, expire two weeks, negative answers 900.
+    pub fn usual(tld: &str, nameservers: Vec<ApexNameserver>, hostmaster: &str) -> ZoneApex {
+        ZoneApex {
+            tld: tld.to_owned(),
+            nameservers,
+            hostmaster: hostmaster.to_owned(),
+            ttl: 3600,
+            refresh: 1800,
+            retry: 900,
+            expire: 1_209_600,
+            minimum: 900,
+        }
+    }
+
     /// Checks that the apex makes a zone secondaries and resolvers can use: at least one name
     /// server, each a valid host name listed once, an address for every one inside the TLD
     /// (its glue: without it the TLD cannot be resolved), a hostmaster that is a mailbox or a

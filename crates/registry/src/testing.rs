@@ -124,17 +124,9 @@ where
 /// The zone apex of the TLD `example` that tests publish: one name server, ns1.nic.example at
 /// 192.0.2.53, and the usual SOA values.
 pub fn example_apex() -> crate::publish::ZoneApex {
-    crate::publish::ZoneApex {
-        tld: "example".to_owned(),
-        nameservers: vec![crate::publish::ApexNameserver {
-            name: "ns1.nic.example".to_owned(),
-            addrs: vec![std::net::IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 53))],
-        }],
-        hostmaster: "hostmaster@nic.example".to_owned(),
-        ttl: 3600,
-        refresh: 1800,
-        retry: 900,
-        expire: 1_209_600,
-        minimum: 900,
-    }
+    let server = crate::publish::ApexNameserver {
+        name: "ns1.nic.example".to_owned(),
+        addrs: vec![std::net::IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 53))],
+    };
+    crate::publish::ZoneApex::usual("example", vec![server], "hostmaster@nic.example")
 }

@@ -52,21 +52,13 @@ fn ds() -> DsData {
 async fn registry(store: Store) -> Registry {
     let registry = Registry::new(store);
     registry.add_tld(&Policy::default_for("example"), START).await.unwrap();
-    let apex = ZoneApex {
-        tld: "example".to_owned(),
-        nameservers: ["ns1.nic.example", "ns2.nic.example"]
-            .map(|name| ApexNameserver {
-                name: name.to_owned(),
-                addrs: vec!["192.0.2.53".parse().unwrap()],
-            })
-            .to_vec(),
-        hostmaster: "hostmaster@nic.example".to_owned(),
-        ttl: 3600,
-        refresh: 1800,
-        retry: 900,
-        expire: 1_209_600,
-        minimum: 900,
-    };
+    let nameservers = ["ns1.nic.example", "ns2.nic.example"]
+        .map(|name| ApexNameserver {
+            name: name.to_owned(),
+            addrs: vec!["192.0.2.53".parse().unwrap()],
+        })
+        .to_vec();
+    let apex = ZoneApex::usual("example", nameservers, "hostmaster@nic.example");
     registry.set_zone_apex(&apex, START).await.unwrap();
     for id in ["alpha", "heir"] {
         let new = NewRegistrar {

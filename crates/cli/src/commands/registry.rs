@@ -112,21 +112,9 @@ pub async fn open(store: &StoreArgs) -> Result<Registry> {
 /// directory) when there is none: for `nameward up` and `registry add-tld`, which start one.
 pub async fn create_or_open(store: &StoreArgs) -> Result<Registry> {
     let url = store_url(store)?;
-    Registry::open(&url)
-        .await
-        .with_context(|| format!("cannot open the registry database {}", redact(&url)))
-}
-
-/// A database URL without its password, for messages.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
-            let user = credentials.split(':').next().unwrap_or_default();
-            format!("{}{user}:…{}", &url[..scheme + 3], &url[at..])
-        }
-        _ => url.to_owned(),
-    }
+    Registry::open(&url).await.with_context(|| {
+        format!("cannot open the registry database {}", nameward_registry::store::redact(&url))
+    })
 }
 
 /// Parses `NAME` or `NAME=ADDR[,ADDR…]`.
@@ -140,20 +128,6 @@ pub fn apex_nameserver(text: &str) -> Result<ApexNameserver> {
     Ok(ApexNameserver { name: name.trim_end_matches('.').to_ascii_lowercase(), addrs })
 }
 
-/// The usual SOA values for a TLD zone.
-pub fn default_apex(tld: &str, nameservers: Vec<ApexNameserver>, hostmaster: &str) -> ZoneApex {
-    ZoneApex {
-        tld: tld.to_owned(),
-        nameservers,
-        hostmaster: hostmaster.to_owned(),
-        ttl: 3600,
-        refresh: 1800,
-        retry: 900,
-        expire: 1_209_600,
-        minimum: 900,
-    }
-}
-
 /// Adds a TLD and its apex, both checked before the registry is opened (or created), so a
 /// refused TLD leaves nothing behind.
 async fn add_tld(args: AddTldArgs) -> Result<ExitCode> {
@@ -163,7 +137,7 @@ async fn add_tld(args: AddTldArgs) -> Result<ExitCode> {
     policy.check()?;
     let nameservers =
         args.nameservers.iter().map(|ns| apex_nameserver(ns)).collect::<Result<Vec<_>>>()?;
-    let apex = default_apex(&tld, nameservers, &args.hostmaster);
+    let apex = ZoneApex::usual(&tld, nameservers, &args.hostmaster);
     apex.check()?;
     let registry = create_or_open(&args.store).await?;
     registry.add_tld(&policy, now).await?;

@@ -23,13 +23,13 @@ use nameward_epp::session::{Clock, EppSessions};
 use nameward_publish::Publisher;
 use nameward_registry::model::Account;
 use nameward_registry::policy::Policy;
-use nameward_registry::publish::ApexNameserver;
+use nameward_registry::publish::{ApexNameserver, ZoneApex};
 use nameward_registry::service::{NewRegistrar, Registry};
 use nameward_server::{Config, Server, Shared};
 use time::OffsetDateTime;
 
 use crate::args::UpArgs;
-use crate::commands::registry::{create_or_open, default_apex};
+use crate::commands::registry::create_or_open;
 use crate::data::{UpInfo, UpRegistrar, runtime, write_private};
 use crate::up_config::{self, EppConfig, UpConfig};
 
@@ -432,7 +432,7 @@ async fn provision_demo(
         ip if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
         ip => ip,
     };
-    let apex = default_apex(
+    let apex = ZoneApex::usual(
         tld,
         vec![ApexNameserver { name: format!("ns1.nic.{tld}"), addrs: vec![ns_addr] }],
         &format!("hostmaster@nic.{tld}"),

@@ -130,7 +130,7 @@ impl Engine {
 }
 
 /// The URL with any password cut out, fit for an error message.
-fn redact(url: &str) -> String {
+pub fn redact(url: &str) -> String {
     let Some(scheme_end) = url.find("://").map(|at| at + 3) else {
         return url.to_owned();
     };
