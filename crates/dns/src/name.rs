@@ -316,9 +316,14 @@ impl Eq for Name {}
 
 impl Hash for Name {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        for octet in self.wire.iter() {
-            state.write_u8(octet.to_ascii_lowercase());
+        // Lower-cased into one buffer and hashed in one call: a call per octet made hashing
+        // a name cost as much as comparing it.
+        let mut lower = [0u8; MAX_NAME_LEN];
+        let len = self.wire.len().min(MAX_NAME_LEN);
+        for (to, from) in lower.iter_mut().zip(self.wire.iter()) {
+            *to = from.to_ascii_lowercase();
         }
+        state.write(lower.get(..len).unwrap_or(&[]));
     }
 }
 

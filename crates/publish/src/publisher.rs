@@ -365,24 +365,48 @@ async fn whole(
     dns: &Arc<Shared>,
     tld: &mut Tld,
 ) -> Result<Published, PublishError> {
-    let (serial, records) = registry
-        .tld_zone(&tld.name)
+    let started = Instant::now();
+    let apex = registry
+        .zone_apex(&tld.name)
         .await
+        .and_then(|apex| {
+            apex.ok_or_else(|| {
+                ServiceError::Internal(format!("no zone apex set for TLD {}", tld.name))
+            })
+        })
         .map_err(|source| PublishError::Registry { tld: tld.name.clone(), source })?;
-    let count = records.len();
+    // The zone is compiled on a thread of its own while the database gives the rest of it.
+    let (chunks, mut received) = tokio::sync::mpsc::channel::<Vec<Record>>(4);
     let origin = tld.origin.clone();
-    let loaded = tokio::task::spawn_blocking(move || {
-        Zone::from_records(&origin, records, "registry database", &zone_checks())
-    })
-    .await;
-    let zone = match loaded {
-        Ok(Ok(zone)) => zone,
-        Ok(Err(source)) => {
+    let compiling = tokio::task::spawn_blocking(move || {
+        let records = std::iter::from_fn(|| received.blocking_recv()).flatten();
+        let mut count = 0;
+        let zone = Zone::from_records(
+            &origin,
+            records.inspect(|_| count += 1),
+            "registry database",
+            &zone_checks(),
+        );
+        (zone, count)
+    });
+    let read = registry.zone_in_chunks(&apex, chunks).await;
+    let compiled = compiling.await;
+    let serial = read.map_err(|source| PublishError::Registry { tld: tld.name.clone(), source })?;
+    let (zone, count) = match compiled {
+        Ok((Ok(zone), count)) => (zone, count),
+        Ok((Err(source), _)) => {
             tld.failed = Some(serial);
             return Err(PublishError::Load { tld: tld.name.clone(), serial, source });
         }
         Err(_) => return Ok(Published::Unchanged),
     };
+    tracing::info!(
+        tld = tld.name,
+        serial,
+        records = count,
+        seconds = started.elapsed().as_secs_f64(),
+        "the whole zone is read and compiled"
+    );
     serve_continuity_zones(registry, dns, tld).await;
     let first = dns.zones.load().get(&tld.origin).is_none();
     let server = Arc::clone(dns);

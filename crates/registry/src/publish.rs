@@ -2,7 +2,7 @@
 //! belongs in the zone (NS, DS), and glue for the name servers that live inside a delegated
 //! domain. Pure: the store supplies the delegations, the caller the apex settings and serial.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::IpAddr;
 
 use nameward_dns::rdata::rfc1035::{A, Ns, Soa};
@@ -266,28 +266,93 @@ pub fn tld_zone(
     delegations: impl IntoIterator<Item = Delegation>,
     glue: impl IntoIterator<Item = Glue>,
 ) -> Result<Vec<Record>, PublishError> {
-    let (origin, mut records) = apex_records(apex, serial)?;
-    let ttl = apex.ttl;
-    let mut delegated = BTreeSet::new();
-    let mut wanted_glue = BTreeSet::new();
+    let (mut assembly, mut records) = ZoneAssembly::new(apex, serial, glue)?;
     for delegation in delegations {
-        let (owner, rrs) = delegation_records(&delegation, ttl)?;
-        wanted_glue.extend(nameservers(&rrs).filter(|ns| ns.is_subdomain_of(&origin)).cloned());
-        records.extend(rrs);
-        delegated.insert(owner);
+        records.extend(assembly.delegation(&delegation)?);
+    }
+    records.extend(assembly.finish());
+    Ok(records)
+}
+
+/// The TLD zone of [`tld_zone`] built piece by piece, so that a whole zone can go from the
+/// database to the server a page at a time without ever being held as records: the glue
+/// candidates first (hosts with addresses, few), then each delegation, turned into its records
+/// at once, then the glue that some delegation turned out to need.
+#[derive(Debug)]
+pub struct ZoneAssembly {
+    ttl: u32,
+    /// The glue candidates inside the zone, by owner: their addresses.
+    candidates: HashMap<Name, Vec<IpAddr>>,
+    /// The candidates and their ancestors: the owners whose delegation puts a candidate at or
+    /// below a cut.
+    above_candidates: HashSet<Name>,
+    /// Those of them delegated so far.
+    cuts: HashSet<Name>,
+    /// The candidates some delegation so far names as a name server.
+    named: HashSet<Name>,
+}
+
+impl ZoneAssembly {
+    /// Starts the zone of `apex` at `serial` with the glue candidates `glue`; gives the apex
+    /// records.
+    pub fn new(
+        apex: &ZoneApex,
+        serial: u32,
+        glue: impl IntoIterator<Item = Glue>,
+    ) -> Result<(ZoneAssembly, Vec<Record>), PublishError> {
+        let (origin, records) = apex_records(apex, serial)?;
+        let mut candidates = HashMap::new();
+        let mut above_candidates = HashSet::new();
+        for host in glue {
+            let owner = name("host", &host.name)?;
+            if !owner.is_subdomain_of(&origin) {
+                continue;
+            }
+            let mut ancestor = Some(owner.clone());
+            while let Some(at) = ancestor.filter(|at| at.is_subdomain_of(&origin)) {
+                ancestor = at.parent();
+                above_candidates.insert(at);
+            }
+            candidates.insert(owner, host.addrs);
+        }
+        let assembly = ZoneAssembly {
+            ttl: apex.ttl,
+            candidates,
+            above_candidates,
+            cuts: HashSet::new(),
+            named: HashSet::new(),
+        };
+        Ok((assembly, records))
     }
 
-    let mut glue_records = BTreeMap::new();
-    for host in glue {
-        let owner = name("host", &host.name)?;
-        if wanted_glue.contains(&owner) && at_or_below_cut(&owner, &delegated) {
-            let rrs: Vec<Record> =
-                host.addrs.iter().map(|addr| address(&owner, ttl, *addr)).collect();
-            glue_records.insert(owner, rrs);
+    /// The records of one delegation.
+    pub fn delegation(&mut self, delegation: &Delegation) -> Result<Vec<Record>, PublishError> {
+        let (owner, records) = delegation_records(delegation, self.ttl)?;
+        for server in nameservers(&records) {
+            if self.candidates.contains_key(server) && !self.named.contains(server) {
+                self.named.insert(server.clone());
+            }
         }
+        if self.above_candidates.contains(&owner) {
+            self.cuts.insert(owner);
+        }
+        Ok(records)
     }
-    records.extend(glue_records.into_values().flatten());
-    Ok(records)
+
+    /// The glue: the addresses of every candidate that some delegation names and that lies at
+    /// or below a delegated name, in name order.
+    pub fn finish(self) -> Vec<Record> {
+        let ZoneAssembly { ttl, candidates, cuts, named, .. } = self;
+        let glue: BTreeMap<Name, Vec<IpAddr>> = candidates
+            .into_iter()
+            .filter(|(owner, _)| named.contains(owner) && at_or_below_cut(owner, &cuts))
+            .collect();
+        glue.into_iter()
+            .flat_map(|(owner, addrs)| {
+                addrs.into_iter().map(move |addr| address(&owner, ttl, addr)).collect::<Vec<_>>()
+            })
+            .collect()
+    }
 }
 
 /// What the registry holds, now, for some owners of a TLD zone: the delegations among them
@@ -350,7 +415,7 @@ pub fn glue_owners<'r>(origin: &'r Name, records: &'r [Record]) -> impl Iterator
 }
 
 /// Whether `owner` is a delegated domain or lies below one.
-fn at_or_below_cut(owner: &Name, delegated: &BTreeSet<Name>) -> bool {
+fn at_or_below_cut(owner: &Name, delegated: &HashSet<Name>) -> bool {
     let mut current = Some(owner.clone());
     while let Some(name) = current {
         if delegated.contains(&name) {

@@ -32,6 +32,9 @@ pub enum ZoneDelta {
 /// Rows fetched per page while building a zone.
 const PAGE: u32 = 5000;
 
+/// Pages of a whole zone read ahead of its consumer.
+const CHUNKS_IN_FLIGHT: usize = 4;
+
 pub(super) fn apex_setting(tld: &str) -> String {
     format!("zone_apex:{tld}")
 }
@@ -109,24 +112,33 @@ impl Registry {
 
     /// The TLD zone as it stands, with its serial, from one consistent snapshot.
     pub async fn zone(&self, apex: &ZoneApex) -> Result<(u32, Vec<Record>), ServiceError> {
+        let (chunks, mut received) = tokio::sync::mpsc::channel(CHUNKS_IN_FLIGHT);
+        let read = self.zone_in_chunks(apex, chunks);
+        let collect = async {
+            let mut records = Vec::new();
+            while let Some(chunk) = received.recv().await {
+                records.extend(chunk);
+            }
+            records
+        };
+        let (serial, records) = tokio::join!(read, collect);
+        Ok((serial?, records))
+    }
+
+    /// The TLD zone as it stands, from one consistent snapshot, sent to `chunks` a page of
+    /// delegations at a time (glue last) as the database gives it: a consumer can build from
+    /// it while the rest is read, and the zone is never held whole as records. Gives the
+    /// serial once every chunk is sent; on an error, what was sent is not the zone. Stops
+    /// early when the receiver is gone.
+    pub async fn zone_in_chunks(
+        &self,
+        apex: &ZoneApex,
+        chunks: tokio::sync::mpsc::Sender<Vec<Record>>,
+    ) -> Result<u32, ServiceError> {
+        let invalid = |error: publish::PublishError| ServiceError::Internal(error.to_string());
         self.read(|tx| async move {
             with_tx!(tx, {
                 let serial = tx.serial(&apex.tld).await?;
-                let mut delegations = Vec::new();
-                let mut after: Option<String> = None;
-                loop {
-                    let page = tx.delegations(&apex.tld, after.as_deref(), PAGE).await?;
-                    let Some(last) = page.last() else { break };
-                    after = Some(last.name.clone());
-                    delegations.extend(page);
-                }
-                let switched = continuity_dns::switched_names(&mut tx, &apex.tld).await?;
-                for delegation in &mut delegations {
-                    if switched.contains(&delegation.name) {
-                        let name = std::mem::take(&mut delegation.name);
-                        *delegation = publish::continuity_delegation(apex, name);
-                    }
-                }
                 let mut glue = Vec::new();
                 let mut after: Option<String> = None;
                 loop {
@@ -135,9 +147,33 @@ impl Registry {
                     after = Some(last.name.clone());
                     glue.extend(page);
                 }
-                let records = publish::tld_zone(apex, serial, delegations, glue)
-                    .map_err(|error| ServiceError::Internal(error.to_string()))?;
-                Ok((serial, records))
+                let switched = continuity_dns::switched_names(&mut tx, &apex.tld).await?;
+                let (mut assembly, apex_records) =
+                    publish::ZoneAssembly::new(apex, serial, glue).map_err(invalid)?;
+                if chunks.send(apex_records).await.is_err() {
+                    return Ok(serial);
+                }
+                let mut after: Option<String> = None;
+                loop {
+                    let (page, last) = tx.delegations(&apex.tld, after.as_deref(), PAGE).await?;
+                    if last.is_none() {
+                        break;
+                    }
+                    after = last;
+                    let mut records = Vec::with_capacity(page.len() * 2);
+                    for mut delegation in page {
+                        if switched.contains(&delegation.name) {
+                            let name = std::mem::take(&mut delegation.name);
+                            delegation = publish::continuity_delegation(apex, name);
+                        }
+                        records.extend(assembly.delegation(&delegation).map_err(invalid)?);
+                    }
+                    if chunks.send(records).await.is_err() {
+                        return Ok(serial);
+                    }
+                }
+                chunks.send(assembly.finish()).await.ok();
+                Ok(serial)
             })
         })
         .await

@@ -2,44 +2,68 @@
 
 use std::collections::BTreeSet;
 
-use super::codec::{get, get_json};
+use super::Engine;
+use super::codec::{from_json, get, get_json};
 use super::error::StoreError;
 use super::tx::{Tx, limit};
 use crate::publish::{Delegation, Glue};
 
 impl Tx {
     /// The delegations of `zone` — every domain directly below it that
-    /// [`crate::model::Domain::in_zone`] — in name order, at most `page` domains after the
-    /// name `after`. Run it in a [`crate::store::Store::begin_read`] transaction to see one
-    /// snapshot across pages.
+    /// [`crate::model::Domain::in_zone`] — at most `page` domains after the name `after` in the
+    /// database's order of names, sorted by name, with the last name of the page in the
+    /// database's order (where the next page starts). Run it in a
+    /// [`crate::store::Store::begin_read`] transaction to see one snapshot across pages.
+    ///
+    /// The database folds the page into one JSON document, so that it crosses the driver as one
+    /// row: handed over row by row, the 6,000,000 rows of a 2,000,000-name zone cost about
+    /// 20 s in the driver alone, against 2 s for SQLite to read them.
     pub async fn delegations(
         &mut self,
         zone: &str,
         after: Option<&str>,
         page: u32,
-    ) -> Result<Vec<Delegation>, StoreError> {
-        let query = sqlx::query(
-            "SELECT d.name AS name, d.ds AS ds, h.host AS host \
-             FROM (SELECT name, ds FROM domains WHERE zone = $1 AND in_zone = 1 AND name > $2 \
-                   ORDER BY name LIMIT $3) d \
-             JOIN domain_hosts h ON h.domain = d.name \
-             ORDER BY d.name, h.ord",
-        )
-        .bind(zone)
-        .bind(after.unwrap_or(""))
-        .bind(limit(page));
-        let mut delegations: Vec<Delegation> = Vec::new();
-        for row in self.rows("reading delegations", query).await? {
-            let name: String = get(&row, "name")?;
-            let host: String = get(&row, "host")?;
-            match delegations.last_mut() {
-                Some(last) if last.name == name => last.ns.push(host),
-                _ => {
-                    delegations.push(Delegation { ds: get_json(&row, "ds")?, ns: vec![host], name })
-                }
+    ) -> Result<(Vec<Delegation>, Option<String>), StoreError> {
+        // Each domain is `[name, ds, "ord host ord host …"]`; host names never hold a space.
+        let sql = match self.engine() {
+            Engine::Sqlite => {
+                "SELECT json_group_array(json_array(name, ds, hosts)) AS page, max(name) AS last \
+                 FROM (SELECT d.name AS name, d.ds AS ds, \
+                              group_concat(h.ord || ' ' || h.host, ' ') AS hosts \
+                       FROM (SELECT name, ds FROM domains \
+                             WHERE zone = $1 AND in_zone = 1 AND name > $2 \
+                             ORDER BY name LIMIT $3) d \
+                       JOIN domain_hosts h ON h.domain = d.name GROUP BY d.name)"
             }
-        }
-        Ok(delegations)
+            Engine::Postgres => {
+                "SELECT CAST(json_agg(json_build_array(name, ds, hosts)) AS TEXT) AS page, \
+                        max(name) AS last \
+                 FROM (SELECT d.name AS name, d.ds AS ds, \
+                              string_agg(h.ord || ' ' || h.host, ' ') AS hosts \
+                       FROM (SELECT name, ds FROM domains \
+                             WHERE zone = $1 AND in_zone = 1 AND name > $2 \
+                             ORDER BY name LIMIT $3) d \
+                       JOIN domain_hosts h ON h.domain = d.name GROUP BY d.name, d.ds) t"
+            }
+        };
+        let query = sqlx::query(sql).bind(zone).bind(after.unwrap_or("")).bind(limit(page));
+        let rows = self.rows("reading delegations", query).await?;
+        let Some(row) = rows.first() else { return Ok((Vec::new(), None)) };
+        let Some(last) = get::<Option<String>>(row, "last")? else {
+            return Ok((Vec::new(), None));
+        };
+        let page: Vec<(String, String, String)> = get_json(row, "page")?;
+        let delegations = page
+            .into_iter()
+            .map(|(name, ds, hosts)| {
+                let ds = from_json(&ds, "ds")?;
+                let ns = hosts_in_order(&name, &hosts)?;
+                Ok(Delegation { name, ns, ds })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let mut delegations = delegations;
+        delegations.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+        Ok((delegations, Some(last)))
     }
 
     /// The glue of `zone`: hosts with addresses whose superordinate domain is delegated in
@@ -70,6 +94,24 @@ impl Tx {
             .map(|row| Ok(Glue { name: get(row, "name")?, addrs: get_json(row, "addrs")? }))
             .collect()
     }
+}
+
+/// A domain's name servers from `hosts`, pairs of position and name separated by spaces, in
+/// the order of their positions.
+fn hosts_in_order(domain: &str, hosts: &str) -> Result<Vec<String>, StoreError> {
+    let corrupt = || StoreError::Corrupt {
+        what: format!("name servers of {domain}"),
+        detail: format!("{hosts:?} is not pairs of position and host"),
+    };
+    let mut words = hosts.split(' ');
+    let mut ordered = Vec::with_capacity(2);
+    while let Some(ord) = words.next() {
+        let ord: i64 = ord.parse().map_err(|_| corrupt())?;
+        let host = words.next().filter(|host| !host.is_empty()).ok_or_else(corrupt)?;
+        ordered.push((ord, host.to_owned()));
+    }
+    ordered.sort_unstable_by_key(|(ord, _)| *ord);
+    Ok(ordered.into_iter().map(|(_, host)| host).collect())
 }
 
 /// Most names bound in one `IN (…)` list.
