@@ -10,6 +10,7 @@ mod xsd;
 mod session {
     pub mod support;
 
+    mod attacks;
     mod concurrency;
     mod robustness;
     mod rst;
