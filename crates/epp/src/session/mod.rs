@@ -360,7 +360,10 @@ impl EppSession {
             Ok(answer) => {
                 let sv_trid =
                     answer.sv_trid.unwrap_or_else(|| self.shared.registry.store().next_sv_trid());
-                let response = Response { cl_trid, sv_trid, ..answer.response };
+                let mut response = Response { cl_trid, sv_trid, ..answer.response };
+                if let Some(session) = &self.login {
+                    session.keep_negotiated(&mut response);
+                }
                 (response, false)
             }
             Err(failure) => {
@@ -511,6 +514,20 @@ impl EppSession {
 }
 
 impl LoggedIn {
+    /// Leaves out of a response what the client did not name at login (RFC 5730 §2.9.1.1:
+    /// the server must not send it): extensions not among its extURIs (an RGP or secDNS info
+    /// block, say), and poll data of an object type not among its objURIs (the message text
+    /// still says what happened).
+    fn keep_negotiated(&self, response: &mut Response) {
+        response.extension.retain(|extension| self.extensions.contains(&extension.namespace()));
+        if response.msg_q.is_some()
+            && response.res_data.is_some()
+            && !self.objects.contains(&Namespace::Domain)
+        {
+            response.res_data = None;
+        }
+    }
+
     /// Refuses a command on an object or with an extension the client did not name at login.
     fn allows(&self, command: &Command) -> Result<(), Failure> {
         if let Some(kind) = command.object() {

@@ -473,7 +473,8 @@ async fn epp14_domain_create() {
             auth_info: AuthInfo::password("2fooBAR"),
             ..create("weak.example")
         };
-        conn.expect(Command::DomainCreate(weak), 2202).await;
+        // RFC 5730: a value outside server policy is 2306; 2202 is for a code that does not match.
+        conn.expect(Command::DomainCreate(weak), 2306).await;
         conn.expect(domain_info("weak.example"), 2303).await;
     })
     .await;
@@ -642,7 +643,7 @@ async fn epp19_domain_transfer() {
                 ..update("move.example")
             })
         };
-        r1.expect(set_code("2fooBAR"), 2202).await;
+        r1.expect(set_code("2fooBAR"), 2306).await;
         r1.expect(set_code(CODE), 1000).await;
 
         let mut r2 = env.login(R2).await;
