@@ -14,4 +14,5 @@ mod session {
     mod concurrency;
     mod robustness;
     mod rst;
+    mod third_party;
 }
