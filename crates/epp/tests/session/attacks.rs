@@ -13,6 +13,9 @@ use tokio::task::JoinSet;
 
 use super::support::*;
 
+/// One attack at a time: each measures the whole process's memory.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 const REGISTRAR: &str = "127.0.0.1";
 
 /// How long a registrar's whole visit may take while an attack runs. The usual figure is a few
@@ -48,6 +51,7 @@ fn transactions(counts: &[(String, u64)]) -> u64 {
 
 #[tokio::test]
 async fn bare_tcp_connections_do_not_block_a_registrar() {
+    let _alone = ONE_AT_A_TIME.lock().await;
     on_both(async |env| {
         let before = resident_kib();
         let mut held: Vec<TcpStream> = Vec::new();
@@ -106,6 +110,7 @@ async fn tls_flood(
 
 #[tokio::test]
 async fn self_signed_tls_sessions_get_no_greeting_and_do_not_block_a_registrar() {
+    let _alone = ONE_AT_A_TIME.lock().await;
     on_both(async |env| {
         let before = resident_kib();
         let addr = env.addr;
@@ -150,6 +155,7 @@ async fn guess(env: &Env, cert: &IssuedCert, client_id: &str, source: &str) -> V
 
 #[tokio::test]
 async fn password_guessing_is_throttled_without_locking_the_registrar_out() {
+    let _alone = ONE_AT_A_TIME.lock().await;
     on_both(async |env| {
         let before = resident_kib();
         let rows_before = transactions(&env.registry.store().row_counts().await.unwrap());
@@ -208,6 +214,7 @@ async fn password_guessing_is_throttled_without_locking_the_registrar_out() {
 
 #[tokio::test]
 async fn refusals_before_the_password_take_no_hash() {
+    let _alone = ONE_AT_A_TIME.lock().await;
     on_both(async |env| {
         let work = env.registry.password_work();
         let start = work.hashes_run();
