@@ -26,6 +26,11 @@ pub async fn start(registry: Registry, cert: &IssuedCert, sessions: usize) -> Re
     let config = tls::server_config_from_pem(&cert.cert_pem, &cert.key_pem)?;
     let mut options = ServerOptions::new(config);
     options.max_connections = sessions + 8;
+    // Every benchmark session comes from 127.0.0.1 and connects at once: the per-address caps
+    // that keep strangers from filling the server would refuse most of them.
+    options.max_connections_per_address = options.max_connections;
+    options.max_unauthenticated = options.max_connections;
+    options.max_unauthenticated_per_address = options.max_connections;
     let server = EppServer::bind(SocketAddr::from(([127, 0, 0, 1], 0)), options).await?;
     let addr = *server.local_addrs().first().context("the EPP server bound no address")?;
     let factory = EppSessions::new(

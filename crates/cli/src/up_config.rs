@@ -51,17 +51,72 @@ pub struct EppConfig {
     pub key: Option<PathBuf>,
     /// Connections open at once, handshakes included.
     pub max_connections: Option<usize>,
+    /// Connections open at once from one address (an IPv6 /64 counts as one).
+    pub max_connections_per_address: Option<usize>,
+    /// Connections open at once that have not logged in.
+    pub max_unauthenticated: Option<usize>,
+    /// Connections open at once from one address that have not logged in.
+    pub max_unauthenticated_per_address: Option<usize>,
     /// Seconds allowed for the TLS handshake.
     pub handshake_timeout_secs: Option<u64>,
+    /// Seconds from connecting to a successful login, whatever is sent meanwhile.
+    pub login_timeout_secs: Option<u64>,
     /// Seconds a session may stay silent between commands.
     pub idle_timeout_secs: Option<u64>,
+    /// Seconds allowed to answer one command.
+    pub command_timeout_secs: Option<u64>,
+    /// Failed logins in one session before it is closed.
+    pub max_failed_logins_per_session: Option<u32>,
+    /// Failed logins from one address within the window.
+    pub max_failed_logins_per_address: Option<u32>,
+    /// Failed logins from one address for one client id within the window.
+    pub max_failed_logins_per_client_and_address: Option<u32>,
+    /// The window failed logins are counted over, in seconds.
+    pub failed_login_window_secs: Option<u64>,
+    /// Password hashes run at once (each takes 19 MiB while it runs).
+    pub password_workers: Option<usize>,
 }
 
 impl EppConfig {
+    /// The session limits with what the file sets.
+    pub fn session_limits(&self) -> nameward_epp::session::SessionLimits {
+        let mut limits = nameward_epp::session::SessionLimits::default();
+        if let Some(max) = self.max_failed_logins_per_session {
+            limits.max_failed_logins = max;
+        }
+        if let Some(max) = self.max_failed_logins_per_address {
+            limits.throttle.per_address = max;
+        }
+        if let Some(max) = self.max_failed_logins_per_client_and_address {
+            limits.throttle.per_client_and_address = max;
+        }
+        if let Some(secs) = self.failed_login_window_secs {
+            limits.throttle.window = Duration::from_secs(secs);
+        }
+        limits
+    }
+
     /// `options` with what the file sets.
     pub fn apply(&self, options: &mut nameward_epp::server::ServerOptions) {
-        if let Some(max) = self.max_connections {
-            options.max_connections = max;
+        let counts = [
+            (&mut options.max_connections, self.max_connections),
+            (&mut options.max_connections_per_address, self.max_connections_per_address),
+            (&mut options.max_unauthenticated, self.max_unauthenticated),
+            (&mut options.max_unauthenticated_per_address, self.max_unauthenticated_per_address),
+        ];
+        for (field, value) in counts {
+            if let Some(value) = value {
+                *field = value;
+            }
+        }
+        let timeouts = [
+            (&mut options.login_timeout, self.login_timeout_secs),
+            (&mut options.command_timeout, self.command_timeout_secs),
+        ];
+        for (field, secs) in timeouts {
+            if let Some(secs) = secs {
+                *field = Duration::from_secs(secs);
+            }
         }
         if let Some(secs) = self.handshake_timeout_secs {
             options.handshake_timeout = Duration::from_secs(secs);
@@ -157,8 +212,21 @@ listen = "127.0.0.1:7700"
 # certificate = "/etc/nameward/epp.pem"
 # key = "/etc/nameward/epp.key"
 # max_connections = 256              # connections at once, TLS handshakes included
+# max_connections_per_address = 32   # from one address (an IPv6 /64 counts as one)
+# max_unauthenticated = 128          # connections not logged in yet, handshakes included
+# max_unauthenticated_per_address = 4
 # handshake_timeout_secs = 10
+# login_timeout_secs = 30            # from connecting to login; <hello/> does not extend it
 # idle_timeout_secs = 600
+# command_timeout_secs = 60          # a command not answered by then: 2500, session closed
+# A client certificate that no active registrar registered is disconnected right after the
+# TLS handshake. Failed logins are counted per address and per (address, client id), never
+# per client id alone, so that nobody can lock a registrar out from elsewhere:
+# max_failed_logins_per_session = 3  # then 2501 and the session closes
+# max_failed_logins_per_address = 30
+# max_failed_logins_per_client_and_address = 5
+# failed_login_window_secs = 900     # over either limit: 2501 at once, nothing checked
+# password_workers = 2               # argon2 hashes at once, 19 MiB each, off the async threads
 
 # The TLDs this registry runs. When any is listed, `up` sets them up (and applies changed
 # name servers or SOA values on every start) and creates nothing of the demo: no demo CA,
@@ -294,6 +362,41 @@ mod tests {
         let dns = config.dns.unwrap();
         assert_eq!(dns.listen, ["127.0.0.1:5353".parse().unwrap()]);
         assert_eq!(dns.tcp.max_connections_per_client, 16);
+    }
+
+    #[test]
+    fn the_example_epp_limits_read_and_apply() {
+        let block = EXAMPLE.split("[[tld]]").next().unwrap_or_default();
+        let uncommented: String = block
+            .lines()
+            .map(|line| match line.strip_prefix("# ") {
+                Some(setting)
+                    if setting.contains(" = ")
+                        && !setting.contains(".pem\"")
+                        && !setting.contains(".key\"") =>
+                {
+                    setting.split(" #").next().unwrap_or_default().to_owned() + "\n"
+                }
+                _ if line.starts_with('#') => String::new(),
+                _ => line.to_owned() + "\n",
+            })
+            .collect();
+        let config = parse(&uncommented).unwrap();
+        let pair = nameward_epp::pki::self_signed("epp.test", &["localhost"], validity()).unwrap();
+        let tls = nameward_epp::tls::server_config_from_pem(&pair.cert_pem, &pair.key_pem).unwrap();
+        let mut options = nameward_epp::server::ServerOptions::new(tls);
+        config.epp.apply(&mut options);
+        assert_eq!(options.max_unauthenticated_per_address, 4);
+        assert_eq!(options.login_timeout, Duration::from_secs(30));
+        assert_eq!(options.command_timeout, Duration::from_secs(60));
+        let limits = config.epp.session_limits();
+        assert_eq!(limits.throttle.per_client_and_address, 5);
+        assert_eq!(limits.throttle.window, Duration::from_secs(900));
+        assert_eq!(config.epp.password_workers, Some(2));
+    }
+
+    fn validity() -> nameward_epp::pki::Validity {
+        nameward_epp::pki::Validity::days_from(std::time::SystemTime::now(), 1)
     }
 
     #[test]

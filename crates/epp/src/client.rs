@@ -64,12 +64,19 @@ pub struct ClientOptions {
     pub timeout: Duration,
     /// Largest accepted response frame, header included.
     pub max_frame: usize,
+    /// The local address to connect from, on a host with several; the system picks when
+    /// `None`.
+    pub source: Option<std::net::IpAddr>,
 }
 
 impl Default for ClientOptions {
     /// 30 s and 16 MiB: generous, since the client trusts the server more than the other way.
     fn default() -> Self {
-        ClientOptions { timeout: Duration::from_secs(30), max_frame: 16 * DEFAULT_MAX_FRAME }
+        ClientOptions {
+            timeout: Duration::from_secs(30),
+            max_frame: 16 * DEFAULT_MAX_FRAME,
+            source: None,
+        }
     }
 }
 
@@ -105,7 +112,7 @@ impl EppClient {
         let timeout =
             ClientError::Timeout { what: "complete the TLS handshake", after: options.timeout };
         let connecting = async {
-            let tcp = TcpStream::connect(addr)
+            let tcp = connect_tcp(addr, options.source)
                 .await
                 .map_err(|source| ClientError::Connect { addr: shown.clone(), source })?;
             let _ = tcp.set_nodelay(true);
@@ -188,4 +195,21 @@ impl EppClient {
             })?
             .map_err(|e| ClientError::Frame(FrameError::Io(e)))
     }
+}
+
+/// A TCP connection to the first address `addr` names, from `source` when given.
+async fn connect_tcp<A: ToSocketAddrs>(
+    addr: A,
+    source: Option<std::net::IpAddr>,
+) -> std::io::Result<TcpStream> {
+    let Some(source) = source else { return TcpStream::connect(addr).await };
+    let target = tokio::net::lookup_host(addr).await?.next().ok_or_else(|| {
+        std::io::Error::new(std::io::ErrorKind::NotFound, "the address names no host")
+    })?;
+    let socket = match target {
+        std::net::SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        std::net::SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    socket.bind(std::net::SocketAddr::new(source, 0))?;
+    socket.connect(target).await
 }

@@ -8,9 +8,12 @@
 mod xsd;
 
 mod session {
+    // Some helpers serve only the attacks binary (tests/attacks.rs).
+    #[allow(dead_code)]
     pub mod support;
 
     mod concurrency;
     mod robustness;
     mod rst;
+    mod third_party;
 }

@@ -43,16 +43,28 @@ impl Log {
     }
 }
 
-struct Echo(Log);
+/// Echoes frames; `login` logs the session in, `logout` ends it, `slow…` takes 400 ms, and only
+/// the certificates in `refused` are not admitted.
+struct Echo {
+    log: Log,
+    refused: Vec<Fingerprint>,
+}
 
-struct EchoSession(Log);
+struct EchoSession {
+    log: Log,
+    logged_in: bool,
+}
 
 impl SessionFactory for Echo {
     type Session = EchoSession;
 
     fn open(&self, peer: PeerInfo) -> EchoSession {
-        self.0.peers.lock().unwrap().push(peer);
-        EchoSession(self.0.clone())
+        self.log.peers.lock().unwrap().push(peer);
+        EchoSession { log: self.log.clone(), logged_in: false }
+    }
+
+    async fn admit(&self, peer: &PeerInfo) -> bool {
+        !self.refused.contains(&peer.fingerprint)
     }
 }
 
@@ -65,6 +77,9 @@ impl Session for EchoSession {
         if frame == b"logout" {
             return Reply::then_close(b"bye".to_vec());
         }
+        if frame == b"login" {
+            self.logged_in = true;
+        }
         if frame.starts_with(b"slow") {
             tokio::time::sleep(Duration::from_millis(400)).await;
         }
@@ -72,7 +87,15 @@ impl Session for EchoSession {
     }
 
     fn closed(&mut self, reason: &CloseReason) {
-        self.0.closes.lock().unwrap().push(reason.clone());
+        self.log.closes.lock().unwrap().push(reason.clone());
+    }
+
+    fn logged_in(&self) -> bool {
+        self.logged_in
+    }
+
+    fn timed_out(&mut self, _after: Duration) -> Option<Vec<u8>> {
+        Some(b"timed out".to_vec())
     }
 }
 
@@ -133,6 +156,15 @@ impl Running {
 }
 
 async fn start(pki: &Pki, bind: SocketAddr, tweak: impl FnOnce(&mut ServerOptions)) -> Running {
+    start_refusing(pki, bind, Vec::new(), tweak).await
+}
+
+async fn start_refusing(
+    pki: &Pki,
+    bind: SocketAddr,
+    refused: Vec<Fingerprint>,
+    tweak: impl FnOnce(&mut ServerOptions),
+) -> Running {
     let config = tls::server_config_from_pem(&pki.server.cert_pem, &pki.server.key_pem).unwrap();
     let mut options = ServerOptions::new(config);
     tweak(&mut options);
@@ -140,7 +172,7 @@ async fn start(pki: &Pki, bind: SocketAddr, tweak: impl FnOnce(&mut ServerOption
     let addr = server.local_addrs()[0];
     let log = Log::default();
     let (stop, stopped) = oneshot::channel();
-    let factory = Echo(log.clone());
+    let factory = Echo { log: log.clone(), refused };
     let task = tokio::spawn(server.run(factory, async {
         let _ = stopped.await;
     }));
@@ -492,4 +524,93 @@ async fn shutdown_lets_the_command_in_progress_finish() {
     assert!(TcpStream::connect(addr).await.is_err(), "no longer listening");
     let closes = log.closes();
     assert_eq!(closes, vec![CloseReason::Shutdown, CloseReason::Shutdown]);
+}
+
+/// A client connection from `source` (any 127.0.0.0/8 address is on the loopback interface).
+async fn connect_from(
+    pki: &Pki,
+    addr: SocketAddr,
+    source: &str,
+) -> Result<(EppClient, Vec<u8>), ClientError> {
+    let (config, name) = pki.client_tls().config().unwrap();
+    let options = ClientOptions { source: Some(source.parse().unwrap()), ..Default::default() };
+    EppClient::connect_with(addr, config, name, options).await
+}
+
+#[tokio::test]
+async fn a_certificate_not_admitted_gets_no_greeting() {
+    let pki = pki();
+    let stranger = self_signed("stranger", &[], validity()).unwrap();
+    let local = "127.0.0.1:0".parse().unwrap();
+    let server = start_refusing(&pki, local, vec![stranger.fingerprint], |_| {}).await;
+    let tls = ClientTls {
+        cert_pem: stranger.cert_pem.clone(),
+        key_pem: stranger.key_pem.clone(),
+        ..pki.client_tls()
+    };
+    let refused = EppClient::connect(server.addr, &tls).await;
+    assert!(matches!(refused, Err(ClientError::Closed(_))), "{refused:?}");
+    // No session was opened, so none was told it closed.
+    assert!(server.log.peers().is_empty());
+    let (mut client, _) = EppClient::connect(server.addr, &pki.client_tls()).await.unwrap();
+    assert_eq!(client.request(b"ok").await.unwrap(), b"ok");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn sessions_not_logged_in_are_capped_per_address_and_login_frees_the_slot() {
+    let pki = pki();
+    let server = start_local(&pki, |o| {
+        o.max_unauthenticated_per_address = 2;
+        o.max_connections_per_address = 3;
+    })
+    .await;
+    let (mut first, _) = connect_from(&pki, server.addr, "127.0.0.1").await.unwrap();
+    let (_second, _) = connect_from(&pki, server.addr, "127.0.0.1").await.unwrap();
+    let third = connect_from(&pki, server.addr, "127.0.0.1").await;
+    assert!(third.is_err(), "a third session not logged in from one address: {third:?}");
+    // Another address is counted apart.
+    let (mut other, _) = connect_from(&pki, server.addr, "127.0.0.2").await.unwrap();
+    assert_eq!(other.request(b"here").await.unwrap(), b"here");
+    // Logging in gives the slot back: a third connection fits, a fourth does not (the cap on
+    // all connections from one address).
+    assert_eq!(first.request(b"login").await.unwrap(), b"login");
+    let (_third, _) = connect_from(&pki, server.addr, "127.0.0.1").await.unwrap();
+    let fourth = connect_from(&pki, server.addr, "127.0.0.1").await;
+    assert!(fourth.is_err(), "a fourth connection from one address: {fourth:?}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_login_deadline_is_not_extended_by_commands() {
+    let pki = pki();
+    let server = start_local(&pki, |o| o.login_timeout = Duration::from_millis(600)).await;
+    let started = Instant::now();
+    let (mut waiting, _) = EppClient::connect(server.addr, &pki.client_tls()).await.unwrap();
+    let (mut logged_in, _) = EppClient::connect(server.addr, &pki.client_tls()).await.unwrap();
+    assert_eq!(logged_in.request(b"login").await.unwrap(), b"login");
+    // A command every 100 ms keeps the idle timeout away, not the login deadline.
+    let mut answered = 0;
+    while waiting.request(b"hello").await.is_ok() {
+        answered += 1;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(started.elapsed() < Duration::from_secs(3), "still open");
+    }
+    assert!(answered >= 3, "{answered}");
+    assert!(started.elapsed() >= Duration::from_millis(550), "{:?}", started.elapsed());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(logged_in.request(b"still here").await.unwrap(), b"still here");
+    assert_eq!(server.log.closes(), vec![CloseReason::LoginDeadline]);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_command_over_its_deadline_is_answered_and_the_session_closes() {
+    let pki = pki();
+    let server = start_local(&pki, |o| o.command_timeout = Duration::from_millis(100)).await;
+    let (mut client, _) = EppClient::connect(server.addr, &pki.client_tls()).await.unwrap();
+    assert_eq!(client.request(b"slow").await.unwrap(), b"timed out");
+    assert!(client.request(b"again").await.is_err());
+    assert_eq!(server.log.closes(), vec![CloseReason::CommandTimeout]);
+    server.stop().await;
 }

@@ -112,7 +112,11 @@ async fn serve(
     let dir = args.store.data.clone();
     let first_start = FirstStart::watch(&dir, args.store.db.is_none())?;
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let registry = Arc::new(create_or_open(&args.store).await?);
+    let registry = create_or_open(&args.store).await?;
+    let registry = Arc::new(match file.epp.password_workers {
+        Some(workers) => registry.with_password_workers(workers),
+        None => registry,
+    });
     let now = OffsetDateTime::now_utc();
     let tlds = registry.tlds().await?;
     let setup = match (file.tlds.is_empty(), tlds.is_empty(), tld) {
@@ -171,7 +175,12 @@ async fn serve(
         db: args.store.db.clone(),
     }));
     let clock: Clock = Arc::new(OffsetDateTime::now_utc);
-    let sessions = EppSessions::new(Arc::clone(&registry), clock, "nameward");
+    let sessions = EppSessions::with_limits(
+        Arc::clone(&registry),
+        clock,
+        "nameward",
+        file.epp.session_limits(),
+    );
     let counts = sessions.counts();
     dns.metrics.add_source(Arc::new(move |out| counts.render(out)));
     print_welcome(&up, &dir);

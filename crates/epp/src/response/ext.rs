@@ -21,6 +21,14 @@ pub enum ExtensionData {
 }
 
 impl ExtensionData {
+    /// The extension's namespace, which a client must have named at login to be sent it.
+    pub fn namespace(&self) -> Namespace {
+        match self {
+            ExtensionData::SecDnsInfo { .. } => Namespace::SecDns,
+            ExtensionData::RgpInfo(_) | ExtensionData::RgpUpdate(_) => Namespace::Rgp,
+        }
+    }
+
     /// True when there is nothing to write (the schemas need at least one item).
     pub(crate) fn is_empty(&self) -> bool {
         match self {

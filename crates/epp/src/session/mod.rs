@@ -18,10 +18,19 @@
 //! A session answers the greeting on connect and `<hello>` at any time. Before login only
 //! hello, login and logout are accepted (2002 otherwise). Choices where the RFCs leave room:
 //!
+//! - Admission: a client whose certificate no ACTIVE registrar registered gets no session;
+//!   the transport disconnects it before the greeting ([`admission`]).
 //! - Login: version 1.0 (2100, from the codec) and language `en` (2102); every `objURI` must
 //!   be served (2307) and every `extURI` implemented (2103). Unknown client id, wrong password
 //!   and a certificate not registered for the client all answer the same 2200; the third
-//!   failure in a session answers 2501 and closes it. A second login answers 2002.
+//!   failure in a session answers 2501 and closes it. A second login answers 2002. Failed
+//!   logins are also counted per address and per (address, client id) across sessions
+//!   ([`throttle`]); over either limit a login answers 2501 at once, without a password hash.
+//! - The transaction log records login failures that were checked (so their number is bounded
+//!   by the throttle) and refusals after login; what a session sends before logging in is not
+//!   logged there, since whoever sends it is nobody yet and could send it without end.
+//! - A command not answered within the server's command deadline answers 2500 and the
+//!   session closes: the command was abandoned, so the client must look before retrying.
 //! - A command on an object type, or with an extension, that the client did not name at
 //!   login answers 2307 or 2103 (RFC 5730 §2.9.1.1: the client "MUST NOT" use other
 //!   services; the codes are the ones for a service that is not available).
@@ -37,12 +46,15 @@
 //!   code answers 1000 with the minimal view (name, roid, statuses, clID). A contact info in
 //!   the same situation answers 2201 (RST epp-08).
 
+mod admission;
 mod commands;
 mod convert;
 mod counts;
 mod render;
+pub mod throttle;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use nameward_registry::service::{Meta, Registry, ServiceError};
 use time::OffsetDateTime;
@@ -51,8 +63,11 @@ use crate::command::{self, Command, Login, Request};
 use crate::greeting::Greeting;
 use crate::response::Response;
 use crate::result::ResultCode;
+use crate::server::slots::address_key;
 use crate::server::{CloseReason, PeerInfo, Reply, Session, SessionFactory};
 use crate::types::{Namespace, ObjectKind};
+use admission::KnownCertificates;
+use throttle::{LoginThrottle, ThrottleLimits};
 
 pub use counts::CommandCounts;
 
@@ -60,17 +75,20 @@ pub use counts::CommandCounts;
 /// otherwise.
 pub type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
 
-/// Per-session limits.
+/// Limits on logins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionLimits {
     /// Failed logins after which the session is closed with 2501.
     pub max_failed_logins: u32,
+    /// Failed logins across sessions, per address and per (address, client id).
+    pub throttle: ThrottleLimits,
 }
 
 impl Default for SessionLimits {
-    /// Three failed logins, as RST epp-03 expects.
+    /// Three failed logins per session, as RST epp-03 expects, and
+    /// [`ThrottleLimits::default`] across sessions.
     fn default() -> SessionLimits {
-        SessionLimits { max_failed_logins: 3 }
+        SessionLimits { max_failed_logins: 3, throttle: ThrottleLimits::default() }
     }
 }
 
@@ -86,6 +104,8 @@ struct Shared {
     server_id: String,
     limits: SessionLimits,
     counts: Arc<CommandCounts>,
+    known: KnownCertificates,
+    throttle: Mutex<LoginThrottle>,
 }
 
 impl EppSessions {
@@ -104,6 +124,8 @@ impl EppSessions {
     ) -> EppSessions {
         EppSessions {
             shared: Arc::new(Shared {
+                known: KnownCertificates::new(Arc::clone(&registry)),
+                throttle: Mutex::new(LoginThrottle::new(limits.throttle)),
                 registry,
                 clock,
                 server_id: server_id.into(),
@@ -132,7 +154,17 @@ impl SessionFactory for EppSessions {
     type Session = EppSession;
 
     fn open(&self, peer: PeerInfo) -> EppSession {
-        EppSession { shared: Arc::clone(&self.shared), peer, login: None, failed_logins: 0 }
+        EppSession {
+            shared: Arc::clone(&self.shared),
+            peer,
+            login: None,
+            failed_logins: 0,
+            in_flight: None,
+        }
+    }
+
+    async fn admit(&self, peer: &PeerInfo) -> bool {
+        self.shared.known.admits(&peer.fingerprint).await
     }
 }
 
@@ -142,6 +174,8 @@ pub struct EppSession {
     peer: PeerInfo,
     login: Option<LoggedIn>,
     failed_logins: u32,
+    /// The clTRID of the command being handled, for the answer when it times out.
+    in_flight: Option<Option<String>>,
 }
 
 /// What a successful login established.
@@ -225,7 +259,9 @@ impl Session for EppSession {
             return Reply::keep_open(self.greeting_xml());
         }
         let name = request.command.name();
+        self.in_flight = Some(request.cl_trid.clone());
         let (response, close) = self.answer(request).await;
+        self.in_flight = None;
         tracing::info!(
             registrar = self.registrar().unwrap_or("-"),
             command = name,
@@ -243,6 +279,24 @@ impl Session for EppSession {
         }
     }
 
+    fn logged_in(&self) -> bool {
+        self.login.is_some()
+    }
+
+    fn timed_out(&mut self, after: Duration) -> Option<Vec<u8>> {
+        let cl_trid = self.in_flight.take().flatten();
+        let code = ResultCode::CommandFailedServerClosingConnection;
+        self.shared.counts.record("timeout", code.code());
+        let sv_trid = self.shared.registry.store().next_sv_trid();
+        let message = format!(
+            "{}: the command was not answered within {} s and was abandoned; look at the \
+             objects it names before sending it again",
+            code.message(),
+            after.as_secs()
+        );
+        Some(Response::new(code, cl_trid, sv_trid).with_message(message).to_xml())
+    }
+
     fn closed(&mut self, reason: &CloseReason) {
         tracing::debug!(
             registrar = self.registrar().unwrap_or("-"),
@@ -256,6 +310,15 @@ impl Session for EppSession {
 impl EppSession {
     fn registrar(&self) -> Option<&str> {
         self.login.as_ref().map(|login| login.registrar.as_str())
+    }
+
+    /// The client's address as failed logins are counted under it.
+    fn address(&self) -> std::net::IpAddr {
+        address_key(self.peer.addr.ip())
+    }
+
+    fn throttle(&self) -> std::sync::MutexGuard<'_, LoginThrottle> {
+        self.shared.throttle.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn now(&self) -> OffsetDateTime {
@@ -297,14 +360,24 @@ impl EppSession {
             Ok(answer) => {
                 let sv_trid =
                     answer.sv_trid.unwrap_or_else(|| self.shared.registry.store().next_sv_trid());
-                let response = Response { cl_trid, sv_trid, ..answer.response };
+                let mut response = Response { cl_trid, sv_trid, ..answer.response };
+                if let Some(session) = &self.login {
+                    session.keep_negotiated(&mut response);
+                }
                 (response, false)
             }
             Err(failure) => {
                 let mut failure = failure;
-                let mut close = false;
-                if name == "login" && failure.code == ResultCode::AuthenticationError {
+                let mut close = failure.code.ends_session();
+                // A login whose password was checked (or refused for its certificate) counts;
+                // one refused unchecked by the throttle does not.
+                let checked_login =
+                    name == "login" && failure.code == ResultCode::AuthenticationError;
+                if checked_login {
                     self.failed_logins += 1;
+                    if let Some(client_id) = &tried_client {
+                        self.throttle().failed(self.address(), client_id, Instant::now());
+                    }
                     if self.failed_logins >= self.shared.limits.max_failed_logins {
                         failure.code = ResultCode::AuthenticationErrorServerClosingConnection;
                         failure.message = format!(
@@ -315,9 +388,16 @@ impl EppSession {
                         close = true;
                     }
                 }
-                let actor = tried_client.as_deref().or(self.registrar()).unwrap_or("-");
-                let sv_trid =
-                    self.log_failure(actor, name, &failure, cl_trid.as_deref(), now).await;
+                let sv_trid = match (self.registrar(), &tried_client) {
+                    (Some(registrar), _) => {
+                        let registrar = registrar.to_owned();
+                        self.log_failure(&registrar, name, &failure, cl_trid.as_deref(), now).await
+                    }
+                    (None, Some(client_id)) if checked_login => {
+                        self.log_failure(client_id, name, &failure, cl_trid.as_deref(), now).await
+                    }
+                    (None, _) => self.shared.registry.store().next_sv_trid(),
+                };
                 let response =
                     Response::new(failure.code, cl_trid, sv_trid).with_message(failure.message);
                 (response, close)
@@ -392,12 +472,29 @@ impl EppSession {
                 }
             }
         }
+        let throttled = self.throttle().check(self.address(), &login.client_id, Instant::now());
+        if let Err(why) = throttled {
+            tracing::info!(
+                client_id = login.client_id,
+                peer = %self.peer.addr,
+                ?why,
+                "EPP login refused unchecked: too many failed logins"
+            );
+            return Err(Failure::new(
+                ResultCode::AuthenticationErrorServerClosingConnection,
+                format!(
+                    "{}: too many failed logins from this address; try again later",
+                    ResultCode::AuthenticationErrorServerClosingConnection.message()
+                ),
+            ));
+        }
         let registry = &self.shared.registry;
         let fingerprint = self.peer.fingerprint.to_string();
         let registrar = registry
             .login(&login.client_id, login.password.expose(), &fingerprint)
             .await
             .map_err(Failure::from)?;
+        self.throttle().succeeded(self.address(), &login.client_id);
         let meta = Meta { actor: &registrar.id, cl_trid, now };
         let sv_trid = match &login.new_password {
             Some(new_password) => {
@@ -417,6 +514,20 @@ impl EppSession {
 }
 
 impl LoggedIn {
+    /// Leaves out of a response what the client did not name at login (RFC 5730 §2.9.1.1:
+    /// the server must not send it): extensions not among its extURIs (an RGP or secDNS info
+    /// block, say), and poll data of an object type not among its objURIs (the message text
+    /// still says what happened).
+    fn keep_negotiated(&self, response: &mut Response) {
+        response.extension.retain(|extension| self.extensions.contains(&extension.namespace()));
+        if response.msg_q.is_some()
+            && response.res_data.is_some()
+            && !self.objects.contains(&Namespace::Domain)
+        {
+            response.res_data = None;
+        }
+    }
+
     /// Refuses a command on an object or with an extension the client did not name at login.
     fn allows(&self, command: &Command) -> Result<(), Failure> {
         if let Some(kind) = command.object() {

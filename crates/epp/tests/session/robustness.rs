@@ -141,3 +141,45 @@ async fn replayed_cl_trid_is_answered_like_any_command() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn only_negotiated_extensions_are_answered() {
+    on_both(async |env| {
+        let signed = nameward_epp::command::DomainCreate {
+            sec_dns: Some(SecDnsCreate {
+                max_sig_life: None,
+                data: DnssecData::Ds(vec![nameward_epp::types::DsData {
+                    key_tag: 12345,
+                    alg: 13,
+                    digest_type: 2,
+                    digest: vec![7; 32],
+                    key_data: None,
+                }]),
+            }),
+            ..create("signed.example")
+        };
+        let mut full = env.login(R1).await;
+        full.expect(Command::DomainCreate(signed), 1000).await;
+        let info = full.expect(domain_info("signed.example"), 1000).await;
+        assert!(info.has("<secDNS:infData") && info.has("<rgp:infData"), "{}", info.xml);
+
+        // RFC 5730 §2.9.1.1: a client that named no extension at login gets none.
+        let mut plain = env.connect(R1).await;
+        let bare = Login { ext_uris: Vec::new(), ..login_struct(login(R1, &password(R1))) };
+        plain.expect(Command::Login(bare), 1000).await;
+        let info = plain.expect(domain_info("signed.example"), 1000).await;
+        assert!(!info.has("<extension>"), "{}", info.xml);
+        assert_eq!(info.text("domain:name").as_deref(), Some("signed.example"));
+
+        // Only RGP: the RGP block and no secDNS.
+        let mut rgp = env.connect(R1).await;
+        let only_rgp = Login {
+            ext_uris: vec![Namespace::Rgp.uri().to_owned()],
+            ..login_struct(login(R1, &password(R1)))
+        };
+        rgp.expect(Command::Login(only_rgp), 1000).await;
+        let info = rgp.expect(domain_info("signed.example"), 1000).await;
+        assert!(info.has("<rgp:infData") && !info.has("secDNS"), "{}", info.xml);
+    })
+    .await;
+}

@@ -6,7 +6,9 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::SystemTime;
 
-use nameward_epp::client::{ClientTls, EppClient, ServerTrust, TlsVersions};
+use nameward_epp::client::{
+    ClientError, ClientOptions, ClientTls, EppClient, ServerTrust, TlsVersions,
+};
 use nameward_epp::command::{
     Command, ContactCreate, DomainAddRem, DomainChange, DomainCreate, DomainInfo, DomainRenew,
     DomainTransfer, DomainUpdate, HostCreate, Login, Request,
@@ -184,6 +186,26 @@ impl Env {
         }
     }
 
+    /// A connection with `cert` from the loopback address `source` (every 127.0.0.0/8
+    /// address is on the loopback interface, so tests can play several clients), or why none
+    /// was made.
+    pub async fn try_connect_from(
+        &self,
+        cert: &IssuedCert,
+        source: &str,
+    ) -> Result<Conn, ClientError> {
+        let (config, name) = pki().client_tls(cert, TlsVersions::Both).config().unwrap();
+        let options = ClientOptions { source: Some(source.parse().unwrap()), ..Default::default() };
+        let (client, greeting) = EppClient::connect_with(self.addr, config, name, options).await?;
+        self.responses.lock().unwrap().push(("greeting".to_owned(), greeting.clone()));
+        Ok(Conn {
+            client,
+            responses: Arc::clone(&self.responses),
+            counter: 0,
+            greeting: Resp::new(greeting),
+        })
+    }
+
     /// A connection with the registrar's own certificate, not logged in.
     pub async fn connect(&self, registrar: &str) -> Conn {
         self.connect_as(pki().cert(registrar), TlsVersions::Both).await
@@ -224,6 +246,15 @@ pub struct Conn {
 }
 
 impl Conn {
+    /// Sends a command and returns its answer, or the error when the connection failed.
+    pub async fn try_cmd(&mut self, command: Command) -> Result<Resp, ClientError> {
+        self.counter += 1;
+        let request = Request { cl_trid: Some(format!("TRY-{}", self.counter)), command };
+        let bytes = self.client.request(&request.to_xml()).await?;
+        self.responses.lock().unwrap().push(("try".to_owned(), bytes.clone()));
+        Ok(Resp::new(bytes))
+    }
+
     /// Sends any bytes as a frame; the response.
     pub async fn raw(&mut self, label: &str, xml: &[u8]) -> Resp {
         let bytes = self.client.request(xml).await.unwrap();
@@ -456,4 +487,16 @@ pub fn contact(id: &str) -> ContactCreate {
 pub fn date_of(text: &str) -> Date {
     let format = time::format_description::well_known::Rfc3339;
     OffsetDateTime::parse(text, &format).unwrap_or_else(|e| panic!("{text}: {e}")).date()
+}
+
+/// The resident memory of this process, in KiB (Linux), for checks that an attack does not
+/// make the server grow without bound.
+pub fn resident_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|kib| kib.parse().ok())
+        .unwrap_or(0)
 }

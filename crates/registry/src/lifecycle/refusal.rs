@@ -184,6 +184,14 @@ pub(crate) mod refuse {
     pub(crate) fn association(object: &str, reason: String) -> Refusal {
         Refusal::AssociationProhibits { object: object.to_owned(), reason }
     }
+    /// A transfer code too weak to be set: the value breaks the registry's policy (2306),
+    /// which is not the same as a code that does not match (2202).
+    pub(crate) fn weak_code(object: &str) -> Refusal {
+        policy(
+            object,
+            "the transfer code is too weak (RFC 9154: at least 128 bits of randomness)".to_owned(),
+        )
+    }
     pub(crate) fn policy(object: &str, reason: String) -> Refusal {
         Refusal::ParameterPolicy { object: object.to_owned(), reason }
     }

@@ -75,8 +75,7 @@ impl Registry {
         password: &str,
     ) -> Result<Done<()>, ServiceError> {
         crate::lifecycle::names::check_password(password)?;
-        let password_hash = crate::secret::hash_password(password, &mut rand_core::OsRng)
-            .map_err(|error| ServiceError::Internal(format!("hashing the password: {error}")))?;
+        let password_hash = self.passwords.hash(password).await?;
         let password_hash = password_hash.as_str();
         self.write(meta, "registry:set-password", |tx, sv_trid| async move {
             with_tx!(tx, {

@@ -17,6 +17,7 @@ mod domain;
 mod error;
 mod escrow;
 mod host;
+mod login;
 mod notices;
 mod tick;
 mod zone;
@@ -28,7 +29,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::lifecycle::{Ctx, Decision, OPERATOR};
-use crate::model::{HistoryEntry, ObjectKind, Registrar, RegistrarState};
+use crate::model::{HistoryEntry, ObjectKind};
 use crate::policy::Policy;
 use crate::store::{Store, StoreError, TransactionRecord, Tx};
 
@@ -44,6 +45,7 @@ pub use error::ServiceError;
 pub use escrow::{
     Claims, EmailDifference, EscrowImport, EscrowRefusal, Reconciliation, UnsponsoredName,
 };
+pub use login::{DEFAULT_PASSWORD_WORKERS, PasswordWork, refusal_before_password};
 pub use notices::{
     Mail, MailError, MailFuture, Mailer, QueueOptions, QueueReport, SendOptions, SendReport,
 };
@@ -112,12 +114,13 @@ fn must_exist<T>(found: Option<T>, kind: &str, id: &str) -> Result<T, ServiceErr
 #[derive(Debug, Clone)]
 pub struct Registry {
     store: Store,
+    passwords: PasswordWork,
 }
 
 impl Registry {
     /// A registry over `store`.
     pub fn new(store: Store) -> Registry {
-        Registry { store }
+        Registry { store, passwords: PasswordWork::default() }
     }
 
     /// Opens (creating and migrating) the store at `url` (`sqlite:PATH` or `postgres://…`).
@@ -128,39 +131,6 @@ impl Registry {
     /// The store underneath.
     pub fn store(&self) -> &Store {
         &self.store
-    }
-
-    /// Checks an EPP login: the registrar exists, is ACTIVE, the password matches its hash and
-    /// the client certificate's fingerprint is one it registered. Every failure is the same
-    /// 2200 to the client (the log says which), so a caller cannot probe which part was wrong.
-    pub async fn login(
-        &self,
-        client_id: &str,
-        password: &str,
-        fingerprint: &str,
-    ) -> Result<Registrar, ServiceError> {
-        let mut tx = self.store.begin_read().await?;
-        let registrar = tx.get_registrar(client_id).await?;
-        tx.rollback().await?;
-        let refused = |why: &str| {
-            tracing::info!(client_id, "login refused: {why}");
-            Err(ServiceError::Authentication)
-        };
-        let Some(registrar) = registrar else { return refused("unknown client id") };
-        if registrar.state != RegistrarState::Active {
-            return refused(registrar.state.as_str());
-        }
-        match crate::secret::verify_password(password, &registrar.password_hash) {
-            Ok(true) => {}
-            Ok(false) => return refused("wrong password"),
-            Err(error) => return refused(&format!("stored password hash unusable: {error}")),
-        }
-        let fingerprint = fingerprint.to_ascii_lowercase();
-        if !registrar.cert_fingerprints.iter().any(|known| known.eq_ignore_ascii_case(&fingerprint))
-        {
-            return refused("client certificate not registered for this registrar");
-        }
-        Ok(registrar)
     }
 
     /// Logs a command that changed nothing — refused by the registry (its own transaction

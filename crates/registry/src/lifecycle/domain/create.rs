@@ -43,7 +43,7 @@ pub struct DomainCreate {
 ///
 /// Refusals: 2005/2306 name ([`names::check_domain_name`]); 2302 taken; 2004/2306 period;
 /// 2303 unknown contact or host; 2306 repeated or too many name servers, too many DS
-/// records; 2005 malformed DS; 2202 a transfer code that is not [`secret::is_strong`].
+/// records; 2005 malformed DS; 2306 a transfer code that is not [`secret::is_strong`].
 ///
 /// Charges `create_price × years` to the actor's prepaid account and starts the Add grace
 /// period, inside which a delete refunds it.
@@ -86,10 +86,7 @@ pub fn create(
     } else if secret::is_strong(&req.auth_code) {
         Some(secret::new_auth_code(&req.auth_code, ctx.now, rng))
     } else {
-        return Err(refuse::invalid_auth(
-            &object,
-            "the transfer code is too weak (RFC 9154: at least 128 bits of randomness)",
-        ));
+        return Err(refuse::weak_code(&object));
     };
     let roid = names::roid("D", sequence, &ctx.policy.repository)?;
 

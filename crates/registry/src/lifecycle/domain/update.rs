@@ -79,7 +79,7 @@ impl DomainUpdate {
 /// Refusals: 2201 not the sponsor; 2304 in deletion, transfer pending, update prohibited;
 /// 2306 a `server*` status from a registrar, a status added that is set or removed that is
 /// not, a name server or contact added twice or removed while absent, too many name servers
-/// or DS records; 2303 an unknown host or contact; 2202 a weak transfer code; 2005 malformed
+/// or DS records; 2303 an unknown host or contact; 2306 a weak transfer code; 2005 malformed
 /// DS data; 2004 `maxSigLife` out of range.
 pub fn update(
     ctx: &Ctx<'_>,
@@ -146,10 +146,7 @@ pub fn update(
         Some(AuthChange::Set(code)) if code.is_empty() => next.auth = None,
         Some(AuthChange::Set(code)) => {
             if !secret::is_strong(code) {
-                return Err(refuse::invalid_auth(
-                    &object,
-                    "the transfer code is too weak (RFC 9154: at least 128 bits of randomness)",
-                ));
+                return Err(refuse::weak_code(&object));
             }
             next.auth = Some(secret::new_auth_code(code, ctx.now, rng));
         }

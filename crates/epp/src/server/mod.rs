@@ -7,11 +7,20 @@
 //! greeting and one [`Reply`] per frame, and says when the connection should close (after a
 //! logout, or after an error it considers fatal).
 //!
-//! Each connection is a tokio task. Limits are checked at the edges: a connection cap at
-//! accept, a deadline on the handshake, an idle timeout between frames, a deadline on each
-//! frame once it starts, a size cap on each frame and a deadline on each write. Shutting down
-//! stops the listeners at once, closes connections waiting between commands, and lets a command
-//! already being handled finish and its reply be sent.
+//! Each connection is a tokio task. Limits are checked at the edges: at accept, caps on
+//! connections and on sessions not yet logged in, each in total and per client address
+//! ([`slots`]); a deadline on the handshake; then the factory's admission check of the client
+//! certificate, before anything is read; a login deadline counted from accept that no command
+//! extends (a `<hello/>` keeps nobody in); an idle timeout between frames, a deadline on each
+//! frame once it starts, a size cap on each frame, a deadline on each command and on each
+//! write. Shutting down stops the listeners at once, closes connections waiting between
+//! commands, and lets a command already being handled finish and its reply be sent.
+//!
+//! Why pre-login sessions have caps of their own: a logged-in session has shown a registrar's
+//! certificate and password, so its numbers are the registrar's business; a session that has
+//! not is anyone's, and without its own cap a few hundred of them would take every slot.
+
+pub mod slots;
 
 use std::fmt;
 use std::future::Future;
@@ -20,10 +29,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use rustls::{ProtocolVersion, ServerConfig};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
@@ -31,6 +42,7 @@ use tracing::Instrument;
 
 use crate::frame::{DEFAULT_MAX_FRAME, FrameError, FrameLimits, read_frame, write_frame};
 use crate::tls::{Fingerprint, peer_fingerprint};
+use slots::{Full, Slot, Slots};
 
 /// Who is on the other end of a connection, as the session needs to know it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,6 +98,10 @@ pub enum CloseReason {
     Io(String),
     /// The server is shutting down.
     Shutdown,
+    /// The session did not log in within the login deadline.
+    LoginDeadline,
+    /// A command was not answered within the command deadline.
+    CommandTimeout,
 }
 
 impl fmt::Display for CloseReason {
@@ -98,6 +114,8 @@ impl fmt::Display for CloseReason {
             CloseReason::BadFrame(e) => write!(f, "bad frame: {e}"),
             CloseReason::Io(e) => write!(f, "I/O: {e}"),
             CloseReason::Shutdown => f.write_str("server shutting down"),
+            CloseReason::LoginDeadline => f.write_str("no login within the login deadline"),
+            CloseReason::CommandTimeout => f.write_str("command not answered within its deadline"),
         }
     }
 }
@@ -127,6 +145,19 @@ pub trait Session: Send + 'static {
     fn closed(&mut self, reason: &CloseReason) {
         let _ = reason;
     }
+
+    /// Whether the client has logged in. Until it has, the session counts against the caps
+    /// on sessions not logged in, and the login deadline runs.
+    fn logged_in(&self) -> bool {
+        false
+    }
+
+    /// The reply to send when the command being handled did not finish within `after` (it
+    /// was dropped, unfinished); the connection closes after it. `None` closes without one.
+    fn timed_out(&mut self, after: Duration) -> Option<Vec<u8>> {
+        let _ = after;
+        None
+    }
 }
 
 /// Opens a [`Session`] for each connection that completes its TLS handshake.
@@ -136,6 +167,14 @@ pub trait SessionFactory: Send + Sync + 'static {
 
     /// A new session for the client described by `peer`.
     fn open(&self, peer: PeerInfo) -> Self::Session;
+
+    /// Whether a client that completed the handshake gets a session at all; asked before the
+    /// greeting, so a refused client is disconnected before anything of it is read. The
+    /// default admits everyone.
+    fn admit(&self, peer: &PeerInfo) -> impl Future<Output = bool> + Send {
+        let _ = peer;
+        async { true }
+    }
 }
 
 /// How the server runs.
@@ -146,8 +185,18 @@ pub struct ServerOptions {
     /// Connections open at once (including those still in the handshake); further ones are
     /// accepted and closed at once. Zero refuses every connection.
     pub max_connections: usize,
+    /// Connections open at once from one client address (an IPv6 /64 counts as one).
+    pub max_connections_per_address: usize,
+    /// Connections open at once that have not logged in (handshakes included).
+    pub max_unauthenticated: usize,
+    /// Connections open at once from one address that have not logged in.
+    pub max_unauthenticated_per_address: usize,
     /// Time allowed for the TLS handshake.
     pub handshake_timeout: Duration,
+    /// Time allowed from accept to a successful login, whatever is sent meanwhile.
+    pub login_timeout: Duration,
+    /// Time allowed to answer one command.
+    pub command_timeout: Duration,
     /// Time allowed between the end of one reply and the first octet of the next frame.
     pub idle_timeout: Duration,
     /// Time allowed from a frame's first octet to its last.
@@ -160,12 +209,18 @@ pub struct ServerOptions {
 
 impl ServerOptions {
     /// Options with the given TLS configuration and defaults for the rest: 256 connections,
-    /// 10 s handshake, 10 min idle, 30 s per frame and per write, 1 MiB frames.
+    /// 32 from one address; 128 not logged in, 4 from one address; 10 s handshake, 30 s to log
+    /// in, 10 min idle, 30 s per frame and per write, 60 s per command, 1 MiB frames.
     pub fn new(tls: Arc<ServerConfig>) -> ServerOptions {
         ServerOptions {
             tls,
             max_connections: 256,
+            max_connections_per_address: 32,
+            max_unauthenticated: 128,
+            max_unauthenticated_per_address: 4,
             handshake_timeout: Duration::from_secs(10),
+            login_timeout: Duration::from_secs(30),
+            command_timeout: Duration::from_secs(60),
             idle_timeout: Duration::from_secs(600),
             frame_read_timeout: Duration::from_secs(30),
             write_timeout: Duration::from_secs(30),
@@ -240,9 +295,14 @@ impl EppServer {
         let shared = Arc::new(Shared {
             factory,
             acceptor: TlsAcceptor::from(Arc::clone(&self.options.tls)),
-            slots: Arc::new(Semaphore::new(
-                self.options.max_connections.min(Semaphore::MAX_PERMITS),
-            )),
+            connections: Slots::new(
+                self.options.max_connections,
+                self.options.max_connections_per_address,
+            ),
+            unauthenticated: Slots::new(
+                self.options.max_unauthenticated,
+                self.options.max_unauthenticated_per_address,
+            ),
             options: self.options,
             next_connection: AtomicU64::new(1),
         });
@@ -266,7 +326,8 @@ impl EppServer {
 struct Shared<F> {
     factory: F,
     acceptor: TlsAcceptor,
-    slots: Arc<Semaphore>,
+    connections: Arc<Slots>,
+    unauthenticated: Arc<Slots>,
     options: ServerOptions,
     next_connection: AtomicU64,
 }
@@ -292,24 +353,47 @@ async fn accept_loop<F: SessionFactory>(
                 continue;
             }
         };
-        let Ok(slot) = Arc::clone(&shared.slots).try_acquire_owned() else {
-            tracing::warn!(
-                %peer,
-                max = shared.options.max_connections,
-                "EPP connection refused: connection limit reached"
-            );
+        let Some(slots) = take_slots(&shared, peer) else {
             drop(stream);
             continue;
         };
         let id = shared.next_connection.fetch_add(1, Ordering::Relaxed);
         let span = tracing::info_span!("epp", conn = id, %peer);
         connections.spawn(
-            serve_connection(stream, peer, id, Arc::clone(&shared), stop.clone(), slot)
+            serve_connection(stream, peer, id, Arc::clone(&shared), stop.clone(), slots)
                 .instrument(span),
         );
     }
     drop(listener);
     while connections.join_next().await.is_some() {}
+}
+
+/// The slots a new connection holds: one among all connections, and one among those not
+/// logged in (given back at login). `None` when a cap is reached; refusals are logged at debug
+/// level only, since a flood of them would otherwise flood the log as well.
+fn take_slots<F>(shared: &Shared<F>, peer: SocketAddr) -> Option<ConnectionSlots> {
+    let refused = |what: &str, full: Full| {
+        let scope = match full {
+            Full::Total => "in total",
+            Full::Address => "from this address",
+        };
+        tracing::debug!(%peer, "EPP connection refused: too many {what} {scope}");
+    };
+    let connection =
+        shared.connections.take(peer.ip()).map_err(|full| refused("connections", full)).ok()?;
+    let unauthenticated = shared
+        .unauthenticated
+        .take(peer.ip())
+        .map_err(|full| refused("connections not logged in", full))
+        .ok()?;
+    Some(ConnectionSlots { _connection: connection, unauthenticated: Some(unauthenticated) })
+}
+
+/// The slots a connection holds while it lives.
+struct ConnectionSlots {
+    _connection: Slot,
+    /// Held until the session logs in.
+    unauthenticated: Option<Slot>,
 }
 
 async fn serve_connection<F: SessionFactory>(
@@ -318,9 +402,10 @@ async fn serve_connection<F: SessionFactory>(
     id: u64,
     shared: Arc<Shared<F>>,
     mut stop: watch::Receiver<bool>,
-    _slot: OwnedSemaphorePermit,
+    mut slots: ConnectionSlots,
 ) {
     let options = &shared.options;
+    let login_deadline = Instant::now() + options.login_timeout;
     let _ = stream.set_nodelay(true);
     let local = match stream.local_addr() {
         Ok(local) => local,
@@ -352,23 +437,46 @@ async fn serve_connection<F: SessionFactory>(
         tracing::warn!("EPP client presented no certificate; closing");
         return;
     };
-    tracing::info!(%fingerprint, ?tls_version, "EPP session opened");
     let peer_info = PeerInfo { connection: id, addr: peer, local, fingerprint, tls_version };
+    let admitted = tokio::select! {
+        _ = stop.wait_for(|s| *s) => return,
+        admitted = tokio::time::timeout_at(login_deadline, shared.factory.admit(&peer_info)) => {
+            admitted.unwrap_or(false)
+        }
+    };
+    if !admitted {
+        tracing::info!(%fingerprint, "EPP client certificate matches no registrar; closing");
+        let _ = tokio::time::timeout(options.write_timeout, tls.shutdown()).await;
+        return;
+    }
+    tracing::info!(%fingerprint, ?tls_version, "EPP session opened");
     let mut session = shared.factory.open(peer_info);
-    let reason = converse(&mut tls, &mut session, options, &mut stop).await;
+    let deadlines = Deadlines { login: login_deadline, options };
+    let reason =
+        converse(&mut tls, &mut session, &deadlines, &mut slots.unauthenticated, &mut stop).await;
     tracing::info!(%reason, "EPP session closed");
     session.closed(&reason);
     // close_notify, so the client can tell a deliberate close from a lost connection.
     let _ = tokio::time::timeout(options.write_timeout, tls.shutdown()).await;
 }
 
-/// The greeting, then frames and replies until something ends the session.
+/// The deadlines a conversation runs under.
+struct Deadlines<'a> {
+    /// The instant by which the session must have logged in.
+    login: Instant,
+    options: &'a ServerOptions,
+}
+
+/// The greeting, then frames and replies until something ends the session. The slot among
+/// sessions not logged in is given back as soon as the session says it has logged in.
 async fn converse<S: Session>(
     tls: &mut TlsStream<TcpStream>,
     session: &mut S,
-    options: &ServerOptions,
+    deadlines: &Deadlines<'_>,
+    unauthenticated: &mut Option<Slot>,
     stop: &mut watch::Receiver<bool>,
 ) -> CloseReason {
+    let options = deadlines.options;
     let limits = FrameLimits {
         max_frame: options.max_frame,
         idle_timeout: Some(options.idle_timeout),
@@ -378,8 +486,12 @@ async fn converse<S: Session>(
         return reason;
     }
     loop {
+        let logged_in = unauthenticated.is_none();
         let frame = tokio::select! {
             _ = stop.wait_for(|s| *s) => return CloseReason::Shutdown,
+            _ = tokio::time::sleep_until(deadlines.login), if !logged_in => {
+                return CloseReason::LoginDeadline;
+            }
             frame = read_frame(tls, &limits) => frame,
         };
         let frame = match frame {
@@ -391,7 +503,20 @@ async fn converse<S: Session>(
             }
         };
         tracing::debug!(octets = frame.len(), "EPP frame received");
-        let reply = session.handle(frame).await;
+        let reply = match tokio::time::timeout(options.command_timeout, session.handle(frame)).await
+        {
+            Ok(reply) => reply,
+            Err(_) => {
+                tracing::warn!(timeout = ?options.command_timeout, "EPP command timed out");
+                if let Some(bytes) = session.timed_out(options.command_timeout) {
+                    let _ = send(tls, &bytes, options.write_timeout).await;
+                }
+                return CloseReason::CommandTimeout;
+            }
+        };
+        if unauthenticated.is_some() && session.logged_in() {
+            *unauthenticated = None;
+        }
         if let Err(reason) = send(tls, &reply.bytes, options.write_timeout).await {
             return reason;
         }
