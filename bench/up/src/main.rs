@@ -331,7 +331,9 @@ fn measure(args: &MeasureArgs) -> Result<()> {
         format!(
             "[dns]\nlisten = [\"{up_dns}\"]\nworkers = 1\nmetrics = \"{metrics}\"\n\n\
              [[dns.secondary]]\naddress = \"{knot_addr}\"\nzones = [\"{TLD}.\"]\nkey = \"{}\"\n\n\
-             [[dns.key]]\nname = \"{}\"\nalgorithm = \"hmac-sha256\"\nsecret = \"{}\"\n",
+             [[dns.key]]\nname = \"{}\"\nalgorithm = \"hmac-sha256\"\nsecret = \"{}\"\n\n\
+             # Every session of the bench comes from 127.0.0.1.\n\
+             [epp]\nmax_connections_per_address = 64\nmax_unauthenticated_per_address = 16\n",
             key.name, key.name, key.secret
         ),
     )?;
