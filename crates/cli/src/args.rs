@@ -218,6 +218,10 @@ pub struct AddTldArgs {
     /// The SOA mailbox.
     #[arg(long, default_value = "hostmaster@nic.invalid")]
     pub hostmaster: String,
+    /// A Unicode script (`Latin`, `Devanagari`) whose letters IDN labels may use; repeat for
+    /// more. Without it, every script is allowed (one script per label).
+    #[arg(long = "idn-script", value_name = "SCRIPT")]
+    pub idn_scripts: Vec<String>,
 }
 
 #[derive(Debug, Args)]
