@@ -728,6 +728,9 @@ pub struct DeclareFailedArgs {
     /// Why, for the record (the court order, the breach notice ...).
     #[arg(long)]
     pub reason: String,
+    /// Bring back the names it deleted in this many days before the failure (0: none).
+    #[arg(long, value_name = "DAYS", default_value_t = nameward_registry::continuity::lookback::DEFAULT_DAYS)]
+    pub look_back_days: u32,
     /// The instant it takes effect (RFC 3339; default: now).
     #[arg(long, value_name = "RFC3339")]
     pub now: Option<String>,

@@ -130,3 +130,24 @@ pub fn example_apex() -> crate::publish::ZoneApex {
     };
     crate::publish::ZoneApex::usual("example", vec![server], "hostmaster@nic.example")
 }
+
+/// A `<contact:create>` for contact `id` with e-mail `email`: one international postal form in
+/// Pune, India, and a transfer code that passes the strength check.
+pub fn new_contact(id: &str, email: &str) -> crate::lifecycle::contact::ContactCreate {
+    crate::lifecycle::contact::ContactCreate {
+        id: id.to_owned(),
+        postal: vec![crate::model::PostalInfo {
+            kind: crate::model::PostalKind::Int,
+            name: format!("Contact {id}"),
+            org: None,
+            street: vec!["1 Main St".to_owned()],
+            city: "Pune".to_owned(),
+            sp: None,
+            pc: None,
+            cc: "IN".to_owned(),
+        }],
+        email: email.to_owned(),
+        auth_code: "k7Qm2ZpX9vRt4LcW8nBy3H".to_owned(),
+        ..crate::lifecycle::contact::ContactCreate::default()
+    }
+}

@@ -8,9 +8,8 @@ use nameward_escrow::{
     Contact, Customer, DepositBuilder, DepositKind, Domain, Limits, Reseller, SigningKey,
     public_key_pem,
 };
-use nameward_registry::lifecycle::contact::ContactCreate;
 use nameward_registry::lifecycle::domain::DomainCreate;
-use nameward_registry::model::{Account, Charge, ChargeKind, PostalInfo, PostalKind};
+use nameward_registry::model::{Account, Charge, ChargeKind};
 use nameward_registry::policy::Policy;
 use nameward_registry::service::{
     EscrowRefusal, Meta, NewRegistrar, Registry, ServiceError, UnsponsoredName,
@@ -56,22 +55,7 @@ async fn registry(store: Store) -> Registry {
 }
 
 async fn contact(registry: &Registry, sponsor: &str, id: &str, email: &str) {
-    let req = ContactCreate {
-        id: id.to_owned(),
-        postal: vec![PostalInfo {
-            kind: PostalKind::Int,
-            name: format!("Contact {id}"),
-            org: None,
-            street: vec!["1 Main St".to_owned()],
-            city: "Pune".to_owned(),
-            sp: None,
-            pc: None,
-            cc: "IN".to_owned(),
-        }],
-        email: email.to_owned(),
-        auth_code: "k7Qm2ZpX9vRt4LcW8nBy3H".to_owned(),
-        ..ContactCreate::default()
-    };
+    let req = nameward_registry::testing::new_contact(id, email);
     let meta = Meta { actor: sponsor, cl_trid: None, now: START };
     registry.contact_create(&meta, &req).await.unwrap();
 }
