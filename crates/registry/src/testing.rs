@@ -151,3 +151,28 @@ pub fn new_contact(id: &str, email: &str) -> crate::lifecycle::contact::ContactC
         ..crate::lifecycle::contact::ContactCreate::default()
     }
 }
+
+/// A contact object `id` of `sponsor` with e-mail `email`, created at `at`, as the store holds
+/// it: one international postal form in Pune, India; for tests that write the store directly.
+pub fn contact_object(
+    id: &str,
+    sponsor: &str,
+    email: &str,
+    at: time::OffsetDateTime,
+) -> crate::model::Contact {
+    crate::model::Contact {
+        id: id.to_owned(),
+        roid: format!("C{id}-EXAMPLE"),
+        sponsor: sponsor.to_owned(),
+        postal: new_contact(id, email).postal,
+        voice: None,
+        voice_ext: None,
+        fax: None,
+        fax_ext: None,
+        email: email.to_owned(),
+        auth: None,
+        statuses: std::collections::BTreeSet::new(),
+        disclose: None,
+        stamps: crate::model::Stamps::new(sponsor, at),
+    }
+}

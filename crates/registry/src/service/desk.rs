@@ -290,6 +290,7 @@ impl Registry {
                 domain = case.domain,
                 id = case.id,
             ),
+            message_id: None,
         };
         if let Err(error) = mailer.send(&mail).await {
             let detail = Some(error.to_string());
