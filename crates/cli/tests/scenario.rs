@@ -319,6 +319,13 @@ fn play(scenario: &Scenario) {
         scenario.ok(&["escrow", "registrar", "import", file.to_str().unwrap(), "--now", &at(7, 0)]);
     assert!(imported.starts_with("imported FULL deposit alpha-full-1 of alpha"), "{imported}");
     assert!(imported.contains("lost.example (not registered)"), "{imported}");
+    // asha, a customer of reseller res1, holds shop.example: the import links it to res1.
+    assert!(
+        imported.contains(
+            "resellers linked from the escrow (1):\n    shop.example: (direct) -> res1\n"
+        ),
+        "{imported}"
+    );
 
     // 3. alpha stops answering; the operator declares it failed.
     let declared = scenario.ok(&[
@@ -486,6 +493,7 @@ fn play(scenario: &Scenario) {
     .unwrap();
     assert_eq!(status["state"], "FAILED");
     assert_eq!(status["portfolio"]["domains"], 5, "nothing deleted, bob's name moved: {status}");
+    assert_eq!(status["portfolio"]["via_reseller"], 1, "shop.example, through res1: {status}");
     assert_eq!(
         status["renewed_on_credit"], 5,
         "shop, jane1, bounce and gone once each, and gone's refunded create: {status}"
@@ -529,6 +537,10 @@ fn play(scenario: &Scenario) {
         &at(421, 1),
     ]);
     assert!(moved.contains("moved 5 of 5 names to heir"), "{moved}");
+    assert!(
+        moved.contains("resellers: included — 1 names held through resellers moved with the rest"),
+        "Net4India's reseller names were the ones left behind; these move: {moved}"
+    );
     let again =
         scenario.ok(&["continuity", "transfer", "alpha", "--to", "heir", "--now", &at(421, 2)]);
     assert!(again.contains("moved 0 of 0"), "a second run moves nothing: {again}");
@@ -563,9 +575,9 @@ fn play(scenario: &Scenario) {
     let owed = status["owed_on_credit"].as_i64().unwrap();
     assert!(owed > 0, "{status}");
     let claims = scenario.ok(&["continuity", "claims", "alpha", "--csv"]);
-    assert!(claims.contains("customer,asha,asha,asha@example.org,1250,USD,res1\r\n"), "{claims}");
+    assert!(claims.contains("customer,asha,asha,asha@example.org,1250,USD,res1,1\r\n"), "{claims}");
     assert!(
-        claims.contains("reseller,res1,Reseller One,res1@example.net,40000,USD,\r\n"),
+        claims.contains("reseller,res1,Reseller One,res1@example.net,40000,USD,,1\r\n"),
         "{claims}"
     );
     assert!(

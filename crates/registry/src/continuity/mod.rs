@@ -12,6 +12,7 @@
 //! - [`portfolio`]: what a portfolio looks like at an instant: domains by state and the
 //!   expiry cliff, week by week.
 //! - [`dns`]: continuity DNS, the registry serving the zones the failed registrar hosted.
+//! - [`resellers`]: names held through resellers, linked from the registrar's escrow.
 //! - [`lookback`]: the names a registrar deleted in the weeks before its failure, brought
 //!   back into its portfolio when it is declared failed.
 //!
@@ -27,4 +28,5 @@ pub mod lookback;
 pub mod notices;
 pub mod portfolio;
 pub mod registrar;
+pub mod resellers;
 pub mod transfer;

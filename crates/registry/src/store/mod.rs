@@ -91,7 +91,7 @@ use tokio::sync::Mutex;
 
 pub use continuity_dns::{ContinuityDnsRecord, EscrowedZone};
 pub use error::StoreError;
-pub use escrow::{EscrowDepositRecord, RegistrantEmails};
+pub use escrow::{EscrowDepositRecord, RegistrantEmails, ResellerLink};
 pub use journal::{PollHead, TransactionRecord};
 pub use leader::Leadership;
 pub use ledger::LedgerEntry;
