@@ -508,11 +508,18 @@ async fn declaring_failed_brings_back_the_names_deleted_on_the_way_down() {
         // Deleted on day 110, alpha suspended on day 125: pendingDelete from day 140, and
         // there it stays.
         create_with(&registry, "alpha", "held.example", "jane", &ns, START).await;
+        create_with(&registry, "alpha", "live.example", "jane", &ns, day(124)).await;
         registry.domain_delete(&meta("alpha", day(110)), "held.example").await.unwrap();
         registry
             .set_registrar_state("alpha", RegistrarState::Suspended, "unpaid invoices", day(125))
             .await
             .unwrap();
+        // A session alpha opened before the suspension cannot delete any more, not even
+        // inside add grace.
+        let refused = registry.domain_delete(&meta("alpha", day(126)), "live.example").await;
+        let error = refused.unwrap_err();
+        assert_eq!(error.epp_code(), 2304, "{error}");
+        assert!(error.to_string().contains("SUSPENDED"), "{error}");
         for n in [126, 133, 140, 147, 154, 160] {
             registry.tick(day(n)).await.unwrap();
         }
@@ -570,7 +577,7 @@ async fn declaring_failed_brings_back_the_names_deleted_on_the_way_down() {
         let status = registry.continuity_status("alpha", failed).await.unwrap();
         assert_eq!(status.look_back.len(), 4);
         assert!(status.look_back.iter().any(|row| row.holder.as_deref() == Some("beta")));
-        assert_eq!(status.portfolio.domains, 3);
+        assert_eq!(status.portfolio.domains, 4, "held, quick, purged and live");
 
         // Under continuity the reinstated names live on: renewed on credit at expiry, never
         // purged.

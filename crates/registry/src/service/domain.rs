@@ -221,6 +221,11 @@ impl Registry {
         self.write_coded(meta, "domain:delete", code_of, |tx, sv_trid| async move {
             with_tx!(tx, {
                 let before = existing(&mut tx, name, true).await?;
+                if meta.actor != crate::lifecycle::OPERATOR
+                    && let Some(actor) = tx.get_registrar(meta.actor).await?
+                {
+                    crate::continuity::registrar::check_may_delete(&actor.id, actor.state)?;
+                }
                 let policy = policy_for(&mut tx, name).await?;
                 let mut linked = Vec::new();
                 for host in tx.hosts_subordinate_to(name).await? {
