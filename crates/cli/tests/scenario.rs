@@ -307,6 +307,14 @@ fn play(scenario: &Scenario) {
     scenario.epp_ok("alpha", &["domain-create", "taken.example", "--registrant", "ravi"]);
     scenario.epp_ok("alpha", &["domain-delete", "taken.example"]);
     scenario.epp_ok("beta", &["domain-create", "taken.example"]);
+    // IDNs over EPP: an emoji A-label is refused naming its character; a U-label is
+    // registered under its A-label.
+    let emoji = scenario.epp("beta", &["domain-create", "xn--ls8h.example"]);
+    let emoji = String::from_utf8_lossy(&emoji.stdout).into_owned();
+    assert!(emoji.contains("code=\"2005\"") && emoji.contains("U+1F4A9"), "{emoji}");
+    scenario.epp_ok("beta", &["domain-create", "b\u{fc}cher.example"]);
+    let info = scenario.epp_ok("beta", &["domain-info", "xn--bcher-kva.example"]);
+    assert!(info.contains("<domain:name>xn--bcher-kva.example</domain:name>"), "{info}");
 
     // 2. Escrow: alpha's key, then its deposit, verified and reconciled.
     let key = SigningKey::from_bytes(&[7; 32]);
