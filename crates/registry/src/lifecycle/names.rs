@@ -51,7 +51,8 @@ pub fn check_domain_name(policy: &Policy, name: &str) -> Result<String, Refusal>
 }
 
 /// The form a name is stored and looked up in: ASCII lower case, U-labels converted to
-/// A-labels. A name that cannot be converted is returned lower-cased as it is; no stored name
+/// A-labels. Every service entry point that takes a domain or host name from outside (EPP,
+/// the desk, the operator's commands) looks it up in this form. A name that cannot be converted is returned lower-cased as it is; no stored name
 /// matches it, so a lookup finds nothing, as it should.
 pub fn lookup_name(name: &str) -> String {
     let lower = name.to_ascii_lowercase();

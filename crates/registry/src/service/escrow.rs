@@ -286,7 +286,7 @@ impl Registry {
     /// [`Tx::holder_address`] for the order of preference. `None` when it has none, or
     /// when the domain is not registered.
     pub async fn holder_address(&self, domain: &str) -> Result<Option<String>, ServiceError> {
-        let name = domain.trim_end_matches('.').to_ascii_lowercase();
+        let name = crate::lifecycle::names::lookup_name(domain.trim_end_matches('.'));
         let name = name.as_str();
         self.read(|tx| async move { with_tx!(tx, Ok(tx.holder_address(name).await?)) }).await
     }
@@ -304,7 +304,7 @@ impl Registry {
     /// The DNS zone a registrar hosted for `domain` (its zone file text), from the sponsor's
     /// escrow if it has one, else from any registrar's.
     pub async fn hosted_zone(&self, domain: &str) -> Result<Option<String>, ServiceError> {
-        let name = domain.trim_end_matches('.').to_ascii_lowercase();
+        let name = crate::lifecycle::names::lookup_name(domain.trim_end_matches('.'));
         let name = name.as_str();
         self.read(|tx| async move {
             with_tx!(tx, {
