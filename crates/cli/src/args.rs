@@ -218,6 +218,10 @@ pub struct AddTldArgs {
     /// The SOA mailbox.
     #[arg(long, default_value = "hostmaster@nic.invalid")]
     pub hostmaster: String,
+    /// A Unicode script (`Latin`, `Devanagari`) whose letters IDN labels may use; repeat for
+    /// more. Without it, every script is allowed (one script per label).
+    #[arg(long = "idn-script", value_name = "SCRIPT")]
+    pub idn_scripts: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -724,6 +728,9 @@ pub struct DeclareFailedArgs {
     /// Why, for the record (the court order, the breach notice ...).
     #[arg(long)]
     pub reason: String,
+    /// Bring back the names it deleted in this many days before the failure (0: none).
+    #[arg(long, value_name = "DAYS", default_value_t = nameward_registry::continuity::lookback::DEFAULT_DAYS)]
+    pub look_back_days: u32,
     /// The instant it takes effect (RFC 3339; default: now).
     #[arg(long, value_name = "RFC3339")]
     pub now: Option<String>,

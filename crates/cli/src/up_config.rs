@@ -148,12 +148,17 @@ pub struct TldConfig {
     pub expire: Option<u32>,
     /// SOA minimum, the negative-answer TTL (default 900).
     pub minimum: Option<u32>,
+    /// Unicode scripts whose letters IDN labels may use (`["Latin", "Devanagari"]`); every
+    /// script when absent (one script per label).
+    #[serde(default)]
+    pub idn_scripts: Vec<String>,
 }
 
 impl TldConfig {
     /// The TLD's policy and apex, checked as `registry add-tld` checks them.
     pub fn resolve(&self) -> Result<(Policy, ZoneApex), String> {
-        let policy = Policy::default_for(&self.name);
+        let mut policy = Policy::default_for(&self.name);
+        policy.idn_scripts = self.idn_scripts.clone();
         policy.check().map_err(|error| error.to_string())?;
         let nameservers = self
             .nameservers
@@ -240,6 +245,7 @@ listen = "127.0.0.1:7700"
 # retry = 900
 # expire = 1209600
 # minimum = 900                      # negative-answer TTL
+# idn_scripts = ["Latin"]            # scripts IDN labels may use; every script when absent
 
 # A backup of the database every few hours, the newest `keep` kept: SQLite copied online,
 # PostgreSQL dumped with pg_dump (which must be on PATH).

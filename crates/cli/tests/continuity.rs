@@ -196,51 +196,78 @@ async fn fill(url: &str, count: u64) {
     registry.store().close().await;
 }
 
+/// `nameward ARGS STORE_ARGS`, started in the background with its output discarded.
+fn spawn(args: &[&str], store_args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_nameward"))
+        .args(args)
+        .args(store_args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// Runs `nameward ARGS STORE_ARGS` to its end and checks that it succeeded.
+fn run_to_end(args: &[&str], store_args: &[&str]) {
+    assert!(spawn(args, store_args).wait().unwrap().success(), "{args:?}");
+}
+
+/// Kills `child` with SIGKILL as soon as `progress` (work done so far, as the test counts it)
+/// is above zero; the progress at the kill. The child must not finish first: a run that ends
+/// before it is killed proves nothing about resumption.
+fn kill_midway(child: &mut std::process::Child, mut progress: impl FnMut() -> u64) -> u64 {
+    loop {
+        if progress() > 0 {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            return progress();
+        }
+        assert!(child.try_wait().unwrap().is_none(), "the run finished before it could be killed");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+}
+
+/// `count` names of registrar `failing` (see [`fill`]), declared failed through the binary;
+/// a runtime and the registry to check them with.
+fn failed_portfolio(
+    url: &str,
+    store_args: &[&str],
+    count: u64,
+) -> (tokio::runtime::Runtime, Registry) {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(fill(url, count));
+    declare_failed(store_args);
+    let registry = runtime.block_on(Registry::open(url)).unwrap();
+    (runtime, registry)
+}
+
+/// `nameward continuity declare-failed failing` at [`NOW`].
+fn declare_failed(store_args: &[&str]) {
+    run_to_end(
+        &["continuity", "declare-failed", "failing", "--reason", "gone", "--now", NOW],
+        store_args,
+    );
+}
+
 /// A bulk transfer killed with SIGKILL after some batches have committed, then run again:
 /// every name moved exactly once, with one history entry and one poll message each.
 fn killed_midway_then_resumed(url: &str, store_args: &[&str]) {
     const NAMES: u64 = 4000;
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    runtime.block_on(fill(url, NAMES));
-    let run = |extra: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_nameward"))
-            .args(extra)
-            .args(store_args)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap()
-    };
-    let declared =
-        run(&["continuity", "declare-failed", "failing", "--reason", "gone", "--now", NOW])
-            .wait()
-            .unwrap();
-    assert!(declared.success());
-    let registry = runtime.block_on(Registry::open(url)).unwrap();
+    let (runtime, registry) = failed_portfolio(url, store_args, NAMES);
     let (history_before, polls_before) = runtime.block_on(async {
         (rows_in(&registry, "history").await, rows_in(&registry, "poll_messages").await)
     });
 
     let transfer =
         ["continuity", "transfer", "failing", "--to", "heir", "--batch", "10", "--now", NOW];
-    let mut child = run(&transfer);
-    let moved_at_kill = loop {
-        let moved = runtime.block_on(rows_in(&registry, "poll_messages")) - polls_before;
-        if moved > 0 {
-            child.kill().unwrap();
-            child.wait().unwrap();
-            break runtime.block_on(rows_in(&registry, "poll_messages")) - polls_before;
-        }
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the transfer finished before it could be killed"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(2));
-    };
+    let mut child = spawn(&transfer, store_args);
+    let moved_at_kill = kill_midway(&mut child, || {
+        runtime.block_on(rows_in(&registry, "poll_messages")) - polls_before
+    });
     assert!(moved_at_kill > 0 && moved_at_kill < NAMES, "killed midway: {moved_at_kill} moved");
     assert_eq!(moved_at_kill % 10, 0, "batches commit whole: {moved_at_kill}");
 
-    assert!(run(&transfer).wait().unwrap().success());
+    run_to_end(&transfer, store_args);
     let (history, polls, status) = runtime.block_on(async {
         (
             rows_in(&registry, "history").await - history_before,
@@ -261,22 +288,213 @@ fn killed_midway_then_resumed(url: &str, store_args: &[&str]) {
     runtime.block_on(registry.store().close());
 }
 
-#[test]
-fn a_bulk_transfer_killed_midway_resumes_exactly_once_on_sqlite() {
-    let dir = std::env::temp_dir().join(format!("nameward-continuity-kill-{}", std::process::id()));
+/// Issue 14: the tick's renewals on credit killed with SIGKILL midway, then the tick again:
+/// every name of the failed registrar renewed exactly one year, with one charge on credit, one
+/// history entry and one poll message each — nothing lost, nothing charged twice.
+fn renewals_killed_midway_then_resumed(url: &str, store_args: &[&str]) {
+    const NAMES: u64 = 4000;
+    let (runtime, registry) = failed_portfolio(url, store_args, NAMES);
+    let counts = || {
+        runtime.block_on(async {
+            (
+                rows_in(&registry, "ledger").await,
+                rows_in(&registry, "history").await,
+                rows_in(&registry, "poll_messages").await,
+            )
+        })
+    };
+    let (ledger_before, history_before, polls_before) = counts();
+
+    // Every name expires on 2027-01-01: one tick after it renews them all, one by one.
+    let tick = ["registry", "tick", "--now", "2027-01-02T00:00:00Z"];
+    let mut child = spawn(&tick, store_args);
+    let renewed_at_kill = kill_midway(&mut child, || counts().0 - ledger_before);
+    assert!(renewed_at_kill < NAMES, "killed midway: {renewed_at_kill} renewed");
+    let (_, history, polls) = counts();
+    assert_eq!(
+        (history - history_before, polls - polls_before),
+        (renewed_at_kill, renewed_at_kill),
+        "a renewal commits whole: its charge, history entry and poll message together"
+    );
+
+    run_to_end(&tick, store_args);
+    run_to_end(&tick, store_args);
+    let (ledger, history, polls) = counts();
+    assert_eq!(ledger - ledger_before, NAMES, "one charge per name, none twice");
+    assert_eq!(history - history_before, NAMES, "one history entry per name, none twice");
+    assert_eq!(polls - polls_before, NAMES, "one poll message per name, none twice");
+    let status = runtime
+        .block_on(registry.continuity_status("failing", datetime!(2027-01-02 0:00 UTC)))
+        .unwrap();
+    assert_eq!(status.renewed_on_credit, NAMES);
+    assert_eq!(status.owed_on_credit, 1000 * i64::try_from(NAMES).unwrap());
+    assert_eq!(status.portfolio.domains, NAMES, "nothing lost");
+    let expiries = runtime.block_on(async {
+        let mut expiries = std::collections::BTreeMap::<time::OffsetDateTime, u64>::new();
+        let mut after: Option<String> = None;
+        loop {
+            let mut tx = registry.store().begin_read().await.unwrap();
+            let page = tx.domain_page_of("failing", after.as_deref(), 1000, false).await.unwrap();
+            tx.rollback().await.unwrap();
+            let Some(last) = page.last() else { break };
+            after = Some(last.name.clone());
+            for domain in &page {
+                *expiries.entry(domain.expires_at).or_default() += 1;
+            }
+        }
+        expiries
+    });
+    assert_eq!(
+        expiries.into_iter().collect::<Vec<_>>(),
+        [(datetime!(2028-01-01 0:00 UTC), NAMES)],
+        "every name renewed exactly one year"
+    );
+    runtime.block_on(registry.store().close());
+}
+
+/// Gives each of the first `count` names of `failing` (see [`fill`]) a registrant of its own,
+/// `holder{index}@example.org`.
+async fn give_registrants(url: &str, count: u64) {
+    use nameward_registry::lifecycle::due;
+    use nameward_registry::policy::Policy;
+
+    let registry = Registry::open(url).await.unwrap();
+    let policy = Policy::default_for("example");
+    let mut tx = registry.store().begin().await.unwrap();
+    for index in 0..count {
+        let id = format!("holder{index:05}");
+        let email = format!("{id}@example.org");
+        let contact = nameward_registry::testing::contact_object(
+            &id,
+            "failing",
+            &email,
+            datetime!(2026-01-01 0:00 UTC),
+        );
+        tx.insert_contact(&contact).await.unwrap();
+        let name = format!("n{index:05}.example");
+        let mut domain = tx.get_domain_for_update(&name).await.unwrap().unwrap();
+        domain.registrant = Some(id);
+        let next = due::next_event_at(&policy, &domain);
+        tx.update_domain(&domain, next).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    registry.store().close().await;
+}
+
+/// Issue 14: `notices send` killed with SIGKILL midway, then run again: every registrant gets
+/// its failure notice, every notice ends marked sent once. Delivery is at least once (see
+/// `nameward_registry::service::notices`): a kill between the mail server's acceptance and
+/// the commit that records it sends that one notice again, so at most one registrant may
+/// receive a second copy, and that copy carries the same Message-ID, for mail systems to
+/// recognise it.
+fn notices_killed_midway_then_resumed(url: &str, store_args: &[&str]) {
+    const NAMES: u64 = 200;
+    let Some(sink) = nameward_desk::testing::SmtpSink::start(&[]) else { return };
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(fill(url, NAMES));
+    runtime.block_on(give_registrants(url, NAMES));
+    declare_failed(store_args);
+    run_to_end(&["notices", "queue", "--now", NOW], store_args);
+
+    let relay = sink.relay();
+    let send = [
+        "notices",
+        "send",
+        "--smtp",
+        &relay,
+        "--from",
+        "notices@nic.example",
+        "--rate",
+        "50",
+        "--now",
+        NOW,
+    ];
+    let mut child = spawn(&send, store_args);
+    let sent_at_kill = kill_midway(&mut child, || u64::try_from(sink.received().len()).unwrap());
+    assert!(sent_at_kill < NAMES, "killed midway: {sent_at_kill} sent");
+    run_to_end(&send, store_args);
+    run_to_end(&send, store_args);
+
+    let received = sink.received();
+    let mut by_address = std::collections::BTreeMap::<String, Vec<String>>::new();
+    for mail in &received {
+        let id = mail
+            .data
+            .lines()
+            .find_map(|line| line.strip_prefix("Message-ID: "))
+            .unwrap_or_default()
+            .to_owned();
+        assert!(id.starts_with("<notice-") && id.ends_with("@nic.example>"), "{id}");
+        for to in &mail.rcpt_tos {
+            by_address.entry(to.clone()).or_default().push(id.clone());
+        }
+    }
+    for index in 0..NAMES {
+        let address = format!("holder{index:05}@example.org");
+        assert!(by_address.contains_key(&address), "{address} never got its notice");
+    }
+    let repeated: Vec<_> = by_address.iter().filter(|(_, ids)| ids.len() > 1).collect();
+    assert!(repeated.len() <= 1, "only the notice in flight at the kill may repeat: {repeated:?}");
+    for (address, ids) in &repeated {
+        assert!(ids.len() == 2 && ids[0] == ids[1], "{address}: {ids:?}");
+    }
+    assert_eq!(by_address.len(), usize::try_from(NAMES).unwrap(), "no mail to anyone else");
+    let registry = runtime.block_on(Registry::open(url)).unwrap();
+    let status = runtime
+        .block_on(registry.continuity_status("failing", datetime!(2026-06-01 0:00 UTC)))
+        .unwrap();
+    assert_eq!(status.registrants.names_notified, NAMES, "every notice marked sent");
+    assert_eq!(status.registrants.names_notice_queued, 0);
+    runtime.block_on(registry.store().close());
+}
+
+/// Runs `scenario` (a store URL and the store arguments for `nameward`) over a fresh SQLite
+/// data directory named after `name`.
+fn on_sqlite(name: &str, scenario: fn(&str, &[&str])) {
+    let dir = std::env::temp_dir().join(format!("nameward-{name}-{}", std::process::id()));
     std::fs::remove_dir_all(&dir).ok();
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite:{}", dir.join("registry.sqlite").display());
-    killed_midway_then_resumed(&url, &["--data", dir.to_str().unwrap()]);
+    scenario(&url, &["--data", dir.to_str().unwrap()]);
     std::fs::remove_dir_all(&dir).ok();
 }
 
-#[test]
-fn a_bulk_transfer_killed_midway_resumes_exactly_once_on_postgres() {
+/// Runs `scenario` over a fresh PostgreSQL database, when the tests have one.
+fn on_postgres(scenario: fn(&str, &[&str])) {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let Some(database) = runtime.block_on(nameward_registry::testing::PostgresDb::new()) else {
         return;
     };
-    killed_midway_then_resumed(&database.url, &["--db", &database.url]);
+    scenario(&database.url, &["--db", &database.url]);
     runtime.block_on(database.drop_database());
+}
+
+#[test]
+fn a_bulk_transfer_killed_midway_resumes_exactly_once_on_sqlite() {
+    on_sqlite("continuity-kill", killed_midway_then_resumed);
+}
+
+#[test]
+fn a_bulk_transfer_killed_midway_resumes_exactly_once_on_postgres() {
+    on_postgres(killed_midway_then_resumed);
+}
+
+#[test]
+fn renewals_on_credit_killed_midway_resume_exactly_once_on_sqlite() {
+    on_sqlite("renewals-kill", renewals_killed_midway_then_resumed);
+}
+
+#[test]
+fn renewals_on_credit_killed_midway_resume_exactly_once_on_postgres() {
+    on_postgres(renewals_killed_midway_then_resumed);
+}
+
+#[test]
+fn notice_sending_killed_midway_resumes_without_loss_on_sqlite() {
+    on_sqlite("notices-kill", notices_killed_midway_then_resumed);
+}
+
+#[test]
+fn notice_sending_killed_midway_resumes_without_loss_on_postgres() {
+    on_postgres(notices_killed_midway_then_resumed);
 }

@@ -171,9 +171,9 @@ async fn import_a_deposit_and_list_the_claims() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(
         text(&out.stdout),
-        "kind,id,name,email,balance,currency,reseller\r\n\
-         customer,asha,Asha,asha@example.org,1250,USD,res1\r\n\
-         reseller,res1,\"Reseller, One\",res1@example.net,40000,USD,\r\n\
-         registry,,renewals granted on credit (receivable),,0,USD,\r\n"
+        "kind,id,name,email,balance,currency,reseller,names\r\n\
+         customer,asha,Asha,asha@example.org,1250,USD,res1,1\r\n\
+         reseller,res1,\"Reseller, One\",res1@example.net,40000,USD,,1\r\n\
+         registry,,renewals granted on credit (receivable),,0,USD,,\r\n"
     );
 }

@@ -2,10 +2,13 @@
 //! it, through the `nameward` binary, on SQLite and then on PostgreSQL:
 //!
 //! 1. `nameward up` runs the registry; registrar alpha creates contacts, names and a
-//!    subordinate host over EPP.
+//!    subordinate host over EPP; on its way down it deletes two names in add grace (gone at
+//!    once), and beta registers one of them.
 //! 2. alpha's escrow deposit (signed) is imported and reconciled.
-//! 3. The operator declares alpha failed; alpha can no longer log in; a name alpha hosted
-//!    is served from its escrowed zone by the registry's name server (continuity DNS).
+//! 3. The operator declares alpha failed; the name alpha deleted that nobody took comes back
+//!    with its registrant and delegation, the one beta took is listed; alpha can no longer
+//!    log in; a name alpha hosted is served from its escrowed zone by the registry's name
+//!    server (continuity DNS).
 //! 4. The tick queues the failure notices; they go out to a real SMTP server (aiosmtpd),
 //!    the escrowed holder behind a privacy service included, and a bounce is tracked.
 //! 5. A registrant proves control at the desk with a mailed code, gets a transfer code, and
@@ -272,6 +275,7 @@ fn play(scenario: &Scenario) {
         ("jane", "jane@example.net"),
         ("bob", "bob@example.org"),
         ("bounce", "bounce@example.com"),
+        ("ravi", "ravi@example.org"),
     ] {
         scenario
             .epp_ok("alpha", &["contact-create", id, "--name", id, "--email", email, "--cc", "IN"]);
@@ -293,6 +297,24 @@ fn play(scenario: &Scenario) {
     scenario.epp_ok("alpha", &["host-create", "ns1.jane-hosting.test"]);
     scenario
         .epp_ok("alpha", &["domain-update", "jane2.example", "--add-ns", "ns1.jane-hosting.test"]);
+    // On its way down alpha deletes names it will not pay for; inside add grace they are gone
+    // at once, and beta registers one of them.
+    scenario.epp_ok(
+        "alpha",
+        &["domain-create", "gone.example", "--registrant", "ravi", "--ns", "ns1.jane-hosting.test"],
+    );
+    scenario.epp_ok("alpha", &["domain-delete", "gone.example"]);
+    scenario.epp_ok("alpha", &["domain-create", "taken.example", "--registrant", "ravi"]);
+    scenario.epp_ok("alpha", &["domain-delete", "taken.example"]);
+    scenario.epp_ok("beta", &["domain-create", "taken.example"]);
+    // IDNs over EPP: an emoji A-label is refused naming its character; a U-label is
+    // registered under its A-label.
+    let emoji = scenario.epp("beta", &["domain-create", "xn--ls8h.example"]);
+    let emoji = String::from_utf8_lossy(&emoji.stdout).into_owned();
+    assert!(emoji.contains("code=\"2005\"") && emoji.contains("U+1F4A9"), "{emoji}");
+    scenario.epp_ok("beta", &["domain-create", "b\u{fc}cher.example"]);
+    let info = scenario.epp_ok("beta", &["domain-info", "xn--bcher-kva.example"]);
+    assert!(info.contains("<domain:name>xn--bcher-kva.example</domain:name>"), "{info}");
 
     // 2. Escrow: alpha's key, then its deposit, verified and reconciled.
     let key = SigningKey::from_bytes(&[7; 32]);
@@ -305,6 +327,13 @@ fn play(scenario: &Scenario) {
         scenario.ok(&["escrow", "registrar", "import", file.to_str().unwrap(), "--now", &at(7, 0)]);
     assert!(imported.starts_with("imported FULL deposit alpha-full-1 of alpha"), "{imported}");
     assert!(imported.contains("lost.example (not registered)"), "{imported}");
+    // asha, a customer of reseller res1, holds shop.example: the import links it to res1.
+    assert!(
+        imported.contains(
+            "resellers linked from the escrow (1):\n    shop.example: (direct) -> res1\n"
+        ),
+        "{imported}"
+    );
 
     // 3. alpha stops answering; the operator declares it failed.
     let declared = scenario.ok(&[
@@ -317,6 +346,19 @@ fn play(scenario: &Scenario) {
         &at(8, 0),
     ]);
     assert!(declared.contains("declared FAILED"), "{declared}");
+    assert!(
+        declared.contains(
+            "look-back: 2 names it deleted in the 60 days before the failure, 1 brought back, \
+             1 registered by others meanwhile"
+        ),
+        "{declared}"
+    );
+    assert!(declared.contains("taken.example deleted") && declared.contains("held by beta"));
+    let back = scenario.ok(&["registry", "zone", "--tld", "example"]);
+    assert!(
+        back.contains("gone.example. 3600 IN NS ns1.jane-hosting.test."),
+        "the deleted name is back with its delegation:\n{back}"
+    );
     // alpha's DNS hosting is gone too: jane1.example is served from the escrowed zone by the
     // registry's own name server.
     let switched = scenario.ok(&["continuity", "switch-dns", "jane1.example", "--now", &at(8, 0)]);
@@ -330,7 +372,7 @@ fn play(scenario: &Scenario) {
 
     // 4. The tick queues the failure notices; they go out over SMTP.
     let ticked = scenario.ok(&["registry", "tick", "--now", &at(8, 1)]);
-    assert!(ticked.contains("notices queued: 4 covering 5 names"), "{ticked}");
+    assert!(ticked.contains("notices queued: 5 covering 6 names"), "{ticked}");
     let send = |now: String| {
         let relay = sink.relay();
         scenario.ok(&[
@@ -347,7 +389,9 @@ fn play(scenario: &Scenario) {
         ])
     };
     let sent = send(at(8, 1));
-    assert!(sent.contains("sent 3, bounced 1"), "{sent}");
+    assert!(sent.contains("sent 4, bounced 1"), "{sent}");
+    let ravi = sink.subjects_to("ravi@example.org");
+    assert_eq!(ravi.len(), 1, "the registrant of the name brought back is told: {ravi:?}");
     let jane = sink.subjects_to("jane@example.net");
     assert_eq!(jane.len(), 1, "{jane:?}");
     assert!(jane[0].contains("Your registrar has failed: 2 domain names"), "{jane:?}");
@@ -456,9 +500,19 @@ fn play(scenario: &Scenario) {
     ]))
     .unwrap();
     assert_eq!(status["state"], "FAILED");
-    assert_eq!(status["portfolio"]["domains"], 4, "nothing deleted, bob's name moved: {status}");
-    assert_eq!(status["renewed_on_credit"], 3, "shop, jane1 and bounce, once each: {status}");
-    assert_eq!(status["registrants"]["names_notified"], 4, "{status}");
+    assert_eq!(status["portfolio"]["domains"], 5, "nothing deleted, bob's name moved: {status}");
+    assert_eq!(status["portfolio"]["via_reseller"], 1, "shop.example, through res1: {status}");
+    assert_eq!(
+        status["renewed_on_credit"], 5,
+        "shop, jane1, bounce and gone once each, and gone's refunded create: {status}"
+    );
+    assert_eq!(status["registrants"]["names_notified"], 5, "{status}");
+    let look_back = status["look_back"].as_array().unwrap();
+    assert_eq!(look_back.len(), 2, "{status}");
+    assert!(
+        look_back.iter().any(|row| row["domain"] == "taken.example" && row["holder"] == "beta"),
+        "{status}"
+    );
     assert_eq!(status["registrants"]["names_unreached"], 1, "{status}");
     assert_eq!(status["registrants"]["desk_cases"], 1, "{status}");
     assert_eq!(status["registrants"]["codes_issued"], 1, "{status}");
@@ -490,7 +544,11 @@ fn play(scenario: &Scenario) {
         "--now",
         &at(421, 1),
     ]);
-    assert!(moved.contains("moved 4 of 4 names to heir"), "{moved}");
+    assert!(moved.contains("moved 5 of 5 names to heir"), "{moved}");
+    assert!(
+        moved.contains("resellers: included — 1 names held through resellers moved with the rest"),
+        "Net4India's reseller names were the ones left behind; these move: {moved}"
+    );
     let again =
         scenario.ok(&["continuity", "transfer", "alpha", "--to", "heir", "--now", &at(421, 2)]);
     assert!(again.contains("moved 0 of 0"), "a second run moves nothing: {again}");
@@ -508,7 +566,7 @@ fn play(scenario: &Scenario) {
             .output()
             .unwrap(),
     );
-    assert!(poll.contains("count=\"4\""), "one poll message per name: {poll}");
+    assert!(poll.contains("count=\"5\""), "one poll message per name: {poll}");
 
     // 8. Where it all stands, and who is owed what.
     let status: serde_json::Value = serde_json::from_str(&scenario.ok(&[
@@ -521,13 +579,13 @@ fn play(scenario: &Scenario) {
     ]))
     .unwrap();
     assert_eq!(status["portfolio"]["domains"], 0, "{status}");
-    assert_eq!(status["transferred_away"], 4, "{status}");
+    assert_eq!(status["transferred_away"], 5, "{status}");
     let owed = status["owed_on_credit"].as_i64().unwrap();
     assert!(owed > 0, "{status}");
     let claims = scenario.ok(&["continuity", "claims", "alpha", "--csv"]);
-    assert!(claims.contains("customer,asha,asha,asha@example.org,1250,USD,res1\r\n"), "{claims}");
+    assert!(claims.contains("customer,asha,asha,asha@example.org,1250,USD,res1,1\r\n"), "{claims}");
     assert!(
-        claims.contains("reseller,res1,Reseller One,res1@example.net,40000,USD,\r\n"),
+        claims.contains("reseller,res1,Reseller One,res1@example.net,40000,USD,,1\r\n"),
         "{claims}"
     );
     assert!(

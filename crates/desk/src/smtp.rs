@@ -130,9 +130,15 @@ impl Mailer for SmtpMailer {
             let to: Mailbox = mail.to.parse().map_err(|error| {
                 MailError::Rejected(format!("recipient `{}`: {error}", mail.to))
             })?;
+            // A stable id names the sender's domain, as a generated one would.
+            let message_id = mail
+                .message_id
+                .as_ref()
+                .map(|local| format!("<{local}@{}>", self.from.email.domain()));
             let message = lettre::Message::builder()
                 .from(self.from.clone())
                 .to(to)
+                .message_id(message_id)
                 .subject(mail.subject.as_str())
                 .header(ContentType::TEXT_PLAIN)
                 .body(mail.body.clone())

@@ -41,6 +41,10 @@ pub struct Policy {
     /// transferred again (ICANN's Transfer Policy lets registrars deny these; a registry may
     /// enforce it). 0 turns the lock off.
     pub transfer_lock_days: u32,
+    /// Unicode scripts (long or short names: `Latin`, `Deva`) whose letters an IDN label may
+    /// use; empty allows every script. Whatever the list, a label is written in one script or
+    /// one UTS 39 combination (Han with Hiragana and Katakana, with Bopomofo, with Hangul).
+    pub idn_scripts: Vec<String>,
     /// Price of one year of registration (create).
     pub create_price: Money,
     /// Price of one year of renewal.
@@ -70,6 +74,7 @@ impl Policy {
             transfer_pending_days: 5,
             auth_code_days: 14,
             transfer_lock_days: 0,
+            idn_scripts: Vec::new(),
             create_price: 1000,
             renew_price: 1000,
             transfer_price: 1000,
@@ -90,6 +95,9 @@ impl Policy {
         }
         crate::lifecycle::names::check_repository(&self.repository)
             .map_err(|refusal| invalid(refusal.to_string()))?;
+        if let Some(unknown) = crate::lifecycle::idn::unknown_script(&self.idn_scripts) {
+            return Err(invalid(format!("IDN script {unknown:?} is not a Unicode script name")));
+        }
         if self.min_years < 1 || self.min_years > self.max_years || self.max_years > 99 {
             return Err(invalid(format!(
                 "registration periods {}..={} years are not within 1..=99",
@@ -167,6 +175,9 @@ mod tests {
         let mut price = good.clone();
         price.restore_price = -1;
         assert!(price.check().unwrap_err().to_string().contains("restore"));
+        let mut scripts = good.clone();
+        scripts.idn_scripts = vec!["Latin".to_owned(), "Klingon".to_owned()];
+        assert!(scripts.check().unwrap_err().to_string().contains("Klingon"));
         let mut tld = good;
         tld.tld = "a.b".to_owned();
         assert!(tld.check().is_err());

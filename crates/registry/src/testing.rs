@@ -130,3 +130,49 @@ pub fn example_apex() -> crate::publish::ZoneApex {
     };
     crate::publish::ZoneApex::usual("example", vec![server], "hostmaster@nic.example")
 }
+
+/// A `<contact:create>` for contact `id` with e-mail `email`: one international postal form in
+/// Pune, India, and a transfer code that passes the strength check.
+pub fn new_contact(id: &str, email: &str) -> crate::lifecycle::contact::ContactCreate {
+    crate::lifecycle::contact::ContactCreate {
+        id: id.to_owned(),
+        postal: vec![crate::model::PostalInfo {
+            kind: crate::model::PostalKind::Int,
+            name: format!("Contact {id}"),
+            org: None,
+            street: vec!["1 Main St".to_owned()],
+            city: "Pune".to_owned(),
+            sp: None,
+            pc: None,
+            cc: "IN".to_owned(),
+        }],
+        email: email.to_owned(),
+        auth_code: "k7Qm2ZpX9vRt4LcW8nBy3H".to_owned(),
+        ..crate::lifecycle::contact::ContactCreate::default()
+    }
+}
+
+/// A contact object `id` of `sponsor` with e-mail `email`, created at `at`, as the store holds
+/// it: one international postal form in Pune, India; for tests that write the store directly.
+pub fn contact_object(
+    id: &str,
+    sponsor: &str,
+    email: &str,
+    at: time::OffsetDateTime,
+) -> crate::model::Contact {
+    crate::model::Contact {
+        id: id.to_owned(),
+        roid: format!("C{id}-EXAMPLE"),
+        sponsor: sponsor.to_owned(),
+        postal: new_contact(id, email).postal,
+        voice: None,
+        voice_ext: None,
+        fax: None,
+        fax_ext: None,
+        email: email.to_owned(),
+        auth: None,
+        statuses: std::collections::BTreeSet::new(),
+        disclose: None,
+        stamps: crate::model::Stamps::new(sponsor, at),
+    }
+}

@@ -190,10 +190,11 @@ async fn a_failed_registrar_keeps_every_name_through_a_year_of_daily_ticks() {
         }
         let day100 = START + Duration::days(100);
         registry.tick(day100).await.unwrap();
-        // One name deleted into redemption just before the failure.
+        // One name deleted into redemption just before the failure, and held there: no
+        // look-back (a window of 0 days) brings it back.
         registry.domain_delete(&meta("alpha", day100), "kept0.example").await.unwrap();
         let declared = START + Duration::days(101);
-        registry.declare_failed("alpha", "insolvency", declared).await.unwrap();
+        registry.declare_failed_looking_back("alpha", "insolvency", 0, declared).await.unwrap();
         let mut expiries = BTreeMap::new();
         for name in &names {
             let view = registry.domain_info(&meta("registry", declared), name, None).await.unwrap();
@@ -280,7 +281,8 @@ async fn failing_portfolio(registry: &Registry) -> OffsetDateTime {
         .unwrap();
     create(registry, "alpha", "g1.example", later).await;
     let failed = later + Duration::days(1);
-    registry.declare_failed("alpha", "insolvency", failed).await.unwrap();
+    // No look-back, so that r1.example moves in redemption.
+    registry.declare_failed_looking_back("alpha", "insolvency", 0, failed).await.unwrap();
     drain(registry, "heir").await;
     failed
 }
@@ -446,6 +448,144 @@ async fn a_dry_run_counts_and_writes_nothing() {
         assert_eq!(status.portfolio.via_reseller, 2);
         assert_eq!(status.transferred_away, 0);
         assert_eq!(status.registrants, ContinuityCounts::default(), "nothing queued yet");
+    })
+    .await;
+}
+
+/// Creates a domain for `actor` with `registrant` and the name servers `ns`.
+async fn create_with(
+    registry: &Registry,
+    actor: &str,
+    name: &str,
+    registrant: &str,
+    ns: &[&str],
+    now: OffsetDateTime,
+) {
+    let req = DomainCreate {
+        name: name.to_owned(),
+        years: 1,
+        registrant: Some(registrant.to_owned()),
+        ns: ns.iter().map(|host| (*host).to_owned()).collect(),
+        auth_code: CODE.to_owned(),
+        ..DomainCreate::default()
+    };
+    registry.domain_create(&meta(actor, now), &req).await.unwrap();
+}
+
+/// Issue 14: the names a registrar deletes on its way down come back when it is declared
+/// failed — purged at once in add grace, purged after redemption, or still in deletion — with
+/// their registrant and delegation, on credit; a name someone else registered meanwhile
+/// stays theirs and is listed; deletes outside the window are left alone; and from the moment
+/// the registrar is suspended, nothing it deleted is purged.
+#[tokio::test]
+async fn declaring_failed_brings_back_the_names_deleted_on_the_way_down() {
+    both(|store| async move {
+        let registry = registry(store).await;
+        registry.set_zone_apex(&nameward_registry::testing::example_apex(), START).await.unwrap();
+        let contact = nameward_registry::testing::new_contact("jane", "jane@example.net");
+        registry.contact_create(&meta("alpha", START), &contact).await.unwrap();
+        let host = HostCreate { name: "ns1.hosting.test".to_owned(), addrs: vec![] };
+        registry.host_create(&meta("alpha", START), &host).await.unwrap();
+        let day = |n: i64| START + Duration::days(n);
+        let ns = ["ns1.hosting.test"];
+
+        // Outside the 90-day window: deleted in add grace on day 11.
+        create_with(&registry, "alpha", "ancient.example", "jane", &ns, day(10)).await;
+        registry.domain_delete(&meta("alpha", day(11)), "ancient.example").await.unwrap();
+        // Deleted on day 80 after add grace: redemption, pendingDelete, purged on day 115.
+        create_with(&registry, "alpha", "purged.example", "jane", &ns, START).await;
+        registry.domain_delete(&meta("alpha", day(80)), "purged.example").await.unwrap();
+        registry.tick(day(116)).await.unwrap();
+        let gone = registry.domain_info(&meta("registry", day(116)), "purged.example", None).await;
+        assert!(gone.is_err(), "purged before the suspension");
+        // Created and deleted in add grace: gone at once, its create refunded.
+        create_with(&registry, "alpha", "quick.example", "jane", &ns, day(100)).await;
+        registry.domain_delete(&meta("alpha", day(101)), "quick.example").await.unwrap();
+        // Deleted and registered again by beta.
+        create_with(&registry, "alpha", "taken.example", "jane", &[], day(100)).await;
+        registry.domain_delete(&meta("alpha", day(101)), "taken.example").await.unwrap();
+        create(&registry, "beta", "taken.example", day(102)).await;
+        // Deleted on day 110, alpha suspended on day 125: pendingDelete from day 140, and
+        // there it stays.
+        create_with(&registry, "alpha", "held.example", "jane", &ns, START).await;
+        create_with(&registry, "alpha", "live.example", "jane", &ns, day(124)).await;
+        registry.domain_delete(&meta("alpha", day(110)), "held.example").await.unwrap();
+        registry
+            .set_registrar_state("alpha", RegistrarState::Suspended, "unpaid invoices", day(125))
+            .await
+            .unwrap();
+        // A session alpha opened before the suspension cannot delete any more, not even
+        // inside add grace.
+        let refused = registry.domain_delete(&meta("alpha", day(126)), "live.example").await;
+        let error = refused.unwrap_err();
+        assert_eq!(error.epp_code(), 2304, "{error}");
+        assert!(error.to_string().contains("SUSPENDED"), "{error}");
+        for n in [126, 133, 140, 147, 154, 160] {
+            registry.tick(day(n)).await.unwrap();
+        }
+        let held = registry.domain_info(&meta("registry", day(160)), "held.example", None).await;
+        let held = held.expect("a suspended registrar's delete is not purged").domain;
+        assert_eq!(held.deletion.map(|d| d.phase), Some(DeletionPhase::PendingDelete));
+        let actions = history_actions(&registry, ObjectKind::Domain, "held.example").await;
+        assert!(actions.contains(&"deletion_held".to_owned()), "{actions:?}");
+
+        let owed_before = registry.balance("alpha", Account::Receivable).await.unwrap();
+        let failed = day(161);
+        let declared = registry
+            .declare_failed_looking_back("alpha", "insolvency", 90, failed)
+            .await
+            .unwrap()
+            .value;
+        let outcomes: Vec<(&str, &str, Option<&str>)> = declared
+            .look_back
+            .iter()
+            .map(|row| (row.domain.as_str(), row.outcome.as_str(), row.holder.as_deref()))
+            .collect();
+        assert_eq!(
+            outcomes,
+            [
+                ("purged.example", "reinstated", None),
+                ("quick.example", "reinstated", None),
+                ("taken.example", "taken", Some("beta")),
+                ("held.example", "reinstated", None),
+            ],
+            "ancient.example was deleted on day 11, more than 90 days before day 161"
+        );
+
+        for name in ["held.example", "quick.example", "purged.example"] {
+            let view = registry.domain_info(&meta("registry", failed), name, None).await.unwrap();
+            let back = view.domain;
+            assert_eq!(back.sponsor, "alpha", "{name}");
+            assert_eq!(back.registrant.as_deref(), Some("jane"), "{name}");
+            assert_eq!(back.ns, ["ns1.hosting.test"], "{name}");
+            assert!(back.deletion.is_none() && back.grace.is_empty(), "{name}");
+            let actions = history_actions(&registry, ObjectKind::Domain, name).await;
+            assert_eq!(actions.first().map(String::as_str), Some("create"), "{name}: {actions:?}");
+            assert_eq!(actions.last().map(String::as_str), Some("continuity_reinstate"));
+        }
+        let (_, records) = registry.tld_zone("example").await.unwrap();
+        let zone = nameward_registry::publish::zone_text(&records);
+        assert!(zone.contains("quick.example. 3600 IN NS ns1.hosting.test."), "{zone}");
+        assert!(zone.contains("held.example. 3600 IN NS ns1.hosting.test."), "{zone}");
+        assert!(zone.contains("purged.example. 3600 IN NS ns1.hosting.test."), "{zone}");
+        let taken = registry.domain_info(&meta("registry", failed), "taken.example", None).await;
+        assert_eq!(taken.unwrap().domain.sponsor, "beta", "beta keeps what it registered");
+        // quick.example's create was refunded by the delete: owed again, on credit.
+        let owed_after = registry.balance("alpha", Account::Receivable).await.unwrap();
+        assert_eq!(owed_after - owed_before, -1000);
+
+        let status = registry.continuity_status("alpha", failed).await.unwrap();
+        assert_eq!(status.look_back.len(), 4);
+        assert!(status.look_back.iter().any(|row| row.holder.as_deref() == Some("beta")));
+        assert_eq!(status.portfolio.domains, 4, "held, quick, purged and live");
+
+        // Under continuity the reinstated names live on: renewed on credit at expiry, never
+        // purged.
+        registry.tick(day(161 + 400)).await.unwrap();
+        for name in ["held.example", "quick.example", "purged.example"] {
+            let view = registry.domain_info(&meta("registry", day(561)), name, None).await;
+            assert!(view.unwrap().domain.expires_at > day(561), "{name}");
+        }
     })
     .await;
 }

@@ -8,9 +8,8 @@ use nameward_escrow::{
     Contact, Customer, DepositBuilder, DepositKind, Domain, Limits, Reseller, SigningKey,
     public_key_pem,
 };
-use nameward_registry::lifecycle::contact::ContactCreate;
 use nameward_registry::lifecycle::domain::DomainCreate;
-use nameward_registry::model::{Account, Charge, ChargeKind, PostalInfo, PostalKind};
+use nameward_registry::model::{Account, Charge, ChargeKind};
 use nameward_registry::policy::Policy;
 use nameward_registry::service::{
     EscrowRefusal, Meta, NewRegistrar, Registry, ServiceError, UnsponsoredName,
@@ -56,22 +55,7 @@ async fn registry(store: Store) -> Registry {
 }
 
 async fn contact(registry: &Registry, sponsor: &str, id: &str, email: &str) {
-    let req = ContactCreate {
-        id: id.to_owned(),
-        postal: vec![PostalInfo {
-            kind: PostalKind::Int,
-            name: format!("Contact {id}"),
-            org: None,
-            street: vec!["1 Main St".to_owned()],
-            city: "Pune".to_owned(),
-            sp: None,
-            pc: None,
-            cc: "IN".to_owned(),
-        }],
-        email: email.to_owned(),
-        auth_code: "k7Qm2ZpX9vRt4LcW8nBy3H".to_owned(),
-        ..ContactCreate::default()
-    };
+    let req = nameward_registry::testing::new_contact(id, email);
     let meta = Meta { actor: sponsor, cl_trid: None, now: START };
     registry.contact_create(&meta, &req).await.unwrap();
 }
@@ -191,6 +175,13 @@ async fn a_full_then_an_incremental_deposit_and_the_reconciliation() {
                 UnsponsoredName { name: "ghost.example".to_owned(), sponsor: None },
             ]
         );
+        // shop.example's customer asha buys through reseller res1: the import links it.
+        let linked: Vec<_> = report
+            .resellers_linked
+            .iter()
+            .map(|link| (link.domain.as_str(), link.registry.as_deref(), link.escrow.as_deref()))
+            .collect();
+        assert_eq!(linked, [("shop.example", None, Some("res1"))]);
         // shop.example's registry registrant is the proxy, as in escrow: no difference.
         assert_eq!(report.email_differences.len(), 1, "{report:?}");
         let difference = &report.email_differences[0];
@@ -382,6 +373,85 @@ async fn claims_list_every_creditor_and_the_registry_receivable() {
         // Positive balances only: the customer who owes alpha money is no creditor.
         assert_eq!(claims.owed_by_currency().get("USD"), Some(&(50_000 + 1_200 + 300)));
         assert!(registry.claims("nobody").await.is_err());
+    })
+    .await;
+}
+
+/// Issue 14: no path set a domain's reseller, so names held through resellers were never
+/// counted, claimed for or moved. The import links each name to its reseller as the latest
+/// deposit says (the domain's own, else its customer's), on the name's history; a later
+/// deposit that shows it held directly unlinks it.
+#[tokio::test]
+async fn the_import_links_names_to_their_resellers() {
+    both(|store| async move {
+        let registry = registry(store).await;
+        let limits = Limits::default();
+        let day = |n: i64| START + Duration::days(n);
+        let mut ravi = escrow_domain("ravi.example", "ravi", "ravi", false);
+        ravi.reseller = Some("res1".to_owned());
+        let bytes = DepositBuilder::new("alpha", "full-1", DepositKind::Full, day(1))
+            .reseller(Reseller {
+                id: "res1".to_owned(),
+                name: "Reseller One".to_owned(),
+                email: "res1@example.net".to_owned(),
+                balance: 0,
+                currency: "USD".to_owned(),
+            })
+            .customer(customer("asha", "asha@example.org", 0, Some("res1")))
+            .customer(customer("ravi", "ravi@new-isp.example", 0, None))
+            .contact(escrow_contact("proxy1", "proxy@privacy.example", Some("asha")))
+            .contact(escrow_contact("ravi", "ravi@new-isp.example", None))
+            .domain(escrow_domain("shop.example", "proxy1", "asha", true))
+            .domain(ravi)
+            .build(&alpha_key(), false)
+            .unwrap();
+        let import = registry.import_escrow("alpha", &bytes, &limits, day(1)).await.unwrap();
+        let report = import.value.reconciliation;
+        let links: Vec<_> = report
+            .resellers_linked
+            .iter()
+            .map(|link| (link.domain.as_str(), link.escrow.as_deref(), link.listed))
+            .collect();
+        assert_eq!(
+            links,
+            [("ravi.example", Some("res1"), true), ("shop.example", Some("res1"), true)]
+        );
+        let meta = Meta { actor: "registry", cl_trid: None, now: day(1) };
+        let reseller = |name: &'static str| {
+            let registry = &registry;
+            let meta = &meta;
+            async move { registry.domain_info(meta, name, None).await.unwrap().domain.reseller }
+        };
+        assert_eq!(reseller("shop.example").await.as_deref(), Some("res1"));
+        assert_eq!(reseller("ravi.example").await.as_deref(), Some("res1"));
+        assert!(registry.reconcile_escrow("alpha").await.unwrap().resellers_linked.is_empty());
+        let status = registry.continuity_status("alpha", day(1)).await.unwrap();
+        assert_eq!(status.portfolio.via_reseller, 2);
+        let claims = registry.claims("alpha").await.unwrap();
+        assert_eq!(claims.reseller_names.get("res1"), Some(&2), "its own name and asha's");
+        assert_eq!(claims.customer_names.get("asha"), Some(&1));
+
+        // The next full deposit shows both held directly: unlinked.
+        let direct = DepositBuilder::new("alpha", "full-2", DepositKind::Full, day(2))
+            .customer(customer("asha", "asha@example.org", 0, None))
+            .customer(customer("ravi", "ravi@new-isp.example", 0, None))
+            .contact(escrow_contact("proxy1", "proxy@privacy.example", Some("asha")))
+            .contact(escrow_contact("ravi", "ravi@new-isp.example", None))
+            .domain(escrow_domain("shop.example", "proxy1", "asha", true))
+            .domain(escrow_domain("ravi.example", "ravi", "ravi", false))
+            .build(&alpha_key(), false)
+            .unwrap();
+        let import = registry.import_escrow("alpha", &direct, &limits, day(2)).await.unwrap();
+        assert_eq!(import.value.reconciliation.resellers_linked.len(), 2);
+        assert_eq!(reseller("shop.example").await, None);
+        let mut tx = registry.store().begin_read().await.unwrap();
+        let history =
+            tx.history(nameward_registry::model::ObjectKind::Domain, "shop.example").await.unwrap();
+        tx.rollback().await.unwrap();
+        let links: Vec<_> =
+            history.iter().filter(|entry| entry.action == "reseller_link").collect();
+        assert_eq!(links.len(), 2, "linked, then unlinked, each on the history");
+        assert_eq!(links[0].after.as_ref().unwrap()["reseller"], "res1");
     })
     .await;
 }

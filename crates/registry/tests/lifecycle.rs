@@ -463,6 +463,33 @@ fn failed_registrar_renews_on_credit_and_never_deletes() {
     );
 }
 
+/// Issue 14: from the moment a registrar is suspended, its deleted names reach pendingDelete
+/// but are not purged, so that the operator's decision (reinstate or declare failed) comes
+/// before any name is lost.
+#[test]
+fn a_suspended_registrars_deletes_wait_in_pending_delete() {
+    let policy = Policy::default();
+    let deleted = deleted_at(&policy, datetime!(2030-06-01 0:00 UTC));
+    let suspended = RegistrarState::Suspended;
+    let mut state = deleted;
+    let mut actions_seen = Vec::new();
+    for day in 1..=120 {
+        let now = datetime!(2030-06-01 0:00 UTC) + Duration::days(day);
+        let (left, decisions) = settle(&policy, &state, now, suspended);
+        state = left.expect("nothing is purged while the sponsor is suspended");
+        actions_seen.extend(actions(&decisions));
+    }
+    assert_eq!(phase(&state), Some(DeletionPhase::PendingDelete));
+    assert!(actions_seen.contains(&"pending_delete") && actions_seen.contains(&"deletion_held"));
+    assert!(!actions_seen.contains(&"purge"));
+    // Reinstated, the registrar's deletes go their way: the purge comes at the end of the
+    // held phase, not on the spot.
+    let now = datetime!(2030-09-29 0:00 UTC);
+    let purge_at = state.deletion.as_ref().unwrap().phase_ends;
+    assert!(purge_at > now - Duration::days(1) && purge_at <= now + Duration::days(5));
+    assert!(settle(&policy, &state, purge_at, RegistrarState::Active).0.is_none());
+}
+
 #[test]
 fn restore_of_an_expired_domain_is_followed_by_an_auto_renewal() {
     let policy = Policy::default();

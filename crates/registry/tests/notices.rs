@@ -10,9 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use nameward_registry::continuity::desk::CaseKind;
 use nameward_registry::continuity::notices::{Notice, NoticeKind};
-use nameward_registry::model::{
-    Account, Contact, Domain, PostalInfo, PostalKind, RegistrarState, Stamps,
-};
+use nameward_registry::model::{Account, Contact, Domain, RegistrarState, Stamps};
 use nameward_registry::policy::Policy;
 use nameward_registry::service::{
     DeskOptions, Mail, MailFuture, Mailer, NewCase, NewRegistrar, QueueOptions, Registry,
@@ -45,30 +43,7 @@ async fn registry(store: Store) -> Registry {
 }
 
 fn contact(id: &str, sponsor: &str, email: &str) -> Contact {
-    Contact {
-        id: id.to_owned(),
-        roid: format!("C{id}-EXAMPLE"),
-        sponsor: sponsor.to_owned(),
-        postal: vec![PostalInfo {
-            kind: PostalKind::Int,
-            name: format!("Contact {id}"),
-            org: None,
-            street: vec!["1 Main Street".to_owned()],
-            city: "Pune".to_owned(),
-            sp: None,
-            pc: None,
-            cc: "IN".to_owned(),
-        }],
-        voice: None,
-        voice_ext: None,
-        fax: None,
-        fax_ext: None,
-        email: email.to_owned(),
-        auth: None,
-        statuses: BTreeSet::new(),
-        disclose: None,
-        stamps: Stamps::new(sponsor, START),
-    }
+    nameward_registry::testing::contact_object(id, sponsor, email, START)
 }
 
 fn domain(name: &str, sponsor: &str, registrant: Option<&str>) -> Domain {

@@ -199,3 +199,37 @@ async fn check_answers_each_name_in_order() {
     })
     .await;
 }
+
+/// Issue 14: A-labels that are no IDNA2008 label were registered and published; a U-label,
+/// as some EPP clients send it, is registered under its A-label and found by either form.
+#[tokio::test]
+async fn idn_names_are_checked_and_u_labels_converted() {
+    both(|store| async move {
+        let registry = registry(store).await;
+        create(&registry, "alpha", "B\u{fc}cher.example", &[], START).await;
+        let info = registry.domain_info(&meta("alpha", START), "b\u{fc}cher.example", None).await;
+        assert_eq!(info.unwrap().domain.name, "xn--bcher-kva.example");
+        let info = registry.domain_info(&meta("alpha", START), "xn--bcher-kva.example", None).await;
+        assert!(info.is_ok());
+        let checks = registry
+            .check_domains(&["b\u{fc}cher.example".to_owned(), "xn--ls8h.example".to_owned()])
+            .await
+            .unwrap();
+        assert_eq!(checks.iter().filter(|c| c.reason.is_some()).count(), 2, "{checks:?}");
+        for name in
+            ["xn--zz.example", "xn--0.example", "xn--99999999999.example", "xn--ls8h.example"]
+        {
+            let req = DomainCreate {
+                name: name.to_owned(),
+                years: 1,
+                auth_code: CODE.to_owned(),
+                ..DomainCreate::default()
+            };
+            let error = registry.domain_create(&meta("alpha", START), &req).await.unwrap_err();
+            assert_eq!(error.epp_code(), 2005, "{name}: {error}");
+        }
+        let (_, records) = registry.tld_zone("example").await.unwrap();
+        assert!(!zone_text(&records).contains("xn--ls8h"));
+    })
+    .await;
+}

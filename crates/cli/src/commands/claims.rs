@@ -1,6 +1,6 @@
 //! `nameward continuity claims REGISTRAR`: the creditor inventory of a (failed) registrar —
-//! every customer and reseller with the prepaid balance its latest escrow shows, and what it
-//! owes the registry — as a table or as RFC 4180 CSV.
+//! every customer and reseller with the prepaid balance its latest escrow shows and the number
+//! of names it holds there, and what it owes the registry — as a table or as RFC 4180 CSV.
 
 use std::process::ExitCode;
 
@@ -12,7 +12,8 @@ use crate::args::ClaimsArgs;
 use crate::commands::registry::open;
 
 /// The CSV columns, one row per creditor (and one for the registry).
-const COLUMNS: [&str; 7] = ["kind", "id", "name", "email", "balance", "currency", "reseller"];
+const COLUMNS: [&str; 8] =
+    ["kind", "id", "name", "email", "balance", "currency", "reseller", "names"];
 
 /// Runs `nameward continuity claims`.
 pub async fn run(args: ClaimsArgs) -> Result<ExitCode> {
@@ -27,7 +28,10 @@ pub async fn run(args: ClaimsArgs) -> Result<ExitCode> {
 }
 
 /// Every row: customers, resellers, then the registry's receivable.
-fn rows(claims: &Claims) -> Vec<[String; 7]> {
+fn rows(claims: &Claims) -> Vec<[String; 8]> {
+    let names = |counts: &std::collections::BTreeMap<String, u64>, id: &str| {
+        counts.get(id).copied().unwrap_or(0).to_string()
+    };
     let mut rows = Vec::new();
     for customer in &claims.customers {
         rows.push([
@@ -38,6 +42,7 @@ fn rows(claims: &Claims) -> Vec<[String; 7]> {
             customer.balance.to_string(),
             customer.currency.clone(),
             customer.reseller.clone().unwrap_or_default(),
+            names(&claims.customer_names, &customer.id),
         ]);
     }
     for reseller in &claims.resellers {
@@ -49,6 +54,7 @@ fn rows(claims: &Claims) -> Vec<[String; 7]> {
             reseller.balance.to_string(),
             reseller.currency.clone(),
             String::new(),
+            names(&claims.reseller_names, &reseller.id),
         ]);
     }
     rows.push([
@@ -58,6 +64,7 @@ fn rows(claims: &Claims) -> Vec<[String; 7]> {
         String::new(),
         claims.registry_receivable.to_string(),
         claims.registry_currency.clone().unwrap_or_default(),
+        String::new(),
         String::new(),
     ]);
     rows

@@ -7,6 +7,7 @@ use anyhow::{Context, Result, bail};
 use nameward_registry::continuity::portfolio::WEEKS;
 use nameward_registry::model::RegistrarState;
 use nameward_registry::service::{BulkReport, BulkTransfer, ContinuityStatus};
+use nameward_registry::store::LookBackRow;
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
@@ -43,13 +44,17 @@ pub fn state(arg: StateArg) -> RegistrarState {
 async fn declare_failed(args: DeclareFailedArgs) -> Result<ExitCode> {
     let registry = open(&args.store).await?;
     let now = now_or(args.now.as_deref())?;
-    registry.declare_failed(&args.registrar, &args.reason, now).await?;
+    let declared = registry
+        .declare_failed_looking_back(&args.registrar, &args.reason, args.look_back_days, now)
+        .await?
+        .value;
     println!(
         "registrar {} declared FAILED at {}: its names are kept (no deletion, renewals on \
          credit) and it can no longer log in",
         args.registrar,
         now.format(&Rfc3339)?
     );
+    print!("{}", look_back_text(args.look_back_days, &declared.look_back)?);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -252,7 +257,32 @@ fn status_text(status: &ContinuityStatus) -> Result<String> {
         registrants.desk_cases,
         registrants.codes_issued
     ));
+    text.push_str(&look_back_text(0, &status.look_back)?);
     text.push_str(&cliff_chart(portfolio.at, &portfolio.cliff)?);
+    Ok(text)
+}
+
+/// What the look-back found: the names brought back, and each name someone else registered
+/// after the registrar deleted it, for the operator to settle. `days` is named when known.
+fn look_back_text(days: u32, rows: &[LookBackRow]) -> Result<String> {
+    let back = rows.iter().filter(|row| row.outcome == "reinstated").count();
+    let taken: Vec<&LookBackRow> = rows.iter().filter(|row| row.outcome == "taken").collect();
+    let window =
+        if days > 0 { format!(" in the {days} days before the failure") } else { String::new() };
+    let mut text = format!(
+        "look-back: {} names it deleted{window}, {back} brought back, {} registered by others \
+         meanwhile\n",
+        rows.len(),
+        taken.len()
+    );
+    for row in taken {
+        text.push_str(&format!(
+            "  {} deleted {}, now held by {}\n",
+            row.domain,
+            row.deleted_at.format(&Rfc3339)?,
+            row.holder.as_deref().unwrap_or("?")
+        ));
+    }
     Ok(text)
 }
 

@@ -96,8 +96,9 @@ pub fn report(import: &EscrowImport) -> String {
 
 fn reconciliation(report: &Reconciliation) -> String {
     let registrar = &report.registrar;
+    let linked = resellers_linked(report);
     if report.is_clean() {
-        return format!("reconciliation: the escrow of {registrar} matches the registry\n");
+        return format!("reconciliation: the escrow of {registrar} matches the registry\n{linked}");
     }
     let mut out = String::from("reconciliation:\n");
     let missing = &report.missing_from_escrow;
@@ -129,6 +130,27 @@ fn reconciliation(report: &Reconciliation) -> String {
             difference.domain,
             difference.registry,
             difference.escrow.as_deref().unwrap_or("(none)")
+        ));
+    }
+    out.push_str(&linked);
+    out
+}
+
+/// The names linked to (or unlinked from) a reseller as the escrow says, flagging resellers
+/// the escrow does not list.
+fn resellers_linked(report: &Reconciliation) -> String {
+    let links = &report.resellers_linked;
+    if links.is_empty() {
+        return String::new();
+    }
+    let mut out = format!("  resellers linked from the escrow ({}):\n", links.len());
+    for link in links {
+        out.push_str(&format!(
+            "    {}: {} -> {}{}\n",
+            link.domain,
+            link.registry.as_deref().unwrap_or("(direct)"),
+            link.escrow.as_deref().unwrap_or("(direct)"),
+            if link.listed { "" } else { " (a reseller the escrow does not list)" }
         ));
     }
     out

@@ -133,7 +133,8 @@ pub fn apex_nameserver(text: &str) -> Result<ApexNameserver> {
 async fn add_tld(args: AddTldArgs) -> Result<ExitCode> {
     let now = now_or(None)?;
     let tld = args.tld.trim_matches('.').to_ascii_lowercase();
-    let policy = Policy::default_for(&tld);
+    let mut policy = Policy::default_for(&tld);
+    policy.idn_scripts = args.idn_scripts;
     policy.check()?;
     let nameservers =
         args.nameservers.iter().map(|ns| apex_nameserver(ns)).collect::<Result<Vec<_>>>()?;

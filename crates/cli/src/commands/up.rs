@@ -270,9 +270,16 @@ async fn configure_tlds(registry: &Registry, file: &UpConfig, now: OffsetDateTim
         .collect::<Result<Vec<_>>>()?;
     let existing = registry.tlds().await?;
     for (policy, apex) in wanted {
-        if !existing.iter().any(|have| have.tld == policy.tld) {
-            registry.add_tld(&policy, now).await?;
-            tracing::info!(tld = policy.tld, "TLD added from the configuration file");
+        match existing.iter().find(|have| have.tld == policy.tld) {
+            None => {
+                registry.add_tld(&policy, now).await?;
+                tracing::info!(tld = policy.tld, "TLD added from the configuration file");
+            }
+            Some(have) if have.idn_scripts != policy.idn_scripts => {
+                registry.set_idn_scripts(&policy.tld, &policy.idn_scripts, now).await?;
+                tracing::info!(tld = policy.tld, "IDN scripts set from the configuration file");
+            }
+            Some(_) => {}
         }
         if registry.zone_apex(&policy.tld).await?.as_ref() != Some(&apex) {
             registry.set_zone_apex(&apex, now).await?;

@@ -141,6 +141,22 @@ pub fn check_parties(losing: &Registrar, gaining: &Registrar) -> Result<(), Refu
     Ok(())
 }
 
+/// Checks that a registrar in `state` may delete a name. Only an ACTIVE one may: a session it
+/// opened before it was suspended must not delete (inside add grace, at once and for good)
+/// what the operator has yet to decide about; see [`crate::continuity::lookback`].
+pub fn check_may_delete(id: &str, state: RegistrarState) -> Result<(), Refusal> {
+    if state == RegistrarState::Active {
+        return Ok(());
+    }
+    Err(Refusal::StatusProhibits {
+        object: format!("registrar {id}"),
+        reason: format!(
+            "is {}: its deletes are held until the registry operator decides on it",
+            state.as_str()
+        ),
+    })
+}
+
 /// The registrar as history shows it: everything but the password hash.
 pub fn public(registrar: &Registrar) -> Registrar {
     Registrar { password_hash: String::new(), ..registrar.clone() }
@@ -216,5 +232,11 @@ mod tests {
         assert!(check_terms("a", 0, Some("b"), Some(&registrar("b", Failed))).is_err());
         assert!(check_terms("a", 0, Some("b"), Some(&registrar("b", Active))).is_ok());
         assert!(public(&active).password_hash.is_empty());
+        assert!(check_may_delete("a", Active).is_ok());
+        for state in [Suspended, Failed, Terminated] {
+            let refusal = check_may_delete("a", state).unwrap_err();
+            assert_eq!(refusal.epp_code(), 2304);
+            assert!(refusal.to_string().contains(state.as_str()), "{refusal}");
+        }
     }
 }

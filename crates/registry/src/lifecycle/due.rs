@@ -30,6 +30,11 @@
 //! registry extended the name and the failed registrar owes it). Pending transfers still
 //! complete, so registrants can leave.
 //!
+//! Suspension — the sponsor is SUSPENDED, so the operator has yet to decide whether it fails:
+//! its deleted domains move to pendingDelete as usual but are not purged; pendingDelete is
+//! held the same way, so that a declaration of failure can still bring them back
+//! ([`crate::continuity::lookback`]) and a reinstatement lets them go.
+//!
 //! Because a held phase is rescheduled rather than skipped, [`next_event_at`] does not depend
 //! on the sponsor's state: the store need not re-index anything when a registrar fails.
 
@@ -56,6 +61,12 @@ enum Event {
 /// Whether the sponsor's portfolio is in continuity mode.
 pub fn continuity(sponsor: RegistrarState) -> bool {
     matches!(sponsor, RegistrarState::Failed | RegistrarState::Terminated)
+}
+
+/// Whether the sponsor's deleted names are kept from the purge: in continuity mode, and from
+/// the moment it is suspended.
+pub fn purge_held(sponsor: RegistrarState) -> bool {
+    continuity(sponsor) || sponsor == RegistrarState::Suspended
 }
 
 fn next(policy: &Policy, domain: &Domain) -> Option<(OffsetDateTime, Event)> {
@@ -177,6 +188,11 @@ fn end_phase(
         };
         // A zero-length phase could not move forward; one day keeps the hold advancing.
         domain.deletion = Some(Deletion { phase_ends: after(at, days.max(1)), ..deletion });
+        return Decision::new(Some(domain), "deletion_held");
+    }
+    if purge_held(sponsor) && deletion.phase == DeletionPhase::PendingDelete {
+        let phase_ends = after(at, policy.pending_delete_days.max(1));
+        domain.deletion = Some(Deletion { phase_ends, ..deletion });
         return Decision::new(Some(domain), "deletion_held");
     }
     match deletion.phase {

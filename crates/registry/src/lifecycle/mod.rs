@@ -24,6 +24,7 @@ pub mod contact;
 pub mod domain;
 pub mod due;
 pub mod host;
+pub mod idn;
 pub mod names;
 mod refusal;
 mod statuses;

@@ -1,8 +1,9 @@
 //! Name and identifier rules: domain and host names (LDH labels, RFC 1034 §3.5 as relaxed by
-//! RFC 1123 §2.1; IDNs only as A-labels, RFC 5890), contact ids (RFC 5733 `clIDType`), e-mail
-//! and country-code shapes, and ROIDs (RFC 5730 `roidType`).
+//! RFC 1123 §2.1; IDNs checked under IDNA2008 by [`super::idn`], given as A-labels or as
+//! U-labels, which become A-labels), contact ids (RFC 5733 `clIDType`), e-mail and
+//! country-code shapes, and ROIDs (RFC 5730 `roidType`).
 
-use super::{Refusal, refuse};
+use super::{Refusal, idn, refuse};
 use crate::policy::Policy;
 
 /// Longest name in presentation form without the trailing dot (RFC 1035: 255 octets on the
@@ -12,15 +13,21 @@ pub const MAX_NAME_LENGTH: usize = 253;
 /// Longest label (RFC 1035 §2.3.4).
 pub const MAX_LABEL_LENGTH: usize = 63;
 
-/// Checks `name` as a domain to register under `policy`'s TLD and returns it lower-cased:
-/// LDH labels of 1–63 characters, at most 253 in all, exactly one label below the TLD.
-/// Malformed names are 2005; well-formed names outside what this registry registers (another
-/// TLD, a third-level name) are 2306.
+/// Longest name accepted before U-labels are converted: four UTF-8 bytes per character of the
+/// longest A-label form, so the conversion's work stays bounded whatever a client sends.
+const MAX_INPUT_LENGTH: usize = 4 * MAX_NAME_LENGTH;
+
+/// Checks `name` as a domain to register under `policy`'s TLD and returns it lower-cased, IDN
+/// labels as A-labels: LDH labels of 1–63 characters, at most 253 in all, exactly one label
+/// below the TLD, an IDN label valid under IDNA2008 and in the TLD's scripts
+/// (`policy.idn_scripts`). Malformed names are 2005; well-formed names outside what this
+/// registry registers (another TLD, a third-level name, a script it does not register) are
+/// 2306.
 pub fn check_domain_name(policy: &Policy, name: &str) -> Result<String, Refusal> {
     let object = format!("domain {name}");
     let lower = check_ldh_name(&object, name)?;
     let mut labels = lower.rsplit('.');
-    let (Some(tld), Some(_second), None) = (labels.next(), labels.next(), labels.next()) else {
+    let (Some(tld), Some(second), None) = (labels.next(), labels.next(), labels.next()) else {
         return Err(refuse::policy(
             &object,
             format!("only names directly under .{} can be registered", policy.tld),
@@ -32,7 +39,27 @@ pub fn check_domain_name(policy: &Policy, name: &str) -> Result<String, Refusal>
             format!("TLD .{tld} is not served here (this registry serves .{})", policy.tld),
         ));
     }
+    if second.starts_with(idn::ACE_PREFIX) {
+        // check_ldh_name has decoded this label once; a second decode keeps the two checks
+        // apart at the cost of microseconds.
+        let u_label =
+            idn::u_label_of(second).map_err(|e| refuse::syntax(&object, e.to_string()))?;
+        idn::check_scripts(&u_label, &policy.idn_scripts)
+            .map_err(|e| refuse::policy(&object, e.to_string()))?;
+    }
     Ok(lower)
+}
+
+/// The form a name is stored and looked up in: ASCII lower case, U-labels converted to
+/// A-labels. Every service entry point that takes a domain or host name from outside (EPP,
+/// the desk, the operator's commands) looks it up in this form. A name that cannot be converted is returned lower-cased as it is; no stored name
+/// matches it, so a lookup finds nothing, as it should.
+pub fn lookup_name(name: &str) -> String {
+    let lower = name.to_ascii_lowercase();
+    if lower.is_ascii() || lower.len() > MAX_INPUT_LENGTH {
+        return lower;
+    }
+    to_a_labels("name", &lower).unwrap_or(lower)
 }
 
 /// Checks `name` as a host name and returns it lower-cased: LDH labels, at least two of them.
@@ -66,20 +93,50 @@ fn check_ldh_name(object: &str, name: &str) -> Result<String, Refusal> {
     if name.is_empty() {
         return Err(refuse::syntax(object, "the name is empty".to_owned()));
     }
-    if name.len() > MAX_NAME_LENGTH {
+    if name.len() > MAX_INPUT_LENGTH {
         return Err(refuse::syntax(
             object,
-            format!("the name is {} characters long, more than {MAX_NAME_LENGTH}", name.len()),
+            format!("the name is {} bytes long, more than {MAX_INPUT_LENGTH}", name.len()),
         ));
     }
-    let lower = name.to_ascii_lowercase();
-    for label in lower.split('.') {
-        check_label(object, label)?;
+    let lower = to_a_labels(object, &name.to_ascii_lowercase())?;
+    if lower.len() > MAX_NAME_LENGTH {
+        return Err(refuse::syntax(
+            object,
+            format!("the name is {} characters long, more than {MAX_NAME_LENGTH}", lower.len()),
+        ));
     }
+    let mut u_labels = Vec::new();
+    for label in lower.split('.') {
+        u_labels.push(check_label(object, label)?);
+    }
+    let u_labels: Vec<&str> = u_labels.iter().map(String::as_str).collect();
+    idn::check_bidi(&u_labels).map_err(|e| refuse::syntax(object, e.to_string()))?;
     Ok(lower)
 }
 
-fn check_label(object: &str, label: &str) -> Result<(), Refusal> {
+/// `lower` (ASCII already lower-cased) with each label that has a non-ASCII character
+/// replaced by its A-label; a label IDNA2008 refuses is refused with its reason.
+fn to_a_labels(object: &str, lower: &str) -> Result<String, Refusal> {
+    if lower.is_ascii() {
+        return Ok(lower.to_owned());
+    }
+    let labels: Result<Vec<String>, Refusal> = lower
+        .split('.')
+        .map(|label| {
+            if label.is_ascii() {
+                Ok(label.to_owned())
+            } else {
+                idn::a_label_of(label).map_err(|e| refuse::syntax(object, e.to_string()))
+            }
+        })
+        .collect();
+    Ok(labels?.join("."))
+}
+
+/// Checks one label (ASCII, lower case) and returns it in U-label form: the label itself, or
+/// the U-label an A-label encodes.
+fn check_label(object: &str, label: &str) -> Result<String, Refusal> {
     let bytes = label.as_bytes();
     if bytes.is_empty() {
         return Err(refuse::syntax(
@@ -93,13 +150,15 @@ fn check_label(object: &str, label: &str) -> Result<(), Refusal> {
             format!("label {label:?} is longer than {MAX_LABEL_LENGTH} characters"),
         ));
     }
-    if let Some(bad) = bytes.iter().find(|b| !(b.is_ascii_alphanumeric() || **b == b'-')) {
+    // By character, not byte: a byte of a multi-byte character would be named as the Latin-1
+    // character of that value.
+    if let Some(bad) = label.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-')) {
         return Err(refuse::syntax(
             object,
             format!(
-                "label {label:?} has {:?}; only letters, digits and hyphens are allowed \
-                 (IDNs in A-label form)",
-                char::from(*bad)
+                "label {label:?} has {bad:?} (U+{:04X}); only letters, digits and hyphens are \
+                 allowed (IDNs as A-labels or valid U-labels)",
+                u32::from(bad)
             ),
         ));
     }
@@ -123,8 +182,9 @@ fn check_label(object: &str, label: &str) -> Result<(), Refusal> {
         if bytes.len() <= 4 {
             return Err(refuse::syntax(object, format!("A-label {label:?} is empty after xn--")));
         }
+        return idn::u_label_of(label).map_err(|e| refuse::syntax(object, e.to_string()));
     }
-    Ok(())
+    Ok(label.to_owned())
 }
 
 /// Checks a TLD for a new registry TLD: one LDH label (an IDN TLD in A-label form), not all
@@ -135,6 +195,7 @@ pub fn check_tld(tld: &str) -> Result<String, Refusal> {
     if lower.contains('.') {
         return Err(refuse::syntax(&object, "a TLD is one label, without dots".to_owned()));
     }
+    // A TLD is configured, not sent by clients: A-label only, so the policy names it one way.
     check_label(&object, &lower)?;
     if lower.bytes().all(|byte| byte.is_ascii_digit()) {
         return Err(refuse::syntax(&object, "a TLD cannot be all digits".to_owned()));
@@ -300,7 +361,7 @@ mod tests {
         assert_eq!(check_domain_name(&policy, "a.example").unwrap(), "a.example");
         let max_label = format!("{}.example", "a".repeat(63));
         assert!(check_domain_name(&policy, &max_label).is_ok());
-        let cases: [(&str, u16); 15] = [
+        let cases: [(&str, u16); 14] = [
             ("", 2005),
             ("example", 2306),
             ("foo.example.", 2005),
@@ -309,7 +370,6 @@ mod tests {
             ("-foo.example", 2005),
             ("foo-.example", 2005),
             ("fo_o.example", 2005),
-            ("f\u{fc}o.example", 2005),
             ("ab--c.example", 2005),
             ("xn--.example", 2005),
             ("www.foo.example", 2306),
@@ -324,6 +384,72 @@ mod tests {
         }
         let too_long = format!("{}example", "abcdefghi.".repeat(25));
         assert_eq!(check_domain_name(&policy, &too_long).unwrap_err().epp_code(), 2005);
+    }
+
+    /// Issue 14: A-labels that are no IDNA2008 label were registered and published.
+    #[test]
+    fn idn_a_labels_are_checked() {
+        let policy = policy();
+        for valid in ["xn--bcher-kva.example", "xn--p1ai.example", "xn--fsqu00a.example"] {
+            assert_eq!(check_domain_name(&policy, valid).unwrap(), valid);
+        }
+        let refused = [
+            ("xn--zz.example", "not valid Punycode"),
+            ("xn--0.example", "not valid Punycode"),
+            ("xn--99999999999.example", "not valid Punycode"),
+            ("xn--ls8h.example", "'\u{1F4A9}' (U+1F4A9)"),
+            ("XN--LS8H.EXAMPLE", "symbol"),
+            ("xn--abc-.example", "hyphen"),
+            ("xn--abc-8.example", "not valid Punycode"),
+        ];
+        for (name, fragment) in refused {
+            let refusal = check_domain_name(&policy, name).unwrap_err();
+            assert_eq!(refusal.epp_code(), 2005, "{name}: {refusal}");
+            assert!(refusal.to_string().contains(fragment), "{name}: {refusal}");
+            assert!(refusal.to_string().contains(&format!("domain {name}")), "{refusal}");
+        }
+        // Host names carry A-labels too, with the same rules.
+        assert!(check_host_name("ns1.xn--bcher-kva.example").is_ok());
+        assert_eq!(check_host_name("ns1.xn--ls8h.example").unwrap_err().epp_code(), 2005);
+        // A right-to-left label makes every label of the name keep the bidi rule.
+        assert!(check_host_name("1ns.xn--4dbrk0ce.example").is_err());
+        assert!(check_host_name("ns1.xn--4dbrk0ce.example").is_ok());
+    }
+
+    /// U-labels, as some EPP clients send them, are converted to A-labels; refusals name the
+    /// offending character as a character, not as one of its UTF-8 bytes.
+    #[test]
+    fn idn_u_labels_become_a_labels() {
+        let policy = policy();
+        assert_eq!(
+            check_domain_name(&policy, "B\u{fc}cher.Example").unwrap(),
+            "xn--bcher-kva.example"
+        );
+        assert_eq!(lookup_name("b\u{fc}cher.EXAMPLE"), "xn--bcher-kva.example");
+        assert_eq!(lookup_name("Foo.Example"), "foo.example");
+        assert_eq!(lookup_name("\u{1F4A9}.example"), "\u{1F4A9}.example");
+        let refusal = check_domain_name(&policy, "b\u{dc}cher.example").unwrap_err();
+        assert_eq!(refusal.epp_code(), 2005);
+        let message = refusal.to_string();
+        assert!(message.contains("'\u{dc}' (U+00DC)") && !message.contains('\u{c3}'), "{message}");
+        let refusal = check_domain_name(&policy, "i\u{2764}u.example").unwrap_err();
+        assert!(refusal.to_string().contains("'\u{2764}' (U+2764)"), "{refusal}");
+        let refusal = check_tld("b\u{fc}cher").unwrap_err();
+        assert!(refusal.to_string().contains("'\u{fc}' (U+00FC)"), "{refusal}");
+    }
+
+    #[test]
+    fn idn_scripts_by_policy() {
+        let mut policy = policy();
+        policy.idn_scripts = vec!["Latin".to_owned()];
+        assert!(check_domain_name(&policy, "xn--bcher-kva.example").is_ok());
+        let refusal = check_domain_name(&policy, "xn--p1ai.example").unwrap_err();
+        assert_eq!(refusal.epp_code(), 2306, "{refusal}");
+        assert!(refusal.to_string().contains("Cyrillic"), "{refusal}");
+        policy.idn_scripts.clear();
+        // Latin "p" and Cyrillic "а" in one label: refused whatever the scripts allowed.
+        let refusal = check_domain_name(&policy, "p\u{430}ypal.example").unwrap_err();
+        assert_eq!(refusal.epp_code(), 2306, "{refusal}");
     }
 
     #[test]

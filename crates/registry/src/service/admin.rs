@@ -46,6 +46,27 @@ impl Registry {
         .await
     }
 
+    /// Sets the Unicode scripts IDN labels under `tld` may use (every script when empty);
+    /// names registered before keep their labels.
+    pub async fn set_idn_scripts(
+        &self,
+        tld: &str,
+        scripts: &[String],
+        now: OffsetDateTime,
+    ) -> Result<Done<()>, ServiceError> {
+        let meta = Meta::operator(now);
+        self.write(&meta, "registry:set-idn-scripts", |tx, _| async move {
+            with_tx!(tx, {
+                let mut policy =
+                    tx.tld(tld).await?.ok_or_else(|| ServiceError::UnknownTld(tld.to_owned()))?;
+                policy.idn_scripts = scripts.to_vec();
+                policy.check()?;
+                Ok(tx.update_tld(&policy).await?)
+            })
+        })
+        .await
+    }
+
     /// The registrar `id`, if accredited.
     pub async fn registrar(&self, id: &str) -> Result<Option<Registrar>, ServiceError> {
         self.read(|tx| async move { with_tx!(tx, Ok(tx.get_registrar(id).await?)) }).await

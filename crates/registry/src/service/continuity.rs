@@ -8,16 +8,17 @@ use std::collections::{HashMap, HashSet};
 
 use time::OffsetDateTime;
 
-use super::{Done, Meta, Registry, ServiceError, json, policy_for, with_tx};
+use super::{Done, Meta, Registry, ServiceError, json, policy_for, settle, with_tx};
+use crate::continuity::lookback::{self, LookBack};
 use crate::continuity::portfolio::Portfolio;
 use crate::continuity::registrar::{self as standing_rules, public};
 use crate::continuity::transfer::{self as bulk, Plan, Standing};
-use crate::lifecycle::{OPERATOR, Refusal, due, host as host_engine};
+use crate::lifecycle::{OPERATOR, Refs, Refusal, due, host as host_engine};
 use crate::model::{
     Account, Charge, ChargeKind, Domain, HistoryEntry, Money, ObjectKind, Registrar, RegistrarState,
 };
 use crate::policy::Policy;
-use crate::store::{ContinuityCounts, HistoryRow, Tx};
+use crate::store::{ContinuityCounts, HistoryRow, LookBackRow, Tx};
 
 use super::NewRegistrar;
 
@@ -143,6 +144,18 @@ pub struct ContinuityStatus {
     pub owed_on_credit: Money,
     /// Failure notices by delivery, desk cases and transfer codes the desk issued.
     pub registrants: ContinuityCounts,
+    /// The names it deleted in the look-back window before its failure, and what became of
+    /// each: brought back, or registered by someone else meanwhile (for the operator to act on).
+    pub look_back: Vec<LookBackRow>,
+}
+
+/// A registrar declared failed, with what the look-back did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Declared {
+    /// The registrar, now FAILED.
+    pub registrar: Registrar,
+    /// Every name it deleted in the window, and what became of it.
+    pub look_back: Vec<LookBackRow>,
 }
 
 /// The settings key counting names bulk-transferred away from `registrar`.
@@ -224,7 +237,8 @@ impl Registry {
     /// Moves a registrar to `to` (see [`crate::continuity::registrar`] for the moves
     /// allowed), with the operator's `reason` and the registrar before and after in its
     /// history. Refused: 2303 unknown registrar, 2304 a move the table does not have, 2003 no
-    /// reason.
+    /// reason. A move to FAILED looks back [`lookback::DEFAULT_DAYS`] days, as
+    /// [`Registry::declare_failed`] does.
     pub async fn set_registrar_state(
         &self,
         id: &str,
@@ -232,6 +246,20 @@ impl Registry {
         reason: &str,
         now: OffsetDateTime,
     ) -> Result<Done<Registrar>, ServiceError> {
+        let done = self.change_standing(id, to, reason, lookback::DEFAULT_DAYS, now).await?;
+        Ok(Done { value: done.value.registrar, sv_trid: done.sv_trid })
+    }
+
+    /// The move, and for FAILED the look-back, in one transaction: a declaration interrupted
+    /// at any point leaves the registrar as it was and no name brought back.
+    async fn change_standing(
+        &self,
+        id: &str,
+        to: RegistrarState,
+        reason: &str,
+        look_back_days: u32,
+        now: OffsetDateTime,
+    ) -> Result<Done<Declared>, ServiceError> {
         if reason.trim().is_empty() {
             return Err(Refusal::RequiredMissing {
                 object: format!("registrar {id}"),
@@ -253,14 +281,20 @@ impl Registry {
                     ..entry
                 })
                 .await?;
-                Ok(after)
+                let look_back = if to == RegistrarState::Failed {
+                    look_back(&mut tx, meta, &sv_trid, id, look_back_days).await?
+                } else {
+                    Vec::new()
+                };
+                Ok(Declared { registrar: after, look_back })
             })
         })
         .await
     }
 
     /// Declares a registrar failed (from ACTIVE or SUSPENDED): from now on the lifecycle
-    /// engine keeps its names — no deletion, renewals on credit — and it cannot log in.
+    /// engine keeps its names — no deletion, renewals on credit — and it cannot log in. The
+    /// names it deleted in the [`lookback::DEFAULT_DAYS`] days before come back.
     pub async fn declare_failed(
         &self,
         id: &str,
@@ -268,6 +302,18 @@ impl Registry {
         now: OffsetDateTime,
     ) -> Result<Done<Registrar>, ServiceError> {
         self.set_registrar_state(id, RegistrarState::Failed, reason, now).await
+    }
+
+    /// [`Registry::declare_failed`] looking back `look_back_days` days (see
+    /// [`crate::continuity::lookback`]), with what the look-back found.
+    pub async fn declare_failed_looking_back(
+        &self,
+        id: &str,
+        reason: &str,
+        look_back_days: u32,
+        now: OffsetDateTime,
+    ) -> Result<Done<Declared>, ServiceError> {
+        self.change_standing(id, RegistrarState::Failed, reason, look_back_days, now).await
     }
 
     /// Moves the portfolio of a failed registrar to another, batch by batch (see
@@ -519,7 +565,7 @@ impl Registry {
         registrar: &str,
         now: OffsetDateTime,
     ) -> Result<ContinuityStatus, ServiceError> {
-        let (found, deposit, transferred_away, (renewed, cost), registrants) = self
+        let (found, deposit, transferred_away, (renewed, cost), registrants, look_back) = self
             .read(|tx| async move {
                 with_tx!(tx, {
                     let found = existing_registrar(&mut tx, registrar, false).await?;
@@ -531,7 +577,8 @@ impl Registry {
                         .unwrap_or(0);
                     let credit = tx.charges_of_kind(registrar, ChargeKind::CreditRenewal).await?;
                     let counts = tx.continuity_counts(registrar).await?;
-                    Ok((found, deposit, away, credit, counts))
+                    let look_back = tx.look_back_of(registrar).await?;
+                    Ok((found, deposit, away, credit, counts, look_back))
                 })
             })
             .await?;
@@ -562,8 +609,80 @@ impl Registry {
             renewed_on_credit: renewed,
             owed_on_credit: cost.saturating_neg(),
             registrants,
+            look_back,
         })
     }
+}
+
+/// The look-back of a registrar being declared failed, inside the declaration's transaction:
+/// each name it deleted in the last `days` days is brought back, left to whoever registered it
+/// since, or left alone when the registrar holds it again; every outcome is recorded.
+async fn look_back(
+    tx: &mut Tx,
+    meta: &Meta<'_>,
+    sv_trid: &str,
+    registrar: &str,
+    days: u32,
+) -> Result<Vec<LookBackRow>, ServiceError> {
+    let now = meta.now;
+    let since = now.checked_sub(Policy::days(days)).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let deletes = lookback::latest_per_name(tx.domain_deletes_by(registrar, since).await?);
+    let mut rows = Vec::with_capacity(deletes.len());
+    for deleted in deletes {
+        let name = deleted.before.name.clone();
+        let current = tx.get_domain_for_update(&name).await?;
+        let mut refs = Refs::default();
+        let before = &deleted.before;
+        for contact in before.registrant.iter().chain(before.contacts.iter().map(|c| &c.id)) {
+            if tx.contact_exists(contact).await? {
+                refs.contacts.insert(contact.clone());
+            }
+        }
+        for host in &before.ns {
+            if tx.host_exists(host).await? {
+                refs.hosts.insert(host.clone());
+            }
+        }
+        let decided = lookback::look_back(&deleted, current.as_ref(), &refs, now);
+        let row = LookBackRow {
+            domain: name.clone(),
+            deleted_at: deleted.at,
+            outcome: decided.outcome().to_owned(),
+            holder: match &decided {
+                LookBack::Taken { holder } => Some(holder.clone()),
+                _ => None,
+            },
+        };
+        if let LookBack::Reinstate(decision) = decided {
+            let policy = policy_for(tx, &name).await?;
+            match &current {
+                Some(deleting) => {
+                    super::domain::store_domain(
+                        tx,
+                        meta,
+                        sv_trid,
+                        &policy,
+                        deleting,
+                        (*decision).map(Some),
+                    )
+                    .await?;
+                }
+                None => {
+                    let back = &decision.state;
+                    tx.insert_domain(back, due::next_event_at(&policy, back)).await?;
+                    if back.in_zone() {
+                        tx.bump_serial(&policy.tld, &[&name]).await?;
+                    }
+                    let after = json(back);
+                    settle(tx, meta, sv_trid, (ObjectKind::Domain, &name), None, after, &decision)
+                        .await?;
+                }
+            }
+        }
+        tx.record_look_back(registrar, &row, now).await?;
+        rows.push(row);
+    }
+    Ok(rows)
 }
 
 /// Adds one batch's counts to the run's.

@@ -55,7 +55,7 @@ impl Registry {
         domain: &str,
         now: OffsetDateTime,
     ) -> Result<Done<SwitchedDelegation>, ServiceError> {
-        let name = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+        let name = crate::lifecycle::names::lookup_name(domain.trim().trim_end_matches('.'));
         let name = name.as_str();
         let meta = Meta::operator(now);
         let meta = &meta;
@@ -73,7 +73,7 @@ impl Registry {
         reason: &str,
         now: OffsetDateTime,
     ) -> Result<Done<bool>, ServiceError> {
-        let name = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+        let name = crate::lifecycle::names::lookup_name(domain.trim().trim_end_matches('.'));
         let name = name.as_str();
         let meta = Meta::operator(now);
         let meta = &meta;
@@ -91,7 +91,7 @@ impl Registry {
         &self,
         domain: &str,
     ) -> Result<Option<ContinuityDnsRecord>, ServiceError> {
-        let name = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+        let name = crate::lifecycle::names::lookup_name(domain.trim().trim_end_matches('.'));
         let name = name.as_str();
         self.read(|tx| async move { with_tx!(tx, Ok(tx.continuity_dns(name).await?)) }).await
     }

@@ -187,7 +187,7 @@ impl Registry {
         client: &str,
         now: OffsetDateTime,
     ) -> Result<CaseView, DeskError> {
-        let name = new.domain.trim().trim_end_matches('.').to_ascii_lowercase();
+        let name = crate::lifecycle::names::lookup_name(new.domain.trim().trim_end_matches('.'));
         if name.is_empty() || name.len() > 253 {
             return Err(
                 DeskRefusal::BadRequest("the domain name is empty or too long".into()).into()
@@ -290,6 +290,7 @@ impl Registry {
                 domain = case.domain,
                 id = case.id,
             ),
+            message_id: None,
         };
         if let Err(error) = mailer.send(&mail).await {
             let detail = Some(error.to_string());

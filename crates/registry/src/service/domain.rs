@@ -99,7 +99,7 @@ impl Registry {
         name: &str,
         auth_code: Option<&str>,
     ) -> Result<DomainView, ServiceError> {
-        let name = name.to_ascii_lowercase();
+        let name = names::lookup_name(name);
         self.read(|tx| async move {
             with_tx!(tx, {
                 let domain = existing(&mut tx, &name, false).await?;
@@ -125,7 +125,7 @@ impl Registry {
         self.write(meta, "domain:create", |tx, sv_trid| async move {
             with_tx!(tx, {
                 let policy = policy_for(&mut tx, &req.name).await?;
-                let lower = req.name.to_ascii_lowercase();
+                let lower = names::lookup_name(&req.name);
                 let taken = tx.domain_exists(&lower).await?;
                 let refs = refs(
                     &mut tx,
@@ -165,7 +165,7 @@ impl Registry {
         name: &str,
         req: &DomainUpdate,
     ) -> Result<Done<Domain>, ServiceError> {
-        let name = name.to_ascii_lowercase();
+        let name = names::lookup_name(name);
         let name = name.as_str();
         self.write(meta, "domain:update", |tx, sv_trid| async move {
             with_tx!(tx, {
@@ -192,7 +192,7 @@ impl Registry {
         current_expiry: Date,
         years: u8,
     ) -> Result<Done<Domain>, ServiceError> {
-        let name = name.to_ascii_lowercase();
+        let name = names::lookup_name(name);
         let name = name.as_str();
         self.write(meta, "domain:renew", |tx, sv_trid| async move {
             with_tx!(tx, {
@@ -214,13 +214,18 @@ impl Registry {
         meta: &Meta<'_>,
         name: &str,
     ) -> Result<Done<Option<Domain>>, ServiceError> {
-        let name = name.to_ascii_lowercase();
+        let name = names::lookup_name(name);
         let name = name.as_str();
         // Into redemption is 1001: the purge is pending (RFC 3915 §3.1).
         let code_of = |state: &Option<Domain>| if state.is_some() { 1001 } else { 1000 };
         self.write_coded(meta, "domain:delete", code_of, |tx, sv_trid| async move {
             with_tx!(tx, {
                 let before = existing(&mut tx, name, true).await?;
+                if meta.actor != crate::lifecycle::OPERATOR
+                    && let Some(actor) = tx.get_registrar(meta.actor).await?
+                {
+                    crate::continuity::registrar::check_may_delete(&actor.id, actor.state)?;
+                }
                 let policy = policy_for(&mut tx, name).await?;
                 let mut linked = Vec::new();
                 for host in tx.hosts_subordinate_to(name).await? {
@@ -241,7 +246,7 @@ impl Registry {
         meta: &Meta<'_>,
         name: &str,
     ) -> Result<Done<Domain>, ServiceError> {
-        let name = name.to_ascii_lowercase();
+        let name = names::lookup_name(name);
         let name = name.as_str();
         self.write(meta, "domain:update(restore request)", |tx, sv_trid| async move {
             with_tx!(tx, {
@@ -263,7 +268,7 @@ impl Registry {
         name: &str,
         report: &RestoreReport,
     ) -> Result<Done<Domain>, ServiceError> {
-        let name = name.to_ascii_lowercase();
+        let name = names::lookup_name(name);
         let name = name.as_str();
         self.write(meta, "domain:update(restore report)", |tx, sv_trid| async move {
             with_tx!(tx, {
@@ -288,7 +293,7 @@ impl Registry {
         auth_code: Option<&str>,
         years: Option<u8>,
     ) -> Result<Done<(Transfer, Domain)>, ServiceError> {
-        let name = name.to_ascii_lowercase();
+        let name = names::lookup_name(name);
         let name = name.as_str();
         let code_of = |_: &(Transfer, Domain)| if op == TransferOp::Request { 1001 } else { 1000 };
         self.write_coded(meta, "domain:transfer", code_of, |tx, sv_trid| async move {
@@ -357,7 +362,7 @@ async fn refs<'a>(
         }
     }
     for host in hosts {
-        let lower = host.to_ascii_lowercase();
+        let lower = names::lookup_name(host);
         if tx.host_exists(&lower).await? {
             refs.hosts.insert(lower);
         }

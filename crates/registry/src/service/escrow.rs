@@ -16,9 +16,10 @@ use nameward_escrow::{
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use super::{Done, Meta, Registry, ServiceError, default_policy, with_tx};
+use super::{Done, Meta, Registry, ServiceError, default_policy, policy_for, with_tx};
+use crate::continuity::resellers;
 use crate::model::{Account, HistoryEntry, Money, ObjectKind};
-use crate::store::{EscrowDepositRecord, StoreError, Tx};
+use crate::store::{EscrowDepositRecord, ResellerLink, StoreError, Tx};
 
 /// Why the registry refused an escrow key or deposit.
 #[derive(Debug, thiserror::Error)]
@@ -96,14 +97,20 @@ pub struct Reconciliation {
     pub not_sponsored: Vec<UnsponsoredName>,
     /// Names whose registrant e-mail differs between registry and escrow.
     pub email_differences: Vec<EmailDifference>,
+    /// Names whose reseller the registry had otherwise than the escrow says: after an import,
+    /// the links it made (the registry's reseller before, the escrow's now); otherwise those
+    /// the next import will make.
+    pub resellers_linked: Vec<ResellerLink>,
 }
 
 impl Reconciliation {
-    /// Whether registry and escrow agree entirely.
+    /// Whether registry and escrow agree entirely: linking a name to a reseller the escrow
+    /// lists is agreement; a reseller the escrow does not list is not.
     pub fn is_clean(&self) -> bool {
         self.missing_from_escrow.is_empty()
             && self.not_sponsored.is_empty()
             && self.email_differences.is_empty()
+            && self.resellers_linked.iter().all(|link| link.listed)
     }
 }
 
@@ -128,6 +135,11 @@ pub struct Claims {
     pub customers: Vec<Customer>,
     /// Every escrowed reseller with its balance.
     pub resellers: Vec<Reseller>,
+    /// How many names the escrow shows each reseller holding (directly or through its
+    /// customers), by reseller id.
+    pub reseller_names: BTreeMap<String, u64>,
+    /// How many names the escrow shows each customer holding, by customer id.
+    pub customer_names: BTreeMap<String, u64>,
     /// What the registrar owes the registry: renewals granted on credit (the negated balance of
     /// its Receivable account).
     pub registry_receivable: Money,
@@ -245,7 +257,12 @@ impl Registry {
                 store_deposit(&mut tx, pem, deposit, record).await?;
                 let note = format!("{} {}", record.kind.as_str(), record.deposit_id);
                 history(&mut tx, meta, &sv_trid, registrar, "escrow_import", Some(note)).await?;
-                let reconciliation = reconcile(&mut tx, registrar).await?;
+                let linked =
+                    link_resellers(&mut tx, meta, &sv_trid, registrar, &record.deposit_id).await?;
+                let reconciliation = Reconciliation {
+                    resellers_linked: linked,
+                    ..reconcile(&mut tx, registrar).await?
+                };
                 Ok(EscrowImport { deposit: record.clone(), reconciliation })
             })
         })
@@ -269,7 +286,7 @@ impl Registry {
     /// [`Tx::holder_address`] for the order of preference. `None` when it has none, or
     /// when the domain is not registered.
     pub async fn holder_address(&self, domain: &str) -> Result<Option<String>, ServiceError> {
-        let name = domain.trim_end_matches('.').to_ascii_lowercase();
+        let name = crate::lifecycle::names::lookup_name(domain.trim_end_matches('.'));
         let name = name.as_str();
         self.read(|tx| async move { with_tx!(tx, Ok(tx.holder_address(name).await?)) }).await
     }
@@ -287,7 +304,7 @@ impl Registry {
     /// The DNS zone a registrar hosted for `domain` (its zone file text), from the sponsor's
     /// escrow if it has one, else from any registrar's.
     pub async fn hosted_zone(&self, domain: &str) -> Result<Option<String>, ServiceError> {
-        let name = domain.trim_end_matches('.').to_ascii_lowercase();
+        let name = crate::lifecycle::names::lookup_name(domain.trim_end_matches('.'));
         let name = name.as_str();
         self.read(|tx| async move {
             with_tx!(tx, {
@@ -315,11 +332,14 @@ impl Registry {
                 let deposit = tx.escrow_deposits(registrar).await?.pop();
                 let receivable = tx.balance(registrar, Account::Receivable).await?;
                 let currency = default_policy(&mut tx).await.ok().map(|policy| policy.currency);
+                let (reseller_names, customer_names) = tx.escrow_name_counts(registrar).await?;
                 Ok(Claims {
                     registrar: registrar.to_owned(),
                     deposit,
                     customers: tx.escrow_customers(registrar).await?,
                     resellers: tx.escrow_resellers(registrar).await?,
+                    reseller_names,
+                    customer_names,
                     registry_receivable: receivable.checked_neg().unwrap_or(Money::MAX),
                     registry_currency: currency,
                 })
@@ -380,6 +400,30 @@ async fn store_deposit(
     }
 }
 
+/// Links each name `registrar` sponsors to the reseller its escrow shows (see
+/// [`crate::continuity::resellers`]), each change on the name's history; the differences it
+/// found, as they were.
+async fn link_resellers(
+    tx: &mut Tx,
+    meta: &Meta<'_>,
+    sv_trid: &str,
+    registrar: &str,
+    deposit_id: &str,
+) -> Result<Vec<ResellerLink>, ServiceError> {
+    let differences = tx.reseller_differences(registrar).await?;
+    for difference in &differences {
+        let Some(domain) = tx.get_domain_for_update(&difference.domain).await? else { continue };
+        let reseller = difference.escrow.as_deref();
+        let Some(decision) = resellers::link(&domain, reseller, deposit_id, meta.now) else {
+            continue;
+        };
+        let policy = policy_for(tx, &domain.name).await?;
+        super::domain::store_domain(tx, meta, sv_trid, &policy, &domain, decision.map(Some))
+            .await?;
+    }
+    Ok(differences)
+}
+
 async fn reconcile(tx: &mut Tx, registrar: &str) -> Result<Reconciliation, StoreError> {
     let missing_from_escrow = tx.names_missing_from_escrow(registrar).await?;
     let not_sponsored = tx
@@ -409,6 +453,7 @@ async fn reconcile(tx: &mut Tx, registrar: &str) -> Result<Reconciliation, Store
         missing_from_escrow,
         not_sponsored,
         email_differences,
+        resellers_linked: tx.reseller_differences(registrar).await?,
     })
 }
 

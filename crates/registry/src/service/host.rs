@@ -34,13 +34,13 @@ impl Registry {
 
     /// `<host:info>`: hosts are visible to every registrar (RFC 5732 §3.1.2).
     pub async fn host_info(&self, name: &str) -> Result<Host, ServiceError> {
-        let name = name.to_ascii_lowercase();
+        let name = names::lookup_name(name);
         self.read(|tx| async move { with_tx!(tx, existing(&mut tx, &name, false).await) }).await
     }
 
     /// Whether a host is linked to any domain (for the `linked` status).
     pub async fn host_linked(&self, name: &str) -> Result<bool, ServiceError> {
-        let name = name.to_ascii_lowercase();
+        let name = names::lookup_name(name);
         self.read(|tx| async move { with_tx!(tx, Ok(tx.host_is_linked(&name).await?)) }).await
     }
 
@@ -52,7 +52,7 @@ impl Registry {
     ) -> Result<Done<Host>, ServiceError> {
         self.write(meta, "host:create", |tx, sv_trid| async move {
             with_tx!(tx, {
-                let lower = req.name.to_ascii_lowercase();
+                let lower = names::lookup_name(&req.name);
                 let (policy, superordinate) = placement(&mut tx, &lower).await?;
                 let taken = tx.host_exists(&lower).await?;
                 let sequence = tx.next_roid_number(ObjectKind::Host).await?;
@@ -88,7 +88,7 @@ impl Registry {
         name: &str,
         req: &HostUpdate,
     ) -> Result<Done<Host>, ServiceError> {
-        let name = name.to_ascii_lowercase();
+        let name = names::lookup_name(name);
         let name = name.as_str();
         self.write(meta, "host:update", |tx, sv_trid| async move {
             with_tx!(tx, {
@@ -96,7 +96,7 @@ impl Registry {
                 let (policy, _) = placement(&mut tx, name).await?;
                 let (taken, new_superordinate) = match &req.new_name {
                     Some(new_name) => {
-                        let lower = new_name.to_ascii_lowercase();
+                        let lower = names::lookup_name(new_name);
                         let taken = lower != before.name && tx.host_exists(&lower).await?;
                         (taken, placement(&mut tx, &lower).await?.1)
                     }
@@ -149,7 +149,7 @@ impl Registry {
 
     /// `<host:delete>`.
     pub async fn host_delete(&self, meta: &Meta<'_>, name: &str) -> Result<Done<()>, ServiceError> {
-        let name = name.to_ascii_lowercase();
+        let name = names::lookup_name(name);
         let name = name.as_str();
         self.write(meta, "host:delete", |tx, sv_trid| async move {
             with_tx!(tx, {

@@ -36,7 +36,8 @@ use crate::store::{Store, StoreError, TransactionRecord, Tx};
 pub use admin::NewRegistrar;
 pub use contact::ContactView;
 pub use continuity::{
-    Accreditation, BulkReport, BulkTransfer, ContinuityStatus, DEFAULT_BATCH, StandingCounts,
+    Accreditation, BulkReport, BulkTransfer, ContinuityStatus, DEFAULT_BATCH, Declared,
+    StandingCounts,
 };
 pub use continuity_dns::{ContinuityZone, SwitchedDelegation};
 pub use desk::{CaseView, CodeSent, DeskError, DeskOptions, IssuedCode, NewCase};

@@ -6,8 +6,9 @@
 //! A notice is marked sent in its own transaction right after the mail server accepted it
 //! (the final `250` after `DATA`). A crash, or a database failure, between that reply and the
 //! commit leaves it queued, and the next run sends it again: delivery is at least once, and
-//! the window for a duplicate is that one step for one notice. A notice marked sent is never
-//! sent again. Run one sender at a time: two senders over the same queue may both send a
+//! the window for a duplicate is that one step for one notice. Every attempt carries the same
+//! Message-ID ([`Mail::message_id`]), so a duplicate is recognisably the same message to the
+//! mail systems that deduplicate by it. A notice marked sent is never sent again. Run one sender at a time: two senders over the same queue may both send a
 //! notice that neither has marked yet.
 //!
 //! # Queueing at the scale of a failed registrar
@@ -67,6 +68,10 @@ pub struct Mail {
     pub subject: String,
     /// The plain-text body.
     pub body: String,
+    /// The local part of the Message-ID to send on every attempt, so that a mail sent again
+    /// (after a crash between the server's acceptance and its recording) is recognisably the
+    /// same message (RFC 5322 §3.6.4); `None` for a fresh one.
+    pub message_id: Option<String>,
 }
 
 impl std::fmt::Debug for Mail {
@@ -325,8 +330,12 @@ impl Registry {
                 }
                 last_send = Some(tokio::time::Instant::now());
                 let letter = compose_notice(&notice, &options.letterhead);
-                let mail =
-                    Mail { to: notice.address.clone(), subject: letter.subject, body: letter.body };
+                let mail = Mail {
+                    to: notice.address.clone(),
+                    subject: letter.subject,
+                    body: letter.body,
+                    message_id: Some(notice_message_id(&notice)),
+                };
                 let outcome = mailer.send(&mail).await;
                 let state = self.record_delivery(notice.id, outcome, options, now).await?;
                 match state {
@@ -407,6 +416,12 @@ impl Registry {
         tx.rollback().await.ok();
         Ok(found?)
     }
+}
+
+/// The Message-ID local part of a notice: its id and when it was queued, the same on every
+/// attempt and different for every notice of this registry.
+fn notice_message_id(notice: &Notice) -> String {
+    format!("notice-{}-{}", notice.id, notice.created_at.unix_timestamp())
 }
 
 /// What one write transaction over the work list did, and where the next one starts.

@@ -1,6 +1,8 @@
 //! Registrar escrow: each registrar's escrow key, the deposits imported, and the rows of the
 //! latest deposits (domains, contacts, customers, resellers, hosted zones), kept per registrar.
 
+use std::collections::BTreeMap;
+
 use nameward_escrow::{Contact, Customer, DepositKind, Domain, HostedZone, Reseller};
 use sqlx::any::AnyRow;
 use time::OffsetDateTime;
@@ -36,6 +38,19 @@ pub struct EscrowDepositRecord {
     /// When the registry imported it.
     #[serde(with = "time::serde::rfc3339")]
     pub imported_at: OffsetDateTime,
+}
+
+/// A name the registry has for a registrar whose reseller its escrow shows otherwise.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ResellerLink {
+    /// The name.
+    pub domain: String,
+    /// Its reseller in the registry.
+    pub registry: Option<String>,
+    /// Its reseller in the escrow (the domain's own, else its customer's).
+    pub escrow: Option<String>,
+    /// Whether the escrow lists that reseller among its resellers (always, when none).
+    pub listed: bool,
 }
 
 /// A name the registry has for a registrar beside what that registrar's escrow says of its
@@ -445,6 +460,66 @@ impl Tx {
         .bind(registrar);
         let rows = self.rows("reconciling escrow", query).await?;
         rows.iter().map(|row| get(row, "name")).collect()
+    }
+
+    /// The names the registry has `registrar` sponsor whose reseller its escrow shows
+    /// otherwise (the domain's own reseller, else its customer's): the name, the registry's
+    /// reseller, the escrow's, and whether the escrow lists that reseller.
+    pub async fn reseller_differences(
+        &mut self,
+        registrar: &str,
+    ) -> Result<Vec<ResellerLink>, StoreError> {
+        let query = sqlx::query(
+            "SELECT name, registry, escrow, \
+                    CAST(CASE WHEN escrow IS NULL OR EXISTS (SELECT 1 FROM escrow_resellers r \
+                         WHERE r.registrar = $1 AND r.id = escrow) THEN 1 ELSE 0 END AS BIGINT) \
+                      AS listed \
+             FROM (SELECT d.name AS name, d.reseller AS registry, \
+                          COALESCE(e.reseller, cu.reseller) AS escrow \
+                   FROM domains d \
+                   JOIN escrow_domains e ON e.registrar = d.sponsor AND e.name = d.name \
+                   LEFT JOIN escrow_customers cu \
+                     ON cu.registrar = e.registrar AND cu.id = e.customer \
+                   WHERE d.sponsor = $1) AS links \
+             WHERE (registry IS NULL AND escrow IS NOT NULL) \
+                OR (registry IS NOT NULL AND escrow IS NULL) OR registry <> escrow \
+             ORDER BY name",
+        )
+        .bind(registrar);
+        let rows = self.rows("reconciling resellers", query).await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ResellerLink {
+                    domain: get(row, "name")?,
+                    registry: get(row, "registry")?,
+                    escrow: get(row, "escrow")?,
+                    listed: get::<i64>(row, "listed")? == 1,
+                })
+            })
+            .collect()
+    }
+
+    /// How many names `registrar`'s escrow shows each reseller holding (directly or through
+    /// its customers) and each customer holding, by id.
+    pub async fn escrow_name_counts(
+        &mut self,
+        registrar: &str,
+    ) -> Result<(BTreeMap<String, u64>, BTreeMap<String, u64>), StoreError> {
+        let query = sqlx::query(
+            "SELECT e.customer AS customer, COALESCE(e.reseller, cu.reseller) AS reseller              FROM escrow_domains e              LEFT JOIN escrow_customers cu ON cu.registrar = e.registrar AND cu.id = e.customer              WHERE e.registrar = $1",
+        )
+        .bind(registrar);
+        let mut resellers = BTreeMap::new();
+        let mut customers = BTreeMap::new();
+        for row in self.rows("counting escrowed names", query).await? {
+            if let Some(reseller) = get::<Option<String>>(&row, "reseller")? {
+                *resellers.entry(reseller).or_default() += 1;
+            }
+            if let Some(customer) = get::<Option<String>>(&row, "customer")? {
+                *customers.entry(customer).or_default() += 1;
+            }
+        }
+        Ok((resellers, customers))
     }
 
     /// Names in `registrar`'s escrow that the registry does not have it sponsor, with the

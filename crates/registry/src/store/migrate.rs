@@ -71,6 +71,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "0009_zone_differences.sql",
         sql: include_str!("../../migrations/0009_zone_differences.sql"),
     },
+    Migration {
+        version: 10,
+        name: "0010_look_back.sql",
+        sql: include_str!("../../migrations/0010_look_back.sql"),
+    },
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock that keeps two processes opening the same

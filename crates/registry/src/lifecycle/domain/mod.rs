@@ -149,7 +149,7 @@ pub(crate) fn check_ns(
     let mut seen = BTreeSet::new();
     let mut lowered = Vec::with_capacity(ns.len().min(MAX_NS));
     for host in ns {
-        let host = host.to_ascii_lowercase();
+        let host = crate::lifecycle::names::lookup_name(host);
         if !seen.insert(host.clone()) {
             return Err(refuse::policy(
                 &label(name),

@@ -96,7 +96,7 @@ pub fn update(
     statuses::change(ctx, &object, &mut next.statuses, &req.add_statuses, &req.rem_statuses)?;
 
     for host in &req.rem_ns {
-        let host = host.to_ascii_lowercase();
+        let host = crate::lifecycle::names::lookup_name(host);
         let before = next.ns.len();
         next.ns.retain(|ns| *ns != host);
         if next.ns.len() == before {
