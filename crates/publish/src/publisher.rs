@@ -23,6 +23,12 @@ const KEEP_NOTES: u32 = 100_000;
 /// How often the notes older than that are forgotten.
 const FORGET_EVERY: Duration = Duration::from_secs(600);
 
+/// The least time from one publication round to the next. A round costs a few database
+/// reads whatever it carries; under 200 creates a second (`bench/up`, 200,000 names), a round
+/// per change cost `up` 2.6 ms of CPU a change, rounds at least 20 ms apart 1.9 ms and 50 ms
+/// apart 1.2 ms, with the delegation answered within 29 ms and 57 ms (p99).
+const MIN_ROUND_GAP: Duration = Duration::from_millis(50);
+
 /// What one round of publication did for one TLD.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Published {
@@ -189,10 +195,13 @@ impl Publisher {
         report
     }
 
-    /// Publishes every `every` until the task is dropped, logging what each round did.
+    /// Publishes every `every`, and as soon as a change made in this process commits, until
+    /// the task is dropped, logging what each round did. (Changes other processes commit wait
+    /// for the next round.)
     pub async fn run(mut self, every: Duration) {
         let mut forgotten = Instant::now();
         loop {
+            let round = Instant::now();
             for (tld, outcome) in self.publish().await {
                 match outcome {
                     Ok(Published::Unchanged) => {}
@@ -204,7 +213,13 @@ impl Publisher {
                 forgotten = Instant::now();
                 self.forget_old_notes().await;
             }
-            tokio::time::sleep(every).await;
+            tokio::select! {
+                () = tokio::time::sleep(every) => {}
+                () = self.registry.store().zone_moved() => {}
+            }
+            // Under a stream of changes, rounds this far apart take several changes each
+            // rather than one; a lone change waits for none of it.
+            tokio::time::sleep_until((round + MIN_ROUND_GAP).into()).await;
         }
     }
 

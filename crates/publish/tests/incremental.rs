@@ -367,6 +367,39 @@ async fn an_unpublishable_change_leaves_the_old_zone_serving() {
     assert_eq!(lines(&served), lines(&rebuilt(&registry).await));
 }
 
+/// The publisher's rounds are an hour apart here, so only the cue a commit of this process
+/// gives can publish a change made after the first round.
+#[tokio::test]
+async fn a_change_committed_here_is_published_without_waiting_for_the_round() {
+    let file = SqliteFile::new();
+    let registry = Arc::new(registry(Store::open(&file.url()).await.unwrap()).await);
+    let dns = Arc::new(Shared::load(Config::default()).unwrap());
+    let publisher =
+        Publisher::new(Arc::clone(&registry), Arc::clone(&dns), &["example".to_owned()]).unwrap();
+    let running = tokio::spawn(publisher.run(std::time::Duration::from_secs(3600)));
+    let served = |dns: &Shared| dns.zones.load().get(&origin()).and_then(|zone| zone.serial());
+    let until = |wanted: u32| {
+        let dns = Arc::clone(&dns);
+        async move {
+            while served(&dns) != Some(wanted) {
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+        }
+    };
+    let first = registry.zone_serial("example").await.unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(30), until(first))
+        .await
+        .expect("the first round publishes the zone");
+
+    apply(&registry, &Op::Create { domain: 0, ns: vec![10] }).await;
+    let changed = registry.zone_serial("example").await.unwrap();
+    assert_ne!(changed, first);
+    tokio::time::timeout(std::time::Duration::from_secs(30), until(changed))
+        .await
+        .expect("the commit's cue publishes the change before the next round");
+    running.abort();
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 

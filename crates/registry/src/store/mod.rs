@@ -169,6 +169,8 @@ struct Shared {
     boot: u64,
     /// The last svTRID counter handed out under `boot`.
     trids: AtomicU64,
+    /// Told when a transaction that moved a zone's serial commits (see [`Store::zone_moved`]).
+    zone_moved: tokio::sync::Notify,
 }
 
 impl std::fmt::Debug for Store {
@@ -242,6 +244,7 @@ impl Store {
                 writer,
                 boot: u64::try_from(boot).unwrap_or_default(),
                 trids: AtomicU64::new(0),
+                zone_moved: tokio::sync::Notify::new(),
             }),
         })
     }
@@ -249,6 +252,13 @@ impl Store {
     /// The engine underneath.
     pub fn engine(&self) -> Engine {
         self.shared.engine
+    }
+
+    /// Resolves once a transaction of this process that moved a zone's serial has committed
+    /// since the last wait (at once when one did meanwhile): the publisher's cue to look now
+    /// rather than at its next round. Changes other processes commit are not seen here.
+    pub async fn zone_moved(&self) {
+        self.shared.zone_moved.notified().await;
     }
 
     /// SQLite only: writes a consistent copy of the whole database to `path` while the

@@ -83,6 +83,7 @@ impl Tx {
     /// concurrent publications of one zone.
     pub async fn bump_serial(&mut self, tld: &str, names: &[&str]) -> Result<u32, StoreError> {
         self.writing("bump_serial")?;
+        self.moved_zone = true;
         let sql = format!("SELECT serial FROM tlds WHERE tld = $1{}", self.lock_clause(true));
         let row = self.row("reading a zone serial", sqlx::query(&sql).bind(tld)).await?;
         let row = row.ok_or_else(|| StoreError::NotFound { kind: "TLD", id: tld.to_owned() })?;

@@ -32,6 +32,8 @@ pub struct Tx {
     writable: bool,
     /// The first failed operation, and whether its failure was contention.
     failed: Option<(&'static str, bool)>,
+    /// Whether this transaction moved a zone's serial.
+    pub(super) moved_zone: bool,
     _writer: Option<OwnedMutexGuard<()>>,
 }
 
@@ -53,7 +55,7 @@ impl Tx {
         writable: bool,
         writer: Option<OwnedMutexGuard<()>>,
     ) -> Tx {
-        Tx { inner, shared, writable, failed: None, _writer: writer }
+        Tx { inner, shared, writable, failed: None, moved_zone: false, _writer: writer }
     }
 
     /// The engine underneath.
@@ -71,7 +73,11 @@ impl Tx {
         self.inner
             .commit()
             .await
-            .map_err(|source| StoreError::Database { operation: "committing", source })
+            .map_err(|source| StoreError::Database { operation: "committing", source })?;
+        if self.moved_zone {
+            self.shared.zone_moved.notify_one();
+        }
+        Ok(())
     }
 
     /// Undoes every write of this transaction.
