@@ -25,6 +25,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use nameward_hip::lookup::transport::ResolverConfig;
+use nameward_listen::http::Limits;
 use nameward_registry::continuity::desk::{CaseKind, DeskRefusal};
 use nameward_registry::service::{DeskError, DeskOptions, Mailer, NewCase, Registry};
 use serde::Deserialize;
@@ -70,14 +71,23 @@ pub fn router(desk: Desk) -> Router {
         .with_state(desk)
 }
 
-/// Serves the desk on `listener` until `shutdown` completes.
+/// What the desk, open to anyone, gives its clients: a registrant needs one or two
+/// connections, so one address (an IPv6 /64) may hold 16 and the listener 512, each for at
+/// most a minute, with 10 s for a request head.
+pub const LIMITS: Limits = Limits {
+    max_connections: 512,
+    max_per_address: 16,
+    head_deadline: std::time::Duration::from_secs(10),
+    lifetime: std::time::Duration::from_secs(60),
+};
+
+/// Serves the desk on `listener` within [`LIMITS`] until `shutdown` completes.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     desk: Desk,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let app = router(desk).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+) {
+    nameward_listen::http::serve(listener, router(desk), LIMITS, shutdown).await;
 }
 
 /// An error answer.

@@ -64,9 +64,7 @@ pub fn run(command: DeskCommand) -> Result<ExitCode> {
             listener.local_addr().unwrap_or(args.listen),
             if args.all_domains { "all domains" } else { "names of FAILED registrars" }
         );
-        nameward_desk::serve(listener, desk, super::up::shutdown_signal())
-            .await
-            .context("the desk stopped")?;
+        nameward_desk::serve(listener, desk, super::up::shutdown_signal()).await;
         Ok(ExitCode::SUCCESS)
     })
 }

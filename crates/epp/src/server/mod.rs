@@ -20,8 +20,6 @@
 //! certificate and password, so its numbers are the registrar's business; a session that has
 //! not is anyone's, and without its own cap a few hundred of them would take every slot.
 
-pub mod slots;
-
 use std::fmt;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -42,7 +40,7 @@ use tracing::Instrument;
 
 use crate::frame::{DEFAULT_MAX_FRAME, FrameError, FrameLimits, read_frame, write_frame};
 use crate::tls::{Fingerprint, peer_fingerprint};
-use slots::{Full, Slot, Slots};
+use nameward_listen::slots::{Full, Slot, Slots};
 
 /// Who is on the other end of a connection, as the session needs to know it.
 #[derive(Clone, Debug, PartialEq, Eq)]

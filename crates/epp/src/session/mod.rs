@@ -63,10 +63,10 @@ use crate::command::{self, Command, Login, Request};
 use crate::greeting::Greeting;
 use crate::response::Response;
 use crate::result::ResultCode;
-use crate::server::slots::address_key;
 use crate::server::{CloseReason, PeerInfo, Reply, Session, SessionFactory};
 use crate::types::{Namespace, ObjectKind};
 use admission::KnownCertificates;
+use nameward_listen::slots::address_key;
 use throttle::{LoginThrottle, ThrottleLimits};
 
 pub use counts::CommandCounts;

@@ -158,9 +158,13 @@ impl Server {
                 let graceful = async move {
                     let _ = stop.wait_for(|s| *s).await;
                 };
-                if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(graceful).await {
-                    tracing::error!("metrics server failed: {e}");
-                }
+                nameward_listen::http::serve(
+                    listener,
+                    app,
+                    nameward_listen::http::INTERNAL,
+                    graceful,
+                )
+                .await;
             };
             server.tasks.push(runtime.spawn(task));
         }
