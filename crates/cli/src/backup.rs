@@ -93,7 +93,12 @@ impl Schedule {
             tokio::time::sleep(self.every).await;
             match self.once(&registry, db.as_deref(), OffsetDateTime::now_utc()).await {
                 Ok(path) => tracing::info!(path = %path.display(), "registry backed up"),
-                Err(error) => tracing::error!("registry backup failed: {error:#}"),
+                Err(error) => {
+                    tracing::error!(
+                        "registry backup failed: {}",
+                        crate::error_text::error_text(&error)
+                    );
+                }
             }
         }
     }

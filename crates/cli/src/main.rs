@@ -4,6 +4,7 @@ mod args;
 mod backup;
 mod commands;
 mod data;
+mod error_text;
 mod fs_loader;
 mod up_config;
 
@@ -39,7 +40,7 @@ fn main() -> ExitCode {
     match outcome {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("nameward: {error:#}");
+            eprintln!("nameward: {}", error_text::error_text(&error));
             ExitCode::FAILURE
         }
     }
