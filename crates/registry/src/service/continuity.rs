@@ -183,8 +183,8 @@ impl Registry {
     ) -> Result<Done<Registrar>, ServiceError> {
         crate::lifecycle::names::check_registrar_id(&new.id)?;
         crate::lifecycle::names::check_password(&new.password)?;
-        let password_hash = crate::secret::hash_password(&new.password, &mut rand_core::OsRng)
-            .map_err(|error| ServiceError::Internal(format!("hashing the password: {error}")))?;
+        // On the password pool, like every hash: never on the async workers.
+        let password_hash = self.password_work().hash(&new.password).await?;
         let registrar = Registrar {
             id: new.id.clone(),
             name: new.name.clone(),
