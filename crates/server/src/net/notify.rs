@@ -1,24 +1,28 @@
 //! Sends the NOTIFYs queued by loads and reloads (the `transfer::Notifier` state machines say
 //! what and when) and hands the secondaries' answers back to them.
+//!
+//! A task on the server's runtime: it sends a queued NOTIFY as soon as it is queued
+//! (serving a new version wakes it), so a secondary hears of a new serial within
+//! moments of its publication, and looks at the queue every [`TICK`] for retransmissions.
 
-use std::net::{SocketAddr, UdpSocket};
+use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use crate::net::state::{Shared, now_ms};
-use crate::transfer::NotifyEvent;
+use tokio::net::UdpSocket;
+use tokio::sync::watch;
 
-/// How often the queue is looked at, and the longest wait for an answer.
+use crate::net::state::{Shared, now_ms};
+use crate::transfer::{NotifyEvent, Outgoing};
+
+/// How often the queue is looked at for retransmissions (their timeouts are seconds).
 const TICK: Duration = Duration::from_millis(100);
 
-/// Runs until `stop` is set. One socket per address family, bound to an ephemeral port.
-pub fn run(shared: Arc<Shared>, stop: &AtomicBool) {
-    let v4 = UdpSocket::bind("0.0.0.0:0").ok();
-    let v6 = UdpSocket::bind("[::]:0").ok();
-    for socket in [&v4, &v6].into_iter().flatten() {
-        let _ = socket.set_read_timeout(Some(TICK / 2));
-    }
+/// Runs until `stop` turns true. One socket per address family, bound to an ephemeral port.
+pub async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
+    let v4 = UdpSocket::bind("0.0.0.0:0").await.ok();
+    let v6 = UdpSocket::bind("[::]:0").await.ok();
     let mut seed = now_ms() as u32 | 1;
     let mut next_id = move || {
         // xorshift: IDs an off-path attacker cannot guess from the previous one at a glance.
@@ -27,41 +31,55 @@ pub fn run(shared: Arc<Shared>, stop: &AtomicBool) {
         seed ^= seed << 5;
         (seed >> 8) as u16
     };
-    let mut buf = [0u8; 4096];
-    while !stop.load(Ordering::Relaxed) {
-        let now = now_ms();
-        let mut outgoing = Vec::new();
-        if let Ok(mut notifiers) = shared.notifiers.lock() {
-            for n in notifiers.iter_mut() {
-                let (out, events) = n.poll(now, &mut next_id);
-                outgoing.extend(out);
-                for event in events {
-                    if let NotifyEvent::GaveUp(to) = event {
-                        tracing::warn!(zone = %n.zone(), "NOTIFY to {to} never answered");
-                        bump(&shared.metrics.shared.notify_unanswered);
-                    }
-                }
-            }
-            notifiers.retain(|n| !n.is_finished());
-        }
-        for out in outgoing {
+    let (mut buf4, mut buf6) = ([0u8; 4096], [0u8; 4096]);
+    loop {
+        for out in due(&shared, &mut next_id) {
             let socket = if out.to.is_ipv4() { &v4 } else { &v6 };
-            if let Some(socket) = socket {
-                let sent = socket.send_to(&out.message, out.to);
-                if sent.is_ok() {
-                    shared.metrics.shared.notifies.fetch_add(1, Ordering::Relaxed);
+            if let Some(socket) = socket
+                && socket.send_to(&out.message, out.to).await.is_ok()
+            {
+                shared.metrics.shared.notifies.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        tokio::select! {
+            _ = stop.wait_for(|stop| *stop) => return,
+            () = shared.notifier_queued() => {}
+            () = tokio::time::sleep(TICK) => {}
+            Some((len, from)) = receive(v4.as_ref(), &mut buf4) => {
+                answered(&shared, from, buf4.get(..len).unwrap_or_default());
+            }
+            Some((len, from)) = receive(v6.as_ref(), &mut buf6) => {
+                answered(&shared, from, buf6.get(..len).unwrap_or_default());
+            }
+        }
+    }
+}
+
+/// What the queued notifiers want sent now; finished ones leave the queue.
+fn due(shared: &Shared, next_id: &mut impl FnMut() -> u16) -> Vec<Outgoing> {
+    let mut outgoing = Vec::new();
+    let now = now_ms();
+    if let Ok(mut notifiers) = shared.notifiers.lock() {
+        for n in notifiers.iter_mut() {
+            let (out, events) = n.poll(now, &mut *next_id);
+            outgoing.extend(out);
+            for event in events {
+                if let NotifyEvent::GaveUp(to) = event {
+                    tracing::warn!(zone = %n.zone(), "NOTIFY to {to} never answered");
+                    bump(&shared.metrics.shared.notify_unanswered);
                 }
             }
         }
-        let mut idle = true;
-        for socket in [&v4, &v6].into_iter().flatten() {
-            let Ok((len, from)) = socket.recv_from(&mut buf) else { continue };
-            idle = false;
-            answered(&shared, from, buf.get(..len).unwrap_or_default());
-        }
-        if idle && v4.is_none() && v6.is_none() {
-            std::thread::sleep(TICK);
-        }
+        notifiers.retain(|n| !n.is_finished());
+    }
+    outgoing
+}
+
+/// The next datagram on `socket`, or never when there is no socket (or it fails).
+async fn receive(socket: Option<&UdpSocket>, buf: &mut [u8]) -> Option<(usize, SocketAddr)> {
+    match socket {
+        Some(socket) => socket.recv_from(buf).await.ok(),
+        None => std::future::pending().await,
     }
 }
 

@@ -119,15 +119,7 @@ impl Server {
             server.tasks.push(runtime.spawn(task));
             server.addrs.push(addr);
         }
-        {
-            let shared = Arc::clone(&shared);
-            let stop = Arc::clone(&udp_stop);
-            let thread = std::thread::Builder::new()
-                .name("nameward-notify".into())
-                .spawn(move || notify::run(shared, &stop))
-                .map_err(io_error("starting the NOTIFY sender"))?;
-            server.udp_threads.push(thread);
-        }
+        server.tasks.push(runtime.spawn(notify::run(Arc::clone(&shared), stop_rx.clone())));
         if let Some(path) = &config.control {
             // A socket file left by a server that did not stop cleanly would refuse the bind.
             if std::os::unix::net::UnixStream::connect(path).is_err() {

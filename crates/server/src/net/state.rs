@@ -38,6 +38,8 @@ pub struct Shared {
     pub journals: ArcSwap<Journals>,
     /// NOTIFYs under way (the notify task sends them).
     pub notifiers: Mutex<Vec<Notifier>>,
+    /// Wakes the notify task when a notifier is queued.
+    notifier_wake: tokio::sync::Notify,
     /// Where DNS Cookie secrets come from; `None` when cookies are off.
     pub cookies: Option<Cookies>,
     /// Zone transfers under way over TCP, in total and per client.
@@ -206,11 +208,34 @@ impl Shared {
             transfer,
             journals: ArcSwap::from_pointee(Journals::default()),
             notifiers: Mutex::new(notifiers),
+            notifier_wake: tokio::sync::Notify::new(),
             cookies,
             transfer_limits,
             reloading: Mutex::new(()),
             folds: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Queues the NOTIFYs of new versions of zones, each in place of any still under way for
+    /// an older version, and wakes the notify task to send them now. Called once the new
+    /// versions are served: a secondary that asks at once must find the serial it was told of.
+    fn queue_notifiers(&self, notifiers: impl IntoIterator<Item = Notifier>) {
+        let mut notifiers = notifiers.into_iter().peekable();
+        if notifiers.peek().is_none() {
+            return;
+        }
+        if let Ok(mut queued) = self.notifiers.lock() {
+            for notifier in notifiers {
+                queued.retain(|n| n.zone() != notifier.zone());
+                queued.push(notifier);
+            }
+        }
+        self.notifier_wake.notify_one();
+    }
+
+    /// Resolves when a notifier has been queued since the last wait.
+    pub async fn notifier_queued(&self) {
+        self.notifier_wake.notified().await;
     }
 
     /// Serves `zone` in place of any version of it served now, as a reload would: the
@@ -221,10 +246,11 @@ impl Shared {
         let old = self.zones.load_full();
         let zone = Arc::new(zone);
         let previous = old.get(zone.origin()).cloned();
-        zone_replaced(self, previous.as_ref(), &zone, None);
+        let notifier = zone_replaced(self, previous.as_ref(), &zone, None);
         let mut zones = (*old).clone();
         zones.insert(Arc::clone(&zone));
         self.zones.store(Arc::new(zones));
+        self.queue_notifiers(notifier);
         tracing::info!(zone = %zone.origin(), serial = ?serial_of(&zone), "published");
     }
 
@@ -277,10 +303,11 @@ impl Shared {
         };
         let zone = Arc::new(diff.apply_to(&previous, options)?);
         let serial = diff.to_serial();
-        zone_replaced(self, Some(&previous), &zone, Some(diff));
+        let notifier = zone_replaced(self, Some(&previous), &zone, Some(diff));
         let mut zones = (*old).clone();
         zones.insert(Arc::clone(&zone));
         self.zones.store(Arc::new(zones));
+        self.queue_notifiers(notifier);
         tracing::debug!(zone = %origin, serial, "published a difference");
         self.start_fold(&zone, options.missing_glue);
         Ok(serial)
@@ -388,6 +415,7 @@ impl Shared {
         let old = self.zones.load_full();
         let mut zones = Zones::new();
         let mut report = ReloadReport { zones: Vec::new() };
+        let mut notifiers = Vec::new();
         for config in &self.config.zones {
             let origin = Name::parse(&config.origin, Some(&Name::root())).ok();
             let previous = origin.as_ref().and_then(|o| old.get(o)).cloned();
@@ -399,7 +427,7 @@ impl Shared {
                         error: None,
                     };
                     let zone = Arc::new(zone);
-                    zone_replaced(self, previous.as_ref(), &zone, None);
+                    notifiers.extend(zone_replaced(self, previous.as_ref(), &zone, None));
                     zones.insert(zone);
                     status
                 }
@@ -425,6 +453,7 @@ impl Shared {
             }
         }
         self.zones.store(Arc::new(zones));
+        self.queue_notifiers(notifiers);
         let counter = if report.ok() {
             &self.metrics.shared.reloads_ok
         } else {

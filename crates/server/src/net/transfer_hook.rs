@@ -17,7 +17,7 @@ use crate::net::metrics::SharedCounters;
 use crate::net::state::{Shared, now_ms};
 use crate::net::tcp::{Admitted, Limits};
 use crate::transfer::{
-    Diff, Journals, Request, RetryPolicy, TransferConfig, TransferKind, TransferStream,
+    Diff, Journals, Notifier, Request, RetryPolicy, TransferConfig, TransferKind, TransferStream,
     notify_after_reload, respond_notify, respond_signed, respond_transfer,
 };
 use crate::{Incoming, Outcome, Requester, Transport, Zone, Zones, answer_incoming};
@@ -133,15 +133,16 @@ pub fn transfer_response(
 /// Called by a reload (on its blocking thread, before the new set is published) for each zone
 /// whose file loaded: `old` is the version served until now, if any. Journals the difference
 /// (a journal ahead of the published zone is harmless: IXFR falls back to a full transfer
-/// until the zone catches up) and queues NOTIFY when the serial went up or the zone is new,
-/// replacing a NOTIFY still under way for an older version.
+/// until the zone catches up) and gives the NOTIFYs to send when the serial went up or the
+/// zone is new, which the caller queues once `new` is served (a secondary told of a serial
+/// may ask for it at once).
 /// `diff`, when the caller knows it, is journalled as it is instead of comparing the versions.
 pub fn zone_replaced(
     shared: &Shared,
     old: Option<&Arc<Zone>>,
     new: &Arc<Zone>,
     diff: Option<Diff>,
-) {
+) -> Option<Notifier> {
     if let Some(old) = old {
         let mut journals = Journals::clone(&shared.journals.load());
         let update = match diff {
@@ -158,13 +159,7 @@ pub fn zone_replaced(
     let keys = &shared.transfer.keys;
     let policy = RetryPolicy::default();
     let old = old.map(|old| &**old);
-    let Some(notifier) = notify_after_reload(old, new, targets, keys, policy, now_ms()) else {
-        return;
-    };
-    if let Ok(mut queued) = shared.notifiers.lock() {
-        queued.retain(|n| n.zone() != new.origin());
-        queued.push(notifier);
-    }
+    notify_after_reload(old, new, targets, keys, policy, now_ms())
 }
 
 #[cfg(test)]
