@@ -1,6 +1,7 @@
 //! The container: a ustar archive of regular files, gzip-compressed or not. Unpacking is bounded
 //! at every step — the stored size, the number of entries, each file and the sum of all files
-//! are checked before the bytes are read — and any framing fault refuses the archive.
+//! are checked before the bytes are read — and any framing fault refuses the archive. Files
+//! are handed over one at a time ([`for_each_file`]), so a reader can stop early.
 
 use std::io::{Read, Write};
 
@@ -27,6 +28,61 @@ const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// Reads every regular file of the archive in `bytes` (gzip is recognized by its magic).
 pub fn unpack(bytes: &[u8], limits: &Limits) -> Result<Vec<ArchiveFile>, EscrowError> {
+    let mut files = Vec::new();
+    for_each_file(bytes, limits, |entry| {
+        files.push(entry.read_all()?);
+        Ok(Flow::Continue)
+    })?;
+    Ok(files)
+}
+
+/// Whether [`for_each_file`] goes on to the next file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// Read on.
+    Continue,
+    /// Stop here: the rest of the archive is neither read nor checked.
+    Stop,
+}
+
+/// A regular file of the archive, as it is reached: its header is read and checked against
+/// the limits, its contents not yet.
+pub struct Entry<'a> {
+    /// Its path inside the archive, `/`-separated and relative.
+    pub path: String,
+    /// Its size as the header gives it (within the limits).
+    pub size: u64,
+    contents: &'a mut dyn Read,
+}
+
+impl Entry<'_> {
+    /// The whole file, refused as truncated when the archive ends early.
+    pub fn read_all(self) -> Result<ArchiveFile, EscrowError> {
+        let Entry { path, size, contents } = self;
+        let mut bytes = Vec::with_capacity(usize::try_from(size.min(1 << 20)).unwrap_or(0));
+        contents
+            .take(size)
+            .read_to_end(&mut bytes)
+            .map_err(|error| EscrowError::archive(format!("{path}: {error}")))?;
+        if u64::try_from(bytes.len()).ok() != Some(size) {
+            return Err(EscrowError::archive(format!(
+                "{path}: truncated ({} of {size} octets)",
+                bytes.len()
+            )));
+        }
+        Ok(ArchiveFile { path, bytes })
+    }
+}
+
+/// Hands each regular file of the archive in `bytes` to `visit` in archive order, reading
+/// only as far as `visit` goes: what it does not read of a file is skipped, and after
+/// [`Flow::Stop`] nothing more is decompressed. So a caller can check what the first files
+/// say before the rest costs anything.
+pub fn for_each_file(
+    bytes: &[u8],
+    limits: &Limits,
+    visit: impl FnMut(Entry<'_>) -> Result<Flow, EscrowError>,
+) -> Result<(), EscrowError> {
     let stored = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
     if stored > limits.max_archive_bytes {
         return Err(EscrowError::Limit {
@@ -34,45 +90,50 @@ pub fn unpack(bytes: &[u8], limits: &Limits) -> Result<Vec<ArchiveFile>, EscrowE
             limit: limits.max_archive_bytes,
         });
     }
-    if bytes.starts_with(&GZIP_MAGIC) {
-        // A gzip member's end (CRC and length) is checked only when read to the end, so the
-        // reader is drained after the tar end marker; trailing garbage is refused too.
-        let mut decoder = GzDecoder::new(bytes);
-        let files = unpack_tar(&mut decoder, limits)?;
-        let mut rest = [0u8; 512];
-        let mut padding = 0usize;
-        loop {
-            match decoder.read(&mut rest) {
-                Ok(0) => break,
-                Ok(read) if rest.iter().take(read).all(|b| *b == 0) => {
-                    // Tar pads to its record size (10 KiB for GNU tar); a megabyte is plenty.
-                    padding = padding.saturating_add(read);
-                    if padding > MAX_PADDING {
-                        return Err(EscrowError::archive("too much padding after the tar archive"));
-                    }
-                }
-                Ok(_) => return Err(EscrowError::archive("data after the end of the tar archive")),
-                Err(error) => return Err(EscrowError::archive(format!("gzip: {error}"))),
-            }
-        }
-        if !decoder.into_inner().is_empty() {
-            return Err(EscrowError::archive("data after the end of the gzip stream"));
-        }
-        Ok(files)
-    } else {
-        unpack_tar(bytes, limits)
+    if !bytes.starts_with(&GZIP_MAGIC) {
+        return each_tar_file(bytes, limits, visit).map(|_| ());
     }
+    let mut decoder = GzDecoder::new(bytes);
+    if each_tar_file(&mut decoder, limits, visit)? == Flow::Stop {
+        return Ok(());
+    }
+    // A gzip member's end (CRC and length) is checked only when read to the end, so the
+    // reader is drained after the tar end marker; trailing garbage is refused too.
+    let mut rest = [0u8; 512];
+    let mut padding = 0usize;
+    loop {
+        match decoder.read(&mut rest) {
+            Ok(0) => break,
+            Ok(read) if rest.iter().take(read).all(|b| *b == 0) => {
+                // Tar pads to its record size (10 KiB for GNU tar); a megabyte is plenty.
+                padding = padding.saturating_add(read);
+                if padding > MAX_PADDING {
+                    return Err(EscrowError::archive("too much padding after the tar archive"));
+                }
+            }
+            Ok(_) => return Err(EscrowError::archive("data after the end of the tar archive")),
+            Err(error) => return Err(EscrowError::archive(format!("gzip: {error}"))),
+        }
+    }
+    if !decoder.into_inner().is_empty() {
+        return Err(EscrowError::archive("data after the end of the gzip stream"));
+    }
+    Ok(())
 }
 
 /// Longest path a GNU long-name entry may carry (a zone file of a 253-octet name needs 264).
 const MAX_LONG_NAME: u64 = 1024;
 
-fn unpack_tar(input: impl Read, limits: &Limits) -> Result<Vec<ArchiveFile>, EscrowError> {
+/// [`for_each_file`] over a tar stream; whether `visit` stopped it.
+fn each_tar_file(
+    input: impl Read,
+    limits: &Limits,
+    mut visit: impl FnMut(Entry<'_>) -> Result<Flow, EscrowError>,
+) -> Result<Flow, EscrowError> {
     let mut archive = tar::Archive::new(input);
     // Raw entries: the tar crate would read a GNU long-name or PAX extension entry into memory
     // whatever its size, so long names are taken here, within a bound, and PAX is refused.
     let entries = archive.entries().map_err(EscrowError::archive)?.raw(true);
-    let mut files = Vec::new();
     let mut unpacked = 0u64;
     let mut count = 0u64;
     let mut long_name: Option<Vec<u8>> = None;
@@ -137,24 +198,14 @@ fn unpack_tar(input: impl Read, limits: &Limits) -> Result<Vec<ArchiveFile>, Esc
                 limit: limits.max_unpacked_bytes,
             });
         }
-        let mut bytes = Vec::with_capacity(usize::try_from(size.min(1 << 20)).unwrap_or(0));
-        entry
-            .by_ref()
-            .take(size)
-            .read_to_end(&mut bytes)
-            .map_err(|error| EscrowError::archive(format!("{path}: {error}")))?;
-        if u64::try_from(bytes.len()).ok() != Some(size) {
-            return Err(EscrowError::archive(format!(
-                "{path}: truncated ({} of {size} octets)",
-                bytes.len()
-            )));
+        if visit(Entry { path, size, contents: &mut entry })? == Flow::Stop {
+            return Ok(Flow::Stop);
         }
-        files.push(ArchiveFile { path, bytes });
     }
     if long_name.is_some() {
         return Err(EscrowError::archive("a GNU long name with no entry after it"));
     }
-    Ok(files)
+    Ok(Flow::Continue)
 }
 
 /// Writes `files` as a ustar archive, gzip-compressed when `gzip`. Times and owners are zero,

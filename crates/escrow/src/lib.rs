@@ -24,9 +24,10 @@
 //!
 //! # Reading
 //!
-//! [`Deposit::read`] never trusts what it has not verified: the archive is unpacked within
-//! [`Limits`], the signature is checked over the manifest, every file against its digest and
-//! count, and only then are rows decoded. Any fault refuses the deposit with an
+//! [`Deposit::read`] never trusts what it has not verified: the archive starts with the
+//! manifest and its signature, which is checked before any other file is unpacked; the rest
+//! is unpacked within [`Limits`], every file checked against its digest and count, and only
+//! then are rows decoded. Any fault refuses the deposit with an
 //! [`EscrowError`] naming the file (and for CSV the line and field).
 //!
 //! ```

@@ -1,14 +1,14 @@
-//! Reading a deposit: unpack within limits, verify the signature over the manifest's exact
-//! bytes, then every file against the manifest (digest, then rows), then decode; the first
-//! fault refuses the whole deposit. Nothing in a file is parsed before the manifest that vouches
-//! for it has been verified.
+//! Reading a deposit: the manifest and its signature first, verified over the manifest's exact
+//! bytes before anything else is unpacked, then every file within limits against the manifest
+//! (digest, then rows), then decode; the first fault refuses the whole deposit. Nothing in a
+//! file is parsed before the manifest that vouches for it has been verified.
 
 use std::collections::{BTreeMap, HashSet};
 
 use ed25519_dalek::{Signature, VerifyingKey};
 use sha2::{Digest, Sha256};
 
-use crate::archive::{ArchiveFile, unpack};
+use crate::archive::{Entry, Flow, for_each_file};
 use crate::error::EscrowError;
 use crate::limits::Limits;
 use crate::model::{
@@ -27,24 +27,29 @@ impl Deposit {
     /// Refuses it whole — corrupt, truncated, unsigned, signed by another key, a file whose
     /// digest or row count differs from the manifest, a row that does not decode — with an
     /// error naming the file, and for CSV the line and field.
+    ///
+    /// The manifest and its signature are the archive's first two files, and the signature is
+    /// checked before anything else is unpacked: an archive that is not the registrar's costs
+    /// no more than its manifest, however much its other files would decompress to.
     pub fn read(bytes: &[u8], key: &VerifyingKey, limits: &Limits) -> Result<Deposit, EscrowError> {
-        let files = unpack(bytes, limits)?;
-        let (manifest, files) = verify(files, key)?;
+        let mut reading = Reading::default();
+        for_each_file(bytes, limits, |entry| reading.take(entry, key).map(|()| Flow::Continue))?;
+        let (manifest, files) = reading.finish()?;
         decode_files(manifest, &files, limits)
     }
 }
 
 /// The registrar a deposit's manifest names, read WITHOUT verifying anything: only for choosing
-/// whose key to verify the deposit with ([`Deposit::read`] then checks the signature).
+/// whose key to verify the deposit with ([`Deposit::read`] then checks the signature). Only
+/// the manifest, the archive's first file, is unpacked.
 pub fn claimed_registrar(bytes: &[u8], limits: &Limits) -> Result<String, EscrowError> {
-    let manifest = unpack(bytes, limits)?
-        .into_iter()
-        .find(|file| file.path == MANIFEST)
-        .ok_or_else(|| EscrowError::Missing { file: MANIFEST.to_owned() })?;
-    let manifest: Manifest = serde_json::from_slice(&manifest.bytes).map_err(|error| {
-        EscrowError::Manifest { detail: format!("line {}: {error}", error.line()) }
+    let mut manifest = None;
+    for_each_file(bytes, limits, |entry| {
+        manifest = Some(manifest_first(entry)?);
+        Ok(Flow::Stop)
     })?;
-    Ok(manifest.registrar)
+    let manifest = manifest.ok_or_else(|| EscrowError::Missing { file: MANIFEST.to_owned() })?;
+    Ok(parse_manifest(&manifest)?.registrar)
 }
 
 /// SHA-256 as lowercase hexadecimal.
@@ -52,40 +57,110 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-/// Splits off the manifest and its signature, verifies them, and checks that the archive holds
-/// exactly the files the manifest lists, each with the listed digest.
-fn verify(
-    files: Vec<ArchiveFile>,
-    key: &VerifyingKey,
-) -> Result<(Manifest, BTreeMap<String, Vec<u8>>), EscrowError> {
-    let mut by_path = BTreeMap::new();
-    for file in files {
-        if by_path.contains_key(&file.path) {
+/// The bytes of the archive's first file, which must be the manifest.
+fn manifest_first(entry: Entry<'_>) -> Result<Vec<u8>, EscrowError> {
+    if entry.path != MANIFEST {
+        return Err(EscrowError::Manifest {
+            detail: format!(
+                "the archive starts with {}; a deposit starts with {MANIFEST}",
+                entry.path
+            ),
+        });
+    }
+    Ok(entry.read_all()?.bytes)
+}
+
+fn parse_manifest(bytes: &[u8]) -> Result<Manifest, EscrowError> {
+    serde_json::from_slice(bytes).map_err(|error| EscrowError::Manifest {
+        detail: format!("line {}: {error}", error.line()),
+    })
+}
+
+/// A deposit as its files arrive: the manifest, then its signature, verified at once, then
+/// every other file, each checked against the verified manifest as it is read.
+#[derive(Default)]
+struct Reading {
+    manifest_bytes: Option<Vec<u8>>,
+    manifest: Option<Manifest>,
+    files: BTreeMap<String, Vec<u8>>,
+}
+
+impl Reading {
+    fn take(&mut self, entry: Entry<'_>, key: &VerifyingKey) -> Result<(), EscrowError> {
+        let Some(manifest_bytes) = &self.manifest_bytes else {
+            self.manifest_bytes = Some(manifest_first(entry)?);
+            return Ok(());
+        };
+        let Some(manifest) = &self.manifest else {
+            if entry.path != SIGNATURE {
+                return Err(EscrowError::Signature {
+                    detail: "missing: the deposit is unsigned".to_owned(),
+                });
+            }
+            let signature = entry.read_all()?.bytes;
+            self.manifest = Some(verify_manifest(manifest_bytes, &signature, key)?);
+            return Ok(());
+        };
+        if entry.path == MANIFEST || entry.path == SIGNATURE || self.files.contains_key(&entry.path)
+        {
             return Err(EscrowError::Unexpected {
-                file: file.path,
+                file: entry.path,
                 detail: "appears twice in the archive".to_owned(),
             });
         }
-        by_path.insert(file.path, file.bytes);
+        let Some(listed) = manifest.files.get(&entry.path) else {
+            return Err(EscrowError::Unexpected {
+                file: entry.path,
+                detail: "not listed in the manifest".to_owned(),
+            });
+        };
+        let file = entry.read_all()?;
+        let actual = sha256_hex(&file.bytes);
+        if !actual.eq_ignore_ascii_case(&listed.sha256) {
+            return Err(EscrowError::Digest {
+                file: file.path,
+                expected: listed.sha256.clone(),
+                actual,
+            });
+        }
+        self.files.insert(file.path, file.bytes);
+        Ok(())
     }
-    let manifest_bytes = by_path
-        .remove(MANIFEST)
-        .ok_or_else(|| EscrowError::Missing { file: MANIFEST.to_owned() })?;
-    let signature = by_path.remove(SIGNATURE).ok_or_else(|| EscrowError::Signature {
-        detail: "missing: the deposit is unsigned".to_owned(),
+
+    /// The verified manifest and every file it lists.
+    fn finish(self) -> Result<(Manifest, BTreeMap<String, Vec<u8>>), EscrowError> {
+        let manifest = match (self.manifest_bytes, self.manifest) {
+            (None, _) => return Err(EscrowError::Missing { file: MANIFEST.to_owned() }),
+            (Some(_), None) => {
+                return Err(EscrowError::Signature {
+                    detail: "missing: the deposit is unsigned".to_owned(),
+                });
+            }
+            (Some(_), Some(manifest)) => manifest,
+        };
+        if let Some(path) = manifest.files.keys().find(|path| !self.files.contains_key(*path)) {
+            return Err(EscrowError::Missing { file: path.clone() });
+        }
+        Ok((manifest, self.files))
+    }
+}
+
+/// Verifies the signature over the manifest's exact bytes, then reads the manifest and checks
+/// what every deposit's manifest must say.
+fn verify_manifest(
+    manifest_bytes: &[u8],
+    signature: &[u8],
+    key: &VerifyingKey,
+) -> Result<Manifest, EscrowError> {
+    let signature = <[u8; 64]>::try_from(signature).map_err(|_| EscrowError::Signature {
+        detail: format!("{} octets; an Ed25519 signature has 64", signature.len()),
     })?;
-    let signature =
-        <[u8; 64]>::try_from(signature.as_slice()).map_err(|_| EscrowError::Signature {
-            detail: format!("{} octets; an Ed25519 signature has 64", signature.len()),
-        })?;
-    key.verify_strict(&manifest_bytes, &Signature::from_bytes(&signature)).map_err(|_| {
+    key.verify_strict(manifest_bytes, &Signature::from_bytes(&signature)).map_err(|_| {
         EscrowError::Signature {
             detail: "does not verify manifest.json with the registrar's escrow key".to_owned(),
         }
     })?;
-    let manifest: Manifest = serde_json::from_slice(&manifest_bytes).map_err(|error| {
-        EscrowError::Manifest { detail: format!("line {}: {error}", error.line()) }
-    })?;
+    let manifest = parse_manifest(manifest_bytes)?;
     check_id(&manifest.registrar)
         .map_err(|detail| EscrowError::Manifest { detail: format!("registrar: {detail}") })?;
     check_id(&manifest.deposit_id)
@@ -95,26 +170,7 @@ fn verify(
             return Err(EscrowError::Manifest { detail: format!("{required} is not listed") });
         }
     }
-    for (path, bytes) in &by_path {
-        let Some(entry) = manifest.files.get(path) else {
-            return Err(EscrowError::Unexpected {
-                file: path.clone(),
-                detail: "not listed in the manifest".to_owned(),
-            });
-        };
-        let actual = sha256_hex(bytes);
-        if !actual.eq_ignore_ascii_case(&entry.sha256) {
-            return Err(EscrowError::Digest {
-                file: path.clone(),
-                expected: entry.sha256.clone(),
-                actual,
-            });
-        }
-    }
-    if let Some(path) = manifest.files.keys().find(|path| !by_path.contains_key(*path)) {
-        return Err(EscrowError::Missing { file: path.clone() });
-    }
-    Ok((manifest, by_path))
+    Ok(manifest)
 }
 
 /// Decodes verified files into a deposit, checking each file's rows against the manifest.

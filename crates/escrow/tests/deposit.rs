@@ -154,6 +154,53 @@ fn unsigned_and_wrongly_signed_deposits_are_refused() {
     assert!(matches!(error, EscrowError::Signature { .. }), "{error}");
 }
 
+/// The archive of `files`, then a file whose header promises `size` octets that never come:
+/// reading it at all would end in a truncation error, so a refusal of another kind shows it
+/// was not read.
+fn with_unread_tail(files: &[ArchiveFile], size: u64) -> Vec<u8> {
+    let mut bytes = pack(files, false).unwrap();
+    bytes.truncate(bytes.len() - 1024); // the end-of-archive marker
+    let mut header = tar::Header::new_ustar();
+    header.set_path("zones/big.example.zone").unwrap();
+    header.set_size(size);
+    header.set_mode(0o644);
+    header.set_entry_type(tar::EntryType::Regular);
+    header.set_cksum();
+    bytes.extend_from_slice(header.as_bytes());
+    bytes.extend_from_slice(&[0; 4096]);
+    bytes
+}
+
+#[test]
+fn the_signature_is_checked_before_the_rest_is_unpacked() {
+    let bytes = sample().build(&key(), false).unwrap();
+    let files = unpack(&bytes, &Limits::default()).unwrap();
+    let (head, rest) = files.split_at(2);
+    assert_eq!([head[0].path.as_str(), head[1].path.as_str()], ["manifest.json", "manifest.sig"]);
+
+    let other = SigningKey::from_bytes(&[1; 32]);
+    let tail = with_unread_tail(head, 400 << 20);
+    let error = Deposit::read(&tail, &other.verifying_key(), &Limits::default()).unwrap_err();
+    assert!(matches!(error, EscrowError::Signature { .. }), "{error}");
+    // With the right key the same archive gets as far as the file, and is refused there.
+    let error = read(&with_unread_tail(&files, 400 << 20)).unwrap_err();
+    assert!(matches!(error, EscrowError::Unexpected { .. }), "{error}");
+
+    // The registrar is read from the manifest alone.
+    assert_eq!(nameward_escrow::claimed_registrar(&tail, &Limits::default()).unwrap(), "alpha");
+
+    // A deposit starts with its manifest and its signature.
+    let mut moved = rest.to_vec();
+    moved.extend_from_slice(head);
+    let error = read(&pack(&moved, false).unwrap()).unwrap_err();
+    assert!(error.to_string().contains("a deposit starts with manifest.json"), "{error}");
+    let mut unsigned_first = vec![head[0].clone()];
+    unsigned_first.extend_from_slice(rest);
+    unsigned_first.push(head[1].clone());
+    let error = read(&pack(&unsigned_first, false).unwrap()).unwrap_err();
+    assert_eq!(error.to_string(), "manifest.sig: missing: the deposit is unsigned");
+}
+
 #[test]
 fn truncated_and_corrupt_archives_are_refused() {
     for gzip in [false, true] {
