@@ -52,6 +52,17 @@ pub enum ClientError {
     /// The server closed the connection where a frame was expected.
     #[error("EPP server closed the connection instead of sending {0}")]
     Closed(&'static str),
+    /// The server closed the connection right after the TLS handshake, before its greeting:
+    /// what a nameward server does with a client certificate no active registrar registered.
+    #[error(
+        "EPP server {addr} closed the connection before its greeting: it admits only client \
+         certificates registered for an active registrar (is this the registrar's certificate, \
+         and is the registrar accredited and ACTIVE?)"
+    )]
+    NotAdmitted {
+        /// The address as given.
+        addr: String,
+    },
     /// A frame could not be read or written.
     #[error(transparent)]
     Frame(#[from] FrameError),
@@ -127,6 +138,7 @@ impl EppClient {
         // With TLS 1.3 the server judges the client certificate after the client thinks the
         // handshake is done, so a refusal shows up here, as the greeting fails to arrive.
         let greeting = client.receive("a greeting").await.map_err(|e| match e {
+            ClientError::Closed(_) => ClientError::NotAdmitted { addr: shown },
             ClientError::Frame(FrameError::Io(source)) => {
                 ClientError::Handshake { addr: shown, source }
             }

@@ -549,7 +549,7 @@ async fn a_certificate_not_admitted_gets_no_greeting() {
         ..pki.client_tls()
     };
     let refused = EppClient::connect(server.addr, &tls).await;
-    assert!(matches!(refused, Err(ClientError::Closed(_))), "{refused:?}");
+    assert!(matches!(refused, Err(ClientError::NotAdmitted { .. })), "{refused:?}");
     // No session was opened, so none was told it closed.
     assert!(server.log.peers().is_empty());
     let (mut client, _) = EppClient::connect(server.addr, &pki.client_tls()).await.unwrap();

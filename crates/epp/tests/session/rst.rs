@@ -129,7 +129,7 @@ async fn epp03_login_failures() {
         conn.expect_closed().await;
         let stranger = pki().client_tls(&pki().stranger, TlsVersions::Both);
         let refused = EppClient::connect(env.addr, &stranger).await;
-        assert!(matches!(refused, Err(ClientError::Closed(_))), "{refused:?}");
+        assert!(matches!(refused, Err(ClientError::NotAdmitted { .. })), "{refused:?}");
 
         // Version, language and services.
         let mut conn = env.connect(R1).await;
