@@ -183,3 +183,80 @@ async fn only_negotiated_extensions_are_answered() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_session_opened_before_suspension_may_look_but_not_change() {
+    use nameward_epp::command::Poll;
+    use nameward_epp::types::{Change, Secret, TransferOp};
+    use nameward_registry::model::RegistrarState;
+
+    on_both(async |env| {
+        let mut r1 = env.login(R1).await;
+        let mut r2 = env.login(R2).await;
+        for name in ["kept.example", "leaving.example"] {
+            r1.expect(Command::DomainCreate(create(name)), 1000).await;
+            r2.expect(transfer(TransferOp::Request, name, Some(CODE)), 1001).await;
+        }
+        // A name with nothing pending, so that only the suspension can refuse a change to it.
+        r1.expect(Command::DomainCreate(create("mine.example")), 1000).await;
+        r1.expect(host("ns1.mine.example", &["192.0.2.1"]), 1000).await;
+        let info = r1.expect(domain_info("mine.example"), 1000).await;
+        let expiry = date_of(&info.text("domain:exDate").unwrap());
+        env.registry
+            .set_registrar_state(R1, RegistrarState::Suspended, "unpaid invoices", env.now())
+            .await
+            .unwrap();
+        let balance = env.balance(R1).await;
+        let rows = env.registry.store().row_counts().await.unwrap();
+
+        // The session opened before the suspension changes nothing any more...
+        let delete = Command::DomainDelete("mine.example".into());
+        let refused = [
+            Command::DomainCreate(create("new.example")),
+            Command::DomainUpdate(nameward_epp::command::DomainUpdate {
+                chg: nameward_epp::command::DomainChange {
+                    auth_info: Some(Change::Set(Secret::new(CODE2))),
+                    registrant: None,
+                },
+                ..update("mine.example")
+            }),
+            renew("mine.example", expiry, 1),
+            transfer(TransferOp::Reject, "kept.example", None),
+            host("ns2.mine.example", &["192.0.2.2"]),
+            Command::HostDelete("ns1.mine.example".into()),
+            Command::ContactCreate(contact("c-late")),
+            delete,
+        ];
+        for command in refused {
+            let name = command.name();
+            let answer = r1.expect(command, 2304).await;
+            assert!(answer.has("SUSPENDED"), "{name}: {}", answer.xml);
+        }
+        assert_eq!(env.balance(R1).await, balance, "nothing charged");
+        let logged = env.registry.store().row_counts().await.unwrap();
+        let changed: Vec<_> =
+            rows.iter().filter(|row| row.0 != "transactions" && !logged.contains(row)).collect();
+        assert!(changed.is_empty(), "tables changed: {changed:?}");
+
+        // ... but still reads, empties its poll queue and lets a registrant's name go.
+        r1.expect(domain_info("kept.example"), 1000).await;
+        r1.expect(Command::DomainCheck(vec!["new.example".into()]), 1000).await;
+        r1.expect(transfer(TransferOp::Query, "kept.example", None), 1000).await;
+        let message = r1.expect(Command::Poll(Poll::Request), 1301).await;
+        let id = message.attr("msgQ", "id").unwrap();
+        r1.expect(Command::Poll(Poll::Ack { msg_id: id }), 1000).await;
+        r1.expect(transfer(TransferOp::Approve, "leaving.example", None), 1000).await;
+        let info = r2.expect(domain_info("leaving.example"), 1000).await;
+        assert_eq!(info.text("domain:clID").as_deref(), Some(R2));
+        let info = r2.expect(domain_info("kept.example"), 1000).await;
+        assert!(info.statuses("domain").contains(&"pendingTransfer".to_owned()), "{}", info.xml);
+
+        // Reinstated, the same session changes things again.
+        env.registry
+            .set_registrar_state(R1, RegistrarState::Active, "paid", env.now())
+            .await
+            .unwrap();
+        r1.expect(Command::DomainCreate(create("new.example")), 1000).await;
+    })
+    .await;
+}
