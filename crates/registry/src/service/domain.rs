@@ -257,7 +257,8 @@ impl Registry {
         .await
     }
 
-    /// RFC 3915 restore report.
+    /// RFC 3915 restore report: completes a restore in pendingRestore, or restores from
+    /// redemptionPeriod in one step ([`engine::restore_report`]).
     pub async fn domain_restore_report(
         &self,
         meta: &Meta<'_>,
