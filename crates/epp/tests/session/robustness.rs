@@ -1,9 +1,10 @@
 //! Hostile and odd input: malformed documents and XML bombs are answered and write nothing;
 //! services not announced at login are refused; a replayed clTRID is answered like any other
-//! command; refused commands are logged.
+//! command; refused commands are logged; a session opened before its registrar was suspended
+//! may look but not change.
 
-use nameward_epp::command::{Command, Login, SecDnsCreate};
-use nameward_epp::types::{DnssecData, Namespace};
+use nameward_epp::command::{Command, Login, Poll, SecDnsCreate};
+use nameward_epp::types::{DnssecData, Namespace, TransferOp};
 
 use super::support::*;
 
@@ -180,14 +181,52 @@ async fn only_negotiated_extensions_are_answered() {
         rgp.expect(Command::Login(only_rgp), 1000).await;
         let info = rgp.expect(domain_info("signed.example"), 1000).await;
         assert!(info.has("<rgp:infData") && !info.has("secDNS"), "{}", info.xml);
+
+        // RFC 9038: a client that names unhandled-namespaces-1.0 gets what it did not name in
+        // <extValue> under <result>, with the namespace in the reason.
+        let unhandled = Namespace::UnhandledNamespaces.uri().to_owned();
+        let mut told = env.connect(R1).await;
+        let signal =
+            Login { ext_uris: vec![unhandled.clone()], ..login_struct(login(R1, &password(R1))) };
+        told.expect(Command::Login(signal), 1000).await;
+        let info = told.expect(domain_info("signed.example"), 1000).await;
+        assert!(!info.has("<extension>"), "{}", info.xml);
+        assert!(info.has("<extValue><value><rgp:infData"), "{}", info.xml);
+        assert!(info.has("<extValue><value><secDNS:infData"), "{}", info.xml);
+        let reasons = info.texts("reason");
+        assert!(reasons.contains(&format!("{} not in login services", Namespace::SecDns.uri())));
+        assert_eq!(info.text("domain:name").as_deref(), Some("signed.example"));
+
+        // A poll message about a domain, to a session that named no domain objects: its data
+        // in <extValue> for a client that asked, dropped for one that did not.
+        let mut r2 = env.login(R2).await;
+        r2.expect(transfer(TransferOp::Request, "signed.example", Some(CODE)), 1001).await;
+        let hosts_only = |ext_uris: Vec<String>| Login {
+            obj_uris: vec![Namespace::Host.uri().to_owned()],
+            ext_uris,
+            ..login_struct(login(R1, &password(R1)))
+        };
+        let mut asked = env.connect(R1).await;
+        asked.expect(Command::Login(hosts_only(vec![unhandled])), 1000).await;
+        let message = asked.expect(Command::Poll(Poll::Request), 1301).await;
+        assert!(!message.has("<resData>"), "{}", message.xml);
+        assert!(message.has("<extValue><value><domain:trnData"), "{}", message.xml);
+        assert_eq!(
+            message.text("reason"),
+            Some(format!("{} not in login services", Namespace::Domain.uri()))
+        );
+        let mut silent = env.connect(R1).await;
+        silent.expect(Command::Login(hosts_only(Vec::new())), 1000).await;
+        let message = silent.expect(Command::Poll(Poll::Request), 1301).await;
+        assert!(!message.has("<resData>") && !message.has("<extValue>"), "{}", message.xml);
+        assert!(message.has("<msg>"), "{}", message.xml);
     })
     .await;
 }
 
 #[tokio::test]
 async fn a_session_opened_before_suspension_may_look_but_not_change() {
-    use nameward_epp::command::Poll;
-    use nameward_epp::types::{Change, Secret, TransferOp};
+    use nameward_epp::types::{Change, Secret};
     use nameward_registry::model::RegistrarState;
 
     on_both(async |env| {
