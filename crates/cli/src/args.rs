@@ -78,9 +78,10 @@ pub struct UpArgs {
     /// data directory on first start.
     #[arg(long, value_name = "FILE")]
     pub config: Option<std::path::PathBuf>,
-    /// Where EPP listens (TLS, RFC 5734); default 127.0.0.1:7700.
+    /// Where EPP listens (TLS, RFC 5734); default 127.0.0.1:7700. Give it again to listen on
+    /// several addresses (IPv4 and IPv6, say), all answering alike.
     #[arg(long, value_name = "ADDR:PORT")]
-    pub epp: Option<std::net::SocketAddr>,
+    pub epp: Vec<std::net::SocketAddr>,
     /// Where the authoritative DNS server answers (UDP and TCP); default 127.0.0.1:5353.
     #[arg(long, value_name = "ADDR:PORT")]
     pub dns: Option<std::net::SocketAddr>,

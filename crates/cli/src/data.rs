@@ -20,8 +20,11 @@ pub struct UpInfo {
     /// The TLDs served.
     #[serde(default)]
     pub tlds: Vec<String>,
-    /// The EPP server, `ADDR:PORT`.
+    /// The EPP server, `ADDR:PORT` (the first address it listens on).
     pub epp: String,
+    /// Every address the EPP server listens on, `epp` first.
+    #[serde(default)]
+    pub epp_all: Vec<String>,
     /// The DNS server, `ADDR:PORT`.
     pub dns: String,
     /// The demo CA certificate the EPP server's certificate chains to (none when the server's

@@ -42,8 +42,10 @@ pub struct UpConfig {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EppConfig {
-    /// Where EPP listens (TLS, RFC 5734).
-    pub listen: Option<SocketAddr>,
+    /// Where EPP listens (TLS, RFC 5734): one address, or a list of them (a registry answers
+    /// on every address its EPP name has, IPv4 and IPv6, each alike: RST epp-17).
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub listen: Vec<SocketAddr>,
     /// The server's certificate chain (PEM); with `key`. Without them `up` uses the demo
     /// certificate it made on first start.
     pub certificate: Option<PathBuf>,
@@ -75,6 +77,20 @@ pub struct EppConfig {
     pub failed_login_window_secs: Option<u64>,
     /// Password hashes run at once (each takes 19 MiB while it runs).
     pub password_workers: Option<usize>,
+}
+
+/// `"ADDR:PORT"` or `["ADDR:PORT", ...]`.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(input: D) -> Result<Vec<SocketAddr>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged, expecting = "an address \"ADDR:PORT\" or a list of them")]
+    enum OneOrMany {
+        One(SocketAddr),
+        Many(Vec<SocketAddr>),
+    }
+    Ok(match OneOrMany::deserialize(input)? {
+        OneOrMany::One(addr) => vec![addr],
+        OneOrMany::Many(addrs) => addrs,
+    })
 }
 
 impl EppConfig {
@@ -211,7 +227,7 @@ pub const EXAMPLE: &str = r#"# nameward up --config FILE: one registry, its EPP 
 # Flags given on the command line override what is here.
 
 [epp]
-listen = "127.0.0.1:7700"
+listen = "127.0.0.1:7700"           # or a list: ["192.0.2.1:700", "[2001:db8::1]:700"]
 # The server certificate chain and key (PEM). Without them `up` uses the demo certificate
 # it made on first start; a production registry names its own.
 # certificate = "/etc/nameward/epp.pem"
@@ -364,7 +380,7 @@ mod tests {
     #[test]
     fn the_example_reads() {
         let config = parse(EXAMPLE).unwrap();
-        assert_eq!(config.epp.listen, Some("127.0.0.1:7700".parse().unwrap()));
+        assert_eq!(config.epp.listen, ["127.0.0.1:7700".parse().unwrap()]);
         let dns = config.dns.unwrap();
         assert_eq!(dns.listen, ["127.0.0.1:5353".parse().unwrap()]);
         assert_eq!(dns.tcp.max_connections_per_client, 16);
@@ -417,6 +433,7 @@ mod tests {
         let config = parse(block).unwrap();
         assert_eq!(config.tlds.len(), 1);
         assert_eq!(config.backup.as_ref().map(|backup| backup.keep), Some(7));
+        assert_eq!(config.epp.listen.len(), 2);
         let dns = config.dns.unwrap();
         assert_eq!(dns.listen.len(), 2);
         assert_eq!(dns.secondaries.len(), 1);
@@ -457,6 +474,9 @@ mod tests {
         let (line, message) = parse("[epp]\nlisten = \"127.0.0.1:7700\"\nport = 7\n").unwrap_err();
         assert_eq!(line, 3);
         assert!(message.contains("port"), "{message}");
+        let (line, message) = parse("[epp]\nlisten = [\"127.0.0.1:700\", 7]\n").unwrap_err();
+        assert_eq!(line, 2);
+        assert!(message.contains("an address \"ADDR:PORT\" or a list"), "{message}");
         let (line, message) = parse("[dns]\nlisten = [\"not an address\"]\n").unwrap_err();
         assert_eq!(line, 2);
         assert!(message.contains("address"), "{message}");

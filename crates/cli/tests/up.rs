@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use nameward_dns::Rtype;
 
 mod support;
-use support::{ask, epp, nameward, ns_names, temp_dir, terminate, up};
+use support::{ask, epp, nameward, ns_names, temp_dir, terminate, up, up_with};
 
 /// The NS names a referral for `name` carries.
 fn delegated_to(dns: SocketAddr, name: &str) -> Vec<String> {
@@ -149,6 +149,52 @@ fn up_serves_every_tld_and_refuses_an_unknown_one() {
     assert!(stderr.contains("TLD other is not in this registry"), "{stderr}");
     assert!(stderr.contains("add-tld other"), "{stderr}");
     assert_eq!(std::fs::read_to_string(data.join("up.json")).unwrap(), before);
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// ICANN RST epp-17: EPP listens on every address it is given (here IPv4 and IPv6 loopback,
+/// as a registry's EPP name has A and AAAA records), and each answers `<info>` alike.
+#[test]
+fn epp_answers_alike_on_every_address() {
+    let data = temp_dir("up-epp-addresses");
+    let second = if std::net::TcpListener::bind("[::1]:0").is_ok() {
+        "[::1]:0"
+    } else {
+        eprintln!("no IPv6 loopback here: the second EPP address is 127.0.0.2 instead");
+        "127.0.0.2:0"
+    };
+    let args = ["--epp", "127.0.0.1:0", "--epp", second, "--dns", "127.0.0.1:0"];
+    let (child, info) = up_with(&data, &args);
+    let addresses: Vec<&str> =
+        info["epp_all"].as_array().unwrap().iter().filter_map(|addr| addr.as_str()).collect();
+    assert_eq!(addresses.len(), 2, "{info}");
+    assert_eq!(info["epp"].as_str(), Some(addresses[0]));
+    assert!(epp(&data, "alpha", &["host-create", "ns1.elsewhere.test"]).status.success());
+    let out =
+        epp(&data, "alpha", &["domain-create", "ports.example", "--ns", "ns1.elsewhere.test"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+
+    let answers: Vec<String> = addresses
+        .iter()
+        .map(|addr| {
+            let out = nameward()
+                .args(["epp", "client", "--up"])
+                .arg(&data)
+                .args(["--server", addr, "--server-name", "localhost", "--registrar", "alpha"])
+                .args(["domain-info", "ports.example"])
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            assert!(out.status.success() && text.contains("code=\"1000\""), "{addr}: {text}");
+            // The object as answered, without the transaction ids.
+            let start = text.find("<resData>").unwrap_or_else(|| panic!("{addr}: {text}"));
+            let end = text.find("<trID>").unwrap_or_else(|| panic!("{addr}: {text}"));
+            text[start..end].to_owned()
+        })
+        .collect();
+    assert!(answers[0].contains("ns1.elsewhere.test"), "{}", answers[0]);
+    assert_eq!(answers[0], answers[1], "{} and {} answer differently", addresses[0], addresses[1]);
+    terminate(child);
     let _ = std::fs::remove_dir_all(&data);
 }
 

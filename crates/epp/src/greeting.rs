@@ -24,7 +24,8 @@ pub struct Greeting {
 
 impl Greeting {
     /// The greeting of a nameward server: EPP 1.0 in English; domain, host and contact
-    /// objects; the secDNS-1.1, rgp-1.0 and loginSec-1.0 extensions.
+    /// objects; the secDNS-1.1, rgp-1.0, loginSec-1.0 and unhandled-namespaces-1.0
+    /// extensions.
     pub fn new(sv_id: impl Into<String>, sv_date: OffsetDateTime) -> Greeting {
         let uris = |list: &[Namespace]| list.iter().map(|ns| ns.uri().to_owned()).collect();
         Greeting {
@@ -33,7 +34,12 @@ impl Greeting {
             versions: vec!["1.0".to_owned()],
             langs: vec!["en".to_owned()],
             obj_uris: uris(&[Namespace::Domain, Namespace::Host, Namespace::Contact]),
-            ext_uris: uris(&[Namespace::SecDns, Namespace::Rgp, Namespace::LoginSec]),
+            ext_uris: uris(&[
+                Namespace::SecDns,
+                Namespace::Rgp,
+                Namespace::LoginSec,
+                Namespace::UnhandledNamespaces,
+            ]),
         }
     }
 

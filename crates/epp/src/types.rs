@@ -20,11 +20,15 @@ pub enum Namespace {
     Rgp,
     /// `urn:ietf:params:xml:ns:epp:loginSec-1.0` (RFC 8807).
     LoginSec,
+    /// `urn:ietf:params:xml:ns:epp:unhandled-namespaces-1.0` (RFC 9038): announced at login,
+    /// it asks for data of namespaces the client did not name in `<extValue>` rather than
+    /// not at all. It has no elements of its own.
+    UnhandledNamespaces,
 }
 
 impl Namespace {
     /// Every namespace, EPP first.
-    pub const ALL: [Namespace; 7] = [
+    pub const ALL: [Namespace; 8] = [
         Namespace::Epp,
         Namespace::Domain,
         Namespace::Host,
@@ -32,6 +36,7 @@ impl Namespace {
         Namespace::SecDns,
         Namespace::Rgp,
         Namespace::LoginSec,
+        Namespace::UnhandledNamespaces,
     ];
 
     /// The namespace URI.
@@ -44,6 +49,7 @@ impl Namespace {
             Namespace::SecDns => "urn:ietf:params:xml:ns:secDNS-1.1",
             Namespace::Rgp => "urn:ietf:params:xml:ns:rgp-1.0",
             Namespace::LoginSec => "urn:ietf:params:xml:ns:epp:loginSec-1.0",
+            Namespace::UnhandledNamespaces => "urn:ietf:params:xml:ns:epp:unhandled-namespaces-1.0",
         }
     }
 
@@ -57,6 +63,7 @@ impl Namespace {
             Namespace::SecDns => "secDNS",
             Namespace::Rgp => "rgp",
             Namespace::LoginSec => "loginSec",
+            Namespace::UnhandledNamespaces => "unhandled",
         }
     }
 

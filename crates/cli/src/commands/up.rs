@@ -62,7 +62,11 @@ pub fn run(args: UpArgs) -> Result<ExitCode> {
     if let Some(tld) = &tld {
         Policy::default_for(tld).check()?;
     }
-    let epp = args.epp.or(file.epp.listen).unwrap_or(DEFAULT_EPP);
+    let epp = [&args.epp, &file.epp.listen]
+        .into_iter()
+        .find(|addrs| !addrs.is_empty())
+        .cloned()
+        .unwrap_or_else(|| vec![DEFAULT_EPP]);
     let dns_config = dns_config(file.dns.take(), args.dns);
     let first_dns = dns_config.listen.first().copied().unwrap_or(DEFAULT_DNS);
     // The DNS server runs its own threads and runtime; it starts with no zone and the TLD
@@ -104,7 +108,7 @@ enum Setup {
 async fn serve(
     args: UpArgs,
     file: UpConfig,
-    epp_listen: SocketAddr,
+    epp_listen: Vec<SocketAddr>,
     tld: Option<String>,
     dns_addr: SocketAddr,
     dns: Arc<Shared>,
@@ -138,7 +142,7 @@ async fn serve(
         Setup::Demo(_) => Some(DemoPki::generate(&dir)?),
         _ => None,
     };
-    let epp = bind_epp(&file.epp, &dir, epp_listen).await?;
+    let epp = bind_epp(&file.epp, &dir, &epp_listen).await?;
 
     let mut up = match setup {
         Setup::Configured => {
@@ -161,8 +165,9 @@ async fn serve(
         outcome?;
     }
 
-    let epp_addr = epp.local_addrs().first().copied().unwrap_or(epp_listen);
-    up.epp = epp_addr.to_string();
+    let epp_addrs: Vec<String> = epp.local_addrs().iter().map(SocketAddr::to_string).collect();
+    up.epp = epp_addrs.first().cloned().unwrap_or_default();
+    up.epp_all = epp_addrs;
     up.dns = dns_addr.to_string();
     up.write(&dir)?;
     first_start.keep();
@@ -235,9 +240,9 @@ async fn lead(work: LeaderWork) {
     }
 }
 
-/// The EPP server listening on `listen`, with the certificate the configuration file names
-/// or else the demo's, and the file's connection limits.
-async fn bind_epp(config: &EppConfig, dir: &Path, listen: SocketAddr) -> Result<EppServer> {
+/// The EPP server listening on every address of `listen`, with the certificate the
+/// configuration file names or else the demo's, and the file's connection limits.
+async fn bind_epp(config: &EppConfig, dir: &Path, listen: &[SocketAddr]) -> Result<EppServer> {
     let (certificate, key) = match (&config.certificate, &config.key) {
         (Some(certificate), Some(key)) => (certificate.clone(), key.clone()),
         _ => (dir.join("pki/epp.pem"), dir.join("pki/epp.key")),
@@ -255,9 +260,8 @@ async fn bind_epp(config: &EppConfig, dir: &Path, listen: SocketAddr) -> Result<
         })?;
     let mut options = ServerOptions::new(tls);
     config.apply(&mut options);
-    EppServer::bind(listen, options)
-        .await
-        .with_context(|| format!("cannot listen for EPP on {listen}"))
+    // The error names the address that could not be bound.
+    Ok(EppServer::bind_all(listen, options).await?)
 }
 
 /// Adds the configuration file's TLDs the registry lacks and brings every configured apex up

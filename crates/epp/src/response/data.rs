@@ -208,6 +208,27 @@ pub struct PendingAction {
 }
 
 impl ResData {
+    /// The object namespace of the data, which a client must have named at login.
+    pub fn namespace(&self) -> Namespace {
+        match self {
+            ResData::DomainCheck(_)
+            | ResData::DomainInfo(_)
+            | ResData::DomainCreate { .. }
+            | ResData::DomainRenew { .. }
+            | ResData::DomainTransfer(_)
+            | ResData::DomainPending(_) => Namespace::Domain,
+            ResData::HostCheck(_)
+            | ResData::HostInfo(_)
+            | ResData::HostCreate { .. }
+            | ResData::HostPending(_) => Namespace::Host,
+            ResData::ContactCheck(_)
+            | ResData::ContactInfo(_)
+            | ResData::ContactCreate { .. }
+            | ResData::ContactTransfer(_)
+            | ResData::ContactPending(_) => Namespace::Contact,
+        }
+    }
+
     pub(crate) fn write(&self, w: &mut Writer) {
         match self {
             ResData::DomainCheck(results) => check(w, Namespace::Domain, "name", results),

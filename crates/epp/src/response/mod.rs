@@ -31,6 +31,9 @@ pub struct Response {
     pub res_data: Option<ResData>,
     /// Extension data (secDNS, RGP).
     pub extension: Vec<ExtensionData>,
+    /// Data of namespaces the client did not name at login, for a client that asked for them
+    /// (RFC 9038): written in `<extValue>` under `<result>`.
+    pub unhandled: Vec<Unhandled>,
     /// The client's transaction id, echoed.
     pub cl_trid: Option<String>,
     /// The server's transaction id.
@@ -49,6 +52,39 @@ pub struct ResultValue {
     pub text: String,
     /// Why it was refused; when present the value goes in `<extValue>`.
     pub reason: Option<String>,
+}
+
+/// Data a response would carry in a namespace the client did not name at login (RFC 9038 §3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unhandled {
+    /// An element of `<extension>` (`<rgp:infData>`, say).
+    Extension(ExtensionData),
+    /// A poll message's object data (`<domain:trnData>`, say), in place of `<resData>`.
+    Object(ResData),
+}
+
+impl Unhandled {
+    /// The namespace the client did not name.
+    pub fn namespace(&self) -> Namespace {
+        match self {
+            Unhandled::Extension(extension) => extension.namespace(),
+            Unhandled::Object(data) => data.namespace(),
+        }
+    }
+
+    /// `<extValue><value>ELEMENT</value><reason>URI not in login services</reason></extValue>`,
+    /// the form and reason RFC 9038 §3 gives.
+    fn write(&self, w: &mut Writer) {
+        w.open("extValue", &[]);
+        w.open("value", &[]);
+        match self {
+            Unhandled::Extension(extension) => extension.write(w),
+            Unhandled::Object(data) => data.write(w),
+        }
+        w.close("value");
+        w.text("reason", &format!("{} not in login services", self.namespace().uri()));
+        w.close("extValue");
+    }
 }
 
 /// The message queue: how many messages wait and which one this is (RFC 5730 §2.9.2.3).
@@ -78,6 +114,7 @@ impl Response {
             msg_q: None,
             res_data: None,
             extension: Vec::new(),
+            unhandled: Vec::new(),
             cl_trid,
             sv_trid: sv_trid.into(),
         }
@@ -167,6 +204,9 @@ impl Response {
             } else {
                 value.write_value(w);
             }
+        }
+        for unhandled in &self.unhandled {
+            unhandled.write(w);
         }
         w.close("result");
     }

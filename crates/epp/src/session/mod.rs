@@ -61,7 +61,7 @@ use time::OffsetDateTime;
 
 use crate::command::{self, Command, Login, Request};
 use crate::greeting::Greeting;
-use crate::response::Response;
+use crate::response::{Response, Unhandled};
 use crate::result::ResultCode;
 use crate::server::{CloseReason, PeerInfo, Reply, Session, SessionFactory};
 use crate::types::{Namespace, ObjectKind};
@@ -461,7 +461,12 @@ impl EppSession {
         let mut extensions = Vec::new();
         for uri in &login.ext_uris {
             match Namespace::from_uri(uri) {
-                Some(ns @ (Namespace::SecDns | Namespace::Rgp | Namespace::LoginSec)) => {
+                Some(
+                    ns @ (Namespace::SecDns
+                    | Namespace::Rgp
+                    | Namespace::LoginSec
+                    | Namespace::UnhandledNamespaces),
+                ) => {
                     extensions.push(ns);
                 }
                 _ => {
@@ -514,17 +519,34 @@ impl EppSession {
 }
 
 impl LoggedIn {
-    /// Leaves out of a response what the client did not name at login (RFC 5730 §2.9.1.1:
-    /// the server must not send it): extensions not among its extURIs (an RGP or secDNS info
-    /// block, say), and poll data of an object type not among its objURIs (the message text
-    /// still says what happened).
+    /// Takes out of a response what the client did not name at login (RFC 5730 §2.9.1.1:
+    /// the server must not send it there): extensions not among its extURIs (an RGP or secDNS
+    /// info block, say), and poll data of an object type not among its objURIs (the message
+    /// text still says what happened). A client that named unhandled-namespaces-1.0 gets them
+    /// in `<extValue>` under `<result>` instead (RFC 9038 §3); any other loses them.
     fn keep_negotiated(&self, response: &mut Response) {
-        response.extension.retain(|extension| self.extensions.contains(&extension.namespace()));
+        let signal = self.extensions.contains(&Namespace::UnhandledNamespaces);
+        let (kept, unnamed): (Vec<_>, Vec<_>) = std::mem::take(&mut response.extension)
+            .into_iter()
+            .partition(|extension| self.extensions.contains(&extension.namespace()));
+        response.extension = kept;
+        let mut unhandled: Vec<Unhandled> = unnamed
+            .into_iter()
+            .filter(|extension| !extension.is_empty())
+            .map(Unhandled::Extension)
+            .collect();
+        let unnamed_object = response
+            .res_data
+            .as_ref()
+            .is_some_and(|data| !self.objects.contains(&data.namespace()));
         if response.msg_q.is_some()
-            && response.res_data.is_some()
-            && !self.objects.contains(&Namespace::Domain)
+            && unnamed_object
+            && let Some(data) = response.res_data.take()
         {
-            response.res_data = None;
+            unhandled.push(Unhandled::Object(data));
+        }
+        if signal {
+            response.unhandled.extend(unhandled);
         }
     }
 

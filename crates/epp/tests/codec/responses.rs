@@ -4,7 +4,7 @@ use nameward_epp::command::{ParseError, parse};
 use nameward_epp::greeting::Greeting;
 use nameward_epp::response::{
     CheckResult, ContactInfoData, DomainInfoData, ExtensionData, HostInfoData, MsgQ, PendingAction,
-    ResData, Response, ResultValue, TransferData,
+    ResData, Response, ResultValue, TransferData, Unhandled,
 };
 use nameward_epp::result::ResultCode;
 use nameward_epp::types::{
@@ -357,7 +357,71 @@ fn cases() -> Vec<(&'static str, Response)> {
                     .with_message("Bad name\r\nreally")
             },
         ),
+        // RFC 9038 §3: an info answer whose RGP and secDNS data the client did not name.
+        (
+            "unhandled-extensions",
+            Response {
+                unhandled: vec![
+                    Unhandled::Extension(ExtensionData::RgpInfo(vec![RgpStatus::AddPeriod])),
+                    Unhandled::Extension(ExtensionData::SecDnsInfo {
+                        max_sig_life: None,
+                        data: DnssecData::Ds(vec![DsData {
+                            key_tag: 12345,
+                            alg: 13,
+                            digest_type: 2,
+                            digest: vec![0xAB; 32],
+                            key_data: None,
+                        }]),
+                    }),
+                ],
+                ..ok("ABC-12345").with_res_data(ResData::DomainInfo(Box::new(domain_info())))
+            },
+        ),
+        // RFC 9038 §3: a poll message of an object type the client did not name.
+        (
+            "unhandled-poll-object",
+            Response {
+                unhandled: vec![Unhandled::Object(ResData::DomainTransfer(transfer(
+                    "example.com",
+                    Some(NOW),
+                )))],
+                ..Response::new(ResultCode::SuccessAckToDequeue, Some("ABC-1".into()), "54322-XYZ")
+                    .with_msg_q(MsgQ {
+                        count: 1,
+                        id: "7".into(),
+                        qdate: Some(NOW),
+                        msg: Some("Transfer requested.".into()),
+                    })
+            },
+        ),
     ]
+}
+
+#[test]
+fn unhandled_namespaces_go_in_ext_value_with_their_reason() {
+    let cases = cases();
+    let find = |wanted: &str| {
+        let (_, response) = cases.iter().find(|(name, _)| *name == wanted).unwrap();
+        String::from_utf8(response.to_xml()).unwrap()
+    };
+    let info = find("unhandled-extensions");
+    assert!(!info.contains("<extension>"), "{info}");
+    for needle in [
+        "<extValue><value><rgp:infData xmlns:rgp=\"urn:ietf:params:xml:ns:rgp-1.0\">",
+        "<reason>urn:ietf:params:xml:ns:rgp-1.0 not in login services</reason></extValue>",
+        "<extValue><value><secDNS:infData",
+        "<reason>urn:ietf:params:xml:ns:secDNS-1.1 not in login services</reason>",
+    ] {
+        assert!(info.contains(needle), "missing {needle} in {info}");
+    }
+    // Inside <result>, after its message; the object data stays in <resData>.
+    let result_end = info.find("</result>").unwrap();
+    assert!(info.find("<extValue>").unwrap() < result_end, "{info}");
+    assert!(info.find("<resData>").unwrap() > result_end, "{info}");
+    let poll = find("unhandled-poll-object");
+    assert!(!poll.contains("<resData>"), "{poll}");
+    assert!(poll.contains("<value><domain:trnData"), "{poll}");
+    assert!(poll.contains("<reason>urn:ietf:params:xml:ns:domain-1.0 not in login services"));
 }
 
 #[test]
@@ -445,6 +509,7 @@ fn greeting_announces_objects_extensions_and_policy() {
         "<extURI>urn:ietf:params:xml:ns:secDNS-1.1</extURI>",
         "<extURI>urn:ietf:params:xml:ns:rgp-1.0</extURI>",
         "<extURI>urn:ietf:params:xml:ns:epp:loginSec-1.0</extURI>",
+        "<extURI>urn:ietf:params:xml:ns:epp:unhandled-namespaces-1.0</extURI>",
         "<access><all/></access>",
         "<purpose><admin/><prov/></purpose>",
         "<recipient><ours/><public/></recipient>",

@@ -1,9 +1,10 @@
 //! Hostile and odd input: malformed documents and XML bombs are answered and write nothing;
 //! services not announced at login are refused; a replayed clTRID is answered like any other
-//! command; refused commands are logged.
+//! command; refused commands are logged; a session opened before its registrar was suspended
+//! may look but not change.
 
-use nameward_epp::command::{Command, Login, SecDnsCreate};
-use nameward_epp::types::{DnssecData, Namespace};
+use nameward_epp::command::{Command, Login, Poll, SecDnsCreate};
+use nameward_epp::types::{DnssecData, Namespace, TransferOp};
 
 use super::support::*;
 
@@ -180,6 +181,121 @@ async fn only_negotiated_extensions_are_answered() {
         rgp.expect(Command::Login(only_rgp), 1000).await;
         let info = rgp.expect(domain_info("signed.example"), 1000).await;
         assert!(info.has("<rgp:infData") && !info.has("secDNS"), "{}", info.xml);
+
+        // RFC 9038: a client that names unhandled-namespaces-1.0 gets what it did not name in
+        // <extValue> under <result>, with the namespace in the reason.
+        let unhandled = Namespace::UnhandledNamespaces.uri().to_owned();
+        let mut told = env.connect(R1).await;
+        let signal =
+            Login { ext_uris: vec![unhandled.clone()], ..login_struct(login(R1, &password(R1))) };
+        told.expect(Command::Login(signal), 1000).await;
+        let info = told.expect(domain_info("signed.example"), 1000).await;
+        assert!(!info.has("<extension>"), "{}", info.xml);
+        assert!(info.has("<extValue><value><rgp:infData"), "{}", info.xml);
+        assert!(info.has("<extValue><value><secDNS:infData"), "{}", info.xml);
+        let reasons = info.texts("reason");
+        assert!(reasons.contains(&format!("{} not in login services", Namespace::SecDns.uri())));
+        assert_eq!(info.text("domain:name").as_deref(), Some("signed.example"));
+
+        // A poll message about a domain, to a session that named no domain objects: its data
+        // in <extValue> for a client that asked, dropped for one that did not.
+        let mut r2 = env.login(R2).await;
+        r2.expect(transfer(TransferOp::Request, "signed.example", Some(CODE)), 1001).await;
+        let hosts_only = |ext_uris: Vec<String>| Login {
+            obj_uris: vec![Namespace::Host.uri().to_owned()],
+            ext_uris,
+            ..login_struct(login(R1, &password(R1)))
+        };
+        let mut asked = env.connect(R1).await;
+        asked.expect(Command::Login(hosts_only(vec![unhandled])), 1000).await;
+        let message = asked.expect(Command::Poll(Poll::Request), 1301).await;
+        assert!(!message.has("<resData>"), "{}", message.xml);
+        assert!(message.has("<extValue><value><domain:trnData"), "{}", message.xml);
+        assert_eq!(
+            message.text("reason"),
+            Some(format!("{} not in login services", Namespace::Domain.uri()))
+        );
+        let mut silent = env.connect(R1).await;
+        silent.expect(Command::Login(hosts_only(Vec::new())), 1000).await;
+        let message = silent.expect(Command::Poll(Poll::Request), 1301).await;
+        assert!(!message.has("<resData>") && !message.has("<extValue>"), "{}", message.xml);
+        assert!(message.has("<msg>"), "{}", message.xml);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_session_opened_before_suspension_may_look_but_not_change() {
+    use nameward_epp::types::{Change, Secret};
+    use nameward_registry::model::RegistrarState;
+
+    on_both(async |env| {
+        let mut r1 = env.login(R1).await;
+        let mut r2 = env.login(R2).await;
+        for name in ["kept.example", "leaving.example"] {
+            r1.expect(Command::DomainCreate(create(name)), 1000).await;
+            r2.expect(transfer(TransferOp::Request, name, Some(CODE)), 1001).await;
+        }
+        // A name with nothing pending, so that only the suspension can refuse a change to it.
+        r1.expect(Command::DomainCreate(create("mine.example")), 1000).await;
+        r1.expect(host("ns1.mine.example", &["192.0.2.1"]), 1000).await;
+        let info = r1.expect(domain_info("mine.example"), 1000).await;
+        let expiry = date_of(&info.text("domain:exDate").unwrap());
+        env.registry
+            .set_registrar_state(R1, RegistrarState::Suspended, "unpaid invoices", env.now())
+            .await
+            .unwrap();
+        let balance = env.balance(R1).await;
+        let rows = env.registry.store().row_counts().await.unwrap();
+
+        // The session opened before the suspension changes nothing any more...
+        let delete = Command::DomainDelete("mine.example".into());
+        let refused = [
+            Command::DomainCreate(create("new.example")),
+            Command::DomainUpdate(nameward_epp::command::DomainUpdate {
+                chg: nameward_epp::command::DomainChange {
+                    auth_info: Some(Change::Set(Secret::new(CODE2))),
+                    registrant: None,
+                },
+                ..update("mine.example")
+            }),
+            renew("mine.example", expiry, 1),
+            transfer(TransferOp::Reject, "kept.example", None),
+            host("ns2.mine.example", &["192.0.2.2"]),
+            Command::HostDelete("ns1.mine.example".into()),
+            Command::ContactCreate(contact("c-late")),
+            delete,
+        ];
+        for command in refused {
+            let name = command.name();
+            let answer = r1.expect(command, 2304).await;
+            assert!(answer.has("SUSPENDED"), "{name}: {}", answer.xml);
+        }
+        assert_eq!(env.balance(R1).await, balance, "nothing charged");
+        let logged = env.registry.store().row_counts().await.unwrap();
+        let changed: Vec<_> =
+            rows.iter().filter(|row| row.0 != "transactions" && !logged.contains(row)).collect();
+        assert!(changed.is_empty(), "tables changed: {changed:?}");
+
+        // ... but still reads, empties its poll queue and lets a registrant's name go.
+        r1.expect(domain_info("kept.example"), 1000).await;
+        r1.expect(Command::DomainCheck(vec!["new.example".into()]), 1000).await;
+        r1.expect(transfer(TransferOp::Query, "kept.example", None), 1000).await;
+        let message = r1.expect(Command::Poll(Poll::Request), 1301).await;
+        let id = message.attr("msgQ", "id").unwrap();
+        r1.expect(Command::Poll(Poll::Ack { msg_id: id }), 1000).await;
+        r1.expect(transfer(TransferOp::Approve, "leaving.example", None), 1000).await;
+        let info = r2.expect(domain_info("leaving.example"), 1000).await;
+        assert_eq!(info.text("domain:clID").as_deref(), Some(R2));
+        let info = r2.expect(domain_info("kept.example"), 1000).await;
+        assert!(info.statuses("domain").contains(&"pendingTransfer".to_owned()), "{}", info.xml);
+
+        // Reinstated, the same session changes things again.
+        env.registry
+            .set_registrar_state(R1, RegistrarState::Active, "paid", env.now())
+            .await
+            .unwrap();
+        r1.expect(Command::DomainCreate(create("new.example")), 1000).await;
     })
     .await;
 }

@@ -1,5 +1,6 @@
-//! One test per ICANN RST v2 EPP case (epp-01 to epp-27; 17, "identical answers on every
-//! address", and 22 are not session matters).
+//! One test per ICANN RST v2 EPP case, epp-01 to epp-27. epp-22 (restore) was withdrawn
+//! from RST in January 2025; its last text is kept as a test all the same, since RFC 3915
+//! restores are what it checked.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -597,6 +598,93 @@ async fn epp16_domain_update() {
     .await;
 }
 
+/// The addresses epp-17 serves on: IPv4 and IPv6 loopback, as a registry publishes A and
+/// AAAA records for its EPP name; a second IPv4 loopback address where IPv6 is missing.
+fn two_service_addresses() -> [&'static str; 2] {
+    if std::net::TcpListener::bind("[::1]:0").is_ok() {
+        ["127.0.0.1:0", "[::1]:0"]
+    } else {
+        eprintln!("epp17: no IPv6 loopback here, serving on 127.0.0.1 and 127.0.0.2 instead");
+        ["127.0.0.1:0", "127.0.0.2:0"]
+    }
+}
+
+/// What an `<info>` answer says about the object: `<resData>` and `<extension>`, without the
+/// transaction ids, which differ on every command.
+fn object_data(answer: &Resp) -> String {
+    let between = |open: &str, close: &str| {
+        let start = answer.xml.find(open);
+        let end = answer.xml.find(close);
+        match (start, end) {
+            (Some(start), Some(end)) if start < end => {
+                answer.xml[start..end + close.len()].to_owned()
+            }
+            _ => String::new(),
+        }
+    };
+    let data = between("<resData>", "</resData>");
+    assert!(!data.is_empty(), "no resData: {}", answer.xml);
+    data + &between("<extension>", "</extension>")
+}
+
+#[tokio::test]
+async fn epp17_identical_answers_on_every_service_address() {
+    on_both_listening(BALANCE, &two_service_addresses(), async |env| {
+        assert_eq!(env.addrs.len(), 2);
+        // Objects made through the first address...
+        let mut first = env.login(R1).await;
+        first.expect(Command::ContactCreate(contact("c-port")), 1000).await;
+        let made = nameward_epp::command::DomainCreate {
+            registrant: Some("c-port".into()),
+            sec_dns: Some(SecDnsCreate {
+                max_sig_life: None,
+                data: DnssecData::Ds(vec![ds(4242)]),
+            }),
+            ..create("ports.example")
+        };
+        first.expect(Command::DomainCreate(made), 1000).await;
+        first.expect(host("ns1.ports.example", &["192.0.2.1", "2001:db8::1"]), 1000).await;
+        first
+            .expect(
+                Command::DomainUpdate(nameward_epp::command::DomainUpdate {
+                    add: DomainAddRem {
+                        ns: vec!["ns1.ports.example".into()],
+                        ..Default::default()
+                    },
+                    ..update("ports.example")
+                }),
+                1000,
+            )
+            .await;
+        let infos = || {
+            [
+                domain_info("ports.example"),
+                Command::HostInfo("ns1.ports.example".into()),
+                Command::ContactInfo(ContactInfo { id: "c-port".into(), auth_info: None }),
+            ]
+        };
+        // ... read back on every address, each over a connection of its own.
+        let mut answers: Vec<(std::net::SocketAddr, Vec<String>)> = Vec::new();
+        for &addr in &env.addrs {
+            let mut conn = env.connect_to(addr, pki().cert(R1), TlsVersions::Both).await;
+            conn.expect(login(R1, &password(R1)), 1000).await;
+            let mut data = Vec::new();
+            for info in infos() {
+                data.push(object_data(&conn.expect(info, 1000).await));
+            }
+            answers.push((addr, data));
+        }
+        let (reference, expected) = &answers[0];
+        assert!(expected[0].contains("<secDNS:keyTag>4242<"), "{}", expected[0]);
+        assert!(expected[0].contains("ns1.ports.example"), "{}", expected[0]);
+        for (addr, data) in &answers[1..] {
+            assert_ne!(addr.ip(), reference.ip(), "two different addresses");
+            assert_eq!(data, expected, "{addr} answers differently from {reference}");
+        }
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn epp18_domain_renew() {
     on_both(async |env| {
@@ -761,6 +849,69 @@ async fn epp21_domain_delete() {
         r1.expect(restore(RgpRestore::Report(Box::new(report))), 1000).await;
         let info = r1.expect(domain_info("slow.example"), 1000).await;
         assert_eq!(info.statuses("domain"), ["inactive"]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn epp22_domain_restore() {
+    // The case's last text (2024-12): create, renew (renewPeriod), delete, restore, then info
+    // shows neither pendingDelete nor an RGP deletion status. nameward requires a restore
+    // report (epp.restoreReportRequired = true), so the restore is a `report` straight after
+    // the delete, with no request before it (RFC 3915 §4.2.5: a report is a restore request
+    // carrying its report). The domain is made before the add grace period ends and renewed
+    // after it, since a delete inside add grace removes a name at once (why RST withdrew the
+    // case: it could not count on a restorable name).
+    on_both(async |env| {
+        let mut r1 = env.login(R1).await;
+        r1.expect(Command::DomainCreate(create("back.example")), 1000).await;
+        env.advance_days(6);
+        let info = r1.expect(domain_info("back.example"), 1000).await;
+        let expiry = date_of(&info.text("domain:exDate").unwrap());
+        r1.expect(renew("back.example", expiry, 1), 1000).await;
+        let info = r1.expect(domain_info("back.example"), 1000).await;
+        assert_eq!(info.attrs("rgp:rgpStatus", "s"), ["renewPeriod"]);
+        r1.expect(Command::DomainDelete("back.example".into()), 1001).await;
+        let info = r1.expect(domain_info("back.example"), 1000).await;
+        assert!(info.statuses("domain").contains(&"pendingDelete".to_owned()), "{}", info.xml);
+
+        let before = env.balance(R1).await;
+        let report = RgpReport {
+            pre_data: "back.example as it was".into(),
+            post_data: "back.example as it is".into(),
+            del_time: env.now(),
+            res_time: env.now(),
+            res_reason: "Registrant error.".into(),
+            statements: vec!["Not restored to sell it.".into(), "This is true.".into()],
+            other: None,
+        };
+        let restore = Command::DomainUpdate(nameward_epp::command::DomainUpdate {
+            restore: Some(RgpRestore::Report(Box::new(report))),
+            ..update("back.example")
+        });
+        let restored = r1.expect(restore, 1000).await;
+        // RFC 3915 §4.2.5: a restore with a report answers without the RGP extension.
+        assert!(!restored.has("rgp:upData"), "{}", restored.xml);
+        assert_eq!(
+            env.balance(R1).await,
+            before - nameward_registry::policy::Policy::default_for("example").restore_price
+        );
+        let info = r1.expect(domain_info("back.example"), 1000).await;
+        let statuses = info.statuses("domain");
+        assert!(!statuses.contains(&"pendingDelete".to_owned()), "{}", info.xml);
+        for status in info.attrs("rgp:rgpStatus", "s") {
+            assert!(
+                !["redemptionPeriod", "pendingRestore", "pendingDelete"].contains(&status.as_str()),
+                "{}",
+                info.xml
+            );
+        }
+        // Restored, the name is out of redemption: a restore is refused now.
+        let again = Command::DomainUpdate(nameward_epp::command::DomainUpdate {
+            restore: Some(RgpRestore::Request),
+            ..update("back.example")
+        });
+        r1.expect(again, 2304).await;
     })
     .await;
 }

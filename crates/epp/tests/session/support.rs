@@ -95,6 +95,8 @@ type Collected = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
 pub struct Env {
     pub registry: Arc<Registry>,
     pub addr: SocketAddr,
+    /// Every address the server listens on, `addr` first.
+    pub addrs: Vec<SocketAddr>,
     clock: Arc<Mutex<OffsetDateTime>>,
     responses: Collected,
     stop: Option<oneshot::Sender<()>>,
@@ -109,9 +111,16 @@ pub async fn on_both(body: impl AsyncFn(&Env)) {
 
 /// [`on_both`] with another starting balance.
 pub async fn on_both_with(balance: Money, body: impl AsyncFn(&Env)) {
+    on_both_listening(balance, &["127.0.0.1:0"], body).await;
+}
+
+/// [`on_both_with`], the server listening on every one of `addrs` ([`Env::addrs`]).
+pub async fn on_both_listening(balance: Money, addrs: &[&str], body: impl AsyncFn(&Env)) {
     let body = &body;
+    let addrs: Vec<SocketAddr> = addrs.iter().map(|addr| addr.parse().unwrap()).collect();
+    let addrs = &addrs;
     nameward_registry::testing::both(|store| async move {
-        let env = Env::start(store, balance).await;
+        let env = Env::start_at(store, balance, addrs).await;
         body(&env).await;
         env.finish().await;
     })
@@ -120,6 +129,10 @@ pub async fn on_both_with(balance: Money, body: impl AsyncFn(&Env)) {
 
 impl Env {
     pub async fn start(store: Store, balance: Money) -> Env {
+        Env::start_at(store, balance, &["127.0.0.1:0".parse().unwrap()]).await
+    }
+
+    pub async fn start_at(store: Store, balance: Money, addrs: &[SocketAddr]) -> Env {
         let registry = Arc::new(Registry::new(store));
         registry.add_tld(&Policy::default_for("example"), START).await.unwrap();
         for (id, cert) in [(R1, &pki().r1), (R2, &pki().r2)] {
@@ -142,10 +155,9 @@ impl Env {
         );
         let config =
             tls::server_config_from_pem(&pki().server.cert_pem, &pki().server.key_pem).unwrap();
-        let server = EppServer::bind("127.0.0.1:0".parse().unwrap(), ServerOptions::new(config))
-            .await
-            .unwrap();
-        let addr = server.local_addrs()[0];
+        let server = EppServer::bind_all(addrs, ServerOptions::new(config)).await.unwrap();
+        let all = server.local_addrs();
+        let addr = all[0];
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(server.run(sessions, async {
             let _ = stopped.await;
@@ -153,6 +165,7 @@ impl Env {
         Env {
             registry,
             addr,
+            addrs: all,
             clock,
             responses: Collected::default(),
             stop: Some(stop),
@@ -175,8 +188,18 @@ impl Env {
 
     /// A connection with `cert`, past the greeting (which is kept for validation).
     pub async fn connect_as(&self, cert: &IssuedCert, versions: TlsVersions) -> Conn {
+        self.connect_to(self.addr, cert, versions).await
+    }
+
+    /// [`Env::connect_as`] to one of [`Env::addrs`].
+    pub async fn connect_to(
+        &self,
+        addr: SocketAddr,
+        cert: &IssuedCert,
+        versions: TlsVersions,
+    ) -> Conn {
         let tls = pki().client_tls(cert, versions);
-        let (client, greeting) = EppClient::connect(self.addr, &tls).await.unwrap();
+        let (client, greeting) = EppClient::connect(addr, &tls).await.unwrap();
         self.responses.lock().unwrap().push(("greeting".to_owned(), greeting.clone()));
         Conn {
             client,

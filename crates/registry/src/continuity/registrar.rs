@@ -141,17 +141,48 @@ pub fn check_parties(losing: &Registrar, gaining: &Registrar) -> Result<(), Refu
     Ok(())
 }
 
-/// Checks that a registrar in `state` may delete a name. Only an ACTIVE one may: a session it
-/// opened before it was suspended must not delete (inside add grace, at once and for good)
-/// what the operator has yet to decide about; see [`crate::continuity::lookback`].
-pub fn check_may_delete(id: &str, state: RegistrarState) -> Result<(), Refusal> {
-    if state == RegistrarState::Active {
+/// What a registrar's command does, as far as the registrar's standing is concerned.
+///
+/// A registrar that is not ACTIVE cannot log in, but a session it opened before the operator
+/// suspended it (or declared it failed) lives on. From that session it may still look and
+/// let names go; it may not change the registry while the operator has yet to decide on it
+/// ([`check_may_act`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Act {
+    /// Touches nothing a registrant depends on: a transfer query, a poll acknowledgement (the
+    /// registrar's own queue). Reads (check, info, poll request) are not writes and never ask.
+    Look,
+    /// Lets a name go to the registrar its registrant chose: a transfer approval. The server
+    /// approves a pending transfer at its action date whatever the sponsor's standing
+    /// ([`crate::lifecycle::due`]: registrants can always leave), so refusing it would only
+    /// keep the registrant waiting.
+    Release,
+    /// Everything else: creates, updates, renewals, deletes, restores, transfer requests,
+    /// rejections and cancellations. A delete inside add grace removes a name at once and for
+    /// good, exactly what the hold on a suspended registrar's deletes is there to prevent
+    /// ([`crate::continuity::lookback`]); a renewal or restore charges an account the registry
+    /// may never be paid from; a rejection keeps a registrant from leaving.
+    Change,
+}
+
+impl Act {
+    /// Whether only an ACTIVE registrar may do this.
+    pub fn needs_active(self) -> bool {
+        self == Act::Change
+    }
+}
+
+/// Checks that a registrar in `state` may do `act` (see [`Act`]); refused with 2304 naming
+/// its state otherwise. The operator is not a registrar and is never asked.
+pub fn check_may_act(id: &str, state: RegistrarState, act: Act) -> Result<(), Refusal> {
+    if state == RegistrarState::Active || !act.needs_active() {
         return Ok(());
     }
     Err(Refusal::StatusProhibits {
         object: format!("registrar {id}"),
         reason: format!(
-            "is {}: its deletes are held until the registry operator decides on it",
+            "is {}: it may still read, poll and approve transfers, but changes wait until the \
+             registry operator decides on it",
             state.as_str()
         ),
     })
@@ -232,9 +263,17 @@ mod tests {
         assert!(check_terms("a", 0, Some("b"), Some(&registrar("b", Failed))).is_err());
         assert!(check_terms("a", 0, Some("b"), Some(&registrar("b", Active))).is_ok());
         assert!(public(&active).password_hash.is_empty());
-        assert!(check_may_delete("a", Active).is_ok());
+    }
+
+    #[test]
+    fn only_an_active_registrar_changes_anything() {
+        for act in [Act::Look, Act::Release, Act::Change] {
+            assert!(check_may_act("a", Active, act).is_ok(), "{act:?}");
+        }
         for state in [Suspended, Failed, Terminated] {
-            let refusal = check_may_delete("a", state).unwrap_err();
+            assert!(check_may_act("a", state, Act::Look).is_ok());
+            assert!(check_may_act("a", state, Act::Release).is_ok());
+            let refusal = check_may_act("a", state, Act::Change).unwrap_err();
             assert_eq!(refusal.epp_code(), 2304);
             assert!(refusal.to_string().contains(state.as_str()), "{refusal}");
         }

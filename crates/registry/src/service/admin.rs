@@ -172,9 +172,15 @@ impl Registry {
     /// `<poll op="ack">`: removes message `id`; returns how many remain.
     pub async fn poll_ack(&self, meta: &Meta<'_>, id: u64) -> Result<Done<u64>, ServiceError> {
         let registrar = meta.actor;
-        self.write(meta, "poll:ack", |tx, _| async move {
-            with_tx!(tx, Ok(tx.ack(registrar, id).await?))
-        })
+        // The registrar's own queue: a suspended registrar may still empty it.
+        let act = crate::continuity::registrar::Act::Look;
+        self.write_coded(
+            meta,
+            "poll:ack",
+            act,
+            |_| 1000,
+            |tx, _| async move { with_tx!(tx, Ok(tx.ack(registrar, id).await?)) },
+        )
         .await
     }
 

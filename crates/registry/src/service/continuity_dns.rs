@@ -12,6 +12,7 @@ use super::zone::apex_setting;
 use super::{Done, Meta, Registry, ServiceError, json, with_tx};
 use crate::continuity::desk::{AuditEntry, CaseState, DeskRefusal, may_switch_delegation};
 use crate::continuity::dns::{self as rules, END, SWITCH};
+use crate::continuity::registrar::Act;
 use crate::lifecycle::Refusal;
 use crate::model::{Domain, HistoryEntry, ObjectKind};
 use crate::publish::ZoneApex;
@@ -148,7 +149,7 @@ impl Registry {
             Err(_) => 2304,
         };
         let done = self
-            .write_coded(meta, "desk:continuity-dns", code_of, |tx, sv_trid| async move {
+            .write_coded(meta, "desk:continuity-dns", Act::Change, code_of, |tx, sv_trid| async move {
                 with_tx!(tx, {
                     let Some(mut case) = tx.get_case(id, true).await? else {
                         return Ok(Err(DeskRefusal::NoCase(id.to_owned())));

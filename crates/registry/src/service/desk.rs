@@ -17,6 +17,7 @@ use crate::continuity::desk::{
     mask_address, may_check_dns, may_issue_transfer_code, may_send_code, new_case_id, new_token,
     normalize_code,
 };
+use crate::continuity::registrar::Act;
 use crate::lifecycle::{Decision, OPERATOR};
 use crate::model::{AuthCode, Domain, RegistrarState};
 use crate::store::{StoreError, Tx};
@@ -435,42 +436,48 @@ impl Registry {
             Err(_) => 2304,
         };
         let done = self
-            .write_coded(meta, "desk:transfer-code", code_of, |tx, sv_trid| async move {
-                with_tx!(tx, {
-                    let mut case = match tx.get_case(id, true).await? {
-                        Some(case) => case,
-                        None => return Ok(Err(DeskRefusal::NoCase(id.to_owned()))),
-                    };
-                    if let Err(refusal) = may_issue_transfer_code(&case) {
-                        return Ok(Err(refusal));
-                    }
-                    let before = existing(&mut tx, &case.domain, true).await?;
-                    match eligible(&mut tx, &before, options).await {
-                        Ok(()) => {}
-                        Err(DeskError::Refused(refusal)) => return Ok(Err(refusal)),
-                        Err(DeskError::Service(error)) => return Err(error),
-                        Err(DeskError::Mail(error)) => {
-                            return Err(ServiceError::Internal(error.to_string()));
+            .write_coded(
+                meta,
+                "desk:transfer-code",
+                Act::Change,
+                code_of,
+                |tx, sv_trid| async move {
+                    with_tx!(tx, {
+                        let mut case = match tx.get_case(id, true).await? {
+                            Some(case) => case,
+                            None => return Ok(Err(DeskRefusal::NoCase(id.to_owned()))),
+                        };
+                        if let Err(refusal) = may_issue_transfer_code(&case) {
+                            return Ok(Err(refusal));
                         }
-                    }
-                    let policy = policy_for(&mut tx, &before.name).await?;
-                    let code = crate::secret::generate_code(&mut OsRng);
-                    let mut after = before.clone();
-                    after.auth = Some(crate::secret::new_auth_code(&code, now, &mut OsRng));
-                    after.stamps.touch(OPERATOR, now);
-                    let mut decision = Decision::new(Some(after), "desk_transfer_code");
-                    decision.note = Some(format!("registrant desk case {}", case.id));
-                    store_domain(&mut tx, meta, &sv_trid, &policy, &before, decision).await?;
-                    let expires_at = crate::lifecycle::after(now, policy.auth_code_days);
-                    case.state = CaseState::CodeIssued;
-                    case.updated_at = now;
-                    tx.update_case(&case).await?;
-                    let detail = format!("valid until {expires_at}; svTRID {sv_trid}");
-                    let entry = audit(now, "transfer_code_issued", client, Some(detail));
-                    tx.audit_case(&case.id, &entry).await?;
-                    Ok(Ok(IssuedCode { domain: before.name, transfer_code: code, expires_at }))
-                })
-            })
+                        let before = existing(&mut tx, &case.domain, true).await?;
+                        match eligible(&mut tx, &before, options).await {
+                            Ok(()) => {}
+                            Err(DeskError::Refused(refusal)) => return Ok(Err(refusal)),
+                            Err(DeskError::Service(error)) => return Err(error),
+                            Err(DeskError::Mail(error)) => {
+                                return Err(ServiceError::Internal(error.to_string()));
+                            }
+                        }
+                        let policy = policy_for(&mut tx, &before.name).await?;
+                        let code = crate::secret::generate_code(&mut OsRng);
+                        let mut after = before.clone();
+                        after.auth = Some(crate::secret::new_auth_code(&code, now, &mut OsRng));
+                        after.stamps.touch(OPERATOR, now);
+                        let mut decision = Decision::new(Some(after), "desk_transfer_code");
+                        decision.note = Some(format!("registrant desk case {}", case.id));
+                        store_domain(&mut tx, meta, &sv_trid, &policy, &before, decision).await?;
+                        let expires_at = crate::lifecycle::after(now, policy.auth_code_days);
+                        case.state = CaseState::CodeIssued;
+                        case.updated_at = now;
+                        tx.update_case(&case).await?;
+                        let detail = format!("valid until {expires_at}; svTRID {sv_trid}");
+                        let entry = audit(now, "transfer_code_issued", client, Some(detail));
+                        tx.audit_case(&case.id, &entry).await?;
+                        Ok(Ok(IssuedCode { domain: before.name, transfer_code: code, expires_at }))
+                    })
+                },
+            )
             .await?;
         Ok(done.value?)
     }

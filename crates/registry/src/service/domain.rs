@@ -7,6 +7,7 @@ use super::{
     Availability, Done, Meta, Registry, ServiceError, ctx, json, must_exist, policy_for, settle,
     tld_of, with_tx,
 };
+use crate::continuity::registrar::Act;
 use crate::lifecycle::domain::{self as engine, DomainCreate, DomainUpdate, RestoreReport};
 use crate::lifecycle::{Decision, Refs, due, host as host_engine, names};
 use crate::model::{Domain, ObjectKind, Transfer};
@@ -218,14 +219,9 @@ impl Registry {
         let name = name.as_str();
         // Into redemption is 1001: the purge is pending (RFC 3915 §3.1).
         let code_of = |state: &Option<Domain>| if state.is_some() { 1001 } else { 1000 };
-        self.write_coded(meta, "domain:delete", code_of, |tx, sv_trid| async move {
+        self.write_coded(meta, "domain:delete", Act::Change, code_of, |tx, sv_trid| async move {
             with_tx!(tx, {
                 let before = existing(&mut tx, name, true).await?;
-                if meta.actor != crate::lifecycle::OPERATOR
-                    && let Some(actor) = tx.get_registrar(meta.actor).await?
-                {
-                    crate::continuity::registrar::check_may_delete(&actor.id, actor.state)?;
-                }
                 let policy = policy_for(&mut tx, name).await?;
                 let mut linked = Vec::new();
                 for host in tx.hosts_subordinate_to(name).await? {
@@ -261,7 +257,8 @@ impl Registry {
         .await
     }
 
-    /// RFC 3915 restore report.
+    /// RFC 3915 restore report: completes a restore in pendingRestore, or restores from
+    /// redemptionPeriod in one step ([`engine::restore_report`]).
     pub async fn domain_restore_report(
         &self,
         meta: &Meta<'_>,
@@ -296,7 +293,12 @@ impl Registry {
         let name = names::lookup_name(name);
         let name = name.as_str();
         let code_of = |_: &(Transfer, Domain)| if op == TransferOp::Request { 1001 } else { 1000 };
-        self.write_coded(meta, "domain:transfer", code_of, |tx, sv_trid| async move {
+        let act = match op {
+            TransferOp::Query => Act::Look,
+            TransferOp::Approve => Act::Release,
+            TransferOp::Request | TransferOp::Reject | TransferOp::Cancel => Act::Change,
+        };
+        self.write_coded(meta, "domain:transfer", act, code_of, |tx, sv_trid| async move {
             with_tx!(tx, {
                 let before = existing(&mut tx, name, op != TransferOp::Query).await?;
                 let policy = policy_for(&mut tx, name).await?;

@@ -28,7 +28,8 @@ use std::time::Duration;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::lifecycle::{Ctx, Decision, OPERATOR};
+use crate::continuity::registrar::{self, Act};
+use crate::lifecycle::{Ctx, Decision, OPERATOR, Refusal};
 use crate::model::{HistoryEntry, ObjectKind};
 use crate::policy::Policy;
 use crate::store::{Store, StoreError, TransactionRecord, Tx};
@@ -176,15 +177,23 @@ impl Registry {
         F: FnMut(Tx, String) -> Fut,
         Fut: Future<Output = (Tx, Result<T, ServiceError>)>,
     {
-        self.write_coded(meta, command, |_| 1000, body).await
+        self.write_coded(meta, command, Act::Change, |_| 1000, body).await
     }
 
-    /// [`Registry::write`] for a command whose success code depends on its result (1001 for
-    /// an action left pending), so that the transaction log says what the client was told.
+    /// [`Registry::write`] for a command that is `act` for a registrar's standing (see
+    /// [`Act`]; [`Registry::write`] is [`Act::Change`]) and whose success code depends on its
+    /// result (1001 for an action left pending), so that the transaction log says what the
+    /// client was told.
+    ///
+    /// A change by a registrar that is no longer ACTIVE (from a session it opened before) is
+    /// refused with 2304 and rolled back. The check rides in the command's log line, written
+    /// in its own transaction, so it costs no extra statement; only a refusal reads the
+    /// registrar to say why.
     async fn write_coded<T, F, Fut>(
         &self,
         meta: &Meta<'_>,
         command: &str,
+        act: Act,
         code_of: impl Fn(&T) -> u16,
         mut body: F,
     ) -> Result<Done<T>, ServiceError>
@@ -199,8 +208,19 @@ impl Registry {
             let (mut tx, outcome) = body(tx, sv_trid.clone()).await;
             let outcome = match outcome {
                 Ok(value) => {
-                    match log_transaction(&mut tx, meta, command, &sv_trid, code_of(&value)).await {
-                        Ok(()) => tx.commit().await.map(|()| value).map_err(ServiceError::from),
+                    let record = transaction_record(meta, command, &sv_trid, code_of(&value));
+                    let logged = if meta.actor != OPERATOR && act.needs_active() {
+                        tx.record_transaction_while_active(&record).await
+                    } else {
+                        tx.record_transaction(&record).await.map(|()| true)
+                    };
+                    match logged {
+                        Ok(true) => tx.commit().await.map(|()| value).map_err(ServiceError::from),
+                        Ok(false) => {
+                            let refusal = standing_refusal(&mut tx, meta.actor, act).await;
+                            tx.rollback().await.ok();
+                            Err(refusal)
+                        }
                         Err(error) => {
                             tx.rollback().await.ok();
                             Err(error.into())
@@ -249,15 +269,36 @@ async fn log_transaction(
     sv_trid: &str,
     code: u16,
 ) -> Result<(), StoreError> {
-    tx.record_transaction(&TransactionRecord {
+    tx.record_transaction(&transaction_record(meta, command, sv_trid, code)).await
+}
+
+fn transaction_record(
+    meta: &Meta<'_>,
+    command: &str,
+    sv_trid: &str,
+    code: u16,
+) -> TransactionRecord {
+    TransactionRecord {
         sv_trid: sv_trid.to_owned(),
         registrar: meta.actor.to_owned(),
         cl_trid: meta.cl_trid.map(str::to_owned),
         command: command.to_owned(),
         result_code: code,
         at: meta.now,
-    })
-    .await
+    }
+}
+
+/// Why `actor` may not do `act`: its standing, read once the log line refused the command.
+async fn standing_refusal(tx: &mut Tx, actor: &str, act: Act) -> ServiceError {
+    let refusal = match tx.get_registrar(actor).await {
+        Ok(Some(registrar)) => registrar::check_may_act(&registrar.id, registrar.state, act).err(),
+        Ok(None) => None,
+        Err(error) => return error.into(),
+    };
+    ServiceError::Refused(refusal.unwrap_or_else(|| Refusal::StatusProhibits {
+        object: format!("registrar {actor}"),
+        reason: "is no longer ACTIVE".to_owned(),
+    }))
 }
 
 /// The TLD `name` lies in, lower-case (the last label; the name itself if it has one label).

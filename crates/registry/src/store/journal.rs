@@ -175,21 +175,47 @@ impl Tx {
         &mut self,
         record: &TransactionRecord,
     ) -> Result<(), StoreError> {
+        self.log_command(record, false).await.map(|_| ())
+    }
+
+    /// Logs a command unless its registrar is known and not ACTIVE; whether it was logged.
+    /// The standing check rides in the log line every command writes anyway, so it costs no
+    /// statement of its own; when it fails the caller rolls the command back. A concurrent
+    /// change of standing orders itself before or after the command, as it commits.
+    pub async fn record_transaction_while_active(
+        &mut self,
+        record: &TransactionRecord,
+    ) -> Result<bool, StoreError> {
+        self.log_command(record, true).await.map(|logged| logged == 1)
+    }
+
+    async fn log_command(
+        &mut self,
+        record: &TransactionRecord,
+        while_active: bool,
+    ) -> Result<u64, StoreError> {
         self.writing("record_transaction")?;
-        let query = sqlx::query(
+        let sql = if while_active {
             "INSERT INTO transactions (sv_trid, registrar, cl_trid, command, result_code, at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(record.sv_trid.as_str())
-        .bind(record.registrar.as_str())
-        .bind(record.cl_trid.as_deref())
-        .bind(record.command.as_str())
-        .bind(i64::from(record.result_code))
-        .bind(micros(record.at)?);
+             SELECT $1, $2, $3, $4, $5, $6 WHERE NOT EXISTS \
+             (SELECT 1 FROM registrars WHERE id = $2 AND state <> $7)"
+        } else {
+            "INSERT INTO transactions (sv_trid, registrar, cl_trid, command, result_code, at) \
+             VALUES ($1, $2, $3, $4, $5, $6)"
+        };
+        let mut query = sqlx::query(sql)
+            .bind(record.sv_trid.as_str())
+            .bind(record.registrar.as_str())
+            .bind(record.cl_trid.as_deref())
+            .bind(record.command.as_str())
+            .bind(i64::from(record.result_code))
+            .bind(micros(record.at)?);
+        if while_active {
+            query = query.bind(crate::model::RegistrarState::Active.as_str());
+        }
         self.run("logging a transaction", query)
             .await
-            .map_err(|error| conflict(error, "transaction", &record.sv_trid))?;
-        Ok(())
+            .map_err(|error| conflict(error, "transaction", &record.sv_trid))
     }
 
     /// The logged command `registrar` sent with `cl_trid`, if any (the latest, should a client

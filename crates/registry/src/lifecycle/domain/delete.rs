@@ -1,10 +1,13 @@
-//! `<domain:delete>` (RFC 5731 §3.2.2) and the RFC 3915 restore: request, then report.
+//! `<domain:delete>` (RFC 5731 §3.2.2) and the RFC 3915 restore: request then report, or a
+//! report alone.
 
 use time::OffsetDateTime;
 
 use super::{label, refund_all_grace, require_not_prohibited, require_settled, require_sponsor};
 use crate::lifecycle::{Ctx, Decision, Refusal, after, refuse};
-use crate::model::{Account, ChargeKind, Deletion, DeletionPhase, Domain, DomainStatus, GraceKind};
+use crate::model::{
+    Account, Charge, ChargeKind, Deletion, DeletionPhase, Domain, DomainStatus, GraceKind,
+};
 
 /// Deletes `domain`.
 ///
@@ -85,7 +88,13 @@ pub fn restore_request(ctx: &Ctx<'_>, domain: &Domain) -> Result<Decision<Domain
     });
     restoring.stamps.touch(ctx.actor, ctx.now);
     let mut decision = Decision::new(restoring, "restore_request");
-    decision.charges.push(super::charge(
+    decision.charges.push(restore_charge(ctx, domain));
+    Ok(decision)
+}
+
+/// What a restore costs the sponsor, charged when it is asked for.
+fn restore_charge(ctx: &Ctx<'_>, domain: &Domain) -> Charge {
+    super::charge(
         &domain.sponsor,
         Account::Prepaid,
         -ctx.policy.restore_price,
@@ -93,8 +102,7 @@ pub fn restore_request(ctx: &Ctx<'_>, domain: &Domain) -> Result<Decision<Domain
         &domain.name,
         0,
         ctx.now,
-    ));
-    Ok(decision)
+    )
 }
 
 /// The RFC 3915 §4.2.5 restore report, as the registrar sent it.
@@ -122,8 +130,16 @@ pub struct RestoreReport {
 /// deletion is cleared and the domain is back to normal. The report is returned, as JSON,
 /// in the decision's `note` for the history entry.
 ///
-/// Refusals: 2201 not the sponsor; 2304 not in pendingRestore; 2003 empty pre- or post-data,
-/// reason or statements; 2306 a restore time before the delete time.
+/// A report may come in pendingRestore, after a request, or in redemptionPeriod without one:
+/// RFC 3915 §4.2.5 defines `op="report"` as "a restore request that contains a restore
+/// report", so a registrar that has its report ready restores in one command, and is charged
+/// `restore_price` then, as the request would have charged it. This is also what ICANN RST's
+/// restore case (epp-22) sends to a registry that requires a report: a `report` straight
+/// after the delete.
+///
+/// Refusals: 2201 not the sponsor; 2304 neither in redemptionPeriod nor in pendingRestore;
+/// 2003 empty pre- or post-data, reason or statements; 2306 a restore time before the
+/// delete time.
 pub fn restore_report(
     ctx: &Ctx<'_>,
     domain: &Domain,
@@ -131,12 +147,17 @@ pub fn restore_report(
 ) -> Result<Decision<Domain>, Refusal> {
     let object = label(&domain.name);
     require_sponsor(ctx, domain)?;
-    if domain.deletion.as_ref().map(|d| d.phase) != Some(DeletionPhase::PendingRestore) {
-        return Err(refuse::status(
-            &object,
-            "a restore report needs the domain in pendingRestore".to_owned(),
-        ));
-    }
+    let requested_now = match domain.deletion.as_ref().map(|d| d.phase) {
+        Some(DeletionPhase::PendingRestore) => false,
+        Some(DeletionPhase::Redemption) => true,
+        _ => {
+            return Err(refuse::status(
+                &object,
+                "a restore report needs the domain in redemptionPeriod or pendingRestore"
+                    .to_owned(),
+            ));
+        }
+    };
     for (value, what) in [
         (&report.pre_data, "the report's preData is empty"),
         (&report.post_data, "the report's postData is empty"),
@@ -160,6 +181,9 @@ pub fn restore_report(
     restored.stamps.touch(ctx.actor, ctx.now);
     let mut decision = Decision::new(restored, "restore_report");
     decision.note = serde_json::to_string(report).ok();
+    if requested_now {
+        decision.charges.push(restore_charge(ctx, domain));
+    }
     Ok(decision)
 }
 

@@ -512,7 +512,7 @@ fn restore_request_then_report() {
     let deleted = delete(&ctx(&policy, deleted_at, "alpha"), &domain, &[]).unwrap().state.unwrap();
     let now = datetime!(2030-06-03 0:00 UTC);
     let alpha = ctx(&policy, now, "alpha");
-    assert_eq!(code_of(restore_report(&alpha, &deleted, &report())), 2304, "report before request");
+    assert_eq!(code_of(restore_report(&alpha, &domain, &report())), 2304, "not deleted");
     assert_eq!(code_of(restore_request(&ctx(&policy, now, "beta"), &deleted)), 2201);
     let decision = restore_request(&alpha, &deleted).unwrap();
     assert_eq!(decision.charges[0].amount, -4000);
@@ -538,6 +538,31 @@ fn restore_request_then_report() {
     assert_eq!(decision.state.deletion, None);
     assert!(decision.note.unwrap().contains("registrant error"));
     assert_eq!(decision.action, "restore_report");
+    assert!(decision.charges.is_empty(), "the request paid for the restore");
+}
+
+#[test]
+fn restore_report_alone_restores_from_redemption() {
+    // RFC 3915 §4.2.5: op="report" is a restore request that carries its report.
+    let policy = policy();
+    let domain = created(&policy);
+    let deleted = delete(&ctx(&policy, datetime!(2030-06-01 0:00 UTC), "alpha"), &domain, &[])
+        .unwrap()
+        .state
+        .unwrap();
+    let now = datetime!(2030-06-03 0:00 UTC);
+    assert_eq!(code_of(restore_report(&ctx(&policy, now, "beta"), &deleted, &report())), 2201);
+    let decision = restore_report(&ctx(&policy, now, "alpha"), &deleted, &report()).unwrap();
+    assert_eq!(decision.state.deletion, None);
+    assert_eq!(decision.charges.len(), 1);
+    assert_eq!(decision.charges[0].amount, -policy.restore_price);
+    assert_eq!(decision.charges[0].kind, crate::model::ChargeKind::Restore);
+    // Once redemption is over (pendingDelete) nothing restores it.
+    let mut late = deleted;
+    if let Some(deletion) = late.deletion.as_mut() {
+        deletion.phase = DeletionPhase::PendingDelete;
+    }
+    assert_eq!(code_of(restore_report(&ctx(&policy, now, "alpha"), &late, &report())), 2304);
 }
 
 /// `domain` with [`CODE`] set afresh at `at`.
