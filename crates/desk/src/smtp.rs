@@ -143,12 +143,22 @@ impl Mailer for SmtpMailer {
                 .header(ContentType::TEXT_PLAIN)
                 .body(mail.body.clone())
                 .map_err(|error| MailError::Rejected(format!("message: {error}")))?;
-            match self.transport.send(message).await {
-                Ok(_) => Ok(()),
-                // 5xx: this recipient (or message) will not be taken, however often we try.
-                Err(error) if error.is_permanent() => Err(MailError::Rejected(error.to_string())),
-                Err(error) => Err(MailError::Failed(error.to_string())),
-            }
+            self.transport.send(message).await.map(drop).map_err(|error| mail_error(&error))
         })
+    }
+}
+
+/// What a failed hand-over to the relay means for a notice: a 5xx reply is a refusal (this
+/// recipient or message will not be taken, however often it is tried); anything else (a 4xx
+/// reply, a reply that does not parse, a broken connection) is a failure worth retrying.
+///
+/// Public for the `smtp_reply` fuzz target, which feeds it what lettre's client makes of
+/// arbitrary relay replies.
+#[doc(hidden)]
+pub fn mail_error(error: &lettre::transport::smtp::Error) -> MailError {
+    if error.is_permanent() {
+        MailError::Rejected(error.to_string())
+    } else {
+        MailError::Failed(error.to_string())
     }
 }
