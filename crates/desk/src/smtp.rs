@@ -31,7 +31,9 @@ pub struct SmtpConfig {
     pub from: String,
     /// Connection protection.
     pub security: SmtpSecurity,
-    /// Longest wait for each SMTP reply.
+    /// Longest wait for the connection and for each SMTP reply. lettre applies it to
+    /// connecting only, so a hand-over as a whole is cut off after [`REPLIES_PER_MAIL`] times
+    /// this: a relay that stops answering, or never ends a reply, cannot hold a notice run.
     pub timeout: Duration,
 }
 
@@ -54,6 +56,10 @@ impl SmtpConfig {
         })
     }
 }
+
+/// The replies one hand-over waits for at most: greeting, EHLO, STARTTLS and EHLO again,
+/// MAIL, RCPT, DATA and the end of the message.
+pub const REPLIES_PER_MAIL: u32 = 8;
 
 /// Why a mailer could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -84,6 +90,8 @@ pub enum SmtpError {
 pub struct SmtpMailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
+    /// How long one hand-over may take in all.
+    deadline: Duration,
 }
 
 impl std::fmt::Debug for SmtpMailer {
@@ -120,7 +128,8 @@ impl SmtpMailer {
                 .hello_name(hello)
                 .timeout(Some(config.timeout))
                 .build();
-        Ok(SmtpMailer { transport, from })
+        let deadline = config.timeout.saturating_mul(REPLIES_PER_MAIL);
+        Ok(SmtpMailer { transport, from, deadline })
     }
 }
 
@@ -143,7 +152,13 @@ impl Mailer for SmtpMailer {
                 .header(ContentType::TEXT_PLAIN)
                 .body(mail.body.clone())
                 .map_err(|error| MailError::Rejected(format!("message: {error}")))?;
-            self.transport.send(message).await.map(drop).map_err(|error| mail_error(&error))
+            match tokio::time::timeout(self.deadline, self.transport.send(message)).await {
+                Ok(sent) => sent.map(drop).map_err(|error| mail_error(&error)),
+                Err(_) => Err(MailError::Failed(format!(
+                    "the relay did not take the message within {:?}",
+                    self.deadline
+                ))),
+            }
         })
     }
 }
@@ -160,5 +175,78 @@ pub fn mail_error(error: &lettre::transport::smtp::Error) -> MailError {
         MailError::Rejected(error.to_string())
     } else {
         MailError::Failed(error.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::time::{Duration, Instant};
+
+    use tokio::io::AsyncWriteExt;
+    use tokio::net::TcpListener;
+
+    use super::*;
+
+    /// A relay on loopback that accepts one connection and then does `behave` with it.
+    async fn relay<F, Fut>(behave: F) -> u16
+    where
+        F: FnOnce(tokio::net::TcpStream) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()> + Send,
+    {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap();
+            behave(stream).await;
+        });
+        port
+    }
+
+    async fn send_within(port: u16, limit: Duration) -> Result<(), MailError> {
+        let mut config =
+            SmtpConfig::parse(&format!("127.0.0.1:{port}"), "notices@nic.example").unwrap();
+        config.timeout = Duration::from_millis(300);
+        let mailer = SmtpMailer::new(&config).unwrap();
+        let mail = Mail {
+            to: "holder@example.net".into(),
+            subject: "Your domain".into(),
+            body: "Your registrar has failed.".into(),
+            message_id: None,
+        };
+        let started = Instant::now();
+        let outcome = tokio::time::timeout(limit, mailer.send(&mail))
+            .await
+            .expect("the mailer gave up on its own");
+        assert!(started.elapsed() < limit);
+        outcome
+    }
+
+    #[tokio::test]
+    async fn a_relay_that_never_answers_fails_the_mail_in_time() {
+        let port = relay(|stream| async move {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            drop(stream);
+        })
+        .await;
+        let outcome = send_within(port, Duration::from_secs(10)).await;
+        assert!(matches!(outcome, Err(MailError::Failed(_))), "{outcome:?}");
+    }
+
+    #[tokio::test]
+    async fn a_relay_whose_greeting_never_ends_fails_the_mail_in_time() {
+        let port = relay(|mut stream| async move {
+            let _ = stream.write_all(b"220-").await;
+            for _ in 0..6000 {
+                if stream.write_all(&[b'x'; 100]).await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await;
+        let outcome = send_within(port, Duration::from_secs(10)).await;
+        assert!(matches!(outcome, Err(MailError::Failed(_))), "{outcome:?}");
     }
 }
