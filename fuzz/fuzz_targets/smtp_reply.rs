@@ -1,11 +1,14 @@
 //! SMTP replies as the notice sender reads them: arbitrary relay output fed to lettre's SMTP
-//! client (greeting, EHLO, MAIL, RCPT, DATA, the message) over an in-memory connection, and
-//! whatever fails turned into a refusal or a retry by `nameward_desk::smtp::mail_error`, as
-//! `SmtpMailer` does. lettre's reply parser is also run on the whole input as text.
+//! client (greeting, EHLO, MAIL, RCPT, DATA, the message) over an in-memory connection, inside
+//! `nameward_desk::smtp::hand_over` as `SmtpMailer` runs it, which turns whatever fails into a
+//! refusal or a retry. lettre's reply parser is also run on the whole input as text.
 //!
 //! Input: octet 0 says how many times (1 to 64) the rest is repeated to make the relay's
 //! output, so that replies over lettre's line (1,000 octets) and reply (100,000 octets) limits
 //! are reached from small inputs.
+//!
+//! A panic inside lettre is left to unwind to the task boundary of `hand_over` (which must turn
+//! it into a failure to retry); any other panic aborts the run as usual.
 //!
 //! Asserted besides "no panic": a notice counts as sent only on a positive final reply; a
 //! notice is refused for good only when the relay sent a 5yz reply; every failure says
@@ -16,6 +19,7 @@
 use std::pin::Pin;
 use std::sync::OnceLock;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use lettre::Address;
 use lettre::address::Envelope;
@@ -23,7 +27,7 @@ use lettre::transport::smtp::client::{AsyncSmtpConnection, AsyncTokioStream};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::transport::smtp::response::Response;
 use libfuzzer_sys::fuzz_target;
-use nameward_desk::smtp::mail_error;
+use nameward_desk::smtp::hand_over;
 use nameward_registry::service::MailError;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
@@ -78,7 +82,10 @@ impl AsyncTokioStream for Relay {
 fn runtime() -> &'static tokio::runtime::Runtime {
     static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
     RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_current_thread().build().expect("a runtime builds")
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .expect("a runtime builds")
     })
 }
 
@@ -101,7 +108,18 @@ fn write_reply(response: &Response) -> String {
     out
 }
 
-fuzz_target!(|data: &[u8]| {
+/// Lets a panic raised inside lettre unwind (to the task boundary that must catch it); hands
+/// every other panic to libFuzzer's hook, which aborts.
+fn let_lettre_panics_unwind() {
+    let fuzzer_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !info.location().is_some_and(|at| at.file().contains("/lettre-")) {
+            fuzzer_hook(info);
+        }
+    }));
+}
+
+fuzz_target!(init: let_lettre_panics_unwind(), |data: &[u8]| {
     let [repeat, body @ ..] = data else { return };
     let output = body.repeat(usize::from(repeat % 64) + 1);
     if let Ok(text) = std::str::from_utf8(&output)
@@ -112,17 +130,18 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(again.ok().as_ref(), Some(&response));
     }
 
-    let outcome = runtime().block_on(async {
-        let relay = Relay { output: output.clone(), at: 0 };
+    let relay = Relay { output: output.clone(), at: 0 };
+    let from: Address = "notices@nic.example".parse().expect("the sender parses");
+    let to: Address = "holder@example.net".parse().expect("the recipient parses");
+    let envelope = Envelope::new(Some(from), vec![to]).expect("the envelope has a recipient");
+    // The relay never makes the client wait, so the deadline is never what ends an attempt.
+    let attempt = async move {
         let hello = ClientId::Domain("nic.example".into());
-        let mut connection = AsyncSmtpConnection::connect_with_transport(Box::new(relay), &hello)
-            .await
-            .map_err(|e| mail_error(&e))?;
-        let from: Address = "notices@nic.example".parse().expect("the sender parses");
-        let to: Address = "holder@example.net".parse().expect("the recipient parses");
-        let envelope = Envelope::new(Some(from), vec![to]).expect("the envelope has a recipient");
-        connection.send(&envelope, MESSAGE).await.map_err(|e| mail_error(&e))
-    });
+        let mut connection =
+            AsyncSmtpConnection::connect_with_transport(Box::new(relay), &hello).await?;
+        connection.send(&envelope, MESSAGE).await
+    };
+    let outcome = runtime().block_on(hand_over(Duration::from_secs(600), attempt));
     match outcome {
         Ok(response) => assert!(response.is_positive()),
         Err(MailError::Rejected(text)) => {
