@@ -31,7 +31,9 @@ pub struct SmtpConfig {
     pub from: String,
     /// Connection protection.
     pub security: SmtpSecurity,
-    /// Longest wait for each SMTP reply.
+    /// Longest wait for the connection and for each SMTP reply. lettre applies it to
+    /// connecting only, so a hand-over as a whole is cut off after [`REPLIES_PER_MAIL`] times
+    /// this: a relay that stops answering, or never ends a reply, cannot hold a notice run.
     pub timeout: Duration,
 }
 
@@ -54,6 +56,10 @@ impl SmtpConfig {
         })
     }
 }
+
+/// The replies one hand-over waits for at most: greeting, EHLO, STARTTLS and EHLO again,
+/// MAIL, RCPT, DATA and the end of the message.
+pub const REPLIES_PER_MAIL: u32 = 8;
 
 /// Why a mailer could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -84,6 +90,8 @@ pub enum SmtpError {
 pub struct SmtpMailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
+    /// How long one hand-over may take in all.
+    deadline: Duration,
 }
 
 impl std::fmt::Debug for SmtpMailer {
@@ -120,7 +128,8 @@ impl SmtpMailer {
                 .hello_name(hello)
                 .timeout(Some(config.timeout))
                 .build();
-        Ok(SmtpMailer { transport, from })
+        let deadline = config.timeout.saturating_mul(REPLIES_PER_MAIL);
+        Ok(SmtpMailer { transport, from, deadline })
     }
 }
 
@@ -143,12 +152,139 @@ impl Mailer for SmtpMailer {
                 .header(ContentType::TEXT_PLAIN)
                 .body(mail.body.clone())
                 .map_err(|error| MailError::Rejected(format!("message: {error}")))?;
-            match self.transport.send(message).await {
-                Ok(_) => Ok(()),
-                // 5xx: this recipient (or message) will not be taken, however often we try.
-                Err(error) if error.is_permanent() => Err(MailError::Rejected(error.to_string())),
-                Err(error) => Err(MailError::Failed(error.to_string())),
+            let transport = self.transport.clone();
+            hand_over(self.deadline, async move { transport.send(message).await }).await.map(drop)
+        })
+    }
+}
+
+/// Runs one hand-over to the relay (`attempt`, lettre's client at work) as a task of its own,
+/// cut off after `deadline`, and says what its failure means for the mail.
+///
+/// The task boundary keeps a panic inside the SMTP client to this one mail: lettre 0.11.23
+/// unwraps the first word of every EHLO line, so a relay that answers EHLO with a line of
+/// blanks panics it. That mail fails (to be tried again) and the notice run goes on.
+///
+/// Public for the `smtp_reply` fuzz target.
+#[doc(hidden)]
+pub async fn hand_over<T: Send + 'static>(
+    deadline: Duration,
+    attempt: impl Future<Output = Result<T, lettre::transport::smtp::Error>> + Send + 'static,
+) -> Result<T, MailError> {
+    let mut task = tokio::spawn(attempt);
+    match tokio::time::timeout(deadline, &mut task).await {
+        Ok(Ok(outcome)) => outcome.map_err(|error| mail_error(&error)),
+        Ok(Err(failed)) => Err(MailError::Failed(format!(
+            "the SMTP client failed on the relay's replies ({failed})"
+        ))),
+        Err(_) => {
+            task.abort();
+            Err(MailError::Failed(format!(
+                "the relay did not take the message within {deadline:?}"
+            )))
+        }
+    }
+}
+
+/// What a failed hand-over to the relay means for a notice: a 5xx reply is a refusal (this
+/// recipient or message will not be taken, however often it is tried); anything else (a 4xx
+/// reply, a reply that does not parse, a broken connection) is a failure worth retrying.
+///
+fn mail_error(error: &lettre::transport::smtp::Error) -> MailError {
+    if error.is_permanent() {
+        MailError::Rejected(error.to_string())
+    } else {
+        MailError::Failed(error.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::time::{Duration, Instant};
+
+    use tokio::io::AsyncWriteExt;
+    use tokio::net::TcpListener;
+
+    use super::*;
+
+    /// A relay on loopback that accepts one connection and then does `behave` with it.
+    async fn relay<F, Fut>(behave: F) -> u16
+    where
+        F: FnOnce(tokio::net::TcpStream) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()> + Send,
+    {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap();
+            behave(stream).await;
+        });
+        port
+    }
+
+    async fn send_within(port: u16, limit: Duration) -> Result<(), MailError> {
+        let mut config =
+            SmtpConfig::parse(&format!("127.0.0.1:{port}"), "notices@nic.example").unwrap();
+        config.timeout = Duration::from_millis(300);
+        let mailer = SmtpMailer::new(&config).unwrap();
+        let mail = Mail {
+            to: "holder@example.net".into(),
+            subject: "Your domain".into(),
+            body: "Your registrar has failed.".into(),
+            message_id: None,
+        };
+        let started = Instant::now();
+        let outcome = tokio::time::timeout(limit, mailer.send(&mail))
+            .await
+            .expect("the mailer gave up on its own");
+        assert!(started.elapsed() < limit);
+        outcome
+    }
+
+    #[tokio::test]
+    async fn a_relay_that_never_answers_fails_the_mail_in_time() {
+        let port = relay(|stream| async move {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            drop(stream);
+        })
+        .await;
+        let outcome = send_within(port, Duration::from_secs(10)).await;
+        assert!(matches!(outcome, Err(MailError::Failed(_))), "{outcome:?}");
+    }
+
+    #[tokio::test]
+    async fn a_relay_with_a_blank_ehlo_line_fails_the_mail_not_the_run() {
+        let port = relay(|mut stream| async move {
+            use tokio::io::AsyncReadExt;
+            let _ = stream.write_all(b"220 relay.example ESMTP\r\n").await;
+            let mut ehlo = [0u8; 512];
+            let _ = stream.read(&mut ehlo).await;
+            let _ = stream.write_all(b"250-relay.example\r\n250- \r\n250 8BITMIME\r\n").await;
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        })
+        .await;
+        let outcome = send_within(port, Duration::from_secs(10)).await;
+        assert!(
+            matches!(&outcome, Err(MailError::Failed(text)) if text.contains("SMTP client failed")),
+            "{outcome:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_relay_whose_greeting_never_ends_fails_the_mail_in_time() {
+        let port = relay(|mut stream| async move {
+            let _ = stream.write_all(b"220-").await;
+            for _ in 0..6000 {
+                if stream.write_all(&[b'x'; 100]).await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
             }
         })
+        .await;
+        let outcome = send_within(port, Duration::from_secs(10)).await;
+        assert!(matches!(outcome, Err(MailError::Failed(_))), "{outcome:?}");
     }
 }

@@ -245,9 +245,10 @@ impl Builder {
                     "attribute name at byte {at} is longer than {MAX_NAME} bytes"
                 )));
             }
-            if attr.value.len() > MAX_ATTRIBUTE {
+            // XML 1.0 §3.1 [10]: `<` is never literal in an attribute value.
+            if attr.value.contains('<') {
                 return Err(XmlError(format!(
-                    "attribute value at byte {at} is longer than {MAX_ATTRIBUTE} bytes"
+                    "attribute value at byte {at} contains '<', which XML allows only as &lt;"
                 )));
             }
             if attr.key.as_namespace_binding().is_some() {
@@ -267,6 +268,13 @@ impl Builder {
             let value = attr
                 .normalized_value(XmlVersion::Implicit1_0)
                 .map_err(|e| XmlError(format!("bad attribute value at byte {at}: {e}")))?;
+            // The limit is on the value, not on how it was written: what the writer escapes
+            // (`>` as `&gt;`) must read back, and the raw text is bounded by the document.
+            if value.len() > MAX_ATTRIBUTE {
+                return Err(XmlError(format!(
+                    "attribute value at byte {at} is longer than {MAX_ATTRIBUTE} bytes"
+                )));
+            }
             if let Some(c) = value.chars().find(|&c| !is_xml_char(c)) {
                 return Err(XmlError(format!(
                     "attribute value at byte {at} refers to U+{:04X}, not allowed in XML",

@@ -67,6 +67,31 @@ fn huge_attribute() {
     refused(doc.as_bytes(), "attribute value");
 }
 
+/// Found by the `epp_command` fuzz target: the limit was on the attribute as written, so a
+/// value under it whose characters the writer escapes (`>` as `&gt;`) did not read back from
+/// the writer's own output. The limit is on the value now, however it is written.
+#[test]
+fn attribute_limit_is_on_the_value_not_its_escapes() {
+    let ack = |value: &str| {
+        format!(
+            "<epp xmlns=\"urn:ietf:params:xml:ns:epp-1.0\"><command><poll op=\"ack\" \
+             msgID=\"{value}\"/></command></epp>"
+        )
+    };
+    let request = parse(ack(&">".repeat(MAX_ATTRIBUTE)).as_bytes()).expect("a value at the limit");
+    assert_eq!(parse(&request.to_xml()).as_ref(), Ok(&request));
+    refused(ack(&"&gt;".repeat(MAX_ATTRIBUTE + 1)).as_bytes(), "attribute value");
+}
+
+#[test]
+fn less_than_in_an_attribute_value() {
+    refused(
+        b"<epp xmlns=\"urn:ietf:params:xml:ns:epp-1.0\"><command><poll op=\"ack\" \
+          msgID=\"1<2\"/></command></epp>",
+        "contains '<'",
+    );
+}
+
 #[test]
 fn huge_text_and_too_many_elements_and_too_large() {
     let text = format!(
