@@ -5,6 +5,7 @@ mod backup;
 mod commands;
 mod data;
 mod fs_loader;
+mod secret_file;
 mod up_config;
 
 use std::process::ExitCode;
@@ -26,6 +27,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Zone(zone) => commands::zone::run(zone),
         Command::Hip(hip) => commands::hip::run(hip),
+        Command::Dnssec(dnssec) => commands::dnssec::run(dnssec),
         Command::Serve(serve) => commands::serve::run(serve),
         Command::Ctl(ctl) => commands::ctl::run(ctl),
         Command::Up(up) => commands::up::run(up),

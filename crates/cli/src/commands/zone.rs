@@ -23,6 +23,7 @@ pub fn run(command: ZoneCommand) -> Result<ExitCode> {
     match command {
         ZoneCommand::Check(args) => check(args),
         ZoneCommand::Fmt(args) => fmt(args),
+        ZoneCommand::Sign(args) => super::dnssec::sign(args),
     }
 }
 
@@ -62,7 +63,7 @@ fn fmt(args: FmtArgs) -> Result<ExitCode> {
 }
 
 /// Diagnostics in the order they are printed: zone-wide ones first, then by file and line.
-type Diagnostics = FirstDiagnostics<Option<(Arc<str>, u32)>>;
+pub(crate) type Diagnostics = FirstDiagnostics<Option<(Arc<str>, u32)>>;
 
 fn push(diagnostics: &mut Diagnostics, diagnostic: Diagnostic) {
     let key = diagnostic.source.as_ref().map(|s| (Arc::clone(&s.file), s.line));
@@ -70,14 +71,14 @@ fn push(diagnostics: &mut Diagnostics, diagnostic: Diagnostic) {
 }
 
 /// A zone read into the store, with what reading it found wrong.
-struct Loaded {
-    store: ZoneStore,
-    diagnostics: Diagnostics,
+pub(crate) struct Loaded {
+    pub(crate) store: ZoneStore,
+    pub(crate) diagnostics: Diagnostics,
 }
 
 /// Reads the zone file (or standard input) record by record into the compact store; reading
 /// errors become diagnostics so that every bad line is reported, not just the first.
-fn load(input: &ZoneInput) -> Result<Loaded> {
+pub(crate) fn load(input: &ZoneInput) -> Result<Loaded> {
     let origin = Name::parse(&input.origin, Some(&Name::root()))
         .map_err(|e| anyhow::anyhow!("bad --origin `{}`: {e}", input.origin))?;
     let file_name = input.file.to_string_lossy().into_owned();
@@ -127,7 +128,7 @@ fn load(input: &ZoneInput) -> Result<Loaded> {
 /// Prints diagnostics to standard error, `FILE:LINE: error|warning: message`, zone-wide ones
 /// first and the rest in file and line order (then a count of those not kept), and counts the
 /// errors, those not kept included.
-fn report(diagnostics: Diagnostics) -> Result<u64> {
+pub(crate) fn report(diagnostics: Diagnostics) -> Result<u64> {
     let errors = diagnostics.errors();
     let mut err = io::stderr().lock();
     for diagnostic in diagnostics.into_sorted() {
