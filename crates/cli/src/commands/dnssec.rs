@@ -210,10 +210,11 @@ fn verify(args: &VerifyArgs) -> Result<ExitCode> {
     });
     written.context("writing to standard output")?;
     eprintln!(
-        "{}: {} RRsets, {} signatures checked, {} problem(s)",
+        "{}: {} RRsets, {} signatures checked, {} verified, {} problem(s)",
         loaded.store.origin(),
         summary.rrsets,
         summary.signatures,
+        summary.valid,
         summary.problems
     );
     Ok(if errors == 0 && summary.problems == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })

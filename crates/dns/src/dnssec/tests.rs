@@ -389,10 +389,7 @@ fn key_roles_ksk_signs_dnskey_zsk_the_rest() {
         .filter(|r| !matches!(&r.data, RecordData::Rrsig(s) if s.algorithm == 15 && s.type_covered == Rtype::SOA))
         .collect();
     let found = problems(&store_of(&origin, &without), INCEPTION + 1);
-    assert_eq!(
-        found,
-        vec!["example. SOA: no valid signature by an algorithm 15 key of the DNSKEY set"]
-    );
+    assert_eq!(found, vec!["example. SOA: no signature by an algorithm 15 key of the DNSKEY set"]);
 }
 
 #[test]
@@ -411,10 +408,7 @@ fn verifier_reports_missing_and_stray_records() {
     let mut unsigned = signed.clone();
     unsigned.push(record("extra.example. 300 IN A 192.0.2.9", &origin));
     let found = problems(&store_of(&origin, &unsigned), INCEPTION + 1);
-    assert!(
-        found.iter().any(|p| p.starts_with("extra.example. A: no valid signature")),
-        "{found:?}"
-    );
+    assert!(found.iter().any(|p| p.starts_with("extra.example. A: no signature")), "{found:?}");
     // A signature on glue.
     let mut glue = signed;
     let sig = glue
