@@ -372,8 +372,17 @@ fn key_file_errors_are_clear() {
     std::fs::write(&private, std::fs::read(d.join(format!("{twin}.private"))).unwrap()).unwrap();
     let e = sign(&key);
     assert!(e.contains("does not match") || e.contains("does not hold"), "{e}");
-    // keygen never overwrites.
     assert!(!d.join("s").exists(), "nothing is written when a key fails");
+    // A zone with errors is not signed.
+    std::fs::write(d.join("bad.zone"), "@ 3600 IN SOA ns hm 1 2 3 4 5\n@ 3600 IN NS ns\nns 3600 IN A 192.0.2.1\nx 3600 IN CNAME ns\nx 3600 IN A 192.0.2.2\n").unwrap();
+    let out = nameward(
+        &["zone", "sign", "--origin", "test.", "bad.zone", "--key", &twin, "--out", "s"],
+        d,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let e = text(&out.stderr);
+    assert!(e.contains("bad.zone:5: error") && e.contains("nothing was signed"), "{e}");
+    assert!(!d.join("s").exists());
     let out = nameward(&["dnssec", "keygen", "--zone", "test.", "--algorithm", "DSA"], d);
     assert!(text(&out.stderr).contains("unknown algorithm `DSA`"));
     let _ = std::fs::remove_dir_all(d);

@@ -19,7 +19,7 @@ use nameward_dns::zone::parse_ttl;
 use nameward_dns::{Name, Record};
 use nameward_hip::keys::{KeyAlgorithm, generate};
 
-use super::zone::{load, report};
+use super::zone::{load, load_checked, report};
 use crate::args::{DnssecCommand, DnssecKeygenArgs, DsArgs, KeyRole, SignArgs, VerifyArgs};
 
 /// Runs one `nameward dnssec` command.
@@ -157,10 +157,12 @@ pub fn sign(args: SignArgs) -> Result<ExitCode> {
     } else {
         Denial::Nsec
     };
-    let loaded = load(&args.input)?;
+    let loaded = load_checked(&args.input, false)?;
     let errors = report(loaded.diagnostics)?;
     if errors > 0 {
-        bail!("the zone has {errors} error(s); nothing was signed");
+        bail!(
+            "the zone has {errors} error(s) (`nameward zone check` lists them); nothing was signed"
+        );
     }
     let options = SignOptions { inception, expiration, denial, threads: args.threads };
     let sink: Box<dyn Write> = match &args.out {

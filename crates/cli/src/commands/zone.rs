@@ -28,8 +28,15 @@ pub fn run(command: ZoneCommand) -> Result<ExitCode> {
 }
 
 fn check(args: CheckArgs) -> Result<ExitCode> {
-    let loaded = load(&args.input)?;
-    let strict_hit = args.strict_hit;
+    let loaded = load_checked(&args.input, args.strict_hit)?;
+    let errors = report(loaded.diagnostics)?;
+    Ok(if errors == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// Reads the zone and runs the zone checks on it (`zone check`'s), their findings added to the
+/// reading's diagnostics.
+pub(crate) fn load_checked(input: &ZoneInput, strict_hit: bool) -> Result<Loaded> {
+    let mut loaded = load(input)?;
     let options = CheckOptions {
         record_checks: vec![RecordCheck::for_type(Rtype::HIP, move |record| match &record.data {
             RecordData::Hip(hip) => nameward_hip::check::check_hip(hip, strict_hit),
@@ -37,10 +44,9 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
         })],
         ..CheckOptions::default()
     };
-    let mut diagnostics = loaded.diagnostics;
-    check_zone_each(loaded.store.origin(), &loaded.store, &options, |d| push(&mut diagnostics, d));
-    let errors = report(diagnostics)?;
-    Ok(if errors == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    let diagnostics = &mut loaded.diagnostics;
+    check_zone_each(loaded.store.origin(), &loaded.store, &options, |d| push(diagnostics, d));
+    Ok(loaded)
 }
 
 fn fmt(args: FmtArgs) -> Result<ExitCode> {
