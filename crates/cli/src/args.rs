@@ -22,6 +22,10 @@ pub enum Command {
     /// Host Identity Protocol: host keys, HITs, HIP records and the RFC 5205 lookup.
     #[command(subcommand)]
     Hip(HipCommand),
+    /// DNSSEC keys and checks: key generation (BIND's key file format), DS records, and the
+    /// verification of a signed zone file. `nameward zone sign` signs one.
+    #[command(subcommand)]
+    Dnssec(DnssecCommand),
     /// Serve zones over DNS (UDP and TCP) until SIGTERM or SIGINT; SIGHUP reloads them.
     #[command(
         after_help = "Example:\n  nameward serve --listen 127.0.0.1:5353 --listen [::1]:5353 \\\n    \
@@ -422,6 +426,18 @@ pub enum ZoneCommand {
                             nameward zone fmt --generic --origin example.com. examples/example.com.zone"
     )]
     Fmt(FmtArgs),
+    /// Sign a zone file with DNSSEC keys from files; write the signed zone.
+    ///
+    /// Every authoritative RRset is signed (apex NS and DS included, never delegation NS or
+    /// glue); the DNSKEY RRset by the key-signing keys, the rest by the zone-signing keys (a key
+    /// of an algorithm with no other kind signs both). Records the signer makes (RRSIG, NSEC,
+    /// NSEC3, NSEC3PARAM) are made anew, so a signed zone can be signed again.
+    #[command(after_help = "Examples:\n  \
+        nameward zone sign --origin example.com. example.com.zone \\\n    \
+        --key Kexample.com.+013+12345 --key Kexample.com.+013+54321 --out example.com.zone.signed\n  \
+        nameward zone sign --origin tld. tld.zone --key Ktld.+013+11111 --nsec3 --opt-out \\\n    \
+        --inception 20261201000000 --expiration 20261231000000 --out tld.zone.signed")]
+    Sign(SignArgs),
 }
 
 /// What every zone command reads.
@@ -774,5 +790,132 @@ pub struct ContinuityStatusArgs {
     pub json: bool,
     /// The instant to look from (RFC 3339; default: now); week 0 of the cliff starts here.
     #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    #[command(flatten)]
+    pub input: ZoneInput,
+    /// A key: BIND's `K<name>+<alg>+<tag>` with or without `.key` / `.private`; repeatable.
+    /// The private file must be readable by its owner only.
+    #[arg(long = "key", value_name = "KEY", required = true)]
+    pub keys: Vec<PathBuf>,
+    /// Where to write the signed zone; standard output when left out.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Start of the signatures' validity: `YYYYMMDDHHmmSS` (UTC), seconds since 1970, or
+    /// `now-DURATION` / `now`. Default: one hour ago, for clocks that lag.
+    #[arg(long, value_name = "TIME")]
+    pub inception: Option<String>,
+    /// End of the signatures' validity, as `--inception`, or `now+DURATION`. Default: the
+    /// inception plus `--validity`.
+    #[arg(long, value_name = "TIME", conflicts_with = "validity")]
+    pub expiration: Option<String>,
+    /// How long signatures are valid from now (`30d`, `2w`, seconds).
+    #[arg(long, value_name = "DURATION", default_value = "30d")]
+    pub validity: String,
+    /// Deny existence with NSEC3 (RFC 5155) instead of NSEC; RFC 9276 parameters by default.
+    #[arg(long)]
+    pub nsec3: bool,
+    /// NSEC3 opt-out: leave insecure delegations out of the chain (for delegation-heavy zones).
+    #[arg(long, requires = "nsec3")]
+    pub opt_out: bool,
+    /// NSEC3 extra iterations (RFC 9276: 0).
+    #[arg(long, value_name = "N", default_value_t = 0, requires = "nsec3")]
+    pub iterations: u16,
+    /// NSEC3 salt in hexadecimal, or `-` for none (RFC 9276: none).
+    #[arg(long, value_name = "HEX", default_value = "-", requires = "nsec3")]
+    pub salt: String,
+    /// Threads to sign on (default: every core).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+    /// The current time, for the default inception (`YYYYMMDDHHmmSS` or seconds since 1970).
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DnssecCommand {
+    /// Generate a DNSSEC key as BIND's `K<zone>+<alg>+<tag>.key` and `.private` (0600) files;
+    /// prints the file name stem.
+    #[command(after_help = "Examples:\n  \
+        nameward dnssec keygen --zone example.com. --role ksk\n  \
+        nameward dnssec keygen --zone example.com. --algorithm RSASHA256 --bits 2048 --dir keys")]
+    Keygen(DnssecKeygenArgs),
+    /// Print the DS records (or CDS, CDNSKEY) of DNSKEYs: from `.key` files or zone file lines.
+    #[command(after_help = "Examples:\n  \
+        nameward dnssec ds Kexample.com.+013+12345.key\n  \
+        nameward dnssec ds --digest 2 --digest 4 --dnskey 'example.com. IN DNSKEY 257 3 13 …'")]
+    Ds(DsArgs),
+    /// Verify a signed zone file: every RRset signed for each DNSKEY algorithm, signatures
+    /// valid now and verifying, the NSEC or NSEC3 chain complete. Prints each problem as
+    /// `owner TYPE: message`; exit 1 when there is any.
+    #[command(
+        after_help = "Example:\n  nameward dnssec verify --origin example.com. example.com.zone.signed"
+    )]
+    Verify(VerifyArgs),
+}
+
+/// What a key is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KeyRole {
+    /// Key-signing key (flags 257): signs the DNSKEY RRset; its DS goes to the parent.
+    Ksk,
+    /// Zone-signing key (flags 256): signs the rest.
+    Zsk,
+    /// Combined signing key (flags 257), alone for its algorithm: signs everything.
+    Csk,
+}
+
+#[derive(Debug, Args)]
+pub struct DnssecKeygenArgs {
+    /// The zone the key is for.
+    #[arg(long, value_name = "ZONE")]
+    pub zone: String,
+    /// The algorithm: ECDSAP256SHA256 (13), ECDSAP384SHA384 (14), ED25519 (15) or RSASHA256 (8).
+    #[arg(long, value_name = "ALG", default_value = "ECDSAP256SHA256")]
+    pub algorithm: String,
+    /// What the key signs.
+    #[arg(long, value_enum, default_value = "zsk")]
+    pub role: KeyRole,
+    /// RSA modulus size in bits, 2048 to 4096 (default 3072).
+    #[arg(long, value_name = "BITS")]
+    pub bits: Option<usize>,
+    /// The directory to write the key files in.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    /// A TTL to write in the `.key` file's DNSKEY record.
+    #[arg(long, value_name = "TTL")]
+    pub ttl: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("source").required(true).args(["files", "dnskey"])))]
+pub struct DsArgs {
+    /// `.key` files (or zone files) holding DNSKEY records; `-` reads standard input.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// A DNSKEY record as a zone file line (`owner [TTL] [IN] DNSKEY flags 3 alg key`).
+    #[arg(long, value_name = "RECORD")]
+    pub dnskey: Option<String>,
+    /// Digest types: 2 (SHA-256) or 4 (SHA-384); repeatable.
+    #[arg(long = "digest", value_name = "TYPE", default_value = "2")]
+    pub digests: Vec<String>,
+    /// Print CDS records (RFC 7344) instead of DS.
+    #[arg(long, conflicts_with = "cdnskey")]
+    pub cds: bool,
+    /// Print CDNSKEY records (RFC 7344) instead of DS.
+    #[arg(long)]
+    pub cdnskey: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub input: ZoneInput,
+    /// The time signatures must be valid at (`YYYYMMDDHHmmSS` or seconds since 1970); now when
+    /// left out.
+    #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
 }

@@ -6,6 +6,7 @@ mod commands;
 mod data;
 mod error_text;
 mod fs_loader;
+mod secret_file;
 mod up_config;
 
 use std::process::ExitCode;
@@ -27,6 +28,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Zone(zone) => commands::zone::run(zone),
         Command::Hip(hip) => commands::hip::run(hip),
+        Command::Dnssec(dnssec) => commands::dnssec::run(dnssec),
         Command::Serve(serve) => commands::serve::run(serve),
         Command::Ctl(ctl) => commands::ctl::run(ctl),
         Command::Up(up) => commands::up::run(up),

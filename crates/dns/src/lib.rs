@@ -5,11 +5,13 @@
 #![warn(missing_docs)]
 
 pub mod check;
+pub mod dnssec;
 pub mod message;
 pub mod name;
 pub mod rdata;
 pub mod record;
 pub mod rtype;
+pub mod serial;
 pub mod store;
 pub mod text;
 pub mod wire;

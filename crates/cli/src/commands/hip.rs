@@ -1,6 +1,5 @@
 //! `nameward hip keygen|rr|hit|resolve`: thin commands over nameward-hip's keys and lookup.
 
-use std::fs::OpenOptions;
 use std::io::{self, Write};
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::path::Path;
@@ -65,19 +64,7 @@ fn keygen(args: &KeygenArgs) -> Result<ExitCode> {
     let key = generate(algorithm, args.bits)?;
     let pem = key.to_pkcs8_pem()?;
     let public = key.public()?;
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path).map_err(|e| match e.kind() {
-        io::ErrorKind::AlreadyExists => {
-            anyhow!("{} already exists; nameward never overwrites a key file", path.display())
-        }
-        _ => anyhow!("cannot create {}: {e}", path.display()),
-    })?;
+    let mut file = crate::secret_file::create_private(path)?;
     file.write_all(pem.as_bytes())
         .and_then(|()| file.sync_all())
         .with_context(|| format!("writing {}", path.display()))?;

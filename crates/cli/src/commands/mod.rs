@@ -2,6 +2,7 @@ pub mod claims;
 pub mod continuity;
 pub mod ctl;
 pub mod desk;
+pub mod dnssec;
 pub mod epp;
 pub mod escrow;
 pub mod hip;

@@ -23,12 +23,20 @@ pub fn run(command: ZoneCommand) -> Result<ExitCode> {
     match command {
         ZoneCommand::Check(args) => check(args),
         ZoneCommand::Fmt(args) => fmt(args),
+        ZoneCommand::Sign(args) => super::dnssec::sign(args),
     }
 }
 
 fn check(args: CheckArgs) -> Result<ExitCode> {
-    let loaded = load(&args.input)?;
-    let strict_hit = args.strict_hit;
+    let loaded = load_checked(&args.input, args.strict_hit)?;
+    let errors = report(loaded.diagnostics)?;
+    Ok(if errors == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// Reads the zone and runs the zone checks on it (`zone check`'s), their findings added to the
+/// reading's diagnostics.
+pub(crate) fn load_checked(input: &ZoneInput, strict_hit: bool) -> Result<Loaded> {
+    let mut loaded = load(input)?;
     let options = CheckOptions {
         record_checks: vec![RecordCheck::for_type(Rtype::HIP, move |record| match &record.data {
             RecordData::Hip(hip) => nameward_hip::check::check_hip(hip, strict_hit),
@@ -36,10 +44,9 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
         })],
         ..CheckOptions::default()
     };
-    let mut diagnostics = loaded.diagnostics;
-    check_zone_each(loaded.store.origin(), &loaded.store, &options, |d| push(&mut diagnostics, d));
-    let errors = report(diagnostics)?;
-    Ok(if errors == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    let diagnostics = &mut loaded.diagnostics;
+    check_zone_each(loaded.store.origin(), &loaded.store, &options, |d| push(diagnostics, d));
+    Ok(loaded)
 }
 
 fn fmt(args: FmtArgs) -> Result<ExitCode> {
@@ -62,7 +69,7 @@ fn fmt(args: FmtArgs) -> Result<ExitCode> {
 }
 
 /// Diagnostics in the order they are printed: zone-wide ones first, then by file and line.
-type Diagnostics = FirstDiagnostics<Option<(Arc<str>, u32)>>;
+pub(crate) type Diagnostics = FirstDiagnostics<Option<(Arc<str>, u32)>>;
 
 fn push(diagnostics: &mut Diagnostics, diagnostic: Diagnostic) {
     let key = diagnostic.source.as_ref().map(|s| (Arc::clone(&s.file), s.line));
@@ -70,14 +77,14 @@ fn push(diagnostics: &mut Diagnostics, diagnostic: Diagnostic) {
 }
 
 /// A zone read into the store, with what reading it found wrong.
-struct Loaded {
-    store: ZoneStore,
-    diagnostics: Diagnostics,
+pub(crate) struct Loaded {
+    pub(crate) store: ZoneStore,
+    pub(crate) diagnostics: Diagnostics,
 }
 
 /// Reads the zone file (or standard input) record by record into the compact store; reading
 /// errors become diagnostics so that every bad line is reported, not just the first.
-fn load(input: &ZoneInput) -> Result<Loaded> {
+pub(crate) fn load(input: &ZoneInput) -> Result<Loaded> {
     let origin = Name::parse(&input.origin, Some(&Name::root()))
         .map_err(|e| anyhow::anyhow!("bad --origin `{}`: {e}", input.origin))?;
     let file_name = input.file.to_string_lossy().into_owned();
@@ -127,7 +134,7 @@ fn load(input: &ZoneInput) -> Result<Loaded> {
 /// Prints diagnostics to standard error, `FILE:LINE: error|warning: message`, zone-wide ones
 /// first and the rest in file and line order (then a count of those not kept), and counts the
 /// errors, those not kept included.
-fn report(diagnostics: Diagnostics) -> Result<u64> {
+pub(crate) fn report(diagnostics: Diagnostics) -> Result<u64> {
     let errors = diagnostics.errors();
     let mut err = io::stderr().lock();
     for diagnostic in diagnostics.into_sorted() {

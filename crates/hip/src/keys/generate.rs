@@ -65,6 +65,49 @@ impl PrivateHostKey {
         };
         pem.map_err(|e| KeyError::Generate(format!("encoding the key as PKCS#8: {e}")))
     }
+
+    /// The key as a DNSSEC private key (its numbers, as BIND's key files hold them), so that
+    /// `nameward dnssec keygen` makes its keys here too. DSA is not a DNSSEC algorithm
+    /// nameward signs with, and is never generated.
+    pub fn to_dnssec(&self) -> nameward_dns::dnssec::PrivateKey {
+        use nameward_dns::dnssec::{PrivateKey, RsaPrivate};
+        use p256::elliptic_curve::sec1::ToEncodedPoint;
+        use rsa::traits::{PrivateKeyParts, PublicKeyParts};
+        match self {
+            PrivateHostKey::Rsa(key) => {
+                let prime =
+                    |i: usize| key.primes().get(i).map(|p| p.to_bytes_be()).unwrap_or_default();
+                let crt = |v: Option<&rsa::BigUint>| v.map(|v| v.to_bytes_be()).unwrap_or_default();
+                PrivateKey::Rsa(Box::new(RsaPrivate {
+                    n: key.n().to_bytes_be(),
+                    e: key.e().to_bytes_be(),
+                    d: key.d().to_bytes_be(),
+                    p: prime(0),
+                    q: prime(1),
+                    dp: crt(key.dp()),
+                    dq: crt(key.dq()),
+                    qinv: key.qinv().map(|v| v.to_bytes_be().1).unwrap_or_default(),
+                }))
+            }
+            PrivateHostKey::P256(key) => PrivateKey::EcdsaP256 {
+                d: key.to_bytes().to_vec(),
+                public: point_xy(key.public_key().to_encoded_point(false).as_bytes()),
+            },
+            PrivateHostKey::P384(key) => PrivateKey::EcdsaP384 {
+                d: key.to_bytes().to_vec(),
+                public: point_xy(key.public_key().to_encoded_point(false).as_bytes()),
+            },
+            PrivateHostKey::Ed25519(key) => PrivateKey::Ed25519 {
+                seed: key.to_bytes().to_vec(),
+                public: key.verifying_key().to_bytes().to_vec(),
+            },
+        }
+    }
+}
+
+/// `x‖y` of an uncompressed SEC1 point (`04‖x‖y`), the DNSKEY form of an ECDSA key (RFC 6605 §4).
+fn point_xy(sec1: &[u8]) -> Vec<u8> {
+    sec1.get(1..).unwrap_or_default().to_vec()
 }
 
 /// Generates a host key from the operating system's random source. `rsa_bits` applies to RSA

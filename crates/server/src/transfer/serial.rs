@@ -1,31 +1,3 @@
-//! Serial number arithmetic (RFC 1982 §3.2) for SOA serials.
+//! Serial number arithmetic (RFC 1982 §3.2) for SOA serials, from the DNS library.
 
-/// `a < b` in serial arithmetic. Undefined pairs (exactly 2³¹ apart) are neither less nor
-/// greater, so a transfer between them is a full one.
-pub fn serial_lt(a: u32, b: u32) -> bool {
-    const HALF: u32 = 1 << 31;
-    a != b && ((a < b && b - a < HALF) || (a > b && a - b > HALF))
-}
-
-/// `a > b` in serial arithmetic.
-pub fn serial_gt(a: u32, b: u32) -> bool {
-    serial_lt(b, a)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rfc1982_comparisons() {
-        assert!(serial_lt(1, 2));
-        assert!(!serial_lt(2, 2));
-        // Wrapping: 0xFFFF_FFFF + 1 = 0, and 0 is newer.
-        assert!(serial_lt(u32::MAX, 0));
-        assert!(serial_gt(5, u32::MAX - 5));
-        assert!(serial_lt(0, (1 << 31) - 1));
-        // Exactly half the space apart: undefined, neither way.
-        assert!(!serial_lt(0, 1 << 31));
-        assert!(!serial_gt(0, 1 << 31));
-    }
-}
+pub use nameward_dns::serial::{serial_gt, serial_lt};

@@ -43,23 +43,9 @@ pub const REVOKE: u16 = 0x0080;
 impl<const RTYPE: u16> KeyData<RTYPE> {
     /// The key tag that DS and RRSIG records use to point at this key (RFC 4034 Appendix B).
     pub fn key_tag(&self) -> u16 {
-        if self.algorithm == 1 {
-            // RSA/MD5 keys take the tag from the modulus; the key ends with it.
-            let n = self.public_key.len();
-            let octet = |back: usize| n.checked_sub(back).and_then(|i| self.public_key.get(i));
-            return match (octet(3), octet(2)) {
-                (Some(&hi), Some(&lo)) => u16::from_be_bytes([hi, lo]),
-                _ => 0,
-            };
-        }
-        let mut w = Writer::new();
+        let mut w = Writer::with_mode(crate::wire::WireMode::Uncompressed);
         self.encode(&mut w);
-        let mut sum: u32 = 0;
-        for (i, &octet) in w.as_bytes().iter().enumerate() {
-            sum += if i % 2 == 0 { u32::from(octet) << 8 } else { u32::from(octet) };
-        }
-        sum += (sum >> 16) & 0xFFFF;
-        (sum & 0xFFFF) as u16
+        crate::dnssec::key_tag(w.as_bytes())
     }
 }
 
