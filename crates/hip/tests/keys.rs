@@ -147,11 +147,8 @@ fn openssl() -> Option<()> {
     match Command::new("openssl").arg("version").output() {
         Ok(out) if out.status.success() => Some(()),
         _ => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "openssl is not installed, and CI=true requires the OpenSSL cross-checks"
-            );
-            eprintln!("NOTE: openssl not found: the OpenSSL key cross-checks did not run");
+            let missing = "openssl does not run (Debian package openssl)";
+            nameward_peer::available("the OpenSSL key cross-checks", false, missing);
             None
         }
     }

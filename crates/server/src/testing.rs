@@ -2,9 +2,8 @@
 //! secondaries of one zone on loopback, and the rule for a peer that is not installed (the test
 //! says loudly that it did not run; under `CI=true` it fails).
 
-use std::io::Write as _;
 use std::net::{SocketAddr, TcpListener, UdpSocket};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -80,23 +79,10 @@ impl Drop for Daemon {
     }
 }
 
-/// Whether the peer program `binary` (from the Debian package `package`) is installed. When it
-/// is not, the test that wanted it (`what`) says so loudly and returns; under `CI=true` this
-/// fails the test instead.
+/// Whether the peer program `binary` (from the Debian package `package`) is installed; the
+/// rule for a missing one is [`nameward_peer::program`]'s.
 pub fn tool_available(what: &str, binary: &str, package: &str) -> bool {
-    if Path::new(binary).exists() {
-        return true;
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("{what} cannot run under CI: {binary} (Debian package {package}) is missing");
-    }
-    // Written to the standard error itself, not through `eprintln!`, which the test harness
-    // captures and hides for a test that passes: the note must reach whoever reads the run.
-    let _ = writeln!(
-        std::io::stderr(),
-        "\n*** {what} WITH {binary} DID NOT RUN: it is missing (Debian package {package}).\n"
-    );
-    false
+    nameward_peer::program(what, binary, package)
 }
 
 /// The peers this module starts.
