@@ -14,6 +14,7 @@ pub mod rtype;
 pub mod serial;
 pub mod store;
 pub mod text;
+pub mod tsig;
 pub mod wire;
 pub mod zone;
 

@@ -61,7 +61,8 @@ mod notify;
 mod respond;
 mod serial;
 mod stream;
-pub mod tsig;
+/// TSIG lives in the DNS library, shared with every client; re-exported where transfers use it.
+pub use nameward_dns::tsig;
 
 #[cfg(test)]
 mod props;

@@ -12,10 +12,10 @@
 
 use std::fmt;
 
+use crate::text::decode_base64;
+use crate::wire::{DecodeOptions, Reader, WireError};
+use crate::{Class, Name, Rtype};
 use hmac::{Hmac, Mac};
-use nameward_dns::text::decode_base64;
-use nameward_dns::wire::{DecodeOptions, Reader, WireError};
-use nameward_dns::{Class, Name, Rtype};
 use sha2::{Sha256, Sha512};
 
 /// TSIG error codes (RFC 8945 §3, the TSIG record's Error field).
