@@ -375,7 +375,12 @@ fn follow(secondary_peer: Peer) {
     );
     let metrics = scrape(metrics_at);
     assert!(sample(&metrics, "nameward_transfers_total{type=\"IXFR\"}") >= 1.0, "{metrics}");
-    assert_eq!(sample(&metrics, "nameward_transfers_total{type=\"AXFR\"}"), 0.0, "{metrics}");
+    assert_eq!(
+        sample(&metrics, "nameward_transfers_total{type=\"AXFR\"}"),
+        0.0,
+        "{peer}: a whole zone sent after the restart\n{metrics}\n{}",
+        running.daemon.log()
+    );
     running.finish();
 }
 

@@ -9,6 +9,7 @@ use nameward_dns::check::{CheckOptions, Severity};
 use nameward_dns::rdata::RecordData;
 use nameward_dns::{Name, Record};
 use nameward_registry::service::{Registry, ServiceError, ZoneDelta};
+use nameward_server::transfer::Diff;
 use nameward_server::{LoadError, Shared, Zone};
 
 use crate::continuity::Continuity;
@@ -330,14 +331,15 @@ async fn remember(registry: &Registry, dns: &Arc<Shared>, tld: &Tld, serial: u32
     }
 }
 
-/// After a start, the IXFR history of `tld` taken back from the differences recorded before.
-async fn restore(registry: &Registry, dns: &Arc<Shared>, tld: &Tld, serial: u32) {
+/// After a start, the IXFR history of `tld` up to `serial`, taken back from the differences
+/// recorded before (oldest first; empty when none read).
+async fn history(registry: &Registry, dns: &Arc<Shared>, tld: &Tld, serial: u32) -> Vec<Diff> {
     let most = dns.journals.load().limits().max_versions;
     let rows = match registry.zone_differences_to(&tld.name, serial, most).await {
         Ok(rows) => rows,
         Err(error) => {
             tracing::warn!(tld = tld.name, "cannot read the recorded zone differences: {error}");
-            return;
+            return Vec::new();
         }
     };
     let mut diffs = Vec::with_capacity(rows.len());
@@ -351,14 +353,7 @@ async fn restore(registry: &Registry, dns: &Arc<Shared>, tld: &Tld, serial: u32)
         }
     }
     diffs.reverse();
-    let server = Arc::clone(dns);
-    let origin = tld.origin.clone();
-    let kept = tokio::task::spawn_blocking(move || server.restore_history(&origin, diffs)).await;
-    if let Ok(kept) = kept
-        && kept > 0
-    {
-        tracing::info!(tld = tld.name, differences = kept, "IXFR history taken from the registry");
-    }
+    diffs
 }
 
 /// Whether `records` delegate their owner to exactly the name servers `servers` (as a name
@@ -424,15 +419,26 @@ async fn whole(
     );
     serve_continuity_zones(registry, dns, tld).await;
     let first = dns.zones.load().get(&tld.origin).is_none();
+    // Served for the first time (a start): with the IXFR history kept in the registry, in
+    // place before the NOTIFY that the first publication sends.
+    let history = if first { Some(history(registry, dns, tld, serial).await) } else { None };
     let server = Arc::clone(dns);
-    if tokio::task::spawn_blocking(move || server.publish(zone)).await.is_err() {
+    let published = tokio::task::spawn_blocking(move || match history {
+        Some(history) => server.publish_with_history(zone, history),
+        None => {
+            server.publish(zone);
+            0
+        }
+    });
+    let Ok(kept) = published.await else {
         return Ok(Published::Unchanged);
+    };
+    if kept > 0 {
+        tracing::info!(tld = tld.name, differences = kept, "IXFR history taken from the registry");
     }
     tld.continuity.withdraw_ended(dns).await;
     tld.failed = None;
-    if first {
-        restore(registry, dns, tld, serial).await;
-    } else {
+    if !first {
         remember(registry, dns, tld, serial).await;
     }
     Ok(Published::Whole { serial, records: count })

@@ -16,7 +16,8 @@ use tokio::sync::watch;
 use crate::net::state::{Shared, now_ms};
 use crate::transfer::{NotifyEvent, Outgoing};
 
-/// How often the queue is looked at for retransmissions (their timeouts are seconds).
+/// The longest the queue goes unlooked at (retransmissions are seconds apart; a NOTIFY held
+/// back to keep a zone's NOTIFYs apart is sent at its time).
 const TICK: Duration = Duration::from_millis(100);
 
 /// Runs until `stop` turns true. One socket per address family, bound to an ephemeral port.
@@ -44,7 +45,7 @@ pub async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
         tokio::select! {
             _ = stop.wait_for(|stop| *stop) => return,
             () = shared.notifier_queued() => {}
-            () = tokio::time::sleep(TICK) => {}
+            () = tokio::time::sleep(until_next(&shared)) => {}
             Some((len, from)) = receive(v4.as_ref(), &mut buf4) => {
                 answered(&shared, from, buf4.get(..len).unwrap_or_default());
             }
@@ -73,6 +74,16 @@ fn due(shared: &Shared, next_id: &mut impl FnMut() -> u16) -> Vec<Outgoing> {
         notifiers.retain(|n| !n.is_finished());
     }
     outgoing
+}
+
+/// How long until a queued notifier has something to send, [`TICK`] at most.
+fn until_next(shared: &Shared) -> Duration {
+    let next = shared
+        .notifiers
+        .lock()
+        .ok()
+        .and_then(|notifiers| notifiers.iter().filter_map(|n| n.next_deadline()).min());
+    next.map_or(TICK, |at| Duration::from_millis(at.saturating_sub(now_ms())).min(TICK))
 }
 
 /// The next datagram on `socket`, or never when there is no socket (or it fails).

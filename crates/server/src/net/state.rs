@@ -40,6 +40,8 @@ pub struct Shared {
     pub notifiers: Mutex<Vec<Notifier>>,
     /// Wakes the notify task when a notifier is queued.
     notifier_wake: tokio::sync::Notify,
+    /// When the latest NOTIFY of each zone was (or is to be) first sent, in `now_ms` time.
+    notified_at: Mutex<HashMap<Name, u64>>,
     /// Where DNS Cookie secrets come from; `None` when cookies are off.
     pub cookies: Option<Cookies>,
     /// Zone transfers under way over TCP, in total and per client.
@@ -172,6 +174,10 @@ pub fn load_zone(config: &ZoneConfig) -> Result<Zone, String> {
     }
 }
 
+/// The least time between the first transmissions of two NOTIFYs of one zone (see
+/// `Shared::queue_notifiers`).
+pub const NOTIFY_SPACING_MS: u64 = 250;
+
 impl Shared {
     /// Loads every configured zone; any failure is an error, since there is nothing old to keep.
     pub fn load(config: Config) -> Result<Shared, String> {
@@ -209,6 +215,7 @@ impl Shared {
             journals: ArcSwap::from_pointee(Journals::default()),
             notifiers: Mutex::new(notifiers),
             notifier_wake: tokio::sync::Notify::new(),
+            notified_at: Mutex::new(HashMap::new()),
             cookies,
             transfer_limits,
             reloading: Mutex::new(()),
@@ -217,15 +224,29 @@ impl Shared {
     }
 
     /// Queues the NOTIFYs of new versions of zones, each in place of any still under way for
-    /// an older version, and wakes the notify task to send them now. Called once the new
-    /// versions are served: a secondary that asks at once must find the serial it was told of.
+    /// an older version, and wakes the notify task. Called once the new versions are served:
+    /// a secondary that asks at once must find the serial it was told of.
+    ///
+    /// A zone's NOTIFYs leave at most one per [`NOTIFY_SPACING_MS`]: the first of a burst at
+    /// once, the rest held and replaced by newer versions, so that the last is sent one
+    /// spacing after the one before (as BIND's `notify-delay` does). Without it a stream of
+    /// changes told secondaries of every version 50 ms apart, and NSD, told of a serial its
+    /// transfer had already fetched but not yet loaded, abandoned the transfer and fetched
+    /// the whole zone again.
     fn queue_notifiers(&self, notifiers: impl IntoIterator<Item = Notifier>) {
         let mut notifiers = notifiers.into_iter().peekable();
         if notifiers.peek().is_none() {
             return;
         }
-        if let Ok(mut queued) = self.notifiers.lock() {
-            for notifier in notifiers {
+        let now = now_ms();
+        if let (Ok(mut queued), Ok(mut notified_at)) =
+            (self.notifiers.lock(), self.notified_at.lock())
+        {
+            for mut notifier in notifiers {
+                let last = notified_at.get(notifier.zone()).copied();
+                let due = last.map_or(now, |last| now.max(last + NOTIFY_SPACING_MS));
+                notifier.not_before(due);
+                notified_at.insert(notifier.zone().clone(), due);
                 queued.retain(|n| n.zone() != notifier.zone());
                 queued.push(notifier);
             }
@@ -242,30 +263,43 @@ impl Shared {
     /// difference goes to the IXFR journal and the secondaries are sent NOTIFY. This is how
     /// zones built in memory (the registry's TLD zones) are published; a reload keeps them.
     pub fn publish(&self, zone: Zone) {
+        self.install(zone, None);
+    }
+
+    /// [`Shared::publish`] for a zone this process serves for the first time, with `history`
+    /// (differences, oldest first) kept from before as its IXFR journal: only the differences
+    /// that chain up to `zone`'s serial are taken, so an IXFR is never answered from a
+    /// history that does not lead to the zone served. The journal is in place before the
+    /// zone is served and NOTIFY leaves, so a secondary that asks at once gets IXFR, not the
+    /// whole zone. How many differences were taken.
+    pub fn publish_with_history(&self, zone: Zone, history: Vec<Diff>) -> usize {
+        self.install(zone, Some(history))
+    }
+
+    fn install(&self, zone: Zone, history: Option<Vec<Diff>>) -> usize {
         let _one_at_a_time = self.reloading.lock();
         let old = self.zones.load_full();
         let zone = Arc::new(zone);
         let previous = old.get(zone.origin()).cloned();
         let notifier = zone_replaced(self, previous.as_ref(), &zone, None);
+        let kept = match (history, zone.serial()) {
+            (Some(history), Some(serial)) => self.take_history(zone.origin(), serial, history),
+            _ => 0,
+        };
         let mut zones = (*old).clone();
         zones.insert(Arc::clone(&zone));
         self.zones.store(Arc::new(zones));
         self.queue_notifiers(notifier);
         tracing::info!(zone = %zone.origin(), serial = ?serial_of(&zone), "published");
+        kept
     }
 
-    /// Gives the zone `origin` the IXFR history `diffs` (oldest first) that was kept from
-    /// before this process served it, in place of any it has. Only the differences that chain
-    /// up to the serial served now are taken, so an IXFR is never answered from a history
-    /// that does not lead to the zone served; how many were taken.
-    pub fn restore_history(&self, origin: &Name, diffs: Vec<Diff>) -> usize {
-        let _one_at_a_time = self.reloading.lock();
-        let Some(served) = self.zones.load().get(origin).and_then(|zone| zone.serial()) else {
-            return 0;
-        };
+    /// Makes the differences of `history` that chain up to `serial` the journal of `origin`,
+    /// in place of any it has; how many.
+    fn take_history(&self, origin: &Name, serial: u32, history: Vec<Diff>) -> usize {
         let mut chain: Vec<Diff> = Vec::new();
-        let mut next = served;
-        for diff in diffs.into_iter().rev() {
+        let mut next = serial;
+        for diff in history.into_iter().rev() {
             if diff.to_serial() != next {
                 break;
             }

@@ -187,6 +187,14 @@ impl Notifier {
         })
     }
 
+    /// Holds back the first transmission to each secondary until `at_ms` (a retransmission
+    /// keeps its own schedule).
+    pub fn not_before(&mut self, at_ms: u64) {
+        for pending in self.pending.iter_mut().filter(|p| p.sent == 0) {
+            pending.next_at = pending.next_at.max(at_ms);
+        }
+    }
+
     /// The zone notified.
     pub fn zone(&self) -> &Name {
         &self.zone
