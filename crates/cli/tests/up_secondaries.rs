@@ -348,8 +348,12 @@ fn follow(secondary_peer: Peer) {
     let published =
         sample(&metrics, "nameward_publications_total{zone=\"example\",kind=\"difference\"}");
     assert!(published >= 1.0, "{metrics}");
+    // A publication's lag is recorded unless the registry moved on to a newer serial before
+    // the publisher read the commit time (the figure would belong to another serial), which
+    // a burst of changes makes likely: so at least one, and never more than publications.
+    let whole = sample(&metrics, "nameward_publications_total{zone=\"example\",kind=\"whole\"}");
     let lagged = sample(&metrics, "nameward_publication_lag_seconds_count{zone=\"example\"}");
-    assert!(lagged >= published, "every publication has its lag: {metrics}");
+    assert!(lagged >= 1.0 && lagged <= published + whole, "publication lags: {metrics}");
     assert!(
         sample(&metrics, "nameward_publication_lag_seconds_bucket{zone=\"example\",le=\"1\"}")
             >= 1.0
