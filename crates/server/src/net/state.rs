@@ -178,6 +178,17 @@ pub fn load_zone(config: &ZoneConfig) -> Result<Zone, String> {
 /// `Shared::queue_notifiers`).
 pub const NOTIFY_SPACING_MS: u64 = 250;
 
+/// When a zone's new NOTIFY is first sent, given when its previous one was (`last`): a
+/// previous one still waiting is replaced and keeps its time; one already sent holds the next
+/// back until [`NOTIFY_SPACING_MS`] after it.
+fn notify_due(last: Option<u64>, now: u64) -> u64 {
+    match last {
+        Some(last) if last >= now => last,
+        Some(last) => now.max(last + NOTIFY_SPACING_MS),
+        None => now,
+    }
+}
+
 impl Shared {
     /// Loads every configured zone; any failure is an error, since there is nothing old to keep.
     pub fn load(config: Config) -> Result<Shared, String> {
@@ -243,8 +254,7 @@ impl Shared {
             (self.notifiers.lock(), self.notified_at.lock())
         {
             for mut notifier in notifiers {
-                let last = notified_at.get(notifier.zone()).copied();
-                let due = last.map_or(now, |last| now.max(last + NOTIFY_SPACING_MS));
+                let due = notify_due(notified_at.get(notifier.zone()).copied(), now);
                 notifier.not_before(due);
                 notified_at.insert(notifier.zone().clone(), due);
                 queued.retain(|n| n.zone() != notifier.zone());
@@ -650,5 +660,26 @@ mod tests {
         assert!(shared.zones.load().get(&origin).is_none());
         assert!(shared.journals.load().get(&origin).is_none());
         assert!(shared.withdraw(&origin).is_none());
+    }
+}
+
+#[cfg(test)]
+mod notify_spacing_tests {
+    use super::*;
+
+    #[test]
+    fn a_burst_sends_the_first_at_once_and_then_one_per_spacing() {
+        let spacing = NOTIFY_SPACING_MS;
+        assert_eq!(notify_due(None, 1_000), 1_000);
+        // Sent at 1,000: one 50 ms later waits for the spacing.
+        assert_eq!(notify_due(Some(1_000), 1_050), 1_000 + spacing);
+        // Versions replacing that waiting one keep its time, however many come.
+        let mut due = 1_000 + spacing;
+        for now in (1_100..1_000 + spacing).step_by(50) {
+            due = notify_due(Some(due), now);
+            assert_eq!(due, 1_000 + spacing);
+        }
+        // Long after the last one, a NOTIFY leaves at once.
+        assert_eq!(notify_due(Some(1_000), 1_000 + 10 * spacing), 1_000 + 10 * spacing);
     }
 }
