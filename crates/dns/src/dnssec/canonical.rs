@@ -9,60 +9,8 @@
 use crate::name::Name;
 use crate::rdata::RecordData;
 use crate::rdata::rfc4034::Rrsig;
-use crate::rtype::{Class, Rtype};
+use crate::rtype::Class;
 use crate::wire::{WireMode, Writer};
-
-/// The RRSIG fields that precede the signature.
-#[derive(Debug, Clone, Copy)]
-pub struct SigFields<'a> {
-    /// The type of the RRset.
-    pub type_covered: Rtype,
-    /// The DNSSEC algorithm number.
-    pub algorithm: u8,
-    /// Labels of the owner, not counting the root or a leading `*` ([`rrsig_labels`]).
-    pub labels: u8,
-    /// The RRset's TTL in the zone.
-    pub original_ttl: u32,
-    /// End of validity.
-    pub expiration: u32,
-    /// Start of validity.
-    pub inception: u32,
-    /// The signing key's tag.
-    pub key_tag: u16,
-    /// The zone's apex.
-    pub signer: &'a Name,
-}
-
-impl<'a> SigFields<'a> {
-    /// The fields of an existing RRSIG.
-    pub fn of(rrsig: &'a Rrsig) -> SigFields<'a> {
-        SigFields {
-            type_covered: rrsig.type_covered,
-            algorithm: rrsig.algorithm,
-            labels: rrsig.labels,
-            original_ttl: rrsig.original_ttl,
-            expiration: rrsig.expiration,
-            inception: rrsig.inception,
-            key_tag: rrsig.key_tag,
-            signer: &rrsig.signer,
-        }
-    }
-
-    /// The RRSIG made of these fields and `signature`.
-    pub fn to_rrsig(self, signature: Vec<u8>) -> Rrsig {
-        Rrsig {
-            type_covered: self.type_covered,
-            algorithm: self.algorithm,
-            labels: self.labels,
-            original_ttl: self.original_ttl,
-            expiration: self.expiration,
-            inception: self.inception,
-            key_tag: self.key_tag,
-            signer: self.signer.clone(),
-            signature,
-        }
-    }
-}
 
 /// The RRSIG Labels field for an owner: its labels without the root and without a leading `*`
 /// (RFC 4034 §3.1.3).
@@ -72,19 +20,21 @@ pub fn rrsig_labels(owner: &Name) -> u8 {
     count.min(255) as u8
 }
 
-/// Writes the signed data for an RRset into `out` (cleared first).
+/// Writes the data `fields` signs for an RRset into `out` (cleared first). Of `fields`, the
+/// RRSIG, everything but the signature is used: a signer fills the signature in afterwards.
 ///
 /// `rdata` holds each record's RDATA in canonical form; it is sorted here (RFC 4034 §6.3) and
 /// repeated RDATA is signed once. When `fields.labels` is less than the owner's label count,
 /// the owner is the wildcard the RRset was expanded from (RFC 4035 §5.3.2).
 pub fn signed_data(
     out: &mut Vec<u8>,
-    fields: &SigFields<'_>,
+    fields: &Rrsig,
     owner: &Name,
     class: Class,
     rdata: &mut [&[u8]],
 ) {
     out.clear();
+    // The RRSIG RDATA as `Rrsig`'s canonical encoding writes it, without the signature.
     out.extend_from_slice(&fields.type_covered.0.to_be_bytes());
     out.push(fields.algorithm);
     out.push(fields.labels);

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use super::canonical::{SigFields, rrsig_labels, signed_data};
+use super::canonical::{rrsig_labels, signed_data};
 use super::names::{self, NameEntry, NameKind};
 use super::nsec3::{hash_of_owner, nsec3_hash};
 use super::time::serial_lt;
@@ -291,7 +291,7 @@ fn check_rrsig(
         range.iter().filter_map(|&i| c.store.get(i)).map(|r| r.canonical_rdata()).collect();
     let class = c.store.get(first).map_or(crate::rtype::Class::IN, |r| r.class());
     let mut data = Vec::with_capacity(512);
-    signed_data(&mut data, &SigFields::of(rrsig), owner, class, &mut rdata);
+    signed_data(&mut data, rrsig, owner, class, &mut rdata);
     c.summary.signatures += 1;
     if candidates.iter().any(|key| verify_signature(key, &data, &rrsig.signature).is_ok()) {
         return Some((covered, rrsig.algorithm));

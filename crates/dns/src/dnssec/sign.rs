@@ -16,7 +16,7 @@
 use std::collections::HashMap;
 use std::ops::ControlFlow;
 
-use super::canonical::{SigFields, canonical_rdata, rrsig_labels, signed_data};
+use super::canonical::{canonical_rdata, rrsig_labels, signed_data};
 use super::key::{KeyError, SigningKey};
 use super::names::{self, NameEntry, NameKind, is_dnssec_type};
 use super::nsec3::{SHA1, hashed_owner, nsec3_hash};
@@ -496,7 +496,7 @@ fn sign_job(
         scratch.ranges.iter().map(|r| bytes.get(r.clone()).unwrap_or_default()).collect();
     let mut rrsigs = Vec::with_capacity(keys.len());
     for key in keys {
-        let fields = SigFields {
+        let mut rrsig = Rrsig {
             type_covered: job.rtype,
             algorithm: key.algorithm().number(),
             labels: rrsig_labels(&job.owner),
@@ -504,11 +504,12 @@ fn sign_job(
             expiration: context.expiration,
             inception: context.inception,
             key_tag: key.key_tag(),
-            signer: context.apex,
+            signer: context.apex.clone(),
+            signature: Vec::new(),
         };
-        signed_data(&mut scratch.data, &fields, &job.owner, context.class, &mut rdata);
-        let signature = key.sign(&scratch.data)?;
-        rrsigs.push(fields.to_rrsig(signature));
+        signed_data(&mut scratch.data, &rrsig, &job.owner, context.class, &mut rdata);
+        rrsig.signature = key.sign(&scratch.data)?;
+        rrsigs.push(rrsig);
     }
     Ok(rrsigs)
 }
