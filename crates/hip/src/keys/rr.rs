@@ -1,28 +1,18 @@
 //! Public keys in the HIP RR key format of each algorithm.
 
+use nameward_dns::dnssec::key::rsa_public_key;
 use p256::elliptic_curve::sec1::ToEncodedPoint;
 use rsa::traits::PublicKeyParts;
 
 use super::{KeyAlgorithm, KeyError, PublicHostKey};
 
-/// RFC 3110 §2: exponent length (one octet, or zero then two octets), exponent, modulus.
+/// RFC 3110 §2, as DNSKEY holds it too ([`rsa_public_key`]).
 pub(super) fn rsa(key: &rsa::RsaPublicKey) -> Result<PublicHostKey, KeyError> {
     let e = key.e().to_bytes_be();
-    let n = key.n().to_bytes_be();
-    let mut out = Vec::with_capacity(3 + e.len() + n.len());
-    match u8::try_from(e.len()) {
-        Ok(len) => out.push(len),
-        Err(_) => {
-            let len = u16::try_from(e.len()).map_err(|_| {
-                KeyError::NotRepresentable("the RSA exponent is too long for RFC 3110".into())
-            })?;
-            out.push(0);
-            out.extend_from_slice(&len.to_be_bytes());
-        }
+    if u16::try_from(e.len()).is_err() {
+        return Err(KeyError::NotRepresentable("the RSA exponent is too long for RFC 3110".into()));
     }
-    out.extend_from_slice(&e);
-    out.extend_from_slice(&n);
-    fits(KeyAlgorithm::Rsa, out)
+    fits(KeyAlgorithm::Rsa, rsa_public_key(&e, &key.n().to_bytes_be()))
 }
 
 /// RFC 2536 §2: T, Q (20 octets), P, G, Y (64 + 8·T octets each), with T at most 8.
