@@ -8,8 +8,6 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use nameward_server::testing::tool_available;
-
 mod support;
 
 const ZONE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/signing.zone");
@@ -29,7 +27,7 @@ const PEERS: &[(&str, &str)] = &[
 ];
 
 fn peers_available(what: &str) -> bool {
-    PEERS.iter().all(|(binary, package)| tool_available(what, binary, package))
+    PEERS.iter().all(|(binary, package)| nameward_peer::program(what, binary, package))
 }
 
 fn text(bytes: &[u8]) -> String {

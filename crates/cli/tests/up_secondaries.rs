@@ -23,7 +23,7 @@ use nameward_escrow::{
 };
 use time::OffsetDateTime;
 
-use nameward_server::testing::{Daemon, Peer, ask, free_port, serial_at, tool_available};
+use nameward_server::testing::{Daemon, Peer, ask, free_port, serial_at};
 
 mod support;
 use support::{Stopped, epp, epp_ok, nameward, temp_dir, up_with};
@@ -77,8 +77,8 @@ const ADD_DS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 /// zone` record for record, SOA included (ldns-compare-zones, from ldnsutils, judges).
 fn same_zone(data: &std::path::Path, secondary: SocketAddr, peer: &str) {
     let what = format!("comparing {peer}'s copy with ldns-compare-zones");
-    if !tool_available(&what, "/usr/bin/ldns-compare-zones", "ldnsutils")
-        || !tool_available(&what, "/usr/bin/kdig", "knot-dnsutils")
+    if !nameward_peer::program(&what, "/usr/bin/ldns-compare-zones", "ldnsutils")
+        || !nameward_peer::program(&what, "/usr/bin/kdig", "knot-dnsutils")
     {
         return;
     }

@@ -79,12 +79,6 @@ impl Drop for Daemon {
     }
 }
 
-/// Whether the peer program `binary` (from the Debian package `package`) is installed; the
-/// rule for a missing one is [`nameward_peer::program`]'s.
-pub fn tool_available(what: &str, binary: &str, package: &str) -> bool {
-    nameward_peer::program(what, binary, package)
-}
-
 /// The peers this module starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Peer {
@@ -115,10 +109,10 @@ impl Peer {
         }
     }
 
-    /// Whether the daemon is installed (see [`tool_available`]).
+    /// Whether the daemon is installed (see [`nameward_peer::program`]).
     pub fn available(self, what: &str) -> bool {
         let (binary, package) = self.binary();
-        tool_available(what, binary, package)
+        nameward_peer::program(what, binary, package)
     }
 
     /// Starts the daemon on 127.0.0.1:`port` as a secondary of `zone` (an origin with its final

@@ -514,7 +514,7 @@ fn rate_limiting_trusts_a_valid_cookie_and_not_a_forged_one() {
 #[test]
 fn dnspython_learns_a_server_cookie_and_is_known_by_it() {
     const PYTHON: &str = "/usr/bin/python3";
-    if !nameward_server::testing::tool_available("cookie interop", PYTHON, "python3-dnspython") {
+    if !nameward_peer::program("cookie interop", PYTHON, "python3-dnspython") {
         return;
     }
     let dir = Dir::new("dnspython-cookie");
@@ -562,7 +562,7 @@ fn transfers_reach_the_transfer_hook() {
 
 #[test]
 fn kdig_gets_answers_over_udp_and_tcp() {
-    if !nameward_server::testing::tool_available("kdig", "/usr/bin/kdig", "knot-dnsutils") {
+    if !nameward_peer::program("kdig", "/usr/bin/kdig", "knot-dnsutils") {
         return;
     }
     let dir = Dir::new("kdig");
