@@ -431,6 +431,10 @@ impl Shared {
         let mut journals = (**self.journals.load()).clone();
         journals.remove(origin);
         self.journals.store(Arc::new(journals));
+        // Zones come and go (names on continuity DNS): their NOTIFY times go with them.
+        if let Ok(mut notified_at) = self.notified_at.lock() {
+            notified_at.remove(origin);
+        }
         tracing::info!(zone = %origin, "withdrawn");
         removed
     }
