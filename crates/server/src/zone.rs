@@ -477,6 +477,27 @@ impl Zone {
         Compiler::new(origin).compile(store)
     }
 
+    /// The NSEC record of the greatest NSEC owner strictly before `name` in canonical order
+    /// (RFC 4034 §6.1), or of the last NSEC owner when none comes before it (the chain wraps
+    /// around): the record whose next-owner field changes when `name` enters or leaves the
+    /// chain. `None` for a zone without an NSEC chain (unsigned, or signed with NSEC3) or a
+    /// name outside the zone.
+    pub fn nsec_before(&self, name: &Name) -> Option<Record> {
+        let node = self.node(self.denial.nsec_before(self, name)?)?;
+        node_records(node).find(|r| r.rtype() == Rtype::NSEC)
+    }
+
+    /// The NSEC3 record of the chain of the apex NSEC3PARAM whose owner hash (the raw hash,
+    /// decoded from the base32hex first label) is the greatest strictly below `hash`, or the
+    /// one with the greatest hash when none is below it (the chain wraps around). `None` for
+    /// a zone without such a chain.
+    pub fn nsec3_before(&self, hash: &[u8]) -> Option<Record> {
+        let node = self.node(self.denial.nsec3_before(hash)?)?;
+        node_records(node).find(
+            |r| matches!(&r.data, RecordData::Nsec3(nsec3) if self.denial.in_nsec3_chain(nsec3)),
+        )
+    }
+
     /// The zone's apex name.
     pub fn origin(&self) -> &Name {
         &self.origin
