@@ -36,6 +36,96 @@ pub struct UpConfig {
     /// The DNS server, as `nameward serve --config` reads it, without zones.
     #[serde(default)]
     pub dns: Option<nameward_server::Config>,
+    /// DNSSEC: when present, every TLD zone is signed.
+    pub dnssec: Option<DnssecConfig>,
+}
+
+/// How `up` signs the TLD zones. Keys are made on first use and kept in the data directory
+/// (`dnssec/TLD/`, BIND's key files, the private ones mode 0600).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DnssecConfig {
+    /// ECDSAP256SHA256 (13, default), ECDSAP384SHA384 (14), ED25519 (15) or RSASHA256 (8).
+    pub algorithm: Option<String>,
+    /// `csk` (one key signs everything, default) or `ksk-zsk`.
+    pub keys: Option<String>,
+    /// `nsec3-opt-out` (default: only secure delegations in the chain), `nsec3` or `nsec`.
+    pub denial: Option<String>,
+    /// How long signatures are valid (default 14).
+    pub validity_days: Option<u32>,
+    /// Signatures are made again this long before the earliest expires (default 7).
+    pub refresh_days: Option<u32>,
+    /// Up to this much is taken off each signing's validity at random (default 12).
+    pub jitter_hours: Option<u32>,
+}
+
+/// Whether a zone has one key or a key-signing and a zone-signing key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyRoles {
+    /// One key, a CSK.
+    Combined,
+    /// A KSK and a ZSK.
+    Split,
+}
+
+/// The signing settings, checked.
+#[derive(Debug, Clone)]
+pub struct DnssecSettings {
+    /// The algorithm of new keys.
+    pub algorithm: nameward_dns::dnssec::Algorithm,
+    /// One key or two.
+    pub roles: KeyRoles,
+    /// The publisher's policy.
+    pub policy: nameward_publish::SigningPolicy,
+}
+
+impl DnssecConfig {
+    /// The settings, or what is wrong with them.
+    pub fn resolve(&self) -> Result<DnssecSettings, String> {
+        use nameward_dns::dnssec::{Algorithm, Denial, Nsec3Options};
+        let algorithm = match &self.algorithm {
+            None => Algorithm::EcdsaP256Sha256,
+            Some(text) => Algorithm::from_text(text).ok_or_else(|| {
+                format!(
+                    "unknown algorithm `{text}`: choose ECDSAP256SHA256, ECDSAP384SHA384, \
+                     ED25519 or RSASHA256"
+                )
+            })?,
+        };
+        let roles = match self.keys.as_deref() {
+            None | Some("csk") => KeyRoles::Combined,
+            Some("ksk-zsk") => KeyRoles::Split,
+            Some(other) => return Err(format!("keys = `{other}`: choose `csk` or `ksk-zsk`")),
+        };
+        let mut policy = nameward_publish::SigningPolicy::default();
+        policy.denial = match self.denial.as_deref() {
+            None | Some("nsec3-opt-out") => policy.denial,
+            Some("nsec3") => Denial::Nsec3(Nsec3Options::default()),
+            Some("nsec") => Denial::Nsec,
+            Some(other) => {
+                return Err(format!(
+                    "denial = `{other}`: choose `nsec3-opt-out`, `nsec3` or `nsec`"
+                ));
+            }
+        };
+        let days =
+            |days: Option<u32>, default: u32| days.map_or(default, |d| d.saturating_mul(86_400));
+        policy.validity = days(self.validity_days, policy.validity);
+        policy.refresh = days(self.refresh_days, policy.refresh);
+        policy.jitter = self.jitter_hours.map_or(policy.jitter, |h| h.saturating_mul(3600));
+        if policy.refresh == 0 || policy.refresh.saturating_add(policy.jitter) >= policy.validity {
+            return Err(format!(
+                "refresh_days and jitter_hours together must be more than nothing and less than \
+                 validity_days ({} days)",
+                policy.validity / 86_400
+            ));
+        }
+        // RRSIG times wrap after 68 years (RFC 4034 §3.1.5): far beyond any sane validity.
+        if policy.validity > 365 * 86_400 {
+            return Err("validity_days may be at most 365".to_owned());
+        }
+        Ok(DnssecSettings { algorithm, roles, policy })
+    }
 }
 
 /// The EPP server's settings.
@@ -346,6 +436,12 @@ fn parse(text: &str) -> Result<UpConfig, (usize, String)> {
              `nameward registry add-tld`)"
                 .to_owned(),
         ));
+    }
+    if let Some(dnssec) = &config.dnssec
+        && let Err(message) = dnssec.resolve()
+    {
+        let at = text.find("[dnssec]").map_or(1, |at| line_of(text, at));
+        return Err((at, format!("[dnssec] {message}")));
     }
     if config.epp.certificate.is_some() != config.epp.key.is_some() {
         let at = text.find("[epp]").map_or(1, |at| line_of(text, at));

@@ -24,10 +24,12 @@ mod diff;
 mod history;
 mod metrics;
 mod publisher;
+mod signing;
 
 pub use diff::{difference, served_owners};
 pub use metrics::PublishMetrics;
 pub use publisher::{PublishError, Published, Publisher, zone_checks};
+pub use signing::{Clock, KeySource, Signing, SigningPolicy};
 
 #[cfg(doc)]
 use nameward_registry::service::Registry;

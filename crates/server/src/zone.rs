@@ -563,6 +563,20 @@ impl Zone {
             .collect()
     }
 
+    /// The records owned by `name` alone, in canonical order, an NSEC3 owner's too; none when
+    /// the zone has no such name. The cost follows the records there, not the zone.
+    pub fn records_at(&self, name: &Name) -> Vec<Record> {
+        let mut buf = [0u8; MAX_NAME];
+        let key = crate::lower::lower(name, &mut buf);
+        let zone = self.layer_for(key);
+        let id = zone.lookup(key).or_else(|| {
+            let hash = nameward_dns::dnssec::nsec3::hash_of_owner(name)?;
+            let below_apex = name.parent().is_some_and(|parent| parent == self.origin);
+            below_apex.then(|| zone.denial.nsec3_at(&hash)).flatten()
+        });
+        id.and_then(|id| zone.node(id)).map(node_records).into_iter().flatten().collect()
+    }
+
     /// Number of names, empty non-terminals included.
     pub fn node_count(&self) -> usize {
         self.nodes.len()
