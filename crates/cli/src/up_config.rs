@@ -360,6 +360,16 @@ listen = "127.0.0.1:7700"           # or a list: ["192.0.2.1:700", "[2001:db8::1
 # dir = "/var/backups/nameward"      # default: backups/ in the data directory
 # keep = 7
 
+# DNSSEC: every TLD zone signed, each change by difference. Keys are made on first start in
+# dnssec/TLD/ of the data directory (BIND's key files); the DS for the parent is logged.
+# [dnssec]
+# algorithm = "ECDSAP256SHA256"      # or ECDSAP384SHA384, ED25519, RSASHA256
+# keys = "csk"                       # or "ksk-zsk"
+# denial = "nsec3-opt-out"           # or "nsec3", "nsec"
+# validity_days = 14
+# refresh_days = 7                   # sign again once the earliest signature is this close
+# jitter_hours = 12
+
 # The DNS server that publishes the registry's TLD zones (every TLD with name servers).
 # The same settings as `nameward serve --config`, without [[zone]].
 [dns]
@@ -563,6 +573,40 @@ mod tests {
         assert_eq!(policy.tld, "example");
         assert_eq!(apex.nameservers.len(), 2);
         assert_eq!(apex.expire, 1_209_600);
+    }
+
+    #[test]
+    fn the_dnssec_section_reads_and_bad_values_are_refused() {
+        use nameward_dns::dnssec::{Algorithm, Denial};
+        let readme = include_str!("../../../README.md");
+        let block = readme
+            .split("```toml\n")
+            .skip(1)
+            .map(|block| block.split("```").next().unwrap_or_default())
+            .find(|block| block.contains("[dnssec]"))
+            .unwrap();
+        let settings = parse(block).unwrap().dnssec.unwrap().resolve().unwrap();
+        let defaults = DnssecConfig::default().resolve().unwrap();
+        assert_eq!(settings.algorithm, Algorithm::EcdsaP256Sha256);
+        assert_eq!(settings.roles, KeyRoles::Combined);
+        assert_eq!(settings.policy, defaults.policy, "the README shows the defaults");
+        let example = EXAMPLE.replace("# [dnssec]", "[dnssec]").replace("# denial", "denial");
+        let config = parse(&example).unwrap().dnssec.unwrap().resolve().unwrap();
+        assert!(matches!(config.policy.denial, Denial::Nsec3(ref p) if p.opt_out));
+        let nsec = parse("[dnssec]\ndenial = \"nsec\"\nkeys = \"ksk-zsk\"\n").unwrap();
+        let nsec = nsec.dnssec.unwrap().resolve().unwrap();
+        assert_eq!((nsec.policy.denial, nsec.roles), (Denial::Nsec, KeyRoles::Split));
+        for (text, wanted) in [
+            ("[dnssec]\nalgorithm = \"DSA\"\n", "unknown algorithm"),
+            ("[dnssec]\nkeys = \"three\"\n", "csk"),
+            ("[dnssec]\ndenial = \"nsec5\"\n", "nsec3-opt-out"),
+            ("[dnssec]\nvalidity_days = 7\nrefresh_days = 7\n", "less than validity_days"),
+            ("[dnssec]\nvalidity_days = 1000\n", "at most 365"),
+        ] {
+            let (line, message) = parse(&format!("\n{text}")).unwrap_err();
+            assert_eq!(line, 2, "{text}");
+            assert!(message.contains(wanted), "{text}: {message}");
+        }
     }
 
     #[test]
