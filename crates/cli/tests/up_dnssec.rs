@@ -237,6 +237,18 @@ fn signed_tld(tag: &str, dnssec: &str, csk: bool) {
     assert_eq!(dnskeys(&lines), before, "the same keys after a restart");
     assert!(peer_problems(&zone, csk).is_empty(), "after a restart");
     up.stop();
+
+    // A private key others may read is refused, and nothing is served unsigned instead.
+    std::fs::set_permissions(private[0], std::fs::Permissions::from_mode(0o644)).unwrap();
+    let refused = support::nameward()
+        .args(["up", "--data"])
+        .arg(&data)
+        .args(args)
+        .output()
+        .unwrap();
+    let stderr = text(&refused.stderr);
+    assert!(!refused.status.success(), "{stderr}");
+    assert!(stderr.contains("open to others") && stderr.contains("chmod 600"), "{stderr}");
     let _ = std::fs::remove_dir_all(&data);
     let _ = std::fs::remove_file(&config);
 }
