@@ -57,16 +57,12 @@ pub struct DnssecConfig {
     pub refresh_days: Option<u32>,
     /// Up to this much is taken off each signing's validity at random (default 12).
     pub jitter_hours: Option<u32>,
+    /// With `ksk-zsk`: days a zone-signing key signs before it is rolled by pre-publication
+    /// (default: never rolled).
+    pub zsk_lifetime_days: Option<u32>,
 }
 
-/// Whether a zone has one key or a key-signing and a zone-signing key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyRoles {
-    /// One key, a CSK.
-    Combined,
-    /// A KSK and a ZSK.
-    Split,
-}
+pub use crate::zone_keys::KeyRoles;
 
 /// The signing settings, checked.
 #[derive(Debug, Clone)]
@@ -119,6 +115,16 @@ impl DnssecConfig {
                  validity_days ({} days)",
                 policy.validity / 86_400
             ));
+        }
+        if let Some(days) = self.zsk_lifetime_days {
+            if roles != KeyRoles::Split {
+                return Err("zsk_lifetime_days needs keys = \"ksk-zsk\"".to_owned());
+            }
+            // A key must sign longer than its signatures stay valid, or rollovers overlap.
+            if days.saturating_mul(86_400) <= policy.validity {
+                return Err("zsk_lifetime_days must be longer than validity_days".to_owned());
+            }
+            policy.zsk_lifetime = Some(days.saturating_mul(86_400));
         }
         // RRSIG times wrap after 68 years (RFC 4034 §3.1.5): far beyond any sane validity.
         if policy.validity > 365 * 86_400 {
@@ -369,6 +375,7 @@ listen = "127.0.0.1:7700"           # or a list: ["192.0.2.1:700", "[2001:db8::1
 # validity_days = 14
 # refresh_days = 7                   # sign again once the earliest signature is this close
 # jitter_hours = 12
+# zsk_lifetime_days = 90             # with keys = "ksk-zsk": roll the ZSK by pre-publication
 
 # The DNS server that publishes the registry's TLD zones (every TLD with name servers).
 # The same settings as `nameward serve --config`, without [[zone]].
@@ -596,12 +603,18 @@ mod tests {
         let nsec = parse("[dnssec]\ndenial = \"nsec\"\nkeys = \"ksk-zsk\"\n").unwrap();
         let nsec = nsec.dnssec.unwrap().resolve().unwrap();
         assert_eq!((nsec.policy.denial, nsec.roles), (Denial::Nsec, KeyRoles::Split));
+        assert_eq!(nsec.policy.zsk_lifetime, None);
+        let rolled = parse("[dnssec]\nkeys = \"ksk-zsk\"\nzsk_lifetime_days = 90\n").unwrap();
+        let rolled = rolled.dnssec.unwrap().resolve().unwrap();
+        assert_eq!(rolled.policy.zsk_lifetime, Some(90 * 86_400));
         for (text, wanted) in [
             ("[dnssec]\nalgorithm = \"DSA\"\n", "unknown algorithm"),
             ("[dnssec]\nkeys = \"three\"\n", "csk"),
             ("[dnssec]\ndenial = \"nsec5\"\n", "nsec3-opt-out"),
             ("[dnssec]\nvalidity_days = 7\nrefresh_days = 7\n", "less than validity_days"),
             ("[dnssec]\nvalidity_days = 1000\n", "at most 365"),
+            ("[dnssec]\nzsk_lifetime_days = 90\n", "ksk-zsk"),
+            ("[dnssec]\nkeys = \"ksk-zsk\"\nzsk_lifetime_days = 10\n", "longer than validity"),
         ] {
             let (line, message) = parse(&format!("\n{text}")).unwrap_err();
             assert_eq!(line, 2, "{text}");

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use nameward_dns::check::{CheckOptions, Diagnostic, Severity};
 use nameward_dns::dnssec::{SignError, SignOptions, SigningKey, sign_zone};
 use nameward_dns::rdata::RecordData;
+use nameward_dns::rdata::rfc4034::Dnskey;
 use nameward_dns::serial::serial_lt;
 use nameward_dns::store::ZoneBuilder;
 use nameward_dns::{Name, Record, Rtype};
@@ -19,6 +20,7 @@ use crate::continuity::Continuity;
 use crate::diff::{difference, served_owners};
 use crate::history;
 use crate::metrics::PublishMetrics;
+use crate::rollover;
 use crate::signing::{Signing, TldSigning, sign_difference};
 
 /// How many serials of change notes are kept behind the one served: a publisher that falls
@@ -294,52 +296,105 @@ async fn lag(registry: &Registry, tld: &str, published: &Published) -> Option<Du
     Some(elapsed.try_into().unwrap_or(Duration::ZERO))
 }
 
-/// For a signed TLD: its keys, loaded the first time; and, when its signatures come due, a
-/// new serial asked of the registry, at which the zone is signed whole again.
+/// For a signed TLD: its keys, loaded the first time; a ZSK rollover started when one is
+/// due (the new key and the old key's times kept before anything is served); and, when the
+/// keys published or signing change or the signatures come due, a new serial asked of the
+/// registry, at which the zone is signed whole again.
 async fn prepare_signing(
     registry: &Registry,
     signing: Option<&Signing>,
     tld: &mut Tld,
 ) -> Result<(), PublishError> {
     let Some(signing) = signing else { return Ok(()) };
+    let now = signing.now();
+    let keys_error = |message| PublishError::Keys { tld: tld.name.clone(), message };
     let state = match &mut tld.signing {
         Some(state) => state,
         None => {
-            let keys = (signing.keys)(&tld.origin)
-                .map_err(|message| PublishError::Keys { tld: tld.name.clone(), message })?;
+            let keys = signing.keys.keys(&tld.origin, now).map_err(keys_error)?;
             if keys.is_empty() {
-                let message = "the key source gave none".to_owned();
-                return Err(PublishError::Keys { tld: tld.name.clone(), message });
+                return Err(keys_error("the key store gave none".to_owned()));
             }
-            let keys = Arc::new(keys);
-            tld.signing.insert(TldSigning { keys, earliest: None, refresh_asked: false })
+            tld.signing.insert(TldSigning {
+                keys,
+                signers: None,
+                ttl: 0,
+                earliest: None,
+                next_event: None,
+                refresh_asked: false,
+            })
         }
     };
-    let Some(earliest) = state.earliest.filter(|e| !state.refresh_asked && signing.due(*e)) else {
+    if state.signers.is_none() {
         return Ok(());
-    };
+    }
+    let times = signing.times(state.ttl);
+    if let Some(roll) = rollover::zsk_rollover(&state.roles(), &times, now) {
+        let keys_error = |message| PublishError::Keys { tld: tld.name.clone(), message };
+        let new = signing.keys.add_zsk(&tld.origin, &roll.new).map_err(keys_error)?;
+        let old =
+            state.keys.get_mut(roll.old).ok_or_else(|| keys_error("no such key".to_owned()))?;
+        signing.keys.set_timing(&tld.origin, &old.id, &roll.old_timing).map_err(keys_error)?;
+        old.timing = roll.old_timing;
+        tracing::info!(
+            tld = tld.name,
+            new = new.id,
+            old = old.id,
+            signs_from = roll.new.active,
+            "ZSK rollover: the new key is published"
+        );
+        state.keys.push(new);
+        state.next_event = Some(now);
+    }
+    let keys_change = state.next_event.is_some_and(|at| at <= now);
+    let expiring = state.earliest.filter(|e| signing.due(*e));
+    if state.refresh_asked || !(keys_change || expiring.is_some()) {
+        return Ok(());
+    }
     match registry.resign_zone(&tld.name, time::OffsetDateTime::now_utc()).await {
         Ok(done) => {
             tracing::info!(
                 tld = tld.name,
                 serial = done.value,
-                earliest,
-                "signatures due: signing the zone again"
+                keys_change,
+                earliest = expiring,
+                "signing the zone again"
             );
             state.refresh_asked = true;
         }
         Err(error) => tracing::error!(
             tld = tld.name,
-            earliest,
-            "signatures are due and the zone cannot be moved to a new serial to sign it again: {error}"
+            earliest = expiring,
+            "the zone is due to be signed again and cannot be moved to a new serial: {error}"
         ),
     }
     Ok(())
 }
 
-/// What a signed TLD's changes are signed with now.
-fn signer(signing: Option<&Signing>, tld: &Tld) -> Option<(SignOptions, Arc<Vec<SigningKey>>)> {
-    Some((signing?.options(), Arc::clone(&tld.signing.as_ref()?.keys)))
+/// What a signed TLD's changes are signed with: the keys of the zone served.
+fn change_signer(
+    signing: Option<&Signing>,
+    tld: &Tld,
+) -> Option<(SignOptions, Arc<Vec<SigningKey>>)> {
+    Some((signing?.options(), Arc::clone(tld.signing.as_ref()?.signers.as_ref()?)))
+}
+
+/// What a signed TLD is signed whole with now: the keys that sign, the DNSKEYs published
+/// beside them, and the time.
+fn whole_signer(signing: Option<&Signing>, tld: &Tld) -> Option<WholeSigner> {
+    let signing = signing?;
+    let now = signing.now();
+    let (signers, waiting) = tld.signing.as_ref()?.at(now);
+    Some(WholeSigner { options: signing.options(), signers, waiting, now })
+}
+
+/// A whole signing's keys and times.
+struct WholeSigner {
+    options: SignOptions,
+    signers: Vec<SigningKey>,
+    /// DNSKEYs published that do not sign (a successor not active yet, a key retired).
+    waiting: Vec<Dnskey>,
+    now: u64,
 }
 
 async fn publish_tld(
@@ -365,7 +420,7 @@ async fn publish_tld(
         ZoneDelta::Rebuild { .. } => return whole(registry, dns, signing, tld).await,
         ZoneDelta::Owners { serial, owners } => (serial, owners),
     };
-    let signed = match signer(signing, tld) {
+    let signed = match change_signer(signing, tld) {
         None => None,
         Some((options, keys)) => {
             let (view, owners) = (Arc::clone(&zone), owners.clone());
@@ -515,8 +570,9 @@ async fn whole(
     // The zone is compiled on a thread of its own while the database gives the rest of it.
     let (chunks, mut received) = tokio::sync::mpsc::channel::<Vec<Record>>(4);
     let origin = tld.origin.clone();
-    let signer = signer(signing, tld);
-    let expiration = signer.as_ref().map(|(options, _)| options.expiration);
+    let signer = whole_signer(signing, tld);
+    let signed_with = signer.as_ref().map(|s| (s.options.expiration, s.signers.clone(), s.now));
+    let ttl = apex.ttl;
     let compiling = tokio::task::spawn_blocking(move || {
         let records = std::iter::from_fn(|| received.blocking_recv()).flatten();
         let mut count = 0;
@@ -528,7 +584,16 @@ async fn whole(
                 &zone_checks(),
             )
             .map_err(Built::Load),
-            Some((options, keys)) => compile_signed(&origin, records, &keys, &options, &mut count),
+            Some(signer) => {
+                let extra = signer.waiting.into_iter().map(|key| Record {
+                    owner: origin.clone(),
+                    class: nameward_dns::Class::IN,
+                    ttl,
+                    data: RecordData::Dnskey(key),
+                });
+                let records = records.chain(extra);
+                compile_signed(&origin, records, &signer.signers, &signer.options, &mut count)
+            }
         };
         (zone, count)
     });
@@ -573,8 +638,13 @@ async fn whole(
     if kept > 0 {
         tracing::info!(tld = tld.name, differences = kept, "IXFR history taken from the registry");
     }
-    if let Some(state) = &mut tld.signing {
-        state.earliest = expiration;
+    if let (Some(signing), Some(state), Some((expiration, signers, now))) =
+        (signing, &mut tld.signing, signed_with)
+    {
+        state.earliest = Some(expiration);
+        state.signers = Some(Arc::new(signers));
+        state.ttl = ttl;
+        state.next_event = rollover::next_event(&state.roles(), &signing.times(ttl), now);
         state.refresh_asked = false;
     }
     tld.continuity.withdraw_ended(dns).await;

@@ -14,12 +14,34 @@ use std::sync::Arc;
 
 use nameward_dns::dnssec::{Denial, SignError, SignOptions, SignedZone, SigningKey, sign_change};
 use nameward_dns::rdata::RecordData;
+use nameward_dns::rdata::rfc4034::Dnskey;
 use nameward_dns::{Name, Record};
 use nameward_server::Zone;
 
-/// Where a TLD's keys come from: loaded, or made the first time, by the caller (the data
-/// directory is the command's business, not the publisher's).
-pub type KeySource = dyn Fn(&Name) -> Result<Vec<SigningKey>, String> + Send + Sync;
+use crate::rollover::{KeyTiming, RolloverTimes};
+
+/// One key of a zone: its name where it is kept, the key, and its times.
+#[derive(Debug, Clone)]
+pub struct ZoneKey {
+    /// The key's name in its store (BIND's file stem, say).
+    pub id: String,
+    /// The key.
+    pub key: SigningKey,
+    /// When it is published and signs.
+    pub timing: KeyTiming,
+}
+
+/// Where a TLD's keys are kept (the data directory is the command's business, not the
+/// publisher's). Everything a rollover decides is kept before the zone changes, so a process
+/// killed at any point resumes at the right step.
+pub trait KeyStore: Send + Sync {
+    /// The zone's keys, made (published and signing from `now`) when it has none.
+    fn keys(&self, zone: &Name, now: u64) -> Result<Vec<ZoneKey>, String>;
+    /// A new zone-signing key with `timing`, kept before it is returned.
+    fn add_zsk(&self, zone: &Name, timing: &KeyTiming) -> Result<ZoneKey, String>;
+    /// Keeps `timing` as the times of the key `id`.
+    fn set_timing(&self, zone: &Name, id: &str, timing: &KeyTiming) -> Result<(), String>;
+}
 
 /// Seconds since 1970 as signatures count them (a test's `--now` can stand in).
 pub type Clock = dyn Fn() -> u32 + Send + Sync;
@@ -38,6 +60,10 @@ pub struct SigningPolicy {
     pub jitter: u32,
     /// Inception is set this far in the past, for validators whose clocks are behind.
     pub backdate: u32,
+    /// How long a zone-signing key signs before it is rolled; `None`: never.
+    pub zsk_lifetime: Option<u32>,
+    /// How long a change takes to reach every secondary (Dprp of RFC 7583).
+    pub propagation: u32,
 }
 
 impl Default for SigningPolicy {
@@ -53,6 +79,8 @@ impl Default for SigningPolicy {
             refresh: 7 * 86_400,
             jitter: 12 * 3600,
             backdate: 3600,
+            zsk_lifetime: None,
+            propagation: 3600,
         }
     }
 }
@@ -63,7 +91,7 @@ pub struct Signing {
     /// The policy every TLD is signed by.
     pub policy: SigningPolicy,
     /// Each TLD's keys.
-    pub keys: Arc<KeySource>,
+    pub keys: Arc<dyn KeyStore>,
     /// The time now.
     pub clock: Arc<Clock>,
 }
@@ -77,15 +105,53 @@ impl std::fmt::Debug for Signing {
 /// One TLD's signing state.
 #[derive(Debug)]
 pub(crate) struct TldSigning {
-    /// The zone's keys.
-    pub(crate) keys: Arc<Vec<SigningKey>>,
+    /// The zone's keys, with their times.
+    pub(crate) keys: Vec<ZoneKey>,
+    /// The keys the served zone is signed with, which sign its changes.
+    pub(crate) signers: Option<Arc<Vec<SigningKey>>>,
+    /// The TTL of the zone's apex when it was last signed whole (TTLkey and TTLsig: the
+    /// registry gives the apex's TTL to the DNSKEY RRset and every delegation).
+    pub(crate) ttl: u32,
     /// The earliest expiration among the signatures served; `None` before the first.
     pub(crate) earliest: Option<u32>,
-    /// A refresh was asked of the registry and the zone has not been signed whole since.
+    /// When the keys published or signing change next, or a rollover is due.
+    pub(crate) next_event: Option<u64>,
+    /// A new serial was asked of the registry and the zone has not been signed whole since.
     pub(crate) refresh_asked: bool,
 }
 
+impl TldSigning {
+    /// Whether each key is a ZSK, and its times, as the rollover decisions take them.
+    pub(crate) fn roles(&self) -> Vec<(bool, KeyTiming)> {
+        self.keys.iter().map(|k| (!k.key.is_key_signing(), k.timing)).collect()
+    }
+
+    /// The keys that sign at `now`, and the DNSKEYs published then that do not sign.
+    pub(crate) fn at(&self, now: u64) -> (Vec<SigningKey>, Vec<Dnskey>) {
+        let signing = self.keys.iter().filter(|k| k.timing.signs_at(now));
+        let signers: Vec<SigningKey> = signing.map(|k| k.key.clone()).collect();
+        let waiting =
+            self.keys.iter().filter(|k| k.timing.published_at(now) && !k.timing.signs_at(now));
+        (signers, waiting.map(|k| k.key.dnskey().clone()).collect())
+    }
+}
+
 impl Signing {
+    /// The time now, as key times count it.
+    pub(crate) fn now(&self) -> u64 {
+        u64::from((self.clock)())
+    }
+
+    /// The rollover intervals of a zone whose records have at most `ttl`.
+    pub(crate) fn times(&self, ttl: u32) -> RolloverTimes {
+        RolloverTimes {
+            zsk_lifetime: self.policy.zsk_lifetime.map(u64::from),
+            propagation: u64::from(self.policy.propagation),
+            dnskey_ttl: u64::from(ttl),
+            max_ttl: u64::from(ttl),
+        }
+    }
+
     /// The times and denial of signatures made now.
     pub(crate) fn options(&self) -> SignOptions {
         let now = (self.clock)();

@@ -6,6 +6,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::ops::ControlFlow;
 use std::sync::Arc;
@@ -17,7 +18,10 @@ use nameward_dns::rdata::RecordData;
 use nameward_dns::store::ZoneBuilder;
 use nameward_dns::wire::DecodeOptions;
 use nameward_dns::{Class, Header, Message, Name, Question, Rtype};
-use nameward_publish::{Published, Publisher, Signing, SigningPolicy, zone_checks};
+use nameward_publish::rollover::KeyTiming;
+use nameward_publish::{
+    KeyStore, Published, Publisher, Signing, SigningPolicy, ZoneKey, zone_checks,
+};
 use nameward_registry::lifecycle::domain::{DomainCreate, DomainUpdate, SecDnsUpdate};
 use nameward_registry::lifecycle::host::{HostCreate, HostUpdate};
 use nameward_registry::model::{Account, DomainStatus, DsData};
@@ -415,14 +419,60 @@ async fn a_change_committed_here_is_published_without_waiting_for_the_round() {
     running.abort();
 }
 
-/// An Ed25519 key from a fixed seed: it signs deterministically, so the zone served and the
-/// rebuild signed whole compare record for record.
-fn key() -> SigningKey {
+/// An Ed25519 key from seed `seed` with `flags`: it signs deterministically, so the zone
+/// served and the rebuild signed whole compare record for record.
+fn ed25519(seed: u8, flags: u16) -> SigningKey {
     use ring::signature::KeyPair;
-    let seed = [9u8; 32];
+    let seed = [seed; 32];
     let pair = ring::signature::Ed25519KeyPair::from_seed_unchecked(&seed).unwrap();
     let public = pair.public_key().as_ref().to_vec();
-    SigningKey::new(&PrivateKey::Ed25519 { seed: seed.to_vec(), public }, 257).unwrap()
+    SigningKey::new(&PrivateKey::Ed25519 { seed: seed.to_vec(), public }, flags).unwrap()
+}
+
+/// The one key (a CSK) the signed tests sign with.
+fn key() -> SigningKey {
+    ed25519(9, 257)
+}
+
+/// Keys kept in memory: a CSK, or a KSK and a ZSK, made at the first call; new ZSKs from the
+/// next seeds.
+struct MemoryKeys {
+    split: bool,
+    keys: std::sync::Mutex<Vec<ZoneKey>>,
+}
+
+impl MemoryKeys {
+    fn new(split: bool) -> MemoryKeys {
+        MemoryKeys { split, keys: std::sync::Mutex::new(Vec::new()) }
+    }
+}
+
+impl KeyStore for MemoryKeys {
+    fn keys(&self, _: &Name, now: u64) -> Result<Vec<ZoneKey>, String> {
+        let mut keys = self.keys.lock().unwrap();
+        if keys.is_empty() {
+            let timing = KeyTiming::from(now);
+            keys.push(ZoneKey { id: "k9".to_owned(), key: key(), timing });
+            if self.split {
+                keys.push(ZoneKey { id: "k10".to_owned(), key: ed25519(10, 256), timing });
+            }
+        }
+        Ok(keys.clone())
+    }
+
+    fn add_zsk(&self, _: &Name, timing: &KeyTiming) -> Result<ZoneKey, String> {
+        let mut keys = self.keys.lock().unwrap();
+        let seed = 9 + u8::try_from(keys.len()).unwrap();
+        let new = ZoneKey { id: format!("k{seed}"), key: ed25519(seed, 256), timing: *timing };
+        keys.push(new.clone());
+        Ok(new)
+    }
+
+    fn set_timing(&self, _: &Name, id: &str, timing: &KeyTiming) -> Result<(), String> {
+        let mut keys = self.keys.lock().unwrap();
+        keys.iter_mut().find(|k| k.id == id).ok_or("no such key")?.timing = *timing;
+        Ok(())
+    }
 }
 
 /// Signing by `denial` with [`key`], on `clock`, without jitter (so times are known).
@@ -431,7 +481,7 @@ fn signing(clock: &Arc<AtomicU32>, denial: &Denial) -> Signing {
     let clock = Arc::clone(clock);
     Signing {
         policy,
-        keys: Arc::new(|_: &Name| Ok(vec![key()])),
+        keys: Arc::new(MemoryKeys::new(false)),
         clock: Arc::new(move || clock.load(Ordering::SeqCst)),
     }
 }
@@ -567,6 +617,107 @@ async fn signatures_coming_due_are_made_again_at_a_new_serial() {
         // And not again until they come due once more.
         assert_eq!(publisher.publish().await.remove(0).1.unwrap(), Published::Unchanged);
     }
+}
+
+/// The key tags of the DNSKEY RRset of `zone`, and of the keys its signatures name.
+fn keys_and_signers(zone: &Zone) -> (BTreeSet<u16>, BTreeSet<u16>) {
+    let (mut published, mut signers) = (BTreeSet::new(), BTreeSet::new());
+    for record in zone.records() {
+        match &record.data {
+            RecordData::Dnskey(key) => {
+                published.insert(key.key_tag());
+            }
+            RecordData::Rrsig(rrsig) => {
+                signers.insert(rrsig.key_tag);
+            }
+            _ => {}
+        }
+    }
+    (published, signers)
+}
+
+/// Forty days of a TLD with a KSK and a ZSK rolled every ten days, replayed in twenty-minute
+/// steps with a change every few hours: the zone always verifies at the time it is served,
+/// and no resolver can meet a signature it cannot check — every key that signs now was in
+/// every DNSKEY RRset served within TTLkey + Dprp before (caches hold those), and every key
+/// whose signatures were served within TTLsig + Dprp before is still published.
+#[tokio::test]
+async fn zsk_rollovers_replayed_leave_nothing_a_resolver_cannot_check() {
+    use nameward_dns::dnssec::{VerifyOptions, verify_zone};
+    const MINUTE: u32 = 60;
+    const DAY: u32 = 86_400;
+    let file = SqliteFile::new();
+    let registry = Arc::new(registry(Store::open(&file.url()).await.unwrap()).await);
+    let dns = Arc::new(Shared::load(Config::default()).unwrap());
+    let start = 1_800_000_000u32;
+    let clock = Arc::new(AtomicU32::new(start));
+    let mut signing = signing(&clock, &Denial::Nsec3(Nsec3Options::default()));
+    signing.keys = Arc::new(MemoryKeys::new(true));
+    signing.policy.zsk_lifetime = Some(10 * DAY);
+    let policy = signing.policy.clone();
+    let mut publisher =
+        Publisher::new(Arc::clone(&registry), Arc::clone(&dns), &["example".to_owned()])
+            .unwrap()
+            .with_signing(signing);
+    publisher.publish().await.remove(0).1.unwrap();
+    let ttl = example_apex().ttl;
+    let window_keys = ttl + policy.propagation;
+    let window_sigs = ttl + policy.propagation;
+    let mut history: Vec<(u32, BTreeSet<u16>, BTreeSet<u16>)> = Vec::new();
+    let mut zsks_seen = BTreeSet::new();
+    let mut change = 0;
+    for step in 0..(40 * DAY / (20 * MINUTE)) {
+        let now = start + step * 20 * MINUTE;
+        clock.store(now, Ordering::SeqCst);
+        if step % 13 == 0 {
+            change += 1;
+            let op = match change % 3 {
+                0 => Op::Create { domain: change % DOMAINS, ns: vec![10] },
+                1 => Op::AddDs { domain: change % DOMAINS, tag: change as u16 },
+                _ => Op::Delete { domain: change % DOMAINS },
+            };
+            apply(&registry, &op).await;
+        }
+        // A round to act, and one to publish what it asked of the registry.
+        publisher.publish().await.remove(0).1.unwrap();
+        publisher.publish().await.remove(0).1.unwrap();
+        let zone = dns.zones.load().get(&origin()).cloned().unwrap();
+        let records: Vec<_> = zone.records().collect();
+        let mut builder = ZoneBuilder::new(&origin());
+        let source = nameward_dns::zone::Source { file: "served".into(), line: 1 };
+        for record in &records {
+            builder.push(record, &source).unwrap();
+        }
+        let mut problems = Vec::new();
+        verify_zone(&builder.finish(), &VerifyOptions { now }, &mut |p| {
+            problems.push(p.to_string())
+        });
+        assert!(
+            problems.is_empty(),
+            "day {:.2}: {problems:?}",
+            f64::from(now - start) / f64::from(DAY)
+        );
+        let (published, signers) = keys_and_signers(&zone);
+        for (at, cached_keys, cached_signers) in &history {
+            if now - at <= window_keys {
+                assert!(
+                    signers.is_subset(cached_keys),
+                    "at {now}: signers {signers:?} not in the DNSKEYs of {at} {cached_keys:?}"
+                );
+            }
+            if now - at <= window_sigs {
+                assert!(
+                    cached_signers.is_subset(&published),
+                    "at {now}: signatures of {at} by {cached_signers:?}, keys now {published:?}"
+                );
+            }
+        }
+        zsks_seen.extend(signers.iter().copied());
+        history.push((now, published, signers));
+        history.retain(|(at, _, _)| now - at <= window_keys.max(window_sigs));
+    }
+    // The KSK, and the first ZSK with three successors in forty days.
+    assert_eq!(zsks_seen.len(), 5, "{zsks_seen:?}");
 }
 
 proptest! {

@@ -11,16 +11,12 @@
 use std::collections::HashSet;
 use std::ffi::OsString;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, Result, anyhow};
-use nameward_dns::Name;
-use nameward_dns::dnssec::{Algorithm, DigestType, SigningKey};
-use nameward_dns::rdata::rfc4034::{SECURE_ENTRY_POINT, ZONE_KEY};
 use nameward_epp::pki::{CertificateAuthority, IssuedCert, Validity};
 use nameward_epp::server::{EppServer, ServerOptions};
 use nameward_epp::session::{Clock, EppSessions};
@@ -35,7 +31,7 @@ use time::OffsetDateTime;
 use crate::args::UpArgs;
 use crate::commands::registry::create_or_open;
 use crate::data::{UpInfo, UpRegistrar, runtime, write_private};
-use crate::up_config::{self, DnssecSettings, EppConfig, KeyRoles, UpConfig};
+use crate::up_config::{self, DnssecSettings, EppConfig, UpConfig};
 use crate::zone_keys;
 
 /// The demo registrars created on first start.
@@ -205,58 +201,16 @@ async fn serve(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Signing by `settings`, with each TLD's keys in `DIR/dnssec/TLD/`: read from there, or
-/// made there on first use (the DS records to hand to the parent are logged then).
+/// Signing by `settings`, with each TLD's keys in `DIR/dnssec/TLD/`.
 fn signing(dir: &Path, settings: DnssecSettings) -> Signing {
-    let keys_dir = dir.join("dnssec");
     let DnssecSettings { algorithm, roles, policy } = settings;
-    let keys = move |zone: &Name| -> Result<Vec<SigningKey>, String> {
-        let tld = zone.to_string();
-        let dir = keys_dir.join(tld.trim_end_matches('.'));
-        let found = zone_keys::read_all(&dir, zone).map_err(|error| format!("{error:#}"))?;
-        if !found.is_empty() {
-            return Ok(found);
-        }
-        let made =
-            make_zone_keys(&dir, zone, algorithm, roles).map_err(|error| format!("{error:#}"))?;
-        for key in made.iter().filter(|key| key.is_key_signing()) {
-            let ds = nameward_dns::dnssec::ds(zone, key.dnskey(), DigestType::Sha256);
-            tracing::info!(tld, "new key-signing key; give the parent its DS: {zone} IN DS {ds}");
-        }
-        Ok(made)
-    };
+    let keys = zone_keys::KeyDir { dir: dir.join("dnssec"), algorithm, roles };
     let clock = || {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as u32)
     };
     Signing { policy, keys: Arc::new(keys), clock: Arc::new(clock) }
-}
-
-/// Makes and writes the first keys of `zone` in `dir` (mode 0700).
-fn make_zone_keys(
-    dir: &Path,
-    zone: &Name,
-    algorithm: Algorithm,
-    roles: KeyRoles,
-) -> Result<Vec<SigningKey>> {
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .with_context(|| format!("cannot create {}", dir.display()))?;
-    let flags: &[u16] = match roles {
-        KeyRoles::Combined => &[ZONE_KEY | SECURE_ENTRY_POINT],
-        KeyRoles::Split => &[ZONE_KEY | SECURE_ENTRY_POINT, ZONE_KEY],
-    };
-    let mut keys = Vec::with_capacity(flags.len());
-    for flags in flags {
-        let key = zone_keys::make(algorithm, None, *flags)?;
-        let stem = zone_keys::write(dir, zone, &key, None)?;
-        tracing::info!(zone = %zone, key = stem, "DNSSEC key made");
-        keys.push(key.signing);
-    }
-    Ok(keys)
 }
 
 /// The work that runs in exactly one `nameward up` among those sharing a database: lifecycle
