@@ -17,7 +17,8 @@
 //! - [`names`]: which names of a zone are authoritative, delegations or glue, and what their
 //!   NSEC/NSEC3 type bitmaps hold;
 //! - [`sign`]: the whole-zone signer;
-//! - [`check`]: the whole-zone verifier.
+//! - [`check`]: the whole-zone verifier;
+//! - [`validate`]: validating answers from a trust anchor (RFC 4035 §5), with bounded work.
 
 pub mod algorithm;
 pub mod canonical;
@@ -30,6 +31,7 @@ pub mod names;
 pub mod nsec3;
 pub mod sign;
 pub mod time;
+pub mod validate;
 pub mod verify;
 
 pub use algorithm::Algorithm;
@@ -38,6 +40,7 @@ pub use digest::{DigestType, cdnskey, cds, ds};
 pub use key::{KeyError, PrivateKey, RsaPrivate, SigningKey};
 pub use keytag::key_tag;
 pub use sign::{Denial, Nsec3Options, SignError, SignOptions, SignSummary, sign_zone};
+pub use validate::{Security, TrustAnchor, Verdict, validate};
 pub use verify::{VerifyError, verify_signature};
 
 #[cfg(test)]
