@@ -46,6 +46,16 @@ pub enum Security {
 }
 
 impl Security {
+    /// The worse of two: bogus before insecure before secure.
+    pub fn worst(self, other: Security) -> Security {
+        let rank = |s: Security| match s {
+            Security::Secure => 0,
+            Security::Insecure => 1,
+            Security::Bogus => 2,
+        };
+        if rank(other) > rank(self) { other } else { self }
+    }
+
     /// `secure`, `insecure` or `bogus`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -171,20 +181,6 @@ pub struct Context {
     pub limits: Limits,
 }
 
-/// Why validation could not end in a verdict: the fetcher failed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ValidateError<E> {
-    /// Asking for `question` failed.
-    #[error("asking for {} {}: {error}", .question.name, .question.qtype)]
-    Fetch {
-        /// The question.
-        question: Question,
-        /// The fetcher's error.
-        error: E,
-    },
-}
-
 /// A zone whose DNSKEYs are trusted.
 #[derive(Debug, Clone)]
 pub(crate) struct SecureZone {
@@ -221,7 +217,7 @@ impl Run<'_> {
         fetch: &mut F,
         name: &Name,
         rtype: Rtype,
-    ) -> Result<Step<Message>, ValidateError<F::Error>> {
+    ) -> Result<Step<Message>, F::Error> {
         let question = Question { name: name.clone(), qtype: rtype, qclass: Class::IN };
         if self.work.queries >= self.limits().queries {
             return Ok(Err(Stop::Bogus(Finding::new(
@@ -231,20 +227,18 @@ impl Run<'_> {
             ))));
         }
         self.work.queries += 1;
-        match fetch.fetch(&question) {
-            Ok(message) => Ok(Ok(message)),
-            Err(error) => Err(ValidateError::Fetch { question, error }),
-        }
+        fetch.fetch(&question).map(Ok)
     }
 }
 
 /// Validates the answer to `name`/`rtype`, asking `fetch` for it and for the chain of trust.
+/// Fails only when the fetcher does (its error names the question).
 pub fn validate<F: Fetch>(
     fetch: &mut F,
     cx: &Context,
     name: &Name,
     rtype: Rtype,
-) -> Result<Verdict, ValidateError<F::Error>> {
+) -> Result<Verdict, F::Error> {
     let mut run = Run { cx, work: Work::default(), ttl: u32::MAX };
     let response = match run.ask(fetch, name, rtype)? {
         Ok(response) => response,
@@ -280,7 +274,7 @@ fn chain_and_answer<F: Fetch>(
     name: &Name,
     rtype: Rtype,
     zone_name: &mut Name,
-) -> Result<Step<()>, ValidateError<F::Error>> {
+) -> Result<Step<()>, F::Error> {
     let anchor_zone = run.cx.anchor.zone().clone();
     if !name.is_subdomain_of(&anchor_zone) {
         return Ok(Err(Stop::Insecure(Finding::new(

@@ -215,14 +215,7 @@ fn good_chains_are_secure_for_answers_nxdomain_and_nodata() {
             ("test.", Rtype::TXT),
         ] {
             let (got, why) = security(&chain, qname, qtype);
-            // An NXDOMAIN under opt-out might be an unsigned delegation: insecure, as BIND.
-            let opt_out = matches!(&denial, Denial::Nsec3(o) if o.opt_out);
-            let want = if opt_out && qname.starts_with("nope") {
-                Security::Insecure
-            } else {
-                Security::Secure
-            };
-            assert_eq!(got, want, "{denial:?} {qname} {qtype}: {why}");
+            assert_eq!(got, Security::Secure, "{denial:?} {qname} {qtype}: {why}");
         }
     }
 }

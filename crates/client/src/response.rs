@@ -9,12 +9,13 @@ use nameward_dns::{Edns, Header, Message, Question};
 const UDP_PAYLOAD: u16 = 1232;
 
 /// The query message for `question` with the given ID: recursion desired (so that a recursive
-/// resolver can be asked as well as an authoritative server) and EDNS(0).
-pub fn query_message(id: u16, question: &Question) -> Message {
+/// resolver can be asked as well as an authoritative server) and EDNS(0), with the DO bit when
+/// DNSSEC records are wanted.
+pub fn query_message(id: u16, question: &Question, dnssec_ok: bool) -> Message {
     Message {
         header: Header { id, opcode: opcode::QUERY, rd: true, ..Header::default() },
         questions: vec![question.clone()],
-        edns: Some(Edns { udp_payload: UDP_PAYLOAD, ..Edns::default() }),
+        edns: Some(Edns { udp_payload: UDP_PAYLOAD, dnssec_ok, ..Edns::default() }),
         ..Message::default()
     }
 }
