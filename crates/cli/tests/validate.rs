@@ -7,6 +7,8 @@
 //! NSEC3 iterations). Each (name, type) asked of each child is a case: both validators must reach
 //! the same secure / insecure / bogus verdict. `nameward hip resolve --dnssec` is run on a few.
 
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::ops::ControlFlow;
@@ -497,11 +499,13 @@ fn the_validator_agrees_with_delv_on_the_corpus() {
         }
     }
     let ours_time = started.elapsed();
+    let resolved = hip_resolve_cases(&dir, addr, root_dnskey);
     eprintln!(
         "{} cases: {counts:?}; delv {delv_time:.1?} (4 at a time), nameward {ours_time:.1?}",
         cases.len()
     );
     terminate(server);
+    assert!(resolved.is_empty(), "nameward hip resolve --dnssec:\n{}", resolved.join("\n"));
     assert!(
         disagreements.is_empty(),
         "{} of {} cases disagree:\n{}",
@@ -514,4 +518,73 @@ fn the_validator_agrees_with_delv_on_the_corpus() {
         assert!(counts.get(state).copied().unwrap_or(0) >= 20, "too few {state} cases: {counts:?}");
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The child of the first scenario with `fault` and `algorithm` under the NSEC parent.
+fn child_with(fault: Fault, algorithm: u8) -> String {
+    let index = scenarios()
+        .iter()
+        .position(|s| s.fault == fault && s.algorithm == algorithm)
+        .expect("a scenario");
+    format!("s{index}.n.corpus.")
+}
+
+/// `nameward hip resolve --dnssec` on a secure, an insecure and two bogus HIP lookups, with the
+/// anchor as a DNSKEY and as a DS record; what went wrong, if anything.
+fn hip_resolve_cases(
+    dir: &Path,
+    addr: SocketAddr,
+    dnskey: &nameward_dns::rdata::rfc4034::Dnskey,
+) -> Vec<String> {
+    let key_anchor = dir.join("anchor.key");
+    std::fs::write(&key_anchor, format!("corpus. 3600 IN DNSKEY {dnskey}\n")).unwrap();
+    let ds_anchor = dir.join("anchor.ds");
+    let ds_line = ds(&name("corpus."), dnskey, DigestType::Sha384);
+    std::fs::write(&ds_anchor, format!("; from nameward dnssec ds\ncorpus. IN DS {ds_line}\n"))
+        .unwrap();
+    let server = addr.to_string();
+    let mut failures = Vec::new();
+    let cases = [
+        (child_with(Fault::None, 13), &key_anchor, "secure", false),
+        (child_with(Fault::None, 8), &ds_anchor, "secure", false),
+        (child_with(Fault::Unsigned, 13), &key_anchor, "insecure", false),
+        (child_with(Fault::ChangedRdata, 14), &ds_anchor, "bogus", true),
+        (child_with(Fault::WrongDs, 13), &key_anchor, "bogus", true),
+    ];
+    for (child, anchor, want, refused) in cases {
+        let host = format!("host.{child}");
+        let out = support::nameward()
+            .args(["hip", "resolve", &host, "--server", &server, "--json", "--trust-anchor"])
+            .arg(anchor)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let json: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_default();
+        let got = json["dnssec"]["security"].as_str().unwrap_or("none");
+        let code = out.status.code();
+        let ok = got == want
+            && (code == Some(4)) == refused
+            && (!refused || stderr.contains("refusing the lookup"))
+            && (refused || json["records"].as_array().is_some_and(|r| r.len() == 1));
+        if !ok {
+            failures
+                .push(format!("{host}: want {want}, got {got}, exit {code:?}: {stdout} {stderr}"));
+        }
+    }
+    // Text output names the state and the reason.
+    let host = format!("host.{}", child_with(Fault::WrongDs, 13));
+    let out = support::nameward()
+        .args(["hip", "resolve", &host, "--server", &server, "--dnssec", "--trust-anchor"])
+        .arg(&key_anchor)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !(out.status.code() == Some(4)
+        && stderr.contains("bogus")
+        && stderr.contains("no DNSKEY matches the DS"))
+    {
+        failures.push(format!("{host} (text): {stderr}"));
+    }
+    failures
 }

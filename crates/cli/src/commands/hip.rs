@@ -262,7 +262,8 @@ fn read_anchor(text: &str, file: &str) -> Result<TrustAnchor> {
         text.as_bytes(),
         file,
         Some(Name::root()),
-        ReaderOptions::default(),
+        // A trust anchor's TTL means nothing: `dnssec-dsfromkey` and delv's anchors give none.
+        ReaderOptions { default_ttl: Some(0), ..ReaderOptions::default() },
         &crate::fs_loader::FsLoader,
     );
     let mut records = Vec::new();
@@ -440,5 +441,20 @@ mod tests {
         for bad in ["", "0", "-1", "soon", "NaNs", "inf", "5000"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn trust_anchors_read_and_refuse_clearly() {
+        let root = read_anchor(ROOT_ANCHOR, "root").unwrap();
+        assert!(root.zone().is_root());
+        let text = "example. DNSKEY 257 3 15 l02Woi0iS8Aa25FQkUd9RMzZHJpBoRQwAQEX1SxZJA4=\n";
+        assert_eq!(read_anchor(text, "a").unwrap().zone().to_string(), "example.");
+        let digest = "ab".repeat(32);
+        let two = format!("a. DS 1 13 2 {digest}\nb. DS 1 13 2 {digest}\n");
+        assert!(format!("{:#}", read_anchor(&two, "f").unwrap_err()).contains("both a. and b."));
+        let a = "a. A 192.0.2.1\n";
+        assert!(format!("{:#}", read_anchor(a, "f").unwrap_err()).contains("DS or DNSKEY only"));
+        assert!(format!("{:#}", read_anchor("", "f").unwrap_err()).contains("no DS or DNSKEY"));
+        assert!(read_anchor("a. DS 1 13\n", "f").unwrap_err().to_string().starts_with("f:1"));
     }
 }

@@ -35,7 +35,12 @@ impl ResolverConfig {
 
     /// The client that asks the server, without DNSSEC records.
     pub fn client(&self) -> Client {
-        Client { server: self.server, timeout: self.timeout, retries: self.retries, dnssec_ok: false }
+        Client {
+            server: self.server,
+            timeout: self.timeout,
+            retries: self.retries,
+            dnssec_ok: false,
+        }
     }
 }
 

@@ -72,6 +72,9 @@ pub(crate) fn trusted_by_anchor(run: &mut Run<'_>, response: &Message) -> Step<S
         return trusted_by_ds(run, &anchor.zone, &anchor.ds, response);
     }
     let rrset = rrset_of(&response.answers, &anchor.zone, Rtype::DNSKEY);
+    if rrset.is_empty() {
+        return Err(no_dnskeys(&anchor.zone, response));
+    }
     let present: Vec<Dnskey> = dnskeys(&rrset)
         .into_iter()
         .filter(|k| anchor.keys.contains(k) && rrset::is_signing_key(k))
@@ -124,7 +127,7 @@ pub(crate) fn trusted_by_ds(
     let rrset = rrset_of(&response.answers, apex, Rtype::DNSKEY);
     let bogus = |what: String| Stop::Bogus(Finding::new(apex, Rtype::DNSKEY, what));
     if rrset.is_empty() {
-        return Err(bogus("no DNSKEY RRset in the response".into()));
+        return Err(no_dnskeys(apex, response));
     }
     let all = dnskeys(&rrset);
     let mut matching: Vec<Dnskey> = Vec::new();
@@ -151,6 +154,18 @@ pub(crate) fn trusted_by_ds(
         )));
     }
     signed_by(run, apex, matching, &response.answers, "a key the DS RRset names")
+}
+
+fn no_dnskeys(apex: &Name, response: &Message) -> Stop {
+    Stop::Bogus(Finding::new(
+        apex,
+        Rtype::DNSKEY,
+        format!(
+            "no DNSKEY RRset in the response (RCODE {}): the server must be a resolver, or \
+             authoritative for every zone from the trust anchor down",
+            response.rcode()
+        ),
+    ))
 }
 
 /// The zone of `apex` when its DNSKEY RRset verifies with one of `keys`.
