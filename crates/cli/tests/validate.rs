@@ -13,9 +13,8 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::ops::ControlFlow;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::process::{Child, Command};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use nameward_dns::dnssec::keyfile::{parse_private, parse_public};
 use nameward_dns::dnssec::validate::{Context, Limits, Security, TrustAnchor, validate};
@@ -167,7 +166,8 @@ fn child_text(origin: &str) -> String {
     format!(
         "$ORIGIN {origin}\n@ 3600 IN SOA ns hostmaster 1 7200 3600 1209600 300\n@ 3600 IN NS ns\n\
          ns 3600 IN A 127.0.0.1\nwww 300 IN A 192.0.2.10\nwww 300 IN AAAA 2001:db8::10\n\
-         host 300 IN {HIP} www.{origin}\n"
+         host 300 IN {HIP} www.{origin}\n*.wild 300 IN A 192.0.2.30\n\
+         deep.ent 300 IN A 192.0.2.40\n"
     )
 }
 
@@ -337,6 +337,10 @@ fn corpus(keys: &Keys, now: u32) -> (Vec<Served>, Vec<(Name, Rtype, String)>, Si
                 (format!("www.{child}"), Rtype::TXT),
                 (format!("host.{child}"), Rtype::HIP),
                 (child.to_string(), Rtype::DNSKEY),
+                (format!("x.wild.{child}"), Rtype::A),
+                (format!("x.wild.{child}"), Rtype::TXT),
+                (format!("ent.{child}"), Rtype::A),
+                (format!("a.b.nope.{child}"), Rtype::AAAA),
             ] {
                 cases.push((name(&owner), rtype, tag.clone()));
             }
@@ -354,7 +358,7 @@ fn corpus(keys: &Keys, now: u32) -> (Vec<Served>, Vec<(Name, Rtype, String)>, Si
 
 /// Starts `nameward serve` on every zone; its address.
 fn serve(dir: &Path, zones: &[Served]) -> (Child, SocketAddr) {
-    let mut args: Vec<String> = vec!["serve".into(), "--listen".into(), "127.0.0.1:0".into()];
+    let mut args: Vec<String> = vec!["--listen".into(), "127.0.0.1:0".into()];
     for (i, zone) in zones.iter().enumerate() {
         let path = dir.join(format!("zone{i}.db"));
         let text: String = zone.records.iter().map(|r| format!("{r}\n")).collect();
@@ -362,30 +366,7 @@ fn serve(dir: &Path, zones: &[Served]) -> (Child, SocketAddr) {
         args.push("--zone".into());
         args.push(format!("{}={}", zone.origin, path.display()));
     }
-    let mut child = support::nameward()
-        .args(&args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        use std::io::BufRead;
-        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let mut log = Vec::new();
-    let ready = loop {
-        match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(line) if line.contains("nameward ready") => break line,
-            Ok(line) => log.push(line),
-            Err(_) => panic!("nameward serve did not start:\n{}", log.join("\n")),
-        }
-    };
-    let after = ready.split("UDP and TCP on ").nth(1).expect("addresses in the ready line");
-    let addr = after.split([',', ';']).next().unwrap().parse().unwrap();
+    let (child, addr, _log) = support::serve_in(dir, &args);
     (child, addr)
 }
 
@@ -413,17 +394,6 @@ fn delv(addr: SocketAddr, anchors: &Path, qname: &Name, rtype: Rtype) -> (Securi
         Security::Bogus
     };
     (security, text)
-}
-
-fn terminate(mut child: Child) {
-    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
-    let started = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > Duration::from_secs(10) {
-            let _ = child.kill();
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 #[test]
@@ -504,7 +474,7 @@ fn the_validator_agrees_with_delv_on_the_corpus() {
         "{} cases: {counts:?}; delv {delv_time:.1?} (4 at a time), nameward {ours_time:.1?}",
         cases.len()
     );
-    terminate(server);
+    support::terminate(server);
     assert!(resolved.is_empty(), "nameward hip resolve --dnssec:\n{}", resolved.join("\n"));
     assert!(
         disagreements.is_empty(),

@@ -67,3 +67,28 @@ pub fn match_response(id: u16, question: &Question, bytes: &[u8]) -> Received {
         Err(e) => Received::Ignored(format!("it cannot be decoded: {e}")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use nameward_dns::wire::DecodeOptions;
+    use nameward_dns::{Class, Message, Name, Question, Rtype};
+
+    use super::*;
+
+    #[test]
+    fn queries_carry_edns_and_the_do_bit_when_asked() {
+        let question = Question {
+            name: Name::parse("host.example.", None).unwrap(),
+            qtype: Rtype::HIP,
+            qclass: Class::IN,
+        };
+        for dnssec_ok in [false, true] {
+            let wire = query_message(7, &question, dnssec_ok).encode();
+            let back = Message::decode(&wire, DecodeOptions::STRICT).unwrap();
+            let edns = back.edns.unwrap();
+            assert_eq!((edns.dnssec_ok, edns.udp_payload), (dnssec_ok, 1232));
+            assert!(back.header.rd);
+            assert_eq!(back.questions, std::slice::from_ref(&question));
+        }
+    }
+}
