@@ -459,6 +459,7 @@ fn keytrap_work_stays_under_the_caps() {
     let verdict =
         validate(&mut world, &context(anchor, NOW), &name("www.child.test."), Rtype::A).unwrap();
     assert_eq!(verdict.security, Security::Bogus);
+    eprintln!("keytrap work: {:?}", verdict.work);
     // Up to 4 keys per tag, 8 checks per RRset: the 100 × 101 pairs cost at most 8 for the
     // answer, plus one each for the parent's DNSKEY, the child's DS and the child's DNSKEY.
     assert!(verdict.work.signatures <= limits.signatures_per_rrset + 3, "{:?}", verdict.work);
