@@ -235,6 +235,9 @@ fn resolve_dnssec(args: &ResolveArgs, name: &Name, config: &ResolverConfig) -> R
                 "type": c.question.qtype.to_string(),
                 "security": c.security.as_str(),
                 "reason": c.finding.as_ref().map(ToString::to_string),
+                "queries": c.work.queries,
+                "signatures": c.work.signatures,
+                "nsec3_hashes": c.work.hashes,
             })).collect::<Vec<_>>(),
         });
         println!("{json}");

@@ -1,7 +1,7 @@
 //! The RFC 5205 §3 lookup with every answer it uses validated from a trust anchor, as RFC 5205
 //! §8 asks: a HIT is only as trustworthy as the answer that carried it.
 
-use nameward_dns::dnssec::validate::{Context, Finding, Security, validate};
+use nameward_dns::dnssec::validate::{Context, Finding, Security, Work, validate};
 use nameward_dns::rdata::RecordData;
 use nameward_dns::{Class, Name, Question};
 
@@ -16,6 +16,8 @@ pub struct Checked {
     pub security: Security,
     /// Why it is insecure or bogus.
     pub finding: Option<Finding>,
+    /// What validating it cost: questions asked, signatures verified, NSEC3 hashes.
+    pub work: Work,
 }
 
 /// A lookup and the security of the answers it rests on.
@@ -55,11 +57,11 @@ pub fn resolve_validated(
     while let Some(question) = procedure.next_query() {
         let verdict = validate(&mut client, cx, &question.name, question.qtype)?;
         let mut response = verdict.response;
-        let mut record = |question: Question, s: Security, finding: Option<Finding>| {
+        let mut record = |question: Question, s: Security, finding, work| {
             security = security.worst(s);
-            checked.push(Checked { question, security: s, finding });
+            checked.push(Checked { question, security: s, finding, work });
         };
-        record(question.clone(), verdict.security, verdict.finding);
+        record(question.clone(), verdict.security, verdict.finding, verdict.work);
         let target = response.answers.iter().find_map(|r| match &r.data {
             RecordData::Cname(c) if r.owner == question.name => Some(c.cname.clone()),
             _ => None,
@@ -67,7 +69,7 @@ pub fn resolve_validated(
         if let Some(target) = target {
             let verdict = validate(&mut client, cx, &target, question.qtype)?;
             let q = Question { name: target, qtype: question.qtype, qclass: Class::IN };
-            record(q, verdict.security, verdict.finding);
+            record(q, verdict.security, verdict.finding, verdict.work);
         }
         if security == Security::Bogus {
             break;
