@@ -590,3 +590,59 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_raised_ttl_is_capped_at_the_original_ttl() {
+    let (mut world, anchor) = edit_world(&Chain::new(Denial::Nsec), |q, m| {
+        if q.qtype == Rtype::A {
+            for r in &mut m.answers {
+                r.ttl = 86_400;
+            }
+        }
+    });
+    let verdict = check(&mut world, &anchor, NOW, "www.child.test.", Rtype::A);
+    assert_eq!(verdict.security, Security::Secure);
+    assert_eq!(verdict.ttl, Some(300), "the RRSIG's original TTL (RFC 4035 §5.3.3)");
+}
+
+#[test]
+fn sha1_ds_records_are_ignored_beside_sha256_ones() {
+    // RFC 4509 §3: a good SHA-1 DS does not rescue a SHA-256 DS that matches nothing.
+    let mut chain = Chain::new(Denial::Nsec);
+    let good = ds(&name("child.test."), chain.child_keys[0].dnskey(), DigestType::Sha256);
+    let sha1 = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &{
+        let mut w = crate::wire::Writer::with_mode(crate::wire::WireMode::Canonical);
+        w.bytes(name("child.test.").as_wire());
+        crate::rdata::RecordType::encode(chain.child_keys[0].dnskey(), &mut w);
+        w.into_bytes()
+    });
+    let hex: String = sha1.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    let sha1_line = format!("child 3600 IN DS {} {} 1 {hex}", good.key_tag, good.algorithm);
+    chain.child_ds = Some(vec![sha1_line.clone()]);
+    assert_eq!(security(&chain, "www.child.test.", Rtype::A).0, Security::Secure, "SHA-1 alone");
+    let wrong =
+        format!("child 3600 IN DS {} {} 2 {}", good.key_tag, good.algorithm, "00".repeat(32));
+    chain.child_ds = Some(vec![sha1_line, wrong]);
+    let (got, why) = security(&chain, "www.child.test.", Rtype::A);
+    assert_eq!(got, Security::Bogus, "{why}");
+}
+
+#[test]
+fn an_anchor_of_only_unsupported_algorithms_is_insecure() {
+    let (mut world, _) = Chain::new(Denial::Nsec).world();
+    let key = crate::rdata::rfc4034::Dnskey {
+        flags: 257,
+        protocol: 3,
+        algorithm: 253,
+        public_key: vec![1; 32],
+    };
+    let anchor = TrustAnchor::from_records(&[Record {
+        owner: name("test."),
+        class: Class::IN,
+        ttl: 0,
+        data: RecordData::Dnskey(key),
+    }])
+    .unwrap();
+    let verdict = check(&mut world, &anchor, NOW, "www.child.test.", Rtype::A);
+    assert_eq!(verdict.security, Security::Insecure, "{:?}", verdict.finding);
+}
