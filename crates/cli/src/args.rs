@@ -618,6 +618,11 @@ pub struct ResolveArgs {
     /// `--dnssec`.
     #[arg(long, value_name = "FILE")]
     pub trust_anchor: Option<PathBuf>,
+    /// With `--dnssec`: require each RRset to be signed with every algorithm its zone's DS set
+    /// names (refusing an algorithm downgrade); by default one valid algorithm suffices, as
+    /// RFC 6840 §5.11 and BIND have it.
+    #[arg(long)]
+    pub strict_algorithms: bool,
     /// The time signatures must be valid at for `--dnssec` (`YYYYMMDDHHmmSS` or seconds since
     /// 1970); now when not given.
     #[arg(long, value_name = "TIME")]

@@ -4,7 +4,7 @@
 //! scenario (every algorithm and denial, expired and not-yet-valid signatures, a DS matching no
 //! key, signatures by an unknown key, changed RDATA, stripped denial records, an unsigned
 //! delegation, an algorithm downgrade, DS records of unsupported algorithms and digests, too many
-//! NSEC3 iterations). Each (name, type) asked of each child is a case: both validators must reach
+//! NSEC3 iterations, two algorithms with one stripped). Each (name, type) asked of each child is a case: both validators must reach
 //! the same secure / insecure / bogus verdict. `nameward hip resolve --dnssec` is run on a few.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
@@ -17,7 +17,7 @@ use std::process::{Child, Command};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use nameward_dns::dnssec::keyfile::{parse_private, parse_public};
-use nameward_dns::dnssec::validate::{Context, Limits, Security, TrustAnchor, validate};
+use nameward_dns::dnssec::validate::{Context, Security, TrustAnchor, validate};
 use nameward_dns::dnssec::{
     Denial, DigestType, Nsec3Options, SignOptions, SigningKey, ds, sign_zone,
 };
@@ -124,6 +124,13 @@ enum Fault {
     DsDigest200,
     /// A good DS plus one of algorithm 253.
     DsExtraUnsupported,
+    /// Two keys, of algorithms 13 and 15, each with its DS, both signing everything.
+    TwoAlgorithms,
+    /// As `TwoAlgorithms`, with every algorithm-15 signature removed.
+    TwoAlgorithmsOnlyOne,
+    /// As `TwoAlgorithms`, with the algorithm-15 signatures removed from all but the DNSKEY
+    /// RRset: the DS set announces an algorithm the answers are not signed with.
+    TwoAlgorithmsAnswersOnlyOne,
 }
 
 struct Scenario {
@@ -153,6 +160,9 @@ fn scenarios() -> Vec<Scenario> {
         (13, Proof::Nsec3, Fault::DsDigest200),
         (15, Proof::Nsec3, Fault::DsExtraUnsupported),
         (13, Proof::Iterations200, Fault::None),
+        (13, Proof::Nsec, Fault::TwoAlgorithms),
+        (13, Proof::Nsec3, Fault::TwoAlgorithmsOnlyOne),
+        (13, Proof::Nsec, Fault::TwoAlgorithmsAnswersOnlyOne),
     ];
     for (algorithm, proof, fault) in faults {
         list.push(Scenario { algorithm, proof, fault });
@@ -243,6 +253,21 @@ fn child_zone(
             zone.extend(signing.into_iter().filter(|r| !is_dnskey(r)));
             let ksk = keys.key(alg, 0, 257);
             (zone, vec![ds_of(&ksk)])
+        }
+        Fault::TwoAlgorithms | Fault::TwoAlgorithmsOnlyOne | Fault::TwoAlgorithmsAnswersOnlyOne => {
+            let (first, second) = (keys.key(13, 0, 257), keys.key(15, 1, 257));
+            let ds_lines = vec![ds_of(&first), ds_of(&second)];
+            let mut zone = sign(origin, &records, &[first, second], denial, good);
+            let fault = scenario.fault;
+            zone.retain(|r| match &r.data {
+                RecordData::Rrsig(s) if s.algorithm == 15 => match fault {
+                    Fault::TwoAlgorithmsOnlyOne => false,
+                    Fault::TwoAlgorithmsAnswersOnlyOne => s.type_covered == Rtype::DNSKEY,
+                    _ => true,
+                },
+                _ => true,
+            });
+            (zone, ds_lines)
         }
         Fault::Downgrade => {
             let named = keys.key(13, 0, 257);
@@ -426,7 +451,7 @@ fn the_validator_agrees_with_delv_on_the_corpus() {
         data: RecordData::Dnskey(root_dnskey.clone()),
     }])
     .unwrap();
-    let cx = Context { anchor, now, limits: Limits::default() };
+    let cx = Context::new(anchor, now);
 
     // delv, a few at a time.
     let started = Instant::now();
@@ -542,6 +567,21 @@ fn hip_resolve_cases(
         if !ok {
             failures
                 .push(format!("{host}: want {want}, got {got}, exit {code:?}: {stdout} {stderr}"));
+        }
+    }
+    // One of two DS algorithms signing the answers: secure, unless --strict-algorithms.
+    let host = format!("host.{}", child_with(Fault::TwoAlgorithmsAnswersOnlyOne, 13));
+    for (strict, want) in [(false, "secure"), (true, "bogus")] {
+        let mut command = support::nameward();
+        command.args(["hip", "resolve", &host, "--server", &server, "--json", "--trust-anchor"]);
+        command.arg(&key_anchor);
+        if strict {
+            command.arg("--strict-algorithms");
+        }
+        let out = command.output().unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        if json["dnssec"]["security"] != want {
+            failures.push(format!("{host} strict={strict}: {json}"));
         }
     }
     // Text output names the state and the reason.

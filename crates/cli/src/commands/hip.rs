@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
-use nameward_dns::dnssec::validate::{Context as Validation, Limits, Security, TrustAnchor};
+use nameward_dns::dnssec::validate::{Context as Validation, Security, TrustAnchor};
 use nameward_dns::rdata::RecordData;
 use nameward_dns::rdata::hip::Hip;
 use nameward_dns::text::Tokens;
@@ -173,7 +173,7 @@ fn resolve_command(args: &ResolveArgs) -> Result<ExitCode> {
             FallbackArg::None => Fallback::None,
         },
     };
-    if args.dnssec || args.trust_anchor.is_some() {
+    if args.dnssec || args.trust_anchor.is_some() || args.strict_algorithms {
         return resolve_dnssec(args, &name, &config);
     }
     let lookup =
@@ -215,7 +215,8 @@ fn resolve_dnssec(args: &ResolveArgs, name: &Name, config: &ResolverConfig) -> R
         Some(text) => crate::commands::dnssec::parse_time(text, None).context("bad --now")?,
         None => crate::commands::dnssec::clock(),
     };
-    let cx = Validation { anchor, now, limits: Limits::default() };
+    let mut cx = Validation::new(anchor, now);
+    cx.strict_algorithms = args.strict_algorithms;
     let server = config.server;
     let validated = resolve_validated(name, config, &cx)
         .with_context(|| format!("looking up {name} at {server} with DNSSEC"))?;

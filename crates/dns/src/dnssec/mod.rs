@@ -44,4 +44,4 @@ pub use validate::{Security, TrustAnchor, Verdict, validate};
 pub use verify::{VerifyError, verify_signature};
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

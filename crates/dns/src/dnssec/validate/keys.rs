@@ -90,7 +90,7 @@ pub(crate) fn trusted_by_anchor(run: &mut Run<'_>, response: &Message) -> Step<S
         }
         return Err(bogus("no trust anchor key is in the zone's DNSKEY RRset"));
     }
-    signed_by(run, &anchor.zone, present, &response.answers, "a trust anchor key")
+    signed_by(run, &anchor.zone, present, Vec::new(), &response.answers, "a trust anchor key")
 }
 
 /// The DNSKEY RRset of `apex` in `response`, trusted when a key a supported DS names signs it.
@@ -153,7 +153,10 @@ pub(crate) fn trusted_by_ds(
             tags.join(", ")
         )));
     }
-    signed_by(run, apex, matching, &response.answers, "a key the DS RRset names")
+    let mut algorithms: Vec<u8> = usable.iter().map(|d| d.algorithm).collect();
+    algorithms.sort_unstable();
+    algorithms.dedup();
+    signed_by(run, apex, matching, algorithms, &response.answers, "a key the DS RRset names")
 }
 
 fn no_dnskeys(apex: &Name, response: &Message) -> Stop {
@@ -173,10 +176,11 @@ fn signed_by(
     run: &mut Run<'_>,
     apex: &Name,
     keys: Vec<Dnskey>,
+    algorithms: Vec<u8>,
     answers: &[Record],
     whose: &str,
 ) -> Step<SecureZone> {
-    let entry = SecureZone { apex: apex.clone(), keys };
+    let entry = SecureZone { apex: apex.clone(), keys, algorithms };
     if let Err(stop) = rrset::verify(run, &entry, answers, apex, Rtype::DNSKEY) {
         let what = match stop {
             Stop::Bogus(f) | Stop::Insecure(f) => f.what,
@@ -189,7 +193,7 @@ fn signed_by(
     }
     let rrset = rrset_of(answers, apex, Rtype::DNSKEY);
     let keys = dnskeys(&rrset).into_iter().filter(rrset::is_signing_key).collect();
-    Ok(SecureZone { apex: apex.clone(), keys })
+    Ok(SecureZone { apex: apex.clone(), keys, algorithms: entry.algorithms })
 }
 
 fn dnskeys(records: &[&Record]) -> Vec<Dnskey> {

@@ -179,6 +179,19 @@ pub struct Context {
     pub now: u32,
     /// The work caps.
     pub limits: Limits,
+    /// Require every RRset of a zone to carry a valid signature of each algorithm its DS set
+    /// names (as Unbound's `harden-algo-downgrade`). Off by default: RFC 6840 §5.11 has a
+    /// validator accept any one valid path, and BIND does; either way a DS set whose
+    /// algorithms sign nothing is bogus.
+    pub strict_algorithms: bool,
+}
+
+impl Context {
+    /// Validation from `anchor` at `now`, with the default limits and RFC 6840 §5.11's
+    /// any-one-algorithm rule.
+    pub fn new(anchor: TrustAnchor, now: u32) -> Context {
+        Context { anchor, now, limits: Limits::default(), strict_algorithms: false }
+    }
 }
 
 /// A zone whose DNSKEYs are trusted.
@@ -186,6 +199,9 @@ pub struct Context {
 pub(crate) struct SecureZone {
     pub(crate) apex: Name,
     pub(crate) keys: Vec<Dnskey>,
+    /// The supported algorithms its DS set names (empty for a zone trusted by DNSKEY anchor):
+    /// with [`Context::strict_algorithms`], each must sign every RRset.
+    pub(crate) algorithms: Vec<u8>,
 }
 
 /// The state of one lookup: its context, its counters and the smallest TTL so far.

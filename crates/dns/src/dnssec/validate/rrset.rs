@@ -18,9 +18,11 @@ pub(crate) fn is_signing_key(key: &Dnskey) -> bool {
 }
 
 /// Checks the RRset `owner`/`rtype` of `records` against the signatures beside it in `records`
-/// and the keys of `zone`: one signature valid now, by the zone, verifying with one of its keys.
-/// Returns the RRSIG's Labels field (fewer labels than the owner's: a wildcard expansion) and
-/// caps the lookup's TTL by the RRset's, the original TTL and the time left to expiration.
+/// and the keys of `zone`: one signature valid now, by the zone, verifying with one of its keys
+/// (and, with [`super::Context::strict_algorithms`], one for each algorithm of the zone's DS
+/// set). Returns the RRSIG's Labels field (fewer labels than the owner's: a wildcard
+/// expansion) and caps the lookup's TTL by the RRset's, the original TTL and the time left to
+/// expiration.
 pub(crate) fn verify(
     run: &mut Run<'_>,
     zone: &SecureZone,
@@ -28,6 +30,37 @@ pub(crate) fn verify(
     owner: &Name,
     rtype: Rtype,
 ) -> Step<u8> {
+    let (labels, algorithm) = verify_one(run, zone, records, owner, rtype, None)?;
+    if run.cx.strict_algorithms {
+        for &required in zone.algorithms.iter().filter(|a| **a != algorithm) {
+            verify_one(run, zone, records, owner, rtype, Some(required)).map_err(|stop| {
+                let what = match stop {
+                    Stop::Bogus(f) | Stop::Insecure(f) => f.what,
+                };
+                Stop::Bogus(Finding::new(
+                    owner,
+                    rtype,
+                    format!(
+                        "the DS set of {} names algorithm {required}, which does not sign this \
+                         RRset (algorithm downgrade): {what}",
+                        zone.apex
+                    ),
+                ))
+            })?;
+        }
+    }
+    Ok(labels)
+}
+
+/// One valid signature, of `only` that algorithm when given: its Labels field and algorithm.
+fn verify_one(
+    run: &mut Run<'_>,
+    zone: &SecureZone,
+    records: &[Record],
+    owner: &Name,
+    rtype: Rtype,
+    only: Option<u8>,
+) -> Step<(u8, u8)> {
     let rrset = rrset_of(records, owner, rtype);
     let bogus = |what: String| Stop::Bogus(Finding::new(owner, rtype, what));
     if rrset.is_empty() {
@@ -37,7 +70,11 @@ pub(crate) fn verify(
         .iter()
         .filter(|r| r.owner == *owner)
         .filter_map(|r| match &r.data {
-            RecordData::Rrsig(sig) if sig.type_covered == rtype => Some(sig),
+            RecordData::Rrsig(sig)
+                if sig.type_covered == rtype && only.is_none_or(|a| a == sig.algorithm) =>
+            {
+                Some(sig)
+            }
             _ => None,
         })
         .collect();
@@ -111,7 +148,7 @@ pub(crate) fn verify(
             if verify_signature(key, &data, &sig.signature).is_ok() {
                 let left = sig.expiration.wrapping_sub(now);
                 run.cap_ttl(rrset_ttl.min(sig.original_ttl).min(left));
-                return Ok(sig.labels);
+                return Ok((sig.labels, sig.algorithm));
             }
         }
         problems.push(if tried == 0 {

@@ -185,7 +185,7 @@ fn denials() -> Vec<Denial> {
 }
 
 fn context(anchor: TrustAnchor, now: u32) -> Context {
-    Context { anchor, now, limits: Limits::default() }
+    Context::new(anchor, now)
 }
 
 fn check(world: &mut World, anchor: &TrustAnchor, now: u32, qname: &str, qtype: Rtype) -> Verdict {
@@ -645,4 +645,48 @@ fn an_anchor_of_only_unsupported_algorithms_is_insecure() {
     .unwrap();
     let verdict = check(&mut world, &anchor, NOW, "www.child.test.", Rtype::A);
     assert_eq!(verdict.security, Security::Insecure, "{:?}", verdict.finding);
+}
+
+/// A P-256 CSK (RFC 6605's test key).
+fn p256_csk() -> SigningKey {
+    use crate::dnssec::tests::{P256_D, P256_PUBLIC, b64};
+    let private = PrivateKey::EcdsaP256 { d: b64(P256_D), public: b64(P256_PUBLIC) };
+    SigningKey::new(&private, 257).unwrap()
+}
+
+#[test]
+fn answers_signed_by_one_of_two_ds_algorithms_are_secure_unless_strict() {
+    // The DS set names an Ed25519 and a P-256 key; the DNSKEY RRset is signed by both, the
+    // answers only with Ed25519 (the P-256 signatures stripped).
+    let mut chain = Chain::new(Denial::Nsec);
+    chain.child_keys = vec![ed25519(2, 257), p256_csk()];
+    let lines = chain
+        .child_keys
+        .iter()
+        .map(|k| {
+            format!("child 3600 IN DS {}", ds(&name("child.test."), k.dnskey(), DigestType::Sha256))
+        })
+        .collect();
+    chain.child_ds = Some(lines);
+    let strip = |q: &Question, m: &mut Message| {
+        if q.qtype != Rtype::DNSKEY {
+            m.answers.retain(|r| !matches!(&r.data, RecordData::Rrsig(s) if s.algorithm == 13));
+        }
+    };
+    let (mut world, anchor) = edit_world(&chain, strip);
+    let mut cx = context(anchor, NOW);
+    let lenient = validate(&mut world, &cx, &name("www.child.test."), Rtype::A).unwrap();
+    assert_eq!(lenient.security, Security::Secure, "RFC 6840 §5.11, as BIND");
+    cx.strict_algorithms = true;
+    let strict = validate(&mut world, &cx, &name("www.child.test."), Rtype::A).unwrap();
+    assert_eq!(strict.security, Security::Bogus);
+    let finding = strict.finding.unwrap();
+    assert!(finding.what.contains("names algorithm 13"), "{finding}");
+    assert_eq!(finding.owner, name("www.child.test."));
+    // With both algorithms' signatures in place, strict validation passes.
+    let (mut world, anchor) = chain.world();
+    let mut cx = context(anchor, NOW);
+    cx.strict_algorithms = true;
+    let both = validate(&mut world, &cx, &name("www.child.test."), Rtype::A).unwrap();
+    assert_eq!(both.security, Security::Secure, "{:?}", both.finding);
 }
