@@ -1,7 +1,7 @@
 //! The RFC 5205 §3 lookup with every answer it uses validated from a trust anchor, as RFC 5205
 //! §8 asks: a HIT is only as trustworthy as the answer that carried it.
 
-use nameward_dns::dnssec::validate::{Context, Finding, Security, Work, validate};
+use nameward_dns::dnssec::validate::{Context, Finding, Memo, Security, Work, validate};
 use nameward_dns::rdata::RecordData;
 use nameward_dns::{Class, Name, Question};
 
@@ -51,6 +51,8 @@ pub fn resolve_validated(
 ) -> Result<Validated, LookupError> {
     let mut client = config.client();
     client.dnssec_ok = true;
+    // The chain of trust is asked for once and validated again for each answer.
+    let mut client = Memo::new(client);
     let mut procedure = Procedure::new(name.clone(), config.fallback);
     let mut checked = Vec::new();
     let mut security = Security::Secure;

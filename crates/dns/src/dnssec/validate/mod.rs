@@ -170,6 +170,45 @@ pub trait Fetch {
     fn fetch(&mut self, question: &Question) -> Result<Message, Self::Error>;
 }
 
+/// A [`Fetch`] that asks its inner fetcher once for each DS and DNSKEY question and gives the
+/// same response again after: several answers validated in a row (a HIP lookup's HIP, A and
+/// AAAA) share one walk's questions. Responses are validated again each time they are used; at
+/// most [`Memo::CAPACITY`] are kept.
+pub struct Memo<F> {
+    inner: F,
+    kept: Vec<(Question, Message)>,
+}
+
+impl<F: Fetch> Memo<F> {
+    /// Responses kept at most.
+    pub const CAPACITY: usize = 64;
+
+    /// Wraps `inner`.
+    pub fn new(inner: F) -> Memo<F> {
+        Memo { inner, kept: Vec::new() }
+    }
+
+    /// How many questions are kept.
+    pub fn kept(&self) -> usize {
+        self.kept.len()
+    }
+}
+
+impl<F: Fetch> Fetch for Memo<F> {
+    type Error = F::Error;
+
+    fn fetch(&mut self, question: &Question) -> Result<Message, F::Error> {
+        if let Some((_, message)) = self.kept.iter().find(|(q, _)| q == question) {
+            return Ok(message.clone());
+        }
+        let message = self.inner.fetch(question)?;
+        if matches!(question.qtype, Rtype::DS | Rtype::DNSKEY) && self.kept.len() < Self::CAPACITY {
+            self.kept.push((question.clone(), message.clone()));
+        }
+        Ok(message)
+    }
+}
+
 /// What the validation is relative to.
 #[derive(Debug, Clone)]
 pub struct Context {

@@ -690,3 +690,34 @@ fn answers_signed_by_one_of_two_ds_algorithms_are_secure_unless_strict() {
     let both = validate(&mut world, &cx, &name("www.child.test."), Rtype::A).unwrap();
     assert_eq!(both.security, Security::Secure, "{:?}", both.finding);
 }
+
+/// Counts the questions that reach the fetcher behind a [`Memo`].
+struct Counting<'w> {
+    world: &'w mut World,
+    asked: usize,
+}
+
+impl Fetch for Counting<'_> {
+    type Error = String;
+
+    fn fetch(&mut self, q: &Question) -> Result<Message, String> {
+        self.asked += 1;
+        self.world.fetch(q)
+    }
+}
+
+#[test]
+fn a_memo_asks_for_the_chain_once() {
+    let (mut world, anchor) = Chain::new(Denial::Nsec).world();
+    let cx = context(anchor, NOW);
+    let mut memo = Memo::new(Counting { world: &mut world, asked: 0 });
+    let first = validate(&mut memo, &cx, &name("www.child.test."), Rtype::A).unwrap();
+    let second = validate(&mut memo, &cx, &name("www.child.test."), Rtype::AAAA).unwrap();
+    assert_eq!((first.security, second.security), (Security::Secure, Security::Secure));
+    // The answer, the anchor's DNSKEY, child.test. DS and DNSKEY (the walk ends at the zone
+    // that signed the answer); then only the second answer.
+    assert_eq!(first.work.queries, 4);
+    assert_eq!(memo.kept(), 3);
+    assert_eq!(memo.inner.asked, 5);
+    assert!(second.work.signatures >= 3, "validated again: {:?}", second.work);
+}
