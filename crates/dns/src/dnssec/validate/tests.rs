@@ -565,29 +565,50 @@ proptest! {
         prop_assert_eq!(verdict.security, Security::Bogus);
     }
 
-    /// Arbitrary records in any section never make the validator panic, and never make an
-    /// answer the zone did not sign secure.
+    /// An arbitrary response in place of any one never makes the validator panic, and in
+    /// place of the answer never validates.
     #[test]
-    fn arbitrary_records_never_panic(
-        records in proptest::collection::vec((0usize..6, any::<u16>(), proptest::collection::vec(any::<u8>(), 0..80)), 0..12),
-        section in 0usize..3,
+    fn arbitrary_responses_never_panic_or_validate(
+        rcode in 0u8..6,
+        answers in junk_records(),
+        authority in junk_records(),
+        which in 0usize..4,
     ) {
-        let owners = ["www.child.test.", "child.test.", "test.", "nope.child.test.", "x.unsigned.test.", "*.child.test."];
-        let extra: Vec<Record> = records
-            .iter()
-            .filter_map(|(o, t, bytes)| {
-                let rtype = [Rtype::RRSIG, Rtype::NSEC, Rtype::NSEC3, Rtype::DNSKEY, Rtype::DS, Rtype(*t)][usize::from(*t as u8) % 6];
-                let data = RecordData::from_wire(rtype, bytes).ok()?;
-                Some(Record { owner: name(owners[*o]), class: Class::IN, ttl: 300, data })
-            })
-            .collect();
+        let forged = Message {
+            header: Header { qr: true, aa: true, rcode, ..Header::default() },
+            answers: records_from(&answers),
+            authority: records_from(&authority),
+            ..Message::default()
+        };
+        let target = [Rtype::A, Rtype::DNSKEY, Rtype::DS, Rtype::A][which];
+        let chain = Chain::new(Denial::Nsec3(Nsec3Options::default()));
+        let (mut world, anchor) = edit_world(&chain, move |q, m| {
+            if q.qtype == target {
+                let mut forged = forged.clone();
+                forged.questions = vec![q.clone()];
+                *m = forged;
+            }
+        });
+        let verdict = check(&mut world, &anchor, NOW, "www.child.test.", Rtype::A);
+        if target == Rtype::A {
+            prop_assert_ne!(verdict.security, Security::Secure);
+        }
+    }
+
+    /// Arbitrary records in any section never make the validator panic, and never make the
+    /// unsigned zone's answer secure.
+    #[test]
+    fn arbitrary_records_never_panic(records in junk_records(), section in 0usize..3) {
+        let extra = records_from(&records);
         let (mut world, anchor) = edit_world(&Chain::new(Denial::Nsec3(Nsec3Options::default())), move |_, m| {
             let target = match section { 0 => &mut m.answers, 1 => &mut m.authority, _ => &mut m.additional };
             target.extend(extra.iter().cloned());
         });
-        for (qname, qtype) in [("www.child.test.", Rtype::A), ("nope.child.test.", Rtype::A), ("x.unsigned.test.", Rtype::A)] {
-            let _ = check(&mut world, &anchor, NOW, qname, qtype);
+        for qname in ["www.child.test.", "nope.child.test."] {
+            let _ = check(&mut world, &anchor, NOW, qname, Rtype::A);
         }
+        let unsigned = check(&mut world, &anchor, NOW, "x.unsigned.test.", Rtype::A);
+        prop_assert_ne!(unsigned.security, Security::Secure);
     }
 }
 
@@ -720,4 +741,40 @@ fn a_memo_asks_for_the_chain_once() {
     assert_eq!(memo.kept(), 3);
     assert_eq!(memo.inner.asked, 5);
     assert!(second.work.signatures >= 3, "validated again: {:?}", second.work);
+}
+
+type Junk = Vec<(usize, u16, Vec<u8>)>;
+
+/// Up to 12 records as (owner, type, RDATA octets), mostly DNSSEC types.
+fn junk_records() -> impl Strategy<Value = Junk> {
+    proptest::collection::vec(
+        (0usize..6, any::<u16>(), proptest::collection::vec(any::<u8>(), 0..80)),
+        0..12,
+    )
+}
+
+/// The records of `junk` whose RDATA decodes, at names of the test chain.
+fn records_from(junk: &Junk) -> Vec<Record> {
+    let owners = [
+        "www.child.test.",
+        "child.test.",
+        "test.",
+        "nope.child.test.",
+        "x.unsigned.test.",
+        "*.child.test.",
+    ];
+    junk.iter()
+        .filter_map(|(o, t, bytes)| {
+            let types =
+                [Rtype::RRSIG, Rtype::NSEC, Rtype::NSEC3, Rtype::DNSKEY, Rtype::DS, Rtype(*t)];
+            let rtype = types[usize::from(*t as u8) % types.len()];
+            let data = RecordData::from_wire(rtype, bytes).ok()?;
+            Some(Record {
+                owner: name(owners[*o % owners.len()]),
+                class: Class::IN,
+                ttl: 300,
+                data,
+            })
+        })
+        .collect()
 }
