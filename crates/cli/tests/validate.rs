@@ -177,7 +177,7 @@ fn child_text(origin: &str) -> String {
         "$ORIGIN {origin}\n@ 3600 IN SOA ns hostmaster 1 7200 3600 1209600 300\n@ 3600 IN NS ns\n\
          ns 3600 IN A 127.0.0.1\nwww 300 IN A 192.0.2.10\nwww 300 IN AAAA 2001:db8::10\n\
          host 300 IN {HIP} www.{origin}\n*.wild 300 IN A 192.0.2.30\n\
-         deep.ent 300 IN A 192.0.2.40\n"
+         deep.ent 300 IN A 192.0.2.40\nalias 300 IN CNAME www\ngone 300 IN CNAME nothere\n"
     )
 }
 
@@ -366,6 +366,8 @@ fn corpus(keys: &Keys, now: u32) -> (Vec<Served>, Vec<(Name, Rtype, String)>, Si
                 (format!("x.wild.{child}"), Rtype::TXT),
                 (format!("ent.{child}"), Rtype::A),
                 (format!("a.b.nope.{child}"), Rtype::AAAA),
+                (format!("alias.{child}"), Rtype::A),
+                (format!("gone.{child}"), Rtype::A),
             ] {
                 cases.push((name(&owner), rtype, tag.clone()));
             }
@@ -395,8 +397,9 @@ fn serve(dir: &Path, zones: &[Served]) -> (Child, SocketAddr) {
     (child, addr)
 }
 
-/// delv's verdict: "fully validated" is secure, "unsigned answer" insecure, anything else (a
-/// "resolution failed" with no validated answer) bogus.
+/// delv's verdict: "fully validated" is secure and "unsigned answer" insecure, for each part
+/// of the answer it prints (a CNAME and its target are two); a part that failed makes it
+/// bogus. "resolution failed: ncache …" only says the answer was negative.
 fn delv(addr: SocketAddr, anchors: &Path, qname: &Name, rtype: Rtype) -> (Security, String) {
     let out = Command::new("delv")
         .arg(format!("@{}", addr.ip()))
@@ -409,12 +412,16 @@ fn delv(addr: SocketAddr, anchors: &Path, qname: &Name, rtype: Rtype) -> (Securi
         .unwrap();
     let text =
         format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    // A negative answer is reported validated and then "resolution failed: ncache …", so the
-    // validation line decides.
-    let security = if text.contains("fully validated") {
-        Security::Secure
+    let failed = text
+        .lines()
+        .filter_map(|line| line.split("resolution failed: ").nth(1))
+        .any(|reason| !reason.starts_with("ncache"));
+    let security = if failed {
+        Security::Bogus
     } else if text.contains("unsigned answer") {
         Security::Insecure
+    } else if text.contains("fully validated") {
+        Security::Secure
     } else {
         Security::Bogus
     };

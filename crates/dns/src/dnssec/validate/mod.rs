@@ -419,7 +419,13 @@ fn signer_of(response: &Message, name: &Name, rtype: Rtype) -> Option<Name> {
     })
 }
 
-/// Validates the answer itself against the keys of the zone that holds it.
+/// Most CNAME links followed within one response.
+const MAX_CNAME_LINKS: usize = 8;
+
+/// Validates the answer itself against the keys of the zone that holds it: the RRset (and the
+/// proof that a wildcard did not hide the name), or the CNAME chain inside the zone and what
+/// it ends in, or the NXDOMAIN or NODATA proof. A chain leaving the zone ends there; the caller
+/// validates the target on its own.
 fn answer(
     run: &mut Run<'_>,
     zone: &SecureZone,
@@ -427,23 +433,41 @@ fn answer(
     name: &Name,
     rtype: Rtype,
 ) -> Step<()> {
-    if response.rcode() == rcode::NXDOMAIN {
-        return denial::nxdomain(run, zone, &response.authority, name, rtype);
+    let nxdomain = response.rcode() == rcode::NXDOMAIN;
+    let mut owner = name.clone();
+    for _ in 0..=MAX_CNAME_LINKS {
+        let has = |t: Rtype| response.answers.iter().any(|r| r.owner == owner && r.rtype() == t);
+        let found = if has(rtype) && !nxdomain {
+            rtype
+        } else if rtype != Rtype::CNAME && has(Rtype::CNAME) {
+            Rtype::CNAME
+        } else if nxdomain {
+            return denial::nxdomain(run, zone, &response.authority, &owner, rtype);
+        } else {
+            return denial::nodata(run, zone, &response.authority, &owner, rtype);
+        };
+        let labels = rrset::verify(run, zone, &response.answers, &owner, found)?;
+        if usize::from(labels) < owner.label_count() - usize::from(owner.is_wildcard()) {
+            // Expanded from a wildcard: the name itself must not exist (RFC 4035 §5.3.4).
+            denial::wildcard_expansion(run, zone, &response.authority, &owner, found, labels)?;
+        }
+        if found == rtype {
+            return Ok(());
+        }
+        let target = response.answers.iter().find_map(|r| match &r.data {
+            RecordData::Cname(c) if r.owner == owner => Some(c.cname.clone()),
+            _ => None,
+        });
+        match target {
+            Some(target) if target.is_subdomain_of(&zone.apex) => owner = target,
+            _ => return Ok(()),
+        }
     }
-    let has = |t: Rtype| response.answers.iter().any(|r| r.owner == *name && r.rtype() == t);
-    let found = if has(rtype) {
-        rtype
-    } else if has(Rtype::CNAME) {
-        Rtype::CNAME
-    } else {
-        return denial::nodata(run, zone, &response.authority, name, rtype);
-    };
-    let labels = rrset::verify(run, zone, &response.answers, name, found)?;
-    if usize::from(labels) < name.label_count() - usize::from(name.is_wildcard()) {
-        // Expanded from a wildcard: the name itself must not exist (RFC 4035 §5.3.4).
-        denial::wildcard_expansion(run, zone, &response.authority, name, found, labels)?;
-    }
-    Ok(())
+    Err(Stop::Bogus(Finding::new(
+        name,
+        rtype,
+        format!("a CNAME chain longer than {MAX_CNAME_LINKS} links"),
+    )))
 }
 
 /// The records of one RRset in `records`.
