@@ -130,6 +130,10 @@ struct MeasureArgs {
     /// Seconds a server may take to answer one change before it counts as missed.
     #[arg(long, default_value_t = 30)]
     give_up: u64,
+    /// Sign the TLD zone (`[dnssec]` in up's configuration) with this denial: `nsec`, `nsec3`
+    /// or `nsec3-opt-out`. Knot's cold start still loads the zone unsigned.
+    #[arg(long, value_name = "DENIAL")]
+    dnssec: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -333,8 +337,14 @@ fn measure(args: &MeasureArgs) -> Result<()> {
              [[dns.secondary]]\naddress = \"{knot_addr}\"\nzones = [\"{TLD}.\"]\nkey = \"{}\"\n\n\
              [[dns.key]]\nname = \"{}\"\nalgorithm = \"hmac-sha256\"\nsecret = \"{}\"\n\n\
              # Every session of the bench comes from 127.0.0.1.\n\
-             [epp]\nmax_connections_per_address = 64\nmax_unauthenticated_per_address = 16\n",
-            key.name, key.name, key.secret
+             [epp]\nmax_connections_per_address = 64\nmax_unauthenticated_per_address = 16\n\
+             {}",
+            key.name,
+            key.name,
+            key.secret,
+            args.dnssec
+                .as_ref()
+                .map_or(String::new(), |denial| format!("\n[dnssec]\ndenial = \"{denial}\"\n")),
         ),
     )?;
     let up_args = vec!["--config".to_owned(), config.display().to_string()];

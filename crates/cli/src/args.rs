@@ -350,6 +350,10 @@ pub enum EppVerb {
         /// The transfer code; empty sets none (RFC 9154).
         #[arg(long, default_value = "")]
         auth: String,
+        /// A DS record for the parent, as `KEYTAG ALGORITHM DIGESTTYPE HEX` (secDNS, RFC 5910);
+        /// repeat for more.
+        #[arg(long = "ds", value_name = "DS")]
+        ds: Vec<String>,
     },
     /// `<domain:renew>`.
     DomainRenew {
@@ -371,6 +375,12 @@ pub enum EppVerb {
         add_status: Vec<String>,
         #[arg(long = "rem-status")]
         rem_status: Vec<String>,
+        /// A DS record to add, as `KEYTAG ALGORITHM DIGESTTYPE HEX`; repeat for more.
+        #[arg(long = "add-ds", value_name = "DS")]
+        add_ds: Vec<String>,
+        /// A DS record to remove, as `KEYTAG ALGORITHM DIGESTTYPE HEX`; repeat for more.
+        #[arg(long = "rem-ds", value_name = "DS")]
+        rem_ds: Vec<String>,
         /// A new transfer code (empty clears it).
         #[arg(long)]
         auth: Option<String>,

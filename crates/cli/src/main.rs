@@ -8,6 +8,7 @@ mod error_text;
 mod fs_loader;
 mod secret_file;
 mod up_config;
+mod zone_keys;
 
 use std::process::ExitCode;
 

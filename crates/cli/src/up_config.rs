@@ -36,6 +36,102 @@ pub struct UpConfig {
     /// The DNS server, as `nameward serve --config` reads it, without zones.
     #[serde(default)]
     pub dns: Option<nameward_server::Config>,
+    /// DNSSEC: when present, every TLD zone is signed.
+    pub dnssec: Option<DnssecConfig>,
+}
+
+/// How `up` signs the TLD zones. Keys are made on first use and kept in the data directory
+/// (`dnssec/TLD/`, BIND's key files, the private ones mode 0600).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DnssecConfig {
+    /// ECDSAP256SHA256 (13, default), ECDSAP384SHA384 (14), ED25519 (15) or RSASHA256 (8).
+    pub algorithm: Option<String>,
+    /// `csk` (one key signs everything, default) or `ksk-zsk`.
+    pub keys: Option<String>,
+    /// `nsec3-opt-out` (default: only secure delegations in the chain), `nsec3` or `nsec`.
+    pub denial: Option<String>,
+    /// How long signatures are valid (default 14).
+    pub validity_days: Option<u32>,
+    /// Signatures are made again this long before the earliest expires (default 7).
+    pub refresh_days: Option<u32>,
+    /// Up to this much is taken off each signing's validity at random (default 12).
+    pub jitter_hours: Option<u32>,
+    /// With `ksk-zsk`: days a zone-signing key signs before it is rolled by pre-publication
+    /// (default: never rolled).
+    pub zsk_lifetime_days: Option<u32>,
+}
+
+pub use crate::zone_keys::KeyRoles;
+
+/// The signing settings, checked.
+#[derive(Debug, Clone)]
+pub struct DnssecSettings {
+    /// The algorithm of new keys.
+    pub algorithm: nameward_dns::dnssec::Algorithm,
+    /// One key or two.
+    pub roles: KeyRoles,
+    /// The publisher's policy.
+    pub policy: nameward_publish::SigningPolicy,
+}
+
+impl DnssecConfig {
+    /// The settings, or what is wrong with them.
+    pub fn resolve(&self) -> Result<DnssecSettings, String> {
+        use nameward_dns::dnssec::{Algorithm, Denial, Nsec3Options};
+        let algorithm = match &self.algorithm {
+            None => Algorithm::EcdsaP256Sha256,
+            Some(text) => Algorithm::from_text(text).ok_or_else(|| {
+                format!(
+                    "unknown algorithm `{text}`: choose ECDSAP256SHA256, ECDSAP384SHA384, \
+                     ED25519 or RSASHA256"
+                )
+            })?,
+        };
+        let roles = match self.keys.as_deref() {
+            None | Some("csk") => KeyRoles::Combined,
+            Some("ksk-zsk") => KeyRoles::Split,
+            Some(other) => return Err(format!("keys = `{other}`: choose `csk` or `ksk-zsk`")),
+        };
+        let mut policy = nameward_publish::SigningPolicy::default();
+        policy.denial = match self.denial.as_deref() {
+            None | Some("nsec3-opt-out") => policy.denial,
+            Some("nsec3") => Denial::Nsec3(Nsec3Options::default()),
+            Some("nsec") => Denial::Nsec,
+            Some(other) => {
+                return Err(format!(
+                    "denial = `{other}`: choose `nsec3-opt-out`, `nsec3` or `nsec`"
+                ));
+            }
+        };
+        let days =
+            |days: Option<u32>, default: u32| days.map_or(default, |d| d.saturating_mul(86_400));
+        policy.validity = days(self.validity_days, policy.validity);
+        policy.refresh = days(self.refresh_days, policy.refresh);
+        policy.jitter = self.jitter_hours.map_or(policy.jitter, |h| h.saturating_mul(3600));
+        if policy.refresh == 0 || policy.refresh.saturating_add(policy.jitter) >= policy.validity {
+            return Err(format!(
+                "refresh_days and jitter_hours together must be more than nothing and less than \
+                 validity_days ({} days)",
+                policy.validity / 86_400
+            ));
+        }
+        if let Some(days) = self.zsk_lifetime_days {
+            if roles != KeyRoles::Split {
+                return Err("zsk_lifetime_days needs keys = \"ksk-zsk\"".to_owned());
+            }
+            // A key must sign longer than its signatures stay valid, or rollovers overlap.
+            if days.saturating_mul(86_400) <= policy.validity {
+                return Err("zsk_lifetime_days must be longer than validity_days".to_owned());
+            }
+            policy.zsk_lifetime = Some(days.saturating_mul(86_400));
+        }
+        // RRSIG times wrap after 68 years (RFC 4034 §3.1.5): far beyond any sane validity.
+        if policy.validity > 365 * 86_400 {
+            return Err("validity_days may be at most 365".to_owned());
+        }
+        Ok(DnssecSettings { algorithm, roles, policy })
+    }
 }
 
 /// The EPP server's settings.
@@ -270,6 +366,17 @@ listen = "127.0.0.1:7700"           # or a list: ["192.0.2.1:700", "[2001:db8::1
 # dir = "/var/backups/nameward"      # default: backups/ in the data directory
 # keep = 7
 
+# DNSSEC: every TLD zone signed, each change by difference. Keys are made on first start in
+# dnssec/TLD/ of the data directory (BIND's key files); the DS for the parent is logged.
+# [dnssec]
+# algorithm = "ECDSAP256SHA256"      # or ECDSAP384SHA384, ED25519, RSASHA256
+# keys = "csk"                       # or "ksk-zsk"
+# denial = "nsec3-opt-out"           # or "nsec3", "nsec"
+# validity_days = 14
+# refresh_days = 7                   # sign again once the earliest signature is this close
+# jitter_hours = 12
+# zsk_lifetime_days = 90             # with keys = "ksk-zsk": roll the ZSK by pre-publication
+
 # The DNS server that publishes the registry's TLD zones (every TLD with name servers).
 # The same settings as `nameward serve --config`, without [[zone]].
 [dns]
@@ -346,6 +453,12 @@ fn parse(text: &str) -> Result<UpConfig, (usize, String)> {
              `nameward registry add-tld`)"
                 .to_owned(),
         ));
+    }
+    if let Some(dnssec) = &config.dnssec
+        && let Err(message) = dnssec.resolve()
+    {
+        let at = text.find("[dnssec]").map_or(1, |at| line_of(text, at));
+        return Err((at, format!("[dnssec] {message}")));
     }
     if config.epp.certificate.is_some() != config.epp.key.is_some() {
         let at = text.find("[epp]").map_or(1, |at| line_of(text, at));
@@ -467,6 +580,46 @@ mod tests {
         assert_eq!(policy.tld, "example");
         assert_eq!(apex.nameservers.len(), 2);
         assert_eq!(apex.expire, 1_209_600);
+    }
+
+    #[test]
+    fn the_dnssec_section_reads_and_bad_values_are_refused() {
+        use nameward_dns::dnssec::{Algorithm, Denial};
+        let readme = include_str!("../../../README.md");
+        let block = readme
+            .split("```toml\n")
+            .skip(1)
+            .map(|block| block.split("```").next().unwrap_or_default())
+            .find(|block| block.contains("[dnssec]"))
+            .unwrap();
+        let settings = parse(block).unwrap().dnssec.unwrap().resolve().unwrap();
+        let defaults = DnssecConfig::default().resolve().unwrap();
+        assert_eq!(settings.algorithm, Algorithm::EcdsaP256Sha256);
+        assert_eq!(settings.roles, KeyRoles::Combined);
+        assert_eq!(settings.policy, defaults.policy, "the README shows the defaults");
+        let example = EXAMPLE.replace("# [dnssec]", "[dnssec]").replace("# denial", "denial");
+        let config = parse(&example).unwrap().dnssec.unwrap().resolve().unwrap();
+        assert!(matches!(config.policy.denial, Denial::Nsec3(ref p) if p.opt_out));
+        let nsec = parse("[dnssec]\ndenial = \"nsec\"\nkeys = \"ksk-zsk\"\n").unwrap();
+        let nsec = nsec.dnssec.unwrap().resolve().unwrap();
+        assert_eq!((nsec.policy.denial, nsec.roles), (Denial::Nsec, KeyRoles::Split));
+        assert_eq!(nsec.policy.zsk_lifetime, None);
+        let rolled = parse("[dnssec]\nkeys = \"ksk-zsk\"\nzsk_lifetime_days = 90\n").unwrap();
+        let rolled = rolled.dnssec.unwrap().resolve().unwrap();
+        assert_eq!(rolled.policy.zsk_lifetime, Some(90 * 86_400));
+        for (text, wanted) in [
+            ("[dnssec]\nalgorithm = \"DSA\"\n", "unknown algorithm"),
+            ("[dnssec]\nkeys = \"three\"\n", "csk"),
+            ("[dnssec]\ndenial = \"nsec5\"\n", "nsec3-opt-out"),
+            ("[dnssec]\nvalidity_days = 7\nrefresh_days = 7\n", "less than validity_days"),
+            ("[dnssec]\nvalidity_days = 1000\n", "at most 365"),
+            ("[dnssec]\nzsk_lifetime_days = 90\n", "ksk-zsk"),
+            ("[dnssec]\nkeys = \"ksk-zsk\"\nzsk_lifetime_days = 10\n", "longer than validity"),
+        ] {
+            let (line, message) = parse(&format!("\n{text}")).unwrap_err();
+            assert_eq!(line, 2, "{text}");
+            assert!(message.contains(wanted), "{text}: {message}");
+        }
     }
 
     #[test]

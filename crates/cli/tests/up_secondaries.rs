@@ -13,8 +13,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 use std::collections::BTreeSet;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use nameward_dns::Rtype;
@@ -26,7 +25,7 @@ use time::OffsetDateTime;
 use nameward_server::testing::{Daemon, Peer, ask, free_port, serial_at};
 
 mod support;
-use support::{Stopped, epp, epp_ok, nameward, temp_dir, up_with};
+use support::{Stopped, epp, epp_ok, nameward, sample, scrape, temp_dir, up_with};
 
 const KEY_NAME: &str = "xfr.key.";
 const SECRET: &str = "dXAtc2Vjb25kYXJpZXMta2V5LW5hbWV3YXJkLTAwMQ==";
@@ -44,23 +43,6 @@ fn view(server: SocketAddr, qname: &str, qtype: Rtype) -> (u16, BTreeSet<String>
         .map(|r| r.to_string().to_lowercase())
         .collect();
     (answer.rcode(), records)
-}
-
-/// `up`'s metrics endpoint, scraped.
-fn scrape(metrics: SocketAddr) -> String {
-    let mut stream = TcpStream::connect(metrics).unwrap();
-    stream.write_all(b"GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n").unwrap();
-    let mut text = String::new();
-    stream.read_to_string(&mut text).unwrap();
-    text
-}
-
-/// The value of the sample `name` (with its labels) in `text`.
-fn sample(text: &str, name: &str) -> f64 {
-    text.lines()
-        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no {name} in {text}"))
 }
 
 /// A DS record added to b.example (RFC 5910).

@@ -41,8 +41,7 @@ pub fn difference(zone: &Zone, serial: u32, owners: &BTreeMap<Name, Vec<Record>>
     let mut deleted = Vec::new();
     let mut added = Vec::new();
     for (owner, now) in owners {
-        let before: Vec<Record> =
-            zone.subtree(owner).into_iter().filter(|r| &r.owner == owner).collect();
+        let before = zone.records_at(owner);
         deleted.extend(before.iter().filter(|r| !now.contains(r)).cloned());
         added.extend(now.iter().filter(|r| !before.contains(r)).cloned());
     }

@@ -24,10 +24,13 @@ mod diff;
 mod history;
 mod metrics;
 mod publisher;
+pub mod rollover;
+mod signing;
 
 pub use diff::{difference, served_owners};
 pub use metrics::PublishMetrics;
 pub use publisher::{PublishError, Published, Publisher, zone_checks};
+pub use signing::{Clock, KeyStore, Signing, SigningPolicy, ZoneKey};
 
 #[cfg(doc)]
 use nameward_registry::service::Registry;

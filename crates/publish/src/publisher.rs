@@ -5,9 +5,13 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use nameward_dns::check::{CheckOptions, Severity};
+use nameward_dns::check::{CheckOptions, Diagnostic, Severity};
+use nameward_dns::dnssec::{SignError, SignOptions, SigningKey, sign_zone};
 use nameward_dns::rdata::RecordData;
-use nameward_dns::{Name, Record};
+use nameward_dns::rdata::rfc4034::Dnskey;
+use nameward_dns::serial::serial_lt;
+use nameward_dns::store::ZoneBuilder;
+use nameward_dns::{Name, Record, Rtype};
 use nameward_registry::service::{Registry, ServiceError, ZoneDelta};
 use nameward_server::transfer::Diff;
 use nameward_server::{LoadError, Shared, Zone};
@@ -16,6 +20,8 @@ use crate::continuity::Continuity;
 use crate::diff::{difference, served_owners};
 use crate::history;
 use crate::metrics::PublishMetrics;
+use crate::rollover;
+use crate::signing::{Signing, TldSigning, sign_difference};
 
 /// How many serials of change notes are kept behind the one served: a publisher that falls
 /// further behind (another process stopped for a while) rebuilds its zone whole once.
@@ -87,6 +93,24 @@ pub enum PublishError {
         /// The TLD.
         tld: String,
     },
+    /// The TLD's signing keys could not be had.
+    #[error("TLD {tld}: no signing keys: {message}")]
+    Keys {
+        /// The TLD.
+        tld: String,
+        /// Why.
+        message: String,
+    },
+    /// The zone could not be signed.
+    #[error("TLD {tld}: serial {serial} cannot be signed: {source}")]
+    Sign {
+        /// The TLD.
+        tld: String,
+        /// The serial refused.
+        serial: u32,
+        /// What went wrong.
+        source: SignError,
+    },
 }
 
 /// One TLD being published.
@@ -97,6 +121,8 @@ struct Tld {
     continuity: Continuity,
     /// A serial that failed to publish: not tried again until the serial moves.
     failed: Option<u32>,
+    /// The keys and signature times of a signed zone.
+    signing: Option<TldSigning>,
 }
 
 /// Serves the registry's TLD zones from `dns` and keeps them at the registry's serial.
@@ -108,6 +134,8 @@ pub struct Publisher {
     /// For [`Publisher::every_tld`]: when the registry's TLDs were last listed.
     listed: Option<Option<Instant>>,
     metrics: Arc<PublishMetrics>,
+    /// How zones are signed; unsigned when `None`.
+    signing: Option<Signing>,
 }
 
 /// How often a publisher of every TLD looks for TLDs added since.
@@ -127,18 +155,30 @@ impl Publisher {
                 let name = tld.trim_matches('.').to_ascii_lowercase();
                 let origin = Name::parse(&name, Some(&Name::root()))
                     .map_err(|_| PublishError::BadTld { tld: tld.clone() })?;
-                Ok(Tld { name, origin, continuity: Continuity::default(), failed: None })
+                Ok(Tld {
+                    name,
+                    origin,
+                    continuity: Continuity::default(),
+                    failed: None,
+                    signing: None,
+                })
             })
             .collect::<Result<_, _>>()?;
         let metrics = Arc::new(PublishMetrics::new(Arc::clone(&dns)));
-        Ok(Publisher { registry, dns, tlds, listed: None, metrics })
+        Ok(Publisher { registry, dns, tlds, listed: None, metrics, signing: None })
     }
 
     /// A publisher of every TLD of the registry that has a zone apex, TLDs added later
     /// included (they are looked for every [`LIST_EVERY`]).
     pub fn every_tld(registry: Arc<Registry>, dns: Arc<Shared>) -> Publisher {
         let metrics = Arc::new(PublishMetrics::new(Arc::clone(&dns)));
-        Publisher { registry, dns, tlds: Vec::new(), listed: Some(None), metrics }
+        Publisher { registry, dns, tlds: Vec::new(), listed: Some(None), metrics, signing: None }
+    }
+
+    /// This publisher, signing every zone it publishes by `signing`.
+    pub fn with_signing(mut self, signing: Signing) -> Publisher {
+        self.signing = Some(signing);
+        self
     }
 
     /// What this publisher did, per TLD, for a Prometheus endpoint.
@@ -165,7 +205,8 @@ impl Publisher {
                 .map_err(|_| PublishError::BadTld { tld: policy.tld.clone() })?;
             tracing::info!(tld = policy.tld, "publishing the TLD zone");
             let continuity = Continuity::default();
-            self.tlds.push(Tld { name: policy.tld, origin, continuity, failed: None });
+            let failed = None;
+            self.tlds.push(Tld { name: policy.tld, origin, continuity, failed, signing: None });
         }
         Ok(())
     }
@@ -182,7 +223,11 @@ impl Publisher {
             }
         }
         for tld in &mut self.tlds {
-            let outcome = publish_tld(&self.registry, &self.dns, tld).await;
+            let signing = self.signing.as_ref();
+            let outcome = match prepare_signing(&self.registry, signing, tld).await {
+                Ok(()) => publish_tld(&self.registry, &self.dns, signing, tld).await,
+                Err(error) => Err(error),
+            };
             match &outcome {
                 Ok(Published::Unchanged) => {}
                 Ok(published) => {
@@ -251,16 +296,118 @@ async fn lag(registry: &Registry, tld: &str, published: &Published) -> Option<Du
     Some(elapsed.try_into().unwrap_or(Duration::ZERO))
 }
 
+/// For a signed TLD: its keys, loaded the first time; a ZSK rollover started when one is
+/// due (the new key and the old key's times kept before anything is served); and, when the
+/// keys published or signing change or the signatures come due, a new serial asked of the
+/// registry, at which the zone is signed whole again.
+async fn prepare_signing(
+    registry: &Registry,
+    signing: Option<&Signing>,
+    tld: &mut Tld,
+) -> Result<(), PublishError> {
+    let Some(signing) = signing else { return Ok(()) };
+    let now = signing.now();
+    let keys_error = |message| PublishError::Keys { tld: tld.name.clone(), message };
+    let state = match &mut tld.signing {
+        Some(state) => state,
+        None => {
+            let keys = signing.keys.keys(&tld.origin, now).map_err(keys_error)?;
+            if keys.is_empty() {
+                return Err(keys_error("the key store gave none".to_owned()));
+            }
+            tld.signing.insert(TldSigning {
+                keys,
+                signers: None,
+                ttl: 0,
+                earliest: None,
+                next_event: None,
+                refresh_asked: false,
+            })
+        }
+    };
+    if state.signers.is_none() {
+        return Ok(());
+    }
+    let times = signing.times(state.ttl);
+    if let Some(roll) = rollover::zsk_rollover(&state.roles(), &times, now) {
+        let keys_error = |message| PublishError::Keys { tld: tld.name.clone(), message };
+        let new = signing.keys.add_zsk(&tld.origin, &roll.new).map_err(keys_error)?;
+        let old =
+            state.keys.get_mut(roll.old).ok_or_else(|| keys_error("no such key".to_owned()))?;
+        signing.keys.set_timing(&tld.origin, &old.id, &roll.old_timing).map_err(keys_error)?;
+        old.timing = roll.old_timing;
+        tracing::info!(
+            tld = tld.name,
+            new = new.id,
+            old = old.id,
+            signs_from = roll.new.active,
+            "ZSK rollover: the new key is published"
+        );
+        state.keys.push(new);
+        state.next_event = Some(now);
+    }
+    let keys_change = state.next_event.is_some_and(|at| at <= now);
+    let expiring = state.earliest.filter(|e| signing.due(*e));
+    if state.refresh_asked || !(keys_change || expiring.is_some()) {
+        return Ok(());
+    }
+    match registry.resign_zone(&tld.name, time::OffsetDateTime::now_utc()).await {
+        Ok(done) => {
+            tracing::info!(
+                tld = tld.name,
+                serial = done.value,
+                keys_change,
+                earliest = expiring,
+                "signing the zone again"
+            );
+            state.refresh_asked = true;
+        }
+        Err(error) => tracing::error!(
+            tld = tld.name,
+            earliest = expiring,
+            "the zone is due to be signed again and cannot be moved to a new serial: {error}"
+        ),
+    }
+    Ok(())
+}
+
+/// What a signed TLD's changes are signed with: the keys of the zone served.
+fn change_signer(
+    signing: Option<&Signing>,
+    tld: &Tld,
+) -> Option<(SignOptions, Arc<Vec<SigningKey>>)> {
+    Some((signing?.options(), Arc::clone(tld.signing.as_ref()?.signers.as_ref()?)))
+}
+
+/// What a signed TLD is signed whole with now: the keys that sign, the DNSKEYs published
+/// beside them, and the time.
+fn whole_signer(signing: Option<&Signing>, tld: &Tld) -> Option<WholeSigner> {
+    let signing = signing?;
+    let now = signing.now();
+    let (signers, waiting) = tld.signing.as_ref()?.at(now);
+    Some(WholeSigner { options: signing.options(), signers, waiting, now })
+}
+
+/// A whole signing's keys and times.
+struct WholeSigner {
+    options: SignOptions,
+    signers: Vec<SigningKey>,
+    /// DNSKEYs published that do not sign (a successor not active yet, a key retired).
+    waiting: Vec<Dnskey>,
+    now: u64,
+}
+
 async fn publish_tld(
     registry: &Registry,
     dns: &Arc<Shared>,
+    signing: Option<&Signing>,
     tld: &mut Tld,
 ) -> Result<Published, PublishError> {
     let failed = |source| PublishError::Registry { tld: tld.name.clone(), source };
     let apex = registry.zone_apex(&tld.name).await.map_err(failed)?;
     let apex = apex.ok_or_else(|| PublishError::NoApex { tld: tld.name.clone() })?;
     let served = dns.zones.load().get(&tld.origin).cloned();
-    let Some(zone) = served else { return whole(registry, dns, tld).await };
+    let Some(zone) = served else { return whole(registry, dns, signing, tld).await };
     let published = zone.serial().unwrap_or(0);
     let view = Arc::clone(&zone);
     let served_owners = move |touched: &BTreeSet<Name>| served_owners(&view, touched);
@@ -270,11 +417,39 @@ async fn publish_tld(
     }
     let (serial, owners) = match delta {
         ZoneDelta::Unchanged => return Ok(Published::Unchanged),
-        ZoneDelta::Rebuild { .. } => return whole(registry, dns, tld).await,
+        ZoneDelta::Rebuild { .. } => return whole(registry, dns, signing, tld).await,
         ZoneDelta::Owners { serial, owners } => (serial, owners),
     };
-    let Some(diff) = difference(&zone, serial, &owners) else {
-        return whole(registry, dns, tld).await;
+    let signed = match change_signer(signing, tld) {
+        None => None,
+        Some((options, keys)) => {
+            let (view, owners) = (Arc::clone(&zone), owners.clone());
+            let expiration = options.expiration;
+            let signed = tokio::task::spawn_blocking(move || {
+                sign_difference(&view, serial, &owners, &keys, &options)
+            })
+            .await;
+            match signed {
+                Ok(Ok(signed)) => Some((signed, expiration)),
+                Ok(Err(error)) => {
+                    tracing::debug!(tld = tld.name, serial, "signing the zone whole: {error}");
+                    return whole(registry, dns, signing, tld).await;
+                }
+                Err(_) => return whole(registry, dns, signing, tld).await,
+            }
+        }
+    };
+    let diff = match &signed {
+        None => difference(&zone, serial, &owners),
+        // The apex is among the signed owners; its SOA goes in the difference's ends only.
+        Some((signed, _)) => difference(&zone, serial, signed).map(|mut diff| {
+            diff.deleted.retain(|r| r.rtype() != Rtype::SOA);
+            diff.added.retain(|r| r.rtype() != Rtype::SOA);
+            diff
+        }),
+    };
+    let Some(diff) = diff else {
+        return whole(registry, dns, signing, tld).await;
     };
     let (deleted, added) = (diff.deleted.len(), diff.added.len());
     // Switching a name to continuity DNS, ending it or taking it out of the zone touches that
@@ -307,9 +482,15 @@ async fn publish_tld(
                 tld = tld.name,
                 "the zone difference does not apply ({error}); rebuilding"
             );
-            return whole(registry, dns, tld).await;
+            return whole(registry, dns, signing, tld).await;
         }
-        Err(_) => return whole(registry, dns, tld).await,
+        Err(_) => return whole(registry, dns, signing, tld).await,
+    }
+    if let (Some((_, expiration)), Some(state)) = (signed, &mut tld.signing) {
+        state.earliest = Some(match state.earliest {
+            Some(earliest) if serial_lt(earliest, expiration) => earliest,
+            _ => expiration,
+        });
     }
     tld.continuity.withdraw_ended(dns).await;
     tld.failed = None;
@@ -373,6 +554,7 @@ fn delegates_to(records: &[Record], servers: &BTreeSet<Name>) -> bool {
 async fn whole(
     registry: &Registry,
     dns: &Arc<Shared>,
+    signing: Option<&Signing>,
     tld: &mut Tld,
 ) -> Result<Published, PublishError> {
     let started = Instant::now();
@@ -388,15 +570,31 @@ async fn whole(
     // The zone is compiled on a thread of its own while the database gives the rest of it.
     let (chunks, mut received) = tokio::sync::mpsc::channel::<Vec<Record>>(4);
     let origin = tld.origin.clone();
+    let signer = whole_signer(signing, tld);
+    let signed_with = signer.as_ref().map(|s| (s.options.expiration, s.signers.clone(), s.now));
+    let ttl = apex.ttl;
     let compiling = tokio::task::spawn_blocking(move || {
         let records = std::iter::from_fn(|| received.blocking_recv()).flatten();
         let mut count = 0;
-        let zone = Zone::from_records(
-            &origin,
-            records.inspect(|_| count += 1),
-            "registry database",
-            &zone_checks(),
-        );
+        let zone = match signer {
+            None => Zone::from_records(
+                &origin,
+                records.inspect(|_| count += 1),
+                "registry database",
+                &zone_checks(),
+            )
+            .map_err(Built::Load),
+            Some(signer) => {
+                let extra = signer.waiting.into_iter().map(|key| Record {
+                    owner: origin.clone(),
+                    class: nameward_dns::Class::IN,
+                    ttl,
+                    data: RecordData::Dnskey(key),
+                });
+                let records = records.chain(extra);
+                compile_signed(&origin, records, &signer.signers, &signer.options, &mut count)
+            }
+        };
         (zone, count)
     });
     let read = registry.zone_in_chunks(&apex, chunks).await;
@@ -404,9 +602,13 @@ async fn whole(
     let serial = read.map_err(|source| PublishError::Registry { tld: tld.name.clone(), source })?;
     let (zone, count) = match compiled {
         Ok((Ok(zone), count)) => (zone, count),
-        Ok((Err(source), _)) => {
+        Ok((Err(Built::Load(source)), _)) => {
             tld.failed = Some(serial);
             return Err(PublishError::Load { tld: tld.name.clone(), serial, source });
+        }
+        Ok((Err(Built::Sign(source)), _)) => {
+            tld.failed = Some(serial);
+            return Err(PublishError::Sign { tld: tld.name.clone(), serial, source });
         }
         Err(_) => return Ok(Published::Unchanged),
     };
@@ -436,12 +638,76 @@ async fn whole(
     if kept > 0 {
         tracing::info!(tld = tld.name, differences = kept, "IXFR history taken from the registry");
     }
+    if let (Some(signing), Some(state), Some((expiration, signers, now))) =
+        (signing, &mut tld.signing, signed_with)
+    {
+        state.earliest = Some(expiration);
+        state.signers = Some(Arc::new(signers));
+        state.ttl = ttl;
+        state.next_event = rollover::next_event(&state.roles(), &signing.times(ttl), now);
+        state.refresh_asked = false;
+    }
     tld.continuity.withdraw_ended(dns).await;
     tld.failed = None;
     if !first {
         remember(registry, dns, tld, serial).await;
     }
     Ok(Published::Whole { serial, records: count })
+}
+
+/// Why a zone built whole is not served.
+enum Built {
+    /// It does not pass the zone checks.
+    Load(LoadError),
+    /// It cannot be signed.
+    Sign(SignError),
+}
+
+/// Signs the zone of `records` whole and compiles the signed records as the signer hands
+/// them out (the signed zone is never held as records); `count` gets the records served.
+fn compile_signed(
+    origin: &Name,
+    records: impl Iterator<Item = Record>,
+    keys: &[SigningKey],
+    options: &SignOptions,
+    count: &mut usize,
+) -> Result<Zone, Built> {
+    let mut builder = ZoneBuilder::new(origin);
+    let source = nameward_dns::zone::Source { file: "registry database".into(), line: 0 };
+    for record in records {
+        if let Err(error) = builder.push(&record, &source) {
+            let message = format!("{}: {error}", record.owner);
+            let diagnostics = vec![Diagnostic { severity: Severity::Error, source: None, message }];
+            return Err(Built::Load(LoadError { origin: origin.clone(), diagnostics }));
+        }
+    }
+    let store = builder.finish();
+    const BATCH: usize = 4096;
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Record>>(4);
+    std::thread::scope(|scope| {
+        let signer = scope.spawn(move || {
+            let mut batch = Vec::with_capacity(BATCH);
+            let signed = sign_zone(&store, keys, options, &mut |record| {
+                batch.push(record);
+                if batch.len() >= BATCH && sender.send(std::mem::take(&mut batch)).is_err() {
+                    return std::ops::ControlFlow::Break(());
+                }
+                std::ops::ControlFlow::Continue(())
+            });
+            // A compiler that stopped early has its own error to give.
+            let _ = sender.send(batch);
+            signed
+        });
+        let compiled = Zone::from_records(
+            origin,
+            receiver.iter().flatten().inspect(|_| *count += 1),
+            "registry database, signed",
+            &zone_checks(),
+        );
+        let signed = signer.join().map_err(|_| Built::Sign(SignError::Worker))?;
+        signed.map_err(Built::Sign)?;
+        compiled.map_err(Built::Load)
+    })
 }
 
 /// The zone checks a TLD zone built by the registry must pass. A delegation to a name server

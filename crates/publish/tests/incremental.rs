@@ -1,16 +1,27 @@
 //! Incremental publication equals a full rebuild: after every registry change the zone served
 //! (reached by differences alone) holds exactly the records `Registry::tld_zone` builds whole,
-//! and the IXFR journal holds the differences that were applied.
+//! and the IXFR journal holds the differences that were applied. Signed, the same: the zone
+//! served is the rebuild signed whole with the same keys and times, record for record, and
+//! signatures coming due are made again at a new serial.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+use std::collections::BTreeSet;
 use std::net::IpAddr;
+use std::ops::ControlFlow;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
-use nameward_dns::Name;
+use nameward_dns::dnssec::{Denial, Nsec3Options, PrivateKey, SignOptions, SigningKey, sign_zone};
+use nameward_dns::message::Edns;
+use nameward_dns::rdata::RecordData;
+use nameward_dns::store::ZoneBuilder;
 use nameward_dns::wire::DecodeOptions;
-use nameward_dns::{Class, Header, Message, Question, Rtype};
-use nameward_publish::{Published, Publisher, zone_checks};
+use nameward_dns::{Class, Header, Message, Name, Question, Rtype};
+use nameward_publish::rollover::KeyTiming;
+use nameward_publish::{
+    KeyStore, Published, Publisher, Signing, SigningPolicy, ZoneKey, zone_checks,
+};
 use nameward_registry::lifecycle::domain::{DomainCreate, DomainUpdate, SecDnsUpdate};
 use nameward_registry::lifecycle::host::{HostCreate, HostUpdate};
 use nameward_registry::model::{Account, DomainStatus, DsData};
@@ -197,8 +208,10 @@ fn same_answers(served: &Arc<Zone>, expected: Zone, context: &str) {
         names.push(format!("www.{}.", domain(i)));
     }
     names.extend((0..2 * DOMAINS).map(|n| format!("{}.", nameserver(n))));
-    for name in &names {
+    let dnssec = [false, true];
+    for (name, dnssec_ok) in names.iter().flat_map(|n| dnssec.iter().map(move |d| (n, *d))) {
         for qtype in [Rtype::SOA, Rtype::NS, Rtype::DS, Rtype::A] {
+            let edns = Edns { udp_payload: 4096, dnssec_ok, ..Edns::default() };
             let query = Message {
                 header: Header { id: 7, ..Header::default() },
                 questions: vec![Question {
@@ -206,6 +219,7 @@ fn same_answers(served: &Arc<Zone>, expected: Zone, context: &str) {
                     qtype,
                     qclass: Class::IN,
                 }],
+                edns: Some(edns),
                 ..Message::default()
             }
             .encode();
@@ -218,7 +232,7 @@ fn same_answers(served: &Arc<Zone>, expected: Zone, context: &str) {
                     Message::decode(out.as_bytes(), DecodeOptions::STRICT).map(|m| format!("{m:?}"))
                 };
                 panic!(
-                    "{name} {qtype}: served {:?}\nwhole {:?}\n{context}",
+                    "{name} {qtype} (DO {dnssec_ok}): served {:?}\nwhole {:?}\n{context}",
                     decode(&a),
                     decode(&b)
                 );
@@ -302,11 +316,10 @@ async fn run(store: Store, ops: &[Op]) {
 }
 
 /// Glue coming and going with its delegations, a rename seen by every delegation naming the
-/// host, a hold, a delete within add grace taking its hosts along: on both engines.
-#[tokio::test]
-async fn a_day_of_changes_on_both_engines() {
+/// host, a hold, a delete within add grace taking its hosts along.
+fn a_day() -> Vec<Op> {
     use Op::*;
-    let ops = vec![
+    vec![
         Create { domain: 0, ns: vec![] },
         Host { host: 0, addr: 1 },
         Host { host: 1, addr: 2 },
@@ -325,7 +338,13 @@ async fn a_day_of_changes_on_both_engines() {
         Delete { domain: 1 },
         Create { domain: 2, ns: vec![1, 11] },
         Delete { domain: 0 },
-    ];
+    ]
+}
+
+/// [`a_day`] on both engines.
+#[tokio::test]
+async fn a_day_of_changes_on_both_engines() {
+    let ops = a_day();
     both(|store| {
         let ops = ops.clone();
         async move { run(store, &ops).await }
@@ -398,6 +417,330 @@ async fn a_change_committed_here_is_published_without_waiting_for_the_round() {
         .await
         .expect("the commit's cue publishes the change before the next round");
     running.abort();
+}
+
+/// An Ed25519 key from seed `seed` with `flags`: it signs deterministically, so the zone
+/// served and the rebuild signed whole compare record for record.
+fn ed25519(seed: u8, flags: u16) -> SigningKey {
+    use ring::signature::KeyPair;
+    let seed = [seed; 32];
+    let pair = ring::signature::Ed25519KeyPair::from_seed_unchecked(&seed).unwrap();
+    let public = pair.public_key().as_ref().to_vec();
+    SigningKey::new(&PrivateKey::Ed25519 { seed: seed.to_vec(), public }, flags).unwrap()
+}
+
+/// The one key (a CSK) the signed tests sign with.
+fn key() -> SigningKey {
+    ed25519(9, 257)
+}
+
+/// Keys kept in memory: a CSK, or a KSK and a ZSK, made at the first call; new ZSKs from the
+/// next seeds.
+struct MemoryKeys {
+    split: bool,
+    keys: std::sync::Mutex<Vec<ZoneKey>>,
+}
+
+impl MemoryKeys {
+    fn new(split: bool) -> MemoryKeys {
+        MemoryKeys { split, keys: std::sync::Mutex::new(Vec::new()) }
+    }
+}
+
+impl KeyStore for MemoryKeys {
+    fn keys(&self, _: &Name, now: u64) -> Result<Vec<ZoneKey>, String> {
+        let mut keys = self.keys.lock().unwrap();
+        if keys.is_empty() {
+            let timing = KeyTiming::from(now);
+            keys.push(ZoneKey { id: "k9".to_owned(), key: key(), timing });
+            if self.split {
+                keys.push(ZoneKey { id: "k10".to_owned(), key: ed25519(10, 256), timing });
+            }
+        }
+        Ok(keys.clone())
+    }
+
+    fn add_zsk(&self, _: &Name, timing: &KeyTiming) -> Result<ZoneKey, String> {
+        let mut keys = self.keys.lock().unwrap();
+        let seed = 9 + u8::try_from(keys.len()).unwrap();
+        let new = ZoneKey { id: format!("k{seed}"), key: ed25519(seed, 256), timing: *timing };
+        keys.push(new.clone());
+        Ok(new)
+    }
+
+    fn set_timing(&self, _: &Name, id: &str, timing: &KeyTiming) -> Result<(), String> {
+        let mut keys = self.keys.lock().unwrap();
+        keys.iter_mut().find(|k| k.id == id).ok_or("no such key")?.timing = *timing;
+        Ok(())
+    }
+}
+
+/// Signing by `denial` with [`key`], on `clock`, without jitter (so times are known).
+fn signing(clock: &Arc<AtomicU32>, denial: &Denial) -> Signing {
+    let policy = SigningPolicy { denial: denial.clone(), jitter: 0, ..SigningPolicy::default() };
+    let clock = Arc::clone(clock);
+    Signing {
+        policy,
+        keys: Arc::new(MemoryKeys::new(false)),
+        clock: Arc::new(move || clock.load(Ordering::SeqCst)),
+    }
+}
+
+/// The rebuild signed whole as `signing` signs at the time on its clock.
+async fn rebuilt_signed(registry: &Registry, signing: &Signing) -> Zone {
+    let (_, records) = registry.tld_zone("example").await.unwrap();
+    let mut builder = ZoneBuilder::new(&origin());
+    let source = nameward_dns::zone::Source { file: "rebuilt".into(), line: 1 };
+    for record in &records {
+        builder.push(record, &source).unwrap();
+    }
+    let store = builder.finish();
+    let now = (signing.clock)();
+    let options = SignOptions {
+        inception: now - signing.policy.backdate,
+        expiration: now + signing.policy.validity,
+        denial: signing.policy.denial.clone(),
+        threads: 1,
+    };
+    let mut signed = Vec::new();
+    sign_zone(&store, &[key()], &options, &mut |r| {
+        signed.push(r);
+        ControlFlow::Continue(())
+    })
+    .unwrap();
+    Zone::from_records(&origin(), signed, "rebuilt, signed", &zone_checks()).unwrap()
+}
+
+/// The earliest expiration among the signatures of `zone`.
+fn earliest_expiration(zone: &Zone) -> u32 {
+    zone.records()
+        .filter_map(|r| match r.data {
+            RecordData::Rrsig(rrsig) => Some(rrsig.expiration),
+            _ => None,
+        })
+        .min()
+        .unwrap()
+}
+
+/// Runs `ops` on a signed TLD, publishing after each: every publication after the first is a
+/// difference, and the zone served is the rebuild signed whole, record for record, with the
+/// same answers with and without DO. The clock stands still, so every signature, made whole
+/// or by difference, has the same times as the rebuild's.
+async fn run_signed(store: Store, ops: &[Op], denial: &Denial) {
+    let registry = Arc::new(registry(store).await);
+    let dns = Arc::new(Shared::load(Config::default()).unwrap());
+    let clock = Arc::new(AtomicU32::new(1_800_000_000));
+    let signing = signing(&clock, denial);
+    let mut publisher =
+        Publisher::new(Arc::clone(&registry), Arc::clone(&dns), &["example".to_owned()])
+            .unwrap()
+            .with_signing(signing.clone());
+    let first = publisher.publish().await.remove(0).1.unwrap();
+    assert!(matches!(first, Published::Whole { .. }), "{first:?}");
+    for (step, op) in ops.iter().enumerate() {
+        apply(&registry, op).await;
+        let published = publisher.publish().await.remove(0).1.unwrap();
+        if let Published::Whole { .. } = published {
+            panic!("step {step} {op:?}: signed whole, {published:?}");
+        }
+        let served = dns.zones.load().get(&origin()).cloned().unwrap();
+        let expected = rebuilt_signed(&registry, &signing).await;
+        assert_eq!(lines(&served), lines(&expected), "after step {step}: {op:?} ({ops:?})");
+        same_answers(&served, expected, &format!("after step {step}: {op:?} ({ops:?})"));
+    }
+}
+
+/// The signed zone through [`a_day`] and a DS at a domain that goes, with each denial.
+#[tokio::test]
+async fn a_signed_day_of_changes() {
+    let mut ops = a_day();
+    ops.insert(9, Op::AddDs { domain: 0, tag: 8 });
+    for denial in denials() {
+        let file = SqliteFile::new();
+        let store = Store::open(&file.url()).await.unwrap();
+        run_signed(store.clone(), &ops, &denial).await;
+        store.close().await;
+    }
+}
+
+fn denials() -> [Denial; 3] {
+    [
+        Denial::Nsec,
+        Denial::Nsec3(Nsec3Options::default()),
+        Denial::Nsec3(Nsec3Options { opt_out: true, ..Nsec3Options::default() }),
+    ]
+}
+
+/// Signatures coming due are made again: the publisher moves the serial in the registry and
+/// signs the zone whole at it; until then, and after, no signature served expires within
+/// the refresh time. A clock that jumps past every expiration gets the same at once.
+#[tokio::test]
+async fn signatures_coming_due_are_made_again_at_a_new_serial() {
+    let file = SqliteFile::new();
+    let registry = Arc::new(registry(Store::open(&file.url()).await.unwrap()).await);
+    let dns = Arc::new(Shared::load(Config::default()).unwrap());
+    let start = 1_800_000_000u32;
+    let clock = Arc::new(AtomicU32::new(start));
+    let signing = signing(&clock, &Denial::Nsec);
+    let policy = signing.policy.clone();
+    let mut publisher =
+        Publisher::new(Arc::clone(&registry), Arc::clone(&dns), &["example".to_owned()])
+            .unwrap()
+            .with_signing(signing.clone());
+    publisher.publish().await.remove(0).1.unwrap();
+    apply(&registry, &Op::Create { domain: 0, ns: vec![10] }).await;
+    publisher.publish().await.remove(0).1.unwrap();
+    let served = |dns: &Shared| dns.zones.load().get(&origin()).cloned().unwrap();
+    let before = served(&dns);
+    assert_eq!(earliest_expiration(&before), start + policy.validity);
+
+    // A day before the refresh time: nothing to do.
+    clock.store(start + policy.validity - policy.refresh - 86_400, Ordering::SeqCst);
+    let quiet = publisher.publish().await.remove(0).1.unwrap();
+    assert_eq!(quiet, Published::Unchanged);
+
+    // At the refresh time the serial moves and the zone is signed whole again.
+    for jump in [policy.validity - policy.refresh, 3 * policy.validity] {
+        let now = start + jump;
+        clock.store(now, Ordering::SeqCst);
+        let serial = served(&dns).serial().unwrap();
+        let asked = publisher.publish().await.remove(0).1.unwrap();
+        let resigned = match asked {
+            Published::Unchanged => publisher.publish().await.remove(0).1.unwrap(),
+            other => other,
+        };
+        assert!(matches!(resigned, Published::Whole { .. }), "{resigned:?}");
+        let zone = served(&dns);
+        assert_eq!(zone.serial(), Some(serial + 1));
+        assert_eq!(earliest_expiration(&zone), now + policy.validity);
+        assert_eq!(lines(&zone), lines(&rebuilt_signed(&registry, &signing).await));
+        // And not again until they come due once more.
+        assert_eq!(publisher.publish().await.remove(0).1.unwrap(), Published::Unchanged);
+    }
+}
+
+/// The key tags of the DNSKEY RRset of `zone`, and of the keys its signatures name.
+fn keys_and_signers(zone: &Zone) -> (BTreeSet<u16>, BTreeSet<u16>) {
+    let (mut published, mut signers) = (BTreeSet::new(), BTreeSet::new());
+    for record in zone.records() {
+        match &record.data {
+            RecordData::Dnskey(key) => {
+                published.insert(key.key_tag());
+            }
+            RecordData::Rrsig(rrsig) => {
+                signers.insert(rrsig.key_tag);
+            }
+            _ => {}
+        }
+    }
+    (published, signers)
+}
+
+/// Forty days of a TLD with a KSK and a ZSK rolled every ten days, replayed in twenty-minute
+/// steps with a change every few hours: the zone always verifies at the time it is served,
+/// and no resolver can meet a signature it cannot check — every key that signs now was in
+/// every DNSKEY RRset served within TTLkey + Dprp before (caches hold those), and every key
+/// whose signatures were served within TTLsig + Dprp before is still published.
+#[tokio::test]
+async fn zsk_rollovers_replayed_leave_nothing_a_resolver_cannot_check() {
+    use nameward_dns::dnssec::{VerifyOptions, verify_zone};
+    const MINUTE: u32 = 60;
+    const DAY: u32 = 86_400;
+    let file = SqliteFile::new();
+    let registry = Arc::new(registry(Store::open(&file.url()).await.unwrap()).await);
+    let dns = Arc::new(Shared::load(Config::default()).unwrap());
+    let start = 1_800_000_000u32;
+    let clock = Arc::new(AtomicU32::new(start));
+    let mut signing = signing(&clock, &Denial::Nsec3(Nsec3Options::default()));
+    signing.keys = Arc::new(MemoryKeys::new(true));
+    signing.policy.zsk_lifetime = Some(10 * DAY);
+    let policy = signing.policy.clone();
+    let mut publisher =
+        Publisher::new(Arc::clone(&registry), Arc::clone(&dns), &["example".to_owned()])
+            .unwrap()
+            .with_signing(signing);
+    publisher.publish().await.remove(0).1.unwrap();
+    let ttl = example_apex().ttl;
+    let window_keys = ttl + policy.propagation;
+    let window_sigs = ttl + policy.propagation;
+    let mut history: Vec<(u32, BTreeSet<u16>, BTreeSet<u16>)> = Vec::new();
+    let mut zsks_seen = BTreeSet::new();
+    let mut change = 0;
+    for step in 0..(40 * DAY / (20 * MINUTE)) {
+        let now = start + step * 20 * MINUTE;
+        clock.store(now, Ordering::SeqCst);
+        if step % 13 == 0 {
+            change += 1;
+            let op = match change % 3 {
+                0 => Op::Create { domain: change % DOMAINS, ns: vec![10] },
+                1 => Op::AddDs { domain: change % DOMAINS, tag: change as u16 },
+                _ => Op::Delete { domain: change % DOMAINS },
+            };
+            apply(&registry, &op).await;
+        }
+        // A round to act, and one to publish what it asked of the registry.
+        publisher.publish().await.remove(0).1.unwrap();
+        publisher.publish().await.remove(0).1.unwrap();
+        let zone = dns.zones.load().get(&origin()).cloned().unwrap();
+        let records: Vec<_> = zone.records().collect();
+        let mut builder = ZoneBuilder::new(&origin());
+        let source = nameward_dns::zone::Source { file: "served".into(), line: 1 };
+        for record in &records {
+            builder.push(record, &source).unwrap();
+        }
+        let mut problems = Vec::new();
+        verify_zone(&builder.finish(), &VerifyOptions { now }, &mut |p| {
+            problems.push(p.to_string())
+        });
+        assert!(
+            problems.is_empty(),
+            "day {:.2}: {problems:?}",
+            f64::from(now - start) / f64::from(DAY)
+        );
+        let (published, signers) = keys_and_signers(&zone);
+        for (at, cached_keys, cached_signers) in &history {
+            if now - at <= window_keys {
+                assert!(
+                    signers.is_subset(cached_keys),
+                    "at {now}: signers {signers:?} not in the DNSKEYs of {at} {cached_keys:?}"
+                );
+            }
+            if now - at <= window_sigs {
+                assert!(
+                    cached_signers.is_subset(&published),
+                    "at {now}: signatures of {at} by {cached_signers:?}, keys now {published:?}"
+                );
+            }
+        }
+        zsks_seen.extend(signers.iter().copied());
+        history.push((now, published, signers));
+        history.retain(|(at, _, _)| now - at <= window_keys.max(window_sigs));
+    }
+    // The KSK, and the first ZSK with three successors in forty days.
+    assert_eq!(zsks_seen.len(), 5, "{zsks_seen:?}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn signed_incremental_publication_equals_signing_the_rebuild(
+        random in prop::collection::vec(op(), 1..30),
+        denial in 0usize..3,
+    ) {
+        let mut ops: Vec<Op> = (0..DOMAINS)
+            .map(|domain| Op::Create { domain, ns: vec![2 * DOMAINS + domain % 2] })
+            .chain((0..2 * DOMAINS).map(|host| Op::Host { host, addr: 1 }))
+            .collect();
+        ops.extend(random);
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async {
+            let file = SqliteFile::new();
+            let store = Store::open(&file.url()).await.unwrap();
+            run_signed(store.clone(), &ops, &denials()[denial]).await;
+            store.close().await;
+        });
+    }
 }
 
 proptest! {

@@ -79,16 +79,73 @@ impl Denial {
     }
 }
 
+impl Denial {
+    /// The node of the NSEC whose owner comes last strictly before `name` in canonical order
+    /// (RFC 4034 §6.1), or of the last NSEC when none comes before it (the chain wraps
+    /// around). `None` without an NSEC chain or for a name outside the zone.
+    pub(crate) fn nsec_before(&self, zone: &Zone, name: &Name) -> Option<u32> {
+        let Denial::Nsec(chain) = self else { return None };
+        if !name.is_subdomain_of(zone.origin()) {
+            return None;
+        }
+        let origin_len = zone.origin().wire_len();
+        let name = LabelStarts::new(below(name.as_wire(), origin_len)?);
+        let at = chain.owners.partition_point(|&id| {
+            let owner = zone.node(id).and_then(|n| below(n.name().as_wire(), origin_len));
+            owner.is_some_and(|o| name.canonical_cmp(o) == Ordering::Greater)
+        });
+        wrapped_before(&chain.owners, at).copied()
+    }
+
+    /// The node of the NSEC3 whose owner hash comes last strictly below `hash`, or of the
+    /// last one when none does (the chain wraps around). `None` without an NSEC3 chain.
+    pub(crate) fn nsec3_before(&self, hash: &[u8]) -> Option<u32> {
+        let Denial::Nsec3(chain) = self else { return None };
+        let at = chain.hashes.partition_point(|(h, _)| h.as_ref() < hash);
+        wrapped_before(&chain.hashes, at).map(|&(_, node)| node)
+    }
+
+    /// The node of the NSEC3 whose owner hash is `hash`; `None` when the chain has none.
+    /// (NSEC3 owners are kept out of the name index: they are no names to answer for.)
+    pub(crate) fn nsec3_at(&self, hash: &[u8]) -> Option<u32> {
+        let Denial::Nsec3(chain) = self else { return None };
+        let at = chain.hashes.binary_search_by(|(h, _)| h.as_ref().cmp(hash)).ok()?;
+        chain.hashes.get(at).map(|&(_, node)| node)
+    }
+
+    /// Whether `nsec3` belongs to the chain this zone answers with.
+    pub(crate) fn in_nsec3_chain(&self, nsec3: &nameward_dns::rdata::rfc5155::Nsec3) -> bool {
+        matches!(self, Denial::Nsec3(chain) if chain.holds(nsec3))
+    }
+}
+
+/// The entry right before position `at` of a sorted chain, or its last entry when `at` is 0
+/// (the chain wraps around); `None` for an empty chain.
+fn wrapped_before<T>(chain: &[T], at: usize) -> Option<&T> {
+    at.checked_sub(1).or(chain.len().checked_sub(1)).and_then(|at| chain.get(at))
+}
+
 impl Nsec3Chain {
+    /// Whether `nsec3` has this chain's parameters.
+    fn holds(&self, nsec3: &nameward_dns::rdata::rfc5155::Nsec3) -> bool {
+        nsec3.hash_algorithm == SHA1
+            && nsec3.iterations == self.iterations
+            && nsec3.salt == self.salt
+    }
+
     fn new(zone: &Zone, salt: &[u8], iterations: u16) -> Nsec3Chain {
         let origin = zone.origin();
+        let mut chain = Nsec3Chain {
+            salt: salt.to_vec(),
+            iterations,
+            hashes: Vec::new(),
+            matching: Vec::new(),
+        };
         let mut hashes = Vec::new();
         for node in zone.nodes() {
             let Some(set) = node.rrset(Rtype::NSEC3) else { continue };
-            let same_chain = set.decoded().iter().any(|d| {
-                matches!(d, RecordData::Nsec3(n)
-                    if n.hash_algorithm == SHA1 && n.iterations == iterations && n.salt == salt)
-            });
+            let same_chain =
+                set.decoded().iter().any(|d| matches!(d, RecordData::Nsec3(n) if chain.holds(n)));
             let child_of_apex = node.name().label_count() == origin.label_count() + 1;
             let label = node.name().labels().next().unwrap_or(&[]);
             let hash = BASE32HEX_NOPAD.decode(&label.to_ascii_uppercase()).ok();
@@ -97,8 +154,7 @@ impl Nsec3Chain {
             }
         }
         hashes.sort_unstable();
-        let mut chain =
-            Nsec3Chain { salt: salt.to_vec(), iterations, hashes, matching: Vec::new() };
+        chain.hashes = hashes;
         chain.matching = zone.nodes().map(|node| chain.find(node.name()).ok()).collect();
         chain
     }
@@ -124,10 +180,7 @@ impl Nsec3Chain {
         match self.hashes.binary_search_by(|(h, _)| h.as_ref().cmp(&hash[..])) {
             Ok(at) => self.hashes.get(at).map(|&(_, node)| node).ok_or(None),
             // The previous hash covers it; before the first, the last wraps around.
-            Err(at) => {
-                let prev = at.checked_sub(1).or(self.hashes.len().checked_sub(1));
-                Err(prev.and_then(|p| self.hashes.get(p)).map(|&(_, node)| node))
-            }
+            Err(at) => Err(wrapped_before(&self.hashes, at).map(|&(_, node)| node)),
         }
     }
 
@@ -309,7 +362,7 @@ fn nsec_covering(zone: &Zone, owners: &[u32], name: &[u8]) -> Option<u32> {
         let owner = zone.node(id).and_then(|n| below(n.name().as_wire(), origin_len));
         owner.is_some_and(|o| name.canonical_cmp(o) != Ordering::Less)
     });
-    at.checked_sub(1).or(owners.len().checked_sub(1)).and_then(|at| owners.get(at)).copied()
+    wrapped_before(owners, at).copied()
 }
 
 /// The labels of `wire` in front of its last `suffix_len` octets.

@@ -55,6 +55,8 @@ mod zone;
 mod zones;
 
 #[cfg(test)]
+mod signed_layers;
+#[cfg(test)]
 mod tests;
 
 pub use answer::{Outcome, Requester, Summary, answer, answer_incoming};

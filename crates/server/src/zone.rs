@@ -477,6 +477,27 @@ impl Zone {
         Compiler::new(origin).compile(store)
     }
 
+    /// The NSEC record of the greatest NSEC owner strictly before `name` in canonical order
+    /// (RFC 4034 §6.1), or of the last NSEC owner when none comes before it (the chain wraps
+    /// around): the record whose next-owner field changes when `name` enters or leaves the
+    /// chain. `None` for a zone without an NSEC chain (unsigned, or signed with NSEC3) or a
+    /// name outside the zone.
+    pub fn nsec_before(&self, name: &Name) -> Option<Record> {
+        let node = self.node(self.denial.nsec_before(self, name)?)?;
+        node_records(node).find(|r| r.rtype() == Rtype::NSEC)
+    }
+
+    /// The NSEC3 record of the chain of the apex NSEC3PARAM whose owner hash (the raw hash,
+    /// decoded from the base32hex first label) is the greatest strictly below `hash`, or the
+    /// one with the greatest hash when none is below it (the chain wraps around). `None` for
+    /// a zone without such a chain.
+    pub fn nsec3_before(&self, hash: &[u8]) -> Option<Record> {
+        let node = self.node(self.denial.nsec3_before(hash)?)?;
+        node_records(node).find(
+            |r| matches!(&r.data, RecordData::Nsec3(nsec3) if self.denial.in_nsec3_chain(nsec3)),
+        )
+    }
+
     /// The zone's apex name.
     pub fn origin(&self) -> &Name {
         &self.origin
@@ -540,6 +561,20 @@ impl Zone {
             .take_while(|node| node.name().is_subdomain_of(name))
             .flat_map(node_records)
             .collect()
+    }
+
+    /// The records owned by `name` alone, in canonical order, an NSEC3 owner's too; none when
+    /// the zone has no such name. The cost follows the records there, not the zone.
+    pub fn records_at(&self, name: &Name) -> Vec<Record> {
+        let mut buf = [0u8; MAX_NAME];
+        let key = crate::lower::lower(name, &mut buf);
+        let zone = self.layer_for(key);
+        let id = zone.lookup(key).or_else(|| {
+            let hash = nameward_dns::dnssec::nsec3::hash_of_owner(name)?;
+            let below_apex = name.parent().is_some_and(|parent| parent == self.origin);
+            below_apex.then(|| zone.denial.nsec3_at(&hash)).flatten()
+        });
+        id.and_then(|id| zone.node(id)).map(node_records).into_iter().flatten().collect()
     }
 
     /// Number of names, empty non-terminals included.

@@ -4,23 +4,22 @@
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 use std::ops::ControlFlow;
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, anyhow, bail};
 use nameward_dns::dnssec::{
-    Algorithm, Denial, DigestType, Nsec3Options, PrivateKey, SignOptions, SigningKey,
-    VerifyOptions, cdnskey, cds, ds, keyfile, sign_zone, verify_zone,
+    Algorithm, Denial, DigestType, Nsec3Options, SignOptions, VerifyOptions, cdnskey, cds, ds,
+    keyfile, sign_zone, verify_zone,
 };
 use nameward_dns::rdata::rfc4034::{SECURE_ENTRY_POINT, ZONE_KEY, parse_sig_time};
 use nameward_dns::text::decode_hex;
 use nameward_dns::zone::parse_ttl;
 use nameward_dns::{Name, Record};
-use nameward_hip::keys::{KeyAlgorithm, generate};
 
 use super::zone::{load, load_checked, report};
 use crate::args::{DnssecCommand, DnssecKeygenArgs, DsArgs, KeyRole, SignArgs, VerifyArgs};
+use crate::zone_keys;
 
 /// Runs one `nameward dnssec` command.
 pub fn run(command: DnssecCommand) -> Result<ExitCode> {
@@ -40,32 +39,12 @@ fn keygen(args: &DnssecKeygenArgs) -> Result<ExitCode> {
             args.algorithm
         )
     })?;
-    let kind = match algorithm {
-        Algorithm::RsaSha256 => KeyAlgorithm::Rsa,
-        Algorithm::EcdsaP256Sha256 => KeyAlgorithm::EcdsaP256,
-        Algorithm::EcdsaP384Sha384 => KeyAlgorithm::EcdsaP384,
-        Algorithm::Ed25519 => KeyAlgorithm::Ed25519,
-    };
-    let private = generate(kind, args.bits)?.to_dnssec();
     let flags = match args.role {
         KeyRole::Zsk => ZONE_KEY,
         KeyRole::Ksk | KeyRole::Csk => ZONE_KEY | SECURE_ENTRY_POINT,
     };
-    // Signing once checks that the numbers make a usable key before anything is written.
-    let signing = SigningKey::new(&private, flags).context("the generated key is not usable")?;
-    let dnskey = signing.dnskey();
-    let stem = keyfile::file_stem(&zone, dnskey);
-    let public_path = args.dir.join(format!("{stem}.key"));
-    let private_path = args.dir.join(format!("{stem}.private"));
-    if public_path.exists() {
-        bail!("{} already exists; nameward never overwrites a key file", public_path.display());
-    }
-    let mut file = crate::secret_file::create_private(&private_path)?;
-    file.write_all(keyfile::private_file(&private).as_bytes())
-        .and_then(|()| file.sync_all())
-        .with_context(|| format!("writing {}", private_path.display()))?;
-    std::fs::write(&public_path, keyfile::public_file(&zone, dnskey, args.ttl))
-        .with_context(|| format!("writing {}", public_path.display()))?;
+    let key = zone_keys::make(algorithm, args.bits, flags)?;
+    let stem = zone_keys::write(&args.dir, &zone, &key, args.ttl)?;
     println!("{stem}");
     Ok(ExitCode::SUCCESS)
 }
@@ -127,7 +106,8 @@ fn ds_records(args: &DsArgs) -> Result<ExitCode> {
 
 pub fn sign(args: SignArgs) -> Result<ExitCode> {
     let zone = parse_zone(&args.input.origin)?;
-    let keys = args.keys.iter().map(|path| load_key(path, &zone)).collect::<Result<Vec<_>>>()?;
+    let keys =
+        args.keys.iter().map(|path| zone_keys::read(path, &zone)).collect::<Result<Vec<_>>>()?;
     let now = match &args.now {
         Some(text) => parse_time(text, None).context("bad --now")?,
         None => clock(),
@@ -250,35 +230,4 @@ pub(crate) fn parse_time(text: &str, now: Option<u32>) -> Result<u32> {
         };
     }
     parse_sig_time(text.as_bytes()).map_err(|e| anyhow!("`{text}`: {e}"))
-}
-
-/// Reads a key pair from BIND's files: `path` is the stem or either file.
-fn load_key(path: &Path, zone: &Name) -> Result<SigningKey> {
-    let text = path.to_string_lossy();
-    let stem = text.strip_suffix(".key").or_else(|| text.strip_suffix(".private")).unwrap_or(&text);
-    let public_path = PathBuf::from(format!("{stem}.key"));
-    let private_path = PathBuf::from(format!("{stem}.private"));
-    let public_text = std::fs::read_to_string(&public_path)
-        .with_context(|| format!("cannot read public key {}", public_path.display()))?;
-    let (owner, dnskey) = keyfile::parse_public(&public_text)
-        .with_context(|| format!("{}: not a DNSKEY key file", public_path.display()))?;
-    if owner != *zone {
-        bail!("{} is a key for {owner}, not for the zone {zone}", public_path.display());
-    }
-    if dnskey.flags & ZONE_KEY == 0 {
-        bail!("{} is not a zone key (its flags lack 256)", public_path.display());
-    }
-    let private_text = crate::secret_file::read_private(&private_path)?;
-    let private: PrivateKey = keyfile::parse_private(&private_text, &dnskey)
-        .with_context(|| format!("{}: bad private key", private_path.display()))?;
-    let key = SigningKey::new(&private, dnskey.flags)
-        .with_context(|| format!("{}: cannot sign with this key", private_path.display()))?;
-    if key.dnskey() != &dnskey {
-        bail!(
-            "{} does not hold the private half of {}",
-            private_path.display(),
-            public_path.display()
-        );
-    }
-    Ok(key)
 }

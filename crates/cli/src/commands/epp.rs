@@ -7,12 +7,13 @@ use anyhow::{Context, Result, anyhow, bail};
 use nameward_epp::client::EppClient;
 use nameward_epp::command::{
     Command, ContactCreate, ContactInfo, DomainAddRem, DomainChange, DomainCreate, DomainInfo,
-    DomainRenew, DomainTransfer, DomainUpdate, HostCreate, Login, Poll, Request,
+    DomainRenew, DomainTransfer, DomainUpdate, HostCreate, Login, Poll, Request, SecDnsCreate,
+    SecDnsRem, SecDnsUpdate,
 };
 use nameward_epp::tls::{ClientTls, ServerTrust, TlsVersions};
 use nameward_epp::types::{
-    Address, AuthInfo, Change, HostsFilter, Namespace, Period, PostalInfo, PostalType, Secret,
-    Status, StatusValue, TransferOp,
+    Address, AuthInfo, Change, DnssecData, DsData, HostsFilter, Namespace, Period, PostalInfo,
+    PostalType, Secret, Status, StatusValue, TransferOp,
 };
 
 use crate::args::{EppClientArgs, EppCommand, EppVerb};
@@ -172,6 +173,31 @@ fn statuses(names: &[String]) -> Result<Vec<StatusValue>> {
         .collect()
 }
 
+/// DS records given as `KEYTAG ALGORITHM DIGESTTYPE HEX` (the RDATA of a DS in a zone file);
+/// `None` when none are given.
+fn ds_records(texts: &[String]) -> Result<Option<DnssecData>> {
+    if texts.is_empty() {
+        return Ok(None);
+    }
+    let records = texts
+        .iter()
+        .map(|text| {
+            let bad = || anyhow!("`{text}` is not a DS record like `12345 13 2 3a4b…` (KEYTAG ALGORITHM DIGESTTYPE HEX)");
+            let fields: Vec<&str> = text.split_whitespace().collect();
+            let [key_tag, alg, digest_type, hex @ ..] = fields.as_slice() else { return Err(bad()) };
+            let digest = nameward_dns::text::decode_hex(hex.concat().as_bytes()).map_err(|_| bad())?;
+            Ok(DsData {
+                key_tag: key_tag.parse().map_err(|_| bad())?,
+                alg: alg.parse().map_err(|_| bad())?,
+                digest_type: digest_type.parse().map_err(|_| bad())?,
+                digest,
+                key_data: None,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Some(DnssecData::Ds(records)))
+}
+
 fn command(verb: &EppVerb) -> Result<Command> {
     Ok(match verb {
         EppVerb::Xml { .. } => bail!("an XML file is sent as it is"),
@@ -184,7 +210,7 @@ fn command(verb: &EppVerb) -> Result<Command> {
             hosts: HostsFilter::All,
             auth_info: auth.as_ref().map(|pw| AuthInfo::password(pw.clone())),
         }),
-        EppVerb::DomainCreate { name, years: n, ns, registrant, auth } => {
+        EppVerb::DomainCreate { name, years: n, ns, registrant, auth, ds } => {
             Command::DomainCreate(DomainCreate {
                 name: name.clone(),
                 period: years(*n),
@@ -192,7 +218,7 @@ fn command(verb: &EppVerb) -> Result<Command> {
                 registrant: registrant.clone(),
                 contacts: Vec::new(),
                 auth_info: AuthInfo::password(auth.clone()),
-                sec_dns: None,
+                sec_dns: ds_records(ds)?.map(|data| SecDnsCreate { max_sig_life: None, data }),
             })
         }
         EppVerb::DomainRenew { name, exp, years: n } => Command::DomainRenew(DomainRenew {
@@ -204,7 +230,24 @@ fn command(verb: &EppVerb) -> Result<Command> {
             .with_context(|| format!("--exp {exp}: not a date like 2027-05-31"))?,
             period: years(*n),
         }),
-        EppVerb::DomainUpdate { name, add_ns, rem_ns, add_status, rem_status, auth } => {
+        EppVerb::DomainUpdate {
+            name,
+            add_ns,
+            rem_ns,
+            add_status,
+            rem_status,
+            add_ds,
+            rem_ds,
+            auth,
+        } => {
+            let add = ds_records(add_ds)?;
+            let rem = ds_records(rem_ds)?.map(SecDnsRem::Data);
+            let sec_dns = (add.is_some() || rem.is_some()).then_some(SecDnsUpdate {
+                urgent: false,
+                rem,
+                add,
+                max_sig_life: None,
+            });
             Command::DomainUpdate(DomainUpdate {
                 name: name.clone(),
                 add: DomainAddRem {
@@ -227,7 +270,7 @@ fn command(verb: &EppVerb) -> Result<Command> {
                         }
                     }),
                 },
-                sec_dns: None,
+                sec_dns,
                 restore: None,
             })
         }

@@ -20,7 +20,7 @@ use anyhow::{Context, Result, anyhow};
 use nameward_epp::pki::{CertificateAuthority, IssuedCert, Validity};
 use nameward_epp::server::{EppServer, ServerOptions};
 use nameward_epp::session::{Clock, EppSessions};
-use nameward_publish::Publisher;
+use nameward_publish::{Publisher, Signing};
 use nameward_registry::model::Account;
 use nameward_registry::policy::Policy;
 use nameward_registry::publish::{ApexNameserver, ZoneApex};
@@ -31,7 +31,8 @@ use time::OffsetDateTime;
 use crate::args::UpArgs;
 use crate::commands::registry::create_or_open;
 use crate::data::{UpInfo, UpRegistrar, runtime, write_private};
-use crate::up_config::{self, EppConfig, UpConfig};
+use crate::up_config::{self, DnssecSettings, EppConfig, UpConfig};
+use crate::zone_keys;
 
 /// The demo registrars created on first start.
 const DEMO_REGISTRARS: [(&str, &str); 2] =
@@ -159,6 +160,10 @@ async fn serve(
 
     // The zones are served before anyone is told where to find them.
     let mut publisher = Publisher::every_tld(Arc::clone(&registry), Arc::clone(&dns));
+    if let Some(dnssec) = &file.dnssec {
+        let settings = dnssec.resolve().map_err(|message| anyhow!("[dnssec] {message}"))?;
+        publisher = publisher.with_signing(signing(&dir, settings));
+    }
     let publication = publisher.metrics();
     dns.metrics.add_source(Arc::new(move |out| publication.render(out)));
     for (_, outcome) in publisher.publish().await {
@@ -194,6 +199,18 @@ async fn serve(
     leading.abort();
     tracing::info!("nameward up stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Signing by `settings`, with each TLD's keys in `DIR/dnssec/TLD/`.
+fn signing(dir: &Path, settings: DnssecSettings) -> Signing {
+    let DnssecSettings { algorithm, roles, policy } = settings;
+    let keys = zone_keys::KeyDir { dir: dir.join("dnssec"), algorithm, roles };
+    let clock = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as u32)
+    };
+    Signing { policy, keys: Arc::new(keys), clock: Arc::new(clock) }
 }
 
 /// The work that runs in exactly one `nameward up` among those sharing a database: lifecycle

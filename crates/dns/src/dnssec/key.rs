@@ -169,12 +169,14 @@ enum Signer {
     Ed25519(Ed25519KeyPair),
 }
 
-/// A key ready to sign: its DNSKEY (with flags), key tag and ring key pair.
+/// A key ready to sign: its DNSKEY (with flags), key tag and ring key pair. Clones share
+/// the key pair.
+#[derive(Clone)]
 pub struct SigningKey {
     dnskey: Dnskey,
     key_tag: u16,
     algorithm: Algorithm,
-    signer: Signer,
+    signer: std::sync::Arc<Signer>,
     rng: SystemRandom,
 }
 
@@ -249,7 +251,7 @@ impl SigningKey {
             return Err(KeyError::Mismatch);
         }
         let key_tag = dnskey.key_tag();
-        Ok(SigningKey { dnskey, key_tag, algorithm, signer, rng })
+        Ok(SigningKey { dnskey, key_tag, algorithm, signer: std::sync::Arc::new(signer), rng })
     }
 
     /// The DNSKEY to publish.
@@ -275,7 +277,7 @@ impl SigningKey {
     /// Signs `data` (as [`super::canonical::signed_data`] builds it), giving the signature in
     /// its DNSSEC form (r‖s for ECDSA, not DER).
     pub fn sign(&self, data: &[u8]) -> Result<Vec<u8>, KeyError> {
-        match &self.signer {
+        match self.signer.as_ref() {
             Signer::Rsa(pair) => {
                 let mut signature = vec![0u8; pair.public().modulus_len()];
                 pair.sign(&RSA_PKCS1_SHA256, &self.rng, data, &mut signature)

@@ -17,6 +17,7 @@
 //! - [`names`]: which names of a zone are authoritative, delegations or glue, and what their
 //!   NSEC/NSEC3 type bitmaps hold;
 //! - [`sign`]: the whole-zone signer;
+//! - [`incremental`]: signing a change to a signed zone, owner by owner;
 //! - [`check`]: the whole-zone verifier;
 //! - [`validate`]: validating answers from a trust anchor (RFC 4035 §5), with bounded work.
 
@@ -24,6 +25,7 @@ pub mod algorithm;
 pub mod canonical;
 pub mod check;
 pub mod digest;
+pub mod incremental;
 pub mod key;
 pub mod keyfile;
 pub mod keytag;
@@ -37,6 +39,7 @@ pub mod verify;
 pub use algorithm::Algorithm;
 pub use check::{Problem, VerifyOptions, verify_zone};
 pub use digest::{DigestType, cdnskey, cds, ds};
+pub use incremental::{SignedZone, sign_change};
 pub use key::{KeyError, PrivateKey, RsaPrivate, SigningKey};
 pub use keytag::key_tag;
 pub use sign::{Denial, Nsec3Options, SignError, SignOptions, SignSummary, sign_zone};

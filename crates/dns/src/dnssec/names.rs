@@ -109,30 +109,39 @@ pub fn classify(store: &ZoneStore) -> Vec<NameEntry> {
 /// something there is signed, and NSEC for NSEC. At a delegation only NS and DS count: the
 /// parent is not authoritative for the rest.
 pub fn bitmap(store: &ZoneStore, entry: &NameEntry, extra: &[Rtype], nsec: bool) -> TypeBitmap {
-    let mut types: Vec<Rtype> = Vec::with_capacity(8);
-    let mut previous = None;
-    for i in entry.range() {
-        let Some(rtype) = store.get(i).map(|r| r.rtype()) else { continue };
-        if previous == Some(rtype) || is_dnssec_type(rtype) {
+    let types = entry.range().filter_map(|i| store.get(i).map(|r| r.rtype()));
+    bitmap_of(types, entry.kind, extra, nsec)
+}
+
+/// [`bitmap`] for a name of kind `kind` holding records of `types` (in any order, repeats
+/// allowed): what the incremental signer uses, which has the name's records, not a store.
+pub fn bitmap_of(
+    types: impl IntoIterator<Item = Rtype>,
+    kind: NameKind,
+    extra: &[Rtype],
+    nsec: bool,
+) -> TypeBitmap {
+    let mut listed: Vec<Rtype> = Vec::with_capacity(8);
+    for rtype in types {
+        if listed.contains(&rtype) || is_dnssec_type(rtype) {
             continue;
         }
-        previous = Some(rtype);
-        if entry.kind == NameKind::Delegation && rtype != Rtype::NS && rtype != Rtype::DS {
+        if kind == NameKind::Delegation && rtype != Rtype::NS && rtype != Rtype::DS {
             continue;
         }
-        types.push(rtype);
+        listed.push(rtype);
     }
-    types.extend_from_slice(extra);
-    let signed = match entry.kind {
-        NameKind::Delegation => types.contains(&Rtype::DS),
-        _ => !types.is_empty(),
+    listed.extend_from_slice(extra);
+    let signed = match kind {
+        NameKind::Delegation => listed.contains(&Rtype::DS),
+        _ => !listed.is_empty(),
     };
     if nsec {
-        types.extend([Rtype::RRSIG, Rtype::NSEC]);
+        listed.extend([Rtype::RRSIG, Rtype::NSEC]);
     } else if signed {
-        types.push(Rtype::RRSIG);
+        listed.push(Rtype::RRSIG);
     }
-    TypeBitmap::new(types)
+    TypeBitmap::new(listed)
 }
 
 /// True when the name has at least one record other than those signing makes.

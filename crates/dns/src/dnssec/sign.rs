@@ -111,11 +111,17 @@ pub enum SignError {
     /// A signing thread panicked (a bug).
     #[error("a signing thread failed")]
     Worker,
+    /// A change the incremental signer does not sign: the whole zone must be signed again.
+    #[error("the change at {0} cannot be signed incrementally; sign the whole zone")]
+    NotIncremental(Name),
+    /// The signed zone's NSEC or NSEC3 chain does not hold where the change needs it.
+    #[error("the signed zone's denial chain is broken near {0}; sign the whole zone")]
+    BrokenChain(Name),
 }
 
 /// Which keys sign an RRset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Signers {
+pub(super) enum Signers {
     /// Not signed (delegation NS, glue).
     None,
     /// The zone-signing keys.
@@ -125,22 +131,22 @@ enum Signers {
 }
 
 /// One RRset to hand out, and perhaps to sign.
-struct Job {
-    owner: Name,
-    rtype: Rtype,
-    ttl: u32,
-    records: Vec<RecordData>,
-    signers: Signers,
+pub(super) struct Job {
+    pub(super) owner: Name,
+    pub(super) rtype: Rtype,
+    pub(super) ttl: u32,
+    pub(super) records: Vec<RecordData>,
+    pub(super) signers: Signers,
 }
 
 /// What every RRset's signing shares.
-struct Context<'a> {
-    apex: &'a Name,
-    class: Class,
-    inception: u32,
-    expiration: u32,
-    zone_keys: Vec<&'a SigningKey>,
-    key_keys: Vec<&'a SigningKey>,
+pub(super) struct Context<'a> {
+    pub(super) apex: &'a Name,
+    pub(super) class: Class,
+    pub(super) inception: u32,
+    pub(super) expiration: u32,
+    pub(super) zone_keys: Vec<&'a SigningKey>,
+    pub(super) key_keys: Vec<&'a SigningKey>,
 }
 
 /// Reused by one worker from RRset to RRset.
@@ -243,7 +249,7 @@ pub fn sign_zone(
 
 /// The key-signing and zone-signing keys of each algorithm; an algorithm with keys of one kind
 /// only signs everything with them.
-fn roles(keys: &[SigningKey]) -> (Vec<&SigningKey>, Vec<&SigningKey>) {
+pub(super) fn roles(keys: &[SigningKey]) -> (Vec<&SigningKey>, Vec<&SigningKey>) {
     let mut zone = Vec::new();
     let mut key = Vec::new();
     let mut algorithms: Vec<_> = keys.iter().map(SigningKey::algorithm).collect();
@@ -444,7 +450,7 @@ impl Output<'_> {
 }
 
 /// The RRSIGs of each job, in job order, made on up to `threads` threads.
-fn sign_batch(
+pub(super) fn sign_batch(
     jobs: &[Job],
     context: &Context<'_>,
     threads: usize,

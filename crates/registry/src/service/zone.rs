@@ -75,6 +75,21 @@ impl Registry {
         .await
     }
 
+    /// Moves `tld`'s zone to a new serial without changing a name, so that its publisher
+    /// builds and signs the zone whole again at that serial (its signatures are coming due)
+    /// and secondaries take the new signatures by IXFR. Returns the new serial.
+    pub async fn resign_zone(
+        &self,
+        tld: &str,
+        now: time::OffsetDateTime,
+    ) -> Result<Done<u32>, ServiceError> {
+        let meta = Meta::operator(now);
+        self.write(&meta, "registry:zone-resign", |tx, _| async move {
+            with_tx!(tx, Ok(tx.bump_serial(tld, &[]).await?))
+        })
+        .await
+    }
+
     /// The stored apex of a TLD's zone, if any.
     pub async fn zone_apex(&self, tld: &str) -> Result<Option<ZoneApex>, ServiceError> {
         let text = self
