@@ -619,6 +619,24 @@ pub struct ResolveArgs {
     /// How many times to resend an unanswered UDP query.
     #[arg(long, value_name = "N", default_value_t = 2)]
     pub retries: u32,
+    /// Validate every answer the lookup uses with DNSSEC (RFC 4035 §5, RFC 5205 §8) and report
+    /// secure, insecure or bogus; a bogus answer is refused (exit status 4).
+    #[arg(long)]
+    pub dnssec: bool,
+    /// The trust anchor for `--dnssec`: a file of DS or DNSKEY records of one zone, in zone-file
+    /// form (as `nameward dnssec ds` prints them); default: the root zone's KSK-2017 DS. Implies
+    /// `--dnssec`.
+    #[arg(long, value_name = "FILE")]
+    pub trust_anchor: Option<PathBuf>,
+    /// With `--dnssec`: require each RRset to be signed with every algorithm its zone's DS set
+    /// names (refusing an algorithm downgrade); by default one valid algorithm suffices, as
+    /// RFC 6840 §5.11 and BIND have it.
+    #[arg(long)]
+    pub strict_algorithms: bool,
+    /// The time signatures must be valid at for `--dnssec` (`YYYYMMDDHHmmSS` or seconds since
+    /// 1970); now when not given.
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
 }
 
 /// `nameward serve`: every option can also be set in the `--config` file; options given here

@@ -1,12 +1,11 @@
 //! `nameward serve` and `nameward ctl` as an operator runs them: the ready line, a HIP answer
 //! with its rendezvous addresses, `ctl reload` failing with the file and line, SIGTERM.
 
-#![allow(clippy::expect_used, clippy::unwrap_used)]
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -14,33 +13,15 @@ use nameward_dns::message::{Header, Message};
 use nameward_dns::wire::DecodeOptions;
 use nameward_dns::{Class, Name, Question, Rtype};
 
+mod support;
+
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// Starts `nameward serve` and waits for its ready line; returns the child, the address and
-/// the log lines that follow.
+/// Starts `nameward serve` in the workspace root and waits for its ready line.
 fn serve(args: &[&str]) -> (Child, SocketAddr, mpsc::Receiver<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_nameward"))
-        .arg("serve")
-        .args(args)
-        .current_dir(workspace_root())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("nameward serve runs");
-    let stderr = child.stderr.take().expect("stderr");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let ready = rx.recv_timeout(Duration::from_secs(30)).expect("a ready line");
-    assert!(ready.contains("nameward ready"), "{ready}");
-    let after = ready.split("UDP and TCP on ").nth(1).expect("addresses in the ready line");
-    let addr = after.split([',', ';']).next().unwrap().parse().expect("an address");
-    (child, addr, rx)
+    support::serve_in(&workspace_root(), args)
 }
 
 fn ask_hip(addr: SocketAddr, qname: &str) -> Message {

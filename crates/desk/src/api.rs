@@ -24,7 +24,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use nameward_hip::lookup::transport::ResolverConfig;
+use nameward_client::Client as DnsClient;
 use nameward_listen::http::Limits;
 use nameward_registry::continuity::desk::{CaseKind, DeskRefusal};
 use nameward_registry::service::{DeskError, DeskOptions, Mailer, NewCase, Registry};
@@ -48,7 +48,7 @@ pub struct Desk {
     /// How codes are mailed.
     pub mailer: Arc<dyn Mailer>,
     /// The DNS server asked for challenges; `None` turns DNS verification off.
-    pub resolver: Option<ResolverConfig>,
+    pub resolver: Option<DnsClient>,
     /// Which domains are served.
     pub options: DeskOptions,
     /// The registry's name as mails give it (`the .example registry`).

@@ -12,8 +12,8 @@ use nameward_dns::rdata::{RecordData, rfc1035};
 use nameward_dns::{Class, Header, Message, Name, Question, Record, Rtype};
 use nameward_hip::OrchidVersion;
 use nameward_hip::lookup::{
-    Fallback, Lookup, LookupError, Outcome, Procedure, Received, ResolverConfig, match_response,
-    resolve,
+    ClientError, Fallback, Lookup, LookupError, Outcome, Procedure, Received, ResolverConfig,
+    match_response, resolve,
 };
 
 fn name(text: &str) -> Name {
@@ -392,7 +392,10 @@ fn silence_times_out_after_the_retries() {
     let started = std::time::Instant::now();
     let error = resolve(&name("host.example."), &config).unwrap_err();
     assert!(started.elapsed() >= Duration::from_millis(600));
-    assert!(matches!(error, LookupError::Timeout { attempts: 3, .. }), "{error}");
+    assert!(
+        matches!(error, LookupError::Client(ClientError::Timeout { attempts: 3, .. })),
+        "{error}"
+    );
     assert!(error.to_string().contains("host.example. HIP"), "{error}");
 }
 

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
+use nameward_client::Client as DnsClient;
 use nameward_desk::Desk;
-use nameward_hip::lookup::transport::ResolverConfig;
 use nameward_registry::service::DeskOptions;
 
 use super::notices::SmtpArgs;
@@ -51,7 +51,7 @@ pub fn run(command: DeskCommand) -> Result<ExitCode> {
         let desk = Desk {
             registry,
             mailer: Arc::new(args.smtp.mailer()?),
-            resolver: args.dns_server.map(ResolverConfig::new),
+            resolver: args.dns_server.map(DnsClient::new),
             options: DeskOptions { all_domains: args.all_domains },
             registry_name: args.smtp.registry_name.clone(),
             clock: Arc::new(time::OffsetDateTime::now_utc),

@@ -207,13 +207,13 @@ fn parse_zone(text: &str) -> Result<Name> {
 }
 
 /// Seconds since 1970, as RRSIG times count them (wrapping after 2106, RFC 4034 §3.1.5).
-fn clock() -> u32 {
+pub(crate) fn clock() -> u32 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as u32)
 }
 
 /// `YYYYMMDDHHmmSS`, seconds since 1970, `now`, `now+DURATION` or `now-DURATION` (the last
 /// three only when `now` is given).
-fn parse_time(text: &str, now: Option<u32>) -> Result<u32> {
+pub(crate) fn parse_time(text: &str, now: Option<u32>) -> Result<u32> {
     if let (Some(now), Some(rest)) = (now, text.strip_prefix("now")) {
         if rest.is_empty() {
             return Ok(now);

@@ -7,14 +7,16 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
+use nameward_dns::dnssec::validate::{Context as Validation, Security, TrustAnchor};
 use nameward_dns::rdata::RecordData;
 use nameward_dns::rdata::hip::Hip;
 use nameward_dns::text::Tokens;
 use nameward_dns::zone::tokenize_rdata;
+use nameward_dns::zone::{ReaderOptions, ZoneReader};
 use nameward_dns::{Name, Rtype};
 use nameward_hip::OrchidVersion;
 use nameward_hip::keys::{KeyAlgorithm, PublicHostKey, generate, read_key};
-use nameward_hip::lookup::{Fallback, Lookup, Outcome, ResolverConfig, resolve};
+use nameward_hip::lookup::{Fallback, Lookup, Outcome, ResolverConfig, resolve, resolve_validated};
 use serde::Serialize;
 
 use crate::args::{
@@ -25,6 +27,8 @@ use crate::args::{
 const EXIT_NO_HIP: u8 = 2;
 /// Exit status of `resolve` when a HIT does not match its key.
 const EXIT_HIT_MISMATCH: u8 = 3;
+/// Exit status of `resolve --dnssec` when an answer is bogus: the lookup is refused.
+const EXIT_BOGUS: u8 = 4;
 
 /// Runs one `nameward hip` command.
 pub fn run(command: HipCommand) -> Result<ExitCode> {
@@ -169,6 +173,9 @@ fn resolve_command(args: &ResolveArgs) -> Result<ExitCode> {
             FallbackArg::None => Fallback::None,
         },
     };
+    if args.dnssec || args.trust_anchor.is_some() || args.strict_algorithms {
+        return resolve_dnssec(args, &name, &config);
+    }
     let lookup =
         resolve(&name, &config).with_context(|| format!("looking up {name} at {server}"))?;
     if args.json {
@@ -177,12 +184,100 @@ fn resolve_command(args: &ResolveArgs) -> Result<ExitCode> {
     } else {
         print_lookup(&lookup)?;
     }
-    let code = match lookup.outcome {
+    Ok(ExitCode::from(lookup_status(&lookup)))
+}
+
+fn lookup_status(lookup: &Lookup) -> u8 {
+    match lookup.outcome {
         Outcome::Hip if lookup.all_hits_match() => 0,
         Outcome::Hip => EXIT_HIT_MISMATCH,
         Outcome::NxDomain | Outcome::NoData | Outcome::NoDataFallback => EXIT_NO_HIP,
+    }
+}
+
+/// The root zone's trust anchors (IANA's root-anchors.xml): KSK-2017 and KSK-2024.
+const ROOT_ANCHOR: &str = "\
+. IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D
+. IN DS 38696 8 2 683D2D0ACB8C9B712A1948B27F741219298D0A450D612C483AF444A4C0FB2B16
+";
+
+/// `--dnssec`: the lookup with every answer validated; a bogus one is refused.
+fn resolve_dnssec(args: &ResolveArgs, name: &Name, config: &ResolverConfig) -> Result<ExitCode> {
+    let anchor = match &args.trust_anchor {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the trust anchor {}", path.display()))?;
+            read_anchor(&text, &path.display().to_string())?
+        }
+        None => read_anchor(ROOT_ANCHOR, "the built-in root anchor")?,
     };
-    Ok(ExitCode::from(code))
+    let now = match &args.now {
+        Some(text) => crate::commands::dnssec::parse_time(text, None).context("bad --now")?,
+        None => crate::commands::dnssec::clock(),
+    };
+    let mut cx = Validation::new(anchor, now);
+    cx.strict_algorithms = args.strict_algorithms;
+    let server = config.server;
+    let validated = resolve_validated(name, config, &cx)
+        .with_context(|| format!("looking up {name} at {server} with DNSSEC"))?;
+    let reason = validated.worst().map(|c| {
+        let finding = c.finding.as_ref().map(ToString::to_string).unwrap_or_default();
+        format!("{} {}: {finding}", c.question.name, c.question.qtype)
+    });
+    let bogus = validated.security == Security::Bogus;
+    if args.json {
+        let mut json = serde_json::to_value(JsonLookup::from(&validated.lookup))?;
+        json["dnssec"] = serde_json::json!({
+            "security": validated.security.as_str(),
+            "reason": reason,
+            "refused": bogus,
+            "answers": validated.checked.iter().map(|c| serde_json::json!({
+                "name": c.question.name.to_string(),
+                "type": c.question.qtype.to_string(),
+                "security": c.security.as_str(),
+                "reason": c.finding.as_ref().map(ToString::to_string),
+                "queries": c.work.queries,
+                "signatures": c.work.signatures,
+                "nsec3_hashes": c.work.hashes,
+            })).collect::<Vec<_>>(),
+        });
+        println!("{json}");
+    } else if !bogus {
+        print_lookup(&validated.lookup)?;
+        let mut out = io::stdout().lock();
+        match &reason {
+            Some(reason) => writeln!(out, "dnssec: {} ({reason})", validated.security)?,
+            None => writeln!(out, "dnssec: {}", validated.security)?,
+        }
+    }
+    if bogus {
+        eprintln!(
+            "nameward: refusing the lookup of {name}: DNSSEC validation failed (bogus): {}",
+            reason.unwrap_or_default()
+        );
+        return Ok(ExitCode::from(EXIT_BOGUS));
+    }
+    Ok(ExitCode::from(lookup_status(&validated.lookup)))
+}
+
+/// DS and DNSKEY records of one zone, in zone-file form.
+fn read_anchor(text: &str, file: &str) -> Result<TrustAnchor> {
+    let reader = ZoneReader::new(
+        text.as_bytes(),
+        file,
+        Some(Name::root()),
+        // A trust anchor's TTL means nothing: `dnssec-dsfromkey` and delv's anchors give none.
+        ReaderOptions { default_ttl: Some(0), ..ReaderOptions::default() },
+        &crate::fs_loader::FsLoader,
+    );
+    let mut records = Vec::new();
+    for item in reader {
+        match item {
+            Ok(entry) => records.push(entry.record),
+            Err(e) => bail!("{e}"),
+        }
+    }
+    TrustAnchor::from_records(&records).with_context(|| format!("{file}: not a trust anchor"))
 }
 
 fn parse_server(text: &str) -> Result<SocketAddr> {
@@ -350,5 +445,20 @@ mod tests {
         for bad in ["", "0", "-1", "soon", "NaNs", "inf", "5000"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn trust_anchors_read_and_refuse_clearly() {
+        let root = read_anchor(ROOT_ANCHOR, "root").unwrap();
+        assert!(root.zone().is_root());
+        let text = "example. DNSKEY 257 3 15 l02Woi0iS8Aa25FQkUd9RMzZHJpBoRQwAQEX1SxZJA4=\n";
+        assert_eq!(read_anchor(text, "a").unwrap().zone().to_string(), "example.");
+        let digest = "ab".repeat(32);
+        let two = format!("a. DS 1 13 2 {digest}\nb. DS 1 13 2 {digest}\n");
+        assert!(format!("{:#}", read_anchor(&two, "f").unwrap_err()).contains("both a. and b."));
+        let a = "a. A 192.0.2.1\n";
+        assert!(format!("{:#}", read_anchor(a, "f").unwrap_err()).contains("DS or DNSKEY only"));
+        assert!(format!("{:#}", read_anchor("", "f").unwrap_err()).contains("no DS or DNSKEY"));
+        assert!(read_anchor("a. DS 1 13\n", "f").unwrap_err().to_string().starts_with("f:1"));
     }
 }

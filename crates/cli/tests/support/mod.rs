@@ -3,10 +3,11 @@
 
 #![allow(dead_code, reason = "each test crate uses its own part of this module")]
 
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use nameward_dns::message::{Header, Message};
@@ -57,6 +58,41 @@ pub fn up_logging(data: &Path, args: &[&str], log: impl Into<Stdio>) -> (Child, 
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// Starts `nameward serve` with `args` in `dir` and waits for its ready line; returns the child,
+/// its first address and the log lines that follow. A server that stops first fails the test
+/// with its log.
+pub fn serve_in<S: AsRef<std::ffi::OsStr>>(
+    dir: &Path,
+    args: &[S],
+) -> (Child, SocketAddr, mpsc::Receiver<String>) {
+    let mut child = nameward()
+        .arg("serve")
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("nameward serve runs");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut log = Vec::new();
+    let ready = loop {
+        match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(line) if line.contains("nameward ready") => break line,
+            Ok(line) => log.push(line),
+            Err(_) => panic!("nameward serve did not start:\n{}", log.join("\n")),
+        }
+    };
+    let after = ready.split("UDP and TCP on ").nth(1).expect("addresses in the ready line");
+    let addr = after.split([',', ';']).next().unwrap().parse().expect("an address");
+    (child, addr, rx)
 }
 
 pub fn terminate(mut child: Child) {

@@ -8,8 +8,8 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::connect_info::MockConnectInfo;
 use axum::http::{Method, Request, StatusCode};
+use nameward_client::Client as DnsClient;
 use nameward_desk::{Desk, SmtpConfig, SmtpMailer, router};
-use nameward_hip::lookup::transport::ResolverConfig;
 use nameward_registry::model::{ObjectKind, TransferStatus};
 use nameward_registry::service::{DeskOptions, Mailer, Registry, TransferOp};
 use nameward_registry::testing::both;
@@ -201,7 +201,7 @@ async fn a_txt_record_at_the_challenge_name_verifies_a_case() {
         // The server runs a runtime of its own, which cannot start inside this one.
         let server =
             tokio::task::spawn_blocking(move || Server::start(config).unwrap()).await.unwrap();
-        let mut resolver = ResolverConfig::new(server.local_addrs()[0]);
+        let mut resolver = DnsClient::new(server.local_addrs()[0]);
         resolver.timeout = std::time::Duration::from_secs(1);
         desk.resolver = Some(resolver);
         let client = Client::new(desk, [192, 0, 2, 11]);

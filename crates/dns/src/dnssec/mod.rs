@@ -18,7 +18,8 @@
 //!   NSEC/NSEC3 type bitmaps hold;
 //! - [`sign`]: the whole-zone signer;
 //! - [`incremental`]: signing a change to a signed zone, owner by owner;
-//! - [`check`]: the whole-zone verifier.
+//! - [`check`]: the whole-zone verifier;
+//! - [`validate`]: validating answers from a trust anchor (RFC 4035 §5), with bounded work.
 
 pub mod algorithm;
 pub mod canonical;
@@ -32,6 +33,7 @@ pub mod names;
 pub mod nsec3;
 pub mod sign;
 pub mod time;
+pub mod validate;
 pub mod verify;
 
 pub use algorithm::Algorithm;
@@ -41,7 +43,8 @@ pub use incremental::{SignedZone, sign_change};
 pub use key::{KeyError, PrivateKey, RsaPrivate, SigningKey};
 pub use keytag::key_tag;
 pub use sign::{Denial, Nsec3Options, SignError, SignOptions, SignSummary, sign_zone};
+pub use validate::{Security, TrustAnchor, Verdict, validate};
 pub use verify::{VerifyError, verify_signature};
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -20,7 +20,7 @@ fn name(text: &str) -> Name {
     Name::parse(text, None).unwrap()
 }
 
-fn b64(text: &str) -> Vec<u8> {
+pub(crate) fn b64(text: &str) -> Vec<u8> {
     BASE64.decode(text.as_bytes()).unwrap()
 }
 
@@ -75,8 +75,8 @@ fn rfc6605_p256_example() {
 
 /// A P-256 test key: the scalar and its public point, computed apart with Python's
 /// `cryptography` (OpenSSL).
-const P256_D: &str = "GU6SnQ/Ojb9GxtLBvUe3yHOE+tudjTr/jbbp3O7ZH/w=";
-const P256_PUBLIC: &str =
+pub(crate) const P256_D: &str = "GU6SnQ/Ojb9GxtLBvUe3yHOE+tudjTr/jbbp3O7ZH/w=";
+pub(crate) const P256_PUBLIC: &str =
     "cfXK22QdSwk91yOgQccAiO2QwI7EYOd0A0TaMomvvL2prLrborzJpIuubQ26QFxReFUO40nyRIe6qwKo/Zc5RQ==";
 
 #[test]

@@ -2,19 +2,21 @@
 //! addresses an I1 packet would be sent to.
 //!
 //! [`Procedure`] is the procedure itself as a state machine with no I/O: it says which question
-//! to ask next and takes each response. [`transport`] sends those questions to one server over
-//! UDP (TCP when truncated) with timeouts and retries, and [`resolve`] ties the two together.
+//! to ask next and takes each response. [`transport`] sends those questions to one server
+//! through nameward-client (UDP, TCP when truncated, timeouts and retries), and [`resolve`] ties
+//! the two together; [`resolve_validated`] also validates every answer it uses with DNSSEC.
 
 mod procedure;
-mod response;
 pub mod transport;
+mod validated;
 
+pub use nameward_client::{Client, ClientError, Received, match_response, query_message};
 pub use procedure::Procedure;
-pub use response::{Received, match_response, query_message};
 pub use transport::{ResolverConfig, resolve};
+pub use validated::{Checked, Validated, resolve_validated};
 
 use std::fmt;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
 use nameward_dns::rdata::hip::Hip;
 use nameward_dns::{Name, Question};
@@ -107,34 +109,9 @@ impl Lookup {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum LookupError {
-    /// No acceptable response within the timeout, after every retry.
-    #[error(
-        "no response from {server} to `{}` after {attempts} attempt(s) of {timeout_ms} ms each{}",
-        question_text(question),
-        ignored_note(ignored)
-    )]
-    Timeout {
-        /// The server asked.
-        server: SocketAddr,
-        /// The question.
-        question: Question,
-        /// How many times it was sent.
-        attempts: u32,
-        /// The wait for each attempt.
-        timeout_ms: u128,
-        /// How many datagrams were ignored as not answering it.
-        ignored: usize,
-    },
-    /// A socket error.
-    #[error("{what} {server}: {error}")]
-    Io {
-        /// What was being done.
-        what: &'static str,
-        /// The server.
-        server: SocketAddr,
-        /// The error.
-        error: std::io::Error,
-    },
+    /// The server could not be asked, or gave no usable response.
+    #[error(transparent)]
+    Client(#[from] ClientError),
     /// The server answered with an error code other than NXDOMAIN.
     #[error("the server answered `{}` with RCODE {rcode} ({})", question_text(question), rcode_name(*rcode))]
     Rcode {
@@ -143,16 +120,6 @@ pub enum LookupError {
         /// The response code.
         rcode: u16,
     },
-    /// A TCP response that does not answer the question, or cannot be decoded.
-    #[error("bad response from {server} over TCP to `{}`: {reason}", question_text(question))]
-    BadResponse {
-        /// The server.
-        server: SocketAddr,
-        /// The question.
-        question: Question,
-        /// What was wrong.
-        reason: String,
-    },
     /// The procedure was given a response to a question it did not ask.
     #[error("the lookup got a response to `{}`, which it did not ask", question_text(.0))]
     Unexpected(Question),
@@ -160,13 +127,6 @@ pub enum LookupError {
 
 fn question_text(q: &Question) -> String {
     format!("{} {}", q.name, q.qtype)
-}
-
-fn ignored_note(ignored: &usize) -> String {
-    match ignored {
-        0 => String::new(),
-        n => format!(" ({n} datagram(s) with a wrong ID or question were ignored)"),
-    }
 }
 
 fn rcode_name(rcode: u16) -> &'static str {

@@ -9,12 +9,13 @@ use nameward_dns::{Edns, Header, Message, Question};
 const UDP_PAYLOAD: u16 = 1232;
 
 /// The query message for `question` with the given ID: recursion desired (so that a recursive
-/// resolver can be asked as well as an authoritative server) and EDNS(0).
-pub fn query_message(id: u16, question: &Question) -> Message {
+/// resolver can be asked as well as an authoritative server) and EDNS(0), with the DO bit when
+/// DNSSEC records are wanted.
+pub fn query_message(id: u16, question: &Question, dnssec_ok: bool) -> Message {
     Message {
         header: Header { id, opcode: opcode::QUERY, rd: true, ..Header::default() },
         questions: vec![question.clone()],
-        edns: Some(Edns { udp_payload: UDP_PAYLOAD, ..Edns::default() }),
+        edns: Some(Edns { udp_payload: UDP_PAYLOAD, dnssec_ok, ..Edns::default() }),
         ..Message::default()
     }
 }
@@ -64,5 +65,30 @@ pub fn match_response(id: u16, question: &Question, bytes: &[u8]) -> Received {
         // A truncated response may be cut anywhere; its header is enough to retry over TCP.
         Err(_) if header.tc => Received::Truncated,
         Err(e) => Received::Ignored(format!("it cannot be decoded: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use nameward_dns::wire::DecodeOptions;
+    use nameward_dns::{Class, Message, Name, Question, Rtype};
+
+    use super::*;
+
+    #[test]
+    fn queries_carry_edns_and_the_do_bit_when_asked() {
+        let question = Question {
+            name: Name::parse("host.example.", None).unwrap(),
+            qtype: Rtype::HIP,
+            qclass: Class::IN,
+        };
+        for dnssec_ok in [false, true] {
+            let wire = query_message(7, &question, dnssec_ok).encode();
+            let back = Message::decode(&wire, DecodeOptions::STRICT).unwrap();
+            let edns = back.edns.unwrap();
+            assert_eq!((edns.dnssec_ok, edns.udp_payload), (dnssec_ok, 1232));
+            assert!(back.header.rd);
+            assert_eq!(back.questions, std::slice::from_ref(&question));
+        }
     }
 }
