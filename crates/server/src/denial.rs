@@ -12,7 +12,7 @@ use nameward_dns::rdata::RecordData;
 use sha1::{Digest, Sha1};
 
 use crate::lower::{LabelStarts, MAX_NAME, lower};
-use crate::zone::Zone;
+use crate::zone::{NodeRef, Zone};
 
 /// SHA-1, the only NSEC3 hash algorithm (RFC 5155 §11).
 const SHA1: u8 = 1;
@@ -54,7 +54,8 @@ pub(crate) struct Nsec3Chain {
 }
 
 impl Denial {
-    /// Indexes the chain of a signed zone (its nodes and their RRsets complete).
+    /// Indexes the chain of a signed zone (its nodes and their RRsets complete); the zone
+    /// then completes the index with [`Denial::complete`] once the chain is in place.
     pub(crate) fn new(zone: &Zone) -> Denial {
         let params = zone.apex().and_then(|apex| apex.rrset(Rtype::NSEC3PARAM));
         let param = params.map(|set| set.decoded()).unwrap_or_default().into_iter().find_map(|d| {
@@ -72,37 +73,51 @@ impl Denial {
         if owners.is_empty() {
             return Denial::None;
         }
-        let mut buf = [0u8; MAX_NAME];
-        let apex_wildcard =
-            wildcard_of(zone, 0, &mut buf).and_then(|w| nsec_covering(zone, &owners, w));
-        Denial::Nsec(NsecChain { owners, apex_wildcard })
+        Denial::Nsec(NsecChain { owners, apex_wildcard: None })
     }
-}
 
-impl Denial {
-    /// The node of the NSEC whose owner comes last strictly before `name` in canonical order
-    /// (RFC 4034 §6.1), or of the last NSEC when none comes before it (the chain wraps
-    /// around). `None` without an NSEC chain or for a name outside the zone.
-    pub(crate) fn nsec_before(&self, zone: &Zone, name: &Name) -> Option<u32> {
-        let Denial::Nsec(chain) = self else { return None };
-        if !name.is_subdomain_of(zone.origin()) {
-            return None;
+    /// What the index keeps worked out ahead of queries, found through the chain itself: the
+    /// NSEC covering the apex wildcard, or the NSEC3 matching each node. For a zone in one
+    /// layer (`zone.denial()` is the index [`Denial::new`] made); the top layer of a layered
+    /// zone finds these across both layers at query time instead.
+    pub(crate) fn complete(zone: &Zone) -> Option<Derived> {
+        let chain = Chain { zone };
+        match zone.denial() {
+            Denial::None => None,
+            Denial::Nsec(_) => {
+                let mut buf = [0u8; MAX_NAME];
+                let wild = zone.apex().and_then(|apex| wildcard_of(&apex, &mut buf));
+                Some(Derived::ApexWildcard(
+                    wild.and_then(|w| chain.nsec_covering(w)).map(|n| n.node),
+                ))
+            }
+            Denial::Nsec3(_) => Some(Derived::Matching(
+                zone.nodes()
+                    .map(|node| chain.nsec3_find(node.name()).ok().map(|n| n.node))
+                    .collect(),
+            )),
         }
-        let origin_len = zone.origin().wire_len();
-        let name = LabelStarts::new(below(name.as_wire(), origin_len)?);
-        let at = chain.owners.partition_point(|&id| {
-            let owner = zone.node(id).and_then(|n| below(n.name().as_wire(), origin_len));
-            owner.is_some_and(|o| name.canonical_cmp(o) == Ordering::Greater)
-        });
-        wrapped_before(&chain.owners, at).copied()
     }
 
-    /// The node of the NSEC3 whose owner hash comes last strictly below `hash`, or of the
-    /// last one when none does (the chain wraps around). `None` without an NSEC3 chain.
-    pub(crate) fn nsec3_before(&self, hash: &[u8]) -> Option<u32> {
-        let Denial::Nsec3(chain) = self else { return None };
-        let at = chain.hashes.partition_point(|(h, _)| h.as_ref() < hash);
-        wrapped_before(&chain.hashes, at).map(|&(_, node)| node)
+    /// Stores what [`Denial::complete`] worked out.
+    pub(crate) fn set(&mut self, derived: Derived) {
+        match (self, derived) {
+            (Denial::Nsec(chain), Derived::ApexWildcard(wild)) => chain.apex_wildcard = wild,
+            (Denial::Nsec3(chain), Derived::Matching(matching)) => chain.matching = matching,
+            _ => {}
+        }
+    }
+
+    /// Whether a top layer denying existence this way can be laid over a base denying it as
+    /// `base` does: one kind of chain in both, NSEC3 with the same parameters.
+    pub(crate) fn layers_over(&self, base: &Denial) -> bool {
+        match (self, base) {
+            (Denial::None, Denial::None) | (Denial::Nsec(_), Denial::Nsec(_)) => true,
+            (Denial::Nsec3(top), Denial::Nsec3(base)) => {
+                top.salt == base.salt && top.iterations == base.iterations
+            }
+            _ => false,
+        }
     }
 
     /// The node of the NSEC3 whose owner hash is `hash`; `None` when the chain has none.
@@ -119,10 +134,11 @@ impl Denial {
     }
 }
 
-/// The entry right before position `at` of a sorted chain, or its last entry when `at` is 0
-/// (the chain wraps around); `None` for an empty chain.
-fn wrapped_before<T>(chain: &[T], at: usize) -> Option<&T> {
-    at.checked_sub(1).or(chain.len().checked_sub(1)).and_then(|at| chain.get(at))
+/// What [`Denial::complete`] works out.
+#[derive(Debug)]
+pub(crate) enum Derived {
+    ApexWildcard(Option<u32>),
+    Matching(Vec<Option<u32>>),
 }
 
 impl Nsec3Chain {
@@ -155,7 +171,6 @@ impl Nsec3Chain {
         }
         hashes.sort_unstable();
         chain.hashes = hashes;
-        chain.matching = zone.nodes().map(|node| chain.find(node.name()).ok()).collect();
         chain
     }
 
@@ -172,25 +187,254 @@ impl Nsec3Chain {
         }
         digest
     }
+}
 
-    /// The NSEC3 matching `name` (`Ok`), or the one covering it (`Err`); `Err(None)` only for
-    /// an empty chain.
-    fn find(&self, name: &Name) -> Result<u32, Option<u32>> {
-        let hash = self.hash(name);
-        match self.hashes.binary_search_by(|(h, _)| h.as_ref().cmp(&hash[..])) {
-            Ok(at) => self.hashes.get(at).map(|&(_, node)| node).ok_or(None),
-            // The previous hash covers it; before the first, the last wraps around.
-            Err(at) => Err(wrapped_before(&self.hashes, at).map(|&(_, node)| node)),
+/// A node of a zone in the layer that holds it (see [`Zone::layered`]): the zone's own (its
+/// top layer, or all of it for a zone in one layer) or its base's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LayerNode {
+    pub(crate) base: bool,
+    pub(crate) node: u32,
+}
+
+/// Where a key falls in a chain: the entry with that key, and the entry with the greatest
+/// key below it, or with the greatest key of all when none is below (the chain wraps around).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Place {
+    exact: Option<LayerNode>,
+    before: Option<LayerNode>,
+}
+
+/// One layer's part of a denial chain, sorted by key.
+trait Part {
+    fn len(&self) -> usize;
+    /// The key of entry `at`: an owner's labels in front of the origin, or an owner hash.
+    fn key(&self, at: usize) -> Option<&[u8]>;
+    /// Whether entry `at` is of the zone served: not a base entry that the top layer shadows.
+    fn held(&self, at: usize) -> bool;
+    fn node(&self, at: usize) -> Option<LayerNode>;
+}
+
+/// Where the key that `to_target` compares entries' keys with falls in the chain made of
+/// `parts`, whose keys `order` compares: a binary search in each part, base entries the top
+/// shadows skipped, the best of the parts taken. Nothing is allocated.
+fn place<P: Part>(
+    parts: &[P],
+    to_target: impl Fn(&[u8]) -> Ordering,
+    order: impl Fn(&[u8], &[u8]) -> Ordering,
+) -> Place {
+    let mut place = Place::default();
+    // (part, entry) of the greatest key found so far.
+    let mut best: Option<(&P, usize)> = None;
+    for part in parts {
+        let (mut low, mut high) = (0, part.len());
+        while low < high {
+            let mid = low + (high - low) / 2;
+            if part.key(mid).is_some_and(|k| to_target(k).is_lt()) {
+                low = mid + 1;
+            } else {
+                high = mid;
+            }
         }
+        let at = low;
+        if place.exact.is_none()
+            && part.key(at).is_some_and(|k| to_target(k).is_eq())
+            && part.held(at)
+        {
+            place.exact = part.node(at);
+        }
+        if let Some(before) = (0..at).rev().find(|&i| part.held(i)) {
+            greater(&mut best, part, before, &order);
+        }
+    }
+    if best.is_none() {
+        for part in parts {
+            if let Some(last) = (0..part.len()).rev().find(|&i| part.held(i)) {
+                greater(&mut best, part, last, &order);
+            }
+        }
+    }
+    place.before = best.and_then(|(part, at)| part.node(at));
+    place
+}
+
+/// Keeps in `best` the one of it and entry `at` of `part` with the greater key.
+fn greater<'p, P: Part>(
+    best: &mut Option<(&'p P, usize)>,
+    part: &'p P,
+    at: usize,
+    order: &impl Fn(&[u8], &[u8]) -> Ordering,
+) {
+    let Some(key) = part.key(at) else { return };
+    let replace = best.and_then(|(p, i)| p.key(i)).is_none_or(|k| order(key, k).is_gt());
+    if replace {
+        *best = Some((part, at));
+    }
+}
+
+/// The part of a layer's NSEC chain: its owners in canonical order.
+struct NsecPart<'z> {
+    chain: Chain<'z>,
+    layer: &'z Zone,
+    base: bool,
+    owners: &'z [u32],
+    origin_len: usize,
+}
+
+impl Part for NsecPart<'_> {
+    fn len(&self) -> usize {
+        self.owners.len()
+    }
+
+    fn key(&self, at: usize) -> Option<&[u8]> {
+        let node = self.layer.node(*self.owners.get(at)?)?;
+        below(node.name().as_wire(), self.origin_len)
+    }
+
+    fn held(&self, at: usize) -> bool {
+        self.owners.get(at).is_some_and(|&id| self.chain.held(self.base, self.layer, id))
+    }
+
+    fn node(&self, at: usize) -> Option<LayerNode> {
+        Some(LayerNode { base: self.base, node: *self.owners.get(at)? })
+    }
+}
+
+/// The part of a layer's NSEC3 chain: its owner hashes in order.
+struct Nsec3Part<'z> {
+    chain: Chain<'z>,
+    layer: &'z Zone,
+    base: bool,
+    hashes: &'z [(Box<[u8]>, u32)],
+}
+
+impl Part for Nsec3Part<'_> {
+    fn len(&self) -> usize {
+        self.hashes.len()
+    }
+
+    fn key(&self, at: usize) -> Option<&[u8]> {
+        self.hashes.get(at).map(|(hash, _)| hash.as_ref())
+    }
+
+    fn held(&self, at: usize) -> bool {
+        self.hashes.get(at).is_some_and(|&(_, id)| self.chain.held(self.base, self.layer, id))
+    }
+
+    fn node(&self, at: usize) -> Option<LayerNode> {
+        Some(LayerNode { base: self.base, node: self.hashes.get(at)?.1 })
+    }
+}
+
+/// The denial chain of a zone across its layers (one for a zone that is not layered).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Chain<'z> {
+    pub(crate) zone: &'z Zone,
+}
+
+impl<'z> Chain<'z> {
+    /// The zone's layers: the top (the zone itself), then the base if it has one; for a zone
+    /// in one layer, the zone again as a base with no chain of its own.
+    fn layers(self) -> [(bool, &'z Zone, &'z Denial); 2] {
+        const NONE: &Denial = &Denial::None;
+        let base = match self.zone.base() {
+            Some(base) => (true, base, base.denial()),
+            None => (true, self.zone, NONE),
+        };
+        [(false, self.zone, self.zone.denial()), base]
+    }
+
+    /// Whether node `id` of a layer is of the zone served: every top node is, a base node
+    /// unless the top shadows it.
+    fn held(self, base: bool, layer: &Zone, id: u32) -> bool {
+        !base || layer.node(id).is_some_and(|node| self.zone.base_holds(&node))
+    }
+
+    /// The NSEC owners that are `name` (a wire name in the zone) and that come last before it
+    /// in canonical order (RFC 4034 §6.1).
+    fn nsec(self, name: &[u8]) -> Place {
+        let origin_len = self.zone.origin().wire_len();
+        let Some(target) = below(name, origin_len).map(LabelStarts::new) else {
+            return Place::default();
+        };
+        let parts = self.layers().map(|(base, layer, denial)| NsecPart {
+            chain: self,
+            layer,
+            base,
+            owners: match denial {
+                Denial::Nsec(chain) => &chain.owners,
+                _ => &[],
+            },
+            origin_len,
+        });
+        place(
+            &parts,
+            |key| target.canonical_cmp(key).reverse(),
+            |a, b| LabelStarts::new(a).canonical_cmp(b),
+        )
+    }
+
+    /// The NSEC owner that is `name` (a wire name in the zone) or comes last before it in
+    /// canonical order; before the apex (never, for names of the zone), the last one.
+    fn nsec_covering(self, name: &[u8]) -> Option<LayerNode> {
+        let place = self.nsec(name);
+        place.exact.or(place.before)
+    }
+
+    /// The NSEC owner that comes last strictly before `name` in canonical order, or the last
+    /// one of the chain when none does; `None` for a name outside the zone.
+    pub(crate) fn nsec_before(self, name: &Name) -> Option<LayerNode> {
+        if !name.is_subdomain_of(self.zone.origin()) {
+            return None;
+        }
+        self.nsec(name.as_wire()).before
+    }
+
+    /// The NSEC3 owners whose hash is `hash` and the greatest below it.
+    fn nsec3(self, hash: &[u8]) -> Place {
+        let parts = self.layers().map(|(base, layer, denial)| Nsec3Part {
+            chain: self,
+            layer,
+            base,
+            hashes: match denial {
+                Denial::Nsec3(chain) => &chain.hashes,
+                _ => &[],
+            },
+        });
+        place(&parts, |key| key.cmp(hash), <[u8]>::cmp)
+    }
+
+    /// The NSEC3 whose owner hash is the greatest strictly below `hash`, or the greatest of
+    /// all when none is below.
+    pub(crate) fn nsec3_before(self, hash: &[u8]) -> Option<LayerNode> {
+        self.nsec3(hash).before
+    }
+
+    /// The NSEC3 matching `name` (`Ok`), or the one covering it (`Err`); `Err(None)` only
+    /// for an empty chain or a zone without one.
+    fn nsec3_find(self, name: &Name) -> Result<LayerNode, Option<LayerNode>> {
+        let Denial::Nsec3(params) = self.zone.denial() else { return Err(None) };
+        let place = self.nsec3(&params.hash(name));
+        place.exact.ok_or(place.before)
     }
 
     /// The NSEC3 matching or covering `name`.
-    fn any(&self, name: &Name) -> Option<u32> {
-        self.find(name).map_or_else(|cover| cover, Some)
+    fn nsec3_any(self, name: &Name) -> Option<LayerNode> {
+        self.nsec3_find(name).map_or_else(|cover| cover, Some)
     }
 
-    fn matching(&self, node: u32) -> Option<u32> {
-        self.matching.get(node as usize).copied().flatten()
+    /// The NSEC3 matching the name of `at`: from the index of its layer when that one is of
+    /// the zone served, or else found by its hash across the layers.
+    fn matching(self, at: LayerNode) -> Option<LayerNode> {
+        let layer = self.zone.layer(at.base)?;
+        let Denial::Nsec3(chain) = layer.denial() else { return None };
+        let indexed = chain.matching.get(at.node as usize).copied().flatten();
+        if let Some(node) = indexed.filter(|&n| self.held(at.base, layer, n)) {
+            return Some(LayerNode { base: at.base, node });
+        }
+        // In one layer, the index is the whole chain.
+        self.zone.base()?;
+        self.nsec3_find(layer.node(at.node)?.name()).ok()
     }
 }
 
@@ -203,23 +447,25 @@ const MAX_PROOFS: usize = 64;
 /// answering allocates nothing for them.
 #[derive(Debug)]
 pub(crate) struct Proofs {
-    nodes: [u32; MAX_PROOFS],
+    nodes: [LayerNode; MAX_PROOFS],
     len: usize,
 }
 
 impl Default for Proofs {
     fn default() -> Proofs {
-        Proofs { nodes: [0; MAX_PROOFS], len: 0 }
+        Proofs { nodes: [LayerNode { base: false, node: 0 }; MAX_PROOFS], len: 0 }
     }
 }
 
+/// The methods below take the zone answering (the top of a layered zone) and nodes of it as
+/// its lookups found them, in the layer holding each.
 impl Proofs {
     /// The nodes gathered, in the order first needed.
-    pub(crate) fn nodes(&self) -> &[u32] {
+    pub(crate) fn nodes(&self) -> &[LayerNode] {
         self.nodes.get(..self.len).unwrap_or(&[])
     }
 
-    fn add(&mut self, node: Option<u32>) {
+    fn add(&mut self, node: Option<LayerNode>) {
         if let Some(node) = node
             && !self.nodes().contains(&node)
             && let Some(slot) = self.nodes.get_mut(self.len)
@@ -231,23 +477,27 @@ impl Proofs {
 
     /// NXDOMAIN for `name`, whose closest encloser is `encloser` (RFC 4035 §3.1.3.2, RFC 5155
     /// §7.2.2): no such name, and no wildcard that could have answered.
-    pub(crate) fn nxdomain(&mut self, zone: &Zone, name: &Name, encloser: u32) {
+    pub(crate) fn nxdomain(&mut self, zone: &Zone, name: &Name, encloser: &NodeRef<'_>) {
+        let chain = Chain { zone };
         match zone.denial() {
             Denial::None => {}
-            Denial::Nsec(NsecChain { owners, apex_wildcard }) => {
-                self.add(nsec_covering(zone, owners, name.as_wire()));
-                let mut buf = [0u8; MAX_NAME];
-                if encloser == 0 {
-                    self.add(*apex_wildcard);
-                } else if let Some(wild) = wildcard_of(zone, encloser, &mut buf) {
-                    self.add(nsec_covering(zone, owners, wild));
+            Denial::Nsec(NsecChain { apex_wildcard, .. }) => {
+                self.add(chain.nsec_covering(name.as_wire()));
+                let at_apex = encloser.id() == 0;
+                if at_apex && !zone.layered() {
+                    self.add(apex_wildcard.map(|node| LayerNode { base: false, node }));
+                } else {
+                    let mut buf = [0u8; MAX_NAME];
+                    if let Some(wild) = wildcard_of(encloser, &mut buf) {
+                        self.add(chain.nsec_covering(wild));
+                    }
                 }
             }
-            Denial::Nsec3(chain) => {
+            Denial::Nsec3(_) => {
                 // The wildcard denied is the one below the encloser the proof establishes.
-                let proven = self.closest_encloser(zone, chain, name, encloser);
+                let proven = self.closest_encloser(chain, name, encloser);
                 if let Some(wild) = proven.and_then(|e| e.prepend(b"*").ok()) {
-                    self.add(chain.any(&wild));
+                    self.add(chain.nsec3_any(&wild));
                 }
             }
         }
@@ -257,18 +507,19 @@ impl Proofs {
     /// the NSEC or NSEC3 of the name, whose type bitmap lacks the type. For an empty
     /// non-terminal of an NSEC zone, the NSEC covering it; for a name without NSEC3 (opt-out),
     /// the closest provable encloser proof. Also the proof that an unsigned delegation has no DS.
-    pub(crate) fn nodata(&mut self, zone: &Zone, name: &Name, node: u32) {
+    pub(crate) fn nodata(&mut self, zone: &Zone, name: &Name, node: &NodeRef<'_>) {
+        let chain = Chain { zone };
         match zone.denial() {
             Denial::None => {}
-            Denial::Nsec(NsecChain { owners, .. }) => {
-                let own = zone.node(node).is_some_and(|n| n.rrset(Rtype::NSEC).is_some());
-                let covering = || nsec_covering(zone, owners, name.as_wire());
-                self.add(if own { Some(node) } else { covering() });
+            Denial::Nsec(_) => {
+                let own = node.rrset(Rtype::NSEC).is_some();
+                let covering = || chain.nsec_covering(name.as_wire());
+                self.add(if own { Some(zone.layer_node(node)) } else { covering() });
             }
-            Denial::Nsec3(chain) => match chain.matching(node) {
+            Denial::Nsec3(_) => match chain.matching(zone.layer_node(node)) {
                 Some(nsec3) => self.add(Some(nsec3)),
                 None => {
-                    self.closest_provable(zone, chain, name);
+                    self.closest_provable(chain, name);
                 }
             },
         }
@@ -276,35 +527,37 @@ impl Proofs {
 
     /// An answer synthesised from the wildcard below `encloser` (RFC 4035 §3.1.3.3, RFC 5155
     /// §7.2.6): `name` itself does not exist.
-    pub(crate) fn wildcard_answer(&mut self, zone: &Zone, name: &Name, encloser: u32) {
+    pub(crate) fn wildcard_answer(&mut self, zone: &Zone, name: &Name, encloser: &NodeRef<'_>) {
+        let chain = Chain { zone };
         match zone.denial() {
             Denial::None => {}
-            Denial::Nsec(NsecChain { owners, .. }) => {
-                self.add(nsec_covering(zone, owners, name.as_wire()));
-            }
-            Denial::Nsec3(chain) => {
-                if let Some(encloser) = zone.node(encloser)
-                    && let Some(next) = next_closer(name, encloser.name())
-                {
-                    self.add(chain.any(&next));
+            Denial::Nsec(_) => self.add(chain.nsec_covering(name.as_wire())),
+            Denial::Nsec3(_) => {
+                if let Some(next) = next_closer(name, encloser.name()) {
+                    self.add(chain.nsec3_any(&next));
                 }
             }
         }
     }
 
     /// NODATA from the wildcard `wild` below `encloser` (RFC 4035 §3.1.3.4, RFC 5155 §7.2.5).
-    pub(crate) fn wildcard_nodata(&mut self, zone: &Zone, name: &Name, encloser: u32, wild: u32) {
+    pub(crate) fn wildcard_nodata(
+        &mut self,
+        zone: &Zone,
+        name: &Name,
+        encloser: &NodeRef<'_>,
+        wild: &NodeRef<'_>,
+    ) {
+        let chain = Chain { zone };
         match zone.denial() {
             Denial::None => {}
-            Denial::Nsec(NsecChain { owners, .. }) => {
-                self.add(nsec_covering(zone, owners, name.as_wire()));
-                if let Some(wild) = zone.node(wild) {
-                    self.add(nsec_covering(zone, owners, wild.name().as_wire()));
-                }
+            Denial::Nsec(_) => {
+                self.add(chain.nsec_covering(name.as_wire()));
+                self.add(chain.nsec_covering(wild.name().as_wire()));
             }
-            Denial::Nsec3(chain) => {
-                self.closest_encloser(zone, chain, name, encloser);
-                self.add(chain.matching(wild));
+            Denial::Nsec3(_) => {
+                self.closest_encloser(chain, name, encloser);
+                self.add(chain.matching(zone.layer_node(wild)));
             }
         }
     }
@@ -314,34 +567,32 @@ impl Proofs {
     /// closest provable encloser proof instead. Returns the encloser proven.
     fn closest_encloser(
         &mut self,
-        zone: &Zone,
-        chain: &Nsec3Chain,
+        chain: Chain<'_>,
         name: &Name,
-        encloser: u32,
+        encloser: &NodeRef<'_>,
     ) -> Option<Name> {
-        let Some(own) = chain.matching(encloser) else {
-            return self.closest_provable(zone, chain, name);
+        let Some(own) = chain.matching(chain.zone.layer_node(encloser)) else {
+            return self.closest_provable(chain, name);
         };
         self.add(Some(own));
-        let encloser = zone.node(encloser)?;
         if let Some(next) = next_closer(name, encloser.name()) {
-            self.add(chain.any(&next));
+            self.add(chain.nsec3_any(&next));
         }
         Some(encloser.name().clone())
     }
 
     /// RFC 5155 §7.2.1 for a name without its own NSEC3: the nearest ancestor that has one,
     /// and the NSEC3 covering (with opt-out) the name one label below it. Returns that ancestor.
-    fn closest_provable(&mut self, zone: &Zone, chain: &Nsec3Chain, name: &Name) -> Option<Name> {
+    fn closest_provable(&mut self, chain: Chain<'_>, name: &Name) -> Option<Name> {
         let mut ancestor = name.parent();
         while let Some(candidate) = ancestor {
-            if !candidate.is_subdomain_of(zone.origin()) {
+            if !candidate.is_subdomain_of(chain.zone.origin()) {
                 return None;
             }
-            if let Ok(nsec3) = chain.find(&candidate) {
+            if let Ok(nsec3) = chain.nsec3_find(&candidate) {
                 self.add(Some(nsec3));
                 if let Some(next) = next_closer(name, &candidate) {
-                    self.add(chain.any(&next));
+                    self.add(chain.nsec3_any(&next));
                 }
                 return Some(candidate);
             }
@@ -351,20 +602,6 @@ impl Proofs {
     }
 }
 
-/// The NSEC owner that is `name` (a wire name in the zone) or comes last before it in
-/// canonical order; before the apex (never, for names of the zone), the last one. Node ids
-/// follow canonical order, so `owners` is sorted both ways. Every name compared ends with the
-/// origin, so only the labels in front of it are compared.
-fn nsec_covering(zone: &Zone, owners: &[u32], name: &[u8]) -> Option<u32> {
-    let origin_len = zone.origin().wire_len();
-    let name = LabelStarts::new(below(name, origin_len)?);
-    let at = owners.partition_point(|&id| {
-        let owner = zone.node(id).and_then(|n| below(n.name().as_wire(), origin_len));
-        owner.is_some_and(|o| name.canonical_cmp(o) != Ordering::Less)
-    });
-    wrapped_before(owners, at).copied()
-}
-
 /// The labels of `wire` in front of its last `suffix_len` octets.
 fn below(wire: &[u8], suffix_len: usize) -> Option<&[u8]> {
     wire.get(..wire.len().saturating_sub(suffix_len))
@@ -372,9 +609,8 @@ fn below(wire: &[u8], suffix_len: usize) -> Option<&[u8]> {
 
 /// `*.` + the name of `encloser` in wire form, in `buf`: the source of synthesis that would
 /// answer below it. `None` when that is too long to be a name.
-fn wildcard_of<'b>(zone: &Zone, encloser: u32, buf: &'b mut [u8; MAX_NAME]) -> Option<&'b [u8]> {
-    let node = zone.node(encloser)?;
-    let wire = node.name().as_wire();
+fn wildcard_of<'b>(encloser: &NodeRef<'_>, buf: &'b mut [u8; MAX_NAME]) -> Option<&'b [u8]> {
+    let wire = encloser.name().as_wire();
     let all = buf.get_mut(..wire.len() + 2)?;
     let (star, rest) = all.split_at_mut(2);
     star.copy_from_slice(&[1, b'*']);
@@ -428,18 +664,65 @@ mod tests {
         assert_eq!(next_closer(&qname, &qname), None);
     }
 
+    /// A part of a chain for [`place`]: keys in order, each held or shadowed.
+    struct Keys(Vec<(Vec<u8>, bool)>, bool);
+
+    impl Part for Keys {
+        fn len(&self) -> usize {
+            self.0.len()
+        }
+
+        fn key(&self, at: usize) -> Option<&[u8]> {
+            self.0.get(at).map(|(key, _)| key.as_slice())
+        }
+
+        fn held(&self, at: usize) -> bool {
+            self.0.get(at).is_some_and(|&(_, held)| held)
+        }
+
+        fn node(&self, at: usize) -> Option<LayerNode> {
+            Some(LayerNode { base: self.1, node: u32::try_from(at).ok()? })
+        }
+    }
+
+    /// An entry found: whether in the base, and its position there.
+    type At = Option<(bool, u32)>;
+
+    fn place_of(parts: &[Keys], target: u8) -> (At, At) {
+        let found = place(parts, |key| key.cmp(&[target][..]), <[u8]>::cmp);
+        let pair = |n: Option<LayerNode>| n.map(|n| (n.base, n.node));
+        (pair(found.exact), pair(found.before))
+    }
+
     #[test]
     fn empty_chain_covers_nothing() {
-        let chain = Nsec3Chain {
-            salt: Vec::new(),
-            iterations: 0,
-            hashes: Vec::new(),
-            matching: Vec::new(),
-        };
-        assert_eq!(chain.find(&name("example.")), Err(None));
-        let one = Nsec3Chain { hashes: vec![(vec![0x80; 20].into(), 7)], ..chain };
-        // A single NSEC3 covers every other hash, on either side of its own (wrapping).
-        assert_eq!(one.any(&name("a.example.")), Some(7));
-        assert_eq!(one.any(&name("b.example.")), Some(7));
+        let empty = [Keys(Vec::new(), false), Keys(Vec::new(), true)];
+        assert_eq!(place_of(&empty, 7), (None, None));
+        // A single entry covers every other key, on either side of its own (wrapping).
+        let one = [Keys(vec![(vec![0x80], true)], false), Keys(Vec::new(), true)];
+        assert_eq!(place_of(&one, 1), (None, Some((false, 0))));
+        assert_eq!(place_of(&one, 0xf0), (None, Some((false, 0))));
+        assert_eq!(place_of(&one, 0x80), (Some((false, 0)), Some((false, 0))));
+    }
+
+    #[test]
+    fn a_chain_in_two_layers_skips_what_the_top_shadows() {
+        let top = Keys(vec![(vec![20], true), (vec![50], true)], false);
+        // The base's 20 and 60 are shadowed: the top has 20 anew, and 60 is gone.
+        let base = Keys(
+            vec![(vec![10], true), (vec![20], false), (vec![30], true), (vec![60], false)],
+            true,
+        );
+        let parts = [top, base];
+        assert_eq!(place_of(&parts, 20), (Some((false, 0)), Some((true, 0))));
+        assert_eq!(place_of(&parts, 25), (None, Some((false, 0))));
+        assert_eq!(place_of(&parts, 30), (Some((true, 2)), Some((false, 0))));
+        assert_eq!(place_of(&parts, 45), (None, Some((true, 2))));
+        // 60 is shadowed: no match, and 50 of the top is the last before 70.
+        assert_eq!(place_of(&parts, 60), (None, Some((false, 1))));
+        assert_eq!(place_of(&parts, 70), (None, Some((false, 1))));
+        // Before the first, the last of the chain (60 shadowed): the top's 50.
+        assert_eq!(place_of(&parts, 5), (None, Some((false, 1))));
+        assert_eq!(place_of(&parts, 10), (Some((true, 0)), Some((false, 1))));
     }
 }

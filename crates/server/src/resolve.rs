@@ -82,8 +82,10 @@ pub(crate) fn resolve(
     let resolved = resolve_in(&mut ctx, question);
     // NSEC and NSEC3 proofs close the authority section (RFC 4035 §3.1.3).
     let proofs = std::mem::take(&mut ctx.proofs);
-    for &id in proofs.nodes() {
-        let Some(node) = zone.node(id) else { continue };
+    for at in proofs.nodes() {
+        let Some(node) = zone.layer(at.base).and_then(|layer| layer.node(at.node)) else {
+            continue;
+        };
         for rtype in [Rtype::NSEC, Rtype::NSEC3] {
             if let Some(set) = node.rrset(rtype) {
                 ctx.put(Section::Authority, node.name(), &node, &set);
@@ -164,8 +166,6 @@ fn step<'z>(
     let key = lower(name, buf);
     let Some(found) = zone.find(key) else { return Step::NxDomain };
     let Some(node) = found.node_ref() else { return Step::NxDomain };
-    // The layer that holds the name (the zone itself unless it is layered).
-    let zone = found.zone;
     if let Some(stop) = node.above() {
         return stop_at(ctx, stop, name, qtype);
     }
@@ -176,7 +176,7 @@ fn step<'z>(
         }
         let step = data(ctx, node, name, qtype);
         if ctx.dnssec && matches!(step, Step::NoData) {
-            ctx.proofs.nodata(zone, name, found.node);
+            ctx.proofs.nodata(zone, name, &node);
         }
         return step;
     }
@@ -190,16 +190,16 @@ fn step<'z>(
             if ctx.dnssec {
                 match step {
                     Step::NoData => {
-                        ctx.proofs.wildcard_nodata(zone, name, found.node, source.id());
+                        ctx.proofs.wildcard_nodata(zone, name, &node, &source);
                     }
-                    _ => ctx.proofs.wildcard_answer(zone, name, found.node),
+                    _ => ctx.proofs.wildcard_answer(zone, name, &node),
                 }
             }
             step
         }
         None => {
             if ctx.dnssec {
-                ctx.proofs.nxdomain(zone, name, found.node);
+                ctx.proofs.nxdomain(zone, name, &node);
             }
             Step::NxDomain
         }
@@ -314,12 +314,7 @@ fn referral(ctx: &mut Ctx<'_, '_>, cut: &NodeRef<'_>) {
         Some(ds) => {
             ctx.put(Section::Authority, cut.name(), cut, &ds);
         }
-        None => {
-            let mut buf = [0u8; MAX_NAME];
-            if let Some(found) = ctx.zone.find(lower(cut.name(), &mut buf)) {
-                ctx.proofs.nodata(found.zone, cut.name(), found.node);
-            }
-        }
+        None => ctx.proofs.nodata(ctx.zone, cut.name(), cut),
     }
 }
 

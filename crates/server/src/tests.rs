@@ -76,7 +76,7 @@ fn zones() -> Zones {
     zones
 }
 
-fn query_message(qname: &str, qtype: Rtype) -> Message {
+pub(crate) fn query_message(qname: &str, qtype: Rtype) -> Message {
     Message {
         header: Header { id: 0xBEEF, rd: true, ..Header::default() },
         questions: vec![Question { name: name(qname), qtype, qclass: Class::IN }],

@@ -21,7 +21,7 @@ use nameward_dns::wire::Writer;
 use nameward_dns::zone::{Entry, NoIncludes, ReaderOptions, ZoneReader};
 use nameward_dns::{Class, Name, Record, Rtype};
 
-use crate::denial::Denial;
+use crate::denial::{Chain, Denial, LayerNode};
 use crate::lower::{MAX_NAME, lower_wire, name_len, suffixes};
 
 /// No node (for `above` and `wildcard`), no RRSIGs (for an RRset's `sigs`).
@@ -482,8 +482,11 @@ impl Zone {
     /// around): the record whose next-owner field changes when `name` enters or leaves the
     /// chain. `None` for a zone without an NSEC chain (unsigned, or signed with NSEC3) or a
     /// name outside the zone.
+    ///
+    /// A layered zone answers across its layers, as it answers queries.
     pub fn nsec_before(&self, name: &Name) -> Option<Record> {
-        let node = self.node(self.denial.nsec_before(self, name)?)?;
+        let at = Chain { zone: self }.nsec_before(name)?;
+        let node = self.layer(at.base)?.node(at.node)?;
         node_records(node).find(|r| r.rtype() == Rtype::NSEC)
     }
 
@@ -492,7 +495,8 @@ impl Zone {
     /// one with the greatest hash when none is below it (the chain wraps around). `None` for
     /// a zone without such a chain.
     pub fn nsec3_before(&self, hash: &[u8]) -> Option<Record> {
-        let node = self.node(self.denial.nsec3_before(hash)?)?;
+        let at = Chain { zone: self }.nsec3_before(hash)?;
+        let node = self.layer(at.base)?.node(at.node)?;
         node_records(node).find(
             |r| matches!(&r.data, RecordData::Nsec3(nsec3) if self.denial.in_nsec3_chain(nsec3)),
         )
@@ -552,7 +556,8 @@ impl Zone {
         let mut buf = [0u8; MAX_NAME];
         let key = crate::lower::lower(name, &mut buf);
         let zone = self.layer_for(key);
-        let Some(first) = zone.lookup(key) else {
+        // An NSEC3 owner is out of the lookup index (RFC 5155 §7.2.8), not out of the zone.
+        let Some(first) = zone.lookup(key).or_else(|| zone.position(key)) else {
             return Vec::new();
         };
         // Canonical order puts every name right before the names below it.
@@ -616,11 +621,15 @@ impl Zone {
 
     /// The node of `key` (a lower-cased wire name inside the zone), or its closest encloser,
     /// in the layer that holds that part of the zone.
+    ///
+    /// The apex is always the top layer's: a name the base does not hold below the apex
+    /// has the top's apex (with its wildcard) as its closest encloser, not the base's old one.
     pub(crate) fn find(&self, key: &[u8]) -> Option<Found<'_>> {
         let zone = self.layer_for(key);
         let mut exact = true;
         for suffix in suffixes(key) {
             if let Some(node) = zone.lookup(suffix) {
+                let zone = if node == 0 { self } else { zone };
                 return Some(Found { zone, node, exact });
             }
             exact = false;
@@ -628,9 +637,26 @@ impl Zone {
         None
     }
 
+    /// The base of a layered zone.
+    pub(crate) fn base(&self) -> Option<&Zone> {
+        self.under.as_ref().map(|under| &*under.base)
+    }
+
+    /// This zone (its top layer) or its base.
+    pub(crate) fn layer(&self, base: bool) -> Option<&Zone> {
+        if base { self.base() } else { Some(self) }
+    }
+
+    /// `node`, of this zone or of its base, as the layer holding it and its position there.
+    pub(crate) fn layer_node(&self, node: &NodeRef<'_>) -> LayerNode {
+        LayerNode { base: !std::ptr::eq(node.zone, self), node: node.id }
+    }
+
     /// True for a zone published by differences: a small top layer (this zone's own nodes:
     /// the apex and the delegations changed since the base was built) over an older base
-    /// that answers for every other delegation. Only unsigned zones are layered.
+    /// that answers for every other delegation. The denial of existence of a signed zone
+    /// spans both layers: its NSEC or NSEC3 chain is the top's and the base's, less what the
+    /// top shadows.
     pub fn layered(&self) -> bool {
         self.under.is_some()
     }
@@ -647,12 +673,13 @@ impl Zone {
     /// not layered.
     pub fn rebased(&self, folded: Arc<Zone>, serial: u32) -> Option<Result<Zone, LoadError>> {
         let under = self.under.as_ref()?;
-        let shadowed: HashMap<Box<[u8]>, u32> = under
+        let mut shadowed: HashMap<Box<[u8]>, u32> = under
             .shadowed
             .iter()
             .filter(|(_, changed)| crate::transfer::serial_gt(**changed, serial))
             .map(|(key, changed)| (key.clone(), *changed))
             .collect();
+        self.shadow_apex_wildcard(&mut shadowed, serial);
         let mut layer = Layer { records: self.top_records(&shadowed), base: folded, shadowed };
         let records = std::mem::take(&mut layer.records);
         Some(layer.compile(&self.origin, records, &CheckOptions::default()))
@@ -707,7 +734,7 @@ impl Zone {
     }
 
     /// The base of a layered zone and whether it, not the top, holds the node `node` of it.
-    fn base_holds(&self, node: &NodeRef<'_>) -> bool {
+    pub(crate) fn base_holds(&self, node: &NodeRef<'_>) -> bool {
         let Some(under) = &self.under else { return false };
         let mut buf = [0u8; MAX_NAME];
         !self.shadows(under, crate::lower::lower(node.name(), &mut buf))
@@ -718,16 +745,14 @@ impl Zone {
     /// earlier layer already holds, as this version has them. The caller applies the change
     /// to [`Layer::records`] and compiles it with [`Layer::compile`]; every other delegation
     /// is answered from the base, shared, not copied, so the cost follows the size of the top
-    /// layer, not of the zone. `None` for a signed zone (its denial chain spans the whole
-    /// zone): compile it whole.
+    /// layer, not of the zone. A signed zone is layered alike: the NSEC3 owners (`<hash>.`
+    /// the apex) are one label below the apex too, so a change's chain neighbours are shadowed
+    /// as delegations are, and the denial chain is searched across both layers.
     pub(crate) fn plan_layer<'r>(
         self: &Arc<Zone>,
         owners: impl IntoIterator<Item = &'r Name>,
         serial: u32,
     ) -> Option<Layer> {
-        if self.signed {
-            return None;
-        }
         let (base, mut shadowed) = match &self.under {
             Some(under) => (Arc::clone(&under.base), under.shadowed.clone()),
             None => (Arc::clone(self), HashMap::default()),
@@ -740,7 +765,18 @@ impl Zone {
                 shadowed.insert(delegation.into(), serial);
             }
         }
+        self.shadow_apex_wildcard(&mut shadowed, serial);
         Some(Layer { records: self.top_records(&shadowed), base, shadowed })
+    }
+
+    /// Makes the top layer hold the apex wildcard (`*.` and the apex), as it holds the apex:
+    /// a name below the apex that neither layer has is answered from the top's apex and its
+    /// wildcard child, which must be the one served.
+    fn shadow_apex_wildcard(&self, shadowed: &mut HashMap<Box<[u8]>, u32>, serial: u32) {
+        let mut buf = [0u8; MAX_NAME];
+        if let Ok(wildcard) = self.origin.prepend(b"*") {
+            shadowed.entry(crate::lower::lower(&wildcard, &mut buf).into()).or_insert(serial);
+        }
     }
 
     /// The apex's records and the subtrees of the `shadowed` delegations, as this version has
@@ -753,6 +789,19 @@ impl Zone {
             records.extend(self.subtree(&name));
         }
         records
+    }
+
+    /// The node whose owner is `key` (lower-cased wire), found by a binary search of the
+    /// nodes (in canonical order) rather than by the index: for the names the index leaves out.
+    fn position(&self, key: &[u8]) -> Option<u32> {
+        let key = crate::lower::LabelStarts::new(key);
+        let at = self.nodes.partition_point(|node| {
+            let name = self.names.get(node.name as usize).map_or(&[0][..], Name::as_wire);
+            key.canonical_cmp(name).is_gt()
+        });
+        let id = u32::try_from(at).ok()?;
+        let name = self.node(id)?.name().as_wire();
+        key.canonical_cmp(name).is_eq().then_some(id)
     }
 
     /// The node whose owner is `key` (lower-cased wire).
@@ -837,6 +886,9 @@ impl Compiler {
         zone.signed = signed;
         if zone.signed {
             zone.denial = Denial::new(&zone);
+            if let Some(derived) = Denial::complete(&zone) {
+                zone.denial.set(derived);
+            }
         }
         zone.names.shrink_to_fit();
         zone.nodes.shrink_to_fit();
@@ -1072,13 +1124,19 @@ impl Layer {
     ) -> Result<Zone, LoadError> {
         // The top alone names servers whose addresses the base holds: glue is checked across
         // the whole zone when it is folded, not per layer.
-        let options = CheckOptions {
+        let top_options = CheckOptions {
             missing_glue: Severity::Warning,
             record_checks: Vec::new(),
             max_diagnostics: options.max_diagnostics,
         };
-        let mut top = Zone::from_records(origin, records, "published difference", &options)?;
+        let mut top = Zone::from_records(origin, records, "published difference", &top_options)?;
+        let chains_meet = top.denial.layers_over(&self.base.denial);
         top.under = Some(Arc::new(Under { base: self.base, shadowed: self.shadowed }));
+        if !chains_meet {
+            // The zone was signed, unsigned or given new NSEC3 parameters: the chain of the
+            // top and that of the base are not one chain, so the zone is compiled whole.
+            return top.folded(options);
+        }
         Ok(top)
     }
 }

@@ -89,9 +89,11 @@ pub enum ApplyError {
 
 impl Diff {
     /// The version that `zone` becomes with this difference: its records less the deleted,
-    /// plus the added, under the new SOA, checked as any zone is. An unsigned zone gets a
-    /// layered version (see [`Zone::layered`]): only the delegations the difference touches
-    /// are compiled anew, over the older version's base; a signed one is compiled whole. Refused unless
+    /// plus the added, under the new SOA, checked as any zone is. The zone gets a layered
+    /// version (see [`Zone::layered`]): only the delegations (and, in a signed zone, the NSEC3
+    /// owners) the difference touches are compiled anew, over the older version's base. A
+    /// difference that signs the zone, unsigns it or changes its kind of denial chain is
+    /// compiled whole. Refused unless
     /// `zone` is the version the difference was taken from and every record deleted is there
     /// and every record added is not, so that a publisher's view and the served zone can never
     /// silently part.
