@@ -120,14 +120,6 @@ impl Denial {
         }
     }
 
-    /// The node of the NSEC3 whose owner hash is `hash`; `None` when the chain has none.
-    /// (NSEC3 owners are kept out of the name index: they are no names to answer for.)
-    pub(crate) fn nsec3_at(&self, hash: &[u8]) -> Option<u32> {
-        let Denial::Nsec3(chain) = self else { return None };
-        let at = chain.hashes.binary_search_by(|(h, _)| h.as_ref().cmp(hash)).ok()?;
-        chain.hashes.get(at).map(|&(_, node)| node)
-    }
-
     /// Whether `nsec3` belongs to the chain this zone answers with.
     pub(crate) fn in_nsec3_chain(&self, nsec3: &nameward_dns::rdata::rfc5155::Nsec3) -> bool {
         matches!(self, Denial::Nsec3(chain) if chain.holds(nsec3))

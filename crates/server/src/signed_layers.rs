@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use data_encoding::{BASE32HEX_NOPAD, BASE64};
 use nameward_dns::check::CheckOptions;
-use nameward_dns::dnssec::{Denial, Nsec3Options, PrivateKey, SignOptions, SigningKey, sign_zone};
+use nameward_dns::dnssec::{
+    Denial, Nsec3Options, PrivateKey, SignOptions, SigningKey, sign_change, sign_zone,
+};
 use nameward_dns::message::Edns;
 use nameward_dns::rdata::RecordData;
 use nameward_dns::store::ZoneBuilder;
@@ -35,6 +37,16 @@ fn key() -> SigningKey {
     SigningKey::new(&private, 257).unwrap()
 }
 
+/// Signing with `denial` at a fixed validity, on one thread.
+fn sign_options(denial: &Denial) -> SignOptions {
+    SignOptions {
+        inception: 1_700_000_000,
+        expiration: 1_800_000_000,
+        denial: denial.clone(),
+        threads: 1,
+    }
+}
+
 /// `records` signed with [`key`] and `denial`, at a fixed validity.
 pub(crate) fn sign(origin: &Name, records: &[Record], denial: &Denial) -> Vec<Record> {
     let mut builder = ZoneBuilder::new(origin);
@@ -42,14 +54,8 @@ pub(crate) fn sign(origin: &Name, records: &[Record], denial: &Denial) -> Vec<Re
     for record in records {
         builder.push(record, &source).unwrap();
     }
-    let options = SignOptions {
-        inception: 1_700_000_000,
-        expiration: 1_800_000_000,
-        denial: denial.clone(),
-        threads: 1,
-    };
     let mut signed = Vec::new();
-    sign_zone(&builder.finish(), &[key()], &options, &mut |r| {
+    sign_zone(&builder.finish(), &[key()], &sign_options(denial), &mut |r| {
         signed.push(r);
         ControlFlow::Continue(())
     })
@@ -213,10 +219,15 @@ fn tld_records(
 
 /// The difference between two signed versions, as a publisher hands it to the server.
 fn diff_between(before: &[Record], after: &[Record]) -> Diff {
-    let key = |r: &Record| r.to_string();
     let soa = |records: &[Record]| {
         records.iter().find(|r| r.rtype() == Rtype::SOA).cloned().expect("an SOA")
     };
+    diff_of(soa(before), soa(after), before, after)
+}
+
+/// The difference from the records `before` to `after` (the SOA aside: `from` and `to`).
+fn diff_of(from: Record, to: Record, before: &[Record], after: &[Record]) -> Diff {
+    let key = |r: &Record| r.to_string();
     let old: BTreeMap<String, &Record> = before.iter().map(|r| (key(r), r)).collect();
     let new: BTreeMap<String, &Record> = after.iter().map(|r| (key(r), r)).collect();
     let only = |a: &BTreeMap<String, &Record>, b: &BTreeMap<String, &Record>| -> Vec<Record> {
@@ -225,7 +236,7 @@ fn diff_between(before: &[Record], after: &[Record]) -> Diff {
             .map(|(_, r)| (*r).clone())
             .collect()
     };
-    Diff { from: soa(before), to: soa(after), deleted: only(&old, &new), added: only(&new, &old) }
+    Diff { from, to, deleted: only(&old, &new), added: only(&new, &old) }
 }
 
 /// The names the differential test asks about: every owner of either zone, names between
@@ -408,4 +419,69 @@ fn a_new_kind_of_chain_is_compiled_whole() {
     served = Arc::new(diff_between(&records, &next).apply_to(&served, &options).unwrap());
     assert!(served.layered());
     same_answers(&served, &Zone::from_records(&origin, next, "whole", &options).unwrap(), "NSEC");
+}
+
+/// Single-label delegations only: the incremental signer leaves changes that make or unmake
+/// an empty non-terminal to a whole signing.
+fn one_label(change: &Change) -> bool {
+    match *change {
+        Change::Put(at, _) | Change::Remove(at) | Change::ToggleDs(at) | Change::ToggleGlue(at) => {
+            !LABELS[at].contains('.')
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// The incremental signer (`sign_change`) reading a layered zone through `SignedZone`:
+    /// each change it signs, applied as a difference, gives the zone signed whole.
+    #[test]
+    fn changes_signed_over_layers_give_the_zone_signed_whole(
+        kind in 0u8..3,
+        initial in proptest::collection::btree_map(0..LABELS.len(), delegation(), 0..8),
+        changes in proptest::collection::vec(change().prop_filter("one label", one_label), 1..8),
+    ) {
+        let origin = name("example.");
+        let denial = denial_of(kind);
+        let mut delegations: BTreeMap<usize, Delegation> =
+            initial.into_iter().filter(|(at, _)| !LABELS[*at].contains('.')).collect();
+        let options = CheckOptions::default();
+        let first = sign(&origin, &tld_records(1, false, &delegations), &denial);
+        let mut served = Arc::new(Zone::from_records(&origin, first, "v1", &options).unwrap());
+        for (step, change) in changes.iter().enumerate() {
+            let at = match *change {
+                Change::Put(at, d) => { delegations.insert(at, d); at }
+                Change::Remove(at) => { delegations.remove(&at); at }
+                Change::ToggleDs(at) | Change::ToggleGlue(at) => {
+                    if let Some(d) = delegations.get_mut(&at) {
+                        if matches!(change, Change::ToggleDs(_)) { d.ds = !d.ds } else { d.glue = !d.glue }
+                    }
+                    at
+                }
+            };
+            let serial = u32::try_from(step).unwrap() + 2;
+            let unsigned = tld_records(serial, false, &delegations);
+            let touched: BTreeMap<Name, Vec<Record>> =
+                [format!("{}.example.", LABELS[at]), format!("ns.{}.example.", LABELS[at])]
+                    .into_iter()
+                    .map(|owner| {
+                        let owner = name(&owner);
+                        let records = unsigned.iter().filter(|r| r.owner == owner).cloned().collect();
+                        (owner, records)
+                    })
+                    .collect();
+            let soa = unsigned.iter().find(|r| r.rtype() == Rtype::SOA).unwrap().clone();
+            let signed = sign_change(&*served, &soa, &touched, &[key()], &sign_options(&denial))
+                .unwrap_or_else(|e| panic!("{change:?}: {e}"));
+            let before: Vec<Record> = signed.keys().flat_map(|owner| served.records_at(owner)).collect();
+            let after: Vec<Record> = signed.into_values().flatten().collect();
+            let diff = diff_of(served.soa().unwrap(), soa, &before, &after);
+            served = Arc::new(diff.apply_to(&served, &options).unwrap());
+            prop_assert!(served.layered());
+            let whole = sign(&origin, &unsigned, &denial);
+            let whole = Zone::from_records(&origin, whole, "whole", &options).unwrap();
+            same_answers(&served, &whole, &format!("step {step} ({change:?}) of {changes:?}"));
+        }
+    }
 }

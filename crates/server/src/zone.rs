@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 use nameward_dns::check::{CheckOptions, Diagnostic, Severity, check_zone};
+use nameward_dns::dnssec::SignedZone;
 use nameward_dns::rdata::RecordData;
 use nameward_dns::store::{RecordRef, ZoneBuilder, ZoneStore};
 use nameward_dns::wire::Writer;
@@ -553,33 +554,29 @@ impl Zone {
     /// The records owned by `name` and by every name below it, in canonical order: the part of
     /// the zone that a change at `name` can touch. Empty when the zone has no such name.
     pub fn subtree(&self, name: &Name) -> Vec<Record> {
-        let mut buf = [0u8; MAX_NAME];
-        let key = crate::lower::lower(name, &mut buf);
-        let zone = self.layer_for(key);
-        // An NSEC3 owner is out of the lookup index (RFC 5155 §7.2.8), not out of the zone.
-        let Some(first) = zone.lookup(key).or_else(|| zone.position(key)) else {
-            return Vec::new();
-        };
+        let Some(first) = self.owner_node(name) else { return Vec::new() };
         // Canonical order puts every name right before the names below it.
-        (first..)
-            .map_while(|id| zone.node(id))
+        (first.id..)
+            .map_while(|id| first.zone.node(id))
             .take_while(|node| node.name().is_subdomain_of(name))
             .flat_map(node_records)
             .collect()
     }
 
-    /// The records owned by `name` alone, in canonical order, an NSEC3 owner's too; none when
-    /// the zone has no such name. The cost follows the records there, not the zone.
+    /// The records owned by `name` alone, in canonical order, an NSEC3 owner's too, each with
+    /// its RRset's TTL; none when the zone has no such name. The cost follows the records
+    /// there, not the zone.
     pub fn records_at(&self, name: &Name) -> Vec<Record> {
+        self.owner_node(name).map(|node| node_records(node).collect()).unwrap_or_default()
+    }
+
+    /// The node owned by `name`, in the layer holding it, NSEC3 owners included.
+    fn owner_node(&self, name: &Name) -> Option<NodeRef<'_>> {
         let mut buf = [0u8; MAX_NAME];
         let key = crate::lower::lower(name, &mut buf);
         let zone = self.layer_for(key);
-        let id = zone.lookup(key).or_else(|| {
-            let hash = nameward_dns::dnssec::nsec3::hash_of_owner(name)?;
-            let below_apex = name.parent().is_some_and(|parent| parent == self.origin);
-            below_apex.then(|| zone.denial.nsec3_at(&hash)).flatten()
-        });
-        id.and_then(|id| zone.node(id)).map(node_records).into_iter().flatten().collect()
+        // An NSEC3 owner is out of the lookup index (RFC 5155 §7.2.8), not out of the zone.
+        zone.node(zone.lookup(key).or_else(|| zone.position(key))?)
     }
 
     /// Number of names, empty non-terminals included.
@@ -808,6 +805,22 @@ impl Zone {
     fn lookup(&self, key: &[u8]) -> Option<u32> {
         let hash = self.hasher.hash_one(key);
         self.index.find(hash, |&id| owner_is(&self.names, &self.nodes, id, key)).copied()
+    }
+}
+
+/// What the incremental signer reads of the served zone: a change to a signed zone, layered or
+/// not, is signed from the records at its owners and their chain neighbours.
+impl SignedZone for Zone {
+    fn records_at(&self, owner: &Name) -> Vec<Record> {
+        Zone::records_at(self, owner)
+    }
+
+    fn nsec_before(&self, name: &Name) -> Option<Record> {
+        Zone::nsec_before(self, name)
+    }
+
+    fn nsec3_before(&self, hash: &[u8]) -> Option<Record> {
+        Zone::nsec3_before(self, hash)
     }
 }
 
