@@ -39,7 +39,7 @@ pub(crate) struct NsecChain {
     owners: Vec<u32>,
     /// The NSEC covering `*.` + the origin, which denies the apex wildcard in most NXDOMAIN
     /// answers: found once at load rather than per query.
-    apex_wildcard: Option<u32>,
+    apex_wildcard: Option<LayerNode>,
 }
 
 /// One NSEC3 chain: its parameters and its owners sorted by hash.
@@ -77,26 +77,29 @@ impl Denial {
     }
 
     /// What the index keeps worked out ahead of queries, found through the chain itself: the
-    /// NSEC covering the apex wildcard, or the NSEC3 matching each node. For a zone in one
-    /// layer (`zone.denial()` is the index [`Denial::new`] made); the top layer of a layered
-    /// zone finds these across both layers at query time instead.
+    /// NSEC covering the apex wildcard, or the NSEC3 matching each node. For a zone compiled
+    /// in one layer (`zone.denial()` is the index [`Denial::new`] made); a top layer laid over
+    /// a base then finds the NSEC of the apex wildcard again ([`Denial::apex_wildcard`]) and
+    /// looks its nodes' NSEC3s up across the layers when its own index has none.
     pub(crate) fn complete(zone: &Zone) -> Option<Derived> {
         let chain = Chain { zone };
         match zone.denial() {
             Denial::None => None,
-            Denial::Nsec(_) => {
-                let mut buf = [0u8; MAX_NAME];
-                let wild = zone.apex().and_then(|apex| wildcard_of(&apex, &mut buf));
-                Some(Derived::ApexWildcard(
-                    wild.and_then(|w| chain.nsec_covering(w)).map(|n| n.node),
-                ))
-            }
+            Denial::Nsec(_) => Denial::apex_wildcard(zone),
             Denial::Nsec3(_) => Some(Derived::Matching(
                 zone.nodes()
                     .map(|node| chain.nsec3_find(node.name()).ok().map(|n| n.node))
                     .collect(),
             )),
         }
+    }
+
+    /// The NSEC covering `*.` and the apex, which denies the apex wildcard in most NXDOMAIN
+    /// answers of an NSEC zone, across the zone's layers.
+    pub(crate) fn apex_wildcard(zone: &Zone) -> Option<Derived> {
+        let mut buf = [0u8; MAX_NAME];
+        let wild = zone.apex().and_then(|apex| wildcard_of(&apex, &mut buf));
+        Some(Derived::ApexWildcard(wild.and_then(|w| Chain { zone }.nsec_covering(w))))
     }
 
     /// Stores what [`Denial::complete`] worked out.
@@ -129,7 +132,7 @@ impl Denial {
 /// What [`Denial::complete`] works out.
 #[derive(Debug)]
 pub(crate) enum Derived {
-    ApexWildcard(Option<u32>),
+    ApexWildcard(Option<LayerNode>),
     Matching(Vec<Option<u32>>),
 }
 
@@ -284,7 +287,7 @@ impl Part for NsecPart<'_> {
     }
 
     fn held(&self, at: usize) -> bool {
-        self.owners.get(at).is_some_and(|&id| self.chain.held(self.base, self.layer, id))
+        self.owners.get(at).is_some_and(|&id| self.chain.held(self.base, id))
     }
 
     fn node(&self, at: usize) -> Option<LayerNode> {
@@ -295,7 +298,6 @@ impl Part for NsecPart<'_> {
 /// The part of a layer's NSEC3 chain: its owner hashes in order.
 struct Nsec3Part<'z> {
     chain: Chain<'z>,
-    layer: &'z Zone,
     base: bool,
     hashes: &'z [(Box<[u8]>, u32)],
 }
@@ -310,7 +312,7 @@ impl Part for Nsec3Part<'_> {
     }
 
     fn held(&self, at: usize) -> bool {
-        self.hashes.get(at).is_some_and(|&(_, id)| self.chain.held(self.base, self.layer, id))
+        self.hashes.get(at).is_some_and(|&(_, id)| self.chain.held(self.base, id))
     }
 
     fn node(&self, at: usize) -> Option<LayerNode> {
@@ -338,8 +340,8 @@ impl<'z> Chain<'z> {
 
     /// Whether node `id` of a layer is of the zone served: every top node is, a base node
     /// unless the top shadows it.
-    fn held(self, base: bool, layer: &Zone, id: u32) -> bool {
-        !base || layer.node(id).is_some_and(|node| self.zone.base_holds(&node))
+    fn held(self, base: bool, id: u32) -> bool {
+        !base || self.zone.base_holds(id)
     }
 
     /// The NSEC owners that are `name` (a wire name in the zone) and that come last before it
@@ -384,9 +386,8 @@ impl<'z> Chain<'z> {
 
     /// The NSEC3 owners whose hash is `hash` and the greatest below it.
     fn nsec3(self, hash: &[u8]) -> Place {
-        let parts = self.layers().map(|(base, layer, denial)| Nsec3Part {
+        let parts = self.layers().map(|(base, _, denial)| Nsec3Part {
             chain: self,
-            layer,
             base,
             hashes: match denial {
                 Denial::Nsec3(chain) => &chain.hashes,
@@ -417,12 +418,21 @@ impl<'z> Chain<'z> {
 
     /// The NSEC3 matching the name of `at`: from the index of its layer when that one is of
     /// the zone served, or else found by its hash across the layers.
+    ///
+    /// A base node the top does not shadow did not change, so it is in the chain only if it
+    /// was in the base's: when the base's index has no NSEC3 for it, there is none. Its NSEC3
+    /// may have changed (a neighbour's `next` field), and then the top holds the new one. A
+    /// top node's NSEC3 may be in either layer.
     fn matching(self, at: LayerNode) -> Option<LayerNode> {
         let layer = self.zone.layer(at.base)?;
         let Denial::Nsec3(chain) = layer.denial() else { return None };
         let indexed = chain.matching.get(at.node as usize).copied().flatten();
-        if let Some(node) = indexed.filter(|&n| self.held(at.base, layer, n)) {
-            return Some(LayerNode { base: at.base, node });
+        match indexed {
+            Some(node) if self.held(at.base, node) => {
+                return Some(LayerNode { base: at.base, node });
+            }
+            None if at.base => return None,
+            _ => {}
         }
         // In one layer, the index is the whole chain.
         self.zone.base()?;
@@ -475,9 +485,9 @@ impl Proofs {
             Denial::None => {}
             Denial::Nsec(NsecChain { apex_wildcard, .. }) => {
                 self.add(chain.nsec_covering(name.as_wire()));
-                let at_apex = encloser.id() == 0;
-                if at_apex && !zone.layered() {
-                    self.add(apex_wildcard.map(|node| LayerNode { base: false, node }));
+                if encloser.id() == 0 {
+                    // `Zone::find` gives the top layer's apex, never the base's.
+                    self.add(*apex_wildcard);
                 } else {
                     let mut buf = [0u8; MAX_NAME];
                     if let Some(wild) = wildcard_of(encloser, &mut buf) {

@@ -325,6 +325,32 @@ struct Under {
     /// each with the serial of its last change (a fold of an earlier version already has
     /// the delegations that did not change since).
     shadowed: HashMap<Box<[u8]>, u32>,
+    /// The base nodes the top holds, as sorted, disjoint ranges of node ids (the apex, and
+    /// each shadowed delegation's subtree, which canonical order keeps together): a base
+    /// node's fate found by a binary search, without its name, for denial proofs and walks.
+    hidden: Vec<(u32, u32)>,
+}
+
+impl Under {
+    fn new(base: Arc<Zone>, shadowed: HashMap<Box<[u8]>, u32>) -> Under {
+        let mut hidden = vec![(0, 1)];
+        for key in shadowed.keys() {
+            let Some(first) = base.lookup(key).or_else(|| base.position(key)) else { continue };
+            let Some(name) = base.node(first).map(|node| node.name()) else { continue };
+            let end = (first + 1..)
+                .find(|&id| base.node(id).is_none_or(|node| !node.name().is_subdomain_of(name)))
+                .unwrap_or(first + 1);
+            hidden.push((first, end));
+        }
+        hidden.sort_unstable();
+        Under { base, shadowed, hidden }
+    }
+
+    /// Whether the top layer holds base node `id`.
+    fn hides(&self, id: u32) -> bool {
+        let at = self.hidden.partition_point(|&(_, end)| end <= id);
+        self.hidden.get(at).is_some_and(|&(start, _)| start <= id)
+    }
 }
 
 /// A compiled, immutable zone. `Send + Sync`; share it behind an `Arc`.
@@ -692,7 +718,7 @@ impl Zone {
         }
         let base = &self.under.as_ref()?.base;
         let node = base.node(i - top)?;
-        Some(self.base_holds(&node).then_some(node))
+        Some(self.base_holds(node.id).then_some(node))
     }
 
     /// Nodes in the base layer (none for a zone that is not layered).
@@ -730,11 +756,9 @@ impl Zone {
         }
     }
 
-    /// The base of a layered zone and whether it, not the top, holds the node `node` of it.
-    pub(crate) fn base_holds(&self, node: &NodeRef<'_>) -> bool {
-        let Some(under) = &self.under else { return false };
-        let mut buf = [0u8; MAX_NAME];
-        !self.shadows(under, crate::lower::lower(node.name(), &mut buf))
+    /// Whether this zone's base, not its top layer, holds node `id` of the base.
+    pub(crate) fn base_holds(&self, id: u32) -> bool {
+        self.under.as_ref().is_some_and(|under| !under.hides(id))
     }
 
     /// The top layer that a change to `owners` at `serial` starts from when laid over this
@@ -1144,11 +1168,16 @@ impl Layer {
         };
         let mut top = Zone::from_records(origin, records, "published difference", &top_options)?;
         let chains_meet = top.denial.layers_over(&self.base.denial);
-        top.under = Some(Arc::new(Under { base: self.base, shadowed: self.shadowed }));
+        top.under = Some(Arc::new(Under::new(self.base, self.shadowed)));
         if !chains_meet {
             // The zone was signed, unsigned or given new NSEC3 parameters: the chain of the
             // top and that of the base are not one chain, so the zone is compiled whole.
             return top.folded(options);
+        }
+        if matches!(top.denial, Denial::Nsec(_))
+            && let Some(wildcard) = Denial::apex_wildcard(&top)
+        {
+            top.denial.set(wildcard);
         }
         Ok(top)
     }
