@@ -51,6 +51,9 @@ pub(crate) struct Nsec3Chain {
     hashes: Vec<(Box<[u8]>, u32)>,
     /// For each node of the zone, the node of the NSEC3 matching its name, if any.
     matching: Vec<Option<u32>>,
+    /// For the top layer of a layered zone, the same across both layers (see
+    /// [`Denial::across`]); empty otherwise.
+    across: Vec<Option<LayerNode>>,
 }
 
 impl Denial {
@@ -102,11 +105,27 @@ impl Denial {
         Some(Derived::ApexWildcard(wild.and_then(|w| Chain { zone }.nsec_covering(w))))
     }
 
+    /// For a top layer laid over its base: the NSEC3 matching each of its nodes across both
+    /// layers, so that answers need not hash a name whose NSEC3 the base holds (the apex's,
+    /// in most NXDOMAIN answers). Only the nodes without an NSEC3 in the top are hashed.
+    pub(crate) fn across(zone: &Zone) -> Option<Derived> {
+        let Denial::Nsec3(own) = zone.denial() else { return None };
+        let chain = Chain { zone };
+        let across = zone.nodes().map(|node| {
+            match own.matching.get(node.id() as usize).copied().flatten() {
+                Some(nsec3) => Some(LayerNode { base: false, node: nsec3 }),
+                None => chain.nsec3_find(node.name()).ok(),
+            }
+        });
+        Some(Derived::Across(across.collect()))
+    }
+
     /// Stores what [`Denial::complete`] worked out.
     pub(crate) fn set(&mut self, derived: Derived) {
         match (self, derived) {
             (Denial::Nsec(chain), Derived::ApexWildcard(wild)) => chain.apex_wildcard = wild,
             (Denial::Nsec3(chain), Derived::Matching(matching)) => chain.matching = matching,
+            (Denial::Nsec3(chain), Derived::Across(across)) => chain.across = across,
             _ => {}
         }
     }
@@ -133,6 +152,7 @@ impl Denial {
 #[derive(Debug)]
 pub(crate) enum Derived {
     ApexWildcard(Option<LayerNode>),
+    Across(Vec<Option<LayerNode>>),
     Matching(Vec<Option<u32>>),
 }
 
@@ -151,6 +171,7 @@ impl Nsec3Chain {
             iterations,
             hashes: Vec::new(),
             matching: Vec::new(),
+            across: Vec::new(),
         };
         let mut hashes = Vec::new();
         for node in zone.nodes() {
@@ -426,6 +447,9 @@ impl<'z> Chain<'z> {
     fn matching(self, at: LayerNode) -> Option<LayerNode> {
         let layer = self.zone.layer(at.base)?;
         let Denial::Nsec3(chain) = layer.denial() else { return None };
+        if !at.base && !chain.across.is_empty() {
+            return chain.across.get(at.node as usize).copied().flatten();
+        }
         let indexed = chain.matching.get(at.node as usize).copied().flatten();
         match indexed {
             Some(node) if self.held(at.base, node) => {
@@ -646,6 +670,7 @@ mod tests {
             iterations: 12,
             hashes: Vec::new(),
             matching: Vec::new(),
+            across: Vec::new(),
         };
         for (owner, hash) in [
             ("example.", "0p9mhaveqvm6t7vbl5lop2u3t2rp3tom"),

@@ -1174,10 +1174,13 @@ impl Layer {
             // top and that of the base are not one chain, so the zone is compiled whole.
             return top.folded(options);
         }
-        if matches!(top.denial, Denial::Nsec(_))
-            && let Some(wildcard) = Denial::apex_wildcard(&top)
-        {
-            top.denial.set(wildcard);
+        let across = match top.denial {
+            Denial::Nsec(_) => Denial::apex_wildcard(&top),
+            Denial::Nsec3(_) => Denial::across(&top),
+            Denial::None => None,
+        };
+        if let Some(across) = across {
+            top.denial.set(across);
         }
         Ok(top)
     }
