@@ -107,13 +107,16 @@ impl Denial {
 
     /// For a top layer laid over its base: the NSEC3 matching each of its nodes across both
     /// layers, so that answers need not hash a name whose NSEC3 the base holds (the apex's,
-    /// in most NXDOMAIN answers). Only the nodes without an NSEC3 in the top are hashed.
+    /// in most NXDOMAIN answers). Only the nodes that answers can ask about and that have no
+    /// NSEC3 in the top are hashed: not those below a zone cut, nor NSEC3 owners (answered as
+    /// names that do not exist).
     pub(crate) fn across(zone: &Zone) -> Option<Derived> {
         let Denial::Nsec3(own) = zone.denial() else { return None };
         let chain = Chain { zone };
         let across = zone.nodes().map(|node| {
             match own.matching.get(node.id() as usize).copied().flatten() {
                 Some(nsec3) => Some(LayerNode { base: false, node: nsec3 }),
+                None if node.above().is_some() || node.rrset(Rtype::NSEC3).is_some() => None,
                 None => chain.nsec3_find(node.name()).ok(),
             }
         });
