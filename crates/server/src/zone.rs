@@ -332,9 +332,20 @@ struct Under {
 }
 
 impl Under {
-    fn new(base: Arc<Zone>, shadowed: HashMap<Box<[u8]>, u32>) -> Under {
-        let mut hidden = vec![(0, 1)];
-        for key in shadowed.keys() {
+    /// The base under a top holding the `shadowed` delegations: `hidden`, the ranges of the
+    /// base nodes that an earlier top over the same base held (empty for a new base), and the
+    /// ranges of the `fresh` delegations, looked up now (a binary search for each that the
+    /// base's index does not have), so that a change costs lookups for its own delegations.
+    fn new(
+        base: Arc<Zone>,
+        shadowed: HashMap<Box<[u8]>, u32>,
+        mut hidden: Vec<(u32, u32)>,
+        fresh: &[Box<[u8]>],
+    ) -> Under {
+        if hidden.is_empty() {
+            hidden.push((0, 1));
+        }
+        for key in fresh {
             let Some(first) = base.lookup(key).or_else(|| base.position(key)) else { continue };
             let Some(name) = base.node(first).map(|node| node.name()) else { continue };
             let end = (first + 1..)
@@ -703,7 +714,9 @@ impl Zone {
             .map(|(key, changed)| (key.clone(), *changed))
             .collect();
         self.shadow_apex_wildcard(&mut shadowed, serial);
-        let mut layer = Layer { records: self.top_records(&shadowed), base: folded, shadowed };
+        let fresh = shadowed.keys().cloned().collect();
+        let records = self.top_records(&shadowed);
+        let mut layer = Layer { records, base: folded, shadowed, hidden: Vec::new(), fresh };
         let records = std::mem::take(&mut layer.records);
         Some(layer.compile(&self.origin, records, &CheckOptions::default()))
     }
@@ -774,30 +787,43 @@ impl Zone {
         owners: impl IntoIterator<Item = &'r Name>,
         serial: u32,
     ) -> Option<Layer> {
-        let (base, mut shadowed) = match &self.under {
-            Some(under) => (Arc::clone(&under.base), under.shadowed.clone()),
-            None => (Arc::clone(self), HashMap::default()),
+        let (base, mut shadowed, hidden) = match &self.under {
+            Some(under) => (Arc::clone(&under.base), under.shadowed.clone(), under.hidden.clone()),
+            None => (Arc::clone(self), HashMap::default(), Vec::new()),
         };
         let apex_len = self.origin.wire_len();
         let mut buf = [0u8; MAX_NAME];
+        let mut fresh = Vec::new();
         for owner in owners {
             let key = crate::lower::lower(owner, &mut buf);
-            if let Some(delegation) = delegation_key(key, apex_len) {
-                shadowed.insert(delegation.into(), serial);
+            if let Some(delegation) = delegation_key(key, apex_len)
+                && shadowed.insert(delegation.into(), serial).is_none()
+            {
+                fresh.push(delegation.into());
             }
         }
-        self.shadow_apex_wildcard(&mut shadowed, serial);
-        Some(Layer { records: self.top_records(&shadowed), base, shadowed })
+        fresh.extend(self.shadow_apex_wildcard(&mut shadowed, serial));
+        let records = self.top_records(&shadowed);
+        Some(Layer { records, base, shadowed, hidden, fresh })
     }
 
     /// Makes the top layer hold the apex wildcard (`*.` and the apex), as it holds the apex:
     /// a name below the apex that neither layer has is answered from the top's apex and its
     /// wildcard child, which must be the one served.
-    fn shadow_apex_wildcard(&self, shadowed: &mut HashMap<Box<[u8]>, u32>, serial: u32) {
+    /// Returns its key when it was not shadowed yet.
+    fn shadow_apex_wildcard(
+        &self,
+        shadowed: &mut HashMap<Box<[u8]>, u32>,
+        serial: u32,
+    ) -> Option<Box<[u8]>> {
         let mut buf = [0u8; MAX_NAME];
-        if let Ok(wildcard) = self.origin.prepend(b"*") {
-            shadowed.entry(crate::lower::lower(&wildcard, &mut buf).into()).or_insert(serial);
+        let wildcard = self.origin.prepend(b"*").ok()?;
+        let key: Box<[u8]> = crate::lower::lower(&wildcard, &mut buf).into();
+        if shadowed.contains_key(&key) {
+            return None;
         }
+        shadowed.insert(key.clone(), serial);
+        Some(key)
     }
 
     /// The apex's records and the subtrees of the `shadowed` delegations, as this version has
@@ -1149,6 +1175,10 @@ pub(crate) struct Layer {
     pub(crate) records: Vec<Record>,
     base: Arc<Zone>,
     shadowed: HashMap<Box<[u8]>, u32>,
+    /// The base nodes an earlier top over the same base held (see [`Under::new`]).
+    hidden: Vec<(u32, u32)>,
+    /// The delegations shadowed since.
+    fresh: Vec<Box<[u8]>>,
 }
 
 impl Layer {
@@ -1168,7 +1198,7 @@ impl Layer {
         };
         let mut top = Zone::from_records(origin, records, "published difference", &top_options)?;
         let chains_meet = top.denial.layers_over(&self.base.denial);
-        top.under = Some(Arc::new(Under::new(self.base, self.shadowed)));
+        top.under = Some(Arc::new(Under::new(self.base, self.shadowed, self.hidden, &self.fresh)));
         if !chains_meet {
             // The zone was signed, unsigned or given new NSEC3 parameters: the chain of the
             // top and that of the base are not one chain, so the zone is compiled whole.
