@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
 
-use nameward_dns::dnssec::{Denial, SignError, SignOptions, SignedZone, SigningKey, sign_change};
+use nameward_dns::dnssec::{Denial, SignError, SignOptions, SigningKey, sign_change};
 use nameward_dns::rdata::RecordData;
 use nameward_dns::rdata::rfc4034::Dnskey;
 use nameward_dns::{Name, Record};
@@ -175,23 +175,6 @@ impl Signing {
     }
 }
 
-/// The served zone as the incremental signer reads it.
-struct Served<'z>(&'z Zone);
-
-impl SignedZone for Served<'_> {
-    fn records_at(&self, owner: &Name) -> Vec<Record> {
-        self.0.records_at(owner)
-    }
-
-    fn nsec_before(&self, name: &Name) -> Option<Record> {
-        self.0.nsec_before(name)
-    }
-
-    fn nsec3_before(&self, hash: &[u8]) -> Option<Record> {
-        self.0.nsec3_before(hash)
-    }
-}
-
 /// The change `owners` (records at each touched owner, unsigned) of the served `zone`, signed,
 /// at `serial`: every owner whose records change, the apex with its new SOA included.
 pub(crate) fn sign_difference(
@@ -205,7 +188,7 @@ pub(crate) fn sign_difference(
     if let RecordData::Soa(data) = &mut soa.data {
         data.serial = serial;
     }
-    sign_change(&Served(zone), &soa, owners, keys, options)
+    sign_change(zone, &soa, owners, keys, options)
 }
 
 #[cfg(test)]
