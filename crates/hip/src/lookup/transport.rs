@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use nameward_client::Client;
-use nameward_dns::{Message, Name, Question};
+use nameward_dns::Name;
 
 use super::{Fallback, Lookup, LookupError, Procedure};
 
@@ -46,15 +46,11 @@ impl ResolverConfig {
 
 /// Runs the RFC 5205 §3 lookup of `name` against the configured server.
 pub fn resolve(name: &Name, config: &ResolverConfig) -> Result<Lookup, LookupError> {
+    let client = config.client();
     let mut procedure = Procedure::new(name.clone(), config.fallback);
     while let Some(question) = procedure.next_query() {
-        let response = exchange(config, &question)?;
+        let response = client.exchange(&question)?;
         procedure.receive(&question, &response)?;
     }
     Ok(procedure.finish())
-}
-
-/// Asks `question` and returns the response that answers it.
-pub fn exchange(config: &ResolverConfig, question: &Question) -> Result<Message, LookupError> {
-    Ok(config.client().exchange(question)?)
 }
