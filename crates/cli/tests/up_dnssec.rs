@@ -2,8 +2,9 @@
 //! (private files readable by their owner only), the zone signed whole at start, and every
 //! registry change after it signed by difference (its names, their NSEC or NSEC3 neighbours
 //! and the SOA). After each change the served zone, taken by AXFR, passes BIND's
-//! `dnssec-verify`, ldns's `ldns-verify-zone` and Knot's `kzonecheck -d on`; a restart signs
-//! with the same keys.
+//! `dnssec-verify`, ldns's `ldns-verify-zone` and Knot's `kzonecheck -d on`; BIND's `delv`,
+//! trusting the TLD's key, validates a DS signed by difference and the proofs of denial; a
+//! restart signs with the same keys.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
@@ -24,6 +25,7 @@ const PEERS: &[(&str, &str)] = &[
     ("/usr/bin/ldns-verify-zone", "ldnsutils"),
     ("/usr/bin/kzonecheck", "knot-dnssecutils"),
     ("/usr/bin/kdig", "knot-dnsutils"),
+    ("/usr/bin/delv", "bind9-dnsutils"),
 ];
 
 fn text(bytes: &[u8]) -> String {
@@ -100,6 +102,28 @@ fn peer_problems(zone: &Path, csk: bool) -> Vec<String> {
         .filter(|(_, out)| !out.status.success())
         .map(|(name, out)| format!("{name}:\n{}{}", text(&out.stdout), text(&out.stderr)))
         .collect()
+}
+
+/// delv's trust anchor for `example.`: its key-signing keys from their files in `keys`.
+fn trust_anchor(keys: &Path) -> String {
+    let mut anchors = String::from("trust-anchors {\n");
+    for entry in std::fs::read_dir(keys).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "key") {
+            continue;
+        }
+        for line in std::fs::read_to_string(&path).unwrap().lines() {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            if let ["example.", "IN", "DNSKEY", "257", protocol, algorithm, key @ ..] = &fields[..]
+            {
+                let key = key.concat();
+                anchors.push_str(&format!(
+                    "  example. static-key 257 {protocol} {algorithm} \"{key}\";\n"
+                ));
+            }
+        }
+    }
+    anchors + "};\n"
 }
 
 /// A DS record as `domain-create --ds` takes it.
@@ -200,6 +224,17 @@ fn signed_tld(tag: &str, dnssec: &str, csk: bool) {
             vec!["domain-update".into(), "two.example".into(), "--rem-ds".into(), ds(12345)],
         ),
         ("a deletion", vec!["domain-delete".into(), "one.example".into()]),
+        (
+            "another secure delegation",
+            vec![
+                "domain-create".into(),
+                "three.example".into(),
+                "--ns".into(),
+                "ns1.dns.test".into(),
+                "--ds".into(),
+                ds(34567),
+            ],
+        ),
     ];
     for (what, verb) in &changes {
         let before = serial(dns);
@@ -211,6 +246,33 @@ fn signed_tld(tag: &str, dnssec: &str, csk: bool) {
         }
         check(what);
     }
+    // A validator trusting the TLD's key-signing key takes the answers as secure: a DS signed
+    // by difference, the apex, and proofs that a name or a DS is not there.
+    let anchors = data.join("anchors.conf");
+    std::fs::write(&anchors, trust_anchor(&keys)).unwrap();
+    for (name, qtype, wanted) in [
+        ("three.example", "DS", "; fully validated"),
+        ("example", "SOA", "; fully validated"),
+        ("nothere.example", "A", "; negative response, fully validated"),
+        ("two.example", "DS", "; negative response, fully validated"),
+    ] {
+        let out = run(
+            "delv",
+            &[
+                &format!("@{}", dns.ip()),
+                "-p",
+                &dns.port().to_string(),
+                "-a",
+                anchors.to_str().unwrap(),
+                "+root=example.",
+                name,
+                qtype,
+            ],
+        );
+        let said = text(&out.stdout) + &text(&out.stderr);
+        assert!(said.lines().any(|line| line == wanted), "delv {name} {qtype}:\n{said}");
+    }
+
     let scraped = scrape(metrics);
     let whole = sample(&scraped, "nameward_publications_total{zone=\"example\",kind=\"whole\"}");
     let by_difference =
