@@ -329,6 +329,18 @@ async fn prepare_signing(
         return Ok(());
     }
     let times = signing.times(state.ttl);
+    for (index, timing) in rollover::unfinished_rollovers(&state.roles(), &times) {
+        let keys_error = |message| PublishError::Keys { tld: tld.name.clone(), message };
+        let old = state.keys.get_mut(index).ok_or_else(|| keys_error("no such key".to_owned()))?;
+        signing.keys.set_timing(&tld.origin, &old.id, &timing).map_err(keys_error)?;
+        old.timing = timing;
+        tracing::info!(
+            tld = tld.name,
+            key = old.id,
+            "ZSK rollover resumed: the old key's times kept"
+        );
+        state.next_event = Some(now);
+    }
     if let Some(roll) = rollover::zsk_rollover(&state.roles(), &times, now) {
         let keys_error = |message| PublishError::Keys { tld: tld.name.clone(), message };
         let new = signing.keys.add_zsk(&tld.origin, &roll.new).map_err(keys_error)?;

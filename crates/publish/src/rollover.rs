@@ -119,6 +119,28 @@ pub fn zsk_rollover(
     Some(ZskRollover { new, old, old_timing })
 }
 
+/// The rollovers left half done: a process stopped after it kept a successor and before it
+/// kept the old key's new times leaves two ZSKs without a retirement. Each but the newest is
+/// given the times the rollover would have given it, counted from when the newest signs.
+/// Nothing when ZSKs are not rolled (keys placed by hand keep their times).
+pub fn unfinished_rollovers(
+    keys: &[(bool, KeyTiming)],
+    times: &RolloverTimes,
+) -> Vec<(usize, KeyTiming)> {
+    let (Some((newest, successor)), Some(_)) = (current_zsk(keys), times.zsk_lifetime) else {
+        return Vec::new();
+    };
+    keys.iter()
+        .enumerate()
+        .filter(|(i, (zsk, timing))| *zsk && timing.retired.is_none() && *i != newest)
+        .map(|(i, (_, timing))| {
+            let retired = successor.active;
+            let removed = retired + times.retirement();
+            (i, KeyTiming { retired: Some(retired), removed: Some(removed), ..*timing })
+        })
+        .collect()
+}
+
 /// The first time after `now` at which the keys published or signing change, or a rollover
 /// is due; `None` when nothing is to come.
 pub fn next_event(keys: &[(bool, KeyTiming)], times: &RolloverTimes, now: u64) -> Option<u64> {
@@ -176,6 +198,27 @@ mod tests {
             assert_eq!(signing.len(), 1, "at {now}");
             assert!(signing[0].1.published_at(now));
         }
+    }
+
+    #[test]
+    fn a_rollover_stopped_half_way_is_finished() {
+        let start = 1_000 * DAY;
+        let roll = zsk_rollover(
+            &[(false, KeyTiming::from(start)), (true, KeyTiming::from(start))],
+            &times(),
+            start + 30 * DAY,
+        )
+        .unwrap();
+        // The successor was kept, the old key's times were not.
+        let keys =
+            [(false, KeyTiming::from(start)), (true, KeyTiming::from(start)), (true, roll.new)];
+        assert_eq!(unfinished_rollovers(&keys, &times()), [(1, roll.old_timing)]);
+        // Finished, or never begun, there is nothing to do.
+        let done = [(false, KeyTiming::from(start)), (true, roll.old_timing), (true, roll.new)];
+        assert!(unfinished_rollovers(&done, &times()).is_empty());
+        assert!(unfinished_rollovers(&keys[..2], &times()).is_empty());
+        let by_hand = RolloverTimes { zsk_lifetime: None, ..times() };
+        assert!(unfinished_rollovers(&keys, &by_hand).is_empty());
     }
 
     #[test]

@@ -439,11 +439,14 @@ fn key() -> SigningKey {
 struct MemoryKeys {
     split: bool,
     keys: std::sync::Mutex<Vec<ZoneKey>>,
+    /// The next `set_timing` fails, as a process killed right before it would.
+    crash: std::sync::atomic::AtomicBool,
 }
 
 impl MemoryKeys {
     fn new(split: bool) -> MemoryKeys {
-        MemoryKeys { split, keys: std::sync::Mutex::new(Vec::new()) }
+        let crash = std::sync::atomic::AtomicBool::new(false);
+        MemoryKeys { split, keys: std::sync::Mutex::new(Vec::new()), crash }
     }
 }
 
@@ -469,6 +472,9 @@ impl KeyStore for MemoryKeys {
     }
 
     fn set_timing(&self, _: &Name, id: &str, timing: &KeyTiming) -> Result<(), String> {
+        if self.crash.swap(false, Ordering::SeqCst) {
+            return Err("killed".to_owned());
+        }
         let mut keys = self.keys.lock().unwrap();
         keys.iter_mut().find(|k| k.id == id).ok_or("no such key")?.timing = *timing;
         Ok(())
@@ -718,6 +724,56 @@ async fn zsk_rollovers_replayed_leave_nothing_a_resolver_cannot_check() {
     }
     // The KSK, and the first ZSK with three successors in forty days.
     assert_eq!(zsks_seen.len(), 5, "{zsks_seen:?}");
+}
+
+/// A process killed between keeping a rollover's new key and the old key's times: the next
+/// process finishes the rollover, and the old key signs no more and leaves the zone in time.
+#[tokio::test]
+async fn a_rollover_killed_half_way_resumes_at_the_right_step() {
+    const DAY: u32 = 86_400;
+    let file = SqliteFile::new();
+    let registry = Arc::new(registry(Store::open(&file.url()).await.unwrap()).await);
+    let start = 1_800_000_000u32;
+    let clock = Arc::new(AtomicU32::new(start));
+    let mut signing = signing(&clock, &Denial::Nsec);
+    let store = Arc::new(MemoryKeys::new(true));
+    signing.keys = store.clone();
+    signing.policy.zsk_lifetime = Some(10 * DAY);
+    let publisher = |dns: &Arc<Shared>| {
+        Publisher::new(Arc::clone(&registry), Arc::clone(dns), &["example".to_owned()])
+            .unwrap()
+            .with_signing(signing.clone())
+    };
+    let dns = Arc::new(Shared::load(Config::default()).unwrap());
+    let mut first = publisher(&dns);
+    first.publish().await.remove(0).1.unwrap();
+    let (_, signers) = keys_and_signers(&dns.zones.load().get(&origin()).cloned().unwrap());
+    clock.store(start + 10 * DAY, Ordering::SeqCst);
+    store.crash.store(true, Ordering::SeqCst);
+    assert!(first.publish().await.remove(0).1.is_err(), "the kill stops the round");
+    assert_eq!(store.keys.lock().unwrap().len(), 3, "the new key was kept");
+
+    // The next process.
+    let dns = Arc::new(Shared::load(Config::default()).unwrap());
+    let mut next = publisher(&dns);
+    for hour in 0..72 {
+        clock.store(start + 10 * DAY + hour * 3600, Ordering::SeqCst);
+        next.publish().await.remove(0).1.unwrap();
+        next.publish().await.remove(0).1.unwrap();
+        let (published, signing_now) =
+            keys_and_signers(&dns.zones.load().get(&origin()).cloned().unwrap());
+        assert!(signing_now.is_subset(&published));
+    }
+    let keys = store.keys.lock().unwrap().clone();
+    let old = keys
+        .iter()
+        .find(|k| signers.contains(&k.key.key_tag()) && !k.key.is_key_signing())
+        .unwrap();
+    assert!(old.timing.retired.is_some() && old.timing.removed.is_some(), "{:?}", old.timing);
+    let (published, signing_now) =
+        keys_and_signers(&dns.zones.load().get(&origin()).cloned().unwrap());
+    assert!(!published.contains(&old.key.key_tag()), "the old ZSK left the zone");
+    assert!(!signing_now.contains(&old.key.key_tag()));
 }
 
 proptest! {
