@@ -9,7 +9,7 @@
 //! maximum of each, with the process's peak resident memory. No database, no sockets.
 //!
 //! With `--signed nsec|nsec3|nsec3-opt-out` the zone is signed first (Ed25519, one key as a
-//! CSK, `sign_zone` on every core), each new delegation also has a DS (so that it enters even
+//! CSK, `sign_records` on every core), each new delegation also has a DS (so that it enters even
 //! an opt-out chain), and each change is signed by the incremental signer (`sign_change`,
 //! reading the served zone through `SignedZone`) before it is applied: the signing and the
 //! application are timed apart. At the end the served zone is compiled whole again `--loads`
@@ -19,22 +19,18 @@
 //! served zone (layered) and by the whole compilation, and the time per answer printed.
 
 use std::collections::BTreeMap;
-use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow};
 use clap::{Parser, ValueEnum};
-use data_encoding::BASE64;
 use nameward_dns::check::{CheckOptions, Severity};
 use nameward_dns::dnssec::{
-    Denial, Nsec3Options, PrivateKey, SignOptions, SigningKey, sign_change, sign_zone,
+    Denial, Nsec3Options, PrivateKey, SignOptions, SigningKey, sign_change, sign_records,
 };
 use nameward_dns::message::Edns;
 use nameward_dns::rdata::rfc1035::{A, Ns, Soa};
 use nameward_dns::rdata::{Ds, RecordData};
-use nameward_dns::store::ZoneBuilder;
-use nameward_dns::zone::Source;
 use nameward_dns::{Class, Header, Message, Name, Question, Record, Rtype};
 use nameward_server::transfer::Diff;
 use nameward_server::{Config, ResponseBuffer, Shared, Transport, Zone, Zones, answer};
@@ -84,10 +80,7 @@ impl Signer {
         };
         // A fixed Ed25519 key (seed 00..1f): the benchmark measures the server, not key
         // handling.
-        let private = PrivateKey::Ed25519 {
-            seed: (0u8..32).collect(),
-            public: BASE64.decode(b"A6EHv/POEL4dcN0Y50vAmWfk1jCbpQ1fHdyGZBJVMbg=")?,
-        };
+        let private = PrivateKey::ed25519_from_seed(std::array::from_fn(|i| i as u8))?;
         let keys = vec![SigningKey::new(&private, 257)?];
         let options =
             SignOptions { inception: 1_700_000_000, expiration: 1_900_000_000, denial, threads: 0 };
@@ -96,18 +89,7 @@ impl Signer {
 
     /// `records` signed whole.
     fn sign(&self, origin: &Name, records: &[Record]) -> Result<Vec<Record>> {
-        let mut builder = ZoneBuilder::new(origin);
-        let source = Source { file: "bench".into(), line: 1 };
-        for record in records {
-            builder.push(record, &source)?;
-        }
-        let store = builder.finish();
-        let mut signed = Vec::new();
-        sign_zone(&store, &self.keys, &self.options, &mut |record| {
-            signed.push(record);
-            ControlFlow::Continue(())
-        })?;
-        Ok(signed)
+        Ok(sign_records(origin, records, &self.keys, &self.options)?)
     }
 
     /// `change` (records added at new owners) signed over the served `zone`, as the

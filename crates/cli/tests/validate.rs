@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::ops::ControlFlow;
+
 use std::path::Path;
 use std::process::{Child, Command};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -19,11 +19,11 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use nameward_dns::dnssec::keyfile::{parse_private, parse_public};
 use nameward_dns::dnssec::validate::{Context, Security, TrustAnchor, validate};
 use nameward_dns::dnssec::{
-    Denial, DigestType, Nsec3Options, SignOptions, SigningKey, ds, sign_zone,
+    Denial, DigestType, Nsec3Options, SignOptions, SigningKey, ds, sign_records,
 };
 use nameward_dns::rdata::RecordData;
-use nameward_dns::store::ZoneBuilder;
-use nameward_dns::zone::{MemoryLoader, ReaderOptions, Source, ZoneReader};
+
+use nameward_dns::zone::{MemoryLoader, ReaderOptions, ZoneReader};
 use nameward_dns::{Class, Name, Record, Rtype};
 use nameward_hip::lookup::Client;
 
@@ -200,20 +200,8 @@ fn sign(
     denial: Denial,
     window: (u32, u32),
 ) -> Vec<Record> {
-    let mut builder = ZoneBuilder::new(origin);
-    let source = Source { file: "corpus".into(), line: 1 };
-    for r in records {
-        builder.push(r, &source).unwrap();
-    }
-    let store = builder.finish();
     let options = SignOptions { inception: window.0, expiration: window.1, denial, threads: 1 };
-    let mut out = Vec::new();
-    sign_zone(&store, keys, &options, &mut |r| {
-        out.push(r);
-        ControlFlow::Continue(())
-    })
-    .unwrap();
-    out
+    sign_records(origin, records, keys, &options).unwrap()
 }
 
 fn covers(record: &Record, rtype: Rtype) -> bool {

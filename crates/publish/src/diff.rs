@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use nameward_dns::rdata::RecordData;
-use nameward_dns::{Name, Record};
+use nameward_dns::{Name, Record, Rtype};
 use nameward_server::Zone;
 use nameward_server::transfer::Diff;
 
@@ -30,8 +30,10 @@ pub fn served_owners(zone: &Zone, touched: &BTreeSet<Name>) -> BTreeSet<Name> {
 
 /// The difference that takes `zone` to `serial` when `owners` hold the records given and every
 /// other owner keeps its own: for each owner, the served records it no longer has and the
-/// records it gains. The SOA keeps every field but the serial (an apex change is published
-/// whole). `None` when the zone has no SOA.
+/// records it gains. The SOA is the difference's two ends, with every field but the serial
+/// kept (an apex change is published whole); an SOA among the records given (the apex a
+/// signed change re-signs) is that one, so it is left out of both lists. `None` when the zone
+/// has no SOA.
 pub fn difference(zone: &Zone, serial: u32, owners: &BTreeMap<Name, Vec<Record>>) -> Option<Diff> {
     let from = zone.soa()?;
     let mut to = from.clone();
@@ -42,8 +44,9 @@ pub fn difference(zone: &Zone, serial: u32, owners: &BTreeMap<Name, Vec<Record>>
     let mut added = Vec::new();
     for (owner, now) in owners {
         let before = zone.records_at(owner);
-        deleted.extend(before.iter().filter(|r| !now.contains(r)).cloned());
-        added.extend(now.iter().filter(|r| !before.contains(r)).cloned());
+        let soa = |r: &&Record| r.rtype() == Rtype::SOA;
+        deleted.extend(before.iter().filter(|r| !soa(r) && !now.contains(r)).cloned());
+        added.extend(now.iter().filter(|r| !soa(r) && !before.contains(r)).cloned());
     }
     Some(Diff { from, to, deleted, added })
 }

@@ -11,7 +11,7 @@ use nameward_dns::rdata::RecordData;
 use nameward_dns::rdata::rfc4034::Dnskey;
 use nameward_dns::serial::serial_lt;
 use nameward_dns::store::ZoneBuilder;
-use nameward_dns::{Name, Record, Rtype};
+use nameward_dns::{Name, Record};
 use nameward_registry::service::{Registry, ServiceError, ZoneDelta};
 use nameward_server::transfer::Diff;
 use nameward_server::{LoadError, Shared, Zone};
@@ -451,16 +451,8 @@ async fn publish_tld(
             }
         }
     };
-    let diff = match &signed {
-        None => difference(&zone, serial, &owners),
-        // The apex is among the signed owners; its SOA goes in the difference's ends only.
-        Some((signed, _)) => difference(&zone, serial, signed).map(|mut diff| {
-            diff.deleted.retain(|r| r.rtype() != Rtype::SOA);
-            diff.added.retain(|r| r.rtype() != Rtype::SOA);
-            diff
-        }),
-    };
-    let Some(diff) = diff else {
+    let changed = signed.as_ref().map_or(&owners, |(signed, _)| signed);
+    let Some(diff) = difference(&zone, serial, changed) else {
         return whole(registry, dns, signing, tld).await;
     };
     let (deleted, added) = (diff.deleted.len(), diff.added.len());

@@ -8,11 +8,13 @@
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
-use std::ops::ControlFlow;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use nameward_dns::dnssec::{Denial, Nsec3Options, PrivateKey, SignOptions, SigningKey, sign_zone};
+use nameward_dns::dnssec::{
+    Denial, Nsec3Options, PrivateKey, SignOptions, SigningKey, sign_records,
+};
 use nameward_dns::message::Edns;
 use nameward_dns::rdata::RecordData;
 use nameward_dns::store::ZoneBuilder;
@@ -422,11 +424,7 @@ async fn a_change_committed_here_is_published_without_waiting_for_the_round() {
 /// An Ed25519 key from seed `seed` with `flags`: it signs deterministically, so the zone
 /// served and the rebuild signed whole compare record for record.
 fn ed25519(seed: u8, flags: u16) -> SigningKey {
-    use ring::signature::KeyPair;
-    let seed = [seed; 32];
-    let pair = ring::signature::Ed25519KeyPair::from_seed_unchecked(&seed).unwrap();
-    let public = pair.public_key().as_ref().to_vec();
-    SigningKey::new(&PrivateKey::Ed25519 { seed: seed.to_vec(), public }, flags).unwrap()
+    SigningKey::new(&PrivateKey::ed25519_from_seed([seed; 32]).unwrap(), flags).unwrap()
 }
 
 /// The one key (a CSK) the signed tests sign with.
@@ -495,12 +493,6 @@ fn signing(clock: &Arc<AtomicU32>, denial: &Denial) -> Signing {
 /// The rebuild signed whole as `signing` signs at the time on its clock.
 async fn rebuilt_signed(registry: &Registry, signing: &Signing) -> Zone {
     let (_, records) = registry.tld_zone("example").await.unwrap();
-    let mut builder = ZoneBuilder::new(&origin());
-    let source = nameward_dns::zone::Source { file: "rebuilt".into(), line: 1 };
-    for record in &records {
-        builder.push(record, &source).unwrap();
-    }
-    let store = builder.finish();
     let now = (signing.clock)();
     let options = SignOptions {
         inception: now - signing.policy.backdate,
@@ -508,12 +500,7 @@ async fn rebuilt_signed(registry: &Registry, signing: &Signing) -> Zone {
         denial: signing.policy.denial.clone(),
         threads: 1,
     };
-    let mut signed = Vec::new();
-    sign_zone(&store, &[key()], &options, &mut |r| {
-        signed.push(r);
-        ControlFlow::Continue(())
-    })
-    .unwrap();
+    let signed = sign_records(&origin(), &records, &[key()], &options).unwrap();
     Zone::from_records(&origin(), signed, "rebuilt, signed", &zone_checks()).unwrap()
 }
 

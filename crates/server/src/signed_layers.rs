@@ -3,19 +3,16 @@
 //! the same records compiled whole.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::ops::ControlFlow;
 use std::sync::Arc;
 
-use data_encoding::{BASE32HEX_NOPAD, BASE64};
+use data_encoding::BASE32HEX_NOPAD;
 use nameward_dns::check::CheckOptions;
 use nameward_dns::dnssec::{
-    Denial, Nsec3Options, PrivateKey, SignOptions, SigningKey, sign_change, sign_zone,
+    Denial, Nsec3Options, PrivateKey, SignOptions, SigningKey, sign_change, sign_records,
 };
 use nameward_dns::message::Edns;
 use nameward_dns::rdata::RecordData;
-use nameward_dns::store::ZoneBuilder;
 use nameward_dns::wire::DecodeOptions;
-use nameward_dns::zone::Source;
 use nameward_dns::{Message, Name, Record, Rtype};
 use proptest::prelude::*;
 
@@ -27,13 +24,10 @@ fn name(text: &str) -> Name {
     Name::parse(text, Some(&Name::root())).unwrap()
 }
 
-/// An Ed25519 key (seed 00..1f) signing everything: Ed25519 is deterministic, so a zone
-/// signed twice is signed alike.
+/// An Ed25519 key signing everything: Ed25519 is deterministic, so a zone signed twice is
+/// signed alike.
 fn key() -> SigningKey {
-    let private = PrivateKey::Ed25519 {
-        seed: (0u8..32).collect(),
-        public: BASE64.decode(b"A6EHv/POEL4dcN0Y50vAmWfk1jCbpQ1fHdyGZBJVMbg=").unwrap(),
-    };
+    let private = PrivateKey::ed25519_from_seed(std::array::from_fn(|i| i as u8)).unwrap();
     SigningKey::new(&private, 257).unwrap()
 }
 
@@ -49,18 +43,7 @@ fn sign_options(denial: &Denial) -> SignOptions {
 
 /// `records` signed with [`key`] and `denial`, at a fixed validity.
 pub(crate) fn sign(origin: &Name, records: &[Record], denial: &Denial) -> Vec<Record> {
-    let mut builder = ZoneBuilder::new(origin);
-    let source = Source { file: "signed".into(), line: 1 };
-    for record in records {
-        builder.push(record, &source).unwrap();
-    }
-    let mut signed = Vec::new();
-    sign_zone(&builder.finish(), &[key()], &sign_options(denial), &mut |r| {
-        signed.push(r);
-        ControlFlow::Continue(())
-    })
-    .unwrap();
-    signed
+    sign_records(origin, records, &[key()], &sign_options(denial)).unwrap()
 }
 
 /// The zone text `text` at `example.`, signed with `denial` and compiled.

@@ -205,12 +205,7 @@ async fn serve(
 fn signing(dir: &Path, settings: DnssecSettings) -> Signing {
     let DnssecSettings { algorithm, roles, policy } = settings;
     let keys = zone_keys::KeyDir { dir: dir.join("dnssec"), algorithm, roles };
-    let clock = || {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as u32)
-    };
-    Signing { policy, keys: Arc::new(keys), clock: Arc::new(clock) }
+    Signing { policy, keys: Arc::new(keys), clock: Arc::new(super::dnssec::clock) }
 }
 
 /// The work that runs in exactly one `nameward up` among those sharing a database: lifecycle

@@ -93,6 +93,17 @@ impl std::fmt::Debug for PrivateKey {
 }
 
 impl PrivateKey {
+    /// The Ed25519 key of `seed`, its public half computed: the same seed gives the same key,
+    /// and Ed25519 the same signatures, so a zone signed with it compares byte for byte.
+    pub fn ed25519_from_seed(seed: [u8; 32]) -> Result<PrivateKey, KeyError> {
+        use ring::signature::KeyPair;
+        let algorithm = Algorithm::Ed25519;
+        let pair = Ed25519KeyPair::from_seed_unchecked(&seed)
+            .map_err(|e| KeyError::Rejected { algorithm, reason: e.to_string() })?;
+        let public = pair.public_key().as_ref().to_vec();
+        Ok(PrivateKey::Ed25519 { seed: seed.to_vec(), public })
+    }
+
     /// The key's algorithm.
     pub fn algorithm(&self) -> Algorithm {
         match self {

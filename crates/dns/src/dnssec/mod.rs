@@ -42,7 +42,9 @@ pub use digest::{DigestType, cdnskey, cds, ds};
 pub use incremental::{SignedZone, sign_change};
 pub use key::{KeyError, PrivateKey, RsaPrivate, SigningKey};
 pub use keytag::key_tag;
-pub use sign::{Denial, Nsec3Options, SignError, SignOptions, SignSummary, sign_zone};
+pub use sign::{
+    Denial, Nsec3Options, SignError, SignOptions, SignSummary, sign_records, sign_zone,
+};
 pub use validate::{Security, TrustAnchor, Verdict, validate};
 pub use verify::{VerifyError, verify_signature};
 

@@ -111,6 +111,9 @@ pub enum SignError {
     /// A signing thread panicked (a bug).
     #[error("a signing thread failed")]
     Worker,
+    /// A record could not be held in the zone store.
+    #[error("{0}: {1}")]
+    Hold(Name, crate::store::StoreError),
     /// A change the incremental signer does not sign: the whole zone must be signed again.
     #[error("the change at {0} cannot be signed incrementally; sign the whole zone")]
     NotIncremental(Name),
@@ -245,6 +248,28 @@ pub fn sign_zone(
         nsec3_chain(store, &entries, params, denial_ttl, &context, &mut out)?;
     }
     Ok(out.summary)
+}
+
+/// The zone `origin` of `records` signed whole, the signed records collected: for zones
+/// small enough to hold twice (a test's, a benchmark's); a large zone streams through
+/// [`sign_zone`] instead.
+pub fn sign_records(
+    origin: &Name,
+    records: &[Record],
+    keys: &[SigningKey],
+    options: &SignOptions,
+) -> Result<Vec<Record>, SignError> {
+    let mut builder = crate::store::ZoneBuilder::new(origin);
+    let source = crate::zone::Source { file: "records".into(), line: 1 };
+    for record in records {
+        builder.push(record, &source).map_err(|e| SignError::Hold(record.owner.clone(), e))?;
+    }
+    let mut signed = Vec::with_capacity(records.len() * 2);
+    sign_zone(&builder.finish(), keys, options, &mut |record| {
+        signed.push(record);
+        ControlFlow::Continue(())
+    })?;
+    Ok(signed)
 }
 
 /// The key-signing and zone-signing keys of each algorithm; an algorithm with keys of one kind

@@ -24,12 +24,7 @@ fn name(text: &str) -> Name {
 }
 
 fn ed25519(seed: u8, flags: u16) -> SigningKey {
-    let seed = [seed; 32];
-    let pair = ring::signature::Ed25519KeyPair::from_seed_unchecked(&seed).unwrap();
-    use ring::signature::KeyPair;
-    let private =
-        PrivateKey::Ed25519 { seed: seed.to_vec(), public: pair.public_key().as_ref().to_vec() };
-    SigningKey::new(&private, flags).unwrap()
+    SigningKey::new(&PrivateKey::ed25519_from_seed([seed; 32]).unwrap(), flags).unwrap()
 }
 
 fn sign(origin: &str, text: &str, keys: &[SigningKey], denial: Denial) -> Vec<Record> {
