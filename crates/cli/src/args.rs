@@ -96,6 +96,11 @@ pub struct UpArgs {
     /// Seconds between lifecycle ticks.
     #[arg(long, default_value_t = 60)]
     pub tick_every: u64,
+    /// Start the DNSSEC signer's clock at this instant (`YYYYMMDDHHmmSS` or seconds since
+    /// 1970) instead of the system's; it runs on from there. Signatures and key rollovers
+    /// follow it, so a test can replay months of rollovers by restarting at later times.
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,6 +6,7 @@ mod commands;
 mod data;
 mod error_text;
 mod fs_loader;
+mod parent_ds;
 mod secret_file;
 mod up_config;
 mod zone_keys;

@@ -60,19 +60,23 @@ pub struct DnssecConfig {
     /// With `ksk-zsk`: days a zone-signing key signs before it is rolled by pre-publication
     /// (default: never rolled).
     pub zsk_lifetime_days: Option<u32>,
+    /// With `ksk-zsk` and `parent`: days a key-signing key signs before it is rolled by
+    /// double-KSK (default: never rolled).
+    pub ksk_lifetime_days: Option<u32>,
+    /// The parent's name servers (`ADDR:PORT`), asked whether they serve a new KSK's DS
+    /// during KSK and algorithm rollovers; without them those rollovers wait at that step.
+    pub parent: Option<Vec<std::net::SocketAddr>>,
+    /// Seconds between two questions to the parent (default 3600).
+    pub parent_check_seconds: Option<u32>,
 }
-
-pub use crate::zone_keys::KeyRoles;
 
 /// The signing settings, checked.
 #[derive(Debug, Clone)]
 pub struct DnssecSettings {
-    /// The algorithm of new keys.
-    pub algorithm: nameward_dns::dnssec::Algorithm,
-    /// One key or two.
-    pub roles: KeyRoles,
     /// The publisher's policy.
     pub policy: nameward_publish::SigningPolicy,
+    /// The parent's name servers.
+    pub parent: Vec<std::net::SocketAddr>,
 }
 
 impl DnssecConfig {
@@ -88,12 +92,12 @@ impl DnssecConfig {
                 )
             })?,
         };
-        let roles = match self.keys.as_deref() {
-            None | Some("csk") => KeyRoles::Combined,
-            Some("ksk-zsk") => KeyRoles::Split,
+        let split = match self.keys.as_deref() {
+            None | Some("csk") => false,
+            Some("ksk-zsk") => true,
             Some(other) => return Err(format!("keys = `{other}`: choose `csk` or `ksk-zsk`")),
         };
-        let mut policy = nameward_publish::SigningPolicy::default();
+        let mut policy = nameward_publish::SigningPolicy { algorithm, split, ..Default::default() };
         policy.denial = match self.denial.as_deref() {
             None | Some("nsec3-opt-out") => policy.denial,
             Some("nsec3") => Denial::Nsec3(Nsec3Options::default()),
@@ -116,21 +120,31 @@ impl DnssecConfig {
                 policy.validity / 86_400
             ));
         }
-        if let Some(days) = self.zsk_lifetime_days {
-            if roles != KeyRoles::Split {
-                return Err("zsk_lifetime_days needs keys = \"ksk-zsk\"".to_owned());
+        let parent = self.parent.clone().unwrap_or_default();
+        let lifetimes = [
+            ("zsk_lifetime_days", self.zsk_lifetime_days, &mut policy.zsk_lifetime),
+            ("ksk_lifetime_days", self.ksk_lifetime_days, &mut policy.ksk_lifetime),
+        ];
+        for (what, days, lifetime) in lifetimes {
+            let Some(days) = days else { continue };
+            if !split {
+                return Err(format!("{what} needs keys = \"ksk-zsk\""));
             }
             // A key must sign longer than its signatures stay valid, or rollovers overlap.
             if days.saturating_mul(86_400) <= policy.validity {
-                return Err("zsk_lifetime_days must be longer than validity_days".to_owned());
+                return Err(format!("{what} must be longer than validity_days"));
             }
-            policy.zsk_lifetime = Some(days.saturating_mul(86_400));
+            *lifetime = Some(days.saturating_mul(86_400));
         }
+        if policy.ksk_lifetime.is_some() && parent.is_empty() {
+            return Err("ksk_lifetime_days needs the parent's servers (parent = [...])".to_owned());
+        }
+        policy.parent_check = self.parent_check_seconds.unwrap_or(policy.parent_check).max(1);
         // RRSIG times wrap after 68 years (RFC 4034 §3.1.5): far beyond any sane validity.
         if policy.validity > 365 * 86_400 {
             return Err("validity_days may be at most 365".to_owned());
         }
-        Ok(DnssecSettings { algorithm, roles, policy })
+        Ok(DnssecSettings { policy, parent })
     }
 }
 
@@ -376,6 +390,10 @@ listen = "127.0.0.1:7700"           # or a list: ["192.0.2.1:700", "[2001:db8::1
 # refresh_days = 7                   # sign again once the earliest signature is this close
 # jitter_hours = 12
 # zsk_lifetime_days = 90             # with keys = "ksk-zsk": roll the ZSK by pre-publication
+# ksk_lifetime_days = 365            # with keys = "ksk-zsk" and parent: roll the KSK (double-KSK)
+# parent = ["198.41.0.4:53"]         # the parent's servers, asked for a new KSK's DS during KSK
+#                                    # and algorithm rollovers (a new algorithm above rolls to it)
+# parent_check_seconds = 3600
 
 # The DNS server that publishes the registry's TLD zones (every TLD with name servers).
 # The same settings as `nameward serve --config`, without [[zone]].
@@ -594,19 +612,23 @@ mod tests {
             .unwrap();
         let settings = parse(block).unwrap().dnssec.unwrap().resolve().unwrap();
         let defaults = DnssecConfig::default().resolve().unwrap();
-        assert_eq!(settings.algorithm, Algorithm::EcdsaP256Sha256);
-        assert_eq!(settings.roles, KeyRoles::Combined);
+        assert_eq!(settings.policy.algorithm, Algorithm::EcdsaP256Sha256);
+        assert!(!settings.policy.split);
         assert_eq!(settings.policy, defaults.policy, "the README shows the defaults");
         let example = EXAMPLE.replace("# [dnssec]", "[dnssec]").replace("# denial", "denial");
         let config = parse(&example).unwrap().dnssec.unwrap().resolve().unwrap();
         assert!(matches!(config.policy.denial, Denial::Nsec3(ref p) if p.opt_out));
         let nsec = parse("[dnssec]\ndenial = \"nsec\"\nkeys = \"ksk-zsk\"\n").unwrap();
         let nsec = nsec.dnssec.unwrap().resolve().unwrap();
-        assert_eq!((nsec.policy.denial, nsec.roles), (Denial::Nsec, KeyRoles::Split));
+        assert_eq!((nsec.policy.denial, nsec.policy.split), (Denial::Nsec, true));
         assert_eq!(nsec.policy.zsk_lifetime, None);
         let rolled = parse("[dnssec]\nkeys = \"ksk-zsk\"\nzsk_lifetime_days = 90\n").unwrap();
         let rolled = rolled.dnssec.unwrap().resolve().unwrap();
         assert_eq!(rolled.policy.zsk_lifetime, Some(90 * 86_400));
+        let ksk =
+            "[dnssec]\nkeys = \"ksk-zsk\"\nksk_lifetime_days = 365\nparent = [\"192.0.2.1:53\"]\n";
+        let ksk = parse(ksk).unwrap().dnssec.unwrap().resolve().unwrap();
+        assert_eq!((ksk.policy.ksk_lifetime, ksk.parent.len()), (Some(365 * 86_400), 1));
         for (text, wanted) in [
             ("[dnssec]\nalgorithm = \"DSA\"\n", "unknown algorithm"),
             ("[dnssec]\nkeys = \"three\"\n", "csk"),
@@ -615,6 +637,8 @@ mod tests {
             ("[dnssec]\nvalidity_days = 1000\n", "at most 365"),
             ("[dnssec]\nzsk_lifetime_days = 90\n", "ksk-zsk"),
             ("[dnssec]\nkeys = \"ksk-zsk\"\nzsk_lifetime_days = 10\n", "longer than validity"),
+            ("[dnssec]\nkeys = \"ksk-zsk\"\nksk_lifetime_days = 90\n", "parent's servers"),
+            ("[dnssec]\nksk_lifetime_days = 90\nparent = [\"192.0.2.1:53\"]\n", "ksk-zsk"),
         ] {
             let (line, message) = parse(&format!("\n{text}")).unwrap_err();
             assert_eq!(line, 2, "{text}");

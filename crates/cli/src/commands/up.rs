@@ -162,7 +162,8 @@ async fn serve(
     let mut publisher = Publisher::every_tld(Arc::clone(&registry), Arc::clone(&dns));
     if let Some(dnssec) = &file.dnssec {
         let settings = dnssec.resolve().map_err(|message| anyhow!("[dnssec] {message}"))?;
-        publisher = publisher.with_signing(signing(&dir, settings));
+        let clock = signing_clock(args.now.as_deref())?;
+        publisher = publisher.with_signing(signing(&dir, settings, clock));
     }
     let publication = publisher.metrics();
     dns.metrics.add_source(Arc::new(move |out| publication.render(out)));
@@ -202,10 +203,22 @@ async fn serve(
 }
 
 /// Signing by `settings`, with each TLD's keys in `DIR/dnssec/TLD/`.
-fn signing(dir: &Path, settings: DnssecSettings) -> Signing {
-    let DnssecSettings { algorithm, roles, policy } = settings;
-    let keys = zone_keys::KeyDir { dir: dir.join("dnssec"), algorithm, roles };
-    Signing { policy, keys: Arc::new(keys), clock: Arc::new(super::dnssec::clock) }
+fn signing(dir: &Path, settings: DnssecSettings, clock: Arc<nameward_publish::Clock>) -> Signing {
+    let DnssecSettings { policy, parent } = settings;
+    let keys = zone_keys::KeyDir { dir: dir.join("dnssec") };
+    let parent: Option<Arc<dyn nameward_publish::Parent>> = match parent.is_empty() {
+        true => None,
+        false => Some(Arc::new(crate::parent_ds::ParentServers { servers: parent })),
+    };
+    Signing { policy, keys: Arc::new(keys), clock, parent }
+}
+
+/// The signer's clock: the system's, or one that starts at `--now` and runs on.
+fn signing_clock(now: Option<&str>) -> Result<Arc<nameward_publish::Clock>> {
+    let Some(text) = now else { return Ok(Arc::new(super::dnssec::clock)) };
+    let start = super::dnssec::parse_time(text, None).context("--now")?;
+    let began = std::time::Instant::now();
+    Ok(Arc::new(move || start.wrapping_add(began.elapsed().as_secs() as u32)))
 }
 
 /// The work that runs in exactly one `nameward up` among those sharing a database: lifecycle
