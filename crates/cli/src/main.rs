@@ -2,6 +2,7 @@
 
 mod args;
 mod backup;
+mod cds_scan;
 mod commands;
 mod data;
 mod error_text;

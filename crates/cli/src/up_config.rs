@@ -68,6 +68,11 @@ pub struct DnssecConfig {
     pub parent: Option<Vec<std::net::SocketAddr>>,
     /// Seconds between two questions to the parent (default 3600).
     pub parent_check_seconds: Option<u32>,
+    /// Seconds between two readings of the secure children's CDS and CDNSKEY (default 86400;
+    /// 0: never).
+    pub cds_scan_seconds: Option<u64>,
+    /// The port the children's name servers are asked on (default 53; another is for tests).
+    pub child_port: Option<u16>,
 }
 
 /// The signing settings, checked.
@@ -77,6 +82,10 @@ pub struct DnssecSettings {
     pub policy: nameward_publish::SigningPolicy,
     /// The parent's name servers.
     pub parent: Vec<std::net::SocketAddr>,
+    /// How often the children's CDS is read; `None`: never.
+    pub cds_scan: Option<std::time::Duration>,
+    /// The port the children's name servers are asked on.
+    pub child_port: u16,
 }
 
 impl DnssecConfig {
@@ -144,7 +153,11 @@ impl DnssecConfig {
         if policy.validity > 365 * 86_400 {
             return Err("validity_days may be at most 365".to_owned());
         }
-        Ok(DnssecSettings { policy, parent })
+        let cds_scan = match self.cds_scan_seconds.unwrap_or(86_400) {
+            0 => None,
+            seconds => Some(std::time::Duration::from_secs(seconds)),
+        };
+        Ok(DnssecSettings { policy, parent, cds_scan, child_port: self.child_port.unwrap_or(53) })
     }
 }
 
@@ -394,6 +407,7 @@ listen = "127.0.0.1:7700"           # or a list: ["192.0.2.1:700", "[2001:db8::1
 # parent = ["198.41.0.4:53"]         # the parent's servers, asked for a new KSK's DS during KSK
 #                                    # and algorithm rollovers (a new algorithm above rolls to it)
 # parent_check_seconds = 3600
+# cds_scan_seconds = 86400           # read the secure children's CDS/CDNSKEY (0: never)
 
 # The DNS server that publishes the registry's TLD zones (every TLD with name servers).
 # The same settings as `nameward serve --config`, without [[zone]].

@@ -160,10 +160,13 @@ async fn serve(
 
     // The zones are served before anyone is told where to find them.
     let mut publisher = Publisher::every_tld(Arc::clone(&registry), Arc::clone(&dns));
-    if let Some(dnssec) = &file.dnssec {
-        let settings = dnssec.resolve().map_err(|message| anyhow!("[dnssec] {message}"))?;
+    let dnssec = match &file.dnssec {
+        Some(dnssec) => Some(dnssec.resolve().map_err(|message| anyhow!("[dnssec] {message}"))?),
+        None => None,
+    };
+    if let Some(settings) = &dnssec {
         let clock = signing_clock(args.now.as_deref())?;
-        publisher = publisher.with_signing(signing(&dir, settings, clock));
+        publisher = publisher.with_signing(signing(&dir, settings.clone(), clock));
     }
     let publication = publisher.metrics();
     dns.metrics.add_source(Arc::new(move |out| publication.render(out)));
@@ -179,11 +182,21 @@ async fn serve(
     first_start.keep();
 
     let publisher = tokio::spawn(publisher.run(PUBLISH_EVERY));
+    let cds_scan = dnssec.as_ref().and_then(|settings| {
+        let scan = crate::cds_scan::CdsScan {
+            registry: Arc::clone(&registry),
+            dns: Arc::clone(&dns),
+            tlds: up.tlds.clone(),
+            port: settings.child_port,
+        };
+        Some((scan, settings.cds_scan?))
+    });
     let leading = tokio::spawn(lead(LeaderWork {
         registry: Arc::clone(&registry),
         tick_every: Duration::from_secs(args.tick_every.max(1)),
         backups: file.backup.map(|backup| crate::backup::Schedule::new(&backup, &dir)),
         db: args.store.db.clone(),
+        cds_scan,
     }));
     let clock: Clock = Arc::new(OffsetDateTime::now_utc);
     let sessions = EppSessions::with_limits(
@@ -204,7 +217,7 @@ async fn serve(
 
 /// Signing by `settings`, with each TLD's keys in `DIR/dnssec/TLD/`.
 fn signing(dir: &Path, settings: DnssecSettings, clock: Arc<nameward_publish::Clock>) -> Signing {
-    let DnssecSettings { policy, parent } = settings;
+    let DnssecSettings { policy, parent, .. } = settings;
     let keys = zone_keys::KeyDir { dir: dir.join("dnssec") };
     let parent: Option<Arc<dyn nameward_publish::Parent>> = match parent.is_empty() {
         true => None,
@@ -229,6 +242,8 @@ struct LeaderWork {
     tick_every: Duration,
     backups: Option<crate::backup::Schedule>,
     db: Option<String>,
+    /// The secure children's CDS, read this often.
+    cds_scan: Option<(crate::cds_scan::CdsScan, Duration)>,
 }
 
 /// How often a standby asks for leadership, and a leader checks that it still holds it.
@@ -241,12 +256,17 @@ async fn lead(work: LeaderWork) {
     loop {
         match work.registry.store().try_lead().await {
             Ok(Some(mut leadership)) => {
-                tracing::info!("leading: lifecycle ticks, notices and backups run in this process");
+                tracing::info!(
+                    "leading: lifecycle ticks, notices, backups and CDS scans run in this process"
+                );
                 said_standby = false;
                 let mut tasks = tokio::task::JoinSet::new();
                 tasks.spawn(tick(Arc::clone(&work.registry), work.tick_every));
                 if let Some(schedule) = &work.backups {
                     tasks.spawn(schedule.clone().run(Arc::clone(&work.registry), work.db.clone()));
+                }
+                if let Some((scan, every)) = &work.cds_scan {
+                    tasks.spawn(scan.clone().run(*every));
                 }
                 while leadership.still_held().await {
                     tokio::time::sleep(LEAD_CHECK_EVERY).await;
