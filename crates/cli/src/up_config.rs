@@ -38,6 +38,24 @@ pub struct UpConfig {
     pub dns: Option<nameward_server::Config>,
     /// DNSSEC: when present, every TLD zone is signed.
     pub dnssec: Option<DnssecConfig>,
+    /// RDAP: where it listens, its certificate, its settings file.
+    #[serde(default)]
+    pub rdap: RdapConfig,
+}
+
+/// `[rdap]`: RDAP is always served; this says where and how.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RdapConfig {
+    /// Where RDAP listens (default 127.0.0.1:8080; `--rdap` overrides it).
+    pub listen: Option<SocketAddr>,
+    /// The certificate chain (PEM) to serve HTTPS with; plain HTTP without one.
+    pub certificate: Option<PathBuf>,
+    /// Its private key (PEM).
+    pub key: Option<PathBuf>,
+    /// The RDAP settings file (`nameward rdap serve --rdap-config`): base URL, terms, desk,
+    /// registrars' IANA ids and abuse contacts, redaction.
+    pub settings: Option<PathBuf>,
 }
 
 /// How `up` signs the TLD zones. Keys are made on first use and kept in the data directory
