@@ -384,6 +384,15 @@ listen = "127.0.0.1:7700"           # or a list: ["192.0.2.1:700", "[2001:db8::1
 # dir = "/var/backups/nameward"      # default: backups/ in the data directory
 # keep = 7
 
+# RDAP (RFC 9082/9083): always served; plain HTTP unless a certificate is given. The settings
+# file (as `nameward rdap serve --rdap-config` reads it) has the base URL, the desk's URL and
+# each registrar's IANA id and abuse contact.
+# [rdap]
+# listen = "127.0.0.1:8080"          # --rdap overrides it
+# certificate = "/etc/nameward/rdap.pem"
+# key = "/etc/nameward/rdap.key"
+# settings = "/etc/nameward/rdap.toml"
+
 # DNSSEC: every TLD zone signed, each change by difference. Keys are made on first start in
 # dnssec/TLD/ of the data directory (BIND's key files); the DS for the parent is logged.
 # [dnssec]
@@ -448,6 +457,9 @@ pub fn read(path: &Path) -> Result<UpConfig> {
         config.epp.certificate.as_mut(),
         config.epp.key.as_mut(),
         config.backup.as_mut().and_then(|backup| backup.dir.as_mut()),
+        config.rdap.certificate.as_mut(),
+        config.rdap.key.as_mut(),
+        config.rdap.settings.as_mut(),
     ];
     for path in paths.into_iter().flatten() {
         if path.is_relative() {
@@ -481,6 +493,10 @@ fn parse(text: &str) -> Result<UpConfig, (usize, String)> {
     if config.epp.certificate.is_some() != config.epp.key.is_some() {
         let at = text.find("[epp]").map_or(1, |at| line_of(text, at));
         return Err((at, "[epp] needs both certificate and key, or neither".to_owned()));
+    }
+    if config.rdap.certificate.is_some() != config.rdap.key.is_some() {
+        let at = text.find("[rdap]").map_or(1, |at| line_of(text, at));
+        return Err((at, "[rdap] needs both certificate and key, or neither".to_owned()));
     }
     if config.backup.as_ref().is_some_and(|backup| backup.every_hours == 0 || backup.keep == 0) {
         let at = text.find("[backup]").map_or(1, |at| line_of(text, at));

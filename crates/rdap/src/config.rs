@@ -16,7 +16,8 @@ pub const DEFAULT_MAX_RESULTS: u32 = 50;
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// The service's base URL, ending in `/` (`https://rdap.nic.example/`): links are made
-    /// from it.
+    /// from it. Left out, the server's own address is used (see [`Config::or_base_url`]).
+    #[serde(default)]
     pub base_url: String,
     /// The terms of service page (a `terms-of-service` link in every response).
     #[serde(default)]
@@ -54,17 +55,25 @@ pub struct RegistrarProfile {
 }
 
 impl Config {
-    /// A configuration serving at `base_url` (a `/` is added if missing) with defaults for
-    /// the rest.
+    /// A configuration serving at `base_url` (a `/` is added if missing; empty for none yet)
+    /// with defaults for the rest.
     pub fn new(base_url: &str) -> Config {
         Config {
-            base_url: with_slash(base_url),
+            base_url: if base_url.is_empty() { String::new() } else { with_slash(base_url) },
             terms_url: None,
             desk_url: None,
             max_results: DEFAULT_MAX_RESULTS,
             registrars: BTreeMap::new(),
             redaction: Policy::default(),
         }
+    }
+
+    /// This configuration with `base_url` set to `default` (a `/` added) when it has none.
+    pub fn or_base_url(mut self, default: &str) -> Config {
+        if self.base_url.is_empty() {
+            self.base_url = with_slash(default);
+        }
+        self
     }
 
     /// The terms of service page: the configured one, or `help` of this service.

@@ -67,13 +67,12 @@ impl RdapArgs {
     /// The settings: the file's, with the command line's overrides; `listen` gives the
     /// default base URL.
     pub fn config(&self, listen: SocketAddr) -> Result<Config> {
+        let scheme = if self.cert.is_some() { "https" } else { "http" };
         let mut config = match &self.config {
             Some(path) => read_config(path)?,
-            None => {
-                let scheme = if self.cert.is_some() { "https" } else { "http" };
-                Config::new(&format!("{scheme}://{listen}/"))
-            }
-        };
+            None => Config::new(""),
+        }
+        .or_base_url(&format!("{scheme}://{listen}/"));
         if let Some(base) = &self.base_url {
             config.base_url = nameward_rdap::config::with_slash(base);
         }

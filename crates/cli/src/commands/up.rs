@@ -307,18 +307,17 @@ async fn bind_rdap(config: &up_config::RdapConfig, flag: Option<SocketAddr>) -> 
         .await
         .with_context(|| format!("cannot listen for RDAP on {listen}"))?;
     let bound = listener.local_addr().unwrap_or(listen);
+    // The file's check refuses a certificate without a key, and a key without one.
     let tls = match (&config.certificate, &config.key) {
         (Some(cert), Some(key)) => Some(super::rdap::tls(cert, key)?),
-        (None, None) => None,
-        _ => return Err(anyhow!("[rdap] needs both certificate and key, or neither")),
+        _ => None,
     };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let rdap = match &config.settings {
         Some(path) => super::rdap::read_config(path)?,
-        None => {
-            let scheme = if tls.is_some() { "https" } else { "http" };
-            nameward_rdap::Config::new(&format!("{scheme}://{bound}/"))
-        }
-    };
+        None => nameward_rdap::Config::new(""),
+    }
+    .or_base_url(&format!("{scheme}://{bound}/"));
     rdap.check().map_err(|message| anyhow!("RDAP settings: {message}"))?;
     Ok(BoundRdap { listener, config: rdap, tls })
 }
