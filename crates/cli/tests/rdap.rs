@@ -63,8 +63,38 @@ fn run_ok(data: &Path, args: &[&str]) -> String {
 
 /// `rdap-test` against `url` (over HTTP, `-T`): its exit code and the checks it reported.
 fn rdap_test(url: &str) -> (i32, Vec<String>) {
+    rdap_test_with(url, &["-T"])
+}
+
+/// `nameward rdap serve` over HTTPS on `data` with a self-signed certificate made in `dir`;
+/// the server and its base URL.
+fn rdap_serve_https(dir: &Path, data: &Path) -> (Stopped, String) {
+    use std::io::BufRead;
+    let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+    std::fs::write(dir.join("rdap.pem"), cert.cert.pem()).unwrap();
+    std::fs::write(dir.join("rdap.key"), cert.signing_key.serialize_pem()).unwrap();
+    let mut child = nameward()
+        .args(["rdap", "serve", "--listen", "127.0.0.1:0", "--rdap-cert"])
+        .arg(dir.join("rdap.pem"))
+        .arg("--rdap-key")
+        .arg(dir.join("rdap.key"))
+        .arg("--data")
+        .arg(data)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(stderr).read_line(&mut line).unwrap();
+    let base = line.split_whitespace().find(|word| word.starts_with("https://")).unwrap();
+    (Stopped::guard(child), base.to_owned())
+}
+
+/// `rdap-test` against `url` with `flags`: its exit code and the checks it reported.
+fn rdap_test_with(url: &str, flags: &[&str]) -> (i32, Vec<String>) {
     let out = std::process::Command::new(RDAP_TEST)
-        .args(["-T", "-g", "gtld", "--skip-v6", "-L", "off", "-O", "json"])
+        .args(flags)
+        .args(["-g", "gtld", "--skip-v6", "-L", "off", "-O", "json"])
         .args([
             "-C",
             "warning",
@@ -238,6 +268,36 @@ fn rdap_shows_what_epp_made_redacted_and_a_failed_registrar_in_plain_view() {
         let mut expected = EXPECTED_OVER_LOCAL_HTTP.to_vec();
         expected.push("std95_error:rdap_conformance_missing");
         assert_eq!(checks, expected, "rdap-test entity/9990: exit {code}");
+
+        // The same package's client reads what is served, redaction included.
+        let out = std::process::Command::new("rdap")
+            .args(["-T", "-B", &base, "-O", "gtld-whois", "-L", "off", "signed.example"])
+            .output()
+            .unwrap();
+        let whois = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{whois}");
+        for line in [
+            "Domain Name: signed.example",
+            "Registrar: Alpha Registrar",
+            "Domain Status: client transfer prohibited",
+            "Registrant Name: ////REDACTED_NAME////",
+            "Registrant Country: IN",
+            "DNSSEC: signedDelegation",
+        ] {
+            assert!(whois.contains(line), "{line} in {whois}");
+        }
+
+        // Over HTTPS (`nameward rdap serve` with a self-signed certificate, which -I and -K
+        // let the checker accept) only the IPv6 requirement is left.
+        let (server, https) = rdap_serve_https(&dir, &data);
+        let (code, checks) =
+            rdap_test_with(&format!("{https}domain/signed.example"), &["-I", "-K"]);
+        assert_eq!(
+            checks,
+            ["gtld_profile_error:ipv6_support_required_by_gtld_profile"],
+            "exit {code}"
+        );
+        server.stop();
     }
 
     run_ok(&data, &["continuity", "declare-failed", "alpha", "--reason", "court order"]);

@@ -359,3 +359,40 @@ async fn entity(rdap: &Rdap, ctx: &Context<'_>, handle: &str) -> Result<Value, Q
         None => Err(QueryError::not_found(format!("no entity {handle} in this registry"))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addr(last: u8) -> IpAddr {
+        IpAddr::from([192, 0, 2, last])
+    }
+
+    #[test]
+    fn the_limiter_keeps_at_most_its_clients() {
+        let limiter = Limiter::new(RateLimit { per_second: 1, burst: 2, max_clients: 2 });
+        let start = Instant::now();
+        assert_eq!(limiter.take(addr(1), start), Ok(()));
+        assert_eq!(limiter.take(addr(2), start), Ok(()));
+        // Two recent clients fill the table: a third waits rather than grow it.
+        assert_eq!(limiter.take(addr(3), start), Err(1));
+        assert_eq!(limiter.buckets.lock().map(|b| b.len()).unwrap_or(0), 2);
+        // Once a bucket has refilled it is forgotten, and its place is free.
+        let later = start + Duration::from_secs(5);
+        assert_eq!(limiter.take(addr(3), later), Ok(()));
+        assert!(limiter.buckets.lock().map(|b| b.len()).unwrap_or(0) <= 2);
+    }
+
+    #[test]
+    fn a_client_waits_as_long_as_its_bucket_needs() {
+        let limiter = Limiter::new(RateLimit { per_second: 2, burst: 1, max_clients: 8 });
+        let start = Instant::now();
+        assert_eq!(limiter.take(addr(1), start), Ok(()));
+        assert_eq!(limiter.take(addr(1), start), Err(1));
+        assert_eq!(limiter.take(addr(1), start + Duration::from_millis(600)), Ok(()));
+        // One IPv6 /64 is one client.
+        let v6 = |last: u16| IpAddr::from([0x2001, 0xdb8, 0, 1, 0, 0, 0, last]);
+        assert_eq!(limiter.take(v6(1), start), Ok(()));
+        assert_eq!(limiter.take(v6(2), start), Err(1));
+    }
+}

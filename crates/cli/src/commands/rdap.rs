@@ -130,17 +130,18 @@ pub fn read_config(path: &Path) -> Result<Config> {
 /// Runs a `nameward rdap` command.
 pub fn run(command: RdapCommand) -> Result<ExitCode> {
     let RdapCommand::Serve(args) = command;
-    let config = args.rdap.config(args.listen)?;
     let tls = args.rdap.tls()?;
     runtime()?.block_on(async move {
-        let registry = open(&args.store).await?;
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;
+        // The default base URL names the address bound (a port 0 made concrete).
+        let bound = listener.local_addr().unwrap_or(args.listen);
+        let config = args.rdap.config(bound)?;
+        let registry = open(&args.store).await?;
         eprintln!(
-            "nameward rdap: serving {} on {} ({})",
+            "nameward rdap: serving {} on {bound} ({})",
             config.base_url,
-            listener.local_addr().unwrap_or(args.listen),
             if tls.is_some() { "HTTPS" } else { "plain HTTP" }
         );
         let rdap = Rdap::new(registry, config, args.rdap.rate());
