@@ -338,7 +338,6 @@ fn nameserver_result(ctx: &Context<'_>, record: &HostRecord) -> Value {
         if let Some(sponsor) = &record.sponsor {
             members.insert("entities".to_owned(), json!([registrar_entity(ctx, sponsor)]));
         }
-        members.insert("status".to_owned(), json!(status::host_statuses(host, record.linked)));
     }
     object
 }
