@@ -369,6 +369,8 @@ pub fn name(text: &str, what: &str) -> Result<Name, QueryError> {
         } else {
             let lower = label.to_ascii_lowercase();
             let a_label = idn::a_label_of(&lower).map_err(|error| bad(error.to_string()))?;
+            // A U-label short enough can still encode to an A-label over the limit.
+            check_ldh(&a_label).map_err(|why| bad(format!("{why} (as the A-label {a_label})")))?;
             has_idn = true;
             ldh.push(a_label);
             unicode.push(lower);

@@ -60,6 +60,15 @@ fn malformed_names_are_400() {
 }
 
 #[test]
+fn a_u_label_whose_a_label_is_too_long_is_400() {
+    // Found by the rdap_query fuzz target: 54 octets of U-label, 64 of A-label.
+    let path = "domain/BCxmansLdhNam---e--------------------------ip---rj%C3%BCxampme";
+    let error = parse(path, None).err();
+    assert_eq!(error.as_ref().map(|error| error.status), Some(400), "{error:?}");
+    assert!(error.is_some_and(|error| error.detail.contains("longer than 63")));
+}
+
+#[test]
 fn queries_not_offered_are_501_and_unknown_paths_400() {
     assert_eq!(status("ip/192.0.2.1", None), 501);
     assert_eq!(status("autnum/64496", None), 501);
