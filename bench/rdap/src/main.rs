@@ -127,7 +127,10 @@ fn start_server(url: String, names: u64) -> Result<SocketAddr> {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await;
             let Ok(listener) = listener else { return };
             let addr = listener.local_addr().ok();
-            let mut config = Config::new(&format!("http://{}/", addr.map(|a| a.to_string()).unwrap_or_default()));
+            let mut config = Config::new(&format!(
+                "http://{}/",
+                addr.map(|a| a.to_string()).unwrap_or_default()
+            ));
             config.max_results = 50;
             // The generator is one client: the rate limit would measure itself.
             let rate = RateLimit { per_second: u32::MAX, burst: u32::MAX, max_clients: 16 };
@@ -150,7 +153,11 @@ struct Phase {
     server_cpu: f64,
 }
 
-async fn load(addr: SocketAddr, args: &Args, path: Arc<dyn Fn(u64) -> String + Send + Sync>) -> Result<Phase> {
+async fn load(
+    addr: SocketAddr,
+    args: &Args,
+    path: Arc<dyn Fn(u64) -> String + Send + Sync>,
+) -> Result<Phase> {
     let deadline = Instant::now() + Duration::from_secs(args.seconds);
     let cpu_before = cpu_seconds(UsageWho::RUSAGE_SELF) - cpu_seconds(UsageWho::RUSAGE_THREAD);
     let started = Instant::now();
@@ -186,7 +193,8 @@ async fn load(addr: SocketAddr, args: &Args, path: Arc<dyn Fn(u64) -> String + S
             anyhow::Ok((latencies, errors))
         });
     }
-    let mut phase = Phase { requests: 0, errors: 0, latencies: Vec::new(), seconds: 0.0, server_cpu: 0.0 };
+    let mut phase =
+        Phase { requests: 0, errors: 0, latencies: Vec::new(), seconds: 0.0, server_cpu: 0.0 };
     while let Some(done) = tasks.join_next().await {
         let (latencies, errors) = done??;
         phase.requests += latencies.len() as u64;
@@ -223,16 +231,29 @@ fn main() -> Result<()> {
     let url = format!("sqlite:{}", args.data.join("registry.sqlite").display());
     let filling = Instant::now();
     let addr = start_server(url, args.names)?;
-    println!("registry of {} names ready in {:.1} s; server on {addr}", args.names, filling.elapsed().as_secs_f64());
-    println!("load generator: {}, {} connections, {} s a phase", pin(0), args.connections, args.seconds);
+    println!(
+        "registry of {} names ready in {:.1} s; server on {addr}",
+        args.names,
+        filling.elapsed().as_secs_f64()
+    );
+    println!(
+        "load generator: {}, {} connections, {} s a phase",
+        pin(0),
+        args.connections,
+        args.seconds
+    );
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let local = tokio::task::LocalSet::new();
     local.block_on(&runtime, async {
-        let lookups = load(addr, &args, Arc::new(|index| format!("/domain/{}", name(index)))).await?;
+        let lookups =
+            load(addr, &args, Arc::new(|index| format!("/domain/{}", name(index)))).await?;
         report("domain lookups", lookups);
-        let missing = load(addr, &args, Arc::new(|index| format!("/domain/x{index}.example"))).await?;
+        let missing =
+            load(addr, &args, Arc::new(|index| format!("/domain/x{index}.example"))).await?;
         report("lookups of absent names (404)", missing);
-        let searches = load(addr, &args, Arc::new(|index| format!("/domains?name=n{:06}*", index / 100))).await?;
+        let searches =
+            load(addr, &args, Arc::new(|index| format!("/domains?name=n{:06}*", index / 100)))
+                .await?;
         report("name searches (prefix of 100 names, first 50 returned)", searches);
         anyhow::Ok(())
     })
