@@ -57,7 +57,7 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub store: StoreArgs,
     /// Where to listen.
-    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8443")]
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
     #[command(flatten)]
     pub rdap: RdapArgs,
