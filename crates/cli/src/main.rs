@@ -40,6 +40,7 @@ fn main() -> ExitCode {
         Command::Continuity(continuity) => commands::continuity::run(continuity),
         Command::Notices(notices) => commands::notices::run(notices),
         Command::Desk(desk) => commands::desk::run(desk),
+        Command::Rdap(rdap) => commands::rdap::run(rdap),
         Command::Escrow(escrow) => commands::escrow::run(escrow),
     };
     match outcome {

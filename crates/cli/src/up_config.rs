@@ -38,6 +38,24 @@ pub struct UpConfig {
     pub dns: Option<nameward_server::Config>,
     /// DNSSEC: when present, every TLD zone is signed.
     pub dnssec: Option<DnssecConfig>,
+    /// RDAP: where it listens, its certificate, its settings file.
+    #[serde(default)]
+    pub rdap: RdapConfig,
+}
+
+/// `[rdap]`: RDAP is always served; this says where and how.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RdapConfig {
+    /// Where RDAP listens (default 127.0.0.1:8080; `--rdap` overrides it).
+    pub listen: Option<SocketAddr>,
+    /// The certificate chain (PEM) to serve HTTPS with; plain HTTP without one.
+    pub certificate: Option<PathBuf>,
+    /// Its private key (PEM).
+    pub key: Option<PathBuf>,
+    /// The RDAP settings file (`nameward rdap serve --rdap-config`): base URL, terms, desk,
+    /// registrars' IANA ids and abuse contacts, redaction.
+    pub settings: Option<PathBuf>,
 }
 
 /// How `up` signs the TLD zones. Keys are made on first use and kept in the data directory
@@ -393,6 +411,15 @@ listen = "127.0.0.1:7700"           # or a list: ["192.0.2.1:700", "[2001:db8::1
 # dir = "/var/backups/nameward"      # default: backups/ in the data directory
 # keep = 7
 
+# RDAP (RFC 9082/9083): always served; plain HTTP unless a certificate is given. The settings
+# file (as `nameward rdap serve --rdap-config` reads it) has the base URL, the desk's URL and
+# each registrar's IANA id and abuse contact.
+# [rdap]
+# listen = "127.0.0.1:8080"          # --rdap overrides it
+# certificate = "/etc/nameward/rdap.pem"
+# key = "/etc/nameward/rdap.key"
+# settings = "/etc/nameward/rdap.toml"
+
 # DNSSEC: every TLD zone signed, each change by difference. Keys are made on first start in
 # dnssec/TLD/ of the data directory (BIND's key files); the DS for the parent is logged.
 # [dnssec]
@@ -462,6 +489,9 @@ pub fn read(path: &Path) -> Result<UpConfig> {
         config.epp.certificate.as_mut(),
         config.epp.key.as_mut(),
         config.backup.as_mut().and_then(|backup| backup.dir.as_mut()),
+        config.rdap.certificate.as_mut(),
+        config.rdap.key.as_mut(),
+        config.rdap.settings.as_mut(),
     ];
     for path in paths.into_iter().flatten() {
         if path.is_relative() {
@@ -495,6 +525,10 @@ fn parse(text: &str) -> Result<UpConfig, (usize, String)> {
     if config.epp.certificate.is_some() != config.epp.key.is_some() {
         let at = text.find("[epp]").map_or(1, |at| line_of(text, at));
         return Err((at, "[epp] needs both certificate and key, or neither".to_owned()));
+    }
+    if config.rdap.certificate.is_some() != config.rdap.key.is_some() {
+        let at = text.find("[rdap]").map_or(1, |at| line_of(text, at));
+        return Err((at, "[rdap] needs both certificate and key, or neither".to_owned()));
     }
     if config.backup.as_ref().is_some_and(|backup| backup.every_hours == 0 || backup.keep == 0) {
         let at = text.find("[backup]").map_or(1, |at| line_of(text, at));

@@ -144,6 +144,7 @@ async fn serve(
         _ => None,
     };
     let epp = bind_epp(&file.epp, &dir, &epp_listen).await?;
+    let rdap = bind_rdap(&file.rdap, args.rdap).await?;
 
     let mut up = match setup {
         Setup::Configured => {
@@ -178,6 +179,7 @@ async fn serve(
     up.epp = epp_addrs.first().cloned().unwrap_or_default();
     up.epp_all = epp_addrs;
     up.dns = dns_addr.to_string();
+    up.rdap = rdap.config.base_url.clone();
     up.write(&dir)?;
     first_start.keep();
 
@@ -208,7 +210,19 @@ async fn serve(
     let counts = sessions.counts();
     dns.metrics.add_source(Arc::new(move |out| counts.render(out)));
     print_welcome(&up, &dir);
+    let service = nameward_rdap::Rdap::new(
+        Registry::clone(&registry),
+        rdap.config,
+        nameward_rdap::RateLimit::default(),
+    );
+    let rdap = tokio::spawn(nameward_rdap::serve(
+        rdap.listener,
+        service,
+        rdap.tls,
+        std::future::pending(),
+    ));
     epp.run(sessions, shutdown_signal()).await;
+    rdap.abort();
     publisher.abort();
     leading.abort();
     tracing::info!("nameward up stopped");
@@ -307,6 +321,38 @@ async fn bind_epp(config: &EppConfig, dir: &Path, listen: &[SocketAddr]) -> Resu
     config.apply(&mut options);
     // The error names the address that could not be bound.
     Ok(EppServer::bind_all(listen, options).await?)
+}
+
+const DEFAULT_RDAP: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8080);
+
+/// RDAP's listener, settings and TLS, ready to serve.
+struct BoundRdap {
+    listener: tokio::net::TcpListener,
+    config: nameward_rdap::Config,
+    tls: Option<Arc<rustls::ServerConfig>>,
+}
+
+/// Binds RDAP where `--rdap` or `[rdap] listen` says, with `[rdap]`'s settings file and
+/// certificate; the base URL defaults to the address bound.
+async fn bind_rdap(config: &up_config::RdapConfig, flag: Option<SocketAddr>) -> Result<BoundRdap> {
+    let listen = flag.or(config.listen).unwrap_or(DEFAULT_RDAP);
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen for RDAP on {listen}"))?;
+    let bound = listener.local_addr().unwrap_or(listen);
+    // The file's check refuses a certificate without a key, and a key without one.
+    let tls = match (&config.certificate, &config.key) {
+        (Some(cert), Some(key)) => Some(super::rdap::tls(cert, key)?),
+        _ => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let rdap = match &config.settings {
+        Some(path) => super::rdap::read_config(path)?,
+        None => nameward_rdap::Config::new(""),
+    }
+    .or_base_url(&format!("{scheme}://{bound}/"));
+    rdap.check().map_err(|message| anyhow!("RDAP settings: {message}"))?;
+    Ok(BoundRdap { listener, config: rdap, tls })
 }
 
 /// Adds the configuration file's TLDs the registry lacks and brings every configured apex up
@@ -421,6 +467,7 @@ fn print_welcome(up: &UpInfo, dir: &Path) {
         host(&up.dns),
         port(&up.dns),
     );
+    println!("  RDAP (RFC 9083)      {}   try: curl {}domain/hello.{first_tld}", up.rdap, up.rdap);
     for registrar in &up.registrars {
         println!(
             "  registrar {:<8} password {}  cert {}",
