@@ -11,6 +11,7 @@ mod parent_ds;
 mod secret_file;
 mod up_config;
 mod zone_keys;
+mod zone_signer;
 
 use std::process::ExitCode;
 

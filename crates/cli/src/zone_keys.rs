@@ -173,7 +173,9 @@ pub fn write_timing(dir: &Path, stem: &str, timing: &KeyTiming) -> Result<()> {
     std::fs::rename(&partial, &path).with_context(|| format!("cannot replace {}", path.display()))
 }
 
-/// The TLD keys of `nameward up`: `DIR/TLD/`, each key with its times in a `.state` file.
+/// The zone keys of `nameward up` and `nameward serve`: `DIR/ZONE/`, each key with its times in
+/// a `.state` file.
+#[derive(Debug)]
 pub struct KeyDir {
     /// Where each TLD's directory is.
     pub dir: PathBuf,

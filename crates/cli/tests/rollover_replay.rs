@@ -19,7 +19,7 @@ use nameward_dns::rdata::rfc4034::Ds;
 use nameward_dns::{Class, Name, Record, RecordData, Rtype};
 
 mod support;
-use support::{Stopped, ask, epp_ok, temp_dir, up_with};
+use support::{Stopped, ask, epp_ok, temp_dir, text, up_with};
 
 /// The peer programs, with their Debian packages.
 const PEERS: &[(&str, &str)] = &[
@@ -30,10 +30,6 @@ const PEERS: &[(&str, &str)] = &[
 ];
 
 const DAY: u64 = 86_400;
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
@@ -186,24 +182,6 @@ fn ds_texts(records: &[Record]) -> BTreeSet<String> {
         .collect()
 }
 
-/// The zone `dns` serves, by AXFR, written to `file`.
-fn transfer(dns: SocketAddr, file: &Path) -> String {
-    let out = Command::new("kdig")
-        .args([&format!("@{}", dns.ip()), "-p", &dns.port().to_string(), "example.", "AXFR"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "kdig AXFR: {}", text(&out.stderr));
-    let said = text(&out.stdout);
-    let mut lines: Vec<&str> =
-        said.lines().filter(|l| !l.trim().is_empty() && !l.starts_with(';')).collect();
-    if lines.len() > 1 && lines.first() == lines.last() {
-        lines.pop();
-    }
-    let zone = lines.join("\n") + "\n";
-    std::fs::write(file, &zone).unwrap();
-    zone
-}
-
 /// Every key time in the `.state` files of `keys`.
 fn key_times(keys: &Path) -> Vec<u64> {
     let mut times = Vec::new();
@@ -300,7 +278,7 @@ fn zsk_ksk_and_algorithm_rollovers_replayed_stay_valid_at_every_step() {
             settled(dns);
         }
         let day = (sim - start) as f64 / DAY as f64;
-        let zone = transfer(dns, &zone_file);
+        let zone = support::transfer(dns, "example.", &zone_file).join("\n");
         for record in apex(dns, Rtype::DNSKEY) {
             if let RecordData::Dnskey(key) = &record.data {
                 tags_seen.insert(key.key_tag());

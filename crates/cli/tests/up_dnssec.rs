@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use nameward_dns::Rtype;
 
 mod support;
-use support::{Stopped, ask, epp_ok, sample, scrape, temp_dir, up_with};
+use support::{Stopped, ask, dnskeys, epp_ok, sample, scrape, temp_dir, text, up_with};
 
 /// The peer programs, with their Debian packages.
 const PEERS: &[(&str, &str)] = &[
@@ -27,10 +27,6 @@ const PEERS: &[(&str, &str)] = &[
     ("/usr/bin/kdig", "knot-dnsutils"),
     ("/usr/bin/delv", "bind9-dnsutils"),
 ];
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
@@ -60,25 +56,6 @@ fn published_after(dns: SocketAddr, before: u32) -> u32 {
         assert!(started.elapsed() < Duration::from_secs(30), "serial {before} never moved");
         std::thread::sleep(Duration::from_millis(50));
     }
-}
-
-/// The zone `dns` serves for `example.`, by AXFR, as a zone file (the closing SOA dropped).
-fn transfer(dns: SocketAddr, file: &Path) -> Vec<String> {
-    let out = Command::new("kdig")
-        .args([&format!("@{}", dns.ip()), "-p", &dns.port().to_string(), "example.", "AXFR"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "kdig AXFR: {}", text(&out.stderr));
-    let mut lines: Vec<String> = text(&out.stdout)
-        .lines()
-        .filter(|line| !line.trim().is_empty() && !line.starts_with(';'))
-        .map(str::to_owned)
-        .collect();
-    if lines.len() > 1 && lines.first() == lines.last() {
-        lines.pop();
-    }
-    std::fs::write(file, lines.join("\n") + "\n").unwrap();
-    lines
 }
 
 fn run(program: &str, args: &[&str]) -> Output {
@@ -166,7 +143,7 @@ fn signed_tld(tag: &str, dnssec: &str, csk: bool) {
 
     let zone = data.join("served.zone");
     let check = |what: &str| {
-        let lines = transfer(dns, &zone);
+        let lines = support::transfer(dns, "example.", &zone);
         let problems = peer_problems(&zone, csk);
         assert!(
             problems.is_empty(),
@@ -281,21 +258,12 @@ fn signed_tld(tag: &str, dnssec: &str, csk: bool) {
     assert!(by_difference >= 5.0, "changes were published by difference:\n{scraped}");
 
     // A restart signs with the keys it made: the DNSKEY RRset is the same.
-    let dnskeys = |lines: &[String]| -> Vec<String> {
-        let mut keys: Vec<String> = lines
-            .iter()
-            .filter(|l| l.split_whitespace().nth(3) == Some("DNSKEY"))
-            .map(|l| l.split_whitespace().skip(4).collect::<Vec<_>>().join(" "))
-            .collect();
-        keys.sort();
-        keys
-    };
     let before = dnskeys(&check("the last change"));
     up.stop();
     let (child, info) = up_with(&data, &args);
     let up = Stopped::guard(child);
     let dns: SocketAddr = info["dns"].as_str().unwrap().parse().unwrap();
-    let lines = transfer(dns, &zone);
+    let lines = support::transfer(dns, "example.", &zone);
     assert_eq!(dnskeys(&lines), before, "the same keys after a restart");
     assert!(peer_problems(&zone, csk).is_empty(), "after a restart");
     up.stop();

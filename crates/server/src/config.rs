@@ -52,6 +52,23 @@ pub struct Config {
     /// TSIG keys (RFC 8945).
     #[serde(default, rename = "key")]
     pub keys: Vec<TsigKeyConfig>,
+    /// How the zones marked `sign` are signed: the policy table, read by the command that
+    /// runs the server, which sets [`Config::signer`] from it.
+    #[serde(default)]
+    pub dnssec: Option<toml::Table>,
+    /// Signs the zones marked `sign` each time they load; set by the command, not the file.
+    #[serde(skip)]
+    pub signer: Option<std::sync::Arc<dyn ZoneSigner>>,
+}
+
+/// Signs a zone read from its file before it is served (see [`ZoneConfig::sign`]).
+pub trait ZoneSigner: Send + Sync + std::fmt::Debug {
+    /// The zone `origin` of `store` signed; the error says why it cannot be.
+    fn sign(
+        &self,
+        origin: &nameward_dns::Name,
+        store: &nameward_dns::store::ZoneStore,
+    ) -> Result<Vec<nameward_dns::Record>, String>;
 }
 
 impl Config {
@@ -82,6 +99,8 @@ impl Default for Config {
             secondaries: Vec::new(),
             acl: Vec::new(),
             keys: Vec::new(),
+            dnssec: None,
+            signer: None,
         }
     }
 }
@@ -109,6 +128,9 @@ pub struct ZoneConfig {
     pub origin: String,
     /// The zone file, read again on every reload.
     pub file: PathBuf,
+    /// Sign the zone as it loads, by the `[dnssec]` policy (the file holds it unsigned).
+    #[serde(default)]
+    pub sign: bool,
 }
 
 /// TCP connection handling (RFC 7766 §6.2.3, §10).

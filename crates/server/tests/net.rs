@@ -60,7 +60,7 @@ fn config(dir: &Dir) -> Config {
     std::fs::write(dir.zone(), zone_text(1)).unwrap();
     Config {
         listen: vec!["127.0.0.1:0".parse().unwrap()],
-        zones: vec![ZoneConfig { origin: "example.test.".into(), file: dir.zone() }],
+        zones: vec![ZoneConfig { origin: "example.test.".into(), file: dir.zone(), sign: false }],
         workers: 2,
         ..Config::default()
     }

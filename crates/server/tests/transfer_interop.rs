@@ -66,7 +66,11 @@ ns.sub   A     192.0.2.40
 fn start_nameward(dir: &Path, secondary: SocketAddr) -> Server {
     let config = Config {
         listen: vec!["127.0.0.1:0".parse().unwrap()],
-        zones: vec![ZoneConfig { origin: "example.".into(), file: dir.join("example.zone") }],
+        zones: vec![ZoneConfig {
+            origin: "example.".into(),
+            file: dir.join("example.zone"),
+            sign: false,
+        }],
         workers: 1,
         secondaries: vec![SecondaryConfig {
             address: secondary,

@@ -2,21 +2,30 @@
 //! server, and run until SIGTERM or SIGINT.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use nameward_server::config::{RrlConfig, ZoneConfig};
+use nameward_server::config::{RrlConfig, ZoneConfig, ZoneSigner};
 use nameward_server::{Config, Server};
 
 use crate::args::ServeArgs;
 
 /// Runs the server in the foreground.
 pub fn run(args: ServeArgs) -> Result<ExitCode> {
-    let config = resolve(args)?;
+    let mut config = resolve(args)?;
     crate::data::init_logging();
+    let signer = crate::zone_signer::from_config(config.dnssec.as_ref())?;
+    config.signer = signer.clone().map(|s| s as Arc<dyn ZoneSigner>);
     let server = Server::start(config).context("cannot start")?;
+    if let Some(signer) = signer {
+        crate::zone_signer::refresh(signer, Arc::clone(server.shared()), REFRESH_CHECK_EVERY);
+    }
     server.run_until_signal().context("waiting for signals")?;
     Ok(ExitCode::SUCCESS)
 }
+
+/// How often the signed zones' signatures are looked at.
+const REFRESH_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The file's settings, with the command line's added or put over them.
 fn resolve(args: ServeArgs) -> Result<Config> {
@@ -33,7 +42,8 @@ fn resolve(args: ServeArgs) -> Result<Config> {
         let Some((origin, file)) = zone.split_once('=') else {
             bail!("--zone `{zone}`: expected ORIGIN=FILE, such as example.com.=example.com.zone");
         };
-        config.zones.push(ZoneConfig { origin: origin.to_string(), file: file.into() });
+        let (origin, file) = (origin.to_string(), file.into());
+        config.zones.push(ZoneConfig { origin, file, sign: false });
     }
     if let Some(workers) = args.workers {
         config.workers = workers;

@@ -254,3 +254,40 @@ pub fn sample(text: &str, name: &str) -> f64 {
         .and_then(|n| n.trim().parse().ok())
         .unwrap_or_else(|| panic!("no {name} in {text}"))
 }
+
+/// A program's output as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// `zone` from `dns` by AXFR (Knot's `kdig`), written to `file` as a zone file without the
+/// closing SOA; its lines.
+pub fn transfer(dns: SocketAddr, zone: &str, file: &Path) -> Vec<String> {
+    let out = Command::new("kdig")
+        .args([&format!("@{}", dns.ip()), "-p", &dns.port().to_string(), zone, "AXFR"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "kdig AXFR {zone}: {}", text(&out.stderr));
+    let said = text(&out.stdout);
+    let mut lines: Vec<String> = said
+        .lines()
+        .filter(|line| !line.trim().is_empty() && !line.starts_with(';'))
+        .map(str::to_owned)
+        .collect();
+    if lines.len() > 1 && lines.first() == lines.last() {
+        lines.pop();
+    }
+    std::fs::write(file, lines.join("\n") + "\n").unwrap();
+    lines
+}
+
+/// The DNSKEY records (flags, protocol, algorithm, key) among zone-file `lines`, sorted.
+pub fn dnskeys(lines: &[String]) -> Vec<String> {
+    let mut keys: Vec<String> = lines
+        .iter()
+        .filter(|line| line.split_whitespace().nth(3) == Some("DNSKEY"))
+        .map(|line| line.split_whitespace().skip(4).collect::<Vec<_>>().join(" "))
+        .collect();
+    keys.sort();
+    keys
+}

@@ -194,7 +194,7 @@ async fn a_txt_record_at_the_challenge_name_verifies_a_case() {
         .unwrap();
         let config = Config {
             listen: vec!["127.0.0.1:0".parse().unwrap()],
-            zones: vec![ZoneConfig { origin: "c.example.".into(), file: zone }],
+            zones: vec![ZoneConfig { origin: "c.example.".into(), file: zone, sign: false }],
             workers: 1,
             ..Config::default()
         };

@@ -12,7 +12,7 @@ use nameward_dns::Name;
 use nameward_dns::check::{CheckOptions, Diagnostic, Severity};
 use nameward_dns::zone::{IncludeLoader, ReaderOptions, ZoneReader};
 
-use crate::config::{Config, ZoneConfig};
+use crate::config::{Config, ZoneConfig, ZoneSigner};
 use crate::cookie::Cookies;
 use crate::net::metrics::Metrics;
 use crate::net::tcp::Limits;
@@ -141,17 +141,29 @@ impl IncludeLoader for FileIncludes {
     }
 }
 
-/// Reads and compiles one configured zone, `$INCLUDE`s included; the error names the file and
-/// line of each problem.
-pub fn load_zone(config: &ZoneConfig) -> Result<Zone, String> {
+/// A configured zone's origin, its file's name and a reader of its records.
+fn read_zone(config: &ZoneConfig) -> Result<(Name, String, ZoneReader<'static>), String> {
     let origin = Name::parse(&config.origin, Some(&Name::root()))
         .map_err(|e| format!("bad zone origin `{}`: {e}", config.origin))?;
-    let file_name = config.file.to_string_lossy();
+    let file_name = config.file.to_string_lossy().into_owned();
     let file = File::open(&config.file)
         .map_err(|e| format!("{file_name}: cannot read zone {origin}: {e}"))?;
     let reader = BufReader::with_capacity(256 * 1024, file);
     let options = ReaderOptions::default();
     let zone = ZoneReader::new(reader, &file_name, Some(origin.clone()), options, &FileIncludes);
+    Ok((origin, file_name, zone))
+}
+
+/// Reads and compiles one configured zone, `$INCLUDE`s included, signed by `signer` when the
+/// zone is marked `sign`; the error names the file and line of each problem.
+pub fn load_zone(config: &ZoneConfig, signer: Option<&dyn ZoneSigner>) -> Result<Zone, String> {
+    if config.sign {
+        let signer = signer.ok_or_else(|| {
+            format!("zone {} is to be signed and no [dnssec] policy is set", config.origin)
+        })?;
+        return load_signed_zone(config, signer);
+    }
+    let (origin, _, zone) = read_zone(config)?;
     let mut errors = Vec::new();
     let entries = zone.filter_map(|item| item.map_err(|e| errors.push(e)).ok());
     let loaded = Zone::load(&origin, entries);
@@ -172,6 +184,32 @@ pub fn load_zone(config: &ZoneConfig) -> Result<Zone, String> {
             Err(format!("zone {origin} cannot be served:\n{}", lines.join("\n")))
         }
     }
+}
+
+/// Reads one zone into the compact store, has `signer` sign it, and compiles the result.
+fn load_signed_zone(config: &ZoneConfig, signer: &dyn ZoneSigner) -> Result<Zone, String> {
+    let (origin, file_name, zone) = read_zone(config)?;
+    let mut builder = nameward_dns::store::ZoneBuilder::new(&origin);
+    let mut lines = Vec::new();
+    for item in zone {
+        match item.map_err(|e| format!("  {}: {}", e.location(), e.message)) {
+            Ok(entry) => {
+                if let Err(e) = builder.push_entry(&entry) {
+                    lines.push(format!("  {}: {e}", entry.source));
+                }
+            }
+            Err(line) => lines.push(line),
+        }
+    }
+    if !lines.is_empty() {
+        return Err(format!("zone {origin} cannot be served:\n{}", lines.join("\n")));
+    }
+    let signed = signer.sign(&origin, &builder.finish())?;
+    Zone::from_records(&origin, signed, &format!("{file_name}, signed"), &CheckOptions::default())
+        .map_err(|e| {
+            let lines: Vec<String> = e.diagnostics.iter().map(|d| format!("  {d}")).collect();
+            format!("zone {origin} cannot be served once signed:\n{}", lines.join("\n"))
+        })
 }
 
 /// The least time between the first transmissions of two NOTIFYs of one zone (see
@@ -195,7 +233,7 @@ impl Shared {
         let mut zones = Zones::new();
         let mut errors = Vec::new();
         for zone in &config.zones {
-            match load_zone(zone) {
+            match load_zone(zone, config.signer.as_deref()) {
                 Ok(z) => {
                     zones.insert(Arc::new(z));
                 }
@@ -467,7 +505,7 @@ impl Shared {
         for config in &self.config.zones {
             let origin = Name::parse(&config.origin, Some(&Name::root())).ok();
             let previous = origin.as_ref().and_then(|o| old.get(o)).cloned();
-            let status = match load_zone(config) {
+            let status = match load_zone(config, self.config.signer.as_deref()) {
                 Ok(zone) => {
                     let status = ZoneStatus {
                         origin: zone.origin().clone(),
