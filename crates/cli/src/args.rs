@@ -684,6 +684,10 @@ pub struct ServeArgs {
     /// The name server identifier sent to clients that ask for it (RFC 5001, `dig +nsid`).
     #[arg(long, value_name = "TEXT")]
     pub nsid: Option<String>,
+    /// Start the DNSSEC signer's clock at this instant (`YYYYMMDDHHmmSS` or seconds since
+    /// 1970) instead of the system's; it runs on from there (for replaying key rollovers).
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

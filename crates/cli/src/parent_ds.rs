@@ -13,6 +13,7 @@ use nameward_dns::{Class, Name, Question, Rtype};
 use nameward_publish::Parent;
 
 /// The parent's name servers.
+#[derive(Debug)]
 pub struct ParentServers {
     /// Each one asked.
     pub servers: Vec<SocketAddr>,

@@ -12,7 +12,7 @@
 use std::collections::BTreeSet;
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use nameward_dns::rdata::rfc4034::Ds;
@@ -37,24 +37,6 @@ fn free_port() -> u16 {
 
 fn name(text: &str) -> Name {
     Name::parse(text, Some(&Name::root())).unwrap()
-}
-
-/// libfaketime, which makes a program read the clock as if it were another time.
-const FAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
-
-/// `program args` run as if the time were `at` (it runs on from there). The C library is
-/// preloaded first so that its allocator serves the program: BIND's (jemalloc) reads the
-/// clock while libfaketime starts, which makes libfaketime give up.
-fn at_time(at: u64, program: &str, args: &[&str]) -> Output {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
-    let path = format!("/usr/bin/{program}");
-    Command::new("/lib64/ld-linux-x86-64.so.2")
-        .args(["--preload", "/lib/x86_64-linux-gnu/libc.so.6", &path])
-        .args(args)
-        .env("LD_PRELOAD", FAKETIME)
-        .env("FAKETIME", format!("{:+}s", at as i64 - now as i64))
-        .output()
-        .unwrap()
 }
 
 /// The root zone the parent serves: the TLD's delegation and `ds`.
@@ -93,7 +75,7 @@ impl ParentServer {
             .arg("--control")
             .arg(&control)
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::null())
             .spawn()
             .unwrap();
         let started = Instant::now();
@@ -203,10 +185,8 @@ fn key_times(keys: &Path) -> Vec<u64> {
 #[test]
 fn zsk_ksk_and_algorithm_rollovers_replayed_stay_valid_at_every_step() {
     let tag = "rollover-replay";
-    let faketime = Path::new(FAKETIME).is_file();
-    let faketime_missing = format!("{FAKETIME} is missing (Debian package libfaketime)");
     if !PEERS.iter().all(|(binary, package)| nameward_peer::program(tag, binary, package))
-        || !nameward_peer::available(tag, faketime, &faketime_missing)
+        || !support::faketime_present(tag)
     {
         return;
     }
@@ -292,7 +272,7 @@ fn zsk_ksk_and_algorithm_rollovers_replayed_stay_valid_at_every_step() {
             ("dnssec-verify", vec!["-o", "example.", file]),
             ("kzonecheck", vec!["-d", "on", "-t", &time, "-o", "example.", file]),
         ] {
-            let out = at_time(sim + 60, program, &args);
+            let out = support::at_time(sim + 60, program, &args);
             if !out.status.success() {
                 failures.push(format!(
                     "day {day:.2}: {program}: {}{}\n{zone}",
@@ -325,7 +305,7 @@ fn zsk_ksk_and_algorithm_rollovers_replayed_stay_valid_at_every_step() {
             let anchors = anchor_conf.to_str().unwrap();
             let args =
                 [server.as_str(), "-p", &port, "-a", anchors, "+root=example.", qname, qtype];
-            let out = at_time(sim + 60, "delv", &args);
+            let out = support::at_time(sim + 60, "delv", &args);
             let said = text(&out.stdout) + &text(&out.stderr);
             if !said.lines().any(|line| line == wanted) {
                 failures.push(format!(

@@ -72,6 +72,22 @@ fn problems(file: &Path) -> Vec<String> {
         .collect()
 }
 
+/// delv's trust anchors in `dir`: the key-signing keys among `dnskeys` (as [`dnskeys`]
+/// gives them); the file's path.
+fn ksk_anchors(dir: &Path, dnskeys: &[String]) -> std::path::PathBuf {
+    let mut anchors = String::from("trust-anchors {\n");
+    for key in dnskeys.iter().filter(|k| k.starts_with("257 ")) {
+        let fields: Vec<&str> = key.split_whitespace().collect();
+        let (protocol, algorithm, public) = (fields[1], fields[2], fields[3..].concat());
+        anchors.push_str(&format!(
+            "  example.com. static-key 257 {protocol} {algorithm} \"{public}\";\n"
+        ));
+    }
+    let file = dir.join("anchors.conf");
+    std::fs::write(&file, anchors + "};\n").unwrap();
+    file
+}
+
 #[test]
 fn serve_signs_a_zone_from_its_file_and_again_on_reload() {
     let tag = "serve-signed";
@@ -131,16 +147,7 @@ fn serve_signs_a_zone_from_its_file_and_again_on_reload() {
     assert!(found.is_empty(), "after reload: {}", found.join("\n"));
 
     // A validator trusting the KSK: the new name, and a name that is not there.
-    let mut anchors = String::from("trust-anchors {\n");
-    for key in dnskeys(&lines).iter().filter(|k| k.starts_with("257 ")) {
-        let fields: Vec<&str> = key.split_whitespace().collect();
-        let (protocol, algorithm, public) = (fields[1], fields[2], fields[3..].concat());
-        anchors.push_str(&format!(
-            "  example.com. static-key 257 {protocol} {algorithm} \"{public}\";\n"
-        ));
-    }
-    let anchor_file = dir.join("anchors.conf");
-    std::fs::write(&anchor_file, anchors + "};\n").unwrap();
+    let anchor_file = ksk_anchors(&dir, &dnskeys(&lines));
     for (name, qtype, wanted) in [
         ("added.example.com", "A", "; fully validated"),
         ("nothere.example.com", "A", "; negative response, fully validated"),
@@ -161,5 +168,105 @@ fn serve_signs_a_zone_from_its_file_and_again_on_reload() {
         first_keys,
         "the same keys after a restart"
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `nameward serve` rolls a ZSK by pre-publication across restarts at later `--now` instants:
+/// the successor published before it signs, the old key published after it stops; at each
+/// step the zone passes `dnssec-verify` and `kzonecheck` at the simulated time, and `delv`,
+/// run at that time and trusting the KSK, validates it.
+#[test]
+fn serve_rolls_a_zsk_by_pre_publication() {
+    let tag = "serve-zsk-rollover";
+    if !PEERS.iter().all(|(binary, package)| nameward_peer::program(tag, binary, package))
+        || !support::faketime_present(tag)
+    {
+        return;
+    }
+    let dir = temp_dir(tag);
+    std::fs::create_dir_all(&dir).unwrap();
+    let zone_file = dir.join("example.com.zone");
+    std::fs::write(&zone_file, std::fs::read_to_string(EXAMPLE).unwrap()).unwrap();
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let dns: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let control = dir.join("control.sock");
+    let config = dir.join("serve.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "listen = [\"{dns}\"]\nworkers = 1\ncontrol = \"{}\"\n\n\
+             [[zone]]\norigin = \"example.com.\"\nfile = \"{}\"\nsign = true\n\n\
+             [dnssec]\nkey_dir = \"{}\"\nkeys = \"ksk-zsk\"\nalgorithm = \"ED25519\"\n\
+             zsk_lifetime_days = 20\njitter_hours = 0\n\n\
+             [[acl]]\nallow_transfer = [\"127.0.0.1\"]\n",
+            control.display(),
+            zone_file.display(),
+            dir.join("keys").display()
+        ),
+    )
+    .unwrap();
+    let start =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    const DAY: u64 = 86_400;
+    // The zone's TTLs are an hour, so a successor waits an hour plus that before it signs,
+    // and the old key stays published as long after.
+    let steps = [0, 10 * DAY, 20 * DAY, 20 * DAY + 7201, 20 * DAY + 14_401, 30 * DAY];
+    let signed = dir.join("signed.zone");
+    let mut zsks_seen = std::collections::BTreeSet::new();
+    let mut most_keys = 0;
+    for offset in steps {
+        let now = start + offset;
+        let mut command = support::nameward();
+        command.args(["serve", "--config"]).arg(&config).args(["--now", &now.to_string()]);
+        let _ = std::fs::remove_file(&control);
+        let child = command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        let _serving = Serving(child);
+        let started = Instant::now();
+        while !control.exists() {
+            assert!(started.elapsed() < Duration::from_secs(30), "nameward serve did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let lines = support::transfer(dns, "example.com.", &signed);
+        let keys = dnskeys(&lines);
+        most_keys = most_keys.max(keys.len());
+        zsks_seen.extend(keys.iter().filter(|k| k.starts_with("256 ")).cloned());
+        let file = signed.to_str().unwrap();
+        let time = now.to_string();
+        for (program, args) in [
+            ("dnssec-verify", vec!["-o", "example.com.", file]),
+            ("kzonecheck", vec!["-d", "on", "-t", &time, "-o", "example.com.", file]),
+        ] {
+            let out = support::at_time(now + 60, program, &args);
+            assert!(
+                out.status.success(),
+                "day {}: {program}: {}{}",
+                offset / DAY,
+                text(&out.stdout),
+                text(&out.stderr)
+            );
+        }
+        let anchor_file = ksk_anchors(&dir, &keys);
+        let port = dns.port().to_string();
+        let anchors = anchor_file.to_str().unwrap();
+        let args = [
+            "@127.0.0.1",
+            "-p",
+            &port,
+            "-a",
+            anchors,
+            "+root=example.com.",
+            "www.example.com",
+            "HIP",
+        ];
+        let out = support::at_time(now + 60, "delv", &args);
+        let said = text(&out.stdout) + &text(&out.stderr);
+        assert!(
+            said.lines().any(|l| l == "; fully validated"),
+            "day {}: delv:\n{said}",
+            offset / DAY
+        );
+    }
+    assert_eq!(zsks_seen.len(), 2, "the first ZSK and its successor: {zsks_seen:?}");
+    assert_eq!(most_keys, 3, "the successor pre-published beside the KSK and the old ZSK");
     let _ = std::fs::remove_dir_all(&dir);
 }

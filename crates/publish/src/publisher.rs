@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use nameward_dns::check::{CheckOptions, Diagnostic, Severity};
-use nameward_dns::dnssec::{self, SignError, SignOptions, SigningKey, sign_zone};
+use nameward_dns::dnssec::{SignError, SignOptions, SigningKey, sign_zone};
 use nameward_dns::rdata::RecordData;
 use nameward_dns::serial::serial_lt;
 use nameward_dns::store::ZoneBuilder;
@@ -20,7 +20,7 @@ use crate::diff::{difference, served_owners};
 use crate::history;
 use crate::metrics::PublishMetrics;
 use crate::rollover::{self, ParentView};
-use crate::signing::{KeysAt, Signing, TldSigning, sign_difference};
+use crate::signing::{KeySet, KeysAt, Signing, TldSigning, sign_difference};
 
 /// How many serials of change notes are kept behind the one served: a publisher that falls
 /// further behind (another process stopped for a while) rebuilds its zone whole once.
@@ -310,7 +310,7 @@ async fn prepare_signing(
     let state = match &mut tld.signing {
         Some(state) => state,
         None => {
-            let keys = signing.keys.keys(&tld.origin).map_err(keys_error)?;
+            let keys = KeySet { keys: signing.keys.keys(&tld.origin).map_err(keys_error)? };
             tld.signing.insert(TldSigning {
                 keys,
                 signers: None,
@@ -323,14 +323,14 @@ async fn prepare_signing(
         }
     };
     // Before the zone is first signed its TTLs are not known: only its first keys are made.
-    if state.signers.is_none() && !state.keys.is_empty() {
+    if state.signers.is_none() && !state.keys.keys.is_empty() {
         return Ok(());
     }
     let times = signing.times(state.ttl);
-    let steps = rollover::steps(&state.roles(), &times, signing.target(), now);
+    let steps = rollover::steps(&state.keys.roles(), &times, signing.target(), now);
     if !steps.is_empty() {
         let keys_error = |message| PublishError::Keys { tld: tld.name.clone(), message };
-        state.take(signing.keys.as_ref(), &tld.origin, &steps).map_err(keys_error)?;
+        state.keys.take(signing.keys.as_ref(), &tld.origin, &steps).map_err(keys_error)?;
         state.next_event = Some(now);
     }
     if state.signers.is_none() {
@@ -367,13 +367,13 @@ async fn prepare_signing(
 /// and takes the steps that follow when it does.
 async fn ask_parent(signing: &Signing, tld: &str, origin: &Name, state: &mut TldSigning, now: u64) {
     let times = signing.times(state.ttl);
-    let Some(new) = rollover::awaiting_parent(&state.roles(), &times, now) else { return };
+    let Some(new) = rollover::awaiting_parent(&state.keys.roles(), &times, now) else { return };
     let every = std::time::Duration::from_secs(u64::from(signing.policy.parent_check));
     if state.parent_asked.is_some_and(|asked| asked.elapsed() < every) {
         return;
     }
     state.parent_asked = Some(Instant::now());
-    let Some(key) = state.keys.get(new) else { return };
+    let Some(key) = state.keys.keys.get(new) else { return };
     let ds = nameward_dns::dnssec::ds(
         origin,
         key.key.dnskey(),
@@ -391,24 +391,14 @@ async fn ask_parent(signing: &Signing, tld: &str, origin: &Name, state: &mut Tld
     let answer = tokio::task::spawn_blocking(move || parent.ds_sets(&zone)).await;
     match answer {
         Ok(Ok(sets)) => {
-            let (dnskey, algorithm) = (key.key.dnskey(), key.key.dnskey().algorithm);
-            let view = ParentView {
-                serves_new: !sets.is_empty()
-                    && sets.iter().all(|(set, _)| {
-                        set.iter().any(|ds| dnssec::ds_matches(ds, origin, dnskey))
-                    }),
-                serves_other_algorithms: sets
-                    .iter()
-                    .any(|(set, _)| set.iter().any(|ds| ds.algorithm != algorithm)),
-                ttl: sets.iter().map(|(_, ttl)| u64::from(*ttl)).max().unwrap_or(0),
-            };
-            let steps = rollover::parent_serves(&state.roles(), &times, new, now, view);
+            let view = ParentView::of(&sets, origin, key.key.dnskey());
+            let steps = rollover::parent_serves(&state.keys.roles(), &times, new, now, view);
             if steps.is_empty() {
                 tracing::info!(tld, key = key.id, ?view, "waiting for the parent's DS set: {ds}");
                 return;
             }
             tracing::info!(tld, key = key.id, ttl = view.ttl, "the parent serves the new DS set");
-            if let Err(error) = state.take(signing.keys.as_ref(), origin, &steps) {
+            if let Err(error) = state.keys.take(signing.keys.as_ref(), origin, &steps) {
                 tracing::error!(tld, "cannot keep the rollover's next step: {error}");
                 return;
             }
@@ -432,7 +422,7 @@ fn change_signer(
 fn whole_signer(signing: Option<&Signing>, tld: &Tld, ttl: u32) -> Option<WholeSigner> {
     let signing = signing?;
     let now = signing.now();
-    let keys = tld.signing.as_ref()?.at(now, &signing.times(ttl));
+    let keys = tld.signing.as_ref()?.keys.at(now, &signing.times(ttl));
     Some(WholeSigner { options: signing.options(), keys, now })
 }
 
@@ -441,23 +431,6 @@ struct WholeSigner {
     options: SignOptions,
     keys: KeysAt,
     now: u64,
-}
-
-impl WholeSigner {
-    /// The apex records the keys add to the zone's own: DNSKEYs published that do not
-    /// sign, and the CDS and CDNSKEY of the keys the parent is to point at (RFC 7344).
-    fn apex_records(&self, origin: &Name, ttl: u32) -> Vec<Record> {
-        let record =
-            |data| Record { owner: origin.clone(), class: nameward_dns::Class::IN, ttl, data };
-        let waiting = self.keys.waiting.iter().map(|key| RecordData::Dnskey(key.clone()));
-        let cds = self.keys.at_parent.iter().flat_map(|key| {
-            [
-                RecordData::Cds(dnssec::cds(origin, key, dnssec::DigestType::Sha256)),
-                RecordData::Cdnskey(dnssec::cdnskey(key)),
-            ]
-        });
-        waiting.chain(cds).map(record).collect()
-    }
 }
 
 async fn publish_tld(
@@ -641,7 +614,7 @@ async fn whole(
             )
             .map_err(Built::Load),
             Some(signer) => {
-                let records = records.chain(signer.apex_records(&origin, ttl));
+                let records = records.chain(signer.keys.apex_records(&origin, ttl));
                 let keys = &signer.keys.signers;
                 compile_signed(&origin, records, keys, &signer.options, &mut count)
             }
@@ -695,7 +668,7 @@ async fn whole(
         state.earliest = Some(expiration);
         state.signers = Some(Arc::new(signers));
         state.ttl = ttl;
-        state.next_event = rollover::next_event(&state.roles(), &signing.times(ttl), now);
+        state.next_event = rollover::next_event(&state.keys.roles(), &signing.times(ttl), now);
         state.refresh_asked = false;
     }
     tld.continuity.withdraw_ended(dns).await;

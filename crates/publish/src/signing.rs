@@ -12,13 +12,15 @@ use std::collections::BTreeMap;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
 
-use nameward_dns::dnssec::{Algorithm, Denial, SignError, SignOptions, SigningKey, sign_change};
+use nameward_dns::dnssec::{
+    self, Algorithm, Denial, SignError, SignOptions, SigningKey, sign_change,
+};
 use nameward_dns::rdata::RecordData;
 use nameward_dns::rdata::rfc4034::{Dnskey, Ds};
 use nameward_dns::{Name, Record};
 use nameward_server::Zone;
 
-use crate::rollover::{self, KeyState, KeyTiming, Role, RolloverTimes, Step, Target};
+use crate::rollover::{self, KeyState, KeyTiming, ParentView, Role, RolloverTimes, Step, Target};
 
 /// One key of a zone: its name where it is kept, the key, and its times.
 #[derive(Debug, Clone)]
@@ -55,6 +57,23 @@ pub trait KeyStore: Send + Sync {
 pub trait Parent: Send + Sync {
     /// Each server's DS RRset for `zone` (empty when it has none), with its TTL.
     fn ds_sets(&self, zone: &Name) -> Result<Vec<(Vec<Ds>, u32)>, String>;
+}
+
+impl ParentView {
+    /// What the parent's servers serve (`sets`: each one's DS RRset of `zone`, with its
+    /// TTL), as the rollover waiting for the DS of `key` sees it.
+    pub fn of(sets: &[(Vec<Ds>, u32)], zone: &Name, key: &Dnskey) -> ParentView {
+        ParentView {
+            serves_new: !sets.is_empty()
+                && sets
+                    .iter()
+                    .all(|(set, _)| set.iter().any(|ds| dnssec::ds_matches(ds, zone, key))),
+            serves_other_algorithms: sets
+                .iter()
+                .any(|(set, _)| set.iter().any(|ds| ds.algorithm != key.algorithm)),
+            ttl: sets.iter().map(|(_, ttl)| u64::from(*ttl)).max().unwrap_or(0),
+        }
+    }
 }
 
 /// Seconds since 1970 as signatures count them (a test's `--now` can stand in).
@@ -135,7 +154,7 @@ impl std::fmt::Debug for Signing {
 #[derive(Debug)]
 pub(crate) struct TldSigning {
     /// The zone's keys, with their times.
-    pub(crate) keys: Vec<ZoneKey>,
+    pub(crate) keys: KeySet,
     /// The keys the served zone is signed with, which sign its changes.
     pub(crate) signers: Option<Arc<Vec<SigningKey>>>,
     /// The TTL of the zone's apex when it was last signed whole (TTLkey and TTLsig: the
@@ -151,10 +170,18 @@ pub(crate) struct TldSigning {
     pub(crate) parent_asked: Option<std::time::Instant>,
 }
 
-impl TldSigning {
+/// A zone's keys with their times, and what they decide: the roles the rollovers see, what
+/// signs at a time, and the steps taken.
+#[derive(Debug, Clone, Default)]
+pub struct KeySet {
+    /// The keys.
+    pub keys: Vec<ZoneKey>,
+}
+
+impl KeySet {
     /// Each key as the rollover decisions take it: a key-signing key is a CSK when its
     /// algorithm has no other kind of key.
-    pub(crate) fn roles(&self) -> Vec<KeyState> {
+    pub fn roles(&self) -> Vec<KeyState> {
         let split = |algorithm| {
             self.keys.iter().any(|k| k.key.algorithm() == algorithm && !k.key.is_key_signing())
         };
@@ -173,7 +200,7 @@ impl TldSigning {
 
     /// The keys that sign at `now` (those not published yet marked so), the DNSKEYs
     /// published then that do not sign, and the keys whose DS the parent is to serve.
-    pub(crate) fn at(&self, now: u64, times: &RolloverTimes) -> KeysAt {
+    pub fn at(&self, now: u64, times: &RolloverTimes) -> KeysAt {
         let signing = self.keys.iter().filter(|k| k.timing.signs_at(now));
         let signers = signing
             .map(|k| match k.timing.published_at(now) {
@@ -196,7 +223,7 @@ impl TldSigning {
     }
 
     /// Takes `steps` (kept in `store` first, then here), logging each.
-    pub(crate) fn take(
+    pub fn take(
         &mut self,
         store: &dyn KeyStore,
         zone: &Name,
@@ -238,13 +265,69 @@ impl TldSigning {
 
 /// What a zone signed whole at some time is signed with.
 #[derive(Debug)]
-pub(crate) struct KeysAt {
+pub struct KeysAt {
     /// The keys that sign.
-    pub(crate) signers: Vec<SigningKey>,
+    pub signers: Vec<SigningKey>,
     /// DNSKEYs published that do not sign (a successor not active yet, a key retired).
-    pub(crate) waiting: Vec<Dnskey>,
+    pub waiting: Vec<Dnskey>,
     /// The key-signing keys whose DS the parent is to serve: the zone's CDS and CDNSKEY.
-    pub(crate) at_parent: Vec<Dnskey>,
+    pub at_parent: Vec<Dnskey>,
+}
+
+impl KeysAt {
+    /// The apex records the keys add to the zone's own: DNSKEYs published that do not
+    /// sign, and the CDS and CDNSKEY of the keys the parent is to point at (RFC 7344).
+    pub fn apex_records(&self, origin: &Name, ttl: u32) -> Vec<Record> {
+        let record =
+            |data| Record { owner: origin.clone(), class: nameward_dns::Class::IN, ttl, data };
+        let waiting = self.waiting.iter().map(|key| RecordData::Dnskey(key.clone()));
+        let cds = self.at_parent.iter().flat_map(|key| {
+            [
+                RecordData::Cds(dnssec::cds(origin, key, dnssec::DigestType::Sha256)),
+                RecordData::Cdnskey(dnssec::cdnskey(key)),
+            ]
+        });
+        waiting.chain(cds).map(record).collect()
+    }
+}
+
+impl SigningPolicy {
+    /// The rollover intervals of a zone whose DNSKEY RRset has `dnskey_ttl` and whose
+    /// records have at most `max_ttl`.
+    pub fn rollover_times(&self, dnskey_ttl: u32, max_ttl: u32) -> RolloverTimes {
+        RolloverTimes {
+            zsk_lifetime: self.zsk_lifetime.map(u64::from),
+            ksk_lifetime: self.ksk_lifetime.map(u64::from),
+            propagation: u64::from(self.propagation),
+            dnskey_ttl: u64::from(dnskey_ttl),
+            max_ttl: u64::from(max_ttl),
+        }
+    }
+
+    /// The keys the policy asks for.
+    pub fn target(&self) -> Target {
+        Target { algorithm: self.algorithm.number(), split: self.split }
+    }
+
+    /// The times and denial of signatures made at `now`.
+    pub fn options(&self, now: u32) -> SignOptions {
+        let jitter = match self.jitter {
+            0 => 0,
+            most => (RandomState::new().hash_one(now) % u64::from(most)) as u32,
+        };
+        SignOptions {
+            inception: now.wrapping_sub(self.backdate),
+            expiration: now.wrapping_add(self.validity.saturating_sub(jitter)),
+            denial: self.denial.clone(),
+            threads: 0,
+        }
+    }
+
+    /// Whether signatures whose earliest expires at `earliest` are due to be made again at
+    /// `now` (RFC 1982 arithmetic: a clock that jumped past them counts as due).
+    pub fn due(&self, earliest: u32, now: u32) -> bool {
+        !nameward_server::transfer::serial_gt(earliest, now.wrapping_add(self.refresh))
+    }
 }
 
 impl Signing {
@@ -253,42 +336,26 @@ impl Signing {
         u64::from((self.clock)())
     }
 
-    /// The rollover intervals of a zone whose records have at most `ttl`.
+    /// The rollover intervals of a zone whose records have at most `ttl` (the registry gives
+    /// the apex's TTL to the DNSKEY RRset and every delegation).
     pub(crate) fn times(&self, ttl: u32) -> RolloverTimes {
-        RolloverTimes {
-            zsk_lifetime: self.policy.zsk_lifetime.map(u64::from),
-            ksk_lifetime: self.policy.ksk_lifetime.map(u64::from),
-            propagation: u64::from(self.policy.propagation),
-            dnskey_ttl: u64::from(ttl),
-            max_ttl: u64::from(ttl),
-        }
+        self.policy.rollover_times(ttl, ttl)
     }
 
     /// The keys the policy asks for.
     pub(crate) fn target(&self) -> Target {
-        Target { algorithm: self.policy.algorithm.number(), split: self.policy.split }
+        self.policy.target()
     }
 
     /// The times and denial of signatures made now.
     pub(crate) fn options(&self) -> SignOptions {
-        let now = (self.clock)();
-        let jitter = match self.policy.jitter {
-            0 => 0,
-            most => (RandomState::new().hash_one(now) % u64::from(most)) as u32,
-        };
-        SignOptions {
-            inception: now.wrapping_sub(self.policy.backdate),
-            expiration: now.wrapping_add(self.policy.validity.saturating_sub(jitter)),
-            denial: self.policy.denial.clone(),
-            threads: 0,
-        }
+        self.policy.options((self.clock)())
     }
 
     /// Whether the signatures of a zone whose earliest one expires at `earliest` are due to
-    /// be made again (RFC 1982 arithmetic: a clock that jumped past them counts as due).
+    /// be made again.
     pub(crate) fn due(&self, earliest: u32) -> bool {
-        let horizon = (self.clock)().wrapping_add(self.policy.refresh);
-        !nameward_server::transfer::serial_gt(earliest, horizon)
+        self.policy.due(earliest, (self.clock)())
     }
 }
 

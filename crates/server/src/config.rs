@@ -63,11 +63,15 @@ pub struct Config {
 
 /// Signs a zone read from its file before it is served (see [`ZoneConfig::sign`]).
 pub trait ZoneSigner: Send + Sync + std::fmt::Debug {
-    /// The zone `origin` of `store` signed; the error says why it cannot be.
+    /// The zone `origin` read into `zone`, signed: the signer may add records at the apex
+    /// (keys published that do not sign yet, CDS) before it finishes and signs it. `max_ttl`
+    /// is the largest TTL of the zone's records, which key rollovers wait out. The error says
+    /// why it cannot be signed.
     fn sign(
         &self,
         origin: &nameward_dns::Name,
-        store: &nameward_dns::store::ZoneStore,
+        zone: nameward_dns::store::ZoneBuilder,
+        max_ttl: u32,
     ) -> Result<Vec<nameward_dns::Record>, String>;
 }
 

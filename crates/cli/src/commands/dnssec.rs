@@ -211,6 +211,14 @@ pub(crate) fn clock() -> u32 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as u32)
 }
 
+/// The signer's clock: the system's, or one that starts at `--now` and runs on.
+pub(crate) fn signing_clock(now: Option<&str>) -> Result<std::sync::Arc<nameward_publish::Clock>> {
+    let Some(text) = now else { return Ok(std::sync::Arc::new(clock)) };
+    let start = parse_time(text, None).context("--now")?;
+    let began = std::time::Instant::now();
+    Ok(std::sync::Arc::new(move || start.wrapping_add(began.elapsed().as_secs() as u32)))
+}
+
 /// `YYYYMMDDHHmmSS`, seconds since 1970, `now`, `now+DURATION` or `now-DURATION` (the last
 /// three only when `now` is given).
 pub(crate) fn parse_time(text: &str, now: Option<u32>) -> Result<u32> {

@@ -12,9 +12,10 @@ use crate::args::ServeArgs;
 
 /// Runs the server in the foreground.
 pub fn run(args: ServeArgs) -> Result<ExitCode> {
+    let clock = super::dnssec::signing_clock(args.now.as_deref())?;
     let mut config = resolve(args)?;
     crate::data::init_logging();
-    let signer = crate::zone_signer::from_config(config.dnssec.as_ref())?;
+    let signer = crate::zone_signer::from_config(config.dnssec.as_ref(), clock)?;
     config.signer = signer.clone().map(|s| s as Arc<dyn ZoneSigner>);
     let server = Server::start(config).context("cannot start")?;
     if let Some(signer) = signer {

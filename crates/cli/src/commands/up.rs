@@ -166,7 +166,7 @@ async fn serve(
         None => None,
     };
     if let Some(settings) = &dnssec {
-        let clock = signing_clock(args.now.as_deref())?;
+        let clock = super::dnssec::signing_clock(args.now.as_deref())?;
         publisher = publisher.with_signing(signing(&dir, settings.clone(), clock));
     }
     let publication = publisher.metrics();
@@ -238,14 +238,6 @@ fn signing(dir: &Path, settings: DnssecSettings, clock: Arc<nameward_publish::Cl
         false => Some(Arc::new(crate::parent_ds::ParentServers { servers: parent })),
     };
     Signing { policy, keys: Arc::new(keys), clock, parent }
-}
-
-/// The signer's clock: the system's, or one that starts at `--now` and runs on.
-fn signing_clock(now: Option<&str>) -> Result<Arc<nameward_publish::Clock>> {
-    let Some(text) = now else { return Ok(Arc::new(super::dnssec::clock)) };
-    let start = super::dnssec::parse_time(text, None).context("--now")?;
-    let began = std::time::Instant::now();
-    Ok(Arc::new(move || start.wrapping_add(began.elapsed().as_secs() as u32)))
 }
 
 /// The work that runs in exactly one `nameward up` among those sharing a database: lifecycle

@@ -291,3 +291,27 @@ pub fn dnskeys(lines: &[String]) -> Vec<String> {
     keys.sort();
     keys
 }
+
+/// libfaketime, which makes a program read the clock as if it were another time.
+pub const FAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+
+/// Whether libfaketime is here (said loudly when it is not; a failure under CI).
+pub fn faketime_present(what: &str) -> bool {
+    let missing = format!("{FAKETIME} is missing (Debian package libfaketime)");
+    nameward_peer::available(what, Path::new(FAKETIME).is_file(), &missing)
+}
+
+/// `/usr/bin/program args` run as if the time were `at` (seconds since 1970; it runs on from
+/// there). The C library is preloaded first so that its allocator serves the program: BIND's
+/// (jemalloc) reads the clock while libfaketime starts, which makes libfaketime give up.
+pub fn at_time(at: u64, program: &str, args: &[&str]) -> Output {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+    let offset = at as i64 - now.as_secs() as i64;
+    Command::new("/lib64/ld-linux-x86-64.so.2")
+        .args(["--preload", "/lib/x86_64-linux-gnu/libc.so.6", &format!("/usr/bin/{program}")])
+        .args(args)
+        .env("LD_PRELOAD", FAKETIME)
+        .env("FAKETIME", format!("{offset:+}s"))
+        .output()
+        .unwrap()
+}

@@ -191,9 +191,11 @@ fn load_signed_zone(config: &ZoneConfig, signer: &dyn ZoneSigner) -> Result<Zone
     let (origin, file_name, zone) = read_zone(config)?;
     let mut builder = nameward_dns::store::ZoneBuilder::new(&origin);
     let mut lines = Vec::new();
+    let mut max_ttl = 0;
     for item in zone {
         match item.map_err(|e| format!("  {}: {}", e.location(), e.message)) {
             Ok(entry) => {
+                max_ttl = max_ttl.max(entry.record.ttl);
                 if let Err(e) = builder.push_entry(&entry) {
                     lines.push(format!("  {}: {e}", entry.source));
                 }
@@ -204,7 +206,7 @@ fn load_signed_zone(config: &ZoneConfig, signer: &dyn ZoneSigner) -> Result<Zone
     if !lines.is_empty() {
         return Err(format!("zone {origin} cannot be served:\n{}", lines.join("\n")));
     }
-    let signed = signer.sign(&origin, &builder.finish())?;
+    let signed = signer.sign(&origin, builder, max_ttl)?;
     Zone::from_records(&origin, signed, &format!("{file_name}, signed"), &CheckOptions::default())
         .map_err(|e| {
             let lines: Vec<String> = e.diagnostics.iter().map(|d| format!("  {d}")).collect();
