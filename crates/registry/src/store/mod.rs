@@ -73,6 +73,7 @@ mod look_back;
 mod migrate;
 mod notices;
 mod objects;
+mod rde;
 mod registrars;
 mod settings;
 mod standing;
@@ -98,6 +99,7 @@ pub use ledger::LedgerEntry;
 pub use look_back::LookBackRow;
 pub use notices::{NewNoticeItem, NoticedItem, PlanKey, PlanPage, PlannedName};
 pub use objects::HistoryRow;
+pub use rde::RdeDepositRecord;
 pub use standing::ContinuityCounts;
 pub use tx::Tx;
 
