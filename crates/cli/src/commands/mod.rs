@@ -7,6 +7,7 @@ pub mod epp;
 pub mod escrow;
 pub mod hip;
 pub mod notices;
+pub mod rde;
 pub mod registry;
 pub mod serve;
 pub mod up;

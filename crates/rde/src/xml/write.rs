@@ -244,17 +244,28 @@ impl<W: Write> DepositWriter<W> {
         if let Some(disclose) = &contact.disclose {
             let flag = if disclose.flag { "1" } else { "0" };
             self.open("rdeContact:disclose", &[("flag", flag)])?;
-            for field in &disclose.fields {
-                // Stored as the EPP element, with its type for the postal ones (`name_int`);
-                // names EPP does not know are left out, as the EPP server leaves them out.
-                match field.split_once('_') {
-                    Some((element @ ("name" | "org" | "addr"), kind @ ("int" | "loc"))) => {
-                        self.empty(&format!("contact:{element}"), &[("type", kind)])?
-                    }
-                    None if matches!(field.as_str(), "voice" | "fax" | "email") => {
-                        self.empty(&format!("contact:{field}"), &[])?
-                    }
-                    _ => {}
+            // Stored as the EPP element, with its type for the postal ones (`name_int`), in
+            // the order the field was chosen; EPP's schema wants them in its own order. Names
+            // EPP does not know are left out, as the EPP server leaves them out.
+            const ORDER: [&str; 6] = ["name", "org", "addr", "voice", "fax", "email"];
+            let mut fields: Vec<(usize, &str, Option<&str>)> = disclose
+                .fields
+                .iter()
+                .filter_map(|field| {
+                    let (element, kind) = match field.split_once('_') {
+                        Some((element, kind @ ("int" | "loc"))) => (element, Some(kind)),
+                        _ => (field.as_str(), None),
+                    };
+                    let rank = ORDER.iter().position(|known| *known == element)?;
+                    (kind.is_some() == (rank < 3)).then_some((rank, element, kind))
+                })
+                .collect();
+            fields.sort();
+            for (_, element, kind) in fields {
+                let name = format!("contact:{element}");
+                match kind {
+                    Some(kind) => self.empty(&name, &[("type", kind)])?,
+                    None => self.empty(&name, &[])?,
                 }
             }
             self.close("rdeContact:disclose")?;
