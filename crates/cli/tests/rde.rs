@@ -1,10 +1,10 @@
 //! `nameward escrow registry deposit`, `verify` and `restore` through the binary, over SQLite
 //! data directories prepared with the library.
 
-#![allow(clippy::expect_used, clippy::unwrap_used)]
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
 use nameward_registry::lifecycle::domain::DomainCreate;
 use nameward_registry::model::Account;
@@ -13,29 +13,10 @@ use nameward_registry::service::{Meta, NewRegistrar, Registry};
 use nameward_registry::testing::new_contact;
 use time::macros::datetime;
 
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let dir =
-            std::env::temp_dir().join(format!("nameward_rde_cli_{}_{nanos}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        std::fs::remove_dir_all(&self.0).ok();
-    }
-}
+mod support;
 
 fn nameward(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_nameward")).args(args).output().expect("nameward runs")
+    support::nameward().args(args).output().expect("nameward runs")
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -76,10 +57,10 @@ async fn prepare(data: &Path) {
 
 #[tokio::test]
 async fn deposit_verify_and_restore_through_the_binary() {
-    let dir = TempDir::new();
-    let data = dir.0.join("data");
+    let dir = support::temp_dir("rde-cli");
+    let data = dir.join("data");
     prepare(&data).await;
-    let out = dir.0.join("deposits");
+    let out = dir.join("deposits");
     let data_arg = data.display().to_string();
     let out_arg = out.display().to_string();
     let (agent_pub, agent_sec, registry_pub, registry_sec) = (
@@ -145,7 +126,7 @@ async fn deposit_verify_and_restore_through_the_binary() {
     let complaint = text(&wrong.stderr);
     assert!(complaint.contains(".sig") && complaint.contains("does not verify"), "{complaint}");
 
-    let restored_data = dir.0.join("restored");
+    let restored_data = dir.join("restored");
     let restored_arg = restored_data.display().to_string();
     let restored = nameward(&[
         "escrow",
@@ -174,4 +155,5 @@ async fn deposit_verify_and_restore_through_the_binary() {
     assert_eq!(domain.expires_at, datetime!(2027-03-01 12:00 UTC));
     tx.rollback().await.unwrap();
     registry.store().close().await;
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -16,8 +16,7 @@ use nameward_registry::store::Store;
 use nameward_registry::testing::SqliteFile;
 
 fn run(command: &mut Command) -> Output {
-    let output = command.output().expect("the peer runs");
-    output
+    command.output().expect("the peer runs")
 }
 
 fn text(bytes: &[u8]) -> String {

@@ -160,7 +160,7 @@ async fn made(dir: &Path) -> (DepositOptions, std::path::PathBuf, String) {
     let options = options(&dir.join("out"));
     let made = deposit(&store, &options).await.unwrap();
     store.close().await;
-    let verified = verify(&[made.ryde.clone()], &keys(), &dir.join("work")).unwrap();
+    let verified = verify(std::slice::from_ref(&made.ryde), &keys(), &dir.join("work")).unwrap();
     let xml = std::fs::read_to_string(&verified[0].xml).unwrap();
     (options, made.ryde, xml)
 }
@@ -213,13 +213,14 @@ async fn bad_deposits_are_refused_with_file_and_element() {
     let wrong =
         nameward_rde::verify::Keys { registry_public: common::data("agent.pub.asc"), ..keys() };
     assert!(
-        problems(verify(&[ryde.clone()], &wrong, &dir.0.join("work4")))[0].contains("signature")
+        problems(verify(std::slice::from_ref(&ryde), &wrong, &dir.0.join("work4")))[0]
+            .contains("signature")
     );
 
     // Encrypted for someone else: decrypting with the registry's key fails.
     let wrong =
         nameward_rde::verify::Keys { agent_secret: common::data("registry.sec.asc"), ..keys() };
-    let found = problems(verify(&[ryde.clone()], &wrong, &dir.0.join("work5")));
+    let found = problems(verify(std::slice::from_ref(&ryde), &wrong, &dir.0.join("work5")));
     assert!(found[0].contains("decrypting"), "{found:?}");
 
     // A count that does not match.

@@ -139,7 +139,7 @@ impl<W: Write> DepositWriter<W> {
     }
 
     fn event(&mut self, event: Event<'_>) -> Result {
-        self.writer.write_event(event).map_err(std::io::Error::from)
+        self.writer.write_event(event)
     }
 
     fn open(&mut self, name: &str, attrs: &[(&str, &str)]) -> Result {
