@@ -63,11 +63,6 @@ fn part(path: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-fn store_error(what: &str) -> impl FnOnce(nameward_registry::store::StoreError) -> RdeError {
-    let what = what.to_owned();
-    move |source| RdeError::Store { what, source }
-}
-
 /// Writes every object of the TLD in `tx` through `writer`: registrars, contacts, hosts,
 /// domains (the order a restore needs), a page at a time.
 async fn write_objects<W: Write>(
@@ -81,7 +76,7 @@ async fn write_objects<W: Write>(
         what: "writing the deposit XML",
         source: error,
     };
-    for registrar in tx.registrars().await.map_err(store_error("reading registrars"))? {
+    for registrar in tx.registrars().await.map_err(RdeError::store("reading registrars"))? {
         writer.registrar(&registrar).map_err(io)?;
     }
     let mut after: Option<String> = None;
@@ -89,7 +84,7 @@ async fn write_objects<W: Write>(
         let page = tx
             .contact_page(after.as_deref(), PAGE)
             .await
-            .map_err(store_error("reading contacts"))?;
+            .map_err(RdeError::store("reading contacts"))?;
         for contact in &page {
             writer.contact(contact).map_err(io)?;
         }
@@ -103,7 +98,7 @@ async fn write_objects<W: Write>(
         let page = tx
             .host_page_for_zone(tld, after.as_deref(), PAGE)
             .await
-            .map_err(store_error("reading hosts"))?;
+            .map_err(RdeError::store("reading hosts"))?;
         for host in &page {
             writer.host(host).map_err(io)?;
         }
@@ -117,7 +112,7 @@ async fn write_objects<W: Write>(
         let page = tx
             .domain_page_in_zone(tld, after.as_deref(), PAGE)
             .await
-            .map_err(store_error("reading domains"))?;
+            .map_err(RdeError::store("reading domains"))?;
         for domain in &page {
             writer.domain(domain).map_err(io)?;
         }
@@ -159,12 +154,12 @@ pub async fn deposit(store: &Store, options: &DepositOptions) -> Result<DepositM
     let file = File::create(&xml).map_err(RdeError::io(&xml, "creating the deposit XML"))?;
     let mut writer = DepositWriter::start(BufWriter::new(file), &head, &Deletes::default())
         .map_err(RdeError::io(&xml, "writing the deposit XML"))?;
-    let mut tx = store.begin_read().await.map_err(store_error("opening a read snapshot"))?;
-    if tx.tld(&options.tld).await.map_err(store_error("reading the TLD"))?.is_none() {
+    let mut tx = store.begin_read().await.map_err(RdeError::store("opening a read snapshot"))?;
+    if tx.tld(&options.tld).await.map_err(RdeError::store("reading the TLD"))?.is_none() {
         return Err(RdeError::Usage(format!("the registry has no TLD {:?}", options.tld)));
     }
     write_objects(&mut tx, &options.tld, &mut writer, &xml).await?;
-    tx.rollback().await.map_err(store_error("closing the read snapshot"))?;
+    tx.rollback().await.map_err(RdeError::store("closing the read snapshot"))?;
     let (out, counts) =
         writer.finish(&options.tld).map_err(RdeError::io(&xml, "writing the deposit XML"))?;
     out.into_inner()
@@ -209,9 +204,9 @@ pub async fn deposit(store: &Store, options: &DepositOptions) -> Result<DepositM
             .join(" "),
         made_at,
     };
-    let mut tx = store.begin().await.map_err(store_error("recording the deposit"))?;
-    tx.record_rde_deposit(&record).await.map_err(store_error("recording the deposit"))?;
-    tx.commit().await.map_err(store_error("recording the deposit"))?;
+    let mut tx = store.begin().await.map_err(RdeError::store("recording the deposit"))?;
+    tx.record_rde_deposit(&record).await.map_err(RdeError::store("recording the deposit"))?;
+    tx.commit().await.map_err(RdeError::store("recording the deposit"))?;
     Ok(DepositMade { record, ryde, sig, report })
 }
 

@@ -85,7 +85,6 @@ impl RdeError {
         move |source| RdeError::Io { path, what, source }
     }
 
-    #[allow(dead_code)]
     pub(crate) fn store(what: impl Into<String>) -> impl FnOnce(StoreError) -> RdeError {
         let what = what.into();
         move |source| RdeError::Store { what, source }

@@ -8,10 +8,12 @@ use std::fs::File;
 use std::io::BufReader;
 
 use nameward_registry::lifecycle::due::next_event_at;
+use nameward_registry::model::{Domain, Host};
 use nameward_registry::policy::Policy;
 use nameward_registry::secret::{generate_code, hash_password};
-use nameward_registry::store::{Store, StoreError, Tx};
+use nameward_registry::store::{Store, Tx};
 use rand_core::OsRng;
+use time::OffsetDateTime;
 
 use crate::error::RdeError;
 use crate::names::Kind;
@@ -35,11 +37,6 @@ pub struct Restored {
     pub subordinate_hosts: u64,
 }
 
-fn store_error(what: &str) -> impl FnOnce(StoreError) -> RdeError {
-    let what = what.to_owned();
-    move |source| RdeError::Store { what, source }
-}
-
 /// Restores `deposits` (verified; one FULL) into `store`, which must hold no registrar yet.
 /// The TLD is created with the default policy unless the operator created it beforehand
 /// with the policy wanted (its policy then prices grace periods and times RGP phases that
@@ -57,11 +54,11 @@ pub async fn restore(store: &Store, deposits: &[Verified]) -> Result<Restored, R
             deposit.ryde.display()
         )));
     }
-    let mut tx = store.begin().await.map_err(store_error("opening the restore transaction"))?;
+    let mut tx = store.begin().await.map_err(RdeError::store("opening the restore transaction"))?;
     let result = restore_in(&mut tx, deposit).await;
     match result {
         Ok(restored) => {
-            tx.commit().await.map_err(store_error("committing the restore"))?;
+            tx.commit().await.map_err(RdeError::store("committing the restore"))?;
             Ok(restored)
         }
         Err(error) => {
@@ -71,23 +68,61 @@ pub async fn restore(store: &Store, deposits: &[Verified]) -> Result<Restored, R
     }
 }
 
+/// Hosts or domains written per multi-row insert.
+const BATCH: usize = 1000;
+
+/// Where a batch sits in the deposit, for a refusal: its first and last object.
+fn batch_what<T>(file: &str, kind: Object, batch: &[T], key: impl Fn(&T) -> &str) -> String {
+    let first = batch.first().map(&key).unwrap_or_default();
+    let last = batch.last().map(&key).unwrap_or_default();
+    format!("{file}: {}[{first}] to {}[{last}]", kind.element(), kind.element())
+}
+
+async fn flush_hosts(tx: &mut Tx, hosts: &mut Vec<Host>, file: &str) -> Result<u64, RdeError> {
+    if hosts.is_empty() {
+        return Ok(0);
+    }
+    let what = batch_what(file, Object::Host, hosts, |host| host.name.as_str());
+    tx.insert_hosts(hosts).await.map_err(RdeError::store(what))?;
+    let count = hosts.len() as u64;
+    hosts.clear();
+    Ok(count)
+}
+
+async fn flush_domains(
+    tx: &mut Tx,
+    domains: &mut Vec<(Domain, Option<OffsetDateTime>)>,
+    file: &str,
+) -> Result<u64, RdeError> {
+    if domains.is_empty() {
+        return Ok(0);
+    }
+    let what = batch_what(file, Object::Domain, domains, |(domain, _)| domain.name.as_str());
+    tx.insert_domains(domains, &[]).await.map_err(RdeError::store(what))?;
+    let count = domains.len() as u64;
+    domains.clear();
+    Ok(count)
+}
+
 async fn restore_in(tx: &mut Tx, deposit: &Verified) -> Result<Restored, RdeError> {
-    if !tx.registrars().await.map_err(store_error("reading registrars"))?.is_empty() {
+    if !tx.registrars().await.map_err(RdeError::store("reading registrars"))?.is_empty() {
         return Err(RdeError::Usage(
             "the database already has registrars: a restore goes into a new database".to_owned(),
         ));
     }
-    let policy = match tx.tld(&deposit.tld).await.map_err(store_error("reading the TLD"))? {
+    let policy = match tx.tld(&deposit.tld).await.map_err(RdeError::store("reading the TLD"))? {
         Some(policy) => policy,
         None => {
             let policy = Policy::default_for(&deposit.tld);
-            tx.insert_tld(&policy).await.map_err(store_error("creating the TLD"))?;
+            tx.insert_tld(&policy).await.map_err(RdeError::store("creating the TLD"))?;
             policy
         }
     };
     let mut restored = Restored::default();
     let name = deposit.xml_name.as_str();
     let watermark = deposit.watermark;
+    let mut hosts = Vec::new();
+    let mut domains = Vec::new();
     for kind in Object::RESTORE_ORDER {
         let file =
             File::open(&deposit.xml).map_err(RdeError::io(&deposit.xml, "opening the XML"))?;
@@ -116,19 +151,23 @@ async fn restore_in(tx: &mut Tx, deposit: &Verified) -> Result<Restored, RdeErro
                     restored.contacts += 1;
                 }
                 Object::Host => {
-                    tx.insert_host(&objects::host(name, &node, watermark)?)
-                        .await
-                        .map_err(refused)?;
-                    restored.hosts += 1;
+                    hosts.push(objects::host(name, &node, watermark)?);
+                    if hosts.len() >= BATCH {
+                        restored.hosts += flush_hosts(tx, &mut hosts, name).await?;
+                    }
                 }
                 Object::Domain => {
                     let domain = objects::domain(name, &node, &policy, watermark)?;
                     let next = next_event_at(&policy, &domain);
-                    tx.insert_domain(&domain, next).await.map_err(refused)?;
-                    restored.domains += 1;
+                    domains.push((domain, next));
+                    if domains.len() >= BATCH {
+                        restored.domains += flush_domains(tx, &mut domains, name).await?;
+                    }
                 }
             }
         }
+        restored.hosts += flush_hosts(tx, &mut hosts, name).await?;
+        restored.domains += flush_domains(tx, &mut domains, name).await?;
     }
     // Superordinate domains, now that the domains are in.
     let file = File::open(&deposit.xml).map_err(RdeError::io(&deposit.xml, "opening the XML"))?;
@@ -142,7 +181,7 @@ async fn restore_in(tx: &mut Tx, deposit: &Verified) -> Result<Restored, RdeErro
             if tx
                 .domain_exists(parent)
                 .await
-                .map_err(store_error("looking up a superordinate domain"))?
+                .map_err(RdeError::store("looking up a superordinate domain"))?
             {
                 superordinate = Some(parent.to_owned());
                 break;
@@ -150,12 +189,15 @@ async fn restore_in(tx: &mut Tx, deposit: &Verified) -> Result<Restored, RdeErro
             rest = parent;
         }
         let Some(superordinate) = superordinate else { continue };
-        let Some(mut host) = tx.get_host(host_name).await.map_err(store_error("reading a host"))?
+        let Some(mut host) =
+            tx.get_host(host_name).await.map_err(RdeError::store("reading a host"))?
         else {
             continue;
         };
         host.superordinate = Some(superordinate);
-        tx.update_host(&host).await.map_err(store_error(&format!("linking host {host_name}")))?;
+        tx.update_host(&host)
+            .await
+            .map_err(RdeError::store(&format!("linking host {host_name}")))?;
         restored.subordinate_hosts += 1;
     }
     Ok(restored)
