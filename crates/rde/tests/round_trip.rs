@@ -263,3 +263,35 @@ async fn bad_deposits_are_refused_with_file_and_element() {
     let found = problems(verify(&[path], &keys(), &dir.0.join("work8")));
     assert!(found[0].contains("DOCTYPE refused"), "{found:?}");
 }
+
+#[tokio::test]
+async fn a_restore_that_fails_midway_leaves_nothing() {
+    let dir = TempDir::new("atomic");
+    let (_, _, xml) = made(&dir.0).await;
+    // A deposit that escaped verification: a domain names a host that is not in it, so the
+    // restore fails at the domains, after registrars, contacts and hosts went in.
+    let broken =
+        xml.replacen("<domain:hostObj>ns.external.test<", "<domain:hostObj>ns.missing.test<", 1);
+    assert_ne!(broken, xml);
+    let path = dir.0.join("broken.xml");
+    std::fs::write(&path, broken).unwrap();
+    let deposit = Verified {
+        ryde: dir.0.join("broken.ryde"),
+        xml: path,
+        xml_name: "broken.xml".to_owned(),
+        kind: nameward_rde::names::Kind::Full,
+        id: "X".to_owned(),
+        prev_id: None,
+        watermark: common::WATERMARK,
+        tld: "example".to_owned(),
+        counts: Default::default(),
+    };
+    let file = SqliteFile::new();
+    let target = Store::open(&file.url()).await.unwrap();
+    let refused = restore(&target, &[deposit]).await.unwrap_err();
+    assert!(refused.to_string().contains("rdeDomain:domain["), "{refused}");
+    let (registrars, contacts, hosts, domains) = everything(&target).await;
+    assert!(registrars.is_empty() && contacts.is_empty() && hosts.is_empty() && domains.is_empty());
+    assert!(target.begin_read().await.unwrap().tld("example").await.unwrap().is_none());
+    target.close().await;
+}
