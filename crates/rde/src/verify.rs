@@ -4,11 +4,12 @@
 //! reference resolving (each domain's registrar, contacts and name servers present).
 //!
 //! The XML is read twice from the decrypted spool file: first for the keys each kind has,
-//! then for the references. Memory grows with the number of registrars, contacts and hosts
-//! (their keys), not with domains.
+//! then for the references. Each key and ROID is kept as a 128-bit keyed hash ([`Seen`]), not
+//! as text: memory grows by about 40 bytes per object, whatever the length of its names.
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
+use std::hash::{BuildHasher, RandomState};
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
@@ -90,6 +91,46 @@ impl Problems {
             }
             other => self.add("-", "-", other.to_string()),
         }
+    }
+}
+
+/// Keys seen, as 128-bit hashes under two random SipHash keys: two different names collide
+/// with a chance of about 2⁻¹²⁸ per pair, and nobody who writes a deposit can aim at the keys.
+struct Seen {
+    first: RandomState,
+    second: RandomState,
+    sets: BTreeMap<Object, HashSet<u128>>,
+    roids: HashSet<u128>,
+}
+
+impl Seen {
+    fn new() -> Seen {
+        Seen {
+            first: RandomState::new(),
+            second: RandomState::new(),
+            sets: BTreeMap::new(),
+            roids: HashSet::new(),
+        }
+    }
+
+    fn hash(&self, text: &str) -> u128 {
+        (u128::from(self.first.hash_one(text)) << 64) | u128::from(self.second.hash_one(text))
+    }
+
+    /// Notes `key` of kind `object`; false if it was seen before.
+    fn insert(&mut self, object: Object, key: &str) -> bool {
+        let hash = self.hash(key);
+        self.sets.entry(object).or_default().insert(hash)
+    }
+
+    /// Notes a ROID (unique across kinds); false if it was seen before.
+    fn insert_roid(&mut self, roid: &str) -> bool {
+        let hash = self.hash(roid);
+        self.roids.insert(hash)
+    }
+
+    fn contains(&self, object: Object, key: &str) -> bool {
+        self.sets.get(&object).is_some_and(|set| set.contains(&self.hash(key)))
     }
 }
 
@@ -212,8 +253,7 @@ pub fn check_xml(
     let before = problems.total;
     let mut reader = open_reader(xml, name)?;
     let mut head = None;
-    let mut keys: BTreeMap<Object, HashSet<String>> = BTreeMap::new();
-    let mut roids: HashSet<String> = HashSet::new();
+    let mut seen = Seen::new();
     let mut counts: BTreeMap<Object, u64> = BTreeMap::new();
     let mut header = None;
     while let Some(item) = reader.next_item()? {
@@ -225,11 +265,11 @@ pub fn check_xml(
                     problems.add(name, objects::path(object, &node, ""), "has no name or id");
                     continue;
                 };
-                if !keys.entry(object).or_default().insert(key.to_owned()) {
+                if !seen.insert(object, key) {
                     problems.add(name, objects::path(object, &node, ""), "appears twice");
                 }
                 if let Some(roid) = node.text_of("roid")
-                    && !roids.insert(roid.to_owned())
+                    && !seen.insert_roid(roid)
                 {
                     problems.add(
                         name,
@@ -281,16 +321,12 @@ pub fn check_xml(
         }
     }
     // Second pass: references.
-    let empty = HashSet::new();
-    let registrars = keys.get(&Object::Registrar).unwrap_or(&empty);
-    let contacts = keys.get(&Object::Contact).unwrap_or(&empty);
-    let hosts = keys.get(&Object::Host).unwrap_or(&empty);
     let mut reader = open_reader(xml, name)?;
     while let Some(item) = reader.next_item()? {
         let Item::Object(object, node, _) = item else { continue };
         let refs = objects::references(object, &node);
         for (element, id) in &refs.registrars {
-            if !registrars.contains(id) {
+            if !seen.contains(Object::Registrar, id) {
                 problems.add(
                     name,
                     objects::path(object, &node, element),
@@ -299,7 +335,7 @@ pub fn check_xml(
             }
         }
         for (element, id) in &refs.contacts {
-            if !contacts.contains(id) {
+            if !seen.contains(Object::Contact, id) {
                 problems.add(
                     name,
                     objects::path(object, &node, element),
@@ -308,7 +344,7 @@ pub fn check_xml(
             }
         }
         for host in &refs.hosts {
-            if !hosts.contains(host) {
+            if !seen.contains(Object::Host, host) {
                 problems.add(
                     name,
                     objects::path(object, &node, "ns/hostObj"),

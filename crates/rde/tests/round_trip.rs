@@ -253,6 +253,26 @@ async fn bad_deposits_are_refused_with_file_and_element() {
     );
     assert!(found.iter().all(|problem| problem.contains("ns.external.test")), "{found:?}");
 
+    // An object twice: its key and its ROID are each refused once, where the second sits.
+    let name = xml.find("<rdeContact:id>c-tech<").expect("contact c-tech");
+    let start = xml[..name].rfind("<rdeContact:contact>").unwrap();
+    let end =
+        start + xml[start..].find("</rdeContact:contact>").unwrap() + "</rdeContact:contact>".len();
+    let twice = format!("{}{}{}", &xml[..end], &xml[start..end], &xml[end..]).replacen(
+        "<rdeHeader:count uri=\"urn:ietf:params:xml:ns:rdeContact-1.0\">3<",
+        "<rdeHeader:count uri=\"urn:ietf:params:xml:ns:rdeContact-1.0\">4<",
+        1,
+    );
+    let path = repackage(&twice, "example_2026-04-05_full_S1_R4", &options, &dir.0);
+    let found = problems(verify(&[path], &keys(), &dir.0.join("work9")));
+    assert_eq!(
+        found,
+        [
+            "example_2026-04-05_full_S1_R4.xml: rdeContact:contact[c-tech]: appears twice",
+            "example_2026-04-05_full_S1_R4.xml: rdeContact:contact[c-tech]/roid: ROID C2-EXAMPLE is used twice",
+        ]
+    );
+
     // An XML bomb: a DTD is refused before any entity expands.
     let bomb = xml.replacen(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
