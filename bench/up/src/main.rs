@@ -165,6 +165,7 @@ fn start_up(store: &Store, dns: SocketAddr, extra: &[String], log: PathBuf) -> R
     args.extend(store.args());
     args.extend(["--epp".to_owned(), "127.0.0.1:0".to_owned()]);
     args.extend(["--dns".to_owned(), dns.to_string()]);
+    args.extend(["--rdap".to_owned(), "127.0.0.1:0".to_owned()]);
     args.extend(extra.iter().cloned());
     Daemon::spawn("nameward up", &store.nameward, &args, log)
 }

@@ -59,6 +59,9 @@ pub enum Command {
     /// Registrar data escrow: import registrars' deposits and reconcile them with the registry.
     #[command(subcommand)]
     Escrow(EscrowCommand),
+    /// RDAP (RFC 9082/9083): who holds a name, for everyone, personal data redacted.
+    #[command(subcommand)]
+    Rdap(crate::commands::rdap::RdapCommand),
 }
 
 /// Where the registry's database is: a data directory (SQLite inside it) or a PostgreSQL URL.
@@ -89,6 +92,9 @@ pub struct UpArgs {
     /// Where the authoritative DNS server answers (UDP and TCP); default 127.0.0.1:5353.
     #[arg(long, value_name = "ADDR:PORT")]
     pub dns: Option<std::net::SocketAddr>,
+    /// Where RDAP answers (HTTP, or HTTPS with `[rdap] certificate`); default 127.0.0.1:8080.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub rdap: Option<std::net::SocketAddr>,
     /// The demo TLD created on first start (default `example`). Every TLD of the registry
     /// that has a zone apex is served; on later starts this only checks that the TLD exists.
     #[arg(long)]
@@ -96,6 +102,11 @@ pub struct UpArgs {
     /// Seconds between lifecycle ticks.
     #[arg(long, default_value_t = 60)]
     pub tick_every: u64,
+    /// Start the DNSSEC signer's clock at this instant (`YYYYMMDDHHmmSS` or seconds since
+    /// 1970) instead of the system's; it runs on from there. Signatures and key rollovers
+    /// follow it, so a test can replay months of rollovers by restarting at later times.
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -27,6 +27,9 @@ pub struct UpInfo {
     pub epp_all: Vec<String>,
     /// The DNS server, `ADDR:PORT`.
     pub dns: String,
+    /// The RDAP service's base URL.
+    #[serde(default)]
+    pub rdap: String,
     /// The demo CA certificate the EPP server's certificate chains to (none when the server's
     /// certificate comes from the configuration file).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -2,10 +2,12 @@
 
 mod args;
 mod backup;
+mod cds_scan;
 mod commands;
 mod data;
 mod error_text;
 mod fs_loader;
+mod parent_ds;
 mod secret_file;
 mod up_config;
 mod zone_keys;
@@ -38,6 +40,7 @@ fn main() -> ExitCode {
         Command::Continuity(continuity) => commands::continuity::run(continuity),
         Command::Notices(notices) => commands::notices::run(notices),
         Command::Desk(desk) => commands::desk::run(desk),
+        Command::Rdap(rdap) => commands::rdap::run(rdap),
         Command::Escrow(escrow) => commands::escrow::run(escrow),
     };
     match outcome {

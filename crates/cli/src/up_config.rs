@@ -38,6 +38,24 @@ pub struct UpConfig {
     pub dns: Option<nameward_server::Config>,
     /// DNSSEC: when present, every TLD zone is signed.
     pub dnssec: Option<DnssecConfig>,
+    /// RDAP: where it listens, its certificate, its settings file.
+    #[serde(default)]
+    pub rdap: RdapConfig,
+}
+
+/// `[rdap]`: RDAP is always served; this says where and how.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RdapConfig {
+    /// Where RDAP listens (default 127.0.0.1:8080; `--rdap` overrides it).
+    pub listen: Option<SocketAddr>,
+    /// The certificate chain (PEM) to serve HTTPS with; plain HTTP without one.
+    pub certificate: Option<PathBuf>,
+    /// Its private key (PEM).
+    pub key: Option<PathBuf>,
+    /// The RDAP settings file (`nameward rdap serve --rdap-config`): base URL, terms, desk,
+    /// registrars' IANA ids and abuse contacts, redaction.
+    pub settings: Option<PathBuf>,
 }
 
 /// How `up` signs the TLD zones. Keys are made on first use and kept in the data directory
@@ -60,19 +78,32 @@ pub struct DnssecConfig {
     /// With `ksk-zsk`: days a zone-signing key signs before it is rolled by pre-publication
     /// (default: never rolled).
     pub zsk_lifetime_days: Option<u32>,
+    /// With `ksk-zsk` and `parent`: days a key-signing key signs before it is rolled by
+    /// double-KSK (default: never rolled).
+    pub ksk_lifetime_days: Option<u32>,
+    /// The parent's name servers (`ADDR:PORT`), asked whether they serve a new KSK's DS
+    /// during KSK and algorithm rollovers; without them those rollovers wait at that step.
+    pub parent: Option<Vec<std::net::SocketAddr>>,
+    /// Seconds between two questions to the parent (default 3600).
+    pub parent_check_seconds: Option<u32>,
+    /// Seconds between two readings of the secure children's CDS and CDNSKEY (default 86400;
+    /// 0: never).
+    pub cds_scan_seconds: Option<u64>,
+    /// The port the children's name servers are asked on (default 53; another is for tests).
+    pub child_port: Option<u16>,
 }
-
-pub use crate::zone_keys::KeyRoles;
 
 /// The signing settings, checked.
 #[derive(Debug, Clone)]
 pub struct DnssecSettings {
-    /// The algorithm of new keys.
-    pub algorithm: nameward_dns::dnssec::Algorithm,
-    /// One key or two.
-    pub roles: KeyRoles,
     /// The publisher's policy.
     pub policy: nameward_publish::SigningPolicy,
+    /// The parent's name servers.
+    pub parent: Vec<std::net::SocketAddr>,
+    /// How often the children's CDS is read; `None`: never.
+    pub cds_scan: Option<std::time::Duration>,
+    /// The port the children's name servers are asked on.
+    pub child_port: u16,
 }
 
 impl DnssecConfig {
@@ -88,12 +119,12 @@ impl DnssecConfig {
                 )
             })?,
         };
-        let roles = match self.keys.as_deref() {
-            None | Some("csk") => KeyRoles::Combined,
-            Some("ksk-zsk") => KeyRoles::Split,
+        let split = match self.keys.as_deref() {
+            None | Some("csk") => false,
+            Some("ksk-zsk") => true,
             Some(other) => return Err(format!("keys = `{other}`: choose `csk` or `ksk-zsk`")),
         };
-        let mut policy = nameward_publish::SigningPolicy::default();
+        let mut policy = nameward_publish::SigningPolicy { algorithm, split, ..Default::default() };
         policy.denial = match self.denial.as_deref() {
             None | Some("nsec3-opt-out") => policy.denial,
             Some("nsec3") => Denial::Nsec3(Nsec3Options::default()),
@@ -116,21 +147,35 @@ impl DnssecConfig {
                 policy.validity / 86_400
             ));
         }
-        if let Some(days) = self.zsk_lifetime_days {
-            if roles != KeyRoles::Split {
-                return Err("zsk_lifetime_days needs keys = \"ksk-zsk\"".to_owned());
+        let parent = self.parent.clone().unwrap_or_default();
+        let lifetimes = [
+            ("zsk_lifetime_days", self.zsk_lifetime_days, &mut policy.zsk_lifetime),
+            ("ksk_lifetime_days", self.ksk_lifetime_days, &mut policy.ksk_lifetime),
+        ];
+        for (what, days, lifetime) in lifetimes {
+            let Some(days) = days else { continue };
+            if !split {
+                return Err(format!("{what} needs keys = \"ksk-zsk\""));
             }
             // A key must sign longer than its signatures stay valid, or rollovers overlap.
             if days.saturating_mul(86_400) <= policy.validity {
-                return Err("zsk_lifetime_days must be longer than validity_days".to_owned());
+                return Err(format!("{what} must be longer than validity_days"));
             }
-            policy.zsk_lifetime = Some(days.saturating_mul(86_400));
+            *lifetime = Some(days.saturating_mul(86_400));
         }
+        if policy.ksk_lifetime.is_some() && parent.is_empty() {
+            return Err("ksk_lifetime_days needs the parent's servers (parent = [...])".to_owned());
+        }
+        policy.parent_check = self.parent_check_seconds.unwrap_or(policy.parent_check).max(1);
         // RRSIG times wrap after 68 years (RFC 4034 §3.1.5): far beyond any sane validity.
         if policy.validity > 365 * 86_400 {
             return Err("validity_days may be at most 365".to_owned());
         }
-        Ok(DnssecSettings { algorithm, roles, policy })
+        let cds_scan = match self.cds_scan_seconds.unwrap_or(86_400) {
+            0 => None,
+            seconds => Some(std::time::Duration::from_secs(seconds)),
+        };
+        Ok(DnssecSettings { policy, parent, cds_scan, child_port: self.child_port.unwrap_or(53) })
     }
 }
 
@@ -366,6 +411,15 @@ listen = "127.0.0.1:7700"           # or a list: ["192.0.2.1:700", "[2001:db8::1
 # dir = "/var/backups/nameward"      # default: backups/ in the data directory
 # keep = 7
 
+# RDAP (RFC 9082/9083): always served; plain HTTP unless a certificate is given. The settings
+# file (as `nameward rdap serve --rdap-config` reads it) has the base URL, the desk's URL and
+# each registrar's IANA id and abuse contact.
+# [rdap]
+# listen = "127.0.0.1:8080"          # --rdap overrides it
+# certificate = "/etc/nameward/rdap.pem"
+# key = "/etc/nameward/rdap.key"
+# settings = "/etc/nameward/rdap.toml"
+
 # DNSSEC: every TLD zone signed, each change by difference. Keys are made on first start in
 # dnssec/TLD/ of the data directory (BIND's key files); the DS for the parent is logged.
 # [dnssec]
@@ -376,6 +430,11 @@ listen = "127.0.0.1:7700"           # or a list: ["192.0.2.1:700", "[2001:db8::1
 # refresh_days = 7                   # sign again once the earliest signature is this close
 # jitter_hours = 12
 # zsk_lifetime_days = 90             # with keys = "ksk-zsk": roll the ZSK by pre-publication
+# ksk_lifetime_days = 365            # with keys = "ksk-zsk" and parent: roll the KSK (double-KSK)
+# parent = ["198.41.0.4:53"]         # the parent's servers, asked for a new KSK's DS during KSK
+#                                    # and algorithm rollovers (a new algorithm above rolls to it)
+# parent_check_seconds = 3600
+# cds_scan_seconds = 86400           # read the secure children's CDS/CDNSKEY (0: never)
 
 # The DNS server that publishes the registry's TLD zones (every TLD with name servers).
 # The same settings as `nameward serve --config`, without [[zone]].
@@ -430,6 +489,9 @@ pub fn read(path: &Path) -> Result<UpConfig> {
         config.epp.certificate.as_mut(),
         config.epp.key.as_mut(),
         config.backup.as_mut().and_then(|backup| backup.dir.as_mut()),
+        config.rdap.certificate.as_mut(),
+        config.rdap.key.as_mut(),
+        config.rdap.settings.as_mut(),
     ];
     for path in paths.into_iter().flatten() {
         if path.is_relative() {
@@ -463,6 +525,10 @@ fn parse(text: &str) -> Result<UpConfig, (usize, String)> {
     if config.epp.certificate.is_some() != config.epp.key.is_some() {
         let at = text.find("[epp]").map_or(1, |at| line_of(text, at));
         return Err((at, "[epp] needs both certificate and key, or neither".to_owned()));
+    }
+    if config.rdap.certificate.is_some() != config.rdap.key.is_some() {
+        let at = text.find("[rdap]").map_or(1, |at| line_of(text, at));
+        return Err((at, "[rdap] needs both certificate and key, or neither".to_owned()));
     }
     if config.backup.as_ref().is_some_and(|backup| backup.every_hours == 0 || backup.keep == 0) {
         let at = text.find("[backup]").map_or(1, |at| line_of(text, at));
@@ -594,19 +660,23 @@ mod tests {
             .unwrap();
         let settings = parse(block).unwrap().dnssec.unwrap().resolve().unwrap();
         let defaults = DnssecConfig::default().resolve().unwrap();
-        assert_eq!(settings.algorithm, Algorithm::EcdsaP256Sha256);
-        assert_eq!(settings.roles, KeyRoles::Combined);
+        assert_eq!(settings.policy.algorithm, Algorithm::EcdsaP256Sha256);
+        assert!(!settings.policy.split);
         assert_eq!(settings.policy, defaults.policy, "the README shows the defaults");
         let example = EXAMPLE.replace("# [dnssec]", "[dnssec]").replace("# denial", "denial");
         let config = parse(&example).unwrap().dnssec.unwrap().resolve().unwrap();
         assert!(matches!(config.policy.denial, Denial::Nsec3(ref p) if p.opt_out));
         let nsec = parse("[dnssec]\ndenial = \"nsec\"\nkeys = \"ksk-zsk\"\n").unwrap();
         let nsec = nsec.dnssec.unwrap().resolve().unwrap();
-        assert_eq!((nsec.policy.denial, nsec.roles), (Denial::Nsec, KeyRoles::Split));
+        assert_eq!((nsec.policy.denial, nsec.policy.split), (Denial::Nsec, true));
         assert_eq!(nsec.policy.zsk_lifetime, None);
         let rolled = parse("[dnssec]\nkeys = \"ksk-zsk\"\nzsk_lifetime_days = 90\n").unwrap();
         let rolled = rolled.dnssec.unwrap().resolve().unwrap();
         assert_eq!(rolled.policy.zsk_lifetime, Some(90 * 86_400));
+        let ksk =
+            "[dnssec]\nkeys = \"ksk-zsk\"\nksk_lifetime_days = 365\nparent = [\"192.0.2.1:53\"]\n";
+        let ksk = parse(ksk).unwrap().dnssec.unwrap().resolve().unwrap();
+        assert_eq!((ksk.policy.ksk_lifetime, ksk.parent.len()), (Some(365 * 86_400), 1));
         for (text, wanted) in [
             ("[dnssec]\nalgorithm = \"DSA\"\n", "unknown algorithm"),
             ("[dnssec]\nkeys = \"three\"\n", "csk"),
@@ -615,6 +685,8 @@ mod tests {
             ("[dnssec]\nvalidity_days = 1000\n", "at most 365"),
             ("[dnssec]\nzsk_lifetime_days = 90\n", "ksk-zsk"),
             ("[dnssec]\nkeys = \"ksk-zsk\"\nzsk_lifetime_days = 10\n", "longer than validity"),
+            ("[dnssec]\nkeys = \"ksk-zsk\"\nksk_lifetime_days = 90\n", "parent's servers"),
+            ("[dnssec]\nksk_lifetime_days = 90\nparent = [\"192.0.2.1:53\"]\n", "ksk-zsk"),
         ] {
             let (line, message) = parse(&format!("\n{text}")).unwrap_err();
             assert_eq!(line, 2, "{text}");

@@ -173,53 +173,20 @@ pub fn write_timing(dir: &Path, stem: &str, timing: &KeyTiming) -> Result<()> {
     std::fs::rename(&partial, &path).with_context(|| format!("cannot replace {}", path.display()))
 }
 
-/// Whether a zone has one key or a key-signing and a zone-signing key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyRoles {
-    /// One key, a CSK.
-    Combined,
-    /// A KSK and a ZSK.
-    Split,
-}
-
-/// The TLD keys of `nameward up`: `DIR/TLD/`, made on first use with `algorithm` and
-/// `roles` (the DS for the parent logged), each with its times in a `.state` file.
+/// The TLD keys of `nameward up`: `DIR/TLD/`, each key with its times in a `.state` file.
 pub struct KeyDir {
     /// Where each TLD's directory is.
     pub dir: PathBuf,
-    /// The algorithm of new keys.
-    pub algorithm: Algorithm,
-    /// One key or two.
-    pub roles: KeyRoles,
 }
 
 impl KeyDir {
     fn zone_dir(&self, zone: &Name) -> PathBuf {
         self.dir.join(zone.to_string().trim_end_matches('.'))
     }
-
-    /// Makes, writes and returns a key of `zone` with `flags` and `timing`.
-    fn add(&self, zone: &Name, flags: u16, timing: &KeyTiming) -> Result<ZoneKey> {
-        let dir = self.zone_dir(zone);
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
-        let key = make(self.algorithm, None, flags)?;
-        let stem = write(&dir, zone, &key, None)?;
-        write_timing(&dir, &stem, timing)?;
-        tracing::info!(zone = %zone, key = stem, "DNSSEC key made");
-        if key.signing.is_key_signing() {
-            let ds = nameward_dns::dnssec::ds(zone, key.signing.dnskey(), DigestType::Sha256);
-            tracing::info!(zone = %zone, "new key-signing key; give the parent its DS: {zone} IN DS {ds}");
-        }
-        Ok(ZoneKey { id: stem, key: key.signing, timing: *timing })
-    }
 }
 
 impl KeyStore for KeyDir {
-    fn keys(&self, zone: &Name, now: u64) -> Result<Vec<ZoneKey>, String> {
+    fn keys(&self, zone: &Name) -> Result<Vec<ZoneKey>, String> {
         let read = || -> Result<Vec<ZoneKey>> {
             let dir = self.zone_dir(zone);
             let mut keys = Vec::new();
@@ -227,23 +194,39 @@ impl KeyStore for KeyDir {
                 let timing = read_timing(&dir, &id)?;
                 keys.push(ZoneKey { id, key, timing });
             }
-            if keys.is_empty() {
-                let timing = KeyTiming::from(now);
-                let flags: &[u16] = match self.roles {
-                    KeyRoles::Combined => &[ZONE_KEY | SECURE_ENTRY_POINT],
-                    KeyRoles::Split => &[ZONE_KEY | SECURE_ENTRY_POINT, ZONE_KEY],
-                };
-                for flags in flags {
-                    keys.push(self.add(zone, *flags, &timing)?);
-                }
-            }
             Ok(keys)
         };
         read().map_err(|error| format!("{error:#}"))
     }
 
-    fn add_zsk(&self, zone: &Name, timing: &KeyTiming) -> Result<ZoneKey, String> {
-        self.add(zone, ZONE_KEY, timing).map_err(|error| format!("{error:#}"))
+    /// Makes and writes the key, its times first: a key file without them would be taken
+    /// for a key placed by hand, published and signing for good.
+    fn add(
+        &self,
+        zone: &Name,
+        algorithm: Algorithm,
+        key_signing: bool,
+        timing: &KeyTiming,
+    ) -> Result<ZoneKey, String> {
+        let add = || -> Result<ZoneKey> {
+            let dir = self.zone_dir(zone);
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(&dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            let flags = if key_signing { ZONE_KEY | SECURE_ENTRY_POINT } else { ZONE_KEY };
+            let key = make(algorithm, None, flags)?;
+            let stem = keyfile::file_stem(zone, key.signing.dnskey());
+            write_timing(&dir, &stem, timing)?;
+            write(&dir, zone, &key, None)?;
+            if key.signing.is_key_signing() {
+                let ds = nameward_dns::dnssec::ds(zone, key.signing.dnskey(), DigestType::Sha256);
+                tracing::info!(zone = %zone, key = stem, "new key-signing key; its DS for the parent: {zone} IN DS {ds}");
+            }
+            Ok(ZoneKey { id: stem, key: key.signing, timing: *timing })
+        };
+        add().map_err(|error| format!("{error:#}"))
     }
 
     fn set_timing(&self, zone: &Name, id: &str, timing: &KeyTiming) -> Result<(), String> {
@@ -263,24 +246,24 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("nameward-zone-keys-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let zone = Name::parse("example.", None).unwrap();
-        let store =
-            KeyDir { dir: dir.clone(), algorithm: Algorithm::Ed25519, roles: KeyRoles::Split };
-        let first = store.keys(&zone, 1_000).unwrap();
-        assert_eq!(first.len(), 2);
-        assert!(first[0].key.is_key_signing() != first[1].key.is_key_signing());
-        let zsk = first.iter().find(|k| !k.key.is_key_signing()).unwrap();
+        let store = KeyDir { dir: dir.clone() };
+        assert!(store.keys(&zone).unwrap().is_empty());
+        let first = KeyTiming::from(1_000);
+        let ksk = store.add(&zone, Algorithm::Ed25519, true, &first).unwrap();
+        let zsk = store.add(&zone, Algorithm::Ed25519, false, &first).unwrap();
+        assert!(ksk.key.is_key_signing() && !zsk.key.is_key_signing());
         let successor = KeyTiming { published: 2_000, active: 9_200, retired: None, removed: None };
-        let added = store.add_zsk(&zone, &successor).unwrap();
+        let added = store.add(&zone, Algorithm::EcdsaP256Sha256, false, &successor).unwrap();
         let retired = KeyTiming { retired: Some(9_200), removed: Some(16_400), ..zsk.timing };
         store.set_timing(&zone, &zsk.id, &retired).unwrap();
 
-        let again =
-            KeyDir { dir: dir.clone(), algorithm: Algorithm::Ed25519, roles: KeyRoles::Split };
-        let read = again.keys(&zone, 5_000).unwrap();
+        let again = KeyDir { dir: dir.clone() };
+        let read = again.keys(&zone).unwrap();
         let timing = |id: &str| read.iter().find(|k| k.id == id).unwrap().timing;
         assert_eq!(read.len(), 3);
         assert_eq!(timing(&zsk.id), retired);
         assert_eq!(timing(&added.id), successor);
+        assert_eq!(timing(&ksk.id), first);
         let zone_dir = dir.join("example");
         let mode = |path: &Path| {
             use std::os::unix::fs::PermissionsExt;
@@ -291,7 +274,7 @@ mod tests {
 
         // A state file that does not read is refused with its line.
         std::fs::write(zone_dir.join(format!("{}.state", added.id)), "Published: soon\n").unwrap();
-        let error = again.keys(&zone, 5_000).unwrap_err();
+        let error = again.keys(&zone).unwrap_err();
         assert!(error.contains(".state:1:"), "{error}");
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -147,7 +147,15 @@ fn http(addr: &str, method: &str, path: &str, body: serde_json::Value) -> (u16, 
 /// Starts `nameward up` on free ports; returns it once `up.json` names them.
 fn start_up(scenario: &Scenario) -> Running {
     let child = scenario
-        .store_command(&["up", "--epp", "127.0.0.1:0", "--dns", "127.0.0.1:0"])
+        .store_command(&[
+            "up",
+            "--epp",
+            "127.0.0.1:0",
+            "--dns",
+            "127.0.0.1:0",
+            "--rdap",
+            "127.0.0.1:0",
+        ])
         .args(["--tick-every", "86400"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())

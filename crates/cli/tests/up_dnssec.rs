@@ -302,8 +302,12 @@ fn signed_tld(tag: &str, dnssec: &str, csk: bool) {
 
     // A private key others may read is refused, and nothing is served unsigned instead.
     std::fs::set_permissions(private[0], std::fs::Permissions::from_mode(0o644)).unwrap();
-    let refused =
-        support::nameward().args(["up", "--data"]).arg(&data).args(args).output().unwrap();
+    let refused = support::nameward()
+        .args(["up", "--rdap", "127.0.0.1:0", "--data"])
+        .arg(&data)
+        .args(args)
+        .output()
+        .unwrap();
     let stderr = text(&refused.stderr);
     assert!(!refused.status.success(), "{stderr}");
     assert!(stderr.contains("open to others") && stderr.contains("chmod 600"), "{stderr}");

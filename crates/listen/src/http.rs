@@ -7,9 +7,11 @@
 //! head must arrive within [`Limits::head_deadline`]; and it is closed, gracefully, when its
 //! [`Limits::lifetime`] is over, which bounds slow bodies, slow readers and idle keep-alive
 //! alike. Handlers see the client's address as axum's `ConnectInfo<SocketAddr>`.
+//! [`serve_tls`] does the same over TLS (rustls), the handshake within the head deadline.
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -18,6 +20,7 @@ use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -57,6 +60,29 @@ pub async fn serve(
     limits: Limits,
     shutdown: impl Future<Output = ()> + Send,
 ) {
+    serve_with(listener, router, limits, None, shutdown).await;
+}
+
+/// [`serve`] over TLS with `tls`: a connection that has not completed its handshake within
+/// [`Limits::head_deadline`] is closed.
+pub async fn serve_tls(
+    listener: TcpListener,
+    router: Router,
+    limits: Limits,
+    tls: Arc<rustls::ServerConfig>,
+    shutdown: impl Future<Output = ()> + Send,
+) {
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+    serve_with(listener, router, limits, Some(acceptor), shutdown).await;
+}
+
+async fn serve_with(
+    listener: TcpListener,
+    router: Router,
+    limits: Limits,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    shutdown: impl Future<Output = ()> + Send,
+) {
     let slots = Slots::new(limits.max_connections, limits.max_per_address);
     let (stop, stopping) = watch::channel(false);
     let mut connections = JoinSet::new();
@@ -68,7 +94,11 @@ pub async fn serve(
                 Ok((stream, peer)) => match slots.take(peer.ip()) {
                     Ok(slot) => {
                         let router = router.clone();
-                        connections.spawn(connection(stream, peer, router, limits, slot, stopping.clone()));
+                        let stopping = stopping.clone();
+                        match tls.clone() {
+                            None => connections.spawn(connection(stream, peer, router, limits, slot, stopping)),
+                            Some(tls) => connections.spawn(tls_connection(tls, stream, peer, router, limits, slot, stopping)),
+                        };
                     }
                     Err(full) => tracing::debug!(%peer, ?full, "HTTP connection refused: no slot"),
                 },
@@ -85,9 +115,26 @@ pub async fn serve(
     while connections.join_next().await.is_some() {}
 }
 
+/// A TLS connection: the handshake within the head deadline, then as [`connection`].
+async fn tls_connection(
+    tls: tokio_rustls::TlsAcceptor,
+    stream: TcpStream,
+    peer: SocketAddr,
+    router: Router,
+    limits: Limits,
+    slot: Slot,
+    stopping: watch::Receiver<bool>,
+) {
+    match tokio::time::timeout(limits.head_deadline, tls.accept(stream)).await {
+        Ok(Ok(stream)) => connection(stream, peer, router, limits, slot, stopping).await,
+        Ok(Err(error)) => tracing::debug!(%peer, %error, "TLS handshake failed"),
+        Err(_) => tracing::debug!(%peer, "TLS handshake did not finish within the head deadline"),
+    }
+}
+
 /// One connection, from its first byte to its close; `_slot` is given back when it ends.
 async fn connection(
-    stream: TcpStream,
+    stream: impl AsyncRead + AsyncWrite + Unpin + Send + 'static,
     peer: SocketAddr,
     router: Router,
     limits: Limits,

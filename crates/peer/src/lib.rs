@@ -31,6 +31,12 @@ pub fn program(what: &str, binary: &str, package: &str) -> bool {
     available(what, installed(binary), &format!("{binary} is missing (Debian package {package})"))
 }
 
+/// [`available`] for the program `binary` that is not a Debian package: `install` says how
+/// to get it (`cargo install …`).
+pub fn tool(what: &str, binary: &str, install: &str) -> bool {
+    available(what, installed(binary), &format!("{binary} is missing ({install})"))
+}
+
 /// Whether this is a CI run, where every peer must be present.
 pub fn under_ci() -> bool {
     std::env::var("CI").is_ok_and(|value| value == "true")

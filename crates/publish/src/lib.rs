@@ -30,7 +30,7 @@ mod signing;
 pub use diff::{difference, served_owners};
 pub use metrics::PublishMetrics;
 pub use publisher::{PublishError, Published, Publisher, zone_checks};
-pub use signing::{Clock, KeyStore, Signing, SigningPolicy, ZoneKey};
+pub use signing::{Clock, KeyStore, Parent, Signing, SigningPolicy, ZoneKey};
 
 #[cfg(doc)]
 use nameward_registry::service::Registry;

@@ -6,9 +6,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use nameward_dns::check::{CheckOptions, Diagnostic, Severity};
-use nameward_dns::dnssec::{SignError, SignOptions, SigningKey, sign_zone};
+use nameward_dns::dnssec::{self, SignError, SignOptions, SigningKey, sign_zone};
 use nameward_dns::rdata::RecordData;
-use nameward_dns::rdata::rfc4034::Dnskey;
 use nameward_dns::serial::serial_lt;
 use nameward_dns::store::ZoneBuilder;
 use nameward_dns::{Name, Record};
@@ -20,8 +19,8 @@ use crate::continuity::Continuity;
 use crate::diff::{difference, served_owners};
 use crate::history;
 use crate::metrics::PublishMetrics;
-use crate::rollover;
-use crate::signing::{Signing, TldSigning, sign_difference};
+use crate::rollover::{self, ParentView};
+use crate::signing::{KeysAt, Signing, TldSigning, sign_difference};
 
 /// How many serials of change notes are kept behind the one served: a publisher that falls
 /// further behind (another process stopped for a while) rebuilds its zone whole once.
@@ -311,10 +310,7 @@ async fn prepare_signing(
     let state = match &mut tld.signing {
         Some(state) => state,
         None => {
-            let keys = signing.keys.keys(&tld.origin, now).map_err(keys_error)?;
-            if keys.is_empty() {
-                return Err(keys_error("the key store gave none".to_owned()));
-            }
+            let keys = signing.keys.keys(&tld.origin).map_err(keys_error)?;
             tld.signing.insert(TldSigning {
                 keys,
                 signers: None,
@@ -322,42 +318,25 @@ async fn prepare_signing(
                 earliest: None,
                 next_event: None,
                 refresh_asked: false,
+                parent_asked: None,
             })
         }
     };
-    if state.signers.is_none() {
+    // Before the zone is first signed its TTLs are not known: only its first keys are made.
+    if state.signers.is_none() && !state.keys.is_empty() {
         return Ok(());
     }
     let times = signing.times(state.ttl);
-    for (index, timing) in rollover::unfinished_rollovers(&state.roles(), &times) {
+    let steps = rollover::steps(&state.roles(), &times, signing.target(), now);
+    if !steps.is_empty() {
         let keys_error = |message| PublishError::Keys { tld: tld.name.clone(), message };
-        let old = state.keys.get_mut(index).ok_or_else(|| keys_error("no such key".to_owned()))?;
-        signing.keys.set_timing(&tld.origin, &old.id, &timing).map_err(keys_error)?;
-        old.timing = timing;
-        tracing::info!(
-            tld = tld.name,
-            key = old.id,
-            "ZSK rollover resumed: the old key's times kept"
-        );
+        state.take(signing.keys.as_ref(), &tld.origin, &steps).map_err(keys_error)?;
         state.next_event = Some(now);
     }
-    if let Some(roll) = rollover::zsk_rollover(&state.roles(), &times, now) {
-        let keys_error = |message| PublishError::Keys { tld: tld.name.clone(), message };
-        let new = signing.keys.add_zsk(&tld.origin, &roll.new).map_err(keys_error)?;
-        let old =
-            state.keys.get_mut(roll.old).ok_or_else(|| keys_error("no such key".to_owned()))?;
-        signing.keys.set_timing(&tld.origin, &old.id, &roll.old_timing).map_err(keys_error)?;
-        old.timing = roll.old_timing;
-        tracing::info!(
-            tld = tld.name,
-            new = new.id,
-            old = old.id,
-            signs_from = roll.new.active,
-            "ZSK rollover: the new key is published"
-        );
-        state.keys.push(new);
-        state.next_event = Some(now);
+    if state.signers.is_none() {
+        return Ok(());
     }
+    ask_parent(signing, &tld.name, &tld.origin, state, now).await;
     let keys_change = state.next_event.is_some_and(|at| at <= now);
     let expiring = state.earliest.filter(|e| signing.due(*e));
     if state.refresh_asked || !(keys_change || expiring.is_some()) {
@@ -383,6 +362,63 @@ async fn prepare_signing(
     Ok(())
 }
 
+/// During a KSK or algorithm rollover, asks the parent (at most every
+/// [`SigningPolicy::parent_check`](crate::SigningPolicy)) whether it serves the new key's DS,
+/// and takes the steps that follow when it does.
+async fn ask_parent(signing: &Signing, tld: &str, origin: &Name, state: &mut TldSigning, now: u64) {
+    let times = signing.times(state.ttl);
+    let Some(new) = rollover::awaiting_parent(&state.roles(), &times, now) else { return };
+    let every = std::time::Duration::from_secs(u64::from(signing.policy.parent_check));
+    if state.parent_asked.is_some_and(|asked| asked.elapsed() < every) {
+        return;
+    }
+    state.parent_asked = Some(Instant::now());
+    let Some(key) = state.keys.get(new) else { return };
+    let ds = nameward_dns::dnssec::ds(
+        origin,
+        key.key.dnskey(),
+        nameward_dns::dnssec::DigestType::Sha256,
+    );
+    let Some(parent) = signing.parent.clone() else {
+        tracing::warn!(
+            tld,
+            key = key.id,
+            "a rollover waits for the parent to serve DS {ds}; no parent servers are configured to ask"
+        );
+        return;
+    };
+    let zone = origin.clone();
+    let answer = tokio::task::spawn_blocking(move || parent.ds_sets(&zone)).await;
+    match answer {
+        Ok(Ok(sets)) => {
+            let (dnskey, algorithm) = (key.key.dnskey(), key.key.dnskey().algorithm);
+            let view = ParentView {
+                serves_new: !sets.is_empty()
+                    && sets.iter().all(|(set, _)| {
+                        set.iter().any(|ds| dnssec::ds_matches(ds, origin, dnskey))
+                    }),
+                serves_other_algorithms: sets
+                    .iter()
+                    .any(|(set, _)| set.iter().any(|ds| ds.algorithm != algorithm)),
+                ttl: sets.iter().map(|(_, ttl)| u64::from(*ttl)).max().unwrap_or(0),
+            };
+            let steps = rollover::parent_serves(&state.roles(), &times, new, now, view);
+            if steps.is_empty() {
+                tracing::info!(tld, key = key.id, ?view, "waiting for the parent's DS set: {ds}");
+                return;
+            }
+            tracing::info!(tld, key = key.id, ttl = view.ttl, "the parent serves the new DS set");
+            if let Err(error) = state.take(signing.keys.as_ref(), origin, &steps) {
+                tracing::error!(tld, "cannot keep the rollover's next step: {error}");
+                return;
+            }
+            state.next_event = Some(now);
+        }
+        Ok(Err(error)) => tracing::warn!(tld, "cannot ask the parent for DS {ds}: {error}"),
+        Err(_) => {}
+    }
+}
+
 /// What a signed TLD's changes are signed with: the keys of the zone served.
 fn change_signer(
     signing: Option<&Signing>,
@@ -393,20 +429,35 @@ fn change_signer(
 
 /// What a signed TLD is signed whole with now: the keys that sign, the DNSKEYs published
 /// beside them, and the time.
-fn whole_signer(signing: Option<&Signing>, tld: &Tld) -> Option<WholeSigner> {
+fn whole_signer(signing: Option<&Signing>, tld: &Tld, ttl: u32) -> Option<WholeSigner> {
     let signing = signing?;
     let now = signing.now();
-    let (signers, waiting) = tld.signing.as_ref()?.at(now);
-    Some(WholeSigner { options: signing.options(), signers, waiting, now })
+    let keys = tld.signing.as_ref()?.at(now, &signing.times(ttl));
+    Some(WholeSigner { options: signing.options(), keys, now })
 }
 
 /// A whole signing's keys and times.
 struct WholeSigner {
     options: SignOptions,
-    signers: Vec<SigningKey>,
-    /// DNSKEYs published that do not sign (a successor not active yet, a key retired).
-    waiting: Vec<Dnskey>,
+    keys: KeysAt,
     now: u64,
+}
+
+impl WholeSigner {
+    /// The apex records the keys add to the zone's own: DNSKEYs published that do not
+    /// sign, and the CDS and CDNSKEY of the keys the parent is to point at (RFC 7344).
+    fn apex_records(&self, origin: &Name, ttl: u32) -> Vec<Record> {
+        let record =
+            |data| Record { owner: origin.clone(), class: nameward_dns::Class::IN, ttl, data };
+        let waiting = self.keys.waiting.iter().map(|key| RecordData::Dnskey(key.clone()));
+        let cds = self.keys.at_parent.iter().flat_map(|key| {
+            [
+                RecordData::Cds(dnssec::cds(origin, key, dnssec::DigestType::Sha256)),
+                RecordData::Cdnskey(dnssec::cdnskey(key)),
+            ]
+        });
+        waiting.chain(cds).map(record).collect()
+    }
 }
 
 async fn publish_tld(
@@ -574,9 +625,10 @@ async fn whole(
     // The zone is compiled on a thread of its own while the database gives the rest of it.
     let (chunks, mut received) = tokio::sync::mpsc::channel::<Vec<Record>>(4);
     let origin = tld.origin.clone();
-    let signer = whole_signer(signing, tld);
-    let signed_with = signer.as_ref().map(|s| (s.options.expiration, s.signers.clone(), s.now));
     let ttl = apex.ttl;
+    let signer = whole_signer(signing, tld, ttl);
+    let signed_with =
+        signer.as_ref().map(|s| (s.options.expiration, s.keys.signers.clone(), s.now));
     let compiling = tokio::task::spawn_blocking(move || {
         let records = std::iter::from_fn(|| received.blocking_recv()).flatten();
         let mut count = 0;
@@ -589,14 +641,9 @@ async fn whole(
             )
             .map_err(Built::Load),
             Some(signer) => {
-                let extra = signer.waiting.into_iter().map(|key| Record {
-                    owner: origin.clone(),
-                    class: nameward_dns::Class::IN,
-                    ttl,
-                    data: RecordData::Dnskey(key),
-                });
-                let records = records.chain(extra);
-                compile_signed(&origin, records, &signer.signers, &signer.options, &mut count)
+                let records = records.chain(signer.apex_records(&origin, ttl));
+                let keys = &signer.keys.signers;
+                compile_signed(&origin, records, keys, &signer.options, &mut count)
             }
         };
         (zone, count)

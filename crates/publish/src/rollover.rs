@@ -1,12 +1,23 @@
-//! Zone-signing key rollovers by pre-publication (RFC 6781 §4.1.1.1, timings of RFC 7583
-//! §3.2.1), as pure decisions over the keys' times and the time now.
+//! Key rollovers as pure decisions over the keys' times and the time now (RFC 6781 §4.1,
+//! timings of RFC 7583): ZSK pre-publication, KSK double-KSK, and the conservative algorithm
+//! rollover. Nothing here reads a clock, a file or the parent: the publisher gives the time,
+//! keeps the keys, and says when the parent serves a new key's DS.
 //!
-//! A ZSK signs for its lifetime. Its successor is published `Ipub` = Dprp + TTLkey before
-//! that ends, so that every resolver holding the DNSKEY RRset has the new key before any
-//! signature made with it; then the successor signs (the zone is signed whole with it at
-//! once) and the old key only stays published for `Iret` = Dprp + TTLsig, until no cached
-//! signature of it remains. Nothing here reads a clock or a file: the publisher gives the
-//! time and keeps the keys.
+//! - **ZSK** (RFC 7583 §3.2.1): the successor is published `Ipub` = Dprp + TTLkey before the
+//!   current key's lifetime ends, then signs (the zone is signed whole with it at once); the
+//!   old key stays published for `Iret` = Dprp + TTLsig, until no cached signature of it
+//!   remains.
+//! - **KSK** (RFC 7583 §3.3.1, double-KSK): the successor is published and signs the DNSKEY
+//!   RRset at once; after `Ipub` its DS is wanted at the parent (the zone's CDS says so); once
+//!   every parent server serves that DS, the old KSK goes after DprpP + TTLds, when no cache
+//!   holds a DS set without the new one.
+//! - **Algorithm** (RFC 6781 §4.1.4, conservative): the new algorithm's keys sign everything
+//!   unpublished for Dprp + TTLsig, so that every cached RRset carries their signatures before
+//!   any resolver sees their DNSKEYs; then they are published; after `Ipub` the new KSK's DS is
+//!   wanted; once the parent serves it, the old keys leave the DNSKEY RRset after DprpP +
+//!   TTLds and stop signing Dprp + TTLkey later.
+//!
+//! One rollover of a kind runs at a time, and nothing else while the algorithm changes.
 
 /// When a key enters and leaves the zone, in seconds since 1970.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,9 +52,58 @@ impl KeyTiming {
         self.active <= now && self.retired.is_none_or(|retired| now < retired)
     }
 
+    /// Whether the key has no end yet: it is current, or the successor of a rollover.
+    fn stays(&self) -> bool {
+        self.retired.is_none() && self.removed.is_none()
+    }
+
     /// Every time at which this key's part changes.
     fn times(&self) -> impl Iterator<Item = u64> {
         [Some(self.published), Some(self.active), self.retired, self.removed].into_iter().flatten()
+    }
+}
+
+/// What a key signs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The DNSKEY RRset; its DS is at the parent.
+    Ksk,
+    /// Everything else.
+    Zsk,
+    /// Both: the algorithm's only kind of key.
+    Csk,
+}
+
+impl Role {
+    /// Whether the parent's DS points at keys of this role.
+    pub fn is_key_signing(self) -> bool {
+        self != Role::Zsk
+    }
+}
+
+/// One key of a zone as the decisions see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyState {
+    /// What it signs.
+    pub role: Role,
+    /// Its DNSSEC algorithm number.
+    pub algorithm: u8,
+    /// When it is published and signs.
+    pub timing: KeyTiming,
+}
+
+/// The keys a zone is to have: the algorithm, and one key or two.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Target {
+    /// The algorithm of the zone's keys; keys of another start an algorithm rollover.
+    pub algorithm: u8,
+    /// A KSK and a ZSK (`true`), or a CSK.
+    pub split: bool,
+}
+
+impl Target {
+    fn roles(&self) -> &'static [Role] {
+        if self.split { &[Role::Ksk, Role::Zsk] } else { &[Role::Csk] }
     }
 }
 
@@ -52,7 +112,9 @@ impl KeyTiming {
 pub struct RolloverTimes {
     /// How long a ZSK signs; `None`: it is never rolled.
     pub zsk_lifetime: Option<u64>,
-    /// Dprp: how long a change takes to reach every secondary.
+    /// How long a KSK signs; `None`: it is never rolled.
+    pub ksk_lifetime: Option<u64>,
+    /// Dprp (and DprpP at the parent): how long a change takes to reach every secondary.
     pub propagation: u64,
     /// TTLkey: the DNSKEY RRset's TTL.
     pub dnskey_ttl: u64,
@@ -61,7 +123,7 @@ pub struct RolloverTimes {
 }
 
 impl RolloverTimes {
-    /// Ipub: from publishing a key to signing with it.
+    /// Ipub: from publishing a key to relying on it (signing with a ZSK, a KSK's DS).
     pub fn prepublication(&self) -> u64 {
         self.propagation + self.dnskey_ttl
     }
@@ -71,163 +133,245 @@ impl RolloverTimes {
     pub fn retirement(&self) -> u64 {
         self.propagation + self.max_ttl
     }
-}
 
-/// A ZSK rollover starting now: the new key's times and the old key's new times.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ZskRollover {
-    /// The successor's times.
-    pub new: KeyTiming,
-    /// Which of the keys given is succeeded.
-    pub old: usize,
-    /// Its times, retirement and removal set.
-    pub old_timing: KeyTiming,
-}
-
-/// The ZSK that signs with no successor yet: the zone-signing key (`zsk`) without a
-/// retirement, the newest active of them.
-fn current_zsk(keys: &[(bool, KeyTiming)]) -> Option<(usize, KeyTiming)> {
-    keys.iter()
-        .enumerate()
-        .filter(|(_, (zsk, timing))| *zsk && timing.retired.is_none())
-        .max_by_key(|(_, (_, timing))| timing.active)
-        .map(|(i, (_, timing))| (i, *timing))
-}
-
-/// When the current ZSK's successor is to be published.
-fn rollover_due(keys: &[(bool, KeyTiming)], times: &RolloverTimes) -> Option<u64> {
-    let (_, current) = current_zsk(keys)?;
-    let lifetime = times.zsk_lifetime?;
-    Some((current.active + lifetime).saturating_sub(times.prepublication()))
-}
-
-/// The rollover to start at `now` among `keys` (whether each is a ZSK, and its times), if one
-/// is due: the ZSK signing without a successor has come within `Ipub` of its lifetime's end.
-pub fn zsk_rollover(
-    keys: &[(bool, KeyTiming)],
-    times: &RolloverTimes,
-    now: u64,
-) -> Option<ZskRollover> {
-    if rollover_due(keys, times)? > now {
-        return None;
+    /// When a key-signing key published at `published` is ready: its DNSKEY is in every
+    /// cache, so the parent may point at it.
+    fn ready(&self, published: u64) -> u64 {
+        published + self.prepublication()
     }
-    let (old, timing) = current_zsk(keys)?;
-    let active = now + times.prepublication();
-    let new = KeyTiming { published: now, active, retired: None, removed: None };
-    let old_timing =
-        KeyTiming { retired: Some(active), removed: Some(active + times.retirement()), ..timing };
-    Some(ZskRollover { new, old, old_timing })
 }
 
-/// The rollovers left half done: a process stopped after it kept a successor and before it
-/// kept the old key's new times leaves two ZSKs without a retirement. Each but the newest is
-/// given the times the rollover would have given it, counted from when the newest signs.
-/// Nothing when ZSKs are not rolled (keys placed by hand keep their times).
-pub fn unfinished_rollovers(
-    keys: &[(bool, KeyTiming)],
-    times: &RolloverTimes,
-) -> Vec<(usize, KeyTiming)> {
-    let (Some((newest, successor)), Some(_)) = (current_zsk(keys), times.zsk_lifetime) else {
+/// A change to the keys that a rollover step decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// A new key with these times.
+    Add {
+        /// What it signs.
+        role: Role,
+        /// Its algorithm.
+        algorithm: u8,
+        /// Its times.
+        timing: KeyTiming,
+    },
+    /// New times for the key at `index`.
+    Retime {
+        /// Which of the keys given.
+        index: usize,
+        /// Its times from now on.
+        timing: KeyTiming,
+    },
+}
+
+/// The keys without an end yet, with their indexes.
+fn staying(keys: &[KeyState]) -> impl Iterator<Item = (usize, &KeyState)> {
+    keys.iter().enumerate().filter(|(_, key)| key.timing.stays())
+}
+
+/// Whether keys of more than one algorithm stay: an algorithm rollover runs.
+fn algorithm_changing(keys: &[KeyState]) -> bool {
+    let mut algorithms = staying(keys).map(|(_, key)| key.algorithm);
+    let first = algorithms.next();
+    algorithms.any(|algorithm| Some(algorithm) != first)
+}
+
+/// The key of `role` and `algorithm` that signs without a successor: the newest active of
+/// those without an end.
+fn current(keys: &[KeyState], role: Role, algorithm: u8) -> Option<(usize, KeyTiming)> {
+    staying(keys)
+        .filter(|(_, key)| key.role == role && key.algorithm == algorithm)
+        .max_by_key(|(_, key)| key.timing.active)
+        .map(|(i, key)| (i, key.timing))
+}
+
+/// When the current ZSK of `algorithm`'s successor is to be published.
+fn zsk_rollover_due(keys: &[KeyState], times: &RolloverTimes, algorithm: u8) -> Option<u64> {
+    let (_, current) = current(keys, Role::Zsk, algorithm)?;
+    Some((current.active + times.zsk_lifetime?).saturating_sub(times.prepublication()))
+}
+
+/// When the current KSK of `algorithm`'s successor is to be published.
+fn ksk_rollover_due(keys: &[KeyState], times: &RolloverTimes, algorithm: u8) -> Option<u64> {
+    let (_, current) = current(keys, Role::Ksk, algorithm)?;
+    Some(current.active + times.ksk_lifetime?)
+}
+
+/// The steps to take at `now` for the keys to become what `target` asks, one rollover step
+/// at a time; nothing when nothing is due. Steps that add keys come before those that retime
+/// the keys they succeed, so a process killed between the two leaves a state that
+/// [`steps`] finishes the next time.
+pub fn steps(keys: &[KeyState], times: &RolloverTimes, target: Target, now: u64) -> Vec<Step> {
+    let of_target: Vec<&KeyState> =
+        staying(keys).map(|(_, key)| key).filter(|key| key.algorithm == target.algorithm).collect();
+    // Keys the target's roles lack: none at all starts an algorithm rollover; a KSK without
+    // its ZSK is an algorithm rollover (or a first start) stopped between two keys.
+    if let Some(model) = of_target.iter().max_by_key(|key| key.timing.active) {
+        let has = |role: Role| of_target.iter().any(|key| key.role == role);
+        if target.split && has(Role::Csk) && !has(Role::Zsk) {
+            // Before the key is published, its partner joins it as it is; after, the partner
+            // is pre-published while the key alone signs everything, as a CSK does.
+            let timing = if model.timing.published > now {
+                model.timing
+            } else {
+                let active = now + times.prepublication();
+                KeyTiming { published: now, active, retired: None, removed: None }
+            };
+            return vec![Step::Add { role: Role::Zsk, algorithm: target.algorithm, timing }];
+        }
+    } else {
+        // A zone's first keys publish and sign at once; an algorithm's first keys sign
+        // unpublished until every cached RRset carries their signatures.
+        let timing = match keys.is_empty() {
+            true => KeyTiming::from(now),
+            false => KeyTiming { published: now + times.retirement(), ..KeyTiming::from(now) },
+        };
+        return (target.roles().iter())
+            .map(|&role| Step::Add { role, algorithm: target.algorithm, timing })
+            .collect();
+    }
+    if algorithm_changing(keys) {
+        return Vec::new();
+    }
+    let mut steps = unfinished_zsk_rollovers(keys, times, target.algorithm);
+    if !steps.is_empty() {
+        return steps;
+    }
+    if zsk_rollover_due(keys, times, target.algorithm).is_some_and(|due| due <= now)
+        && let Some((old, timing)) = current(keys, Role::Zsk, target.algorithm)
+    {
+        let active = now + times.prepublication();
+        let new = KeyTiming { published: now, active, retired: None, removed: None };
+        let old_timing = KeyTiming {
+            retired: Some(active),
+            removed: Some(active + times.retirement()),
+            ..timing
+        };
+        steps.push(Step::Add { role: Role::Zsk, algorithm: target.algorithm, timing: new });
+        steps.push(Step::Retime { index: old, timing: old_timing });
+    }
+    let one_ksk = staying(keys).filter(|(_, key)| key.role == Role::Ksk).count() == 1;
+    if one_ksk && ksk_rollover_due(keys, times, target.algorithm).is_some_and(|due| due <= now) {
+        let timing = KeyTiming::from(now);
+        steps.push(Step::Add { role: Role::Ksk, algorithm: target.algorithm, timing });
+    }
+    steps
+}
+
+/// The ZSK rollovers left half done: a process stopped after it kept a successor and before
+/// it kept the old key's new times leaves two ZSKs of one algorithm without an end. Each but
+/// the newest is given the times the rollover would have given it, counted from when the
+/// newest signs. Nothing when ZSKs are not rolled (keys placed by hand keep their times).
+fn unfinished_zsk_rollovers(keys: &[KeyState], times: &RolloverTimes, algorithm: u8) -> Vec<Step> {
+    let (Some((newest, successor)), Some(_)) =
+        (current(keys, Role::Zsk, algorithm), times.zsk_lifetime)
+    else {
         return Vec::new();
     };
-    keys.iter()
-        .enumerate()
-        .filter(|(i, (zsk, timing))| *zsk && timing.retired.is_none() && *i != newest)
-        .map(|(i, (_, timing))| {
+    staying(keys)
+        .filter(|(i, key)| key.role == Role::Zsk && key.algorithm == algorithm && *i != newest)
+        .map(|(index, key)| {
             let retired = successor.active;
             let removed = retired + times.retirement();
-            (i, KeyTiming { retired: Some(retired), removed: Some(removed), ..*timing })
+            let timing = KeyTiming { retired: Some(retired), removed: Some(removed), ..key.timing };
+            Step::Retime { index, timing }
         })
         .collect()
 }
 
-/// The first time after `now` at which the keys published or signing change, or a rollover
-/// is due; `None` when nothing is to come.
-pub fn next_event(keys: &[(bool, KeyTiming)], times: &RolloverTimes, now: u64) -> Option<u64> {
-    let changes = keys.iter().flat_map(|(_, timing)| timing.times());
-    changes.chain(rollover_due(keys, times)).filter(|&at| at > now).min()
+/// The key-signing key whose DS the parent is waited for: the newest of two or more without
+/// an end, once it is ready. The publisher asks the parent, and gives [`parent_serves`] the
+/// answer.
+pub fn awaiting_parent(keys: &[KeyState], times: &RolloverTimes, now: u64) -> Option<usize> {
+    let signing_keys = || staying(keys).filter(|(_, key)| key.role.is_key_signing());
+    if signing_keys().count() < 2 {
+        return None;
+    }
+    let (newest, key) = signing_keys().max_by_key(|(_, key)| key.timing.published)?;
+    (times.ready(key.timing.published) <= now).then_some(newest)
+}
+
+/// What the parent's servers serve, as [`parent_serves`] takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParentView {
+    /// Every server serves a DS of the new key.
+    pub serves_new: bool,
+    /// Some server serves a DS of an algorithm other than the new key's.
+    pub serves_other_algorithms: bool,
+    /// The DS RRset's TTL (the largest served), in seconds.
+    pub ttl: u64,
+}
+
+/// The steps once the parent serves what the rollover waits for (see [`awaiting_parent`]):
+/// the keys `new` succeeds get their ends, counted from `now`. A KSK of the same algorithm
+/// leaves once every server serves the new DS, when no cache holds the DS set without it.
+/// The keys of an old algorithm wait until no server serves a DS of theirs either (a
+/// validator strict about algorithms wants every algorithm of the DS set to sign, RFC 6840
+/// §5.11); they leave the DNSKEY RRset when no cache holds that DS set, and sign until no
+/// cache holds the DNSKEY RRset with them.
+pub fn parent_serves(
+    keys: &[KeyState],
+    times: &RolloverTimes,
+    new: usize,
+    now: u64,
+    parent: ParentView,
+) -> Vec<Step> {
+    let Some(successor) = keys.get(new) else { return Vec::new() };
+    let changing = algorithm_changing(keys);
+    if !parent.serves_new || (changing && parent.serves_other_algorithms) {
+        return Vec::new();
+    }
+    let removed = now + times.propagation + parent.ttl;
+    staying(keys)
+        .filter(|(index, _)| *index != new)
+        .filter_map(|(index, key)| {
+            let retired = if key.algorithm != successor.algorithm {
+                removed + times.prepublication()
+            } else if key.role.is_key_signing() {
+                removed
+            } else {
+                return None;
+            };
+            let timing = KeyTiming { retired: Some(retired), removed: Some(removed), ..key.timing };
+            Some(Step::Retime { index, timing })
+        })
+        .collect()
+}
+
+/// The key-signing keys whose DS the parent is to serve at `now`, as the zone's CDS and
+/// CDNSKEY say (RFC 7344), while more than one key-signing key is published:
+/// - a KSK rollover: those without an end that are ready — the old and the new while the
+///   parent is to add the new one, the new one alone once the old one is leaving;
+/// - an algorithm rollover: the new algorithm's, once ready — the parent replaces the DS set
+///   (RFC 6781 §4.1.4), while the old keys still sign for caches holding the old one.
+///
+/// Nothing otherwise: there is nothing for the parent to change (as Knot's default).
+pub fn wanted_at_parent(keys: &[KeyState], times: &RolloverTimes, now: u64) -> Vec<usize> {
+    let signing_keys = || keys.iter().enumerate().filter(|(_, key)| key.role.is_key_signing());
+    if signing_keys().filter(|(_, key)| key.timing.published_at(now)).count() < 2 {
+        return Vec::new();
+    }
+    let newest =
+        signing_keys().max_by_key(|(_, key)| key.timing.published).map(|(_, k)| k.algorithm);
+    let changing = algorithm_changing(keys);
+    let ready = signing_keys()
+        .filter(|(_, key)| key.timing.stays() && times.ready(key.timing.published) <= now)
+        .filter(|(_, key)| !changing || Some(key.algorithm) == newest);
+    ready.map(|(index, _)| index).collect()
+}
+
+/// The first time after `now` at which the keys published or signing change, a key becomes
+/// ready, or a rollover is due; `None` when nothing is to come.
+pub fn next_event(keys: &[KeyState], times: &RolloverTimes, now: u64) -> Option<u64> {
+    let changes = keys.iter().flat_map(|key| key.timing.times());
+    // A key-signing key's readiness matters when it succeeds another.
+    let signing_keys = || keys.iter().filter(|key| key.role.is_key_signing() && key.timing.stays());
+    let succession = signing_keys().count() > 1;
+    let ready = signing_keys().filter(|_| succession).map(|key| times.ready(key.timing.published));
+    let algorithms = keys.iter().map(|key| key.algorithm);
+    let due = algorithms.flat_map(|algorithm| {
+        [zsk_rollover_due(keys, times, algorithm), ksk_rollover_due(keys, times, algorithm)]
+    });
+    changes.chain(ready).chain(due.flatten()).filter(|&at| at > now).min()
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const HOUR: u64 = 3600;
-    const DAY: u64 = 86_400;
-
-    fn times() -> RolloverTimes {
-        RolloverTimes {
-            zsk_lifetime: Some(30 * DAY),
-            propagation: HOUR,
-            dnskey_ttl: 2 * HOUR,
-            max_ttl: 6 * HOUR,
-        }
-    }
-
-    #[test]
-    fn a_zsk_is_succeeded_by_pre_publication() {
-        let start = 1_000 * DAY;
-        let ksk = (false, KeyTiming::from(start));
-        let zsk = (true, KeyTiming::from(start));
-        let keys = [ksk, zsk];
-        // Due Ipub (3 h) before the 30 days end.
-        let due = start + 30 * DAY - 3 * HOUR;
-        assert_eq!(next_event(&keys, &times(), start), Some(due));
-        assert_eq!(zsk_rollover(&keys, &times(), due - 1), None);
-        let roll = zsk_rollover(&keys, &times(), due).unwrap();
-        assert_eq!(roll.old, 1);
-        assert_eq!(
-            roll.new,
-            KeyTiming { published: due, active: due + 3 * HOUR, retired: None, removed: None }
-        );
-        assert_eq!(roll.old_timing.retired, Some(due + 3 * HOUR));
-        assert_eq!(roll.old_timing.removed, Some(due + 3 * HOUR + 7 * HOUR));
-
-        // After it: the next events are the swap, the removal, then the successor's own turn.
-        let keys = [ksk, (true, roll.old_timing), (true, roll.new)];
-        assert_eq!(zsk_rollover(&keys, &times(), due), None);
-        assert_eq!(next_event(&keys, &times(), due), Some(due + 3 * HOUR));
-        assert_eq!(next_event(&keys, &times(), due + 3 * HOUR), Some(due + 10 * HOUR));
-        assert_eq!(
-            next_event(&keys, &times(), due + 10 * HOUR),
-            Some(due + 3 * HOUR + 30 * DAY - 3 * HOUR)
-        );
-        // At every moment some ZSK signs, and it is published.
-        for now in (due - DAY..due + 2 * DAY).step_by(600) {
-            let signing: Vec<_> = keys.iter().filter(|(zsk, t)| *zsk && t.signs_at(now)).collect();
-            assert_eq!(signing.len(), 1, "at {now}");
-            assert!(signing[0].1.published_at(now));
-        }
-    }
-
-    #[test]
-    fn a_rollover_stopped_half_way_is_finished() {
-        let start = 1_000 * DAY;
-        let roll = zsk_rollover(
-            &[(false, KeyTiming::from(start)), (true, KeyTiming::from(start))],
-            &times(),
-            start + 30 * DAY,
-        )
-        .unwrap();
-        // The successor was kept, the old key's times were not.
-        let keys =
-            [(false, KeyTiming::from(start)), (true, KeyTiming::from(start)), (true, roll.new)];
-        assert_eq!(unfinished_rollovers(&keys, &times()), [(1, roll.old_timing)]);
-        // Finished, or never begun, there is nothing to do.
-        let done = [(false, KeyTiming::from(start)), (true, roll.old_timing), (true, roll.new)];
-        assert!(unfinished_rollovers(&done, &times()).is_empty());
-        assert!(unfinished_rollovers(&keys[..2], &times()).is_empty());
-        let by_hand = RolloverTimes { zsk_lifetime: None, ..times() };
-        assert!(unfinished_rollovers(&keys, &by_hand).is_empty());
-    }
-
-    #[test]
-    fn keys_that_never_roll_have_no_events() {
-        let keys = [(false, KeyTiming::ALWAYS), (true, KeyTiming::ALWAYS)];
-        let never = RolloverTimes { zsk_lifetime: None, ..times() };
-        assert_eq!(zsk_rollover(&keys, &never, 5 * DAY), None);
-        assert_eq!(next_event(&keys, &never, 5 * DAY), None);
-        // A CSK alone is no ZSK: nothing to roll.
-        assert_eq!(zsk_rollover(&[(false, KeyTiming::ALWAYS)], &times(), 500 * DAY), None);
-    }
-}
+mod tests;

@@ -12,13 +12,13 @@ use std::collections::BTreeMap;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
 
-use nameward_dns::dnssec::{Denial, SignError, SignOptions, SigningKey, sign_change};
+use nameward_dns::dnssec::{Algorithm, Denial, SignError, SignOptions, SigningKey, sign_change};
 use nameward_dns::rdata::RecordData;
-use nameward_dns::rdata::rfc4034::Dnskey;
+use nameward_dns::rdata::rfc4034::{Dnskey, Ds};
 use nameward_dns::{Name, Record};
 use nameward_server::Zone;
 
-use crate::rollover::{KeyTiming, RolloverTimes};
+use crate::rollover::{self, KeyState, KeyTiming, Role, RolloverTimes, Step, Target};
 
 /// One key of a zone: its name where it is kept, the key, and its times.
 #[derive(Debug, Clone)]
@@ -35,12 +35,26 @@ pub struct ZoneKey {
 /// publisher's). Everything a rollover decides is kept before the zone changes, so a process
 /// killed at any point resumes at the right step.
 pub trait KeyStore: Send + Sync {
-    /// The zone's keys, made (published and signing from `now`) when it has none.
-    fn keys(&self, zone: &Name, now: u64) -> Result<Vec<ZoneKey>, String>;
-    /// A new zone-signing key with `timing`, kept before it is returned.
-    fn add_zsk(&self, zone: &Name, timing: &KeyTiming) -> Result<ZoneKey, String>;
+    /// The zone's keys; none before its first.
+    fn keys(&self, zone: &Name) -> Result<Vec<ZoneKey>, String>;
+    /// A new key of `algorithm`, key-signing (the SEP flag) or not, with `timing`, kept
+    /// before it is returned.
+    fn add(
+        &self,
+        zone: &Name,
+        algorithm: Algorithm,
+        key_signing: bool,
+        timing: &KeyTiming,
+    ) -> Result<ZoneKey, String>;
     /// Keeps `timing` as the times of the key `id`.
     fn set_timing(&self, zone: &Name, id: &str, timing: &KeyTiming) -> Result<(), String>;
+}
+
+/// The parent of a signed zone, as a KSK or algorithm rollover waits for it: the DS RRset
+/// each of its servers serves. It is asked off the async workers.
+pub trait Parent: Send + Sync {
+    /// Each server's DS RRset for `zone` (empty when it has none), with its TTL.
+    fn ds_sets(&self, zone: &Name) -> Result<Vec<(Vec<Ds>, u32)>, String>;
 }
 
 /// Seconds since 1970 as signatures count them (a test's `--now` can stand in).
@@ -60,15 +74,24 @@ pub struct SigningPolicy {
     pub jitter: u32,
     /// Inception is set this far in the past, for validators whose clocks are behind.
     pub backdate: u32,
+    /// The algorithm of the zones' keys; keys of another are rolled to it.
+    pub algorithm: Algorithm,
+    /// A key-signing and a zone-signing key (`true`), or one combined key.
+    pub split: bool,
     /// How long a zone-signing key signs before it is rolled; `None`: never.
     pub zsk_lifetime: Option<u32>,
+    /// How long a key-signing key signs before it is rolled; `None`: never.
+    pub ksk_lifetime: Option<u32>,
+    /// How often the parent is asked whether it serves a new key's DS, in seconds.
+    pub parent_check: u32,
     /// How long a change takes to reach every secondary (Dprp of RFC 7583).
     pub propagation: u32,
 }
 
 impl Default for SigningPolicy {
-    /// NSEC3 with opt-out (RFC 9276: no extra iteration, no salt), signatures valid 14 days
-    /// made again 7 days before they expire, 12 hours of jitter, inception an hour back.
+    /// One ECDSA P-256 key, NSEC3 with opt-out (RFC 9276: no extra iteration, no salt),
+    /// signatures valid 14 days made again 7 days before they expire, 12 hours of jitter,
+    /// inception an hour back, keys never rolled.
     fn default() -> SigningPolicy {
         SigningPolicy {
             denial: Denial::Nsec3(nameward_dns::dnssec::Nsec3Options {
@@ -79,7 +102,11 @@ impl Default for SigningPolicy {
             refresh: 7 * 86_400,
             jitter: 12 * 3600,
             backdate: 3600,
+            algorithm: Algorithm::EcdsaP256Sha256,
+            split: false,
             zsk_lifetime: None,
+            ksk_lifetime: None,
+            parent_check: 3600,
             propagation: 3600,
         }
     }
@@ -94,6 +121,8 @@ pub struct Signing {
     pub keys: Arc<dyn KeyStore>,
     /// The time now.
     pub clock: Arc<Clock>,
+    /// The zones' parent, asked during KSK and algorithm rollovers; `None`: those wait.
+    pub parent: Option<Arc<dyn Parent>>,
 }
 
 impl std::fmt::Debug for Signing {
@@ -118,22 +147,104 @@ pub(crate) struct TldSigning {
     pub(crate) next_event: Option<u64>,
     /// A new serial was asked of the registry and the zone has not been signed whole since.
     pub(crate) refresh_asked: bool,
+    /// When the parent was last asked for a new key's DS.
+    pub(crate) parent_asked: Option<std::time::Instant>,
 }
 
 impl TldSigning {
-    /// Whether each key is a ZSK, and its times, as the rollover decisions take them.
-    pub(crate) fn roles(&self) -> Vec<(bool, KeyTiming)> {
-        self.keys.iter().map(|k| (!k.key.is_key_signing(), k.timing)).collect()
+    /// Each key as the rollover decisions take it: a key-signing key is a CSK when its
+    /// algorithm has no other kind of key.
+    pub(crate) fn roles(&self) -> Vec<KeyState> {
+        let split = |algorithm| {
+            self.keys.iter().any(|k| k.key.algorithm() == algorithm && !k.key.is_key_signing())
+        };
+        let role = |key: &SigningKey| match (key.is_key_signing(), split(key.algorithm())) {
+            (false, _) => Role::Zsk,
+            (true, true) => Role::Ksk,
+            (true, false) => Role::Csk,
+        };
+        let state = |k: &ZoneKey| KeyState {
+            role: role(&k.key),
+            algorithm: k.key.algorithm().number(),
+            timing: k.timing,
+        };
+        self.keys.iter().map(state).collect()
     }
 
-    /// The keys that sign at `now`, and the DNSKEYs published then that do not sign.
-    pub(crate) fn at(&self, now: u64) -> (Vec<SigningKey>, Vec<Dnskey>) {
+    /// The keys that sign at `now` (those not published yet marked so), the DNSKEYs
+    /// published then that do not sign, and the keys whose DS the parent is to serve.
+    pub(crate) fn at(&self, now: u64, times: &RolloverTimes) -> KeysAt {
         let signing = self.keys.iter().filter(|k| k.timing.signs_at(now));
-        let signers: Vec<SigningKey> = signing.map(|k| k.key.clone()).collect();
+        let signers = signing
+            .map(|k| match k.timing.published_at(now) {
+                true => k.key.clone(),
+                false => k.key.clone().unpublished(),
+            })
+            .collect();
         let waiting =
             self.keys.iter().filter(|k| k.timing.published_at(now) && !k.timing.signs_at(now));
-        (signers, waiting.map(|k| k.key.dnskey().clone()).collect())
+        let wanted = rollover::wanted_at_parent(&self.roles(), times, now);
+        KeysAt {
+            signers,
+            waiting: waiting.map(|k| k.key.dnskey().clone()).collect(),
+            at_parent: wanted
+                .iter()
+                .filter_map(|&i| self.keys.get(i))
+                .map(|k| k.key.dnskey().clone())
+                .collect(),
+        }
     }
+
+    /// Takes `steps` (kept in `store` first, then here), logging each.
+    pub(crate) fn take(
+        &mut self,
+        store: &dyn KeyStore,
+        zone: &Name,
+        steps: &[Step],
+    ) -> Result<(), String> {
+        for step in steps {
+            match *step {
+                Step::Add { role, algorithm, timing } => {
+                    let algorithm = Algorithm::from_number(algorithm)
+                        .ok_or_else(|| format!("no signer for algorithm {algorithm}"))?;
+                    let key = store.add(zone, algorithm, role.is_key_signing(), &timing)?;
+                    tracing::info!(
+                        zone = %zone,
+                        key = key.id,
+                        ?role,
+                        published = timing.published,
+                        active = timing.active,
+                        "DNSSEC key added"
+                    );
+                    self.keys.push(key);
+                }
+                Step::Retime { index, timing } => {
+                    let key = self.keys.get_mut(index).ok_or("no such key")?;
+                    store.set_timing(zone, &key.id, &timing)?;
+                    key.timing = timing;
+                    tracing::info!(
+                        zone = %zone,
+                        key = key.id,
+                        retired = timing.retired,
+                        removed = timing.removed,
+                        "DNSSEC key to leave"
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What a zone signed whole at some time is signed with.
+#[derive(Debug)]
+pub(crate) struct KeysAt {
+    /// The keys that sign.
+    pub(crate) signers: Vec<SigningKey>,
+    /// DNSKEYs published that do not sign (a successor not active yet, a key retired).
+    pub(crate) waiting: Vec<Dnskey>,
+    /// The key-signing keys whose DS the parent is to serve: the zone's CDS and CDNSKEY.
+    pub(crate) at_parent: Vec<Dnskey>,
 }
 
 impl Signing {
@@ -146,10 +257,16 @@ impl Signing {
     pub(crate) fn times(&self, ttl: u32) -> RolloverTimes {
         RolloverTimes {
             zsk_lifetime: self.policy.zsk_lifetime.map(u64::from),
+            ksk_lifetime: self.policy.ksk_lifetime.map(u64::from),
             propagation: u64::from(self.policy.propagation),
             dnskey_ttl: u64::from(ttl),
             max_ttl: u64::from(ttl),
         }
+    }
+
+    /// The keys the policy asks for.
+    pub(crate) fn target(&self) -> Target {
+        Target { algorithm: self.policy.algorithm.number(), split: self.policy.split }
     }
 
     /// The times and denial of signatures made now.

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use nameward_dns::dnssec::{
-    Denial, Nsec3Options, PrivateKey, SignOptions, SigningKey, sign_records,
+    Algorithm, Denial, Nsec3Options, PrivateKey, SignOptions, SigningKey, sign_records,
 };
 use nameward_dns::message::Edns;
 use nameward_dns::rdata::RecordData;
@@ -432,39 +432,40 @@ fn key() -> SigningKey {
     ed25519(9, 257)
 }
 
-/// Keys kept in memory: a CSK, or a KSK and a ZSK, made at the first call; new ZSKs from the
-/// next seeds.
+/// Keys kept in memory, made from the next seed each.
 struct MemoryKeys {
-    split: bool,
     keys: std::sync::Mutex<Vec<ZoneKey>>,
     /// The next `set_timing` fails, as a process killed right before it would.
     crash: std::sync::atomic::AtomicBool,
 }
 
 impl MemoryKeys {
-    fn new(split: bool) -> MemoryKeys {
+    fn new() -> MemoryKeys {
         let crash = std::sync::atomic::AtomicBool::new(false);
-        MemoryKeys { split, keys: std::sync::Mutex::new(Vec::new()), crash }
+        MemoryKeys { keys: std::sync::Mutex::new(Vec::new()), crash }
     }
 }
 
 impl KeyStore for MemoryKeys {
-    fn keys(&self, _: &Name, now: u64) -> Result<Vec<ZoneKey>, String> {
-        let mut keys = self.keys.lock().unwrap();
-        if keys.is_empty() {
-            let timing = KeyTiming::from(now);
-            keys.push(ZoneKey { id: "k9".to_owned(), key: key(), timing });
-            if self.split {
-                keys.push(ZoneKey { id: "k10".to_owned(), key: ed25519(10, 256), timing });
-            }
-        }
-        Ok(keys.clone())
+    fn keys(&self, _: &Name) -> Result<Vec<ZoneKey>, String> {
+        Ok(self.keys.lock().unwrap().clone())
     }
 
-    fn add_zsk(&self, _: &Name, timing: &KeyTiming) -> Result<ZoneKey, String> {
+    /// Ed25519 keys from seeds 9, 10, 11...: the first is the CSK (or KSK) [`key`].
+    fn add(
+        &self,
+        _: &Name,
+        algorithm: Algorithm,
+        key_signing: bool,
+        timing: &KeyTiming,
+    ) -> Result<ZoneKey, String> {
+        if algorithm != Algorithm::Ed25519 {
+            return Err(format!("these tests make Ed25519 keys, not {algorithm}"));
+        }
         let mut keys = self.keys.lock().unwrap();
         let seed = 9 + u8::try_from(keys.len()).unwrap();
-        let new = ZoneKey { id: format!("k{seed}"), key: ed25519(seed, 256), timing: *timing };
+        let flags = if key_signing { 257 } else { 256 };
+        let new = ZoneKey { id: format!("k{seed}"), key: ed25519(seed, flags), timing: *timing };
         keys.push(new.clone());
         Ok(new)
     }
@@ -481,12 +482,18 @@ impl KeyStore for MemoryKeys {
 
 /// Signing by `denial` with [`key`], on `clock`, without jitter (so times are known).
 fn signing(clock: &Arc<AtomicU32>, denial: &Denial) -> Signing {
-    let policy = SigningPolicy { denial: denial.clone(), jitter: 0, ..SigningPolicy::default() };
+    let policy = SigningPolicy {
+        denial: denial.clone(),
+        jitter: 0,
+        algorithm: Algorithm::Ed25519,
+        ..SigningPolicy::default()
+    };
     let clock = Arc::clone(clock);
     Signing {
         policy,
-        keys: Arc::new(MemoryKeys::new(false)),
+        keys: Arc::new(MemoryKeys::new()),
         clock: Arc::new(move || clock.load(Ordering::SeqCst)),
+        parent: None,
     }
 }
 
@@ -645,7 +652,8 @@ async fn zsk_rollovers_replayed_leave_nothing_a_resolver_cannot_check() {
     let start = 1_800_000_000u32;
     let clock = Arc::new(AtomicU32::new(start));
     let mut signing = signing(&clock, &Denial::Nsec3(Nsec3Options::default()));
-    signing.keys = Arc::new(MemoryKeys::new(true));
+    signing.keys = Arc::new(MemoryKeys::new());
+    signing.policy.split = true;
     signing.policy.zsk_lifetime = Some(10 * DAY);
     let policy = signing.policy.clone();
     let mut publisher =
@@ -723,8 +731,9 @@ async fn a_rollover_killed_half_way_resumes_at_the_right_step() {
     let start = 1_800_000_000u32;
     let clock = Arc::new(AtomicU32::new(start));
     let mut signing = signing(&clock, &Denial::Nsec);
-    let store = Arc::new(MemoryKeys::new(true));
+    let store = Arc::new(MemoryKeys::new());
     signing.keys = store.clone();
+    signing.policy.split = true;
     signing.policy.zsk_lifetime = Some(10 * DAY);
     let publisher = |dns: &Arc<Shared>| {
         Publisher::new(Arc::clone(&registry), Arc::clone(dns), &["example".to_owned()])

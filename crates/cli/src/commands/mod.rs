@@ -7,6 +7,7 @@ pub mod epp;
 pub mod escrow;
 pub mod hip;
 pub mod notices;
+pub mod rdap;
 pub mod rde;
 pub mod registry;
 pub mod serve;

@@ -144,6 +144,7 @@ async fn serve(
         _ => None,
     };
     let epp = bind_epp(&file.epp, &dir, &epp_listen).await?;
+    let rdap = bind_rdap(&file.rdap, args.rdap).await?;
 
     let mut up = match setup {
         Setup::Configured => {
@@ -160,9 +161,13 @@ async fn serve(
 
     // The zones are served before anyone is told where to find them.
     let mut publisher = Publisher::every_tld(Arc::clone(&registry), Arc::clone(&dns));
-    if let Some(dnssec) = &file.dnssec {
-        let settings = dnssec.resolve().map_err(|message| anyhow!("[dnssec] {message}"))?;
-        publisher = publisher.with_signing(signing(&dir, settings));
+    let dnssec = match &file.dnssec {
+        Some(dnssec) => Some(dnssec.resolve().map_err(|message| anyhow!("[dnssec] {message}"))?),
+        None => None,
+    };
+    if let Some(settings) = &dnssec {
+        let clock = signing_clock(args.now.as_deref())?;
+        publisher = publisher.with_signing(signing(&dir, settings.clone(), clock));
     }
     let publication = publisher.metrics();
     dns.metrics.add_source(Arc::new(move |out| publication.render(out)));
@@ -174,15 +179,26 @@ async fn serve(
     up.epp = epp_addrs.first().cloned().unwrap_or_default();
     up.epp_all = epp_addrs;
     up.dns = dns_addr.to_string();
+    up.rdap = rdap.config.base_url.clone();
     up.write(&dir)?;
     first_start.keep();
 
     let publisher = tokio::spawn(publisher.run(PUBLISH_EVERY));
+    let cds_scan = dnssec.as_ref().and_then(|settings| {
+        let scan = crate::cds_scan::CdsScan {
+            registry: Arc::clone(&registry),
+            dns: Arc::clone(&dns),
+            tlds: up.tlds.clone(),
+            port: settings.child_port,
+        };
+        Some((scan, settings.cds_scan?))
+    });
     let leading = tokio::spawn(lead(LeaderWork {
         registry: Arc::clone(&registry),
         tick_every: Duration::from_secs(args.tick_every.max(1)),
         backups: file.backup.map(|backup| crate::backup::Schedule::new(&backup, &dir)),
         db: args.store.db.clone(),
+        cds_scan,
     }));
     let clock: Clock = Arc::new(OffsetDateTime::now_utc);
     let sessions = EppSessions::with_limits(
@@ -194,7 +210,19 @@ async fn serve(
     let counts = sessions.counts();
     dns.metrics.add_source(Arc::new(move |out| counts.render(out)));
     print_welcome(&up, &dir);
+    let service = nameward_rdap::Rdap::new(
+        Registry::clone(&registry),
+        rdap.config,
+        nameward_rdap::RateLimit::default(),
+    );
+    let rdap = tokio::spawn(nameward_rdap::serve(
+        rdap.listener,
+        service,
+        rdap.tls,
+        std::future::pending(),
+    ));
     epp.run(sessions, shutdown_signal()).await;
+    rdap.abort();
     publisher.abort();
     leading.abort();
     tracing::info!("nameward up stopped");
@@ -202,10 +230,22 @@ async fn serve(
 }
 
 /// Signing by `settings`, with each TLD's keys in `DIR/dnssec/TLD/`.
-fn signing(dir: &Path, settings: DnssecSettings) -> Signing {
-    let DnssecSettings { algorithm, roles, policy } = settings;
-    let keys = zone_keys::KeyDir { dir: dir.join("dnssec"), algorithm, roles };
-    Signing { policy, keys: Arc::new(keys), clock: Arc::new(super::dnssec::clock) }
+fn signing(dir: &Path, settings: DnssecSettings, clock: Arc<nameward_publish::Clock>) -> Signing {
+    let DnssecSettings { policy, parent, .. } = settings;
+    let keys = zone_keys::KeyDir { dir: dir.join("dnssec") };
+    let parent: Option<Arc<dyn nameward_publish::Parent>> = match parent.is_empty() {
+        true => None,
+        false => Some(Arc::new(crate::parent_ds::ParentServers { servers: parent })),
+    };
+    Signing { policy, keys: Arc::new(keys), clock, parent }
+}
+
+/// The signer's clock: the system's, or one that starts at `--now` and runs on.
+fn signing_clock(now: Option<&str>) -> Result<Arc<nameward_publish::Clock>> {
+    let Some(text) = now else { return Ok(Arc::new(super::dnssec::clock)) };
+    let start = super::dnssec::parse_time(text, None).context("--now")?;
+    let began = std::time::Instant::now();
+    Ok(Arc::new(move || start.wrapping_add(began.elapsed().as_secs() as u32)))
 }
 
 /// The work that runs in exactly one `nameward up` among those sharing a database: lifecycle
@@ -216,6 +256,8 @@ struct LeaderWork {
     tick_every: Duration,
     backups: Option<crate::backup::Schedule>,
     db: Option<String>,
+    /// The secure children's CDS, read this often.
+    cds_scan: Option<(crate::cds_scan::CdsScan, Duration)>,
 }
 
 /// How often a standby asks for leadership, and a leader checks that it still holds it.
@@ -228,12 +270,17 @@ async fn lead(work: LeaderWork) {
     loop {
         match work.registry.store().try_lead().await {
             Ok(Some(mut leadership)) => {
-                tracing::info!("leading: lifecycle ticks, notices and backups run in this process");
+                tracing::info!(
+                    "leading: lifecycle ticks, notices, backups and CDS scans run in this process"
+                );
                 said_standby = false;
                 let mut tasks = tokio::task::JoinSet::new();
                 tasks.spawn(tick(Arc::clone(&work.registry), work.tick_every));
                 if let Some(schedule) = &work.backups {
                     tasks.spawn(schedule.clone().run(Arc::clone(&work.registry), work.db.clone()));
+                }
+                if let Some((scan, every)) = &work.cds_scan {
+                    tasks.spawn(scan.clone().run(*every));
                 }
                 while leadership.still_held().await {
                     tokio::time::sleep(LEAD_CHECK_EVERY).await;
@@ -274,6 +321,38 @@ async fn bind_epp(config: &EppConfig, dir: &Path, listen: &[SocketAddr]) -> Resu
     config.apply(&mut options);
     // The error names the address that could not be bound.
     Ok(EppServer::bind_all(listen, options).await?)
+}
+
+const DEFAULT_RDAP: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8080);
+
+/// RDAP's listener, settings and TLS, ready to serve.
+struct BoundRdap {
+    listener: tokio::net::TcpListener,
+    config: nameward_rdap::Config,
+    tls: Option<Arc<rustls::ServerConfig>>,
+}
+
+/// Binds RDAP where `--rdap` or `[rdap] listen` says, with `[rdap]`'s settings file and
+/// certificate; the base URL defaults to the address bound.
+async fn bind_rdap(config: &up_config::RdapConfig, flag: Option<SocketAddr>) -> Result<BoundRdap> {
+    let listen = flag.or(config.listen).unwrap_or(DEFAULT_RDAP);
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen for RDAP on {listen}"))?;
+    let bound = listener.local_addr().unwrap_or(listen);
+    // The file's check refuses a certificate without a key, and a key without one.
+    let tls = match (&config.certificate, &config.key) {
+        (Some(cert), Some(key)) => Some(super::rdap::tls(cert, key)?),
+        _ => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let rdap = match &config.settings {
+        Some(path) => super::rdap::read_config(path)?,
+        None => nameward_rdap::Config::new(""),
+    }
+    .or_base_url(&format!("{scheme}://{bound}/"));
+    rdap.check().map_err(|message| anyhow!("RDAP settings: {message}"))?;
+    Ok(BoundRdap { listener, config: rdap, tls })
 }
 
 /// Adds the configuration file's TLDs the registry lacks and brings every configured apex up
@@ -388,6 +467,7 @@ fn print_welcome(up: &UpInfo, dir: &Path) {
         host(&up.dns),
         port(&up.dns),
     );
+    println!("  RDAP (RFC 9083)      {}   try: curl {}domain/hello.{first_tld}", up.rdap, up.rdap);
     for registrar in &up.registrars {
         println!(
             "  registrar {:<8} password {}  cert {}",

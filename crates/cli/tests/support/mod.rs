@@ -29,14 +29,17 @@ pub fn up_with(data: &Path, args: &[&str]) -> (Child, serde_json::Value) {
     up_logging(data, args, Stdio::null())
 }
 
-/// [`up_with`], its log (standard error) going to `log`.
+/// [`up_with`], its log (standard error) going to `log`. RDAP listens on a free port unless
+/// `args` name one: its default port would be shared by every test.
 #[allow(clippy::zombie_processes, reason = "the caller terminates and waits for the child")]
 pub fn up_logging(data: &Path, args: &[&str], log: impl Into<Stdio>) -> (Child, serde_json::Value) {
     let before = std::fs::read_to_string(data.join("up.json")).ok();
+    let rdap: &[&str] = if args.contains(&"--rdap") { &[] } else { &["--rdap", "127.0.0.1:0"] };
     let mut child = nameward()
         .args(["up", "--data"])
         .arg(data)
         .args(args)
+        .args(rdap)
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()

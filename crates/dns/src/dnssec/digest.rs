@@ -26,6 +26,15 @@ impl DigestType {
         }
     }
 
+    /// The digest type of IANA number `number`, if nameward computes it.
+    pub fn from_number(number: u8) -> Option<DigestType> {
+        match number {
+            2 => Some(DigestType::Sha256),
+            4 => Some(DigestType::Sha384),
+            _ => None,
+        }
+    }
+
     /// Reads `2`, `4`, `SHA-256`, `SHA256`, `SHA-384` or `SHA384` in any case.
     pub fn from_text(text: &str) -> Option<DigestType> {
         match text.to_ascii_uppercase().as_str() {
@@ -45,6 +54,11 @@ fn key_digest(owner: &Name, key: &Dnskey, digest_type: DigestType) -> Vec<u8> {
         DigestType::Sha384 => &SHA384,
     };
     digest(algorithm, w.as_bytes()).as_ref().to_vec()
+}
+
+/// Whether `given` is a DS of `key` at `owner` (by a digest type nameward computes).
+pub fn ds_matches(given: &Ds, owner: &Name, key: &Dnskey) -> bool {
+    DigestType::from_number(given.digest_type).is_some_and(|d| *given == ds(owner, key, d))
 }
 
 /// The DS record for `key`, published at `owner`.

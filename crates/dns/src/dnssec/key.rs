@@ -189,6 +189,8 @@ pub struct SigningKey {
     algorithm: Algorithm,
     signer: std::sync::Arc<Signer>,
     rng: SystemRandom,
+    /// Whether the signer puts its DNSKEY in the zone's DNSKEY RRset.
+    published: bool,
 }
 
 impl std::fmt::Debug for SigningKey {
@@ -262,7 +264,8 @@ impl SigningKey {
             return Err(KeyError::Mismatch);
         }
         let key_tag = dnskey.key_tag();
-        Ok(SigningKey { dnskey, key_tag, algorithm, signer: std::sync::Arc::new(signer), rng })
+        let signer = std::sync::Arc::new(signer);
+        Ok(SigningKey { dnskey, key_tag, algorithm, signer, rng, published: true })
     }
 
     /// The DNSKEY to publish.
@@ -278,6 +281,18 @@ impl SigningKey {
     /// The algorithm.
     pub fn algorithm(&self) -> Algorithm {
         self.algorithm
+    }
+
+    /// The same key, signing without its DNSKEY being published: the first step of an
+    /// algorithm rollover (RFC 6781 §4.1.4), where every RRset carries the new algorithm's
+    /// signatures in every cache before any resolver sees its key.
+    pub fn unpublished(self) -> SigningKey {
+        SigningKey { published: false, ..self }
+    }
+
+    /// Whether the whole-zone signer publishes this key's DNSKEY (see [`Self::unpublished`]).
+    pub fn is_published(&self) -> bool {
+        self.published
     }
 
     /// True for a key-signing key (the SEP flag): it signs the DNSKEY RRset.

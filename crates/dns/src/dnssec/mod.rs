@@ -38,7 +38,7 @@ pub mod verify;
 
 pub use algorithm::Algorithm;
 pub use check::{Problem, VerifyOptions, verify_zone};
-pub use digest::{DigestType, cdnskey, cds, ds};
+pub use digest::{DigestType, cdnskey, cds, ds, ds_matches};
 pub use incremental::{SignedZone, sign_change};
 pub use key::{KeyError, PrivateKey, RsaPrivate, SigningKey};
 pub use keytag::key_tag;

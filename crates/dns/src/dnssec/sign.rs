@@ -3,8 +3,10 @@
 //!
 //! Rules (RFC 4035 §2, RFC 5155 §7, RFC 9077): every authoritative RRset is signed, the apex NS
 //! and DS included; at a delegation only DS and NSEC are; glue and other data below a cut never
-//! are. The DNSKEY RRset is signed by the key-signing keys of each algorithm, everything else
-//! by the zone-signing keys (an algorithm with only one kind of key uses it for both: a CSK).
+//! are. The DNSKEY RRset (and the apex's CDS and CDNSKEY) is signed by the key-signing keys of
+//! each algorithm, everything else by the zone-signing keys (an algorithm with only one kind of
+//! key uses it for both: a CSK). Each signing key's DNSKEY is published unless it is marked
+//! [`SigningKey::unpublished`].
 //! RRSIG TTL = original TTL = the RRset's TTL; NSEC/NSEC3 TTL = min(SOA MINIMUM, SOA TTL).
 //! Records the signer makes (RRSIG, NSEC, NSEC3, NSEC3PARAM) are dropped from the input and
 //! made again, so a signed zone can be signed again.
@@ -321,6 +323,8 @@ fn name_jobs(
             continue;
         }
         let signers = match entry.kind {
+            // RFC 7344 §4.1: the parent checks CDS and CDNSKEY against the keys its DS names.
+            NameKind::Apex if matches!(rtype, Rtype::CDS | Rtype::CDNSKEY) => Signers::Keys,
             NameKind::Apex | NameKind::Authoritative => Signers::Zone,
             NameKind::Delegation if rtype == Rtype::DS => Signers::Zone,
             _ => Signers::None,
@@ -329,7 +333,7 @@ fn name_jobs(
     }
     if apex {
         let (ttl, mut records) = dnskeys.unwrap_or((soa_ttl, Vec::new()));
-        for key in keys {
+        for key in keys.iter().filter(|key| key.is_published()) {
             let data = RecordData::Dnskey(key.dnskey().clone());
             if !records.contains(&data) {
                 records.push(data);

@@ -10,7 +10,7 @@ use super::{
 use crate::continuity::registrar::Act;
 use crate::lifecycle::domain::{self as engine, DomainCreate, DomainUpdate, RestoreReport};
 use crate::lifecycle::{Decision, Refs, due, host as host_engine, names};
-use crate::model::{Domain, ObjectKind, Transfer};
+use crate::model::{Domain, DsData, ObjectKind, Transfer};
 use crate::policy::Policy;
 use crate::store::Tx;
 
@@ -180,6 +180,60 @@ impl Registry {
                 store_domain(&mut tx, meta, &sv_trid, &policy, &before, decision.map(Some))
                     .await
                     .map(|after| after.unwrap_or(before))
+            })
+        })
+        .await
+    }
+
+    /// Replaces `name`'s DS set with `ds` (none: the child goes insecure) as the registry,
+    /// after its child zone asked for it by CDS or CDNSKEY (RFC 7344, RFC 8078) and passed the
+    /// parent's checks. A name with clientUpdateProhibited or serverUpdateProhibited keeps its
+    /// DS (2304): the registrant locked it. The sponsor hears of the change by poll message,
+    /// and the history records it with `cds` as the client transaction.
+    pub async fn ds_from_child(
+        &self,
+        name: &str,
+        ds: Vec<DsData>,
+        now: time::OffsetDateTime,
+    ) -> Result<Done<Domain>, ServiceError> {
+        use crate::lifecycle::domain::SecDnsUpdate;
+        use crate::model::{DomainStatus, PollBody, PollMessage};
+        let name = names::lookup_name(name);
+        let name = name.as_str();
+        let meta = Meta { actor: crate::lifecycle::OPERATOR, cl_trid: Some("cds"), now };
+        let meta = &meta;
+        let ds = &ds;
+        self.write(meta, "domain:update", |tx, sv_trid| async move {
+            with_tx!(tx, {
+                let before = existing(&mut tx, name, true).await?;
+                let locked = [DomainStatus::ClientUpdateProhibited, DomainStatus::ServerUpdateProhibited];
+                if let Some(lock) = locked.iter().find(|s| before.statuses.contains(s)) {
+                    let reason = format!("status {lock:?} keeps the DS set the child's CDS would change");
+                    return Err(crate::lifecycle::refuse::status(name, reason).into());
+                }
+                let policy = policy_for(&mut tx, name).await?;
+                let sec_dns = SecDnsUpdate { rem_all: true, add: ds.clone(), ..SecDnsUpdate::default() };
+                let req = DomainUpdate { sec_dns: Some(sec_dns), ..DomainUpdate::default() };
+                let decision =
+                    engine::update(&ctx(&policy, meta), &before, &req, &Refs::default(), &mut OsRng)?;
+                let after = store_domain(&mut tx, meta, &sv_trid, &policy, &before, decision.map(Some))
+                    .await?
+                    .unwrap_or(before);
+                let text = match ds.is_empty() {
+                    true => format!("{name}: its DS set removed, as its zone's CDS asked (RFC 8078)"),
+                    false => format!(
+                        "{name}: its DS set replaced by the {} record(s) its zone's CDS asked for (RFC 7344)",
+                        ds.len()
+                    ),
+                };
+                let message = PollMessage {
+                    registrar: after.sponsor.clone(),
+                    at: now,
+                    text: text.clone(),
+                    body: PollBody::System { text },
+                };
+                tx.enqueue(&message).await?;
+                Ok(after)
             })
         })
         .await

@@ -19,6 +19,7 @@ mod escrow;
 mod host;
 mod login;
 mod notices;
+mod rdap;
 mod tick;
 mod zone;
 
@@ -51,6 +52,7 @@ pub use login::{DEFAULT_PASSWORD_WORKERS, PasswordWork, refusal_before_password}
 pub use notices::{
     Mail, MailError, MailFuture, Mailer, QueueOptions, QueueReport, SendOptions, SendReport,
 };
+pub use rdap::{DomainRecord, DomainSearch, HostRecord, HostSearch, RegistrarRecord};
 pub use tick::{DueReport, TickReport};
 pub use zone::ZoneDelta;
 

@@ -73,6 +73,7 @@ mod look_back;
 mod migrate;
 mod notices;
 mod objects;
+mod rdap;
 mod rde;
 mod registrars;
 mod settings;

@@ -108,6 +108,17 @@ impl Tx {
         }
     }
 
+    /// The collation that compares text byte by byte: SQLite's default (BINARY) already
+    /// does; on PostgreSQL, whose database collation may not, ` COLLATE "C"`. Range reads over
+    /// names (prefix searches) need it so that `[p, p + "{")` holds exactly the names
+    /// starting with `p`.
+    pub(super) fn byte_order(&self) -> &'static str {
+        match self.shared.engine {
+            Engine::Postgres => " COLLATE \"C\"",
+            Engine::Sqlite => "",
+        }
+    }
+
     /// Refuses `operation` unless this is a healthy write transaction.
     pub(super) fn writing(&self, operation: &'static str) -> Result<(), StoreError> {
         self.usable()?;

@@ -205,3 +205,48 @@ async fn a_bulk_insert_reads_back_as_single_inserts_do() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn rdap_searches_read_bounded_ranges() {
+    both(|store| async move {
+        fixtures::seed(&store).await;
+        let mut tx = store.begin().await.unwrap();
+        fixtures::insert_full_domain(&mut tx, "example.test", None).await;
+        fixtures::insert_full_domain(&mut tx, "exact.other", None).await;
+        for name in ["ex.test", "ey.test", "e.test", "examplex.test"] {
+            tx.insert_domain(&bare_domain(name, "r2"), None).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+
+        let mut tx = store.begin_read().await.unwrap();
+        let names = tx.domain_names_between("ex", "ex{", None, 10).await.unwrap();
+        assert_eq!(names, ["ex.test", "exact.other", "example.test", "examplex.test"]);
+        let names = tx.domain_names_between("ex", "ex{", Some("test"), 2).await.unwrap();
+        assert_eq!(names, ["ex.test", "example.test"]);
+        let exact = tx.domain_names_between("ex.test", "ex.test!", None, 10).await.unwrap();
+        assert_eq!(exact, ["ex.test"]);
+        let using = tx.domain_names_using_host("ns.dns.example", 10).await.unwrap();
+        assert_eq!(using, ["exact.other", "example.test"]);
+        assert_eq!(tx.domain_names_using_host("ns.dns.example", 1).await.unwrap().len(), 1);
+        let glue = "192.0.2.1".parse().unwrap();
+        assert_eq!(
+            tx.host_names_with_addr(glue, 10).await.unwrap(),
+            ["ns1.exact.other", "ns1.example.test"]
+        );
+        assert_eq!(
+            tx.domain_names_using_addr("2001:db8::53".parse().unwrap(), 10).await.unwrap(),
+            ["exact.other", "example.test"]
+        );
+        let near = "192.0.2.10".parse().unwrap();
+        assert!(tx.host_names_with_addr(near, 10).await.unwrap().is_empty(), "no partial match");
+        assert_eq!(
+            tx.host_names_between("ns1", "ns1{", 10).await.unwrap(),
+            ["ns1.exact.other", "ns1.example.test"]
+        );
+        let roid = fixtures::contact("c-reg", "r1").roid;
+        assert_eq!(tx.contact_id_of_roid(&roid).await.unwrap().as_deref(), Some("c-reg"));
+        assert_eq!(tx.contact_id_of_roid("NONE-TEST").await.unwrap(), None);
+        tx.rollback().await.unwrap();
+    })
+    .await;
+}

@@ -17,9 +17,9 @@ use crate::wire::{WireMode, Writer};
 /// `nameward dnssec ds` give them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrustAnchor {
-    zone: Name,
-    ds: Vec<Ds>,
-    keys: Vec<Dnskey>,
+    pub(crate) zone: Name,
+    pub(crate) ds: Vec<Ds>,
+    pub(crate) keys: Vec<Dnskey>,
 }
 
 /// Why records cannot be a trust anchor.

@@ -9,13 +9,15 @@
 //!
 //! - [`rrset`]: an RRset's signatures against a zone's keys (RFC 4035 §5.3);
 //! - [`keys`]: a zone's DNSKEY RRset against its DS RRset or the trust anchor (§5.2);
-//! - [`denial`]: NSEC (§5.4, RFC 6840 §4.1) and NSEC3 (RFC 5155 §8) proofs.
+//! - [`denial`]: NSEC (§5.4, RFC 6840 §4.1) and NSEC3 (RFC 5155 §8) proofs;
+//! - [`cds`]: a parent's check of a secure child's CDS and CDNSKEY (RFC 7344, RFC 8078).
 //!
 //! Work is bounded ([`Limits`]) against zones built to exhaust a validator (KeyTrap,
 //! CVE-2023-50387: many keys with one tag times many signatures; CVE-2023-50868: many NSEC3
 //! hashes): every signature verified and every NSEC3 hash is counted in [`Work`], and a lookup
 //! that would go past a limit is bogus.
 
+pub mod cds;
 pub mod denial;
 pub mod keys;
 pub mod rrset;
