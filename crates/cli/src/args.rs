@@ -157,6 +157,98 @@ pub enum EscrowCommand {
     /// Deposits registrars make with the registry.
     #[command(subcommand)]
     Registrar(EscrowRegistrarCommand),
+    /// Registry data escrow (RFC 8909/9022): deposits the registry makes of itself with an
+    /// escrow agent, checked and restored as the agent or an emergency operator would.
+    #[command(subcommand)]
+    Registry(EscrowRegistryCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EscrowRegistryCommand {
+    /// Make a deposit of a TLD from one snapshot of the registry: XML, tar, OpenPGP
+    /// (ZIP, AES-128, to the agent's key) and a detached signature, named as ICANN names them,
+    /// with the deposit report; the deposit is recorded in the registry.
+    #[command(
+        after_help = "Example:\n  nameward escrow registry deposit --full --tld example --out deposits \\\n    --agent-key agent.asc --signing-key registry.sec.asc --data ./nameward-data"
+    )]
+    Deposit(RdeDepositArgs),
+    /// Check deposits as the escrow agent does: signature, decryption, the XML's counts and
+    /// references; every problem is listed with file and element.
+    Verify(RdeVerifyArgs),
+    /// Rebuild a registry from a verified FULL deposit into a new database, in one transaction.
+    Restore(RdeRestoreArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("kind").required(true).args(["full", "diff"])))]
+pub struct RdeDepositArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// A FULL deposit: every object.
+    #[arg(long)]
+    pub full: bool,
+    /// A DIFF deposit: what changed since the previous one (not implemented yet; refused).
+    #[arg(long)]
+    pub diff: bool,
+    /// The TLD.
+    #[arg(long)]
+    pub tld: String,
+    /// The directory the files are written to.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// The escrow agent's OpenPGP public key (armored or binary).
+    #[arg(long, value_name = "AGENT.asc")]
+    pub agent_key: PathBuf,
+    /// The registry's OpenPGP secret key, without a passphrase (armored or binary).
+    #[arg(long, value_name = "REG.asc")]
+    pub signing_key: PathBuf,
+    /// How many times this deposit was sent before (the file names' `R{rev}`).
+    #[arg(long, default_value_t = 0)]
+    pub resend: u32,
+    /// The deposit's watermark, the instant the snapshot is taken (RFC 3339; default: now).
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
+    /// Print the deposit's record as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The keys a deposit is checked with, and where it is decrypted.
+#[derive(Debug, Clone, Args)]
+pub struct RdeKeyArgs {
+    /// The escrow agent's OpenPGP secret key, without a passphrase (decrypts).
+    #[arg(long, value_name = "KEY")]
+    pub agent_secret: PathBuf,
+    /// The registry's OpenPGP public key (checks the signatures).
+    #[arg(long, value_name = "KEY")]
+    pub registry_pub: PathBuf,
+    /// Where the deposits are decrypted (default: a directory under the system's temporary
+    /// one, removed afterwards). The XML is as large as the registry.
+    #[arg(long, value_name = "DIR")]
+    pub work: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RdeVerifyArgs {
+    /// The deposit files: each `.ryde` with its `.sig` beside it.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub keys: RdeKeyArgs,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RdeRestoreArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The deposit files: a FULL `.ryde` with its `.sig` beside it.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub keys: RdeKeyArgs,
 }
 
 #[derive(Debug, Subcommand)]

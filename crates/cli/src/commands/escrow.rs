@@ -19,6 +19,7 @@ pub fn run(command: EscrowCommand) -> Result<ExitCode> {
         EscrowCommand::Registrar(EscrowRegistrarCommand::Import(args)) => {
             runtime()?.block_on(import(args))
         }
+        EscrowCommand::Registry(command) => crate::commands::rde::run(command),
     }
 }
 

@@ -8,6 +8,7 @@ pub mod escrow;
 pub mod hip;
 pub mod notices;
 pub mod rdap;
+pub mod rde;
 pub mod registry;
 pub mod serve;
 pub mod up;

@@ -88,12 +88,7 @@ impl UpdateStatus for HostStatus {
     const SERVER_UPDATE_PROHIBITED: Self = HostStatus::ServerUpdateProhibited;
     const CLIENT_UPDATE_PROHIBITED: Self = HostStatus::ClientUpdateProhibited;
     fn name(self) -> &'static str {
-        match self {
-            HostStatus::ClientDeleteProhibited => "clientDeleteProhibited",
-            HostStatus::ClientUpdateProhibited => "clientUpdateProhibited",
-            HostStatus::ServerDeleteProhibited => "serverDeleteProhibited",
-            HostStatus::ServerUpdateProhibited => "serverUpdateProhibited",
-        }
+        self.as_str()
     }
 }
 
@@ -101,13 +96,6 @@ impl UpdateStatus for ContactStatus {
     const SERVER_UPDATE_PROHIBITED: Self = ContactStatus::ServerUpdateProhibited;
     const CLIENT_UPDATE_PROHIBITED: Self = ContactStatus::ClientUpdateProhibited;
     fn name(self) -> &'static str {
-        match self {
-            ContactStatus::ClientDeleteProhibited => "clientDeleteProhibited",
-            ContactStatus::ClientTransferProhibited => "clientTransferProhibited",
-            ContactStatus::ClientUpdateProhibited => "clientUpdateProhibited",
-            ContactStatus::ServerDeleteProhibited => "serverDeleteProhibited",
-            ContactStatus::ServerTransferProhibited => "serverTransferProhibited",
-            ContactStatus::ServerUpdateProhibited => "serverUpdateProhibited",
-        }
+        self.as_str()
     }
 }

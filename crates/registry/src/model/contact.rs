@@ -56,6 +56,35 @@ pub enum ContactStatus {
     ServerUpdateProhibited,
 }
 
+impl ContactStatus {
+    /// Every status, in declaration order.
+    pub const ALL: [ContactStatus; 6] = [
+        ContactStatus::ClientDeleteProhibited,
+        ContactStatus::ClientTransferProhibited,
+        ContactStatus::ClientUpdateProhibited,
+        ContactStatus::ServerDeleteProhibited,
+        ContactStatus::ServerTransferProhibited,
+        ContactStatus::ServerUpdateProhibited,
+    ];
+
+    /// The EPP name (`clientDeleteProhibited`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContactStatus::ClientDeleteProhibited => "clientDeleteProhibited",
+            ContactStatus::ClientTransferProhibited => "clientTransferProhibited",
+            ContactStatus::ClientUpdateProhibited => "clientUpdateProhibited",
+            ContactStatus::ServerDeleteProhibited => "serverDeleteProhibited",
+            ContactStatus::ServerTransferProhibited => "serverTransferProhibited",
+            ContactStatus::ServerUpdateProhibited => "serverUpdateProhibited",
+        }
+    }
+
+    /// The status an EPP name names.
+    pub fn parse(text: &str) -> Option<ContactStatus> {
+        ContactStatus::ALL.into_iter().find(|status| status.as_str() == text)
+    }
+}
+
 /// Which fields the contact asks to be disclosed (`flag="1"`) or withheld (`flag="0"`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Disclose {

@@ -19,6 +19,31 @@ pub enum HostStatus {
     ServerUpdateProhibited,
 }
 
+impl HostStatus {
+    /// Every status, in declaration order.
+    pub const ALL: [HostStatus; 4] = [
+        HostStatus::ClientDeleteProhibited,
+        HostStatus::ClientUpdateProhibited,
+        HostStatus::ServerDeleteProhibited,
+        HostStatus::ServerUpdateProhibited,
+    ];
+
+    /// The EPP name (`clientDeleteProhibited`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HostStatus::ClientDeleteProhibited => "clientDeleteProhibited",
+            HostStatus::ClientUpdateProhibited => "clientUpdateProhibited",
+            HostStatus::ServerDeleteProhibited => "serverDeleteProhibited",
+            HostStatus::ServerUpdateProhibited => "serverUpdateProhibited",
+        }
+    }
+
+    /// The status an EPP name names.
+    pub fn parse(text: &str) -> Option<HostStatus> {
+        HostStatus::ALL.into_iter().find(|status| status.as_str() == text)
+    }
+}
+
 /// A host object (RFC 5732): a name server a domain can delegate to.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Host {

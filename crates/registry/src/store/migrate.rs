@@ -76,6 +76,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "0010_look_back.sql",
         sql: include_str!("../../migrations/0010_look_back.sql"),
     },
+    Migration {
+        version: 11,
+        name: "0011_rde_deposits.sql",
+        sql: include_str!("../../migrations/0011_rde_deposits.sql"),
+    },
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock that keeps two processes opening the same

@@ -74,6 +74,7 @@ mod migrate;
 mod notices;
 mod objects;
 mod rdap;
+mod rde;
 mod registrars;
 mod settings;
 mod standing;
@@ -99,6 +100,7 @@ pub use ledger::LedgerEntry;
 pub use look_back::LookBackRow;
 pub use notices::{NewNoticeItem, NoticedItem, PlanKey, PlanPage, PlannedName};
 pub use objects::HistoryRow;
+pub use rde::RdeDepositRecord;
 pub use standing::ContinuityCounts;
 pub use tx::Tx;
 

@@ -10,4 +10,5 @@ mod ledger;
 mod links;
 mod objects;
 mod queries;
+mod rde;
 mod schema;

@@ -26,6 +26,23 @@ const POSTGRES_ROWS: usize = 500;
 /// a few hundred keeps that small against the statement's fixed cost.
 const SQLITE_PARAMETERS: usize = 240;
 
+/// The indexed column a page of domains is chosen by; a closed set, so that no caller's text
+/// reaches the SQL.
+#[derive(Debug, Clone, Copy)]
+enum Portfolio {
+    Sponsor,
+    Zone,
+}
+
+impl Portfolio {
+    fn column(self) -> &'static str {
+        match self {
+            Portfolio::Sponsor => "sponsor",
+            Portfolio::Zone => "zone",
+        }
+    }
+}
+
 /// A history entry for [`Tx::record_many`], whose documents may come as JSON text already: a
 /// bulk writer serializes each object once, straight from its type, rather than building a
 /// `serde_json::Value` first. Text given here takes the place of the entry's `before` and
@@ -82,28 +99,51 @@ impl Tx {
         page: u32,
         lock: bool,
     ) -> Result<Vec<Domain>, StoreError> {
+        self.domain_page_where(Portfolio::Sponsor, sponsor, after, page, lock).await
+    }
+
+    /// The domains registered under `zone` (a TLD: every domain whose name is one label
+    /// below it, in or out of the DNS), complete with their links, in name order: at most
+    /// `page`, after the name `after`. A registry data escrow deposit reads a TLD this way.
+    pub async fn domain_page_in_zone(
+        &mut self,
+        zone: &str,
+        after: Option<&str>,
+        page: u32,
+    ) -> Result<Vec<Domain>, StoreError> {
+        self.domain_page_where(Portfolio::Zone, zone, after, page, false).await
+    }
+
+    async fn domain_page_where(
+        &mut self,
+        by: Portfolio,
+        value: &str,
+        after: Option<&str>,
+        page: u32,
+        lock: bool,
+    ) -> Result<Vec<Domain>, StoreError> {
+        let column = by.column();
         let sql = format!(
-            "SELECT {COLUMNS} FROM domains WHERE sponsor = $1 AND name > $2 ORDER BY name \
+            "SELECT {COLUMNS} FROM domains WHERE {column} = $1 AND name > $2 ORDER BY name \
              LIMIT $3{}",
             self.lock_clause(lock)
         );
-        let query = sqlx::query(&sql).bind(sponsor).bind(after.unwrap_or("")).bind(limit(page));
-        let rows = self.rows("reading a page of a sponsor's domains", query).await?;
+        let query = sqlx::query(&sql).bind(value).bind(after.unwrap_or("")).bind(limit(page));
+        let rows = self.rows("reading a page of domains", query).await?;
         let Some(last) = rows.last() else { return Ok(Vec::new()) };
         let last: String = get(last, "name")?;
-        let links = sqlx::query(
+        let links_sql = format!(
             "SELECT l.domain AS domain, 0 AS part, l.ord AS ord, l.host AS id, '' AS role \
              FROM domain_hosts l JOIN domains d ON d.name = l.domain \
-             WHERE d.sponsor = $1 AND d.name > $2 AND d.name <= $3 \
+             WHERE d.{column} = $1 AND d.name > $2 AND d.name <= $3 \
              UNION ALL \
              SELECT l.domain AS domain, 1 AS part, l.ord AS ord, l.contact AS id, l.role AS role \
              FROM domain_contacts l JOIN domains d ON d.name = l.domain \
-             WHERE d.sponsor = $1 AND d.name > $2 AND d.name <= $3 \
-             ORDER BY domain, part, ord",
-        )
-        .bind(sponsor)
-        .bind(after.unwrap_or(""))
-        .bind(last.as_str());
+             WHERE d.{column} = $1 AND d.name > $2 AND d.name <= $3 \
+             ORDER BY domain, part, ord"
+        );
+        let links =
+            sqlx::query(&links_sql).bind(value).bind(after.unwrap_or("")).bind(last.as_str());
         let mut by_domain: HashMap<String, Links> = HashMap::new();
         for row in self.rows("reading a page's links", links).await? {
             let name: String = get(&row, "domain")?;

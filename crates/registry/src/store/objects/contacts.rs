@@ -6,7 +6,7 @@ use sqlx::any::AnyRow;
 
 use super::super::codec::{get, get_json, to_json};
 use super::super::error::StoreError;
-use super::super::tx::{Tx, conflict, found, still_linked};
+use super::super::tx::{Tx, conflict, found, limit, still_linked};
 use super::{StampColumns, stamps};
 use crate::model::{AuthCode, Contact, ContactStatus, Disclose, PostalInfo};
 
@@ -81,6 +81,18 @@ impl Tx {
             .await
             .map_err(|error| conflict(error, "contact", &contact.id))?;
         Ok(())
+    }
+
+    /// Every contact, in id order: at most `page`, after the id `after` (contacts belong to
+    /// the registry, not to a TLD, so each TLD's escrow deposit holds them all).
+    pub async fn contact_page(
+        &mut self,
+        after: Option<&str>,
+        page: u32,
+    ) -> Result<Vec<Contact>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM contacts WHERE id > $1 ORDER BY id LIMIT $2");
+        let query = sqlx::query(&sql).bind(after.unwrap_or("")).bind(limit(page));
+        self.rows("reading a page of contacts", query).await?.iter().map(contact).collect()
     }
 
     /// The contact `id`.

@@ -7,7 +7,7 @@ use sqlx::any::AnyRow;
 
 use super::super::codec::{get, get_json, to_json};
 use super::super::error::StoreError;
-use super::super::tx::{Tx, conflict, found, still_linked};
+use super::super::tx::{Tx, conflict, found, limit, still_linked};
 use super::{StampColumns, stamps};
 use crate::model::{Host, HostStatus};
 
@@ -67,6 +67,24 @@ impl Tx {
             .await
             .map_err(|error| conflict(error, "host", &host.name))?;
         Ok(())
+    }
+
+    /// The hosts a registry data escrow deposit of `zone` holds, in name order: at most
+    /// `page`, after the name `after`. Those are the hosts subordinate to a domain under
+    /// `zone` and every host outside the registry's domains (which any TLD's domains may
+    /// delegate to); hosts below another TLD's domains belong to that TLD's deposit.
+    pub async fn host_page_for_zone(
+        &mut self,
+        zone: &str,
+        after: Option<&str>,
+        page: u32,
+    ) -> Result<Vec<Host>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM hosts WHERE name > $2 AND (superordinate IS NULL OR \
+             superordinate IN (SELECT name FROM domains WHERE zone = $1)) ORDER BY name LIMIT $3"
+        );
+        let query = sqlx::query(&sql).bind(zone).bind(after.unwrap_or("")).bind(limit(page));
+        self.rows("reading a page of hosts", query).await?.iter().map(host).collect()
     }
 
     /// The host `name`.
