@@ -139,7 +139,7 @@ fn the_readme_configuration_reads() {
         .split("```toml\n")
         .skip(1)
         .map(|block| block.split("```").next().unwrap())
-        .find(|block| block.contains("[[zone]]"))
+        .find(|block| block.contains("[[zone]]") && block.contains("listen ="))
         .expect("the serve TOML block in the README");
     let config = nameward_server::Config::from_toml(block).expect("the README's TOML reads");
     assert_eq!(config.listen.len(), 2);
