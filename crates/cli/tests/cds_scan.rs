@@ -192,7 +192,7 @@ fn a_secure_childs_cds_changes_its_ds_only_when_it_passes_the_checks() {
     assert!(said.contains("DS set changed as the child's CDS asked"), "{said}");
     up.stop();
     let _ = std::fs::remove_dir_all(&data);
-    for file in [&zone_file, &config, &log] {
+    for file in [&zone_file, &config, &log, &control] {
         let _ = std::fs::remove_file(file);
     }
 }
