@@ -108,7 +108,7 @@ impl CdsScan {
     }
 
     async fn scan_child(&self, child: SecureChild) {
-        let name = child.name.to_string();
+        let (child_name, name) = (child.name.clone(), child.name.to_string());
         let port = self.port;
         let current = child.ds.clone();
         let asked = tokio::task::spawn_blocking(move || ask_child(&child, port)).await;
@@ -121,7 +121,6 @@ impl CdsScan {
             Err(_) => return,
         };
         let now = crate::commands::dnssec::clock();
-        let Ok(child_name) = Name::parse(&name, None) else { return };
         let ds = match check_cds(&child_name, &current, &answers, now) {
             Ok(CdsDecision::Unchanged) => return,
             Ok(CdsDecision::Replace(ds)) => ds,

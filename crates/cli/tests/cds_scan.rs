@@ -8,7 +8,6 @@
 
 use std::collections::BTreeSet;
 use std::net::{IpAddr, SocketAddr, TcpListener, UdpSocket};
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use nameward_dns::dnssec::{
@@ -105,15 +104,6 @@ fn wait_for_ds(dns: SocketAddr, wanted: &BTreeSet<u16>) -> bool {
     false
 }
 
-struct ChildServer(Child);
-
-impl Drop for ChildServer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn a_secure_childs_cds_changes_its_ds_only_when_it_passes_the_checks() {
     let tag = "cds-scan";
@@ -132,17 +122,10 @@ fn a_secure_childs_cds_changes_its_ds_only_when_it_passes_the_checks() {
     std::fs::write(&zone_file, child_zone(ip, &[ksk.clone(), zsk.clone()], &[&new_ksk], false))
         .unwrap();
     let port = free_port(ip);
-    let child = support::nameward()
-        .args(["serve", "--listen", &SocketAddr::new(ip, port).to_string(), "--workers", "1"])
-        .arg("--zone")
-        .arg(format!("child.example.={}", zone_file.display()))
-        .arg("--control")
-        .arg(&control)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let _child = ChildServer(child);
+    let listen = SocketAddr::new(ip, port).to_string();
+    let zone = format!("child.example.={}", zone_file.display());
+    let args = ["--listen", &listen, "--workers", "1", "--zone", &zone];
+    let _child = support::serve(&args, &control);
     let config = data.with_extension("toml");
     std::fs::write(
         &config,

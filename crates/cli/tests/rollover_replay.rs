@@ -12,7 +12,6 @@
 use std::collections::BTreeSet;
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use nameward_dns::rdata::rfc4034::Ds;
@@ -56,7 +55,7 @@ fn root_zone(serial: u32, ds: &BTreeSet<String>) -> String {
 
 /// The parent: `nameward serve` with the root zone, reloaded by `nameward ctl`.
 struct ParentServer {
-    child: Child,
+    _child: support::Serving,
     addr: SocketAddr,
     zone: PathBuf,
     control: PathBuf,
@@ -69,21 +68,10 @@ impl ParentServer {
         std::fs::write(&zone, root_zone(1, ds)).unwrap();
         let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
         let control = dir.join("root.sock");
-        let child = support::nameward()
-            .args(["serve", "--listen", &addr.to_string(), "--workers", "1", "--zone"])
-            .arg(format!(".={}", zone.display()))
-            .arg("--control")
-            .arg(&control)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let started = Instant::now();
-        while !control.exists() {
-            assert!(started.elapsed() < Duration::from_secs(20), "the parent did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        ParentServer { child, addr, zone, control, serial: 1 }
+        let (listen, zone_arg) = (addr.to_string(), format!(".={}", zone.display()));
+        let args = ["--listen", &listen, "--workers", "1", "--zone", &zone_arg];
+        let child = support::serve(&args, &control);
+        ParentServer { _child: child, addr, zone, control, serial: 1 }
     }
 
     /// Serves `ds` from now on.
@@ -96,13 +84,6 @@ impl ParentServer {
             .output()
             .unwrap();
         assert!(out.status.success(), "reload: {}", text(&out.stderr));
-    }
-}
-
-impl Drop for ParentServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -9,8 +9,7 @@
 use std::net::{SocketAddr, TcpListener};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
 
 mod support;
 use support::{dnskeys, temp_dir, text};
@@ -28,34 +27,6 @@ const PEERS: &[(&str, &str)] = &[
 
 fn run(program: &str, args: &[&str]) -> Output {
     Command::new(program).args(args).output().unwrap()
-}
-
-struct Serving(Child);
-
-impl Drop for Serving {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// `nameward serve --config FILE`, once its control socket is there.
-fn serve(config: &Path, control: &Path) -> Serving {
-    let _ = std::fs::remove_file(control);
-    let child = support::nameward()
-        .args(["serve", "--config"])
-        .arg(config)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let serving = Serving(child);
-    let started = Instant::now();
-    while !control.exists() {
-        assert!(started.elapsed() < Duration::from_secs(30), "nameward serve did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    serving
 }
 
 /// Every verifier's complaints about the signed zone in `file`.
@@ -117,7 +88,8 @@ fn serve_signs_a_zone_from_its_file_and_again_on_reload() {
         ),
     )
     .unwrap();
-    let server = serve(&config, &control);
+    let config_arg = config.to_str().unwrap();
+    let server = support::serve(&["--config", config_arg], &control);
     let signed = dir.join("signed.zone");
     let lines = support::transfer(dns, "example.com.", &signed);
     let found = problems(&signed);
@@ -162,7 +134,7 @@ fn serve_signs_a_zone_from_its_file_and_again_on_reload() {
 
     // A restart signs with the same keys.
     drop(server);
-    let _server = serve(&config, &control);
+    let _server = support::serve(&["--config", config_arg], &control);
     assert_eq!(
         dnskeys(&support::transfer(dns, "example.com.", &signed)),
         first_keys,
@@ -216,16 +188,8 @@ fn serve_rolls_a_zsk_by_pre_publication() {
     let mut most_keys = 0;
     for offset in steps {
         let now = start + offset;
-        let mut command = support::nameward();
-        command.args(["serve", "--config"]).arg(&config).args(["--now", &now.to_string()]);
-        let _ = std::fs::remove_file(&control);
-        let child = command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-        let _serving = Serving(child);
-        let started = Instant::now();
-        while !control.exists() {
-            assert!(started.elapsed() < Duration::from_secs(30), "nameward serve did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let (config_arg, now_arg) = (config.to_str().unwrap(), now.to_string());
+        let _serving = support::serve(&["--config", config_arg, "--now", &now_arg], &control);
         let lines = support::transfer(dns, "example.com.", &signed);
         let keys = dnskeys(&lines);
         most_keys = most_keys.max(keys.len());

@@ -315,3 +315,35 @@ pub fn at_time(at: u64, program: &str, args: &[&str]) -> Output {
         .output()
         .unwrap()
 }
+
+/// A `nameward serve` started by [`serve`]: killed and reaped when dropped.
+pub struct Serving(Child);
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `nameward serve ARGS --control CONTROL`, once its control socket is there (so its zones
+/// are loaded and it answers).
+pub fn serve(args: &[&str], control: &Path) -> Serving {
+    let _ = std::fs::remove_file(control);
+    let child = nameward()
+        .arg("serve")
+        .args(args)
+        .arg("--control")
+        .arg(control)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let serving = Serving(child);
+    let started = Instant::now();
+    while !control.exists() {
+        assert!(started.elapsed() < Duration::from_secs(30), "nameward serve did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    serving
+}
