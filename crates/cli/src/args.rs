@@ -175,7 +175,8 @@ pub enum EscrowRegistryCommand {
     /// Check deposits as the escrow agent does: signature, decryption, the XML's counts and
     /// references; every problem is listed with file and element.
     Verify(RdeVerifyArgs),
-    /// Rebuild a registry from a verified FULL deposit into a new database, in one transaction.
+    /// Rebuild a registry from a verified FULL deposit and the DIFFs after it into a new
+    /// database, in one transaction.
     Restore(RdeRestoreArgs),
 }
 
@@ -187,7 +188,8 @@ pub struct RdeDepositArgs {
     /// A FULL deposit: every object.
     #[arg(long)]
     pub full: bool,
-    /// A DIFF deposit: what changed since the previous one (not implemented yet; refused).
+    /// A DIFF deposit: what changed since the latest deposit of the TLD (objects changed, in
+    /// full, and the keys of those removed).
     #[arg(long)]
     pub diff: bool,
     /// The TLD.
@@ -244,7 +246,8 @@ pub struct RdeVerifyArgs {
 pub struct RdeRestoreArgs {
     #[command(flatten)]
     pub store: StoreArgs,
-    /// The deposit files: a FULL `.ryde` with its `.sig` beside it.
+    /// The deposit files: a FULL `.ryde` and the DIFF `.ryde`s that follow it, each with its
+    /// `.sig` beside it, in any order.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     #[command(flatten)]

@@ -6,6 +6,7 @@ mod cds_scan;
 mod commands;
 mod data;
 mod error_text;
+mod escrow_schedule;
 mod fs_loader;
 mod parent_ds;
 mod secret_file;

@@ -33,6 +33,8 @@ pub struct UpConfig {
     pub tlds: Vec<Spanned<TldConfig>>,
     /// The scheduled backup of the database.
     pub backup: Option<BackupConfig>,
+    /// Registry data escrow: deposits made on ICANN's schedule.
+    pub escrow: Option<EscrowConfig>,
     /// The DNS server, as `nameward serve --config` reads it, without zones.
     #[serde(default)]
     pub dns: Option<nameward_server::Config>,
@@ -360,6 +362,34 @@ fn default_keep() -> usize {
     7
 }
 
+/// `[escrow]`: registry data escrow deposits of every TLD, a FULL one weekly and a DIFF the
+/// other days, each shortly after 00:00 UTC (the first one, a FULL, at start).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EscrowConfig {
+    /// The escrow agent's OpenPGP public key (deposits are encrypted to it).
+    pub agent_key: PathBuf,
+    /// The registry's OpenPGP secret key, without a passphrase (deposits are signed with it).
+    pub signing_key: PathBuf,
+    /// Where deposits are written (default: `escrow` in the data directory).
+    pub dir: Option<PathBuf>,
+    /// The day of the weekly FULL deposit (default `sunday`).
+    pub full_on: Option<String>,
+}
+
+impl EscrowConfig {
+    /// The weekly rhythm, or what is wrong with `full_on`.
+    pub fn schedule(&self) -> Result<nameward_rde::schedule::Schedule, String> {
+        use time::Weekday::*;
+        let Some(day) = &self.full_on else { return Ok(Default::default()) };
+        let full_on = [Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday]
+            .into_iter()
+            .find(|weekday| weekday.to_string().eq_ignore_ascii_case(day))
+            .ok_or_else(|| format!("full_on = {day:?} is not a day of the week"))?;
+        Ok(nameward_rde::schedule::Schedule { full_on })
+    }
+}
+
 /// The name of the commented example `up` writes into a new data directory.
 pub const EXAMPLE_FILE: &str = "up.example.toml";
 
@@ -410,6 +440,16 @@ listen = "127.0.0.1:7700"           # or a list: ["192.0.2.1:700", "[2001:db8::1
 # every_hours = 24
 # dir = "/var/backups/nameward"      # default: backups/ in the data directory
 # keep = 7
+
+# Registry data escrow (RFC 8909/9022): a FULL deposit of every TLD weekly and a DIFF the other
+# days, shortly after 00:00 UTC, encrypted to the escrow agent and signed by the registry; the
+# first one, a FULL, at start. Each deposit is recorded (`nameward escrow registry verify`
+# checks one as the agent does).
+# [escrow]
+# agent_key = "/etc/nameward/escrow-agent.asc"
+# signing_key = "/etc/nameward/registry.sec.asc"
+# dir = "/var/lib/nameward/escrow"   # default: escrow/ in the data directory
+# full_on = "sunday"
 
 # RDAP (RFC 9082/9083): always served; plain HTTP unless a certificate is given. The settings
 # file (as `nameward rdap serve --rdap-config` reads it) has the base URL, the desk's URL and
@@ -485,10 +525,19 @@ pub fn read(path: &Path) -> Result<UpConfig> {
     let mut config =
         parse(&text).map_err(|(line, message)| anyhow!("{}:{line}: {message}", path.display()))?;
     let base = path.parent().unwrap_or(Path::new("."));
+    let (agent_key, signing_key, escrow_dir) = match config.escrow.as_mut() {
+        Some(escrow) => {
+            (Some(&mut escrow.agent_key), Some(&mut escrow.signing_key), escrow.dir.as_mut())
+        }
+        None => (None, None, None),
+    };
     let paths = [
         config.epp.certificate.as_mut(),
         config.epp.key.as_mut(),
         config.backup.as_mut().and_then(|backup| backup.dir.as_mut()),
+        agent_key,
+        signing_key,
+        escrow_dir,
         config.rdap.certificate.as_mut(),
         config.rdap.key.as_mut(),
         config.rdap.settings.as_mut(),
@@ -515,6 +564,12 @@ fn parse(text: &str) -> Result<UpConfig, (usize, String)> {
              `nameward registry add-tld`)"
                 .to_owned(),
         ));
+    }
+    if let Some(escrow) = &config.escrow
+        && let Err(message) = escrow.schedule()
+    {
+        let at = text.find("full_on").map_or(1, |at| line_of(text, at));
+        return Err((at, format!("[escrow] {message}")));
     }
     if let Some(dnssec) = &config.dnssec
         && let Err(message) = dnssec.resolve()

@@ -157,3 +157,56 @@ async fn deposit_verify_and_restore_through_the_binary() {
     registry.store().close().await;
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `nameward up` with `[escrow]` makes a FULL deposit of its TLD at start, which verifies.
+#[test]
+fn up_deposits_on_its_schedule() {
+    let dir = support::temp_dir("rde-up");
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let config = dir.join("up.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[escrow]\nagent_key = {:?}\nsigning_key = {:?}\n",
+            key("agent.pub.asc"),
+            key("registry.sec.asc")
+        ),
+    )
+    .unwrap();
+    let config_arg = config.display().to_string();
+    let (child, _) = support::up_with(
+        &data,
+        &["--config", &config_arg, "--epp", "127.0.0.1:0", "--dns", "127.0.0.1:0"],
+    );
+    let up = support::Stopped::guard(child);
+    let escrow = data.join("escrow");
+    let started = std::time::Instant::now();
+    let ryde = loop {
+        let found = std::fs::read_dir(&escrow).into_iter().flatten().flatten().find(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            name.contains("_full_S1_R0") && name.ends_with(".ryde")
+        });
+        // The signature is renamed into place before the encrypted file: a .ryde is complete.
+        if let Some(entry) = found {
+            break entry.path();
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "no deposit made");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    up.stop();
+    let ryde_arg = ryde.display().to_string();
+    let (agent_sec, registry_pub) = (key("agent.sec.asc"), key("registry.pub.asc"));
+    let checked = nameward(&[
+        "escrow",
+        "registry",
+        "verify",
+        &ryde_arg,
+        "--agent-secret",
+        &agent_sec,
+        "--registry-pub",
+        &registry_pub,
+    ]);
+    assert!(checked.status.success(), "{}", text(&checked.stderr));
+    assert!(text(&checked.stdout).contains("good: FULL deposit"), "{}", text(&checked.stdout));
+}

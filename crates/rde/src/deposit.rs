@@ -124,15 +124,166 @@ async fn write_objects<W: Write>(
     Ok(())
 }
 
-/// Makes a FULL deposit of `options.tld`. A DIFF is refused for now: the registry keeps no
-/// record of deleted objects that a DIFF's `<rde:deletes>` could be written from without
-/// reading all history.
-pub async fn deposit(store: &Store, options: &DepositOptions) -> Result<DepositMade, RdeError> {
-    if options.kind != Kind::Full {
-        return Err(RdeError::Usage(
-            "only FULL deposits are made so far; DIFF deposits are not implemented".to_owned(),
-        ));
+/// The kinds of object as `rde_changes` names them, in the order a deposit writes them.
+const CHANGE_KINDS: [(Object, &str); 4] = [
+    (Object::Registrar, "registrar"),
+    (Object::Contact, "contact"),
+    (Object::Host, "host"),
+    (Object::Domain, "domain"),
+];
+
+/// Whether a domain or host name sits directly under `tld` (the zone its delegation or its
+/// superordinate domain's delegation goes into).
+fn under_tld(name: &str, tld: &str) -> bool {
+    name.split_once('.').is_some_and(|(_, zone)| zone == tld)
+}
+
+/// What a DIFF deletes: objects changed after `since` that the snapshot no longer holds.
+/// Domains are those of `tld` only; registrars, contacts and hosts are shared by the TLDs of
+/// a registry, so a delete of one this TLD's deposits never held is harmless (a restore
+/// passes over it).
+async fn deleted_since(tx: &mut Tx, tld: &str, since: u64) -> Result<Deletes, RdeError> {
+    let mut deletes = Deletes::default();
+    for (object, kind) in CHANGE_KINDS {
+        let mut after: Option<String> = None;
+        loop {
+            let page = tx
+                .rde_changed_keys(kind, since, after.as_deref(), PAGE)
+                .await
+                .map_err(RdeError::store("reading escrow changes"))?;
+            for key in &page {
+                let gone = match object {
+                    Object::Registrar => tx.get_registrar(key).await.map(|found| found.is_none()),
+                    Object::Contact => tx.contact_exists(key).await.map(|found| !found),
+                    Object::Host => tx.host_exists(key).await.map(|found| !found),
+                    Object::Domain if under_tld(key, tld) => {
+                        tx.domain_exists(key).await.map(|found| !found)
+                    }
+                    Object::Domain => Ok(false),
+                }
+                .map_err(RdeError::store("reading a changed object"))?;
+                if gone {
+                    match object {
+                        Object::Registrar => deletes.registrars.push(key.clone()),
+                        Object::Contact => deletes.contacts.push(key.clone()),
+                        Object::Host => deletes.hosts.push(key.clone()),
+                        Object::Domain => deletes.domains.push(key.clone()),
+                    }
+                }
+            }
+            match page.last() {
+                Some(last) => after = Some(last.clone()),
+                None => break,
+            }
+        }
     }
+    Ok(deletes)
+}
+
+/// Writes through `writer` every object of `tld` changed after `since` that the snapshot
+/// holds, in the order a restore needs.
+async fn write_changed<W: Write>(
+    tx: &mut Tx,
+    tld: &str,
+    since: u64,
+    writer: &mut DepositWriter<W>,
+    xml: &Path,
+) -> Result<(), RdeError> {
+    let io = |error| RdeError::Io {
+        path: xml.to_owned(),
+        what: "writing the deposit XML",
+        source: error,
+    };
+    let read = || RdeError::store("reading a changed object");
+    for (object, kind) in CHANGE_KINDS {
+        let mut after: Option<String> = None;
+        loop {
+            let page = tx
+                .rde_changed_keys(kind, since, after.as_deref(), PAGE)
+                .await
+                .map_err(RdeError::store("reading escrow changes"))?;
+            for key in &page {
+                match object {
+                    Object::Registrar => {
+                        if let Some(registrar) = tx.get_registrar(key).await.map_err(read())? {
+                            writer.registrar(&registrar).map_err(io)?;
+                        }
+                    }
+                    Object::Contact => {
+                        if let Some(contact) = tx.get_contact(key).await.map_err(read())? {
+                            writer.contact(&contact).map_err(io)?;
+                        }
+                    }
+                    Object::Host => {
+                        if let Some(host) = tx.get_host(key).await.map_err(read())?
+                            && host
+                                .superordinate
+                                .as_deref()
+                                .is_none_or(|domain| under_tld(domain, tld))
+                        {
+                            writer.host(&host).map_err(io)?;
+                        }
+                    }
+                    Object::Domain => {
+                        if under_tld(key, tld)
+                            && let Some(domain) = tx.get_domain(key).await.map_err(read())?
+                        {
+                            writer.domain(&domain).map_err(io)?;
+                        }
+                    }
+                }
+            }
+            match page.last() {
+                Some(last) => after = Some(last.clone()),
+                None => break,
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The deposit a DIFF of `tld` follows: the latest one recorded, which must carry a change
+/// mark and describe an earlier instant than `watermark`.
+async fn previous_deposit(
+    store: &Store,
+    tld: &str,
+    watermark: OffsetDateTime,
+) -> Result<(RdeDepositRecord, u64), RdeError> {
+    let mut tx = store.begin_read().await.map_err(RdeError::store("reading past deposits"))?;
+    let deposits = tx.rde_deposits(tld).await.map_err(RdeError::store("reading past deposits"))?;
+    tx.rollback().await.ok();
+    let Some(latest) = deposits.into_iter().next() else {
+        return Err(RdeError::Usage(format!(
+            "a DIFF deposit follows an earlier one, and {tld} has none: make a FULL deposit first"
+        )));
+    };
+    let Some(mark) = latest.change_mark else {
+        return Err(RdeError::Usage(format!(
+            "deposit {} of {tld} was made by a version that kept no record of changes: \
+             make a FULL deposit first",
+            latest.deposit_id
+        )));
+    };
+    if latest.watermark >= watermark {
+        return Err(RdeError::Usage(format!(
+            "a DIFF describes a later instant than deposit {} ({}), which {} is not",
+            latest.deposit_id,
+            instant(latest.watermark),
+            instant(watermark)
+        )));
+    }
+    Ok((latest, mark))
+}
+
+/// Makes a deposit of `options.tld`: a FULL one of every object, or a DIFF of what changed
+/// since the latest deposit recorded (objects changed, whole, and the keys of objects
+/// removed). Either reads one snapshot, taken after the change mark it records, so that the
+/// next DIFF misses nothing.
+pub async fn deposit(store: &Store, options: &DepositOptions) -> Result<DepositMade, RdeError> {
+    let previous = match options.kind {
+        Kind::Full => None,
+        Kind::Diff => Some(previous_deposit(store, &options.tld, options.watermark).await?),
+    };
     let agent = openpgp::public_key(&options.agent_key)?;
     let signer = openpgp::secret_key(&options.signing_key)?;
     std::fs::create_dir_all(&options.out)
@@ -145,20 +296,33 @@ pub async fn deposit(store: &Store, options: &DepositOptions) -> Result<DepositM
     let head = DepositHead {
         kind: options.kind,
         id: id.clone(),
-        prev_id: None,
+        prev_id: previous.as_ref().map(|(record, _)| record.deposit_id.clone()),
         resend: options.resend,
         watermark: options.watermark,
     };
 
-    // One read snapshot for the whole document.
-    let file = File::create(&xml).map_err(RdeError::io(&xml, "creating the deposit XML"))?;
-    let mut writer = DepositWriter::start(BufWriter::new(file), &head, &Deletes::default())
-        .map_err(RdeError::io(&xml, "writing the deposit XML"))?;
+    let mut tx = store.begin().await.map_err(RdeError::store("marking the changes held"))?;
+    let change_mark =
+        tx.rde_change_mark().await.map_err(RdeError::store("marking the changes held"))?;
+    tx.commit().await.map_err(RdeError::store("marking the changes held"))?;
+    // One read snapshot for the whole document, opened after the mark.
     let mut tx = store.begin_read().await.map_err(RdeError::store("opening a read snapshot"))?;
     if tx.tld(&options.tld).await.map_err(RdeError::store("reading the TLD"))?.is_none() {
         return Err(RdeError::Usage(format!("the registry has no TLD {:?}", options.tld)));
     }
-    write_objects(&mut tx, &options.tld, &mut writer, &xml).await?;
+    let deletes = match &previous {
+        Some((_, since)) => deleted_since(&mut tx, &options.tld, *since).await?,
+        None => Deletes::default(),
+    };
+    let file = File::create(&xml).map_err(RdeError::io(&xml, "creating the deposit XML"))?;
+    let mut writer = DepositWriter::start(BufWriter::new(file), &head, &deletes)
+        .map_err(RdeError::io(&xml, "writing the deposit XML"))?;
+    match &previous {
+        Some((_, since)) => {
+            write_changed(&mut tx, &options.tld, *since, &mut writer, &xml).await?;
+        }
+        None => write_objects(&mut tx, &options.tld, &mut writer, &xml).await?,
+    }
     tx.rollback().await.map_err(RdeError::store("closing the read snapshot"))?;
     let (out, counts) =
         writer.finish(&options.tld).map_err(RdeError::io(&xml, "writing the deposit XML"))?;
@@ -189,23 +353,25 @@ pub async fn deposit(store: &Store, options: &DepositOptions) -> Result<DepositM
         tld: options.tld.clone(),
         deposit_id: id,
         kind: options.kind.as_str().to_owned(),
-        prev_id: None,
+        prev_id: head.prev_id.clone(),
         resend: options.resend,
         watermark: options.watermark,
         domains: count(Object::Domain),
         hosts: count(Object::Host),
         contacts: count(Object::Contact),
         registrars: count(Object::Registrar),
-        deletes: 0,
+        deletes: deletes.len() as u64,
         files: [&ryde, &sig, &report]
             .iter()
             .map(|path| file_name(path))
             .collect::<Vec<_>>()
             .join(" "),
         made_at,
+        change_mark: Some(change_mark),
     };
     let mut tx = store.begin().await.map_err(RdeError::store("recording the deposit"))?;
     tx.record_rde_deposit(&record).await.map_err(RdeError::store("recording the deposit"))?;
+    tx.prune_rde_changes().await.map_err(RdeError::store("pruning escrow changes"))?;
     tx.commit().await.map_err(RdeError::store("recording the deposit"))?;
     Ok(DepositMade { record, ryde, sig, report })
 }

@@ -1,9 +1,16 @@
-//! Restoring a registry from a verified FULL deposit into a new database, in one
-//! transaction, in the order of the notes' §4: registrars, contacts, hosts (no superordinate
-//! yet), domains with their links, then each host's superordinate domain by the longest
-//! suffix of its name that is a domain (which breaks the domain↔host cycle). A failure
-//! anywhere rolls everything back.
+//! Restoring a registry from a verified FULL deposit and the DIFFs that follow it into a new
+//! database, in one transaction, in the order of the notes' §4: registrars, contacts, hosts
+//! (no superordinate yet), domains with their links, then each host's superordinate domain
+//! by the longest suffix of its name that is a domain (which breaks the domain↔host cycle).
+//! A failure anywhere rolls everything back.
+//!
+//! The DIFFs are read first into an overlay, key by key, later ones overriding earlier ones:
+//! what the chain's last deposit says of each object it touched (its whole new state, or
+//! that it is gone). The FULL is then streamed once per kind, each object replaced or dropped
+//! as the overlay says, and the overlay's objects the FULL lacks added after the kind's last.
+//! Memory grows with the DIFFs, not with the registry.
 
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::BufReader;
 
@@ -20,7 +27,7 @@ use crate::names::Kind;
 use crate::objects;
 use crate::verify::Verified;
 use crate::xml::Object;
-use crate::xml::read::{DepositReader, Item};
+use crate::xml::read::{DepositReader, Item, Node};
 
 /// How many objects of each kind a restore wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -37,25 +44,85 @@ pub struct Restored {
     pub subordinate_hosts: u64,
 }
 
-/// Restores `deposits` (verified; one FULL) into `store`, which must hold no registrar yet.
-/// The TLD is created with the default policy unless the operator created it beforehand
-/// with the policy wanted (its policy then prices grace periods and times RGP phases that
-/// the deposit does not carry).
-pub async fn restore(store: &Store, deposits: &[Verified]) -> Result<Restored, RdeError> {
-    let [deposit] = deposits else {
-        return Err(RdeError::Usage(format!(
-            "restore takes one FULL deposit; {} were given (DIFF deposits are not restored yet)",
-            deposits.len()
-        )));
+/// What the DIFFs of a chain say of each object they touch: its state after the chain's last
+/// deposit, or `None` when that deposit says it is gone.
+type Overlay = HashMap<(Object, String), Option<Node>>;
+
+/// Checks that `deposits` (in watermark order) are one FULL followed by DIFFs each naming the
+/// one before it, all of one TLD.
+fn check_chain(deposits: &[Verified]) -> Result<&Verified, RdeError> {
+    let Some((full, diffs)) = deposits.split_first() else {
+        return Err(RdeError::Usage("no deposit to restore".to_owned()));
     };
-    if deposit.kind != Kind::Full {
+    if full.kind != Kind::Full {
         return Err(RdeError::Usage(format!(
             "{}: a restore starts from a FULL deposit",
-            deposit.ryde.display()
+            full.ryde.display()
         )));
     }
+    let mut before = full;
+    for diff in diffs {
+        if diff.kind != Kind::Diff {
+            return Err(RdeError::Usage(format!(
+                "{}: a restore takes one FULL deposit and the DIFFs after it; this is a second FULL",
+                diff.ryde.display()
+            )));
+        }
+        if diff.prev_id.as_deref() != Some(before.id.as_str()) {
+            return Err(RdeError::Usage(format!(
+                "{}: DIFF {} follows deposit {}, but the deposit before it is {}",
+                diff.ryde.display(),
+                diff.id,
+                diff.prev_id.as_deref().unwrap_or("(none)"),
+                before.id
+            )));
+        }
+        if diff.tld != full.tld {
+            return Err(RdeError::Usage(format!(
+                "{}: a deposit of {}, not of {}",
+                diff.ryde.display(),
+                diff.tld,
+                full.tld
+            )));
+        }
+        before = diff;
+    }
+    Ok(full)
+}
+
+/// Reads the DIFFs, in order, into an overlay.
+fn overlay(diffs: &[Verified]) -> Result<Overlay, RdeError> {
+    let mut overlay = Overlay::new();
+    for diff in diffs {
+        let file = File::open(&diff.xml).map_err(RdeError::io(&diff.xml, "opening the XML"))?;
+        let mut reader = DepositReader::new(BufReader::new(file), &diff.xml_name);
+        while let Some(item) = reader.next_item()? {
+            match item {
+                Item::Deleted(object, key) => {
+                    overlay.insert((object, key), None);
+                }
+                Item::Object(object, node, _) => {
+                    if let Some(key) = objects::key(object, &node) {
+                        overlay.insert((object, key.to_owned()), Some(node));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(overlay)
+}
+
+/// Restores `deposits` (verified, in watermark order: one FULL, then any DIFFs that follow it)
+/// into `store`, which must hold no registrar yet. The TLD is created with the default policy
+/// unless the operator created it beforehand with the policy wanted (its policy then prices
+/// grace periods and times RGP phases that the deposit does not carry).
+pub async fn restore(store: &Store, deposits: &[Verified]) -> Result<Restored, RdeError> {
+    let full = check_chain(deposits)?;
+    let mut overlay = overlay(&deposits[1..])?;
+    let watermark = deposits.last().map_or(full.watermark, |last| last.watermark);
     let mut tx = store.begin().await.map_err(RdeError::store("opening the restore transaction"))?;
-    let result = restore_in(&mut tx, deposit).await;
+    let result = restore_in(&mut tx, full, &mut overlay, watermark).await;
     match result {
         Ok(restored) => {
             tx.commit().await.map_err(RdeError::store("committing the restore"))?;
@@ -104,7 +171,70 @@ async fn flush_domains(
     Ok(count)
 }
 
-async fn restore_in(tx: &mut Tx, deposit: &Verified) -> Result<Restored, RdeError> {
+/// A restore under way: what it writes with, and what it wrote.
+struct Restoring<'a> {
+    /// The FULL's XML name, for messages.
+    file: &'a str,
+    policy: Policy,
+    watermark: OffsetDateTime,
+    hosts: Vec<Host>,
+    domains: Vec<(Domain, Option<OffsetDateTime>)>,
+    restored: Restored,
+}
+
+impl Restoring<'_> {
+    /// Writes one object as the registry's own (hosts and domains a batch at a time).
+    async fn write(&mut self, tx: &mut Tx, object: Object, node: &Node) -> Result<(), RdeError> {
+        let (file, watermark) = (self.file, self.watermark);
+        let at = objects::path(object, node, "");
+        let refused = |source| RdeError::Store { what: format!("{file}: {at}"), source };
+        match object {
+            Object::Registrar => {
+                // A password nobody knows: the registrar is locked out until the operator
+                // sets one (escrow carries no credentials).
+                let hash = hash_password(&generate_code(&mut OsRng), &mut OsRng)
+                    .map_err(|error| RdeError::Usage(format!("hashing a password: {error}")))?;
+                let registrar = objects::registrar(file, node, hash, watermark)?;
+                tx.insert_registrar(&registrar).await.map_err(refused)?;
+                self.restored.registrars += 1;
+            }
+            Object::Contact => {
+                let contact = objects::contact(file, node, watermark)?;
+                tx.insert_contact(&contact).await.map_err(refused)?;
+                self.restored.contacts += 1;
+            }
+            Object::Host => {
+                self.hosts.push(objects::host(file, node, watermark)?);
+                if self.hosts.len() >= BATCH {
+                    self.restored.hosts += flush_hosts(tx, &mut self.hosts, file).await?;
+                }
+            }
+            Object::Domain => {
+                let domain = objects::domain(file, node, &self.policy, watermark)?;
+                let next = next_event_at(&self.policy, &domain);
+                self.domains.push((domain, next));
+                if self.domains.len() >= BATCH {
+                    self.restored.domains += flush_domains(tx, &mut self.domains, file).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the batches still open.
+    async fn flush(&mut self, tx: &mut Tx) -> Result<(), RdeError> {
+        self.restored.hosts += flush_hosts(tx, &mut self.hosts, self.file).await?;
+        self.restored.domains += flush_domains(tx, &mut self.domains, self.file).await?;
+        Ok(())
+    }
+}
+
+async fn restore_in(
+    tx: &mut Tx,
+    deposit: &Verified,
+    overlay: &mut Overlay,
+    watermark: OffsetDateTime,
+) -> Result<Restored, RdeError> {
     if !tx.registrars().await.map_err(RdeError::store("reading registrars"))?.is_empty() {
         return Err(RdeError::Usage(
             "the database already has registrars: a restore goes into a new database".to_owned(),
@@ -118,11 +248,15 @@ async fn restore_in(tx: &mut Tx, deposit: &Verified) -> Result<Restored, RdeErro
             policy
         }
     };
-    let mut restored = Restored::default();
     let name = deposit.xml_name.as_str();
-    let watermark = deposit.watermark;
-    let mut hosts = Vec::new();
-    let mut domains = Vec::new();
+    let mut restoring = Restoring {
+        file: name,
+        policy,
+        watermark,
+        hosts: Vec::new(),
+        domains: Vec::new(),
+        restored: Restored::default(),
+    };
     for kind in Object::RESTORE_ORDER {
         let file =
             File::open(&deposit.xml).map_err(RdeError::io(&deposit.xml, "opening the XML"))?;
@@ -132,73 +266,59 @@ async fn restore_in(tx: &mut Tx, deposit: &Verified) -> Result<Restored, RdeErro
             if object != kind {
                 continue;
             }
-            let at = objects::path(object, &node, "");
-            let refused = |source| RdeError::Store { what: format!("{name}: {at}"), source };
-            match object {
-                Object::Registrar => {
-                    // A password nobody knows: the registrar is locked out until the operator
-                    // sets one (escrow carries no credentials).
-                    let hash = hash_password(&generate_code(&mut OsRng), &mut OsRng)
-                        .map_err(|error| RdeError::Usage(format!("hashing a password: {error}")))?;
-                    let registrar = objects::registrar(name, &node, hash, watermark)?;
-                    tx.insert_registrar(&registrar).await.map_err(refused)?;
-                    restored.registrars += 1;
-                }
-                Object::Contact => {
-                    tx.insert_contact(&objects::contact(name, &node, watermark)?)
-                        .await
-                        .map_err(refused)?;
-                    restored.contacts += 1;
-                }
-                Object::Host => {
-                    hosts.push(objects::host(name, &node, watermark)?);
-                    if hosts.len() >= BATCH {
-                        restored.hosts += flush_hosts(tx, &mut hosts, name).await?;
-                    }
-                }
-                Object::Domain => {
-                    let domain = objects::domain(name, &node, &policy, watermark)?;
-                    let next = next_event_at(&policy, &domain);
-                    domains.push((domain, next));
-                    if domains.len() >= BATCH {
-                        restored.domains += flush_domains(tx, &mut domains, name).await?;
-                    }
-                }
+            let replaced = match objects::key(object, &node) {
+                Some(key) if !overlay.is_empty() => overlay.remove(&(object, key.to_owned())),
+                _ => None,
+            };
+            match replaced {
+                None => restoring.write(tx, object, &node).await?,
+                Some(Some(newer)) => restoring.write(tx, object, &newer).await?,
+                Some(None) => {}
             }
         }
-        restored.hosts += flush_hosts(tx, &mut hosts, name).await?;
-        restored.domains += flush_domains(tx, &mut domains, name).await?;
+        // Objects the DIFFs created, in key order.
+        let created: BTreeMap<String, Node> = overlay
+            .extract_if(|(object, _), state| *object == kind && state.is_some())
+            .filter_map(|((_, key), state)| state.map(|node| (key, node)))
+            .collect();
+        for node in created.values() {
+            restoring.write(tx, kind, node).await?;
+        }
+        restoring.flush(tx).await?;
     }
-    // Superordinate domains, now that the domains are in.
-    let file = File::open(&deposit.xml).map_err(RdeError::io(&deposit.xml, "opening the XML"))?;
-    let mut reader = DepositReader::new(BufReader::new(file), name);
-    while let Some(item) = reader.next_item()? {
-        let Item::Object(Object::Host, node, _) = item else { continue };
-        let Some(host_name) = objects::key(Object::Host, &node) else { continue };
-        let mut rest = host_name;
-        let mut superordinate = None;
-        while let Some((_, parent)) = rest.split_once('.') {
-            if tx
-                .domain_exists(parent)
-                .await
-                .map_err(RdeError::store("looking up a superordinate domain"))?
-            {
-                superordinate = Some(parent.to_owned());
-                break;
-            }
-            rest = parent;
-        }
-        let Some(superordinate) = superordinate else { continue };
-        let Some(mut host) =
-            tx.get_host(host_name).await.map_err(RdeError::store("reading a host"))?
-        else {
-            continue;
-        };
-        host.superordinate = Some(superordinate);
-        tx.update_host(&host)
+    let mut restored = restoring.restored;
+    // Superordinate domains, now that the domains are in: every host restored has none yet.
+    let mut after: Option<String> = None;
+    loop {
+        let page = tx
+            .host_page_for_zone(&deposit.tld, after.as_deref(), BATCH as u32)
             .await
-            .map_err(RdeError::store(&format!("linking host {host_name}")))?;
-        restored.subordinate_hosts += 1;
+            .map_err(RdeError::store("reading restored hosts"))?;
+        for mut host in page.iter().cloned() {
+            let mut rest = host.name.as_str();
+            let mut superordinate = None;
+            while let Some((_, parent)) = rest.split_once('.') {
+                if tx
+                    .domain_exists(parent)
+                    .await
+                    .map_err(RdeError::store("looking up a superordinate domain"))?
+                {
+                    superordinate = Some(parent.to_owned());
+                    break;
+                }
+                rest = parent;
+            }
+            let Some(superordinate) = superordinate else { continue };
+            host.superordinate = Some(superordinate);
+            tx.update_host(&host)
+                .await
+                .map_err(RdeError::store(&format!("linking host {}", host.name)))?;
+            restored.subordinate_hosts += 1;
+        }
+        match page.last() {
+            Some(last) => after = Some(last.name.clone()),
+            None => break,
+        }
     }
     Ok(restored)
 }

@@ -4,7 +4,10 @@
 //! reference resolving (each domain's registrar, contacts and name servers present).
 //!
 //! The XML is read twice from the decrypted spool file: first for the keys each kind has,
-//! then for the references. Each key and ROID is kept as a 128-bit keyed hash ([`Seen`]), not
+//! then for the references. A DIFF's references are checked against the state its chain
+//! leads to (the FULL's keys, less each DIFF's deletes, plus each DIFF's objects) when the
+//! FULL and every DIFF between are among the files verified; a DIFF given without them is
+//! checked in every other way, and says that its references were not. Each key and ROID is kept as a 128-bit keyed hash ([`Seen`]), not
 //! as text: memory grows by about 40 bytes per object, whatever the length of its names.
 
 use std::collections::{BTreeMap, HashSet};
@@ -59,6 +62,9 @@ pub struct Verified {
     pub tld: String,
     /// Objects of each kind found.
     pub counts: BTreeMap<Object, u64>,
+    /// Whether every reference was checked (a DIFF verified without the deposits it
+    /// follows leaves them unchecked).
+    pub references_checked: bool,
 }
 
 /// Problems found so far, at most [`MAX_PROBLEMS`] kept.
@@ -132,6 +138,20 @@ impl Seen {
     fn contains(&self, object: Object, key: &str) -> bool {
         self.sets.get(&object).is_some_and(|set| set.contains(&self.hash(key)))
     }
+
+    /// Forgets `key` of kind `object`.
+    fn remove(&mut self, object: Object, key: &str) {
+        let hash = self.hash(key);
+        if let Some(set) = self.sets.get_mut(&object) {
+            set.remove(&hash);
+        }
+    }
+}
+
+/// The keys a chain of deposits leads to, and the id of its last deposit.
+struct Chain {
+    last: String,
+    keys: Seen,
 }
 
 /// The `.sig` beside a `.ryde`.
@@ -152,6 +172,7 @@ pub fn verify(files: &[PathBuf], keys: &Keys, work: &Path) -> Result<Vec<Verifie
     if rydes.is_empty() {
         return Err(RdeError::Usage("no .ryde file among the files given".to_owned()));
     }
+    let mut opened = Vec::new();
     for ryde in rydes {
         let name = ryde.display().to_string();
         let sig = signature_of(ryde);
@@ -175,20 +196,50 @@ pub fn verify(files: &[PathBuf], keys: &Keys, work: &Path) -> Result<Vec<Verifie
             }
         };
         std::fs::remove_file(&tar).ok();
-        match check_xml(&xml, &xml_name, &mut problems) {
+        let watermark = match read_head(&xml, &xml_name) {
+            Ok(head) => OffsetDateTime::parse(&head.watermark, &Rfc3339).ok(),
+            Err(error) => {
+                problems.add_error(error);
+                continue;
+            }
+        };
+        opened.push((watermark, ryde, xml, xml_name));
+    }
+    // Oldest first, so that each DIFF is checked against the chain before it.
+    opened.sort_by_key(|(watermark, ..)| *watermark);
+    let mut chain = None;
+    for (_, ryde, xml, xml_name) in opened {
+        match check_xml(&xml, &xml_name, &mut problems, &mut chain) {
             Ok(Some(mut deposit)) => {
                 deposit.ryde = ryde.clone();
                 verified.push(deposit);
             }
-            Ok(None) => {}
-            Err(error) => problems.add_error(error),
+            Ok(None) => chain = None,
+            Err(error) => {
+                problems.add_error(error);
+                chain = None;
+            }
         }
     }
     if problems.total > 0 {
         return Err(RdeError::Problems(problems.list));
     }
-    verified.sort_by_key(|deposit| deposit.watermark);
     Ok(verified)
+}
+
+/// The `<rde:deposit>` head of a deposit XML.
+fn read_head(xml: &Path, name: &str) -> Result<Head, RdeError> {
+    let mut reader = open_reader(xml, name)?;
+    while let Some(item) = reader.next_item()? {
+        if let Item::Head(head) = item {
+            return Ok(head);
+        }
+    }
+    Err(RdeError::Content {
+        file: name.to_owned(),
+        element: "rde:deposit".to_owned(),
+        detail: "missing".to_owned(),
+    })
 }
 
 /// The one `.xml` file of the tar, written into `work`.
@@ -245,12 +296,25 @@ fn check_head(head: &Head, name: &str, problems: &mut Problems) -> Option<(Kind,
 }
 
 /// Reads the XML twice, checking it; `None` when it has problems (added to `problems`).
-pub fn check_xml(
+/// `chain` is what the deposits checked before lead to; a FULL starts a new one, a DIFF that
+/// follows its last deposit extends it, and references are checked against it.
+fn check_xml(
     xml: &Path,
     name: &str,
     problems: &mut Problems,
+    chain: &mut Option<Chain>,
 ) -> Result<Option<Verified>, RdeError> {
     let before = problems.total;
+    let deposit_head = read_head(xml, name)?;
+    let mut follows_chain = false;
+    if Kind::parse(&deposit_head.kind) == Some(Kind::Diff) {
+        follows_chain = chain
+            .as_ref()
+            .is_some_and(|chain| deposit_head.prev_id.as_deref() == Some(chain.last.as_str()));
+    }
+    if !follows_chain {
+        *chain = None;
+    }
     let mut reader = open_reader(xml, name)?;
     let mut head = None;
     let mut seen = Seen::new();
@@ -267,6 +331,9 @@ pub fn check_xml(
                 };
                 if !seen.insert(object, key) {
                     problems.add(name, objects::path(object, &node, ""), "appears twice");
+                }
+                if let Some(chain) = chain.as_mut() {
+                    chain.keys.insert(object, key);
                 }
                 if let Some(roid) = node.text_of("roid")
                     && !seen.insert_roid(roid)
@@ -295,7 +362,12 @@ pub fn check_xml(
                 }
             }
             Item::Header(node) => header = Some(node),
-            Item::Other(_) | Item::Deleted(..) => {}
+            Item::Deleted(object, key) => {
+                if let Some(chain) = chain.as_mut() {
+                    chain.keys.remove(object, &key);
+                }
+            }
+            Item::Other(_) => {}
         }
     }
     let Some(header) = header else {
@@ -320,13 +392,23 @@ pub fn check_xml(
             problems.add(name, "rdeHeader:header", format!("no count for {}", object.uri()));
         }
     }
-    // Second pass: references.
+    // Second pass: references, against the chain for a DIFF that follows one, against this
+    // deposit for a FULL; a DIFF on its own cannot tell a dangling reference from one to an
+    // object of the deposits before it.
+    let is_full = head.is_some_and(|(kind, _)| kind == Kind::Full);
+    let keys = match chain.as_ref() {
+        Some(chain) => Some(&chain.keys),
+        None if is_full => Some(&seen),
+        None => None,
+    };
+    let references_checked = keys.is_some();
     let mut reader = open_reader(xml, name)?;
     while let Some(item) = reader.next_item()? {
+        let Some(keys) = keys else { break };
         let Item::Object(object, node, _) = item else { continue };
         let refs = objects::references(object, &node);
         for (element, id) in &refs.registrars {
-            if !seen.contains(Object::Registrar, id) {
+            if !keys.contains(Object::Registrar, id) {
                 problems.add(
                     name,
                     objects::path(object, &node, element),
@@ -335,7 +417,7 @@ pub fn check_xml(
             }
         }
         for (element, id) in &refs.contacts {
-            if !seen.contains(Object::Contact, id) {
+            if !keys.contains(Object::Contact, id) {
                 problems.add(
                     name,
                     objects::path(object, &node, element),
@@ -344,7 +426,7 @@ pub fn check_xml(
             }
         }
         for host in &refs.hosts {
-            if !seen.contains(Object::Host, host) {
+            if !keys.contains(Object::Host, host) {
                 problems.add(
                     name,
                     objects::path(object, &node, "ns/hostObj"),
@@ -357,15 +439,12 @@ pub fn check_xml(
         return Ok(None);
     }
     let Some((kind, watermark)) = head else { return Ok(None) };
-    let mut reader = open_reader(xml, name)?;
-    let mut head_item = None;
-    while let Some(item) = reader.next_item()? {
-        if let Item::Head(found) = item {
-            head_item = Some(found);
-            break;
-        }
+    if kind == Kind::Full {
+        *chain = Some(Chain { last: deposit_head.id.clone(), keys: seen });
+    } else if let Some(chain) = chain.as_mut() {
+        chain.last = deposit_head.id.clone();
     }
-    let head_item = head_item.unwrap_or_default();
+    let head_item = deposit_head;
     Ok(Some(Verified {
         ryde: PathBuf::new(),
         xml: xml.to_owned(),
@@ -376,5 +455,6 @@ pub fn check_xml(
         watermark,
         tld,
         counts,
+        references_checked,
     }))
 }

@@ -121,35 +121,45 @@ async fn drill(source: Store, target: Store, dir: &Path) -> Vec<Verified> {
     verified
 }
 
-#[tokio::test]
-async fn sqlite_deposit_restores_into_postgres_and_back() {
-    let dir = TempDir::new("drill");
+/// Runs `drill` from SQLite into PostgreSQL and from PostgreSQL into SQLite; SQLite to SQLite
+/// when there is no PostgreSQL (whose absence [`PostgresDb::new`] reports).
+async fn each_direction<F, Fut>(what: &str, drill: F)
+where
+    F: Fn(Store, Store, std::path::PathBuf) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let dir = TempDir::new(what);
     let source = SqliteFile::new();
     let source_store = Store::open(&source.url()).await.unwrap();
     match PostgresDb::new().await {
         Some(database) => {
             let target = Store::open(&database.url).await.unwrap();
-            drill(source_store.clone(), target.clone(), &dir.0.join("to_pg")).await;
+            drill(source_store.clone(), target.clone(), dir.0.join("to_pg")).await;
             target.close().await;
             database.drop_database().await;
-            // And the other way round.
             let database = PostgresDb::new().await.unwrap();
             let pg_source = Store::open(&database.url).await.unwrap();
             let sqlite_target = SqliteFile::new();
             let target = Store::open(&sqlite_target.url()).await.unwrap();
-            drill(pg_source.clone(), target, &dir.0.join("to_sqlite")).await;
+            drill(pg_source.clone(), target, dir.0.join("to_sqlite")).await;
             pg_source.close().await;
             database.drop_database().await;
         }
         None => {
-            // PostgresDb::new has said the PostgreSQL half did not run; SQLite to SQLite still
-            // proves the deposit restores.
             let target_file = SqliteFile::new();
             let target = Store::open(&target_file.url()).await.unwrap();
-            drill(source_store.clone(), target, &dir.0.join("to_sqlite")).await;
+            drill(source_store.clone(), target, dir.0.join("to_sqlite")).await;
         }
     }
     source_store.close().await;
+}
+
+#[tokio::test]
+async fn sqlite_deposit_restores_into_postgres_and_back() {
+    each_direction("drill", |source, target, dir| async move {
+        drill(source, target, &dir).await;
+    })
+    .await;
 }
 
 /// A deposit made from the registry, for the refusal tests.
@@ -305,6 +315,7 @@ async fn a_restore_that_fails_midway_leaves_nothing() {
         watermark: common::WATERMARK,
         tld: "example".to_owned(),
         counts: Default::default(),
+        references_checked: true,
     };
     let file = SqliteFile::new();
     let target = Store::open(&file.url()).await.unwrap();
@@ -314,4 +325,132 @@ async fn a_restore_that_fails_midway_leaves_nothing() {
     assert!(registrars.is_empty() && contacts.is_empty() && hosts.is_empty() && domains.is_empty());
     assert!(target.begin_read().await.unwrap().tld("example").await.unwrap().is_none());
     target.close().await;
+}
+
+/// Options for a DIFF described at `watermark`.
+fn diff_options(out: &Path, watermark: time::OffsetDateTime) -> DepositOptions {
+    DepositOptions {
+        kind: nameward_rde::names::Kind::Diff,
+        watermark,
+        now: watermark + time::Duration::hours(2),
+        ..options(out)
+    }
+}
+
+/// A FULL deposit, then two days of changes of every kind, each day's in a DIFF: the FULL and
+/// both DIFFs verify as one chain, and restore into the other engine as the registry now is.
+async fn diff_drill(source: Store, target: Store, dir: &Path) {
+    use common::{create, meta};
+    use nameward_registry::lifecycle::contact::ContactUpdate;
+    use nameward_registry::lifecycle::domain::{DomainCreate, DomainUpdate};
+    use nameward_registry::lifecycle::host::{HostCreate, HostUpdate};
+    use nameward_registry::model::DomainStatus;
+    use nameward_registry::service::TransferOp;
+    use nameward_registry::testing::new_contact;
+    use time::Duration;
+
+    let registry = fill(source.clone()).await;
+    let out = dir.join("out");
+    let full = deposit(&source, &options(&out)).await.unwrap();
+
+    // Day one: a name deleted in its add grace period (gone at once), a name created, a
+    // contact created and one changed, a host renamed (the domains using it follow), a
+    // pending transfer approved.
+    let day = common::WATERMARK + Duration::hours(6);
+    registry.domain_delete(&meta("beta", day), "fresh.example").await.unwrap();
+    registry
+        .contact_create(&meta("alpha", day), &new_contact("c-new", "new@alpha.test"))
+        .await
+        .unwrap();
+    let update = ContactUpdate {
+        voice: Some(Some("+91.2099999999".to_owned())),
+        ..ContactUpdate::default()
+    };
+    registry.contact_update(&meta("alpha", day), "c-tech", &update).await.unwrap();
+    registry
+        .host_create(
+            &meta("alpha", day),
+            &HostCreate { name: "ns9.external.test".to_owned(), addrs: Vec::new() },
+        )
+        .await
+        .unwrap();
+    create(
+        &registry,
+        "alpha",
+        DomainCreate {
+            name: "new.example".to_owned(),
+            registrant: Some("c-new".to_owned()),
+            ns: vec!["ns1.alpha.example".to_owned()],
+            ..DomainCreate::default()
+        },
+        day,
+    )
+    .await;
+    let rename =
+        HostUpdate { new_name: Some("ns2.alpha.example".to_owned()), ..HostUpdate::default() };
+    registry.host_update(&meta("alpha", day), "ns1.alpha.example", &rename).await.unwrap();
+    registry
+        .domain_transfer(&meta("alpha", day), "moving.example", TransferOp::Approve, None, None)
+        .await
+        .unwrap();
+    let first =
+        deposit(&source, &diff_options(&out, common::WATERMARK + Duration::days(1))).await.unwrap();
+    assert_eq!(first.record.kind, "DIFF");
+    assert_eq!(first.record.prev_id.as_deref(), Some(full.record.deposit_id.as_str()));
+    // fresh.example, and the host's old name.
+    assert_eq!(first.record.deletes, 2, "{:?}", first.record);
+    // alpha.example, held.example, new.example (their name server renamed or new) and
+    // moving.example; the renamed host both ways; both contacts.
+    assert_eq!(first.record.domains, 4, "{:?}", first.record);
+    assert_eq!(first.record.contacts, 2);
+
+    // Day two: a hold lifted, a host and a contact created the day before deleted again.
+    let day = common::WATERMARK + Duration::days(1) + Duration::hours(6);
+    let lift =
+        DomainUpdate { rem_statuses: vec![DomainStatus::ClientHold], ..DomainUpdate::default() };
+    registry.domain_update(&meta("alpha", day), "held.example", &lift).await.unwrap();
+    registry.host_delete(&meta("alpha", day), "ns9.external.test").await.unwrap();
+    registry.domain_delete(&meta("alpha", day), "new.example").await.unwrap();
+    registry.contact_delete(&meta("alpha", day), "c-new").await.unwrap();
+    let second =
+        deposit(&source, &diff_options(&out, common::WATERMARK + Duration::days(2))).await.unwrap();
+    assert_eq!(second.record.prev_id.as_deref(), Some(first.record.deposit_id.as_str()));
+    assert_eq!(second.record.deletes, 3, "{:?}", second.record);
+
+    // A DIFF on its own verifies, but cannot have its references checked.
+    let alone = verify(std::slice::from_ref(&second.ryde), &keys(), &dir.join("alone")).unwrap();
+    assert!(!alone[0].references_checked);
+    // The chain, given in any order, verifies in watermark order with every reference checked.
+    let files = [second.ryde.clone(), full.ryde.clone(), first.ryde.clone()];
+    let verified = verify(&files, &keys(), &dir.join("work")).unwrap();
+    let kinds: Vec<&str> = verified.iter().map(|deposit| deposit.kind.as_str()).collect();
+    assert_eq!(kinds, ["FULL", "DIFF", "DIFF"]);
+    assert!(verified.iter().all(|deposit| deposit.references_checked));
+    // Out of chain: the second DIFF straight after the FULL is refused.
+    let gap = [verified[0].clone(), verified[2].clone()];
+    assert!(matches!(restore(&target, &gap).await, Err(RdeError::Usage(_))));
+
+    restore(&target, &verified).await.unwrap();
+    let (want, got) = (everything(&source).await, everything(&target).await);
+    assert_eq!(want.0, got.0, "registrars");
+    assert_eq!(want.1, got.1, "contacts");
+    assert_eq!(want.2, got.2, "hosts");
+    assert_eq!(
+        want.3.iter().map(|domain| &domain.name).collect::<Vec<_>>(),
+        got.3.iter().map(|domain| &domain.name).collect::<Vec<_>>()
+    );
+    for (want, got) in want.3.iter().zip(&got.3) {
+        assert_eq!(want, got, "domain {}", want.name);
+    }
+    Registry::new(target.clone()).set_zone_apex(&example_apex(), common::WATERMARK).await.unwrap();
+    assert_eq!(zone_without_soa(&source).await, zone_without_soa(&target).await);
+}
+
+/// PostgreSQL as the source also proves its change marks (ids handed out before commit).
+#[tokio::test]
+async fn full_and_diffs_restore_into_the_other_engine() {
+    each_direction("diff", |source, target, dir| async move {
+        diff_drill(source, target, &dir).await;
+    })
+    .await;
 }

@@ -47,7 +47,7 @@ async fn make(args: RdeDepositArgs) -> Result<ExitCode> {
     } else {
         let record = &made.record;
         println!(
-            "{} deposit {} of {} at {}: {} domains, {} hosts, {} contacts, {} registrars",
+            "{} deposit {} of {} at {}: {} domains, {} hosts, {} contacts, {} registrars{}",
             record.kind,
             record.deposit_id,
             record.tld,
@@ -55,7 +55,11 @@ async fn make(args: RdeDepositArgs) -> Result<ExitCode> {
             record.domains,
             record.hosts,
             record.contacts,
-            record.registrars
+            record.registrars,
+            match &record.prev_id {
+                Some(prev) => format!(", {} deleted; follows {prev}", record.deletes),
+                None => String::new(),
+            }
         );
         for path in [&made.ryde, &made.sig, &made.report] {
             println!("  {}", path.display());
@@ -139,13 +143,18 @@ fn check(args: RdeVerifyArgs) -> Result<ExitCode> {
                         .map(|(object, count)| format!("{count} {}", object.local()))
                         .collect();
                     println!(
-                        "{}: good: {} deposit {} of {} at {}: {}",
+                        "{}: good: {} deposit {} of {} at {}: {}{}",
                         deposit.ryde.display(),
                         deposit.kind.as_str(),
                         deposit.id,
                         deposit.tld,
                         deposit.watermark.format(&Rfc3339).unwrap_or_default(),
-                        counts.join(", ")
+                        counts.join(", "),
+                        if deposit.references_checked {
+                            ""
+                        } else {
+                            " (references not checked: give the FULL and every DIFF before it too)"
+                        }
                     );
                 }
             }

@@ -193,12 +193,17 @@ async fn serve(
         };
         Some((scan, settings.cds_scan?))
     });
+    let escrow = match &file.escrow {
+        Some(config) => Some(escrow_schedule(config, &dir)?),
+        None => None,
+    };
     let leading = tokio::spawn(lead(LeaderWork {
         registry: Arc::clone(&registry),
         tick_every: Duration::from_secs(args.tick_every.max(1)),
         backups: file.backup.map(|backup| crate::backup::Schedule::new(&backup, &dir)),
         db: args.store.db.clone(),
         cds_scan,
+        escrow,
     }));
     let clock: Clock = Arc::new(OffsetDateTime::now_utc);
     let sessions = EppSessions::with_limits(
@@ -229,6 +234,18 @@ async fn serve(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The escrow deposits `[escrow]` asks for, its keys read once now so that a wrong path or
+/// key stops `up` at start rather than failing every night.
+fn escrow_schedule(
+    config: &crate::up_config::EscrowConfig,
+    dir: &Path,
+) -> Result<crate::escrow_schedule::EscrowSchedule> {
+    nameward_rde::openpgp::public_key(&config.agent_key).context("[escrow] agent_key")?;
+    nameward_rde::openpgp::secret_key(&config.signing_key).context("[escrow] signing_key")?;
+    crate::escrow_schedule::EscrowSchedule::new(config, dir)
+        .map_err(|message| anyhow!("[escrow] {message}"))
+}
+
 /// Signing by `settings`, with each TLD's keys in `DIR/dnssec/TLD/`.
 fn signing(dir: &Path, settings: DnssecSettings, clock: Arc<nameward_publish::Clock>) -> Signing {
     let DnssecSettings { policy, parent, .. } = settings;
@@ -241,7 +258,7 @@ fn signing(dir: &Path, settings: DnssecSettings, clock: Arc<nameward_publish::Cl
 }
 
 /// The work that runs in exactly one `nameward up` among those sharing a database: lifecycle
-/// ticks, notice queueing and backups. Every `up` serves EPP and follows the registry's
+/// ticks, notice queueing, backups, escrow deposits and CDS scans. Every `up` serves EPP and follows the registry's
 /// changes into its own DNS server.
 struct LeaderWork {
     registry: Arc<Registry>,
@@ -250,6 +267,8 @@ struct LeaderWork {
     db: Option<String>,
     /// The secure children's CDS, read this often.
     cds_scan: Option<(crate::cds_scan::CdsScan, Duration)>,
+    /// Registry data escrow deposits.
+    escrow: Option<crate::escrow_schedule::EscrowSchedule>,
 }
 
 /// How often a standby asks for leadership, and a leader checks that it still holds it.
@@ -263,7 +282,8 @@ async fn lead(work: LeaderWork) {
         match work.registry.store().try_lead().await {
             Ok(Some(mut leadership)) => {
                 tracing::info!(
-                    "leading: lifecycle ticks, notices, backups and CDS scans run in this process"
+                    "leading: lifecycle ticks, notices, backups, escrow deposits and CDS scans \
+                     run in this process"
                 );
                 said_standby = false;
                 let mut tasks = tokio::task::JoinSet::new();
@@ -273,6 +293,9 @@ async fn lead(work: LeaderWork) {
                 }
                 if let Some((scan, every)) = &work.cds_scan {
                     tasks.spawn(scan.clone().run(*every));
+                }
+                if let Some(escrow) = &work.escrow {
+                    tasks.spawn(escrow.clone().run(Arc::clone(&work.registry)));
                 }
                 while leadership.still_held().await {
                     tokio::time::sleep(LEAD_CHECK_EVERY).await;

@@ -67,11 +67,11 @@ impl Drop for TempDir {
     }
 }
 
-fn meta(actor: &str, now: OffsetDateTime) -> Meta<'_> {
+pub fn meta(actor: &str, now: OffsetDateTime) -> Meta<'_> {
     Meta { actor, cl_trid: Some("rde-test"), now }
 }
 
-async fn create(registry: &Registry, actor: &str, req: DomainCreate, now: OffsetDateTime) {
+pub async fn create(registry: &Registry, actor: &str, req: DomainCreate, now: OffsetDateTime) {
     registry
         .domain_create(
             &meta(actor, now),

@@ -64,6 +64,7 @@ async fn deposits_are_recorded_latest_first() {
             deletes: 0,
             files: format!("test_{id}.ryde test_{id}.sig"),
             made_at: at_days(day) + time::Duration::hours(1),
+            change_mark: Some(day as u64 * 10),
         };
         let mut tx = store.begin().await.unwrap();
         tx.record_rde_deposit(&record("A", 1)).await.unwrap();
@@ -80,6 +81,76 @@ async fn deposits_are_recorded_latest_first() {
         assert_eq!(tx.rde_deposits("test").await.unwrap(), vec![record("B", 8), record("A", 1)]);
         assert!(tx.rde_deposits("other").await.unwrap().is_empty());
         tx.rollback().await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn every_write_of_an_object_is_noted_for_the_next_diff() {
+    both(|store| async move {
+        fixtures::seed(&store).await;
+        let mut tx = store.begin().await.unwrap();
+        let mark = tx.rde_change_mark().await.unwrap();
+        tx.commit().await.unwrap();
+        assert!(mark > 0, "seeding wrote registrars, contacts and a host");
+
+        let mut tx = store.begin().await.unwrap();
+        tx.insert_domain(&bare_domain("b.test", "r2"), None).await.unwrap();
+        tx.insert_host(&host("ns1.b.test", "r2", Some("b.test"))).await.unwrap();
+        tx.rename_host("ns1.b.test", "ns2.b.test").await.unwrap();
+        tx.delete_contact("c-tech").await.unwrap();
+        tx.commit().await.unwrap();
+
+        let mut tx = store.begin().await.unwrap();
+        let next = tx.rde_change_mark().await.unwrap();
+        assert!(next > mark);
+        let keys = |kind: &'static str| {
+            let store = store.clone();
+            async move {
+                let mut tx = store.begin_read().await.unwrap();
+                let keys = tx.rde_changed_keys(kind, mark, None, 100).await.unwrap();
+                tx.rollback().await.unwrap();
+                keys
+            }
+        };
+        tx.rollback().await.unwrap();
+        assert_eq!(keys("domain").await, ["b.test"]);
+        assert_eq!(keys("host").await, ["ns1.b.test", "ns2.b.test"], "a rename notes both names");
+        assert_eq!(keys("contact").await, ["c-tech"]);
+        assert!(keys("registrar").await.is_empty());
+        let mut tx = store.begin_read().await.unwrap();
+        let page = tx.rde_changed_keys("host", mark, Some("ns1.b.test"), 100).await.unwrap();
+        assert_eq!(page, ["ns2.b.test"], "paged by key");
+        assert!(tx.rde_changed_keys("host", next, None, 100).await.unwrap().is_empty());
+        tx.rollback().await.unwrap();
+
+        // Recording a deposit with a mark lets the notes up to it go.
+        let mut tx = store.begin().await.unwrap();
+        tx.record_rde_deposit(&RdeDepositRecord {
+            tld: "test".to_owned(),
+            deposit_id: "M".to_owned(),
+            kind: "FULL".to_owned(),
+            prev_id: None,
+            resend: 0,
+            watermark: at_days(3),
+            domains: 0,
+            hosts: 0,
+            contacts: 0,
+            registrars: 0,
+            deletes: 0,
+            files: String::new(),
+            made_at: at_days(3),
+            change_mark: Some(mark),
+        })
+        .await
+        .unwrap();
+        assert!(tx.prune_rde_changes().await.unwrap() > 0);
+        tx.commit().await.unwrap();
+        let mut tx = store.begin_read().await.unwrap();
+        let seeded = tx.rde_changed_keys("registrar", 0, None, 100).await.unwrap();
+        assert!(seeded.is_empty(), "the seed's notes are gone: {seeded:?}");
+        tx.rollback().await.unwrap();
+        assert_eq!(keys("host").await, ["ns1.b.test", "ns2.b.test"], "later notes kept");
     })
     .await;
 }
