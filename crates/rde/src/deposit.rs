@@ -6,7 +6,7 @@
 //! the spooled XML and tar are removed once encrypted.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use nameward_registry::store::{RdeDepositRecord, Store, Tx};
@@ -378,7 +378,8 @@ pub async fn deposit(store: &Store, options: &DepositOptions) -> Result<DepositM
 
 /// Packages the deposit XML `xml` as ICANN asks: `{base}.xml` in a ustar archive, encrypted
 /// to `agent` as `{base}.ryde` and signed by `signer` as `{base}.sig`, both in `out`, each
-/// written as `.part` and renamed when complete. Returns the `.ryde` and `.sig` paths.
+/// written as `.part` and renamed when complete. The archive is streamed into the encryption
+/// as it is made, never written out. Returns the `.ryde` and `.sig` paths.
 pub fn package(
     xml: &Path,
     base: &str,
@@ -387,14 +388,10 @@ pub fn package(
     signer: &SignedSecretKey,
     options: &DepositOptions,
 ) -> Result<(PathBuf, PathBuf), RdeError> {
-    let tar = out.join(format!("{base}.tar.part"));
     let ryde = out.join(format!("{base}.ryde"));
     let sig = out.join(format!("{base}.sig"));
-    write_tar(xml, &format!("{base}.xml"), &tar, options.watermark)?;
-    let encrypted =
-        openpgp::encrypt(&tar, &format!("{base}.tar"), &part(&ryde), agent, &options.agent_key);
-    std::fs::remove_file(&tar).map_err(RdeError::io(&tar, "removing the spooled tar"))?;
-    encrypted?;
+    let tar = tar_stream(xml, &format!("{base}.xml"), options.watermark)?;
+    openpgp::encrypt(tar, &format!("{base}.tar"), &part(&ryde), agent, &options.agent_key)?;
     openpgp::sign(&part(&ryde), &part(&sig), signer, &options.signing_key)?;
     for path in [&sig, &ryde] {
         std::fs::rename(part(path), path).map_err(RdeError::io(path, "renaming into place"))?;
@@ -402,29 +399,29 @@ pub fn package(
     Ok((ryde, sig))
 }
 
-/// A ustar archive of the one file `xml`, named `name` inside it.
-fn write_tar(
+/// A ustar archive of the one file `xml`, named `name` inside it, as a stream: its header,
+/// the file, the padding to a whole block, and the two empty blocks that end an archive.
+fn tar_stream(
     xml: &Path,
     name: &str,
-    tar: &Path,
     watermark: OffsetDateTime,
-) -> Result<(), RdeError> {
-    let io_tar = |what| RdeError::io(tar, what);
-    let mut input = File::open(xml).map_err(RdeError::io(xml, "opening the spooled XML"))?;
+) -> Result<impl Read + use<>, RdeError> {
+    const BLOCK: u64 = 512;
+    let input = File::open(xml).map_err(RdeError::io(xml, "opening the spooled XML"))?;
     let size = input.metadata().map_err(RdeError::io(xml, "reading the spooled XML's size"))?.len();
     let mut header = tar::Header::new_ustar();
-    header.set_path(name).map_err(io_tar("naming the XML in the tar"))?;
+    header.set_path(name).map_err(RdeError::io(xml, "naming the XML in the tar"))?;
     header.set_size(size);
     header.set_mode(0o644);
     header.set_mtime(u64::try_from(watermark.unix_timestamp()).unwrap_or(0));
     header.set_entry_type(tar::EntryType::Regular);
     header.set_cksum();
-    let output = File::create(tar).map_err(io_tar("creating the tar"))?;
-    let mut builder = tar::Builder::new(BufWriter::new(output));
-    builder.append(&header, &mut input).map_err(io_tar("writing the tar"))?;
-    let mut out = builder.into_inner().map_err(io_tar("finishing the tar"))?;
-    out.flush().map_err(io_tar("writing the tar"))?;
-    Ok(())
+    let padding = (BLOCK - size % BLOCK) % BLOCK;
+    let trailer = vec![0u8; usize::try_from(padding + 2 * BLOCK).unwrap_or(0)];
+    // `take` keeps the archive what its header says even if the file changed meanwhile.
+    Ok(std::io::Cursor::new(header.as_bytes().to_vec())
+        .chain(input.take(size))
+        .chain(std::io::Cursor::new(trailer)))
 }
 
 /// The deposit report (draft-lozano-icann-registry-interfaces `rdeReport`).

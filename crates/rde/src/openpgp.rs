@@ -45,13 +45,12 @@ pub fn secret_key(path: &Path) -> Result<SignedSecretKey, RdeError> {
 /// Encrypts the file `tar` into `ryde` for `agent` (its first subkey that can encrypt, else
 /// its primary key). The literal packet is named `tar_name`.
 pub fn encrypt(
-    tar: &Path,
+    input: impl std::io::Read,
     tar_name: &str,
     ryde: &Path,
     agent: &SignedPublicKey,
     agent_path: &Path,
 ) -> Result<(), RdeError> {
-    let input = File::open(tar).map_err(RdeError::io(tar, "opening the tar"))?;
     let output = File::create(ryde).map_err(RdeError::io(ryde, "creating the encrypted file"))?;
     let mut builder = MessageBuilder::from_reader(tar_name.to_owned(), BufReader::new(input))
         .seipd_v1(OsRng, SymmetricKeyAlgorithm::AES128);
