@@ -32,11 +32,16 @@ www A 192.0.2.80
 /// A directory with the zone file and a configuration whose `ddns-key.` may change anything
 /// below `hosts.example.test.` but not the rest.
 fn setup(tag: &str) -> (PathBuf, PathBuf) {
+    setup_with(tag, "127.0.0.1:0", "")
+}
+
+/// [`setup`] listening on `listen`, with `more` added to the configuration.
+fn setup_with(tag: &str, listen: &str, more: &str) -> (PathBuf, PathBuf) {
     let dir = support::temp_dir(tag);
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("example.test.zone"), ZONE).unwrap();
     let config = format!(
-        r#"listen = ["127.0.0.1:0"]
+        r#"listen = ["{listen}"]
 workers = 1
 control = "{dir}/control.sock"
 [[key]]
@@ -52,6 +57,7 @@ file = "{dir}/example.test.zone"
 key = "ddns-key."
 match = "subdomain"
 name = "hosts"
+{more}
 "#,
         dir = dir.display()
     );
@@ -281,4 +287,65 @@ fn every_acknowledged_update_survives_kill_9() {
     );
     kill_9(&mut child);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_knot_secondary_follows_updates_by_notify_and_ixfr() {
+    use nameward_server::testing::{Peer, free_port, serial_at};
+    if !Peer::Knot.available("a Knot secondary of an updated zone") {
+        return;
+    }
+    let xfr_secret = "eGZyLXNlY3JldC14ZnItc2VjcmV0LXhmci1zZWNyZXQ=";
+    let (primary_port, secondary_port) = (free_port(), free_port());
+    let primary: SocketAddr = format!("127.0.0.1:{primary_port}").parse().unwrap();
+    let secondary: SocketAddr = format!("127.0.0.1:{secondary_port}").parse().unwrap();
+    let more = format!(
+        "[[key]]\nname = \"xfr-key.\"\nalgorithm = \"hmac-sha256\"\nsecret = \"{xfr_secret}\"\n\
+         [[secondary]]\naddress = \"{secondary}\"\nkey = \"xfr-key.\"\n"
+    );
+    let (dir, config) = setup_with("update-secondary", &primary.to_string(), &more);
+    let (mut child, addr) = serve(&dir, &config);
+    let mut knot =
+        Peer::Knot.secondary("example.test.", addr, secondary_port, "xfr-key.", xfr_secret);
+    knot.wait_for_serial(secondary, "example.test.", 1);
+    let key =
+        Key::from_base64(&Name::parse("ddns-key.", None).unwrap(), Algorithm::HmacSha256, SECRET)
+            .unwrap();
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    socket.send_to(&update_message(&key, 7), addr).unwrap();
+    let mut buf = [0u8; 4096];
+    let len = socket.recv(&mut buf).unwrap();
+    assert_eq!(
+        Message::decode(&buf[..len], DecodeOptions::LENIENT).unwrap().rcode(),
+        rcode::NOERROR
+    );
+    assert_eq!(serial_at(addr, "example.test."), Some(2));
+    // NOTIFY tells Knot, which asks for IXFR and serves the new host.
+    knot.wait_for_serial(secondary, "example.test.", 2);
+    assert_eq!(addresses(secondary, "h7.hosts.example.test.", Rtype::A), ["10.0.0.7"]);
+    assert!(knot.log().contains("IXFR"), "Knot took the change by IXFR:\n{}", knot.log());
+    kill_9(&mut child);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_readme_update_configuration_reads() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"))
+            .unwrap();
+    let block = readme
+        .split("```toml\n")
+        .filter_map(|rest| rest.split("```").next())
+        .find(|block| block.contains("[[zone.update]]"))
+        .expect("the update TOML block in the README");
+    let config = nameward_server::Config::from_toml(block).expect("the README's TOML reads");
+    let zone = &config.zones[0];
+    let origin = Name::parse(&zone.origin, None).unwrap();
+    let policy = nameward_server::update::Policy::from_config(&origin, &zone.update).unwrap();
+    let key = nameward_server::update::Signer::Tsig(Name::parse("hosts-key.", None).unwrap());
+    let laptop = Name::parse("laptop.hosts.example.com.", None).unwrap();
+    assert!(policy.allows(&key, &laptop, Some(Rtype::HIP)));
+    assert!(!policy.allows(&key, &Name::parse("www.example.com.", None).unwrap(), Some(Rtype::A)));
+    assert_eq!(zone.journal_path(), Path::new("example.com.zone.jnl"));
 }
