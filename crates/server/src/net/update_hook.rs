@@ -13,7 +13,7 @@ use std::sync::{Arc, Weak};
 use nameward_dns::Name;
 use nameward_dns::message::rcode;
 
-use crate::net::state::{Shared, now_ms};
+use crate::net::state::{Applied, Shared, now_ms};
 use crate::update::journal::{Appender, sync_dir};
 use crate::update::wire::{self, Read};
 use crate::update::{Decision, process};
@@ -87,7 +87,9 @@ pub async fn answer_async(
         let _ = sender.send(answer);
     });
     submit(shared, incoming.bytes().to_vec(), peer, reply);
-    receiver.await.ok()
+    // The connection waits for the updater no longer than for a client that went quiet.
+    let deadline = shared.config.tcp.idle_timeout();
+    tokio::time::timeout(deadline, receiver).await.ok()?.ok()
 }
 
 /// Hands an UPDATE to the updater, or answers it SERVFAIL through `reply` when it cannot.
@@ -194,8 +196,15 @@ fn update(
             Ok(serial) => {
                 tracing::info!(%peer, zone = %origin, serial, "update applied: {}", decision.reason);
             }
-            Err(e) => {
-                tracing::warn!(%peer, zone = %origin, "update answered SERVFAIL: {e}");
+            // A zone the checks refuse (a delegation without its glue, say) is the update's
+            // fault: REFUSED, so the client does not retry it. A journal that cannot be
+            // written is ours: SERVFAIL, and nothing was served.
+            Err(e @ Applied::Zone(_)) => {
+                tracing::info!(%peer, zone = %origin, "update refused: {e}");
+                decision.rcode = rcode::REFUSED;
+            }
+            Err(e @ Applied::Journal(_)) => {
+                tracing::error!(%peer, zone = %origin, "update answered SERVFAIL: {e}");
                 decision.rcode = rcode::SERVFAIL;
             }
         }
