@@ -66,9 +66,19 @@ name = "hosts"
     (dir, path)
 }
 
-fn serve(dir: &Path, config: &Path) -> (Child, SocketAddr) {
+/// A server that is killed when the test ends, passing or failing.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(dir: &Path, config: &Path) -> (Running, SocketAddr) {
     let (child, addr, _log) = support::serve_in(dir, &["--config", config.to_str().unwrap()]);
-    (child, addr)
+    (Running(child), addr)
 }
 
 /// Runs `program args` with `script` on its standard input.
@@ -89,7 +99,8 @@ fn addresses(addr: SocketAddr, name: &str, rtype: Rtype) -> Vec<String> {
     answer.answers.iter().filter(|r| r.rtype() == rtype).map(|r| r.data.to_string()).collect()
 }
 
-fn kill_9(child: &mut Child) {
+fn kill_9(running: &mut Running) {
+    let child = &mut running.0;
     let status = Command::new("kill").args(["-KILL", &child.id().to_string()]).status().unwrap();
     assert!(status.success());
     let _ = child.wait();
