@@ -792,6 +792,9 @@ pub enum CtlCommand {
     Reload(CtlArgs),
     /// List the zones served with their serials.
     Status(CtlArgs),
+    /// Write every zone changed by dynamic update back to its file (atomically: a new file
+    /// renamed over the old) and empty its update journal.
+    Flush(CtlArgs),
 }
 
 #[derive(Debug, Args)]

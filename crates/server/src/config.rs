@@ -135,6 +135,20 @@ pub struct ZoneConfig {
     /// Sign the zone as it loads, by the `[dnssec]` policy (the file holds it unsigned).
     #[serde(default)]
     pub sign: bool,
+    /// Who may change the zone by dynamic update (RFC 2136), as `[[zone.update]]` grant
+    /// rules; none: updates are refused.
+    #[serde(default)]
+    pub update: Vec<crate::update::RuleConfig>,
+    /// The journal of accepted updates; `<file>.jnl` when absent.
+    #[serde(default)]
+    pub journal: Option<PathBuf>,
+}
+
+impl ZoneConfig {
+    /// Where the zone's update journal lives.
+    pub fn journal_path(&self) -> PathBuf {
+        self.journal.clone().unwrap_or_else(|| crate::update::journal::default_path(&self.file))
+    }
 }
 
 /// TCP connection handling (RFC 7766 §6.2.3, §10).

@@ -51,6 +51,7 @@ mod response;
 #[allow(clippy::expect_used, clippy::panic)]
 pub mod testing;
 pub mod transfer;
+pub mod update;
 mod zone;
 mod zones;
 

@@ -110,6 +110,8 @@ pub enum Route {
     Answer,
     /// To the transfer path: NOTIFY, AXFR and IXFR, and any query signed with TSIG.
     Transfer,
+    /// To the updater: dynamic updates (RFC 2136), read there with their own decoder.
+    Update,
 }
 
 /// A message received, read once (see the module documentation). Made by
@@ -173,6 +175,7 @@ impl<'a> Incoming<'a> {
         }
         match self.header.opcode() {
             opcode::NOTIFY => Route::Transfer,
+            opcode::UPDATE => Route::Update,
             opcode::QUERY
                 if matches!(self.qtype(), Some(Rtype::AXFR | Rtype::IXFR)) || self.is_signed() =>
             {
@@ -411,6 +414,9 @@ mod tests {
         let mut notify = query(&[], 0);
         notify[2] = opcode::NOTIFY << 3;
         assert_eq!(Incoming::parse(&notify).unwrap().route(), Route::Transfer);
+        let mut update = query(&[], 0);
+        update[2] = opcode::UPDATE << 3;
+        assert_eq!(Incoming::parse(&update).unwrap().route(), Route::Update);
         // A TSIG record (any well-formed one) in the additional section.
         let mut tsig = b"\x03key\x00\x00\xfa\x00\xff\x00\x00\x00\x00".to_vec();
         let rdata =

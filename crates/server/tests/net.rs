@@ -60,7 +60,13 @@ fn config(dir: &Dir) -> Config {
     std::fs::write(dir.zone(), zone_text(1)).unwrap();
     Config {
         listen: vec!["127.0.0.1:0".parse().unwrap()],
-        zones: vec![ZoneConfig { origin: "example.test.".into(), file: dir.zone(), sign: false }],
+        zones: vec![ZoneConfig {
+            origin: "example.test.".into(),
+            file: dir.zone(),
+            sign: false,
+            update: Vec::new(),
+            journal: None,
+        }],
         workers: 2,
         ..Config::default()
     }

@@ -70,6 +70,8 @@ fn start_nameward(dir: &Path, secondary: SocketAddr) -> Server {
             origin: "example.".into(),
             file: dir.join("example.zone"),
             sign: false,
+            update: Vec::new(),
+            journal: None,
         }],
         workers: 1,
         secondaries: vec![SecondaryConfig {

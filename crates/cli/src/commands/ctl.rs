@@ -12,6 +12,7 @@ pub fn run(command: CtlCommand) -> Result<ExitCode> {
     let (args, verb) = match &command {
         CtlCommand::Reload(args) => (args, "reload"),
         CtlCommand::Status(args) => (args, "status"),
+        CtlCommand::Flush(args) => (args, "flush"),
     };
     let (ok, details) = control::request(&args.socket, verb)
         .with_context(|| format!("control socket {}", args.socket.display()))?;

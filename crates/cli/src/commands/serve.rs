@@ -44,7 +44,13 @@ fn resolve(args: ServeArgs) -> Result<Config> {
             bail!("--zone `{zone}`: expected ORIGIN=FILE, such as example.com.=example.com.zone");
         };
         let (origin, file) = (origin.to_string(), file.into());
-        config.zones.push(ZoneConfig { origin, file, sign: false });
+        config.zones.push(ZoneConfig {
+            origin,
+            file,
+            sign: false,
+            update: Vec::new(),
+            journal: None,
+        });
     }
     if let Some(workers) = args.workers {
         config.workers = workers;

@@ -194,7 +194,13 @@ async fn a_txt_record_at_the_challenge_name_verifies_a_case() {
         .unwrap();
         let config = Config {
             listen: vec!["127.0.0.1:0".parse().unwrap()],
-            zones: vec![ZoneConfig { origin: "c.example.".into(), file: zone, sign: false }],
+            zones: vec![ZoneConfig {
+                origin: "c.example.".into(),
+                file: zone,
+                sign: false,
+                update: Vec::new(),
+                journal: None,
+            }],
             workers: 1,
             ..Config::default()
         };

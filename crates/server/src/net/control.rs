@@ -16,7 +16,7 @@ use crate::net::state::Shared;
 /// The longest command line read.
 const MAX_COMMAND: u64 = 256;
 
-/// Serves control commands until `stop` turns true: `reload` and `status`.
+/// Serves control commands until `stop` turns true: `reload`, `status` and `flush`.
 pub async fn serve(listener: UnixListener, shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
     loop {
         let accepted = tokio::select! {
@@ -53,11 +53,34 @@ pub async fn serve(listener: UnixListener, shared: Arc<Shared>, mut stop: watch:
                         .collect();
                     format!("ok\n{}\n", zones.join("\n"))
                 }
-                other => format!("error\nunknown command `{other}` (reload, status)\n"),
+                "flush" => flush(&shared).await,
+                other => format!("error\nunknown command `{other}` (reload, status, flush)\n"),
             };
             let _ = writer.write_all(reply.as_bytes()).await;
             let _ = writer.shutdown().await;
         });
+    }
+}
+
+/// Has the updater write the updated zones back to their files.
+async fn flush(shared: &Shared) -> String {
+    use crate::net::update_hook::Job;
+    let Some(queue) = shared.updater.get() else {
+        return "ok\nno zone takes updates: nothing to flush\n".to_owned();
+    };
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    let job = Job::Flush {
+        reply: Box::new(move |outcome| {
+            let _ = sender.send(outcome);
+        }),
+    };
+    if queue.submit(job).is_err() {
+        return "error\nthe updater is busy; try again\n".to_owned();
+    }
+    match receiver.await {
+        Ok(Ok(done)) => format!("ok\n{done}\n"),
+        Ok(Err(e)) => format!("error\n{e}\n"),
+        Err(_) => "error\nthe updater stopped\n".to_owned(),
     }
 }
 

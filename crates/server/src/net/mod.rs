@@ -9,3 +9,4 @@ pub mod state;
 pub mod tcp;
 pub mod transfer_hook;
 pub mod udp;
+pub mod update_hook;

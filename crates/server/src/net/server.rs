@@ -90,6 +90,9 @@ impl Server {
             metrics_addr: None,
         };
         let _entered = runtime.enter();
+        if !shared.update_policies.is_empty() {
+            crate::net::update_hook::start(&shared).map_err(io_error("starting the updater"))?;
+        }
         let config = &shared.config;
         let limits =
             tcp::Limits::new(config.tcp.max_connections, config.tcp.max_connections_per_client);

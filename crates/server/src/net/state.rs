@@ -50,6 +50,10 @@ pub struct Shared {
     reloading: Mutex<()>,
     /// Folds of layered zones under way (see [`Shared::apply`]), by origin.
     folds: Mutex<HashMap<Name, Fold>>,
+    /// The update rules of the zones that take updates, by origin.
+    pub update_policies: HashMap<Name, crate::update::Policy>,
+    /// Where UPDATE messages and flushes go; set once the updater thread runs.
+    pub updater: std::sync::OnceLock<crate::net::update_hook::UpdateQueue>,
 }
 
 /// A layered zone being compiled whole on a thread of its own.
@@ -164,9 +168,19 @@ pub fn load_zone(config: &ZoneConfig, signer: Option<&dyn ZoneSigner>) -> Result
         return load_signed_zone(config, signer);
     }
     let (origin, _, zone) = read_zone(config)?;
+    if !config.update.is_empty() {
+        let zone = load_entries(&origin, zone)?;
+        return crate::update::replay(zone, &config.journal_path())
+            .map_err(|e| format!("zone {origin} cannot be served: {e}"));
+    }
+    load_entries(&origin, zone)
+}
+
+/// Compiles the records a zone file gives; the error names the file and line of each problem.
+fn load_entries(origin: &Name, zone: ZoneReader<'static>) -> Result<Zone, String> {
     let mut errors = Vec::new();
     let entries = zone.filter_map(|item| item.map_err(|e| errors.push(e)).ok());
-    let loaded = Zone::load(&origin, entries);
+    let loaded = Zone::load(origin, entries);
     let mut lines: Vec<String> = errors
         .iter()
         .map(|e| Diagnostic {
@@ -214,6 +228,54 @@ fn load_signed_zone(config: &ZoneConfig, signer: &dyn ZoneSigner) -> Result<Zone
         })
 }
 
+/// Why an update's difference was not served.
+#[derive(Debug)]
+pub enum Applied<E = io::Error> {
+    /// The new version would not compile or pass the zone checks.
+    Zone(ApplyError),
+    /// The journal could not be written: nothing was served.
+    Journal(E),
+}
+
+impl<E: std::fmt::Display> std::fmt::Display for Applied<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Applied::Zone(e) => write!(f, "{e}"),
+            Applied::Journal(e) => write!(f, "cannot write the update journal: {e}"),
+        }
+    }
+}
+
+/// The update rules of every zone that has some, read and checked.
+fn update_policies(config: &Config) -> Result<HashMap<Name, crate::update::Policy>, String> {
+    let mut policies = HashMap::new();
+    for zone in config.zones.iter().filter(|z| !z.update.is_empty()) {
+        let origin = Name::parse(&zone.origin, Some(&Name::root()))
+            .map_err(|e| format!("bad zone origin `{}`: {e}", zone.origin))?;
+        if zone.sign {
+            return Err(format!(
+                "zone {origin}: dynamic update of a zone signed as it loads is not supported; \
+                 drop `sign` or the update rules"
+            ));
+        }
+        for rule in &zone.update {
+            let key = Name::parse(&rule.key, Some(&Name::root())).map_err(|e| e.to_string())?;
+            if config
+                .keys
+                .iter()
+                .all(|k| Name::parse(&k.name, Some(&Name::root())).map_or(true, |n| n != key))
+            {
+                return Err(format!(
+                    "zone {origin}: update rule names key `{}`, which no [[key]] defines",
+                    rule.key
+                ));
+            }
+        }
+        policies.insert(origin.clone(), crate::update::Policy::from_config(&origin, &zone.update)?);
+    }
+    Ok(policies)
+}
+
 /// The least time between the first transmissions of two NOTIFYs of one zone (see
 /// `Shared::queue_notifiers`).
 pub const NOTIFY_SPACING_MS: u64 = 250;
@@ -246,6 +308,7 @@ impl Shared {
             return Err(errors.join("\n"));
         }
         let transfer = TransferConfig::from_config(&config)?;
+        let update_policies = update_policies(&config)?;
         // Secondaries hear of every zone at start-up (RFC 1996 §4.7 lets them check at once).
         let notifiers = zones
             .iter()
@@ -271,6 +334,8 @@ impl Shared {
             transfer_limits,
             reloading: Mutex::new(()),
             folds: Mutex::new(HashMap::new()),
+            update_policies,
+            updater: std::sync::OnceLock::new(),
         })
     }
 
@@ -378,14 +443,43 @@ impl Shared {
         diff: Diff,
         options: &CheckOptions,
     ) -> Result<u32, ApplyError> {
+        let nothing_to_journal = |_: &Diff| Ok::<(), std::convert::Infallible>(());
+        self.apply_then(origin, diff, options, nothing_to_journal).map_err(|e| match e {
+            Applied::Zone(e) => e,
+            Applied::Journal(never) => match never {},
+        })
+    }
+
+    /// [`Shared::apply`] for a dynamic update: `journal` keeps the difference on disk once
+    /// the new version has compiled and before it is served; when it fails, nothing is served.
+    pub fn apply_update(
+        &self,
+        origin: &Name,
+        diff: Diff,
+        journal: impl FnOnce(&Diff) -> std::io::Result<()>,
+    ) -> Result<u32, Applied> {
+        self.apply_then(origin, diff, &CheckOptions::default(), journal)
+    }
+
+    fn apply_then<E>(
+        &self,
+        origin: &Name,
+        diff: Diff,
+        options: &CheckOptions,
+        journal: impl FnOnce(&Diff) -> Result<(), E>,
+    ) -> Result<u32, Applied<E>> {
         let _one_at_a_time = self.reloading.lock();
         self.finish_fold(origin);
         let old = self.zones.load_full();
         let previous = old.get(origin).cloned();
         let Some(previous) = previous else {
-            return Err(ApplyError::NotFrom { from: diff.from_serial(), served: None });
+            return Err(Applied::Zone(ApplyError::NotFrom {
+                from: diff.from_serial(),
+                served: None,
+            }));
         };
-        let zone = Arc::new(diff.apply_to(&previous, options)?);
+        let zone = Arc::new(diff.apply_to(&previous, options).map_err(Applied::Zone)?);
+        journal(&diff).map_err(Applied::Journal)?;
         let serial = diff.to_serial();
         let notifier = zone_replaced(self, Some(&previous), &zone, Some(diff));
         let mut zones = (*old).clone();
@@ -395,6 +489,13 @@ impl Shared {
         tracing::debug!(zone = %origin, serial, "published a difference");
         self.start_fold(&zone, options.missing_glue);
         Ok(serial)
+    }
+
+    /// Runs `f` with no reload, publication or update under way: what writes a zone file
+    /// and empties its journal must not interleave with a reload reading them.
+    pub fn exclusive<T>(&self, f: impl FnOnce() -> T) -> T {
+        let _one_at_a_time = self.reloading.lock();
+        f()
     }
 
     /// Starts folding `zone` on a thread of its own when its top layer has grown past

@@ -20,6 +20,7 @@ use crate::cookie::SecretsCache;
 use crate::net::metrics::WorkerMetrics;
 use crate::net::state::{Shared, now_secs};
 use crate::net::transfer_hook::{TransferContext, transfer_response};
+use crate::net::update_hook;
 use crate::{Incoming, Outcome, Requester, Route, Transport, answer_incoming};
 
 /// Counts of things open at once, in total and per client address: connections, checked when
@@ -172,7 +173,12 @@ async fn connection(
         // Read once; everything below looks at this view.
         let incoming = Incoming::parse(body);
         metrics.query(incoming.as_ref().and_then(Incoming::qtype));
-        let sent = if let Some(incoming) = incoming.filter(|m| m.route() == Route::Transfer) {
+        let sent = if let Some(incoming) = incoming.filter(|m| m.route() == Route::Update) {
+            match update_hook::answer_async(shared, incoming, peer).await {
+                Some(answer) => write(&mut writer, &answer, idle).await,
+                None => Ok(()),
+            }
+        } else if let Some(incoming) = incoming.filter(|m| m.route() == Route::Transfer) {
             let zones = shared.zones.load();
             let journals = shared.journals.load();
             let ctx = TransferContext {

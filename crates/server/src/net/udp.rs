@@ -21,6 +21,7 @@ use crate::net::metrics::WorkerMetrics;
 use crate::net::rrl::{RateLimiter, Verdict, slipped};
 use crate::net::state::{Shared, now_secs};
 use crate::net::transfer_hook::{TransferContext, transfer_response};
+use crate::net::update_hook;
 use crate::{Incoming, Outcome, Requester, ResponseBuffer, Route, Transport, answer_incoming};
 
 /// Messages per recvmmsg/sendmmsg call.
@@ -61,6 +62,8 @@ enum Reply {
 /// One worker's buffers and state, allocated once.
 struct Worker {
     socket: UdpSocket,
+    /// The same socket for the updater, which answers UPDATE messages from its own thread.
+    reply_socket: Option<Arc<UdpSocket>>,
     shared: Arc<Shared>,
     metrics: Arc<WorkerMetrics>,
     queries: Box<[[u8; MAX_QUERY]; BATCH]>,
@@ -82,8 +85,13 @@ pub fn run(socket: UdpSocket, shared: Arc<Shared>, metrics: Arc<WorkerMetrics>, 
     let responses = (0..BATCH).map(|_| shared.config.response_buffer(Transport::Udp)).collect();
     let queries = vec![[0u8; MAX_QUERY]; BATCH].into_boxed_slice().try_into();
     let Ok(queries) = queries else { return };
+    let reply_socket = match shared.update_policies.is_empty() {
+        true => None,
+        false => socket.try_clone().ok().map(Arc::new),
+    };
     let mut worker = Worker {
         socket,
+        reply_socket,
         rrl: shared.config.rrl.as_ref().map(RateLimiter::new),
         shared,
         metrics,
@@ -154,6 +162,20 @@ impl Worker {
                 continue;
             };
             let peer = addr.as_ref().and_then(socket_addr);
+            if incoming.route() == Route::Update {
+                // Answered by the updater, from its thread, on a clone of this socket.
+                if let (Some(peer), Some(socket)) = (peer, &self.reply_socket) {
+                    let socket = Arc::clone(socket);
+                    let reply = Box::new(move |answer: Vec<u8>| {
+                        let _ = socket.send_to(&answer, peer);
+                    });
+                    update_hook::submit(&self.shared, incoming.bytes().to_vec(), peer, reply);
+                } else if let Some(answer) = update_hook::refused(&incoming) {
+                    *scratch = answer;
+                    *reply = Reply::Scratch;
+                }
+                continue;
+            }
             if incoming.route() == Route::Transfer {
                 let Some(peer) = peer else { continue };
                 let journals = self.shared.journals.load();
