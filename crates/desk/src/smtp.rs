@@ -139,23 +139,47 @@ impl Mailer for SmtpMailer {
             let to: Mailbox = mail.to.parse().map_err(|error| {
                 MailError::Rejected(format!("recipient `{}`: {error}", mail.to))
             })?;
-            // A stable id names the sender's domain, as a generated one would.
-            let message_id = mail
-                .message_id
-                .as_ref()
-                .map(|local| format!("<{local}@{}>", self.from.email.domain()));
-            let message = lettre::Message::builder()
-                .from(self.from.clone())
-                .to(to)
-                .message_id(message_id)
-                .subject(mail.subject.as_str())
-                .header(ContentType::TEXT_PLAIN)
-                .body(mail.body.clone())
-                .map_err(|error| MailError::Rejected(format!("message: {error}")))?;
+            let message = build_message(&self.from, to, mail, std::time::SystemTime::now())?;
             let transport = self.transport.clone();
             hand_over(self.deadline, async move { transport.send(message).await }).await.map(drop)
         })
     }
+}
+
+/// The message for `mail` from `from`: `Date`, `Message-ID` (the mail's stable one, or a
+/// random one, under the sender's domain), `MIME-Version`, and a `multipart/alternative` body
+/// of the plain text and the HTML when the mail has HTML (the plain text alone otherwise).
+pub fn build_message(
+    from: &Mailbox,
+    to: Mailbox,
+    mail: &Mail,
+    now: std::time::SystemTime,
+) -> Result<lettre::Message, MailError> {
+    use lettre::message::{MultiPart, SinglePart};
+    let local = mail.message_id.clone().unwrap_or_else(random_local_part);
+    let message_id = format!("<{local}@{}>", from.email.domain());
+    let builder = lettre::Message::builder()
+        .from(from.clone())
+        .to(to)
+        .date(now)
+        .message_id(Some(message_id))
+        .subject(mail.subject.as_str());
+    let plain = SinglePart::builder().header(ContentType::TEXT_PLAIN).body(mail.body.clone());
+    let built =
+        match &mail.html {
+            Some(html) => builder.multipart(MultiPart::alternative().singlepart(plain).singlepart(
+                SinglePart::builder().header(ContentType::TEXT_HTML).body(html.clone()),
+            )),
+            None => builder.singlepart(plain),
+        };
+    built.map_err(|error| MailError::Rejected(format!("message: {error}")))
+}
+
+fn random_local_part() -> String {
+    use rand_core::RngCore;
+    let mut bytes = [0u8; 16];
+    rand_core::OsRng.fill_bytes(&mut bytes);
+    data_encoding::BASE32_NOPAD.encode(&bytes).to_ascii_lowercase()
 }
 
 /// Runs one hand-over to the relay (`attempt`, lettre's client at work) as a task of its own,
@@ -233,6 +257,7 @@ mod tests {
             to: "holder@example.net".into(),
             subject: "Your domain".into(),
             body: "Your registrar has failed.".into(),
+            html: None,
             message_id: None,
         };
         let started = Instant::now();

@@ -3,6 +3,8 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+mod attacks;
+mod browser;
 mod continuity_dns;
 mod desk;
 mod notices;

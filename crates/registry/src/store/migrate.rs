@@ -81,6 +81,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "0011_rde_deposits.sql",
         sql: include_str!("../../migrations/0011_rde_deposits.sql"),
     },
+    Migration {
+        version: 12,
+        name: "0012_desk_sessions.sql",
+        sql: include_str!("../../migrations/0012_desk_sessions.sql"),
+    },
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock that keeps two processes opening the same
