@@ -76,6 +76,8 @@ pub fn desk_for_up(
         starttls: config.starttls,
         from: config.from.clone(),
         registry_name: config.registry_name.clone(),
+        dkim_key: None,
+        dkim_selector: None,
     };
     Ok(Desk {
         registry,

@@ -55,6 +55,13 @@ pub struct SmtpArgs {
     /// The registry's name as mails give it.
     #[arg(long, default_value = "the registry")]
     pub registry_name: String,
+    /// Sign every mail with DKIM using this key file (RSA in PKCS#1 PEM, or an Ed25519 secret
+    /// key as base64), for the sender's domain.
+    #[arg(long, value_name = "FILE", requires = "dkim_selector")]
+    pub dkim_key: Option<std::path::PathBuf>,
+    /// The DKIM selector the key is published under (`SELECTOR._domainkey.DOMAIN`).
+    #[arg(long, value_name = "SELECTOR")]
+    pub dkim_selector: Option<String>,
 }
 
 impl SmtpArgs {
@@ -63,6 +70,14 @@ impl SmtpArgs {
         let mut config = SmtpConfig::parse(&self.smtp, &self.from)?;
         if self.starttls {
             config.security = SmtpSecurity::StartTls;
+        }
+        if let (Some(path), Some(selector)) = (&self.dkim_key, &self.dkim_selector) {
+            let key = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the DKIM key {}", path.display()))?;
+            config.dkim = Some(
+                nameward_desk::smtp::Dkim::new(selector, &key)
+                    .with_context(|| format!("DKIM key {}", path.display()))?,
+            );
         }
         SmtpMailer::new(&config).context("cannot set up the SMTP mailer")
     }

@@ -7,5 +7,6 @@ mod attacks;
 mod browser;
 mod continuity_dns;
 mod desk;
+mod dkim;
 mod notices;
 mod support;
