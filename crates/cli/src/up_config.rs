@@ -43,6 +43,35 @@ pub struct UpConfig {
     /// RDAP: where it listens, its certificate, its settings file.
     #[serde(default)]
     pub rdap: RdapConfig,
+    /// The registrant desk (its pages and API), served when the section is present.
+    pub desk: Option<DeskConfig>,
+}
+
+/// `[desk]`: the registrant desk, as `nameward desk serve` runs it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeskConfig {
+    /// Where the desk listens (plain HTTP; put a TLS-terminating proxy in front).
+    pub listen: SocketAddr,
+    /// The desk's address as registrants reach it; https marks cookies Secure. Required.
+    pub public_url: String,
+    /// The SMTP relay codes are mailed through (`HOST:PORT`).
+    pub smtp: String,
+    /// Require STARTTLS with the relay.
+    #[serde(default)]
+    pub starttls: bool,
+    /// The sender of code mails. Required.
+    pub from: String,
+    /// The registry's name as pages and mails give it.
+    pub registry_name: String,
+    /// The resolver asked for `_nameward-challenge` TXT records; DNS proof is off without it.
+    pub dns_server: Option<SocketAddr>,
+    /// Serve every domain, not only those of FAILED registrars.
+    #[serde(default)]
+    pub all_domains: bool,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    #[serde(default)]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// `[rdap]`: RDAP is always served; this says where and how.
@@ -459,6 +488,18 @@ listen = "127.0.0.1:7700"           # or a list: ["192.0.2.1:700", "[2001:db8::1
 # certificate = "/etc/nameward/rdap.pem"
 # key = "/etc/nameward/rdap.key"
 # settings = "/etc/nameward/rdap.toml"
+
+# The registrant desk: the pages where registrants of a failed registrar's names prove control
+# and get a transfer code (plain HTTP; a TLS-terminating proxy in front). Served when present.
+# [desk]
+# listen = "127.0.0.1:8780"
+# public_url = "https://desk.nic.example"   # code mails link here; https marks cookies Secure
+# smtp = "127.0.0.1:25"
+# starttls = false
+# from = "desk@nic.example"
+# registry_name = "the .example registry"
+# dns_server = "127.0.0.1:53"              # a resolver for the TXT proof; off without it
+# trusted_proxies = ["127.0.0.1"]          # their X-Forwarded-For is believed
 
 # DNSSEC: every TLD zone signed, each change by difference. Keys are made on first start in
 # dnssec/TLD/ of the data directory (BIND's key files); the DS for the parent is logged.

@@ -404,6 +404,8 @@ fn notices_killed_midway_then_resumed(url: &str, store_args: &[&str]) {
         &relay,
         "--from",
         "notices@nic.example",
+        "--desk-url",
+        "https://desk.nic.example",
         "--rate",
         "50",
         "--now",

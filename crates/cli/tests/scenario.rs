@@ -119,6 +119,10 @@ impl Drop for Running {
 }
 
 /// One JSON request to the desk; its status and body.
+/// The desk's session cookie, kept between calls as a browser keeps it: what proves control
+/// is bound to the session.
+static DESK_COOKIE: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
 fn http(addr: &str, method: &str, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
     use http_body_util::{BodyExt, Full};
     use hyper::body::Bytes;
@@ -130,14 +134,20 @@ fn http(addr: &str, method: &str, path: &str, body: serde_json::Value) -> (u16, 
                 .await
                 .unwrap();
         tokio::spawn(connection);
-        let request = hyper::Request::builder()
+        let mut request = hyper::Request::builder()
             .method(method)
             .uri(path)
             .header("host", addr)
-            .header("content-type", "application/json")
-            .body(Full::new(Bytes::from(body.to_string())))
-            .unwrap();
+            .header("content-type", "application/json");
+        if let Some(cookie) = DESK_COOKIE.lock().unwrap().clone() {
+            request = request.header("cookie", cookie);
+        }
+        let request = request.body(Full::new(Bytes::from(body.to_string()))).unwrap();
         let response = sender.send_request(request).await.unwrap();
+        if let Some(set) = response.headers().get("set-cookie") {
+            let pair = set.to_str().unwrap().split(';').next().unwrap().to_owned();
+            *DESK_COOKIE.lock().unwrap() = Some(pair);
+        }
         let status = response.status().as_u16();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         (status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
@@ -180,6 +190,7 @@ fn start_desk(scenario: &Scenario, smtp: &str) -> (Running, String) {
     let mut child = scenario
         .store_command(&["desk", "serve", "--listen", "127.0.0.1:0", "--smtp", smtp])
         .args(["--from", "desk@nic.example", "--registry-name", "the .example registry"])
+        .args(["--public-url", "https://desk.nic.example"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -390,6 +401,8 @@ fn play(scenario: &Scenario) {
             &relay,
             "--from",
             "notices@nic.example",
+            "--desk-url",
+            "https://desk.nic.example",
             "--rate",
             "200",
             "--now",
@@ -441,6 +454,8 @@ fn play(scenario: &Scenario) {
         serde_json::json!({"code": "00000000"}),
     );
     assert_eq!(status, 403, "a wrong code is refused: {body}");
+    // The next entry of a code is allowed after a pause that doubles with each wrong one.
+    std::thread::sleep(StdDuration::from_millis(2100));
     let (status, body) = http(
         &desk_addr,
         "POST",

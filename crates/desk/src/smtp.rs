@@ -1,6 +1,7 @@
 //! Sending mail through an SMTP relay with lettre: one connection per message, plain for a
 //! relay on the same host or network, STARTTLS (rustls) otherwise.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use lettre::message::Mailbox;
@@ -35,6 +36,70 @@ pub struct SmtpConfig {
     /// connecting only, so a hand-over as a whole is cut off after [`REPLIES_PER_MAIL`] times
     /// this: a relay that stops answering, or never ends a reply, cannot hold a notice run.
     pub timeout: Duration,
+    /// DKIM signing of every message, when a key is configured.
+    pub dkim: Option<Dkim>,
+}
+
+/// A DKIM key and selector; the signing domain is the sender's.
+#[derive(Clone)]
+pub struct Dkim {
+    /// The selector: the key is published at `SELECTOR._domainkey.DOMAIN`.
+    pub selector: String,
+    key_text: String,
+    algorithm: lettre::message::dkim::DkimSigningAlgorithm,
+}
+
+impl std::fmt::Debug for Dkim {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("Dkim").field("selector", &self.selector).finish_non_exhaustive()
+    }
+}
+
+impl Dkim {
+    /// A key as a file holds it: an RSA key in PKCS#1 PEM (`BEGIN RSA PRIVATE KEY`), or an
+    /// Ed25519 secret key as base64 of its 32 bytes (RFC 8463).
+    pub fn new(selector: &str, key_text: &str) -> Result<Dkim, SmtpError> {
+        use lettre::message::dkim::{DkimSigningAlgorithm, DkimSigningKey};
+        let algorithm = if key_text.contains("BEGIN RSA PRIVATE KEY") {
+            DkimSigningAlgorithm::Rsa
+        } else {
+            DkimSigningAlgorithm::Ed25519
+        };
+        let key_text = key_text.trim().to_owned();
+        DkimSigningKey::new(&key_text, algorithm)
+            .map_err(|error| SmtpError::Dkim(error.to_string()))?;
+        if selector.is_empty()
+            || !selector.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        {
+            return Err(SmtpError::Dkim(format!("selector `{selector}` is not a DNS label")));
+        }
+        Ok(Dkim { selector: selector.to_owned(), key_text, algorithm })
+    }
+
+    /// Relaxed canonicalization for the headers too: lettre folds the long DKIM-Signature
+    /// header when it writes the message, after signing, which "simple" would not forgive.
+    fn config(&self, domain: &str) -> Option<lettre::message::dkim::DkimConfig> {
+        use lettre::message::dkim::{
+            DkimCanonicalization, DkimCanonicalizationType, DkimConfig, DkimSigningKey,
+        };
+        use lettre::message::header::HeaderName;
+        let key = DkimSigningKey::new(&self.key_text, self.algorithm).ok()?;
+        let headers = ["From", "To", "Subject", "Date", "Message-ID", "MIME-Version"]
+            .into_iter()
+            .map(HeaderName::new_from_ascii_str)
+            .collect();
+        let canonicalization = DkimCanonicalization {
+            header: DkimCanonicalizationType::Relaxed,
+            body: DkimCanonicalizationType::Relaxed,
+        };
+        Some(DkimConfig::new(
+            self.selector.clone(),
+            domain.to_owned(),
+            key,
+            headers,
+            canonicalization,
+        ))
+    }
 }
 
 impl SmtpConfig {
@@ -53,6 +118,7 @@ impl SmtpConfig {
             from: from.to_owned(),
             security: SmtpSecurity::None,
             timeout: Duration::from_secs(30),
+            dkim: None,
         })
     }
 }
@@ -75,6 +141,9 @@ pub enum SmtpError {
         /// Why.
         reason: String,
     },
+    /// The DKIM key or selector is unusable.
+    #[error("DKIM: {0}")]
+    Dkim(String),
     /// TLS parameters were refused.
     #[error("TLS to {host}: {reason}")]
     Tls {
@@ -92,6 +161,8 @@ pub struct SmtpMailer {
     from: Mailbox,
     /// How long one hand-over may take in all.
     deadline: Duration,
+    /// DKIM signing, for the sender's domain.
+    dkim: Option<Arc<lettre::message::dkim::DkimConfig>>,
 }
 
 impl std::fmt::Debug for SmtpMailer {
@@ -129,7 +200,15 @@ impl SmtpMailer {
                 .timeout(Some(config.timeout))
                 .build();
         let deadline = config.timeout.saturating_mul(REPLIES_PER_MAIL);
-        Ok(SmtpMailer { transport, from, deadline })
+        let dkim = match &config.dkim {
+            Some(dkim) => {
+                Some(Arc::new(dkim.config(from.email.domain()).ok_or_else(|| {
+                    SmtpError::Dkim("the key could not be loaded again".to_owned())
+                })?))
+            }
+            None => None,
+        };
+        Ok(SmtpMailer { transport, from, deadline, dkim })
     }
 }
 
@@ -139,23 +218,50 @@ impl Mailer for SmtpMailer {
             let to: Mailbox = mail.to.parse().map_err(|error| {
                 MailError::Rejected(format!("recipient `{}`: {error}", mail.to))
             })?;
-            // A stable id names the sender's domain, as a generated one would.
-            let message_id = mail
-                .message_id
-                .as_ref()
-                .map(|local| format!("<{local}@{}>", self.from.email.domain()));
-            let message = lettre::Message::builder()
-                .from(self.from.clone())
-                .to(to)
-                .message_id(message_id)
-                .subject(mail.subject.as_str())
-                .header(ContentType::TEXT_PLAIN)
-                .body(mail.body.clone())
-                .map_err(|error| MailError::Rejected(format!("message: {error}")))?;
+            let mut message = build_message(&self.from, to, mail, std::time::SystemTime::now())?;
+            if let Some(dkim) = &self.dkim {
+                message.sign(dkim);
+            }
             let transport = self.transport.clone();
             hand_over(self.deadline, async move { transport.send(message).await }).await.map(drop)
         })
     }
+}
+
+/// The message for `mail` from `from`: `Date`, `Message-ID` (the mail's stable one, or a
+/// random one, under the sender's domain), `MIME-Version`, and a `multipart/alternative` body
+/// of the plain text and the HTML when the mail has HTML (the plain text alone otherwise).
+pub fn build_message(
+    from: &Mailbox,
+    to: Mailbox,
+    mail: &Mail,
+    now: std::time::SystemTime,
+) -> Result<lettre::Message, MailError> {
+    use lettre::message::{MultiPart, SinglePart};
+    let local = mail.message_id.clone().unwrap_or_else(random_local_part);
+    let message_id = format!("<{local}@{}>", from.email.domain());
+    let builder = lettre::Message::builder()
+        .from(from.clone())
+        .to(to)
+        .date(now)
+        .message_id(Some(message_id))
+        .subject(mail.subject.as_str());
+    let plain = SinglePart::builder().header(ContentType::TEXT_PLAIN).body(mail.body.clone());
+    let built =
+        match &mail.html {
+            Some(html) => builder.multipart(MultiPart::alternative().singlepart(plain).singlepart(
+                SinglePart::builder().header(ContentType::TEXT_HTML).body(html.clone()),
+            )),
+            None => builder.singlepart(plain),
+        };
+    built.map_err(|error| MailError::Rejected(format!("message: {error}")))
+}
+
+fn random_local_part() -> String {
+    use rand_core::RngCore;
+    let mut bytes = [0u8; 16];
+    rand_core::OsRng.fill_bytes(&mut bytes);
+    data_encoding::BASE32_NOPAD.encode(&bytes).to_ascii_lowercase()
 }
 
 /// Runs one hand-over to the relay (`attempt`, lettre's client at work) as a task of its own,
@@ -233,6 +339,7 @@ mod tests {
             to: "holder@example.net".into(),
             subject: "Your domain".into(),
             body: "Your registrar has failed.".into(),
+            html: None,
             message_id: None,
         };
         let started = Instant::now();

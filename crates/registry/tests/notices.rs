@@ -13,7 +13,7 @@ use nameward_registry::continuity::notices::{Notice, NoticeKind};
 use nameward_registry::model::{Account, Contact, Domain, RegistrarState, Stamps};
 use nameward_registry::policy::Policy;
 use nameward_registry::service::{
-    DeskOptions, Mail, MailFuture, Mailer, NewCase, NewRegistrar, QueueOptions, Registry,
+    DeskOptions, Mail, MailFuture, Mailer, NewCase, NewRegistrar, QueueOptions, Registry, Visitor,
 };
 use nameward_registry::store::Store;
 use nameward_registry::testing::both;
@@ -426,12 +426,20 @@ async fn the_holder_is_written_to_at_the_escrowed_customers_address() {
         {
             let new =
                 NewCase { domain: name.to_owned(), kind: CaseKind::TransferCode, detail: None };
+            let visitor = Visitor { session: "a-session", client: "192.0.2.1" };
             let case = registry
-                .desk_open_case(&new, DeskOptions::default(), "192.0.2.1", FAILED_AT)
+                .desk_open_case(&new, DeskOptions::default(), visitor, FAILED_AT)
                 .await
                 .unwrap();
+            let letter = |domain: &str, code: &str| Mail {
+                to: String::new(),
+                subject: format!("code for {domain}"),
+                body: code.to_owned(),
+                html: None,
+                message_id: None,
+            };
             registry
-                .desk_send_email_code(&case.id, "192.0.2.1", &recorder, "the registry", FAILED_AT)
+                .desk_send_email_code(&case.id, visitor, &recorder, &letter, FAILED_AT)
                 .await
                 .unwrap();
             let mails = recorder.mails.lock().unwrap();

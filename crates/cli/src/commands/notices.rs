@@ -48,12 +48,20 @@ pub struct SmtpArgs {
     /// which suits a relay on this host or a trusted network only.
     #[arg(long)]
     pub starttls: bool,
-    /// The sender address.
-    #[arg(long, value_name = "ADDR", default_value = "registry@nic.invalid")]
+    /// The sender address (required: registrants must be able to tell the registry's mail
+    /// from anyone else's, so there is no made-up default).
+    #[arg(long, value_name = "ADDR")]
     pub from: String,
     /// The registry's name as mails give it.
     #[arg(long, default_value = "the registry")]
     pub registry_name: String,
+    /// Sign every mail with DKIM using this key file (RSA in PKCS#1 PEM, or an Ed25519 secret
+    /// key as base64), for the sender's domain.
+    #[arg(long, value_name = "FILE", requires = "dkim_selector")]
+    pub dkim_key: Option<std::path::PathBuf>,
+    /// The DKIM selector the key is published under (`SELECTOR._domainkey.DOMAIN`).
+    #[arg(long, value_name = "SELECTOR")]
+    pub dkim_selector: Option<String>,
 }
 
 impl SmtpArgs {
@@ -62,6 +70,14 @@ impl SmtpArgs {
         let mut config = SmtpConfig::parse(&self.smtp, &self.from)?;
         if self.starttls {
             config.security = SmtpSecurity::StartTls;
+        }
+        if let (Some(path), Some(selector)) = (&self.dkim_key, &self.dkim_selector) {
+            let key = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the DKIM key {}", path.display()))?;
+            config.dkim = Some(
+                nameward_desk::smtp::Dkim::new(selector, &key)
+                    .with_context(|| format!("DKIM key {}", path.display()))?,
+            );
         }
         SmtpMailer::new(&config).context("cannot set up the SMTP mailer")
     }
@@ -83,8 +99,9 @@ pub struct SendArgs {
     /// Attempts before a notice that keeps failing is marked failed.
     #[arg(long, default_value_t = 5)]
     pub max_attempts: u32,
-    /// The registrant desk's address, given in every notice.
-    #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:8780")]
+    /// The registrant desk's public address (`https://desk.nic.example`): every notice links
+    /// straight to its page for each name. Required.
+    #[arg(long, value_name = "URL")]
     pub desk_url: String,
     /// The instant to run as (RFC 3339); default now.
     #[arg(long, value_name = "RFC3339")]
@@ -131,6 +148,7 @@ pub fn run(command: NoticesCommand) -> Result<ExitCode> {
             NoticesCommand::Send(args) => {
                 let now = now_or(args.now.as_deref())?;
                 anyhow::ensure!(args.rate > 0.0, "--rate must be above zero");
+                super::desk::check_public_url(&args.desk_url)?;
                 let registry = open(&args.store).await?;
                 let mailer = args.smtp.mailer()?;
                 let mut options = SendOptions::new(Letterhead {

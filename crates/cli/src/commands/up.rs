@@ -145,6 +145,16 @@ async fn serve(
     };
     let epp = bind_epp(&file.epp, &dir, &epp_listen).await?;
     let rdap = bind_rdap(&file.rdap, args.rdap).await?;
+    let desk = match &file.desk {
+        Some(config) => {
+            let desk = super::desk::desk_for_up(Registry::clone(&registry), config)?;
+            let listener = tokio::net::TcpListener::bind(config.listen)
+                .await
+                .with_context(|| format!("[desk] cannot listen on {}", config.listen))?;
+            Some((desk, listener))
+        }
+        None => None,
+    };
 
     let mut up = match setup {
         Setup::Configured => {
@@ -226,7 +236,15 @@ async fn serve(
         rdap.tls,
         std::future::pending(),
     ));
+    let desk = desk.map(|(desk, listener)| {
+        let addr = listener.local_addr().map(|addr| addr.to_string()).unwrap_or_default();
+        println!("  Registrant desk      http://{addr}/   (public at {})", desk.public_url);
+        tokio::spawn(nameward_desk::serve(listener, desk, std::future::pending()))
+    });
     epp.run(sessions, shutdown_signal()).await;
+    if let Some(desk) = desk {
+        desk.abort();
+    }
     rdap.abort();
     publisher.abort();
     leading.abort();

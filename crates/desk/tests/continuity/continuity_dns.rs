@@ -3,37 +3,23 @@
 //! the case trail; cases of another kind, unverified, or for a name without an escrowed zone
 //! are refused with the right status.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::Router;
-use axum::body::Body;
-use axum::extract::connect_info::MockConnectInfo;
-use axum::http::{Method, Request, StatusCode};
-use nameward_desk::{Desk, router};
+use crate::support::{
+    Browser, FAILED_AT, Recorder, START, TestClock, desk_for, fail, meta, registry,
+};
+use axum::http::StatusCode;
 use nameward_escrow::{Customer, DepositBuilder, DepositKind, Domain, Limits, SigningKey};
 use nameward_registry::lifecycle::domain::DomainUpdate;
 use nameward_registry::lifecycle::host::HostCreate;
 use nameward_registry::model::ObjectKind;
-use nameward_registry::service::{DeskOptions, Registry};
+use nameward_registry::service::Registry;
 use nameward_registry::testing::{both, example_apex};
 use serde_json::{Value, json};
 use time::Duration;
-use tower::ServiceExt;
 
-use crate::support::{FAILED_AT, Recorder, START, TestClock, fail, meta, registry};
-
-async fn call(app: &Router, path: &str, body: Value) -> (StatusCode, Value) {
-    let request = Request::builder()
-        .method(Method::POST)
-        .uri(path)
-        .header("content-type", "application/json")
-        .body(Body::from(body.to_string()))
-        .unwrap();
-    let response = app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+async fn call(app: &Browser, path: &str, body: Value) -> (StatusCode, Value) {
+    app.post(path, body).await
 }
 
 /// The support registry, with apex name servers for `example`, a.example and b.example on
@@ -85,7 +71,15 @@ async fn prepare(registry: &Registry) {
 }
 
 /// Opens a case of `kind` for `domain` and verifies it by e-mail code.
-async fn verified_case(app: &Router, mailer: &Recorder, domain: &str, kind: &str) -> String {
+async fn verified_case(
+    app: &Browser,
+    mailer: &Recorder,
+    clock: &TestClock,
+    domain: &str,
+    kind: &str,
+) -> String {
+    // Past the wait between code mails to one address.
+    clock.set(clock.get() + Duration::hours(1));
     let (status, case) = call(app, "/v1/cases", json!({"domain": domain, "kind": kind})).await;
     assert_eq!(status, StatusCode::CREATED, "{case}");
     let id = case["id"].as_str().unwrap().to_owned();
@@ -105,16 +99,8 @@ async fn a_verified_delegation_change_case_switches_the_name_to_continuity_dns()
         prepare(&registry).await;
         let clock = TestClock::new(FAILED_AT + Duration::days(1));
         let mailer = Recorder::default();
-        let desk = Desk {
-            registry: registry.clone(),
-            mailer: Arc::new(mailer.clone()),
-            resolver: None,
-            options: DeskOptions::default(),
-            registry_name: "the .example registry".to_owned(),
-            clock: clock.clock(),
-        };
-        let peer = SocketAddr::from(([192, 0, 2, 10], 40000));
-        let app = router(desk).layer(MockConnectInfo(peer));
+        let app =
+            Browser::new(desk_for(&registry, Arc::new(mailer.clone()), &clock), [192, 0, 2, 10]);
 
         // Not before verification.
         let (status, case) =
@@ -127,22 +113,23 @@ async fn a_verified_delegation_change_case_switches_the_name_to_continuity_dns()
         assert_eq!(body["error"], "wrong-state");
 
         // Not for a transfer-code case, verified or not.
-        let transfer = verified_case(&app, &mailer, "a.example", "transfer-code").await;
+        let transfer = verified_case(&app, &mailer, &clock, "a.example", "transfer-code").await;
         let (status, body) =
             call(&app, &format!("/v1/cases/{transfer}/continuity-dns"), json!({})).await;
         assert_eq!(status, StatusCode::CONFLICT, "{body}");
         assert_eq!(body["error"], "wrong-kind");
 
         // Not for a name without an escrowed zone; the trail keeps the refusal.
-        let b = verified_case(&app, &mailer, "b.example", "delegation-change").await;
+        let b = verified_case(&app, &mailer, &clock, "b.example", "delegation-change").await;
         let (status, body) = call(&app, &format!("/v1/cases/{b}/continuity-dns"), json!({})).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert_eq!(body["error"], "cannot-switch");
         assert!(body["message"].as_str().unwrap().contains("hosted zone of b.example"), "{body}");
-        let case = registry.desk_case(&b).await.unwrap();
-        assert_eq!(case.audit.last().unwrap().action, "delegation_switch_refused");
+        let case = registry.desk_case(&b, "").await.unwrap();
+        let trail: Vec<&str> = case.audit.iter().map(|entry| entry.action.as_str()).collect();
+        assert_eq!(trail[trail.len() - 2..], ["delegation_switch_refused", "refused"], "{trail:?}");
 
-        let id = verified_case(&app, &mailer, "a.example", "delegation-change").await;
+        let id = verified_case(&app, &mailer, &clock, "a.example", "delegation-change").await;
         let (status, switched) =
             call(&app, &format!("/v1/cases/{id}/continuity-dns"), json!({})).await;
         assert_eq!(status, StatusCode::OK, "{switched}");
@@ -151,7 +138,7 @@ async fn a_verified_delegation_change_case_switches_the_name_to_continuity_dns()
         assert_eq!(switched["record"]["case_id"], id.as_str());
         assert_eq!(switched["record"]["escrow_registrar"], "gone");
 
-        let case = registry.desk_case(&id).await.unwrap();
+        let case = registry.desk_case(&id, "").await.unwrap();
         let trail: Vec<&str> = case.audit.iter().map(|entry| entry.action.as_str()).collect();
         assert_eq!(
             trail,
@@ -162,14 +149,7 @@ async fn a_verified_delegation_change_case_switches_the_name_to_continuity_dns()
         let detail = case.audit.last().unwrap().detail.clone().unwrap();
         assert!(detail.contains("to ns1.nic.example"), "{detail}");
         assert_eq!(case.audit.last().unwrap().client, "192.0.2.10");
-        let (_, shown) = {
-            let request =
-                Request::builder().uri(format!("/v1/cases/{id}")).body(Body::empty()).unwrap();
-            let response = app.clone().oneshot(request).await.unwrap();
-            let status = response.status();
-            let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
-            (status, serde_json::from_slice::<Value>(&bytes).unwrap())
-        };
+        let (_, shown) = app.get(&format!("/v1/cases/{id}")).await;
         assert_eq!(shown["state"], "delegation-switched");
 
         // The TLD zone delegates the name to the registry's server; the history names the case.

@@ -3,7 +3,10 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+mod attacks;
+mod browser;
 mod continuity_dns;
 mod desk;
+mod dkim;
 mod notices;
 mod support;

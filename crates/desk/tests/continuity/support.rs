@@ -153,3 +153,144 @@ impl TestClock {
         Arc::new(move || *inner.lock().unwrap())
     }
 }
+
+/// A desk for the support registry, mailing with `mailer`, at `clock`'s time.
+pub fn desk_for(
+    registry: &Registry,
+    mailer: Arc<dyn Mailer>,
+    clock: &TestClock,
+) -> nameward_desk::Desk {
+    nameward_desk::Desk {
+        registry: registry.clone(),
+        mailer,
+        resolver: None,
+        options: nameward_registry::service::DeskOptions::default(),
+        registry_name: "the .example registry".to_owned(),
+        public_url: "https://desk.nic.example".to_owned(),
+        cookies: nameward_desk::CookiePolicy::default(),
+        trusted_proxies: Vec::new(),
+        clock: clock.clock(),
+    }
+}
+
+/// A browser, in-process: the desk's router seen from one client address, keeping the session
+/// cookie the desk sets.
+pub struct Browser {
+    app: axum::Router,
+    cookie: Mutex<Option<String>>,
+}
+
+impl Browser {
+    pub fn new(desk: nameward_desk::Desk, ip: [u8; 4]) -> Browser {
+        let peer = std::net::SocketAddr::from((ip, 40000));
+        let app =
+            nameward_desk::router(desk).layer(axum::extract::connect_info::MockConnectInfo(peer));
+        Browser { app, cookie: Mutex::new(None) }
+    }
+
+    /// Replaces the cookie the browser sends.
+    pub fn set_cookie(&self, pair: &str) {
+        *self.cookie.lock().unwrap() = Some(pair.to_owned());
+    }
+
+    /// Sends a request; returns the status, the headers and the body.
+    pub async fn send(
+        &self,
+        method: axum::http::Method,
+        path: &str,
+        content_type: Option<&str>,
+        body: String,
+    ) -> (axum::http::StatusCode, axum::http::HeaderMap, String) {
+        use tower::ServiceExt;
+        let mut request = axum::http::Request::builder().method(method).uri(path);
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        if let Some(cookie) = self.cookie.lock().unwrap().clone() {
+            request = request.header("cookie", cookie);
+        }
+        let request = request.body(axum::body::Body::from(body)).unwrap();
+        let response = self.app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        if let Some(set) = headers.get("set-cookie") {
+            let pair = set.to_str().unwrap().split(';').next().unwrap().to_owned();
+            *self.cookie.lock().unwrap() = Some(pair);
+        }
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+        (status, headers, String::from_utf8(bytes.to_vec()).unwrap())
+    }
+
+    /// A JSON API call.
+    pub async fn call(
+        &self,
+        method: axum::http::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (axum::http::StatusCode, serde_json::Value) {
+        let body = body.map(|body| body.to_string()).unwrap_or_default();
+        let (status, _, text) = self.send(method, path, Some("application/json"), body).await;
+        (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
+    }
+
+    pub async fn post(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (axum::http::StatusCode, serde_json::Value) {
+        self.call(axum::http::Method::POST, path, Some(body)).await
+    }
+
+    pub async fn get(&self, path: &str) -> (axum::http::StatusCode, serde_json::Value) {
+        self.call(axum::http::Method::GET, path, None).await
+    }
+
+    pub async fn open(&self, domain: &str) -> (axum::http::StatusCode, serde_json::Value) {
+        self.post("/v1/cases", serde_json::json!({"domain": domain, "kind": "transfer-code"})).await
+    }
+
+    /// Gets a page, returning its status and HTML.
+    pub async fn page(&self, path: &str) -> (axum::http::StatusCode, String) {
+        let (status, _, text) = self.send(axum::http::Method::GET, path, None, String::new()).await;
+        (status, text)
+    }
+
+    /// Posts a form (`key=value` pairs, URL-encoded by the caller where needed); returns the
+    /// status, the `Location` (for a redirect) and the HTML.
+    pub async fn form(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> (axum::http::StatusCode, Option<String>, String) {
+        let body: Vec<String> =
+            fields.iter().map(|(key, value)| format!("{key}={}", form_encode(value))).collect();
+        let (status, headers, text) = self
+            .send(
+                axum::http::Method::POST,
+                path,
+                Some("application/x-www-form-urlencoded"),
+                body.join("&"),
+            )
+            .await;
+        let location = headers.get("location").map(|value| value.to_str().unwrap().to_owned());
+        (status, location, text)
+    }
+}
+
+fn form_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|byte| match byte {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' => {
+                (byte as char).to_string()
+            }
+            _ => format!("%{byte:02X}"),
+        })
+        .collect()
+}
+
+/// The value of the hidden form token in a page.
+pub fn csrf_in(html: &str) -> String {
+    let at = html.find("name=\"csrf\" value=\"").expect("the page has a form") + 19;
+    html[at..at + 40].to_owned()
+}

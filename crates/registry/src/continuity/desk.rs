@@ -1,6 +1,6 @@
 //! The registrant desk's rules: case kinds and states, one-time e-mail codes, the DNS
-//! challenge, and the limits on guessing. The service applies them inside store transactions;
-//! the HTTP layer only maps their refusals onto status codes.
+//! challenge, the browser session that proves control, and the back-off limits. The service
+//! applies them inside store transactions; the HTTP layer only maps their refusals onto pages.
 //!
 //! A case moves `open → verifying → verified → code-issued` (a transfer-code case) or
 //! `… → verified → delegation-switched` (a delegation-change case), or to `closed`:
@@ -10,15 +10,30 @@
 //! - `verified`: the registrant proved control, by that code or by publishing the case's token
 //!   in a TXT record at `_nameward-challenge.<domain>`.
 //! - `code-issued`: (transfer-code cases) the registry set a fresh transfer code on the domain
-//!   and handed it out once.
+//!   and handed it out.
 //! - `delegation-switched`: (delegation-change cases) the registry switched the name to
 //!   continuity DNS ([`crate::continuity::dns`]): its own name servers serve the zone the
 //!   failed registrar hosted.
-//! - `closed`: finished by the operator, or locked after too many wrong codes.
+//! - `closed`: finished by the operator.
 //!
-//! E-mail codes are 8 digits, hashed at rest, valid 30 minutes; a case locks after 5 wrong
-//! codes, and a client making 10 wrong guesses within an hour, over any cases, is refused
-//! until the hour has passed.
+//! **Sessions.** A case id is not a credential: anyone may hold it (the case page is
+//! bookmarkable and e-mailed). What counts is the browser session, identified to the registry
+//! by a hash of its cookie secret. The e-mail code can be entered only in the session that
+//! asked for it; the session that proves control (by code or TXT record) is the only one that
+//! may collect the transfer code or switch the delegation. So a case opened by an outsider and
+//! confirmed by the real registrant in their own browser gives the outsider nothing.
+//!
+//! **Guessing.** E-mail codes are 8 digits, hashed at rest, valid 30 minutes. Each code takes
+//! [`MAX_FAILURES`] wrong entries, with a doubling pause between them, and is then void: the
+//! session asks for another. Since only the session that asked for a code can enter it, and
+//! codes are mailed at the pace [`RECIPIENT_CODES`] allows, guessing is bounded by the mails
+//! sent, and nobody can burn someone else's attempts.
+//!
+//! **Limits.** Opening cases, mailing codes and DNS checks are counted per client, per domain
+//! and per recipient address with [`Backoff`]: a few are free within a window, each further one
+//! must wait twice as long as the one before, up to a ceiling. There is no lockout: whoever
+//! is delayed (including by someone else's requests) is told when to come back, and the DNS
+//! proof does not depend on the mail limits.
 
 use rand_core::RngCore;
 use time::{Duration, OffsetDateTime};
@@ -29,14 +44,103 @@ pub const CHALLENGE_LABEL: &str = "_nameward-challenge";
 pub const CODE_DIGITS: usize = 8;
 /// How long an e-mail code is valid.
 pub const CODE_LIFE: Duration = Duration::minutes(30);
-/// Wrong codes after which a case locks.
+/// Wrong entries after which an e-mail code is void.
 pub const MAX_FAILURES: u32 = 5;
-/// E-mail codes one case may ask for (each replaces the one before).
-pub const MAX_CODES_SENT: u32 = 5;
-/// Wrong codes one client may make within [`CLIENT_WINDOW`] before it is refused.
-pub const MAX_CLIENT_FAILURES: u64 = 10;
-/// The window of the per-client limit.
-pub const CLIENT_WINDOW: Duration = Duration::hours(1);
+/// The pause after the first wrong entry of a code; it doubles with each further one.
+pub const GUESS_PAUSE: Duration = Duration::seconds(2);
+
+/// A back-off limit: within `window`, `free` events pass at once; the n-th event beyond them
+/// waits `base × 2^(n-1)` after the latest one (at most `ceiling`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    /// What is counted, as stored (`client-cases`, …).
+    pub scope: &'static str,
+    /// Events that pass at once within the window.
+    pub free: u64,
+    /// The first wait beyond them.
+    pub base: Duration,
+    /// The longest wait.
+    pub ceiling: Duration,
+    /// How far back events count.
+    pub window: Duration,
+}
+
+/// Cases one client (an address, an IPv6 /64) opens: 5 a day at once, then from 2 s doubling
+/// to an hour. The 1,000 cases one client stored in under a second now take days.
+pub const CLIENT_CASES: Backoff = Backoff {
+    scope: "client-cases",
+    free: 5,
+    base: Duration::seconds(2),
+    ceiling: Duration::hours(1),
+    window: Duration::days(1),
+};
+/// Cases opened for one domain: 10 a day at once, then from 1 s doubling to 5 minutes. The
+/// ceiling is low because anyone can open cases for any name: an outsider can delay its
+/// registrant by minutes, never lock them out.
+pub const DOMAIN_CASES: Backoff = Backoff {
+    scope: "domain-cases",
+    free: 10,
+    base: Duration::seconds(1),
+    ceiling: Duration::minutes(5),
+    window: Duration::days(1),
+};
+/// Codes mailed to one recipient address: one at once, then from 1 minute doubling to an
+/// hour. Thirty mails in three seconds are now one mail and twenty-nine refusals.
+pub const RECIPIENT_CODES: Backoff = Backoff {
+    scope: "recipient-codes",
+    free: 1,
+    base: Duration::minutes(1),
+    ceiling: Duration::hours(1),
+    window: Duration::days(1),
+};
+/// Codes one client asks for, to any addresses: 3 a day at once, then from 30 s doubling to an
+/// hour.
+pub const CLIENT_CODES: Backoff = Backoff {
+    scope: "client-codes",
+    free: 3,
+    base: Duration::seconds(30),
+    ceiling: Duration::hours(1),
+    window: Duration::days(1),
+};
+/// DNS challenge checks for one domain (each is a lookup the registry makes): 5 an hour at
+/// once, then from 10 s doubling to 5 minutes.
+pub const DOMAIN_DNS_CHECKS: Backoff = Backoff {
+    scope: "domain-dns-checks",
+    free: 5,
+    base: Duration::seconds(10),
+    ceiling: Duration::minutes(5),
+    window: Duration::hours(1),
+};
+/// The longest window of any limit: older events are pruned.
+pub const LONGEST_WINDOW: Duration = Duration::days(1);
+
+/// What a limit knows of its subject's past: the events within the window and the latest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Recent {
+    /// Events within the window.
+    pub count: u64,
+    /// The latest of them.
+    pub latest: Option<OffsetDateTime>,
+}
+
+impl Backoff {
+    /// When the next event may happen: `Ok` now, or `Err(at)`.
+    pub fn check(&self, recent: Recent, now: OffsetDateTime) -> Result<(), OffsetDateTime> {
+        let Some(latest) = recent.latest else { return Ok(()) };
+        if recent.count < self.free {
+            return Ok(());
+        }
+        let beyond = recent.count - self.free;
+        let at = latest + doubled(self.base, beyond, self.ceiling);
+        if now >= at { Ok(()) } else { Err(at) }
+    }
+}
+
+/// `base × 2^steps`, at most `ceiling`, without overflow.
+pub fn doubled(base: Duration, steps: u64, ceiling: Duration) -> Duration {
+    let factor = 1i64.checked_shl(u32::try_from(steps.min(40)).unwrap_or(40)).unwrap_or(i64::MAX);
+    base.checked_mul(i32::try_from(factor).unwrap_or(i32::MAX)).unwrap_or(ceiling).min(ceiling)
+}
 
 /// What the registrant asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -164,10 +268,16 @@ pub struct Case {
     pub codes_sent: u32,
     /// Wrong codes so far.
     pub failures: u32,
-    /// Locked after too many wrong codes.
+    /// Locked after too many wrong codes (cases from before codes were bound to sessions).
     pub locked: bool,
     /// How control was proven, once it was.
     pub verified_by: Option<Method>,
+    /// The session (hash) that asked for the current e-mail code.
+    pub code_session: Option<String>,
+    /// The session (hash) that proved control.
+    pub verified_session: Option<String>,
+    /// When the current code may next be entered (after a wrong entry).
+    pub next_guess_at: Option<OffsetDateTime>,
     /// When it was opened.
     pub created_at: OffsetDateTime,
     /// When it last changed.
@@ -216,27 +326,39 @@ pub enum DeskRefusal {
         /// The states that allow it.
         wanted: &'static str,
     },
-    /// Locked after too many wrong codes.
-    #[error("the case is locked after {MAX_FAILURES} wrong codes; open a new case")]
+    /// Locked after too many wrong codes (a case from before codes were bound to sessions).
+    #[error("the case is locked; open a new case")]
     Locked,
-    /// Too many wrong codes from this client lately.
-    #[error("too many wrong codes from this client; try again later")]
-    RateLimited,
-    /// No code was sent, or it was used.
-    #[error("no e-mail code is outstanding for this case")]
+    /// A limit asks to wait.
+    #[error("too many requests of this kind lately; try again after {retry_at}")]
+    TooSoon {
+        /// What was limited (a [`Backoff::scope`], or `code-entry`).
+        limit: &'static str,
+        /// When the step is allowed again.
+        retry_at: OffsetDateTime,
+    },
+    /// The step needs the browser session that asked for the code or proved control.
+    #[error(
+        "this step belongs to the browser where the {what}; continue there, or start again here"
+    )]
+    OtherSession {
+        /// What happened in that session: `code was asked for`, `name was proven`.
+        what: &'static str,
+    },
+    /// No code was sent, or it was used, or it took too many wrong entries.
+    #[error("no e-mail code is outstanding for this case; ask for a new one")]
     NoCode,
     /// The code's 30 minutes are over.
     #[error("the e-mail code has expired; ask for a new one")]
     CodeExpired,
     /// Wrong code.
-    #[error("wrong code; {remaining} attempt(s) left")]
+    #[error("wrong code; {remaining} attempt(s) left with this code, the next after {retry_at}")]
     WrongCode {
-        /// Attempts left before the case locks.
+        /// Entries left before the code is void.
         remaining: u32,
+        /// When the next entry is allowed.
+        retry_at: OffsetDateTime,
     },
-    /// The case asked for too many codes.
-    #[error("this case has had {MAX_CODES_SENT} codes already; open a new case")]
-    TooManyCodes,
     /// No registrant address on record.
     #[error("no registrant e-mail address is on record for {0}")]
     NoAddress(String),
@@ -258,14 +380,34 @@ pub enum DeskRefusal {
     BadRequest(String),
 }
 
+impl DeskRefusal {
+    /// A stable name for the refusal: the audit trail's and the pages' key for it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            DeskRefusal::NoCase(_) => "no-case",
+            DeskRefusal::NoDomain(_) => "no-domain",
+            DeskRefusal::NotEligible { .. } => "not-eligible",
+            DeskRefusal::WrongState { .. } => "wrong-state",
+            DeskRefusal::Locked => "locked",
+            DeskRefusal::TooSoon { .. } => "too-soon",
+            DeskRefusal::OtherSession { .. } => "other-session",
+            DeskRefusal::NoCode => "no-code",
+            DeskRefusal::CodeExpired => "code-expired",
+            DeskRefusal::WrongCode { .. } => "wrong-code",
+            DeskRefusal::NoAddress(_) => "no-address",
+            DeskRefusal::ChallengeMissing(_) => "challenge-missing",
+            DeskRefusal::NotTransferCase(_) | DeskRefusal::NotDelegationCase(_) => "wrong-kind",
+            DeskRefusal::CannotSwitch(_) => "cannot-switch",
+            DeskRefusal::BadRequest(_) => "bad-request",
+        }
+    }
+}
+
 /// Checks a case may have an e-mail code sent.
 pub fn may_send_code(case: &Case) -> Result<(), DeskRefusal> {
     usable(case)?;
     if !matches!(case.state, CaseState::Open | CaseState::Verifying) {
         return Err(wrong_state(case, "sending an e-mail code", "open or verifying"));
-    }
-    if case.codes_sent >= MAX_CODES_SENT {
-        return Err(DeskRefusal::TooManyCodes);
     }
     Ok(())
 }
@@ -279,20 +421,23 @@ pub fn may_check_dns(case: &Case) -> Result<(), DeskRefusal> {
     Ok(())
 }
 
-/// Checks a case may issue a transfer code.
-pub fn may_issue_transfer_code(case: &Case) -> Result<(), DeskRefusal> {
+/// Checks `session` may have a transfer code issued on a case: the session that proved
+/// control, on a verified transfer-code case. It may ask again after a code was issued (the new
+/// code replaces the old): the code is shown once, and a registrant who lost it is not stuck.
+pub fn may_issue_transfer_code(case: &Case, session: &str) -> Result<(), DeskRefusal> {
     usable(case)?;
     if case.kind != CaseKind::TransferCode {
         return Err(DeskRefusal::NotTransferCase(case.kind.as_str()));
     }
-    if case.state != CaseState::Verified {
+    if !matches!(case.state, CaseState::Verified | CaseState::CodeIssued) {
         return Err(wrong_state(case, "issuing a transfer code", "verified"));
     }
-    Ok(())
+    proven_by(case, session)
 }
 
-/// Checks a case may switch its domain to continuity DNS.
-pub fn may_switch_delegation(case: &Case) -> Result<(), DeskRefusal> {
+/// Checks `session` may switch a case's domain to continuity DNS: the session that proved
+/// control, on a verified delegation-change case.
+pub fn may_switch_delegation(case: &Case, session: &str) -> Result<(), DeskRefusal> {
     usable(case)?;
     if case.kind != CaseKind::DelegationChange {
         return Err(DeskRefusal::NotDelegationCase(case.kind.as_str()));
@@ -300,7 +445,20 @@ pub fn may_switch_delegation(case: &Case) -> Result<(), DeskRefusal> {
     if case.state != CaseState::Verified {
         return Err(wrong_state(case, "switching the delegation", "verified"));
     }
-    Ok(())
+    proven_by(case, session)
+}
+
+/// Whether `session` is the one that proved control of the case.
+pub fn proven_by(case: &Case, session: &str) -> Result<(), DeskRefusal> {
+    match &case.verified_session {
+        Some(proved) if same_session(proved, session) => Ok(()),
+        _ => Err(DeskRefusal::OtherSession { what: "name was proven" }),
+    }
+}
+
+/// Compares two session hashes in constant time.
+fn same_session(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn usable(case: &Case) -> Result<(), DeskRefusal> {
@@ -316,47 +474,57 @@ fn wrong_state(case: &Case, step: &'static str, wanted: &'static str) -> DeskRef
 pub enum CodeVerdict {
     /// Right: the case is verified.
     Accepted,
-    /// Wrong: counted; `locks` when this was the last attempt allowed.
+    /// Wrong: counted; the code is `void` when this was the last entry it allows.
     Wrong {
-        /// Whether the case locks now.
-        locks: bool,
-        /// Attempts left.
+        /// Whether the code is void now.
+        void: bool,
+        /// Entries left.
         remaining: u32,
+        /// When the next entry is allowed.
+        retry_at: OffsetDateTime,
     },
     /// Refused before looking at the code (nothing counted).
     Refused(DeskRefusal),
 }
 
-/// Judges an e-mail code: `matches` says whether it is the one hashed (the caller compares in
-/// constant time), `client_failures` counts the client's wrong codes within [`CLIENT_WINDOW`].
+/// Judges an e-mail code entered in `session`: `matches` says whether it is the one hashed
+/// (the caller compares in constant time). Nothing about the code is looked at, nor counted,
+/// unless the session is the one that asked for it and its pause is over.
 pub fn judge_code(
     case: &Case,
+    session: &str,
     matches: impl FnOnce(&str) -> bool,
-    client_failures: u64,
     now: OffsetDateTime,
 ) -> CodeVerdict {
     if case.locked {
         return CodeVerdict::Refused(DeskRefusal::Locked);
     }
-    if client_failures >= MAX_CLIENT_FAILURES {
-        return CodeVerdict::Refused(DeskRefusal::RateLimited);
-    }
     if case.state != CaseState::Verifying {
         return CodeVerdict::Refused(wrong_state(case, "confirming a code", "verifying"));
     }
-    let (Some(hash), Some(expires)) = (&case.code_hash, case.code_expires_at) else {
+    let (Some(hash), Some(expires), Some(asker)) =
+        (&case.code_hash, case.code_expires_at, &case.code_session)
+    else {
         return CodeVerdict::Refused(DeskRefusal::NoCode);
     };
+    if !same_session(asker, session) {
+        return CodeVerdict::Refused(DeskRefusal::OtherSession { what: "code was asked for" });
+    }
     if now >= expires {
         return CodeVerdict::Refused(DeskRefusal::CodeExpired);
+    }
+    if let Some(at) = case.next_guess_at.filter(|at| now < *at) {
+        return CodeVerdict::Refused(DeskRefusal::TooSoon { limit: "code-entry", retry_at: at });
     }
     if matches(hash) {
         return CodeVerdict::Accepted;
     }
     let failures = case.failures.saturating_add(1);
+    let pause = doubled(GUESS_PAUSE, u64::from(failures - 1), Duration::minutes(5));
     CodeVerdict::Wrong {
-        locks: failures >= MAX_FAILURES,
+        void: failures >= MAX_FAILURES,
         remaining: MAX_FAILURES.saturating_sub(failures),
+        retry_at: now + pause,
     }
 }
 
@@ -446,6 +614,9 @@ mod tests {
             failures: 0,
             locked: false,
             verified_by: None,
+            code_session: Some("mine".to_owned()),
+            verified_session: None,
+            next_guess_at: None,
             created_at: NOW,
             updated_at: NOW,
         }
@@ -454,57 +625,98 @@ mod tests {
     #[test]
     fn codes_are_judged_in_order_of_the_rules() {
         let verifying = case(CaseState::Verifying);
-        assert_eq!(judge_code(&verifying, |_| true, 0, NOW), CodeVerdict::Accepted);
+        assert_eq!(judge_code(&verifying, "mine", |_| true, NOW), CodeVerdict::Accepted);
         assert_eq!(
-            judge_code(&verifying, |_| false, 0, NOW),
-            CodeVerdict::Wrong { locks: false, remaining: 4 }
+            judge_code(&verifying, "mine", |_| false, NOW),
+            CodeVerdict::Wrong { void: false, remaining: 4, retry_at: NOW + GUESS_PAUSE }
         );
         let last = Case { failures: 4, ..verifying.clone() };
         assert_eq!(
-            judge_code(&last, |_| false, 0, NOW),
-            CodeVerdict::Wrong { locks: true, remaining: 0 }
+            judge_code(&last, "mine", |_| false, NOW),
+            CodeVerdict::Wrong { void: true, remaining: 0, retry_at: NOW + GUESS_PAUSE * 16 }
         );
-        let locked = Case { locked: true, ..verifying.clone() };
+        // Another session: refused before the code is looked at, and nothing counted.
         assert_eq!(
-            judge_code(&locked, |_| true, 0, NOW),
-            CodeVerdict::Refused(DeskRefusal::Locked)
+            judge_code(&verifying, "theirs", |_| panic!("the code was compared"), NOW),
+            CodeVerdict::Refused(DeskRefusal::OtherSession { what: "code was asked for" })
+        );
+        let paused = Case { next_guess_at: Some(NOW + Duration::seconds(4)), ..verifying.clone() };
+        assert_eq!(
+            judge_code(&paused, "mine", |_| panic!("the code was compared"), NOW),
+            CodeVerdict::Refused(DeskRefusal::TooSoon {
+                limit: "code-entry",
+                retry_at: NOW + Duration::seconds(4)
+            })
         );
         assert_eq!(
-            judge_code(&verifying, |_| true, MAX_CLIENT_FAILURES, NOW),
-            CodeVerdict::Refused(DeskRefusal::RateLimited)
+            judge_code(&paused, "mine", |_| true, NOW + Duration::seconds(4)),
+            CodeVerdict::Accepted
         );
         assert_eq!(
-            judge_code(&verifying, |_| true, 0, NOW + CODE_LIFE),
+            judge_code(&verifying, "mine", |_| true, NOW + CODE_LIFE),
             CodeVerdict::Refused(DeskRefusal::CodeExpired)
         );
+        let void = Case { code_hash: None, ..verifying.clone() };
+        assert_eq!(
+            judge_code(&void, "mine", |_| true, NOW),
+            CodeVerdict::Refused(DeskRefusal::NoCode)
+        );
         assert!(matches!(
-            judge_code(&case(CaseState::Open), |_| true, 0, NOW),
+            judge_code(&case(CaseState::Open), "mine", |_| true, NOW),
             CodeVerdict::Refused(DeskRefusal::WrongState { .. })
         ));
     }
 
     #[test]
-    fn steps_need_their_states() {
+    fn steps_need_their_states_and_the_session_that_proved_control() {
         assert!(may_send_code(&case(CaseState::Open)).is_ok());
         assert!(may_send_code(&case(CaseState::Verified)).is_err());
+        let proven = Case { verified_session: Some("mine".into()), ..case(CaseState::Verified) };
+        assert!(may_issue_transfer_code(&proven, "mine").is_ok());
         assert_eq!(
-            may_send_code(&Case { codes_sent: MAX_CODES_SENT, ..case(CaseState::Verifying) }),
-            Err(DeskRefusal::TooManyCodes)
+            may_issue_transfer_code(&proven, "theirs"),
+            Err(DeskRefusal::OtherSession { what: "name was proven" })
         );
-        assert!(may_issue_transfer_code(&case(CaseState::Verified)).is_ok());
-        assert!(may_issue_transfer_code(&case(CaseState::CodeIssued)).is_err());
-        let complaint = Case { kind: CaseKind::Complaint, ..case(CaseState::Verified) };
+        let issued = Case { state: CaseState::CodeIssued, ..proven.clone() };
+        assert!(may_issue_transfer_code(&issued, "mine").is_ok());
+        assert!(may_issue_transfer_code(&case(CaseState::Verified), "mine").is_err());
+        assert!(may_issue_transfer_code(&case(CaseState::Open), "mine").is_err());
+        let complaint = Case { kind: CaseKind::Complaint, ..proven.clone() };
         assert_eq!(
-            may_issue_transfer_code(&complaint),
+            may_issue_transfer_code(&complaint, "mine"),
             Err(DeskRefusal::NotTransferCase("complaint"))
         );
-        let delegation = Case { kind: CaseKind::DelegationChange, ..case(CaseState::Verified) };
-        assert!(may_switch_delegation(&delegation).is_ok());
-        assert!(may_switch_delegation(&Case { state: CaseState::Open, ..delegation }).is_err());
+        let delegation = Case { kind: CaseKind::DelegationChange, ..proven.clone() };
+        assert!(may_switch_delegation(&delegation, "mine").is_ok());
+        assert!(may_switch_delegation(&delegation, "theirs").is_err());
+        assert!(
+            may_switch_delegation(&Case { state: CaseState::Open, ..delegation }, "mine").is_err()
+        );
         assert_eq!(
-            may_switch_delegation(&case(CaseState::Verified)),
+            may_switch_delegation(&proven, "mine"),
             Err(DeskRefusal::NotDelegationCase("transfer-code"))
         );
+    }
+
+    #[test]
+    fn back_off_lets_the_free_ones_pass_then_doubles_to_its_ceiling() {
+        let limit = Backoff {
+            scope: "t",
+            free: 2,
+            base: Duration::seconds(10),
+            ceiling: Duration::seconds(60),
+            window: Duration::hours(1),
+        };
+        let at = |count, latest| Recent { count, latest: Some(latest) };
+        assert_eq!(limit.check(Recent::default(), NOW), Ok(()));
+        assert_eq!(limit.check(at(1, NOW), NOW), Ok(()));
+        assert_eq!(limit.check(at(2, NOW), NOW), Err(NOW + Duration::seconds(10)));
+        assert_eq!(limit.check(at(2, NOW), NOW + Duration::seconds(10)), Ok(()));
+        assert_eq!(limit.check(at(3, NOW), NOW), Err(NOW + Duration::seconds(20)));
+        assert_eq!(limit.check(at(4, NOW), NOW), Err(NOW + Duration::seconds(40)));
+        assert_eq!(limit.check(at(5, NOW), NOW), Err(NOW + Duration::seconds(60)));
+        assert_eq!(limit.check(at(u64::MAX, NOW), NOW), Err(NOW + Duration::seconds(60)));
+        assert_eq!(doubled(Duration::hours(1), 1000, Duration::days(1)), Duration::days(1));
     }
 
     #[test]

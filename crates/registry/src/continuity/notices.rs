@@ -245,13 +245,21 @@ pub struct Letterhead {
     pub desk_url: String,
 }
 
-/// A notice's subject and plain-text body.
+/// A notice's subject, plain-text body and the same body in HTML.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Letter {
     /// The subject line.
     pub subject: String,
     /// The body, lines ending in `\n`.
     pub body: String,
+    /// The body as HTML: its paragraphs, every value escaped, every URL a link.
+    pub html: String,
+}
+
+/// The desk page a notice links to for `domain`: the page that says what happened to it and
+/// opens a case for it.
+pub fn desk_link(desk_url: &str, domain: &str) -> String {
+    format!("{}/en/name?d={domain}", desk_url.trim_end_matches('/'))
 }
 
 /// Most names listed in one message; a registrant with more is told how many more.
@@ -318,10 +326,11 @@ fn letter(kind: NoticeKind, domains: &[NoticeDomain], count: usize, head: &Lette
     for domain in domains.iter().take(MAX_LISTED) {
         let _ = writeln!(
             body,
-            "  - {}: registered until {} (registrar: {})",
+            "  - {}: registered until {} (registrar: {})\n    {}",
             domain.name,
             date(domain.expires_at),
-            domain.sponsor_name
+            domain.sponsor_name,
+            desk_link(&head.desk_url, &domain.name)
         );
     }
     let listed = domains.len().min(MAX_LISTED);
@@ -338,9 +347,10 @@ fn letter(kind: NoticeKind, domains: &[NoticeDomain], count: usize, head: &Lette
     let _ = write!(
         body,
         "To move a name to a registrar of your choice:\n\
-         \x20 1. Open a case at the registrant desk, {desk}, for the name (kind \"transfer-code\").\n\
+         \x20 1. Open the link under the name (or go to the registrant desk, {desk}, and type the \
+         name), and choose \"Move my name to another registrar\".\n\
          \x20 2. Show that the name is yours: with a code the desk e-mails to this address, or \
-         by publishing the case's token in a TXT record at _nameward-challenge.<your name>.\n\
+         by publishing a TXT record at _nameward-challenge.<your name>.\n\
          \x20 3. The desk gives you a transfer code. Give it to any registrar you choose; it asks \
          the registry for the transfer with that code.\n\n\
          Deadlines: each name's date above is its expiry. A transfer code is valid for 14 days \
@@ -351,7 +361,51 @@ fn letter(kind: NoticeKind, domains: &[NoticeDomain], count: usize, head: &Lette
         desk = head.desk_url,
         registry = head.registry,
     );
-    Letter { subject, body }
+    let html = html_of(&body);
+    Letter { subject, body, html }
+}
+
+/// A plain-text letter as HTML: paragraphs at blank lines, line breaks kept, everything
+/// escaped, and each `http://` or `https://` word a link.
+pub fn html_of(text: &str) -> String {
+    let mut html = String::from("<!DOCTYPE html><html><body>");
+    for paragraph in text.split("\n\n").filter(|paragraph| !paragraph.trim().is_empty()) {
+        html.push_str("<p>");
+        for (index, line) in paragraph.lines().enumerate() {
+            if index > 0 {
+                html.push_str("<br>");
+            }
+            for (at, word) in line.split(' ').enumerate() {
+                if at > 0 {
+                    html.push(' ');
+                }
+                let escaped = escape(word);
+                if word.starts_with("https://") || word.starts_with("http://") {
+                    let _ = write!(html, "<a href=\"{escaped}\">{escaped}</a>");
+                } else {
+                    html.push_str(&escaped);
+                }
+            }
+        }
+        html.push_str("</p>");
+    }
+    html.push_str("</body></html>");
+    html
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 fn registrar_list(domains: &[NoticeDomain]) -> String {
@@ -556,5 +610,25 @@ mod tests {
         }
         let reminder = compose(NoticeKind::SecondReminder, &domains[..1], &head);
         assert_eq!(reminder.subject, "Reminder: a.example expires within 7 days");
+    }
+
+    #[test]
+    fn the_html_letter_escapes_everything_and_links_the_desk() {
+        let html = html_of(
+            "Dear <b>x</b> & \"y\",\nline two\n\nSee https://desk.example/en/name?d=a&b now.\n",
+        );
+        assert!(
+            html.contains("Dear &lt;b&gt;x&lt;/b&gt; &amp; &quot;y&quot;,<br>line two"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<a href=\"https://desk.example/en/name?d=a&amp;b\">https://desk.example/en/name?d=a&amp;b</a>"),
+            "{html}"
+        );
+        assert_eq!(html.matches("<p>").count(), 2);
+        assert_eq!(
+            desk_link("https://desk.example/", "a.example"),
+            "https://desk.example/en/name?d=a.example"
+        );
     }
 }

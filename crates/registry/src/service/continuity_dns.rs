@@ -9,7 +9,7 @@ use nameward_dns::zone::Entry;
 use time::OffsetDateTime;
 
 use super::zone::apex_setting;
-use super::{Done, Meta, Registry, ServiceError, json, with_tx};
+use super::{DeskError, Done, Meta, Registry, ServiceError, Visitor, json, with_tx};
 use crate::continuity::desk::{AuditEntry, CaseState, DeskRefusal, may_switch_delegation};
 use crate::continuity::dns::{self as rules, END, SWITCH};
 use crate::continuity::registrar::Act;
@@ -17,8 +17,6 @@ use crate::lifecycle::Refusal;
 use crate::model::{Domain, HistoryEntry, ObjectKind};
 use crate::publish::ZoneApex;
 use crate::store::{ContinuityDnsRecord, StoreError, Tx};
-
-use super::DeskError;
 
 /// Names read per page when listing switched names.
 const PAGE: u32 = 1000;
@@ -135,12 +133,26 @@ impl Registry {
     /// Switches a verified delegation-change case's domain to continuity DNS (as
     /// [`Registry::switch_to_continuity_dns`] does for the operator), recorded in the domain's
     /// history with the case id and in the case's trail as `delegation_switched`.
+    /// Only the session that proved control may switch; every refusal is on the case's trail.
     pub async fn desk_switch_delegation(
         &self,
         id: &str,
-        client: &str,
+        visitor: Visitor<'_>,
         now: OffsetDateTime,
     ) -> Result<SwitchedDelegation, DeskError> {
+        let switched = self.switch_delegation_for(id, visitor, now).await;
+        self.refused_on_case(&switched, "continuity_dns", id, visitor, now).await?;
+        switched
+    }
+
+    async fn switch_delegation_for(
+        &self,
+        id: &str,
+        visitor: Visitor<'_>,
+        now: OffsetDateTime,
+    ) -> Result<SwitchedDelegation, DeskError> {
+        let client = visitor.client;
+        let session = visitor.session;
         let meta = Meta::operator(now);
         let meta = &meta;
         // As for transfer codes: refusals come back inside `Ok`, so the trail keeps them.
@@ -154,7 +166,7 @@ impl Registry {
                     let Some(mut case) = tx.get_case(id, true).await? else {
                         return Ok(Err(DeskRefusal::NoCase(id.to_owned())));
                     };
-                    if let Err(refusal) = may_switch_delegation(&case) {
+                    if let Err(refusal) = may_switch_delegation(&case, session) {
                         return Ok(Err(refusal));
                     }
                     let switched =

@@ -2,8 +2,12 @@
 //! an e-mailed code or a DNS challenge, ending in a transfer code the registry sets itself.
 //!
 //! Each step is one transaction that also appends to the case's audit trail. A wrong code is
-//! counted and committed even though the step is refused. Codes (the e-mailed one and the
-//! transfer code) are never written to the audit trail, the history or the logs.
+//! counted and committed even though the step is refused, and every refusal is written down:
+//! on the case's trail when there is a case, in `desk_refusals` otherwise. Codes (the e-mailed
+//! one and the transfer code) are never written to the audit trail, the history or the logs.
+//!
+//! Every step names the [`Visitor`]: the browser session (a hash of its cookie secret, which
+//! the registry never sees) and the client the limits count it under.
 
 use rand_core::OsRng;
 use time::OffsetDateTime;
@@ -12,14 +16,14 @@ use super::domain::{existing, store_domain};
 use super::notices::{Mail, MailError, Mailer};
 use super::{Meta, Registry, ServiceError, policy_for, with_tx};
 use crate::continuity::desk::{
-    AuditEntry, CLIENT_WINDOW, CODE_LIFE, Case, CaseKind, CaseState, CodeVerdict, DeskRefusal,
-    MAX_DETAIL, Method, challenge_met, challenge_name, generate_email_code, judge_code,
-    mask_address, may_check_dns, may_issue_transfer_code, may_send_code, new_case_id, new_token,
-    normalize_code,
+    AuditEntry, Backoff, CLIENT_CASES, CLIENT_CODES, CODE_LIFE, Case, CaseKind, CaseState,
+    CodeVerdict, DOMAIN_CASES, DOMAIN_DNS_CHECKS, DeskRefusal, LONGEST_WINDOW, MAX_DETAIL, Method,
+    RECIPIENT_CODES, challenge_met, challenge_name, generate_email_code, judge_code, mask_address,
+    may_check_dns, may_issue_transfer_code, may_send_code, new_case_id, new_token, normalize_code,
 };
 use crate::continuity::registrar::Act;
 use crate::lifecycle::{Decision, OPERATOR};
-use crate::model::{AuthCode, Domain, RegistrarState};
+use crate::model::{AuthCode, Domain, ObjectKind, RegistrarState};
 use crate::store::{StoreError, Tx};
 
 /// Which domains the desk serves.
@@ -75,8 +79,20 @@ pub struct CaseView {
     pub state: CaseState,
     /// How control was proven.
     pub verified_by: Option<Method>,
-    /// Locked after too many wrong codes.
+    /// Locked after too many wrong codes (cases from before codes were bound to sessions).
     pub locked: bool,
+    /// The session asking asked for the e-mail code that is out.
+    pub code_asked_here: bool,
+    /// The session asking proved control.
+    pub proven_here: bool,
+    /// When the e-mail code that is out stops working.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub code_expires_at: Option<OffsetDateTime>,
+    /// When that code may next be entered, after a wrong entry.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub next_guess_at: Option<OffsetDateTime>,
+    /// Wrong entries of that code so far.
+    pub code_failures: u32,
     /// Where to publish the DNS challenge.
     pub challenge_name: String,
     /// What to publish there (TXT).
@@ -125,6 +141,78 @@ pub struct CodeSent {
     pub expires_at: OffsetDateTime,
 }
 
+/// Who takes a desk step: the browser session and the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Visitor<'a> {
+    /// A hash of the session's cookie secret (hex); empty for a client without a session.
+    pub session: &'a str,
+    /// The client as the limits count it (an address, an IPv6 /64), as the audit trail shows it.
+    pub client: &'a str,
+}
+
+/// What the desk shows about a name before any case: who sponsored it, what happened to the
+/// sponsor, how long the name is safe, and where a code would be mailed (masked).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct NameView {
+    /// The domain.
+    pub domain: String,
+    /// Its sponsor's id.
+    pub sponsor: String,
+    /// Its sponsor's name.
+    pub sponsor_name: String,
+    /// Its sponsor's standing.
+    pub sponsor_state: RegistrarState,
+    /// When the sponsor was declared failed, when it was.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub failed_at: Option<OffsetDateTime>,
+    /// When the registration expires (the registry renews it on credit while the sponsor is
+    /// failed).
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    /// The registrant address on record, masked.
+    pub address: Option<String>,
+    /// Whether the desk serves this name.
+    pub served: bool,
+}
+
+/// An accredited registrar a name can move to.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Gaining {
+    /// The EPP id.
+    pub id: String,
+    /// The name.
+    pub name: String,
+}
+
+/// The subject a limit counts: a hash of the scope and the value, so that addresses are not
+/// stored in the table of counts.
+fn subject(limit: &Backoff, value: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new()
+        .chain_update(b"nameward-desk-limit\0")
+        .chain_update(limit.scope.as_bytes())
+        .chain_update(b"\0")
+        .chain_update(value.as_bytes())
+        .finalize();
+    digest.iter().take(16).map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// Checks `limit` for `value` and, when it passes, counts this event.
+async fn limit(
+    tx: &mut Tx,
+    limit: &Backoff,
+    value: &str,
+    now: OffsetDateTime,
+) -> Result<(), DeskError> {
+    let subject = subject(limit, value);
+    let recent = tx.desk_recent(limit.scope, &subject, now - limit.window).await?;
+    limit
+        .check(recent, now)
+        .map_err(|retry_at| DeskRefusal::TooSoon { limit: limit.scope, retry_at })?;
+    tx.desk_count(limit.scope, &subject, now, now - LONGEST_WINDOW).await?;
+    Ok(())
+}
+
 fn audit(at: OffsetDateTime, action: &str, client: &str, detail: Option<String>) -> AuditEntry {
     AuditEntry { at, action: action.to_owned(), client: client.to_owned(), detail }
 }
@@ -153,9 +241,15 @@ async fn load_case(tx: &mut Tx, id: &str, lock: bool) -> Result<Case, DeskError>
     tx.get_case(id, lock).await?.ok_or_else(|| DeskRefusal::NoCase(id.to_owned()).into())
 }
 
-async fn view(tx: &mut Tx, case: Case) -> Result<CaseView, DeskError> {
+async fn view(tx: &mut Tx, case: Case, session: &str) -> Result<CaseView, DeskError> {
     let audit = tx.case_audit(&case.id).await?;
+    let here = |held: &Option<String>| held.as_deref() == Some(session) && !session.is_empty();
     Ok(CaseView {
+        code_asked_here: here(&case.code_session) && case.code_hash.is_some(),
+        proven_here: here(&case.verified_session),
+        code_expires_at: case.code_hash.as_ref().and(case.code_expires_at),
+        next_guess_at: case.next_guess_at,
+        code_failures: case.failures,
         challenge_name: challenge_name(&case.domain),
         challenge_token: case.token,
         id: case.id,
@@ -180,12 +274,83 @@ async fn case_address(tx: &mut Tx, domain: &str) -> Result<Option<String>, DeskE
 }
 
 impl Registry {
-    /// Opens a case for a domain the desk serves.
+    /// What the desk shows about `domain` before a case: `None` when it is not registered.
+    pub async fn desk_name(
+        &self,
+        domain: &str,
+        options: DeskOptions,
+    ) -> Result<Option<NameView>, DeskError> {
+        let name = crate::lifecycle::names::lookup_name(domain.trim().trim_end_matches('.'));
+        if name.is_empty() || name.len() > 253 {
+            return Ok(None);
+        }
+        let mut tx = self.store().begin_read().await?;
+        let outcome = async {
+            let Some(found) = tx.get_domain(&name).await? else { return Ok(None) };
+            let registrar = tx.get_registrar(&found.sponsor).await?;
+            let state = registrar.as_ref().map_or(RegistrarState::Terminated, |r| r.state);
+            let failed_at = if state == RegistrarState::Failed {
+                tx.history(ObjectKind::Registrar, &found.sponsor)
+                    .await?
+                    .iter()
+                    .rev()
+                    .find(|entry| {
+                        entry.after.as_ref().and_then(|after| after.get("state"))
+                            == Some(&serde_json::Value::from("FAILED"))
+                    })
+                    .map(|entry| entry.at)
+            } else {
+                None
+            };
+            let address = tx.holder_address(&found.name).await?.as_deref().map(mask_address);
+            Ok(Some(NameView {
+                served: options.all_domains || state == RegistrarState::Failed,
+                sponsor_name: registrar.map_or_else(|| found.sponsor.clone(), |r| r.name),
+                sponsor: found.sponsor,
+                sponsor_state: state,
+                failed_at,
+                expires_at: found.expires_at,
+                address,
+                domain: found.name,
+            }))
+        }
+        .await;
+        tx.rollback().await.ok();
+        outcome
+    }
+
+    /// The accredited registrars a name can be transferred to: the ACTIVE ones, by name.
+    pub async fn desk_gaining_registrars(&self) -> Result<Vec<Gaining>, DeskError> {
+        let mut list: Vec<Gaining> = self
+            .registrars()
+            .await?
+            .into_iter()
+            .filter(|registrar| registrar.state == RegistrarState::Active)
+            .map(|registrar| Gaining { id: registrar.id, name: registrar.name })
+            .collect();
+        list.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(list)
+    }
+
+    /// Opens a case for a domain the desk serves, within the limits per client
+    /// ([`CLIENT_CASES`]) and per domain ([`DOMAIN_CASES`]).
     pub async fn desk_open_case(
         &self,
         new: &NewCase,
         options: DeskOptions,
-        client: &str,
+        visitor: Visitor<'_>,
+        now: OffsetDateTime,
+    ) -> Result<CaseView, DeskError> {
+        let opened = self.open_case(new, options, visitor, now).await;
+        self.refused_outside(&opened, "open", None, visitor, now).await?;
+        opened
+    }
+
+    async fn open_case(
+        &self,
+        new: &NewCase,
+        options: DeskOptions,
+        visitor: Visitor<'_>,
         now: OffsetDateTime,
     ) -> Result<CaseView, DeskError> {
         let name = crate::lifecycle::names::lookup_name(new.domain.trim().trim_end_matches('.'));
@@ -214,6 +379,9 @@ impl Registry {
             failures: 0,
             locked: false,
             verified_by: None,
+            code_session: None,
+            verified_session: None,
+            next_guess_at: None,
             created_at: now,
             updated_at: now,
         };
@@ -223,22 +391,25 @@ impl Registry {
                 return Err(DeskRefusal::NoDomain(case.domain.clone()).into());
             };
             eligible(&mut tx, &domain, options).await?;
+            limit(&mut tx, &CLIENT_CASES, visitor.client, now).await?;
+            limit(&mut tx, &DOMAIN_CASES, &case.domain, now).await?;
             case.sponsor = domain.sponsor;
             tx.insert_case(&case).await?;
-            let entry = audit(now, "opened", client, Some(format!("kind {}", case.kind.as_str())));
+            let entry =
+                audit(now, "opened", visitor.client, Some(format!("kind {}", case.kind.as_str())));
             tx.audit_case(&case.id, &entry).await?;
-            view(&mut tx, case.clone()).await
+            view(&mut tx, case.clone(), visitor.session).await
         }
         .await;
         finish(tx, outcome).await
     }
 
-    /// The case `id` with its audit trail.
-    pub async fn desk_case(&self, id: &str) -> Result<CaseView, DeskError> {
+    /// The case `id` with its audit trail, as `session` sees it.
+    pub async fn desk_case(&self, id: &str, session: &str) -> Result<CaseView, DeskError> {
         let mut tx = self.store().begin_read().await?;
         let outcome = async {
             let case = load_case(&mut tx, id, false).await?;
-            view(&mut tx, case).await
+            view(&mut tx, case, session).await
         }
         .await;
         tx.rollback().await.ok();
@@ -246,15 +417,32 @@ impl Registry {
     }
 
     /// Mails a fresh one-time code to the registrant address on record (replacing any code
-    /// sent before) and moves the case to `verifying`.
+    /// sent before), bound to the visitor's session, within the limits per recipient
+    /// ([`RECIPIENT_CODES`]) and per client ([`CLIENT_CODES`]); the case moves to `verifying`.
     pub async fn desk_send_email_code(
         &self,
         id: &str,
-        client: &str,
+        visitor: Visitor<'_>,
         mailer: &dyn Mailer,
-        registry_name: &str,
+        letter: &(dyn Fn(&str, &str) -> Mail + Sync),
         now: OffsetDateTime,
     ) -> Result<CodeSent, DeskError> {
+        let sent = self.send_email_code(id, visitor, mailer, letter, now).await;
+        self.refused_on_case(&sent, "send_code", id, visitor, now).await?;
+        sent
+    }
+
+    async fn send_email_code(
+        &self,
+        id: &str,
+        visitor: Visitor<'_>,
+        mailer: &dyn Mailer,
+        letter: &(dyn Fn(&str, &str) -> Mail + Sync),
+        now: OffsetDateTime,
+    ) -> Result<CodeSent, DeskError> {
+        if visitor.session.is_empty() {
+            return Err(DeskRefusal::BadRequest("a code needs a browser session".into()).into());
+        }
         let code = generate_email_code(&mut OsRng);
         let auth = crate::secret::new_auth_code(&code, now, &mut OsRng);
         let expires_at = now + CODE_LIFE;
@@ -265,39 +453,32 @@ impl Registry {
             let Some(address) = case_address(&mut tx, &case.domain).await? else {
                 return Err(DeskRefusal::NoAddress(case.domain.clone()).into());
             };
+            limit(&mut tx, &RECIPIENT_CODES, &address.to_ascii_lowercase(), now).await?;
+            limit(&mut tx, &CLIENT_CODES, visitor.client, now).await?;
             case.state = CaseState::Verifying;
             case.code_hash = Some(auth.hash.clone());
             case.code_expires_at = Some(expires_at);
+            case.code_session = Some(visitor.session.to_owned());
+            case.failures = 0;
+            case.next_guess_at = None;
             case.codes_sent = case.codes_sent.saturating_add(1);
             case.updated_at = now;
             tx.update_case(&case).await?;
             let masked = mask_address(&address);
-            let entry = audit(now, "email_code_sent", client, Some(format!("to {masked}")));
+            let entry = audit(now, "email_code_sent", visitor.client, Some(format!("to {masked}")));
             tx.audit_case(&case.id, &entry).await?;
             Ok((case, address, masked))
         }
         .await;
         let (case, address, masked) = finish(tx, outcome).await?;
         // Mailed after the commit: a code that is mailed is always one the desk knows.
-        let mail = Mail {
-            to: address,
-            subject: format!("Your registrant desk code for {}", case.domain),
-            body: format!(
-                "Someone, we hope you, asked {registry_name}'s registrant desk to confirm that \
-                 you hold {domain} (case {id}).\n\nYour code: {code}\n\nIt works for 30 \
-                 minutes, and only at the desk. If you did not ask for it, ignore this message: \
-                 nothing changes without the code. Never give this code to anyone by e-mail or \
-                 telephone.\n",
-                domain = case.domain,
-                id = case.id,
-            ),
-            message_id: None,
-        };
+        let mut mail = letter(&case.domain, &code);
+        mail.to = address;
         if let Err(error) = mailer.send(&mail).await {
             let detail = Some(error.to_string());
             let mut tx = self.store().begin().await?;
             let logged = tx
-                .audit_case(&case.id, &audit(now, "email_code_undelivered", client, detail))
+                .audit_case(&case.id, &audit(now, "email_code_undelivered", visitor.client, detail))
                 .await;
             finish(tx, logged.map_err(DeskError::from)).await?;
             return Err(DeskError::Mail(error));
@@ -305,21 +486,36 @@ impl Registry {
         Ok(CodeSent { sent_to: masked, expires_at })
     }
 
-    /// Checks an e-mailed code. A wrong code is counted against the case (which locks after
-    /// five) and the client (refused for an hour after ten), and the refusal is returned after
-    /// that count is committed.
+    /// Checks an e-mailed code entered in the visitor's session. A wrong code is counted
+    /// against that code (void after [`crate::continuity::desk::MAX_FAILURES`], each entry
+    /// after a doubling pause), and the refusal is returned after that count is committed.
     pub async fn desk_confirm_email_code(
         &self,
         id: &str,
         typed: &str,
-        client: &str,
+        visitor: Visitor<'_>,
+        now: OffsetDateTime,
+    ) -> Result<CaseView, DeskError> {
+        let confirmed = self.confirm_email_code(id, typed, visitor, now).await;
+        // Wrong codes are on the trail already, with their count.
+        if !matches!(confirmed, Err(DeskError::Refused(DeskRefusal::WrongCode { .. }))) {
+            self.refused_on_case(&confirmed, "confirm_code", id, visitor, now).await?;
+        }
+        confirmed
+    }
+
+    async fn confirm_email_code(
+        &self,
+        id: &str,
+        typed: &str,
+        visitor: Visitor<'_>,
         now: OffsetDateTime,
     ) -> Result<CaseView, DeskError> {
         let code = normalize_code(typed);
+        let client = visitor.client;
         let mut tx = self.store().begin().await?;
         let outcome = async {
             let mut case = load_case(&mut tx, id, true).await?;
-            let client_failures = tx.desk_failures_since(client, now - CLIENT_WINDOW).await?;
             let matches = |hash: &str| match &code {
                 Some(code) => crate::secret::verify_code(
                     code,
@@ -327,108 +523,152 @@ impl Registry {
                 ),
                 None => false,
             };
-            let verdict = judge_code(&case, matches, client_failures, now);
+            let verdict = judge_code(&case, visitor.session, matches, now);
             case.updated_at = now;
             match verdict {
                 CodeVerdict::Accepted => {
                     case.state = CaseState::Verified;
                     case.verified_by = Some(Method::Email);
+                    case.verified_session = Some(visitor.session.to_owned());
                     case.code_hash = None;
                     case.code_expires_at = None;
+                    case.next_guess_at = None;
                     tx.update_case(&case).await?;
                     tx.audit_case(
                         &case.id,
                         &audit(now, "verified", client, Some("by e-mail code".into())),
                     )
                     .await?;
-                    Ok(Ok(view(&mut tx, case).await?))
+                    Ok(Ok(view(&mut tx, case, visitor.session).await?))
                 }
-                CodeVerdict::Wrong { locks, remaining } => {
+                CodeVerdict::Wrong { void, remaining, retry_at } => {
                     case.failures = case.failures.saturating_add(1);
-                    if locks {
-                        case.locked = true;
-                        case.state = CaseState::Closed;
+                    case.next_guess_at = Some(retry_at);
+                    if void {
                         case.code_hash = None;
+                        case.code_expires_at = None;
                     }
                     tx.update_case(&case).await?;
-                    tx.record_desk_failure(client, &case.id, now).await?;
-                    let detail = format!("failure {}", case.failures);
+                    let detail = format!("failure {} of this code", case.failures);
                     tx.audit_case(&case.id, &audit(now, "email_code_wrong", client, Some(detail)))
                         .await?;
-                    if locks {
-                        tx.audit_case(&case.id, &audit(now, "locked", OPERATOR, None)).await?;
-                        Ok(Err(DeskRefusal::Locked))
+                    if void {
+                        tx.audit_case(&case.id, &audit(now, "email_code_void", OPERATOR, None))
+                            .await?;
+                        Ok(Err(DeskRefusal::NoCode))
                     } else {
-                        Ok(Err(DeskRefusal::WrongCode { remaining }))
+                        Ok(Err(DeskRefusal::WrongCode { remaining, retry_at }))
                     }
                 }
-                CodeVerdict::Refused(refusal) => {
-                    let detail = Some(refusal.to_string());
-                    tx.audit_case(&case.id, &audit(now, "email_code_refused", client, detail))
-                        .await?;
-                    Ok(Err(refusal))
-                }
+                CodeVerdict::Refused(refusal) => Ok(Err(refusal)),
             }
         }
         .await;
         Ok(finish(tx, outcome).await??)
     }
 
+    /// Counts a DNS check of the case's challenge against [`DOMAIN_DNS_CHECKS`] and returns
+    /// the name to look up; the caller looks it up and hands the result to
+    /// [`Registry::desk_confirm_dns`].
+    pub async fn desk_start_dns_check(
+        &self,
+        id: &str,
+        visitor: Visitor<'_>,
+        now: OffsetDateTime,
+    ) -> Result<String, DeskError> {
+        let mut tx = self.store().begin().await?;
+        let outcome = async {
+            let case = load_case(&mut tx, id, false).await?;
+            may_check_dns(&case)?;
+            limit(&mut tx, &DOMAIN_DNS_CHECKS, &case.domain, now).await?;
+            Ok(challenge_name(&case.domain))
+        }
+        .await;
+        let started = finish(tx, outcome).await;
+        self.refused_on_case(&started, "dns_check", id, visitor, now).await?;
+        started
+    }
+
     /// Records the result of looking up the case's DNS challenge: `found` is every TXT string
-    /// at the challenge name (the caller does the lookup). Verified when one is the token.
+    /// at the challenge name (the caller does the lookup). Verified, for the visitor's
+    /// session, when one is the token.
     pub async fn desk_confirm_dns(
         &self,
         id: &str,
         found: &[String],
-        client: &str,
+        visitor: Visitor<'_>,
         now: OffsetDateTime,
     ) -> Result<CaseView, DeskError> {
+        let confirmed = self.confirm_dns(id, found, visitor, now).await;
+        self.refused_on_case(&confirmed, "dns_check", id, visitor, now).await?;
+        confirmed
+    }
+
+    async fn confirm_dns(
+        &self,
+        id: &str,
+        found: &[String],
+        visitor: Visitor<'_>,
+        now: OffsetDateTime,
+    ) -> Result<CaseView, DeskError> {
+        if visitor.session.is_empty() {
+            return Err(
+                DeskRefusal::BadRequest("a DNS check needs a browser session".into()).into()
+            );
+        }
         let mut tx = self.store().begin().await?;
         let outcome = async {
             let mut case = load_case(&mut tx, id, true).await?;
             may_check_dns(&case)?;
             if !challenge_met(&case.token, found) {
                 let name = challenge_name(&case.domain);
-                let detail = format!("{} TXT string(s) at {name}, none the token", found.len());
-                tx.audit_case(&case.id, &audit(now, "dns_challenge_missing", client, Some(detail)))
-                    .await?;
-                return Ok(Err(DeskRefusal::ChallengeMissing(name)));
+                return Err(DeskRefusal::ChallengeMissing(name).into());
             }
             case.state = CaseState::Verified;
             case.verified_by = Some(Method::Dns);
+            case.verified_session = Some(visitor.session.to_owned());
             case.code_hash = None;
             case.code_expires_at = None;
             case.updated_at = now;
             tx.update_case(&case).await?;
             tx.audit_case(
                 &case.id,
-                &audit(now, "verified", client, Some("by DNS challenge".into())),
+                &audit(now, "verified", visitor.client, Some("by DNS challenge".into())),
             )
             .await?;
-            Ok(Ok(view(&mut tx, case).await?))
+            view(&mut tx, case, visitor.session).await
         }
         .await;
-        Ok(finish(tx, outcome).await??)
-    }
-
-    /// The name a case's DNS challenge is published at, and the token, for the lookup.
-    pub async fn desk_challenge(&self, id: &str) -> Result<(String, String), DeskError> {
-        let case = self.desk_case(id).await?;
-        Ok((case.challenge_name, case.challenge_token))
+        finish(tx, outcome).await
     }
 
     /// Sets a fresh RFC 9154 transfer code on a verified transfer-code case's domain and
-    /// returns it, once. The domain's history records the change with actor `registry` and the
-    /// case id (the code's hash only, as for every code set).
+    /// returns it, to the session that proved control only. The domain's history records the
+    /// change with actor `registry` and the case id (the code's hash only, as for every code
+    /// set).
     pub async fn desk_issue_transfer_code(
         &self,
         id: &str,
         options: DeskOptions,
-        client: &str,
+        visitor: Visitor<'_>,
+        now: OffsetDateTime,
+    ) -> Result<IssuedCode, DeskError> {
+        let issued = self.issue_transfer_code(id, options, visitor, now).await;
+        self.refused_on_case(&issued, "transfer_code", id, visitor, now).await?;
+        issued
+    }
+
+    async fn issue_transfer_code(
+        &self,
+        id: &str,
+        options: DeskOptions,
+        visitor: Visitor<'_>,
         now: OffsetDateTime,
     ) -> Result<IssuedCode, DeskError> {
         let meta = Meta::operator(now);
         let meta = &meta;
+        let client = visitor.client;
+        let session = visitor.session;
         // Refusals come back inside `Ok` (nothing but the transaction log is written for
         // them); errors roll the transaction back and contention runs it again.
         let code_of = |outcome: &Result<IssuedCode, DeskRefusal>| match outcome {
@@ -447,7 +687,7 @@ impl Registry {
                             Some(case) => case,
                             None => return Ok(Err(DeskRefusal::NoCase(id.to_owned()))),
                         };
-                        if let Err(refusal) = may_issue_transfer_code(&case) {
+                        if let Err(refusal) = may_issue_transfer_code(&case, session) {
                             return Ok(Err(refusal));
                         }
                         let before = existing(&mut tx, &case.domain, true).await?;
@@ -480,6 +720,56 @@ impl Registry {
             )
             .await?;
         Ok(done.value?)
+    }
+
+    /// Writes a refusal of a step on case `id` to the case's trail (to `desk_refusals` when
+    /// there is no such case). Nothing for a step that was not refused.
+    pub(super) async fn refused_on_case<T>(
+        &self,
+        outcome: &Result<T, DeskError>,
+        step: &str,
+        id: &str,
+        visitor: Visitor<'_>,
+        now: OffsetDateTime,
+    ) -> Result<(), DeskError> {
+        let Err(DeskError::Refused(refusal)) = outcome else { return Ok(()) };
+        if matches!(refusal, DeskRefusal::NoCase(_)) {
+            return self.refused_outside(outcome, step, None, visitor, now).await;
+        }
+        let mut tx = self.store().begin().await?;
+        let detail = Some(format!("{step}: {}", refusal.kind()));
+        let written = tx.audit_case(id, &audit(now, "refused", visitor.client, detail)).await;
+        finish(tx, written.map_err(DeskError::from)).await
+    }
+
+    /// Writes a refusal the desk made itself (a form without its token, say) to
+    /// `desk_refusals`, with the case it was about when there is one.
+    pub async fn desk_record_refusal(
+        &self,
+        step: &str,
+        kind: &str,
+        case: Option<&str>,
+        visitor: Visitor<'_>,
+        now: OffsetDateTime,
+    ) -> Result<(), DeskError> {
+        let mut tx = self.store().begin().await?;
+        let written = tx.desk_refusal(now, step, kind, visitor.client, case).await;
+        finish(tx, written.map_err(DeskError::from)).await
+    }
+
+    /// Writes a refusal made outside a case to `desk_refusals`.
+    async fn refused_outside<T>(
+        &self,
+        outcome: &Result<T, DeskError>,
+        step: &str,
+        case: Option<&str>,
+        visitor: Visitor<'_>,
+        now: OffsetDateTime,
+    ) -> Result<(), DeskError> {
+        let Err(DeskError::Refused(refusal)) = outcome else { return Ok(()) };
+        let mut tx = self.store().begin().await?;
+        let written = tx.desk_refusal(now, step, refusal.kind(), visitor.client, case).await;
+        finish(tx, written.map_err(DeskError::from)).await
     }
 }
 

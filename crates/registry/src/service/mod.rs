@@ -42,7 +42,9 @@ pub use continuity::{
     StandingCounts,
 };
 pub use continuity_dns::{ContinuityZone, SwitchedDelegation};
-pub use desk::{CaseView, CodeSent, DeskError, DeskOptions, IssuedCode, NewCase};
+pub use desk::{
+    CaseView, CodeSent, DeskError, DeskOptions, Gaining, IssuedCode, NameView, NewCase, Visitor,
+};
 pub use domain::{DomainView, TransferOp};
 pub use error::ServiceError;
 pub use escrow::{

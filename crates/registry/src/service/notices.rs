@@ -68,6 +68,8 @@ pub struct Mail {
     pub subject: String,
     /// The plain-text body.
     pub body: String,
+    /// The same in HTML, sent as the alternative part when present.
+    pub html: Option<String>,
     /// The local part of the Message-ID to send on every attempt, so that a mail sent again
     /// (after a crash between the server's acceptance and its recording) is recognisably the
     /// same message (RFC 5322 §3.6.4); `None` for a fresh one.
@@ -334,6 +336,7 @@ impl Registry {
                     to: notice.address.clone(),
                     subject: letter.subject,
                     body: letter.body,
+                    html: Some(letter.html),
                     message_id: Some(notice_message_id(&notice)),
                 };
                 let outcome = mailer.send(&mail).await;

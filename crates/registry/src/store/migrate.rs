@@ -88,6 +88,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "0012_rde_changes.sql",
         sql: include_str!("../../migrations/0012_rde_changes.sql"),
     },
+    Migration {
+        version: 13,
+        name: "0013_desk_sessions.sql",
+        sql: include_str!("../../migrations/0013_desk_sessions.sql"),
+    },
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock that keeps two processes opening the same
