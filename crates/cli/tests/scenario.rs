@@ -118,11 +118,13 @@ impl Drop for Running {
     }
 }
 
-/// One JSON request to the desk; its status and body.
-/// The desk's session cookie, kept between calls as a browser keeps it: what proves control
-/// is bound to the session.
-static DESK_COOKIE: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+/// Each desk's session cookie (by the desk's address: the scenarios on both engines run at
+/// once), kept between calls as a browser keeps it: what proves control is bound to the
+/// session.
+static DESK_COOKIES: std::sync::Mutex<std::collections::BTreeMap<String, String>> =
+    std::sync::Mutex::new(std::collections::BTreeMap::new());
 
+/// One JSON request to the desk; its status and body.
 fn http(addr: &str, method: &str, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
     use http_body_util::{BodyExt, Full};
     use hyper::body::Bytes;
@@ -139,14 +141,14 @@ fn http(addr: &str, method: &str, path: &str, body: serde_json::Value) -> (u16, 
             .uri(path)
             .header("host", addr)
             .header("content-type", "application/json");
-        if let Some(cookie) = DESK_COOKIE.lock().unwrap().clone() {
+        if let Some(cookie) = DESK_COOKIES.lock().unwrap().get(addr).cloned() {
             request = request.header("cookie", cookie);
         }
         let request = request.body(Full::new(Bytes::from(body.to_string()))).unwrap();
         let response = sender.send_request(request).await.unwrap();
         if let Some(set) = response.headers().get("set-cookie") {
             let pair = set.to_str().unwrap().split(';').next().unwrap().to_owned();
-            *DESK_COOKIE.lock().unwrap() = Some(pair);
+            DESK_COOKIES.lock().unwrap().insert(addr.to_owned(), pair);
         }
         let status = response.status().as_u16();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
