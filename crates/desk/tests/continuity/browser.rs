@@ -158,8 +158,18 @@ fn text_of(data: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Clicks the button `css` names once the page shows it: the page the last click led to may
+/// still be loading.
 async fn click_button(browser: &Client, css: &str) {
-    browser.find(Locator::Css(css)).await.unwrap().click().await.unwrap();
+    let button = match browser.wait().for_element(Locator::Css(css)).await {
+        Ok(button) => button,
+        Err(error) => {
+            let url = browser.current_url().await.map(|url| url.to_string()).unwrap_or_default();
+            let source = browser.source().await.unwrap_or_default();
+            panic!("no {css} on {url}: {error}\n{source}");
+        }
+    };
+    button.click().await.unwrap();
 }
 
 /// The desk on a loopback port, and the failure notices sent through `sink` linking to it.
@@ -227,14 +237,16 @@ async fn journey(
     let code = mail[at..at + 8].to_owned();
     check_page(&browser, script, photos.then_some("3-enter-code")).await;
     // Page action 3: type it.
-    browser.find(Locator::Css("#code")).await.unwrap().send_keys(&code).await.unwrap();
+    let field = browser.wait().for_element(Locator::Css("#code")).await.unwrap();
+    field.send_keys(&code).await.unwrap();
     click_button(&browser, "form[action$='/code'] button").await;
     check_page(&browser, script, photos.then_some("4-proven")).await;
     // Page action 4: the transfer code.
     click_button(&browser, "form[action$='/transfer-code'] button").await;
     check_page(&browser, script, photos.then_some("5-transfer-code")).await;
     let transfer_code = browser
-        .find(Locator::Css("#transfer-code"))
+        .wait()
+        .for_element(Locator::Css("#transfer-code"))
         .await
         .unwrap()
         .prop("value")
