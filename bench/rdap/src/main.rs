@@ -15,9 +15,9 @@ use clap::Parser;
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
 use nameward_rdap::{Config, RateLimit, Rdap};
-use nameward_registry::model::{Domain, Stamps};
 use nameward_registry::policy::Policy;
 use nameward_registry::service::{NewRegistrar, Registry};
+use nameward_registry::testing::domain_object;
 use nix::sched::{CpuSet, sched_setaffinity};
 use nix::sys::resource::{UsageWho, getrusage};
 use nix::unistd::Pid;
@@ -76,25 +76,8 @@ async fn fill(registry: &Registry, names: u64) -> Result<()> {
         let end = (next + 10_000).min(names);
         let rows: Vec<_> = (next..end)
             .map(|index| {
-                let domain = Domain {
-                    name: name(index),
-                    roid: format!("D{index}-EXAMPLE"),
-                    sponsor: "alpha".to_owned(),
-                    reseller: None,
-                    registrant: None,
-                    contacts: Vec::new(),
-                    ns: Vec::new(),
-                    ds: Vec::new(),
-                    max_sig_life: None,
-                    statuses: Default::default(),
-                    stamps: Stamps::new("alpha", now),
-                    expires_at: now + time::Duration::days(365),
-                    transferred_at: None,
-                    auth: None,
-                    grace: Vec::new(),
-                    deletion: None,
-                    transfer: None,
-                };
+                let domain =
+                    domain_object(&name(index), &format!("D{index}-EXAMPLE"), "alpha", now);
                 (domain, None)
             })
             .collect();

@@ -11,9 +11,10 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow};
 use clap::Parser;
-use nameward_registry::model::{Contact, Domain, Host, PostalInfo, PostalKind, Stamps};
+use nameward_registry::model::{Contact, Domain, Host, Stamps};
 use nameward_registry::policy::Policy;
 use nameward_registry::service::{NewRegistrar, Registry};
+use nameward_registry::testing::{contact_object, domain_object};
 use time::OffsetDateTime;
 
 #[derive(Parser)]
@@ -48,29 +49,10 @@ fn host_name(index: u64) -> String {
 }
 
 fn contact(index: u64, now: OffsetDateTime) -> Contact {
+    let id = format!("c{index:07}");
     Contact {
-        id: format!("c{index:07}"),
-        roid: format!("C{index}-EXAMPLE"),
-        sponsor: "alpha".to_owned(),
-        postal: vec![PostalInfo {
-            kind: PostalKind::Int,
-            name: format!("Holder {index}"),
-            org: None,
-            street: vec![format!("{index} Main Street")],
-            city: "Pune".to_owned(),
-            sp: Some("MH".to_owned()),
-            pc: Some("411001".to_owned()),
-            cc: "IN".to_owned(),
-        }],
         voice: Some("+91.2012345678".to_owned()),
-        voice_ext: None,
-        fax: None,
-        fax_ext: None,
-        email: format!("holder{index}@mail.test"),
-        statuses: Default::default(),
-        disclose: None,
-        auth: None,
-        stamps: Stamps::new("alpha", now),
+        ..contact_object(&id, "alpha", &format!("holder{index}@mail.test"), now)
     }
 }
 
@@ -108,23 +90,9 @@ async fn fill(registry: &Registry, names: u64) -> Result<()> {
         let rows: Vec<_> = (next..end)
             .map(|index| {
                 let domain = Domain {
-                    name: domain_name(index),
-                    roid: format!("D{index}-EXAMPLE"),
-                    sponsor: "alpha".to_owned(),
-                    reseller: None,
                     registrant: Some(format!("c{:07}", index / PER_CONTACT)),
-                    contacts: Vec::new(),
                     ns: vec![host_name(index % HOSTS), host_name((index + 1) % HOSTS)],
-                    ds: Vec::new(),
-                    max_sig_life: None,
-                    statuses: Default::default(),
-                    stamps: Stamps::new("alpha", now),
-                    expires_at: now + time::Duration::days(365),
-                    transferred_at: None,
-                    auth: None,
-                    grace: Vec::new(),
-                    deletion: None,
-                    transfer: None,
+                    ..domain_object(&domain_name(index), &format!("D{index}-EXAMPLE"), "alpha", now)
                 };
                 (domain, None)
             })

@@ -43,8 +43,13 @@ impl EscrowSchedule {
     pub async fn run(self, registry: Arc<Registry>) {
         loop {
             let now = OffsetDateTime::now_utc();
-            let mut failed = false;
-            for tld in registry.tlds().await.unwrap_or_default() {
+            let tlds = registry.tlds().await.unwrap_or_else(|error| {
+                tracing::error!("escrow deposits: cannot read the TLDs: {error}");
+                Vec::new()
+            });
+            // A registry that could not be read is tried again soon, like a failed deposit.
+            let mut failed = tlds.is_empty();
+            for tld in tlds {
                 match self.once(&registry, &tld.tld, now).await {
                     Ok(Some(made)) => tracing::info!(
                         tld = %tld.tld,

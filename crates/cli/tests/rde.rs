@@ -23,6 +23,23 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// `nameward escrow registry verify RYDE` with the agent's secret key and the registry key
+/// `registry_pub`.
+fn verify(ryde: &Path, registry_pub: &str) -> Output {
+    let ryde = ryde.display().to_string();
+    let agent_sec = key("agent.sec.asc");
+    nameward(&[
+        "escrow",
+        "registry",
+        "verify",
+        &ryde,
+        "--agent-secret",
+        &agent_sec,
+        "--registry-pub",
+        registry_pub,
+    ])
+}
+
 fn key(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../rde/tests/data").join(name).display().to_string()
 }
@@ -94,16 +111,7 @@ async fn deposit_verify_and_restore_through_the_binary() {
     assert!(ryde.is_file() && ryde.with_extension("sig").is_file(), "{said}");
     let ryde_arg = ryde.display().to_string();
 
-    let checked = nameward(&[
-        "escrow",
-        "registry",
-        "verify",
-        &ryde_arg,
-        "--agent-secret",
-        &agent_sec,
-        "--registry-pub",
-        &registry_pub,
-    ]);
+    let checked = verify(&ryde, &registry_pub);
     assert!(checked.status.success(), "{}", text(&checked.stderr));
     assert!(
         text(&checked.stdout).contains("good: FULL deposit 69ACBC00 of example"),
@@ -112,16 +120,7 @@ async fn deposit_verify_and_restore_through_the_binary() {
     );
 
     // Signed with the wrong key: refused, saying which file and why, exit status 1.
-    let wrong = nameward(&[
-        "escrow",
-        "registry",
-        "verify",
-        &ryde_arg,
-        "--agent-secret",
-        &agent_sec,
-        "--registry-pub",
-        &agent_pub,
-    ]);
+    let wrong = verify(&ryde, &agent_pub);
     assert_eq!(wrong.status.code(), Some(1));
     let complaint = text(&wrong.stderr);
     assert!(complaint.contains(".sig") && complaint.contains("does not verify"), "{complaint}");
@@ -195,18 +194,7 @@ fn up_deposits_on_its_schedule() {
         std::thread::sleep(std::time::Duration::from_millis(200));
     };
     up.stop();
-    let ryde_arg = ryde.display().to_string();
-    let (agent_sec, registry_pub) = (key("agent.sec.asc"), key("registry.pub.asc"));
-    let checked = nameward(&[
-        "escrow",
-        "registry",
-        "verify",
-        &ryde_arg,
-        "--agent-secret",
-        &agent_sec,
-        "--registry-pub",
-        &registry_pub,
-    ]);
+    let checked = verify(&ryde, &key("registry.pub.asc"));
     assert!(checked.status.success(), "{}", text(&checked.stderr));
     assert!(text(&checked.stdout).contains("good: FULL deposit"), "{}", text(&checked.stdout));
 }

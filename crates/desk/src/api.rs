@@ -113,7 +113,7 @@ impl Desk {
         let Some(resolver) = &self.resolver else { return Ok(Err("dns-off")) };
         let now = (self.clock)();
         let name = self.registry.desk_start_dns_check(id, visitor.visitor(), now).await?;
-        let found = match crate::web::dns_lookup(&name, resolver).await {
+        let found = match crate::dns::lookup_txt(&name, resolver).await {
             Ok(found) => found,
             Err(error) => {
                 tracing::warn!(case = %id, "desk: a TXT lookup failed: {error}");
@@ -307,10 +307,10 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = Json(json!({ "error": self.kind, "message": self.message }));
         let mut response = (self.status, body).into_response();
-        if let Some(seconds) = self.retry_after {
-            if let Ok(value) = HeaderValue::from_str(&seconds.max(1).to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
+        if let Some(seconds) = self.retry_after
+            && let Ok(value) = HeaderValue::from_str(&seconds.max(1).to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
         }
         response
     }

@@ -138,54 +138,68 @@ fn under_tld(name: &str, tld: &str) -> bool {
     name.split_once('.').is_some_and(|(_, zone)| zone == tld)
 }
 
-/// What a DIFF deletes: objects changed after `since` that the snapshot no longer holds.
-/// Domains are those of `tld` only; registrars, contacts and hosts are shared by the TLDs of
-/// a registry, so a delete of one this TLD's deposits never held is harmless (a restore
-/// passes over it).
-async fn deleted_since(tx: &mut Tx, tld: &str, since: u64) -> Result<Deletes, RdeError> {
-    let mut deletes = Deletes::default();
+/// The keys of each kind noted as changed after `since`, in the order a deposit writes
+/// them: read once, then looked up by [`deleted`] and [`write_changed`]. They are as many as
+/// the DIFF's objects, not as the registry's.
+async fn changed_since(tx: &mut Tx, since: u64) -> Result<Vec<(Object, Vec<String>)>, RdeError> {
+    let mut changed = Vec::new();
     for (object, kind) in CHANGE_KINDS {
-        let mut after: Option<String> = None;
+        let mut keys: Vec<String> = Vec::new();
         loop {
             let page = tx
-                .rde_changed_keys(kind, since, after.as_deref(), PAGE)
+                .rde_changed_keys(kind, since, keys.last().map(String::as_str), PAGE)
                 .await
                 .map_err(RdeError::store("reading escrow changes"))?;
-            for key in &page {
-                let gone = match object {
-                    Object::Registrar => tx.get_registrar(key).await.map(|found| found.is_none()),
-                    Object::Contact => tx.contact_exists(key).await.map(|found| !found),
-                    Object::Host => tx.host_exists(key).await.map(|found| !found),
-                    Object::Domain if under_tld(key, tld) => {
-                        tx.domain_exists(key).await.map(|found| !found)
-                    }
-                    Object::Domain => Ok(false),
-                }
-                .map_err(RdeError::store("reading a changed object"))?;
-                if gone {
-                    match object {
-                        Object::Registrar => deletes.registrars.push(key.clone()),
-                        Object::Contact => deletes.contacts.push(key.clone()),
-                        Object::Host => deletes.hosts.push(key.clone()),
-                        Object::Domain => deletes.domains.push(key.clone()),
-                    }
-                }
+            if page.is_empty() {
+                break;
             }
-            match page.last() {
-                Some(last) => after = Some(last.clone()),
-                None => break,
+            keys.extend(page);
+        }
+        changed.push((object, keys));
+    }
+    Ok(changed)
+}
+
+/// What a DIFF deletes: the changed objects the snapshot no longer holds. Domains are those
+/// of `tld` only; registrars, contacts and hosts are shared by the TLDs of a registry, so a
+/// delete of one this TLD's deposits never held is harmless (a restore passes over it).
+async fn deleted(
+    tx: &mut Tx,
+    tld: &str,
+    changed: &[(Object, Vec<String>)],
+) -> Result<Deletes, RdeError> {
+    let mut deletes = Deletes::default();
+    for (object, keys) in changed {
+        for key in keys {
+            let gone = match object {
+                Object::Registrar => tx.get_registrar(key).await.map(|found| found.is_none()),
+                Object::Contact => tx.contact_exists(key).await.map(|found| !found),
+                Object::Host => tx.host_exists(key).await.map(|found| !found),
+                Object::Domain if under_tld(key, tld) => {
+                    tx.domain_exists(key).await.map(|found| !found)
+                }
+                Object::Domain => Ok(false),
+            }
+            .map_err(RdeError::store("reading a changed object"))?;
+            if gone {
+                let list = match object {
+                    Object::Registrar => &mut deletes.registrars,
+                    Object::Contact => &mut deletes.contacts,
+                    Object::Host => &mut deletes.hosts,
+                    Object::Domain => &mut deletes.domains,
+                };
+                list.push(key.clone());
             }
         }
     }
     Ok(deletes)
 }
 
-/// Writes through `writer` every object of `tld` changed after `since` that the snapshot
-/// holds, in the order a restore needs.
+/// Writes through `writer` every changed object of `tld` that the snapshot holds.
 async fn write_changed<W: Write>(
     tx: &mut Tx,
     tld: &str,
-    since: u64,
+    changed: &[(Object, Vec<String>)],
     writer: &mut DepositWriter<W>,
     xml: &Path,
 ) -> Result<(), RdeError> {
@@ -195,47 +209,33 @@ async fn write_changed<W: Write>(
         source: error,
     };
     let read = || RdeError::store("reading a changed object");
-    for (object, kind) in CHANGE_KINDS {
-        let mut after: Option<String> = None;
-        loop {
-            let page = tx
-                .rde_changed_keys(kind, since, after.as_deref(), PAGE)
-                .await
-                .map_err(RdeError::store("reading escrow changes"))?;
-            for key in &page {
-                match object {
-                    Object::Registrar => {
-                        if let Some(registrar) = tx.get_registrar(key).await.map_err(read())? {
-                            writer.registrar(&registrar).map_err(io)?;
-                        }
-                    }
-                    Object::Contact => {
-                        if let Some(contact) = tx.get_contact(key).await.map_err(read())? {
-                            writer.contact(&contact).map_err(io)?;
-                        }
-                    }
-                    Object::Host => {
-                        if let Some(host) = tx.get_host(key).await.map_err(read())?
-                            && host
-                                .superordinate
-                                .as_deref()
-                                .is_none_or(|domain| under_tld(domain, tld))
-                        {
-                            writer.host(&host).map_err(io)?;
-                        }
-                    }
-                    Object::Domain => {
-                        if under_tld(key, tld)
-                            && let Some(domain) = tx.get_domain(key).await.map_err(read())?
-                        {
-                            writer.domain(&domain).map_err(io)?;
-                        }
+    for (object, keys) in changed {
+        for key in keys {
+            match object {
+                Object::Registrar => {
+                    if let Some(registrar) = tx.get_registrar(key).await.map_err(read())? {
+                        writer.registrar(&registrar).map_err(io)?;
                     }
                 }
-            }
-            match page.last() {
-                Some(last) => after = Some(last.clone()),
-                None => break,
+                Object::Contact => {
+                    if let Some(contact) = tx.get_contact(key).await.map_err(read())? {
+                        writer.contact(&contact).map_err(io)?;
+                    }
+                }
+                Object::Host => {
+                    if let Some(host) = tx.get_host(key).await.map_err(read())?
+                        && host.superordinate.as_deref().is_none_or(|domain| under_tld(domain, tld))
+                    {
+                        writer.host(&host).map_err(io)?;
+                    }
+                }
+                Object::Domain => {
+                    if under_tld(key, tld)
+                        && let Some(domain) = tx.get_domain(key).await.map_err(read())?
+                    {
+                        writer.domain(&domain).map_err(io)?;
+                    }
+                }
             }
         }
     }
@@ -310,17 +310,20 @@ pub async fn deposit(store: &Store, options: &DepositOptions) -> Result<DepositM
     if tx.tld(&options.tld).await.map_err(RdeError::store("reading the TLD"))?.is_none() {
         return Err(RdeError::Usage(format!("the registry has no TLD {:?}", options.tld)));
     }
-    let deletes = match &previous {
-        Some((_, since)) => deleted_since(&mut tx, &options.tld, *since).await?,
+    // A DIFF's keys, read once: its deletes are written before its contents.
+    let changed = match &previous {
+        Some((_, since)) => Some(changed_since(&mut tx, *since).await?),
+        None => None,
+    };
+    let deletes = match &changed {
+        Some(changed) => deleted(&mut tx, &options.tld, changed).await?,
         None => Deletes::default(),
     };
     let file = File::create(&xml).map_err(RdeError::io(&xml, "creating the deposit XML"))?;
     let mut writer = DepositWriter::start(BufWriter::new(file), &head, &deletes)
         .map_err(RdeError::io(&xml, "writing the deposit XML"))?;
-    match &previous {
-        Some((_, since)) => {
-            write_changed(&mut tx, &options.tld, *since, &mut writer, &xml).await?;
-        }
+    match &changed {
+        Some(changed) => write_changed(&mut tx, &options.tld, changed, &mut writer, &xml).await?,
         None => write_objects(&mut tx, &options.tld, &mut writer, &xml).await?,
     }
     tx.rollback().await.map_err(RdeError::store("closing the read snapshot"))?;

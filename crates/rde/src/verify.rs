@@ -196,20 +196,21 @@ pub fn verify(files: &[PathBuf], keys: &Keys, work: &Path) -> Result<Vec<Verifie
             }
         };
         std::fs::remove_file(&tar).ok();
-        let watermark = match read_head(&xml, &xml_name) {
-            Ok(head) => OffsetDateTime::parse(&head.watermark, &Rfc3339).ok(),
+        let head = match read_head(&xml, &xml_name) {
+            Ok(head) => head,
             Err(error) => {
                 problems.add_error(error);
                 continue;
             }
         };
-        opened.push((watermark, ryde, xml, xml_name));
+        let watermark = OffsetDateTime::parse(&head.watermark, &Rfc3339).ok();
+        opened.push((watermark, ryde, xml, xml_name, head));
     }
     // Oldest first, so that each DIFF is checked against the chain before it.
     opened.sort_by_key(|(watermark, ..)| *watermark);
     let mut chain = None;
-    for (_, ryde, xml, xml_name) in opened {
-        match check_xml(&xml, &xml_name, &mut problems, &mut chain) {
+    for (_, ryde, xml, xml_name, head) in opened {
+        match check_xml(&xml, &xml_name, head, &mut problems, &mut chain) {
             Ok(Some(mut deposit)) => {
                 deposit.ryde = ryde.clone();
                 verified.push(deposit);
@@ -295,17 +296,18 @@ fn check_head(head: &Head, name: &str, problems: &mut Problems) -> Option<(Kind,
     Some((kind?, watermark.ok()?))
 }
 
-/// Reads the XML twice, checking it; `None` when it has problems (added to `problems`).
-/// `chain` is what the deposits checked before lead to; a FULL starts a new one, a DIFF that
-/// follows its last deposit extends it, and references are checked against it.
+/// Reads the XML (whose `<rde:deposit>` head is `deposit_head`) twice, checking it; `None`
+/// when it has problems (added to `problems`). `chain` is what the deposits checked before
+/// lead to; a FULL starts a new one, a DIFF that follows its last deposit extends it, and
+/// references are checked against it.
 fn check_xml(
     xml: &Path,
     name: &str,
+    deposit_head: Head,
     problems: &mut Problems,
     chain: &mut Option<Chain>,
 ) -> Result<Option<Verified>, RdeError> {
     let before = problems.total;
-    let deposit_head = read_head(xml, name)?;
     let mut follows_chain = false;
     if Kind::parse(&deposit_head.kind) == Some(Kind::Diff) {
         follows_chain = chain

@@ -168,3 +168,33 @@ pub fn contact_object(
         stamps: crate::model::Stamps::new(sponsor, at),
     }
 }
+
+/// A domain object `name` (ROID `roid`) of `sponsor`, created at `at` and registered for a
+/// year, with no contacts, name servers, statuses or grace periods, as the store holds it; for
+/// tests and benchmarks that write the store directly (struct update syntax adds the rest).
+pub fn domain_object(
+    name: &str,
+    roid: &str,
+    sponsor: &str,
+    at: time::OffsetDateTime,
+) -> crate::model::Domain {
+    crate::model::Domain {
+        name: name.to_owned(),
+        roid: roid.to_owned(),
+        sponsor: sponsor.to_owned(),
+        reseller: None,
+        registrant: None,
+        contacts: Vec::new(),
+        ns: Vec::new(),
+        ds: Vec::new(),
+        max_sig_life: None,
+        statuses: std::collections::BTreeSet::new(),
+        stamps: crate::model::Stamps::new(sponsor, at),
+        expires_at: at + time::Duration::days(365),
+        transferred_at: None,
+        auth: None,
+        grace: Vec::new(),
+        deletion: None,
+        transfer: None,
+    }
+}

@@ -34,7 +34,6 @@ use nameward_registry::service::{DeskError, NewCase, Visitor};
 use serde::Deserialize;
 
 use crate::api::{Desk, VisitorParts};
-use crate::dns::lookup_txt;
 use i18n::{Lang, fill};
 use pages::{Frame, Note};
 
@@ -109,14 +108,19 @@ impl Ctx {
     /// the case can be shown, else a page of its own.
     async fn refused(&self, error: DeskError, case: Option<&str>) -> Response {
         let (status, note) = explain(self.lang, &error);
-        if let Some(id) = case {
-            if !matches!(&error, DeskError::Refused(DeskRefusal::NoCase(_))) {
-                if let Ok(page) = self.case_page(id, Some(&note), status).await {
-                    return page;
-                }
-            }
+        if let Some(id) = case
+            && !matches!(&error, DeskError::Refused(DeskRefusal::NoCase(_)))
+            && let Ok(page) = self.case_page(id, Some(&note), status).await
+        {
+            return page;
         }
         self.problem(status, note, None)
+    }
+
+    /// [`Ctx::refused`] for a step the visitor asked for, the refusal logged first.
+    async fn step_refused(&self, step: &str, error: DeskError, case: Option<&str>) -> Response {
+        log_refusal(step, case, &error);
+        self.refused(error, case).await
     }
 
     async fn case_page(
@@ -297,10 +301,7 @@ async fn open_case(
             tracing::info!(case = %case.id, "desk: case opened");
             see(&ctx, &format!("/cases/{}", case.id))
         }
-        Err(error) => {
-            log_refusal("open", None, &error);
-            ctx.refused(error, None).await
-        }
+        Err(error) => ctx.step_refused("open", error, None).await,
     }
 }
 
@@ -383,10 +384,7 @@ async fn send_code(
             tracing::info!(case = %id, "desk: e-mail code sent");
             see(&ctx, &format!("/cases/{id}"))
         }
-        Err(error) => {
-            log_refusal("send_code", Some(&id), &error);
-            ctx.refused(error, Some(&id)).await
-        }
+        Err(error) => ctx.step_refused("send_code", error, Some(&id)).await,
     }
 }
 
@@ -406,10 +404,7 @@ async fn confirm_code(
             tracing::info!(case = %id, "desk: verified by e-mail code");
             see(&ctx, &format!("/cases/{id}"))
         }
-        Err(error) => {
-            log_refusal("confirm_code", Some(&id), &error);
-            ctx.refused(error, Some(&id)).await
-        }
+        Err(error) => ctx.step_refused("confirm_code", error, Some(&id)).await,
     }
 }
 
@@ -432,10 +427,7 @@ async fn check_dns(
             let back = format!("/cases/{id}");
             ctx.problem(StatusCode::BAD_GATEWAY, note(kind, None), Some(&back))
         }
-        Err(error) => {
-            log_refusal("dns_check", Some(&id), &error);
-            ctx.refused(error, Some(&id)).await
-        }
+        Err(error) => ctx.step_refused("dns_check", error, Some(&id)).await,
     }
 }
 
@@ -459,10 +451,7 @@ async fn transfer_code(
             let page = pages::transfer_code(&ctx.frame(), &id, &issued, &registrars);
             Page(StatusCode::OK, page).into_response()
         }
-        Err(error) => {
-            log_refusal("transfer_code", Some(&id), &error);
-            ctx.refused(error, Some(&id)).await
-        }
+        Err(error) => ctx.step_refused("transfer_code", error, Some(&id)).await,
     }
 }
 
@@ -484,17 +473,6 @@ async fn continuity_dns(
                 pages::switched(&ctx.frame(), &id, &switched.record.domain, &switched.nameservers);
             Page(StatusCode::OK, page).into_response()
         }
-        Err(error) => {
-            log_refusal("continuity_dns", Some(&id), &error);
-            ctx.refused(error, Some(&id)).await
-        }
+        Err(error) => ctx.step_refused("continuity_dns", error, Some(&id)).await,
     }
-}
-
-/// Looks `lookup_txt` up for a DNS check (kept here so the API shares it).
-pub(crate) async fn dns_lookup(
-    name: &str,
-    resolver: &nameward_client::Client,
-) -> Result<Vec<String>, crate::dns::TxtError> {
-    lookup_txt(name, resolver).await
 }

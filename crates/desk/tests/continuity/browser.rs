@@ -3,7 +3,9 @@
 //! (aiosmtpd); the registrant follows its link, chooses to move the name, has a code mailed,
 //! types it, and gets the transfer code, which another registrar then uses. Every page is
 //! checked with axe-core (zero violations) and kept under 100 KB; the main pages are
-//! photographed into `docs/desk/`. The same journey runs again with JavaScript disabled.
+//! photographed, into the directory `NAMEWARD_SCREENSHOTS` names (`docs/desk` to refresh the
+//! README's) or else under the build's temporary directory, so that a test run leaves the
+//! source tree as it was. The same journey runs again with JavaScript disabled.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -14,13 +16,12 @@ use std::time::{Duration as StdDuration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator};
 use nameward_desk::testing::SmtpSink;
 use nameward_desk::{SmtpConfig, SmtpMailer};
-use nameward_registry::model::TransferStatus;
-use nameward_registry::service::{Registry, SendOptions, TransferOp};
+use nameward_registry::service::{Registry, SendOptions};
 use nameward_registry::testing::both;
 use serde_json::json;
 use time::Duration;
 
-use crate::support::{FAILED_AT, TestClock, desk_for, fail, letterhead, meta, registry};
+use crate::support::{FAILED_AT, TestClock, alpha_asks_for, desk_for, fail, letterhead, registry};
 
 /// Largest page the desk may send.
 const MAX_PAGE: usize = 100 * 1024;
@@ -106,7 +107,7 @@ impl Drop for Driver {
 }
 
 /// Checks the page in the browser: under [`MAX_PAGE`], and (when scripts run) no axe-core
-/// violations; photographs it as `docs/desk/NAME.png` when `shot` names it.
+/// violations; photographs it as `NAME.png` when `shot` names it.
 async fn check_page(browser: &Client, script: bool, shot: Option<&str>) {
     let url = browser.current_url().await.unwrap();
     let source = browser.source().await.unwrap();
@@ -130,7 +131,8 @@ async fn check_page(browser: &Client, script: bool, shot: Option<&str>) {
     }
     if let Some(name) = shot {
         let png = browser.screenshot().await.unwrap();
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/desk");
+        let dir = std::env::var_os("NAMEWARD_SCREENSHOTS")
+            .map_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("desk"), PathBuf::from);
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
     }
@@ -156,6 +158,23 @@ fn text_of(data: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The code mail that names `case_url`, once the SMTP server has it (within 10 s).
+async fn code_mail(sink: &SmtpSink, case_url: &str) -> String {
+    let deadline = Instant::now() + StdDuration::from_secs(10);
+    loop {
+        let found = sink
+            .received()
+            .into_iter()
+            .map(|mail| text_of(&mail.data))
+            .find(|text| text.contains("Your code: ") && text.contains(case_url));
+        if let Some(mail) = found {
+            return mail;
+        }
+        assert!(Instant::now() < deadline, "no code mail names the case page {case_url}");
+        tokio::time::sleep(StdDuration::from_millis(50)).await;
+    }
 }
 
 /// Clicks the button `css` names once the page shows it: the page the last click led to may
@@ -226,18 +245,14 @@ async fn journey(
     check_page(&browser, script, photos.then_some("2-prove")).await;
     // Page action 2: have the code mailed.
     click_button(&browser, "form[action$='/email'] button").await;
+    // The case page with the code field: the click's page has loaded.
+    let field = browser.wait().for_element(Locator::Css("#code")).await.unwrap();
     let case_url = browser.current_url().await.unwrap().to_string();
-    let mail = sink
-        .received()
-        .into_iter()
-        .map(|mail| text_of(&mail.data))
-        .find(|text| text.contains("Your code: ") && text.contains(&case_url))
-        .expect("the code mail names the case page");
+    let mail = code_mail(sink, &case_url).await;
     let at = mail.find("Your code: ").unwrap() + "Your code: ".len();
     let code = mail[at..at + 8].to_owned();
     check_page(&browser, script, photos.then_some("3-enter-code")).await;
     // Page action 3: type it.
-    let field = browser.wait().for_element(Locator::Css("#code")).await.unwrap();
     field.send_keys(&code).await.unwrap();
     click_button(&browser, "form[action$='/code'] button").await;
     check_page(&browser, script, photos.then_some("4-proven")).await;
@@ -265,19 +280,7 @@ async fn journey(
     browser.close().await.unwrap();
 
     // Another registrar asks for the name with it.
-    let at = clock.get() + Duration::hours(1);
-    let done = registry
-        .domain_transfer(
-            &meta("alpha", at),
-            domain,
-            TransferOp::Request,
-            Some(&transfer_code),
-            None,
-        )
-        .await
-        .unwrap();
-    assert_eq!(done.value.0.status, TransferStatus::Pending);
-    assert_eq!(done.value.0.gaining, "alpha");
+    alpha_asks_for(registry, domain, &transfer_code, clock.get() + Duration::hours(1)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,14 +4,14 @@
 use std::sync::Arc;
 
 use crate::support::{
-    Browser, FAILED_AT, Recorder, TestClock, code_in, desk_for, fail, meta, registry,
+    Browser, FAILED_AT, Recorder, TestClock, alpha_asks_for, code_in, desk_for, fail, registry,
 };
 use axum::http::{Method, StatusCode};
 use nameward_client::Client as DnsClient;
 use nameward_desk::testing::SmtpSink;
 use nameward_desk::{Desk, SmtpConfig, SmtpMailer};
-use nameward_registry::model::{ObjectKind, TransferStatus};
-use nameward_registry::service::{Mailer, Registry, TransferOp};
+use nameward_registry::model::ObjectKind;
+use nameward_registry::service::{Mailer, Registry};
 use nameward_registry::testing::both;
 use nameward_server::config::ZoneConfig;
 use nameward_server::{Config, Server};
@@ -91,18 +91,7 @@ async fn an_emailed_code_leads_to_a_transfer_code_another_registrar_uses() {
 
         // An active registrar asks for the name with it over EPP.
         let at = clock.get() + Duration::hours(2);
-        let done = registry
-            .domain_transfer(
-                &meta("alpha", at),
-                "a.example",
-                TransferOp::Request,
-                Some(&transfer_code),
-                None,
-            )
-            .await
-            .unwrap();
-        assert_eq!(done.value.0.status, TransferStatus::Pending);
-        assert_eq!(done.value.0.gaining, "alpha");
+        alpha_asks_for(&registry, "a.example", &transfer_code, at).await;
 
         // The history says who set the code and why, never the code.
         let mut tx = registry.store().begin_read().await.unwrap();

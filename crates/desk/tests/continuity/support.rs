@@ -6,9 +6,11 @@ use std::sync::{Arc, Mutex};
 use nameward_registry::continuity::notices::Letterhead;
 use nameward_registry::lifecycle::contact::ContactCreate;
 use nameward_registry::lifecycle::domain::DomainCreate;
-use nameward_registry::model::{Account, PostalInfo, PostalKind, RegistrarState};
+use nameward_registry::model::{Account, PostalInfo, PostalKind, RegistrarState, TransferStatus};
 use nameward_registry::policy::Policy;
-use nameward_registry::service::{Mail, MailFuture, Mailer, Meta, NewRegistrar, Registry};
+use nameward_registry::service::{
+    Mail, MailFuture, Mailer, Meta, NewRegistrar, Registry, TransferOp,
+};
 use nameward_registry::store::Store;
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
@@ -22,6 +24,17 @@ pub const CODE: &str = "k7Qm2ZpX9vRt4LcW8nBy3H";
 
 pub fn meta(actor: &str, now: OffsetDateTime) -> Meta<'_> {
     Meta { actor, cl_trid: Some("test"), now }
+}
+
+/// The active registrar `alpha` asks for `domain` with the transfer code the desk gave, at
+/// `at`: the request is taken and pending, alpha gaining.
+pub async fn alpha_asks_for(registry: &Registry, domain: &str, code: &str, at: OffsetDateTime) {
+    let done = registry
+        .domain_transfer(&meta("alpha", at), domain, TransferOp::Request, Some(code), None)
+        .await
+        .unwrap();
+    assert_eq!(done.value.0.status, TransferStatus::Pending);
+    assert_eq!(done.value.0.gaining, "alpha");
 }
 
 pub fn letterhead() -> Letterhead {
